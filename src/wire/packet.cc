@@ -1,0 +1,117 @@
+#include "wire/packet.h"
+
+#include "wire/crc32c.h"
+
+namespace sctpkit::wire {
+
+Result<CommonHeader> parse_common_header(Bytes packet) {
+  if (packet.size() < kCommonHeaderSize) return ParseError::PacketTooShort;
+  return CommonHeader{load_u16(packet, 0), load_u16(packet, 2), VerificationTag(load_u32(packet, 4)),
+                      load_u32(packet, kChecksumOffset)};
+}
+
+std::optional<Result<RawChunk>> ChunkReader::next() {
+  if (failed_ || rest_.empty()) return std::nullopt;
+  auto fail = [this](ParseError e) {
+    failed_ = true;
+    return std::optional<Result<RawChunk>>(Result<RawChunk>(e));
+  };
+  if (rest_.size() < kChunkHeaderSize) return fail(ParseError::ChunkTooShort);
+  const uint16_t length = load_u16(rest_, 2);
+  if (length < kChunkHeaderSize) return fail(ParseError::ChunkLengthUnder4);
+  if (length > rest_.size()) return fail(ParseError::ChunkLengthPastEnd);
+  const size_t padded = padded4(length);
+  // RFC 9260 3.2: "A robust implementation is expected to accept the chunk whether or not the final
+  // padding has been included". Missing padding is fine at the very end; a partial pad followed by
+  // more bytes means the next chunk would start misaligned.
+  if (padded > rest_.size() && rest_.size() != length) return fail(ParseError::BadPadding);
+  RawChunk chunk{load_u8(rest_, 0), load_u8(rest_, 1), length,
+                 rest_.subspan(kChunkHeaderSize, length - kChunkHeaderSize), rest_.first(length)};
+  rest_ = padded >= rest_.size() ? Bytes{} : rest_.subspan(padded);
+  return Result<RawChunk>(chunk);
+}
+
+Result<PacketView> PacketView::parse(Bytes packet) {
+  auto header = parse_common_header(packet);
+  if (!header) return header.error();
+  PacketView view;
+  view.packet_ = packet;
+  view.header_ = *header;
+  ChunkReader reader(packet.subspan(kCommonHeaderSize));
+  while (auto chunk = reader.next()) {
+    if (!*chunk) return chunk->error();
+    ++view.chunk_count_;
+  }
+  return view;
+}
+
+PacketView::Iterator::Iterator(Bytes rest) : rest_(rest), done_(false) { load(); }
+
+void PacketView::Iterator::load() {
+  // The chain was validated by PacketView::parse, so this cannot fail; a failure here would mean
+  // the iterator was built over bytes that parse() did not see.
+  ChunkReader reader(rest_);
+  auto chunk = reader.next();
+  if (!chunk || !*chunk) {
+    done_ = true;
+    rest_ = {};
+    return;
+  }
+  current_ = **chunk;
+}
+
+PacketView::Iterator& PacketView::Iterator::operator++() {
+  const size_t padded = padded4(current_.length);
+  rest_ = padded >= rest_.size() ? Bytes{} : rest_.subspan(padded);
+  load();
+  return *this;
+}
+
+uint32_t compute_checksum(Bytes packet) {
+  if (packet.size() < kCommonHeaderSize) return 0;
+  static constexpr uint8_t kZeros[4] = {0, 0, 0, 0};
+  uint32_t crc = crc32c(packet.first(kChecksumOffset));
+  crc = crc32c(Bytes(kZeros, 4), crc);
+  return crc32c(packet.subspan(kChecksumOffset + 4), crc);
+}
+
+// RFC 9260 appendix A: the CRC value goes on the wire least-significant byte first.
+static uint32_t stored_checksum(Bytes packet) {
+  return uint32_t{packet[8]} | (uint32_t{packet[9]} << 8) | (uint32_t{packet[10]} << 16) |
+         (uint32_t{packet[11]} << 24);
+}
+
+bool verify_checksum(Bytes packet) {
+  if (packet.size() < kCommonHeaderSize) return false;
+  return stored_checksum(packet) == compute_checksum(packet);
+}
+
+PacketBuilder::PacketBuilder(MutableBytes buffer, size_t limit, const CommonHeader& header)
+    : writer_(buffer), limit_(limit < buffer.size() ? limit : buffer.size()) {
+  writer_.u16(header.source_port);
+  writer_.u16(header.destination_port);
+  writer_.u32(header.verification_tag.value());
+  writer_.u32(0);
+}
+
+bool PacketBuilder::add_raw(Bytes whole_chunk) {
+  if (whole_chunk.size() < kChunkHeaderSize || padded4(whole_chunk.size()) > remaining()) return false;
+  const size_t start = writer_.position();
+  writer_.bytes(whole_chunk);
+  writer_.pad4_from(start);
+  ++chunk_count_;
+  return true;
+}
+
+MutableBytes PacketBuilder::finish() { return finish_with_checksum(compute_checksum(writer_.written())); }
+
+MutableBytes PacketBuilder::finish_with_checksum(uint32_t checksum) {
+  MutableBytes packet = writer_.written();
+  packet[8] = static_cast<uint8_t>(checksum);
+  packet[9] = static_cast<uint8_t>(checksum >> 8);
+  packet[10] = static_cast<uint8_t>(checksum >> 16);
+  packet[11] = static_cast<uint8_t>(checksum >> 24);
+  return packet;
+}
+
+}  // namespace sctpkit::wire

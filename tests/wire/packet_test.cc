@@ -1,0 +1,129 @@
+#include "wire/packet.h"
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <vector>
+
+#include "wire/tlv.h"
+
+namespace sctpkit::wire {
+namespace {
+
+struct CookieAck {
+  static constexpr uint8_t kType = 11;
+  uint8_t flags() const { return 0; }
+  size_t value_size() const { return 0; }
+  void write_value(Writer&) const {}
+};
+
+struct Opaque {  // a chunk with an odd-sized value, to exercise padding
+  static constexpr uint8_t kType = 0x7F;
+  std::vector<uint8_t> data;
+  uint8_t flags() const { return 0x5A; }
+  size_t value_size() const { return data.size(); }
+  void write_value(Writer& w) const { w.bytes(data); }
+};
+
+std::vector<uint8_t> bytes(std::initializer_list<int> list) {
+  std::vector<uint8_t> out;
+  for (int b : list) out.push_back(static_cast<uint8_t>(b));
+  return out;
+}
+
+TEST(PacketBuilder, WritesHeaderPadsChunksAndChecksum) {
+  std::array<uint8_t, 64> buffer{};
+  PacketBuilder builder(buffer, buffer.size(), {5000, 30102, VerificationTag(0x01020304), 0});
+  ASSERT_TRUE(builder.add(Opaque{{1, 2, 3, 4, 5}}));
+  ASSERT_TRUE(builder.add(CookieAck{}));
+  auto packet = builder.finish();
+  ASSERT_EQ(packet.size(), 12u + 12u + 4u);  // 4 + 5 value = 9, padded to 12
+  EXPECT_EQ(load_u16(packet, 0), 5000);
+  EXPECT_EQ(load_u16(packet, 2), 30102);
+  EXPECT_EQ(load_u32(packet, 4), 0x01020304u);
+  EXPECT_EQ(load_u16(packet, 14), 9);                    // length excludes padding
+  EXPECT_EQ(packet[20], 5);
+  EXPECT_EQ(packet[21], 0);                              // zero padding
+  EXPECT_TRUE(verify_checksum(packet));
+
+  auto view = PacketView::parse(packet);
+  ASSERT_TRUE(view.ok());
+  EXPECT_EQ(view->chunk_count(), 2u);
+  std::vector<uint8_t> types;
+  for (const RawChunk& c : *view) types.push_back(c.type);
+  EXPECT_EQ(types, (std::vector<uint8_t>{0x7F, 11}));
+  EXPECT_EQ(view->begin()->flags, 0x5A);
+  EXPECT_EQ(view->begin()->value.size(), 5u);
+}
+
+TEST(PacketBuilder, StopsAtTheSizeLimit) {
+  std::array<uint8_t, 256> buffer{};
+  PacketBuilder builder(buffer, 12 + 16, {1, 2, VerificationTag(3), 0});
+  EXPECT_TRUE(builder.add(Opaque{std::vector<uint8_t>(12, 7)}));
+  EXPECT_FALSE(builder.add(CookieAck{}));
+  EXPECT_EQ(builder.chunk_count(), 1u);
+  EXPECT_EQ(builder.size(), 28u);
+}
+
+TEST(PacketBuilder, CorruptedByteFailsChecksum) {
+  std::array<uint8_t, 64> buffer{};
+  PacketBuilder builder(buffer, buffer.size(), {1, 2, VerificationTag(3), 0});
+  ASSERT_TRUE(builder.add(CookieAck{}));
+  auto packet = builder.finish();
+  packet[13] ^= 0x01;
+  EXPECT_FALSE(verify_checksum(packet));
+}
+
+TEST(PacketView, RejectsMalformedChains) {
+  const auto header = bytes({0, 1, 0, 2, 0, 0, 0, 3, 0, 0, 0, 0});
+  auto with = [&](std::initializer_list<int> tail) {
+    auto p = header;
+    auto t = bytes(tail);
+    p.insert(p.end(), t.begin(), t.end());
+    return p;
+  };
+  EXPECT_EQ(PacketView::parse(bytes({0, 1, 0, 2})).error(), ParseError::PacketTooShort);
+  EXPECT_EQ(PacketView::parse(with({11, 0, 0})).error(), ParseError::ChunkTooShort);
+  EXPECT_EQ(PacketView::parse(with({11, 0, 0, 3})).error(), ParseError::ChunkLengthUnder4);
+  EXPECT_EQ(PacketView::parse(with({0, 3, 0, 20, 1, 2, 3, 4})).error(), ParseError::ChunkLengthPastEnd);
+  // A 5-byte chunk whose padding is cut off part way: neither padded nor cleanly unpadded.
+  EXPECT_EQ(PacketView::parse(with({0x7F, 0, 0, 5, 9, 0})).error(), ParseError::BadPadding);
+  // Padding that swallows part of the next chunk's header leaves a fragment too short for one.
+  EXPECT_EQ(PacketView::parse(with({0x7F, 0, 0, 5, 9, 0, 11, 0, 0, 4})).error(), ParseError::ChunkTooShort);
+  // RFC 9260 3.2: the last chunk may come without its padding.
+  auto ok = PacketView::parse(with({0x7F, 0, 0, 5, 9}));
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(ok->chunk_count(), 1u);
+  // A header alone is a packet with no chunks.
+  EXPECT_EQ(PacketView::parse(header)->chunk_count(), 0u);
+}
+
+TEST(TlvReader, WalksParametersAndStopsAtTheFirstBadOne) {
+  const auto list = bytes({0, 5, 0, 8, 10, 0, 0, 1,   // IPv4 address
+                           0x80, 0, 0, 5, 0xAA, 0, 0, 0,  // odd length, padded
+                           0, 9, 0, 2});                // length under 4
+  TlvReader reader(list);
+  auto first = reader.next();
+  ASSERT_TRUE(first && first->ok());
+  EXPECT_EQ((*first)->type, 5);
+  EXPECT_EQ((*first)->value.size(), 4u);
+  auto second = reader.next();
+  ASSERT_TRUE(second && second->ok());
+  EXPECT_EQ((*second)->type, 0x8000);
+  EXPECT_EQ((*second)->value.size(), 1u);
+  EXPECT_EQ((*second)->whole.size(), 5u);
+  auto third = reader.next();
+  ASSERT_TRUE(third);
+  EXPECT_EQ(third->error(), ParseError::ParamLengthUnder4);
+  EXPECT_FALSE(reader.next());
+}
+
+TEST(TlvReader, ReportsTruncatedHeadersAndOverlongLengths) {
+  TlvReader short_header(bytes({0, 5, 0}));
+  EXPECT_EQ(short_header.next()->error(), ParseError::ParamTooShort);
+  TlvReader past_end(bytes({0, 5, 0, 12, 1, 2, 3, 4}));
+  EXPECT_EQ(past_end.next()->error(), ParseError::ParamLengthPastEnd);
+}
+
+}  // namespace
+}  // namespace sctpkit::wire

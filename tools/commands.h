@@ -1,0 +1,32 @@
+// The subcommands of `sctpkit` and the exit codes that scripts can rely on.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+
+namespace sctpkit::tools {
+
+// Exit codes, shared by every subcommand and documented in the README.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;      // the check or operation ran and failed (e.g. bad checksums with --check)
+inline constexpr int kExitUsage = 2;        // bad arguments
+inline constexpr int kExitInput = 3;        // an input file or interface could not be opened or read
+inline constexpr int kExitPrivilege = 4;    // missing privilege (CAP_NET_RAW, capture permission)
+
+// Each subcommand registers itself on the app and leaves the action to run once parsing succeeded.
+class CommandRegistry {
+ public:
+  void on_selected(CLI::App* sub, std::function<int()> action) {
+    sub->callback([this, action = std::move(action)] { action_ = action; });
+  }
+  int run() const { return action_ ? action_() : kExitUsage; }
+
+ private:
+  std::function<int()> action_;
+};
+
+void register_dump(CLI::App& app, CommandRegistry& registry);
+
+inline void register_commands(CLI::App& app, CommandRegistry& registry) { register_dump(app, registry); }
+
+}  // namespace sctpkit::tools
