@@ -1,0 +1,121 @@
+#include "assoc/cookie.h"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+namespace sctpkit::assoc {
+namespace {
+
+using namespace std::chrono_literals;
+
+class CookieTest : public ::testing::Test {
+ protected:
+  SeededRandom random{42};
+  CookieAuthority authority{random};
+  std::vector<uint8_t> init{1, 0, 0, 8, 0xAA, 0xBB, 0xCC, 0xDD};  // a stand-in INIT chunk
+  TimePoint t0 = TimePoint(100s);
+
+  CookieContents contents() {
+    CookieContents c;
+    c.created = t0;
+    c.lifetime = 60s;
+    c.local_tag = wire::VerificationTag(0x11111111);
+    c.peer_tag = wire::VerificationTag(0x22222222);
+    c.local_initial_tsn = wire::Tsn(0x33333333);
+    c.local_rwnd = 106496;
+    c.local_outbound_streams = 10;
+    c.local_inbound_streams = 65535;
+    c.local_port = 30102;
+    c.peer_port = 60002;
+    c.peer_address = wire::IpAddress::v4(10, 128, 0, 81);
+    c.peer_init = init;
+    return c;
+  }
+
+  std::vector<uint8_t> signed_cookie(const CookieContents& c) {
+    std::vector<uint8_t> out(CookieAuthority::size_for(c.peer_init.size()));
+    EXPECT_EQ(authority.sign(c, out), out.size());
+    return out;
+  }
+};
+
+TEST_F(CookieTest, RoundTripsEveryField) {
+  // RFC 9260 5.1.3: the cookie carries "all the information necessary ... to establish the association".
+  const auto cookie = signed_cookie(contents());
+  const CookieCheck check = authority.verify(cookie, t0 + 1s);
+  ASSERT_EQ(check.verdict, CookieVerdict::Ok);
+  const CookieContents& c = check.contents;
+  EXPECT_EQ(c.created, t0);
+  EXPECT_EQ(c.lifetime, 60s);
+  EXPECT_EQ(c.local_tag.value(), 0x11111111u);
+  EXPECT_EQ(c.peer_tag.value(), 0x22222222u);
+  EXPECT_EQ(c.local_initial_tsn.value(), 0x33333333u);
+  EXPECT_EQ(c.local_rwnd, 106496u);
+  EXPECT_EQ(c.local_outbound_streams, 10);
+  EXPECT_EQ(c.local_inbound_streams, 65535);
+  EXPECT_EQ(c.local_port, 30102);
+  EXPECT_EQ(c.peer_port, 60002);
+  EXPECT_EQ(c.peer_address, wire::IpAddress::v4(10, 128, 0, 81));
+  EXPECT_EQ(std::vector<uint8_t>(c.peer_init.begin(), c.peer_init.end()), init);
+}
+
+TEST_F(CookieTest, AnyFlippedBitFailsTheMac) {
+  // RFC 9260 5.1.5 step 2: a cookie we did not generate is discarded.
+  const auto cookie = signed_cookie(contents());
+  for (size_t i = 2; i < cookie.size(); ++i) {
+    auto forged = cookie;
+    forged[i] ^= 0x01;
+    EXPECT_EQ(authority.verify(forged, t0).verdict, CookieVerdict::BadMac) << "byte " << i;
+  }
+}
+
+TEST_F(CookieTest, ExpiredCookieIsStaleWithItsStaleness) {
+  // RFC 9260 5.1.5 step 4 and 3.3.10.3: staleness in microseconds past the lifetime.
+  const auto cookie = signed_cookie(contents());
+  EXPECT_EQ(authority.verify(cookie, t0 + 60s).verdict, CookieVerdict::Ok);
+  const CookieCheck check = authority.verify(cookie, t0 + 60s + 1500us);
+  EXPECT_EQ(check.verdict, CookieVerdict::Stale);
+  EXPECT_EQ(check.staleness_us, 1500u);
+}
+
+TEST_F(CookieTest, PreviousSecretStillVerifiesButNotTheOneBefore) {
+  // RFC 9260 5.1.5 step 1: cookies from a secret no longer kept are discarded.
+  const auto old_cookie = signed_cookie(contents());
+  authority.rotate(random);
+  EXPECT_EQ(authority.verify(old_cookie, t0).verdict, CookieVerdict::Ok);
+  const auto newer_cookie = signed_cookie(contents());
+  EXPECT_EQ(authority.verify(newer_cookie, t0).verdict, CookieVerdict::Ok);
+  authority.rotate(random);
+  EXPECT_EQ(authority.verify(old_cookie, t0).verdict, CookieVerdict::UnknownKey);
+  EXPECT_EQ(authority.verify(newer_cookie, t0).verdict, CookieVerdict::Ok);
+}
+
+TEST_F(CookieTest, AnotherEndpointsCookieDoesNotVerify) {
+  SeededRandom other_random{7};
+  CookieAuthority other{other_random};
+  std::vector<uint8_t> foreign(CookieAuthority::size_for(init.size()));
+  ASSERT_GT(other.sign(contents(), foreign), 0u);
+  EXPECT_EQ(authority.verify(foreign, t0).verdict, CookieVerdict::BadMac);
+}
+
+TEST_F(CookieTest, ShortOrTruncatedCookiesAreMalformedNotRead) {
+  const auto cookie = signed_cookie(contents());
+  for (size_t n = 0; n < CookieAuthority::kFixedSize + CookieAuthority::kMacSize; ++n) {
+    EXPECT_EQ(authority.verify(wire::Bytes(cookie.data(), n), t0).verdict, CookieVerdict::Malformed) << n;
+  }
+  std::vector<uint8_t> small(10);
+  EXPECT_EQ(authority.sign(contents(), small), 0u);
+}
+
+TEST_F(CookieTest, CarriesIpv6PeerAddresses) {
+  auto c = contents();
+  c.peer_address = *wire::IpAddress::parse("fd00::81");
+  const auto cookie = signed_cookie(c);
+  const CookieCheck check = authority.verify(cookie, t0);
+  ASSERT_EQ(check.verdict, CookieVerdict::Ok);
+  EXPECT_EQ(check.contents.peer_address.to_string(), "fd00::81");
+}
+
+}  // namespace
+}  // namespace sctpkit::assoc
