@@ -1,0 +1,47 @@
+// What an embedder can tune, with RFC 9260 section 16's defaults where it gives them.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <vector>
+
+#include "assoc/clock.h"
+#include "wire/ip_address.h"
+
+namespace sctpkit::assoc {
+
+using namespace std::chrono_literals;
+
+struct EndpointConfig {
+  uint16_t local_port = 0;
+  // Listed in INIT / INIT ACK (RFC 9260 3.3.2.1). Empty: none listed, the peer uses the packet's
+  // source address, which is what most single-homed hosts want.
+  std::vector<wire::IpAddress> local_addresses;
+  bool listen = false;  // answer INITs (a server); a client endpoint only connects
+
+  // Limits (issue: configurable associations, streams, receive buffer, message size).
+  size_t max_associations = 4096;
+  uint16_t outbound_streams = 10;        // OS we ask for
+  uint16_t max_inbound_streams = 65535;  // MIS we accept
+  uint32_t receive_buffer = 1 << 21;     // bytes; our advertised a_rwnd starts here
+  size_t send_buffer = 1 << 22;          // bytes queued per association before send() says WouldBlock
+  size_t max_message_size = 1 << 20;     // larger messages are refused (send) or aborted (receive)
+  size_t max_packet_size = 1452;         // SCTP packet bytes: PMTU minus IP (and UDP) headers
+
+  // RFC 9260 16: protocol parameters.
+  Duration rto_initial = 1s;
+  Duration rto_min = 1s;
+  Duration rto_max = 60s;
+  int max_burst = 4;
+  int association_max_retransmits = 10;
+  int path_max_retransmits = 5;
+  int max_init_retransmits = 8;
+  Duration valid_cookie_life = 60s;
+  Duration heartbeat_interval = 30s;
+  bool heartbeat_enabled = true;
+  Duration sack_delay = 200ms;  // RFC 9260 6.2: "MUST NOT be more than 500 ms"
+  int sack_frequency = 2;       // RFC 9260 6.2: ack at least every second packet
+  Duration cookie_secret_lifetime = 1h;  // RFC 9260 5.1.3: "changed reasonably frequently (e.g., hourly)"
+};
+
+}  // namespace sctpkit::assoc

@@ -1,0 +1,124 @@
+// The sans-IO SCTP engine's entry point: one local port and the associations on it.
+//
+// The embedder owns I/O and time. It feeds the engine:
+//   handle_packet(bytes, source, destination, now)   a received SCTP packet (checksum not yet checked)
+//   handle_timeout(now)                               once next_timeout() has passed
+//   connect / send / shutdown / abort                 user calls
+// and then drains, until they return nullopt:
+//   poll_transmit(now)   packets to send
+//   poll_event()         what happened, for the user
+// and sleeps until next_timeout(). The engine never calls back into the embedder (except the
+// optional PacketObserver, which must not call the Endpoint), so no call can see half-updated state.
+//
+// Every input that came from the network is untrusted: malformed packets, forged tags and hostile
+// peers get the RFC's answer (or silence), never a crash, and never unbounded memory.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "assoc/clock.h"
+#include "assoc/config.h"
+#include "assoc/events.h"
+#include "assoc/random.h"
+#include "assoc/status.h"
+#include "wire/byte_io.h"
+#include "wire/ip_address.h"
+#include "wire/types.h"
+
+namespace sctpkit::assoc {
+
+struct Transmit {
+  wire::IpAddress source;       // the local address to send from (unset family V4 all-zero: any)
+  wire::IpAddress destination;
+  wire::Bytes packet;           // valid until the next call into the Endpoint
+};
+
+enum class SendResult : uint8_t {
+  Ok,
+  WouldBlock,       // the send buffer is full: wait for SendSpaceEvent
+  MessageTooLarge,  // larger than max_message_size
+  InvalidStream,    // stream id >= negotiated outbound streams
+  NotConnected,     // unknown association, or shutting down / closed (RFC 9260 9.2: no new data)
+  EmptyMessage,     // RFC 9260 6: a DATA chunk carries at least one byte
+};
+
+enum class ConnectError : uint8_t { NoAddress, TooManyAssociations, NotAllowed };
+
+struct ConnectRequest {
+  std::vector<wire::IpAddress> remote_addresses;  // the first is the primary path
+  uint16_t remote_port = 0;
+  std::optional<uint16_t> outbound_streams;  // defaults to the endpoint's
+};
+
+// Sees every packet in or out, for tracing (the tcpdump-style printer hooks in here).
+class PacketObserver {
+ public:
+  enum class Direction : uint8_t { Received, Sent };
+  virtual ~PacketObserver() = default;
+  virtual void on_packet(Direction direction, const wire::IpAddress& source, const wire::IpAddress& destination,
+                         wire::Bytes packet, TimePoint now) = 0;
+};
+
+// What the endpoint dropped or answered without an association, for tests and `--stats`.
+struct EndpointCounters {
+  uint64_t packets_received = 0;
+  uint64_t malformed = 0;           // failed wire parsing: dropped (RFC 9260 does not answer garbage)
+  uint64_t checksum_errors = 0;     // RFC 9260 6.8: silently discarded
+  uint64_t bad_verification_tag = 0;  // RFC 9260 8.5: silently discarded
+  uint64_t out_of_the_blue = 0;     // RFC 9260 8.4
+  uint64_t inits_answered = 0;      // INIT ACKs sent without creating state
+  uint64_t cookies_bad_mac = 0;     // RFC 9260 5.1.5 step 2
+  uint64_t cookies_stale = 0;       // RFC 9260 5.1.5 step 4
+  uint64_t associations_refused = 0;  // limit reached: ABORT with Out of Resource
+};
+
+class EndpointImpl;
+
+class Endpoint {
+ public:
+  // `random` must outlive the endpoint. Tests pass a SeededRandom; production a CryptoRandom.
+  Endpoint(const EndpointConfig& config, RandomSource& random, TimePoint now);
+  ~Endpoint();
+  Endpoint(const Endpoint&) = delete;
+  Endpoint& operator=(const Endpoint&) = delete;
+
+  // ---- inputs
+  void handle_packet(wire::Bytes packet, const wire::IpAddress& source, const wire::IpAddress& destination,
+                     TimePoint now);
+  void handle_timeout(TimePoint now);
+
+  // Starts the 4-way handshake (RFC 9260 5.1): INIT goes out on the next poll_transmit().
+  std::variant<AssociationId, ConnectError> connect(const ConnectRequest& request, TimePoint now);
+  // Copies the message into the send queue.
+  SendResult send(AssociationId id, wire::Bytes message, wire::StreamId stream, wire::Ppid ppid, bool unordered,
+                  TimePoint now);
+  // RFC 9260 9.2: graceful; queued data is still delivered first.
+  void shutdown(AssociationId id, TimePoint now);
+  // RFC 9260 9.1: ABORT with a User-Initiated Abort cause carrying `reason`.
+  void abort(AssociationId id, std::string_view reason, TimePoint now);
+
+  // ---- outputs
+  std::optional<Transmit> poll_transmit(TimePoint now);
+  std::optional<Event> poll_event();
+  [[nodiscard]] std::optional<TimePoint> next_timeout() const;
+
+  // ---- inspection
+  [[nodiscard]] std::optional<AssociationStatus> status(AssociationId id) const;
+  [[nodiscard]] std::vector<AssociationId> associations() const;
+  [[nodiscard]] const EndpointConfig& config() const;
+  [[nodiscard]] const EndpointCounters& counters() const;
+  void set_observer(PacketObserver* observer);
+
+  // RFC 9260 8.3: changes take effect from the next heartbeat.
+  void set_heartbeat(AssociationId id, bool enabled, Duration interval);
+
+ private:
+  std::unique_ptr<EndpointImpl> impl_;
+};
+
+}  // namespace sctpkit::assoc

@@ -1,0 +1,89 @@
+// What the engine tells its embedder, drained with Endpoint::poll_event().
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "wire/ip_address.h"
+#include "wire/types.h"
+
+namespace sctpkit::assoc {
+
+// Opaque and never reused within one Endpoint.
+struct AssociationId {
+  uint32_t value = 0;
+  constexpr auto operator<=>(const AssociationId&) const = default;
+};
+
+struct ConnectedEvent {
+  AssociationId id;
+  bool passive = false;  // true: accepted on a listening endpoint; false: our connect() completed
+  wire::IpAddress peer_primary;
+  uint16_t peer_port = 0;
+  uint16_t outbound_streams = 0;  // negotiated (RFC 9260 5.1.1)
+  uint16_t inbound_streams = 0;
+  wire::VerificationTag local_tag;
+  wire::VerificationTag peer_tag;
+  uint32_t peer_rwnd = 0;
+};
+
+struct MessageEvent {
+  AssociationId id;
+  wire::StreamId stream;
+  wire::Ppid ppid;
+  bool unordered = false;
+  std::vector<uint8_t> data;
+};
+
+// The send buffer drained below the low-water mark after a send() returned WouldBlock.
+struct SendSpaceEvent {
+  AssociationId id;
+  size_t available = 0;
+};
+
+// The peer started a graceful shutdown (SHUTDOWN received): it will send no more data.
+struct PeerShutdownEvent {
+  AssociationId id;
+};
+
+enum class CloseReason : uint8_t {
+  Graceful,            // SHUTDOWN sequence completed
+  AbortedByPeer,       // ABORT received
+  AbortedLocally,      // abort() called, or we sent ABORT because of a protocol violation or limit
+  PeerUnreachable,     // Association.Max.Retrans exceeded (RFC 9260 8.1)
+  InitFailed,          // Max.Init.Retransmits exceeded in COOKIE-WAIT / COOKIE-ECHOED (5.1)
+  ShutdownTimedOut,    // T5-shutdown-guard expired (9.2)
+};
+
+struct ClosedEvent {
+  AssociationId id;
+  CloseReason reason = CloseReason::Graceful;
+  std::optional<uint16_t> cause_code;  // the first error cause of the ABORT, if any
+  std::string detail;                  // human-readable: the cause decoded, or what we violated
+};
+
+// RFC 9260 5.2.4: the peer restarted; queued and unacknowledged data was lost.
+struct RestartEvent {
+  AssociationId id;
+};
+
+struct PathEvent {
+  AssociationId id;
+  wire::IpAddress address;
+  enum class State : uint8_t { Up, Down, NewPrimary } state = State::Up;
+};
+
+// An ERROR chunk arrived (RFC 9260 3.3.10); the association goes on.
+struct PeerErrorEvent {
+  AssociationId id;
+  uint16_t cause_code = 0;
+  std::string detail;
+};
+
+using Event = std::variant<ConnectedEvent, MessageEvent, SendSpaceEvent, PeerShutdownEvent, ClosedEvent,
+                           RestartEvent, PathEvent, PeerErrorEvent>;
+
+}  // namespace sctpkit::assoc
