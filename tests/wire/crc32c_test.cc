@@ -85,18 +85,18 @@ TEST_P(Crc32cTest, Rfc3720Vectors) {
 }
 
 TEST_P(Crc32cTest, MatchesBitwiseReferenceAtEveryLength) {
-  const auto data = random_bytes(1024 + 7000, 1);
+  const auto data = random_bytes(13000, 1);
   for (size_t n = 0; n <= 1024; ++n) {
     ASSERT_EQ(crc(Bytes(data).first(n)), reference_crc32c(Bytes(data).first(n))) << "length " << n;
   }
-  // Past one full three-way block of the hardware version (3 x 2 KiB).
-  for (size_t n : {6143u, 6144u, 6145u, 6144u + 71u, 6144u + 72u, 8024u}) {
+  // Around one full block of the hardware version (6 streams x 2 KiB), and a short block after it.
+  for (size_t n : {12287u, 12288u, 12289u, 12288u + 143u, 12288u + 144u, 13000u}) {
     ASSERT_EQ(crc(Bytes(data).first(n)), reference_crc32c(Bytes(data).first(n))) << "length " << n;
   }
 }
 
 // Continuing from the value of a first call gives the value of one call on the concatenation,
-// wherever the split falls (inside the head, a three-way block or the tail).
+// wherever the split falls (inside the head, a multi-stream block or the tail).
 TEST_P(Crc32cTest, ContinuationAtEverySplitPoint) {
   const auto data = random_bytes(1500, 2);
   const Bytes all(data);
@@ -109,7 +109,7 @@ TEST_P(Crc32cTest, ContinuationAtEverySplitPoint) {
 INSTANTIATE_TEST_SUITE_P(All, Crc32cTest, ::testing::ValuesIn(implementations()),
                          [](const auto& info) { return std::string(info.param.name); });
 
-// The hardware version treats unaligned heads, three-way blocks and short tails separately; each
+// The hardware version treats unaligned heads, multi-stream blocks and short tails separately; each
 // combination of start alignment and length must agree with the portable version.
 TEST(Crc32cHardware, AgreesWithPortableAtEveryLengthAndAlignment) {
   if (!crc32c_hardware_available()) GTEST_SKIP() << "CPU lacks SSE4.2 or PCLMUL";
@@ -130,7 +130,7 @@ TEST(Crc32cHardware, AgreesWithPortableAtEveryLengthAndAlignment) {
 TEST(Crc32cHardware, AgreesWithPortableOnLargeBuffers) {
   if (!crc32c_hardware_available()) GTEST_SKIP() << "CPU lacks SSE4.2 or PCLMUL";
   const auto data = random_bytes(3 * 65536 + 11, 4);
-  for (size_t n : {65536u, 65536u + 1u, 2u * 6144u + 23u, 3u * 65536u + 11u}) {
+  for (size_t n : {65536u, 65536u + 1u, 2u * 12288u + 23u, 3u * 65536u + 11u}) {
     for (size_t align : {0u, 3u}) {
       const Bytes span = Bytes(data).subspan(align, n - align);
       ASSERT_EQ(crc32c_hardware(span), crc32c_portable(span)) << "length " << n << " align " << align;
