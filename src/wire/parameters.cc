@@ -9,22 +9,6 @@ Result<HeartbeatInfo> HeartbeatInfo::parse(const RawTlv& tlv) {
   return HeartbeatInfo{tlv.value};
 }
 
-Result<Ipv4Address> Ipv4Address::parse(const RawTlv& tlv) {
-  // RFC 9260 3.3.2.1.1: Length = 8.
-  if (!has_exact_value(tlv, 4)) return ParseError::BadLength;
-  Ipv4Address p;
-  std::memcpy(p.address.data(), tlv.value.data(), 4);
-  return p;
-}
-
-Result<Ipv6Address> Ipv6Address::parse(const RawTlv& tlv) {
-  // RFC 9260 3.3.2.1.2: Length = 20.
-  if (!has_exact_value(tlv, 16)) return ParseError::BadLength;
-  Ipv6Address p;
-  std::memcpy(p.address.data(), tlv.value.data(), 16);
-  return p;
-}
-
 Result<StateCookie> StateCookie::parse(const RawTlv& tlv) {
   // RFC 9260 3.3.3.1.1: variable length; whether the cookie is any good is for its MAC to say.
   return StateCookie{tlv.value};
@@ -103,9 +87,25 @@ Result<Parameter> parse_parameter(const RawTlv& tlv) {
     case HostNameAddress::kType: return as_parameter<HostNameAddress>(tlv);
     case SupportedAddressTypes::kType: return as_parameter<SupportedAddressTypes>(tlv);
     case EcnCapable::kType: return as_parameter<EcnCapable>(tlv);
+    case OutgoingSsnResetRequest::kType: return as_parameter<OutgoingSsnResetRequest>(tlv);
+    case IncomingSsnResetRequest::kType: return as_parameter<IncomingSsnResetRequest>(tlv);
+    case SsnTsnResetRequest::kType: return as_parameter<SsnTsnResetRequest>(tlv);
+    case ReconfigResponse::kType: return as_parameter<ReconfigResponse>(tlv);
+    case AddOutgoingStreamsRequest::kType: return as_parameter<AddOutgoingStreamsRequest>(tlv);
+    case AddIncomingStreamsRequest::kType: return as_parameter<AddIncomingStreamsRequest>(tlv);
+    case RandomParameter::kType: return as_parameter<RandomParameter>(tlv);
+    case ChunkListParameter::kType: return as_parameter<ChunkListParameter>(tlv);
+    case RequestedHmacAlgorithms::kType: return as_parameter<RequestedHmacAlgorithms>(tlv);
     case PaddingParameter::kType: return as_parameter<PaddingParameter>(tlv);
     case ZeroChecksumAcceptable::kType: return as_parameter<ZeroChecksumAcceptable>(tlv);
     case ForwardTsnSupported::kType: return as_parameter<ForwardTsnSupported>(tlv);
+    case AddIpAddress::kType: return as_parameter<AddIpAddress>(tlv);
+    case DeleteIpAddress::kType: return as_parameter<DeleteIpAddress>(tlv);
+    case ErrorCauseIndication::kType: return as_parameter<ErrorCauseIndication>(tlv);
+    case SetPrimaryAddress::kType: return as_parameter<SetPrimaryAddress>(tlv);
+    case SuccessIndication::kType: return as_parameter<SuccessIndication>(tlv);
+    case AdaptationLayerIndication::kType: return as_parameter<AdaptationLayerIndication>(tlv);
+    case SupportedExtensions::kType: return as_parameter<SupportedExtensions>(tlv);
     default: return Parameter(UnknownParameter{tlv.type, tlv.value, tlv.whole});
   }
 }

@@ -16,7 +16,11 @@
 #include <string_view>
 #include <variant>
 
+#include "wire/address_parameters.h"
+#include "wire/asconf_parameters.h"
+#include "wire/auth_parameters.h"
 #include "wire/parameter_fields.h"
+#include "wire/reconfig_parameters.h"
 #include "wire/types.h"
 
 namespace sctpkit::wire {
@@ -28,26 +32,6 @@ struct HeartbeatInfo {
   static Result<HeartbeatInfo> parse(const RawTlv& tlv);
   [[nodiscard]] size_t value_size() const { return info.size(); }
   void write_value(Writer& w) const { w.bytes(info); }
-};
-
-// RFC 9260 3.3.2.1.1: IPv4 Address (5), length 8.
-struct Ipv4Address {
-  static constexpr uint16_t kType = 5;
-  std::array<uint8_t, 4> address{};
-  static Result<Ipv4Address> parse(const RawTlv& tlv);
-  [[nodiscard]] size_t value_size() const { return address.size(); }
-  void write_value(Writer& w) const { w.bytes(address); }
-  bool operator==(const Ipv4Address&) const = default;
-};
-
-// RFC 9260 3.3.2.1.2: IPv6 Address (6), length 20.
-struct Ipv6Address {
-  static constexpr uint16_t kType = 6;
-  std::array<uint8_t, 16> address{};
-  static Result<Ipv6Address> parse(const RawTlv& tlv);
-  [[nodiscard]] size_t value_size() const { return address.size(); }
-  void write_value(Writer& w) const { w.bytes(address); }
-  bool operator==(const Ipv6Address&) const = default;
 };
 
 // RFC 9260 3.3.3.1.1: State Cookie (7), opaque to the receiver of the INIT ACK.
@@ -168,8 +152,16 @@ using Parameter = std::variant<
     // RFC 9260
     HeartbeatInfo, Ipv4Address, Ipv6Address, StateCookie, UnrecognizedParameter, CookiePreservative,
     HostNameAddress, SupportedAddressTypes, EcnCapable,
+    // RFC 6525
+    OutgoingSsnResetRequest, IncomingSsnResetRequest, SsnTsnResetRequest, ReconfigResponse,
+    AddOutgoingStreamsRequest, AddIncomingStreamsRequest,
+    // RFC 4895
+    RandomParameter, ChunkListParameter, RequestedHmacAlgorithms,
     // RFC 4820, RFC 9653, RFC 3758
     PaddingParameter, ZeroChecksumAcceptable, ForwardTsnSupported,
+    // RFC 5061
+    AddIpAddress, DeleteIpAddress, ErrorCauseIndication, SetPrimaryAddress, SuccessIndication,
+    AdaptationLayerIndication, SupportedExtensions,
     UnknownParameter>;
 
 // Parses a parameter of any type. A known type with a bad length is an error; an unknown type is

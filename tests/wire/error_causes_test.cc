@@ -220,5 +220,24 @@ TEST(ErrorCauses, AnErrorChunkBodyExcludesOnlyTheLastPadding) {
   EXPECT_EQ(builder.padded_bytes().size(), 16u);
 }
 
+TEST(ErrorCauses, EveryNamedCodeParsesToItsOwnAlternative) {
+  std::vector<uint8_t> storage;
+  int known = 0;
+  for (uint32_t code = 0; code <= 0xFFFF; ++code) {
+    for (size_t size : {0, 4}) {  // between them, every known cause accepts one of these
+      auto parsed = parse_error_cause(testing::raw_tlv(static_cast<uint16_t>(code), std::vector<uint8_t>(size), storage));
+      const bool named = !error_cause_name(static_cast<uint16_t>(code)).empty();
+      if (parsed.ok()) {
+        EXPECT_EQ(std::holds_alternative<UnknownCause>(*parsed), !named) << code;
+        EXPECT_EQ(error_cause_code(*parsed), code);
+      } else {
+        EXPECT_TRUE(named) << code;
+      }
+    }
+    known += error_cause_name(static_cast<uint16_t>(code)).empty() ? 0 : 1;
+  }
+  EXPECT_EQ(known, 20);
+}
+
 }  // namespace
 }  // namespace sctpkit::wire
