@@ -1,0 +1,10 @@
+#pragma once
+
+#include <chrono>
+
+namespace sctpkit::assoc {
+
+using TimePoint = std::chrono::steady_clock::time_point;
+using Duration = std::chrono::steady_clock::duration;
+
+}  // namespace sctpkit::assoc
