@@ -84,26 +84,43 @@ TEST_F(TxSmallWindow, NoNewDataBeyondRwnd) {  // RFC 9260 6.1 A
 }
 
 TEST_F(TxSmallWindow, ZeroWindowProbeOnlyWhenNothingInFlight) {  // RFC 9260 6.1 A
-  queue_messages(5);
-  packet();
-  sack(101, {}, 0);  // everything acknowledged, window closed
+  queue_messages(6);
+  packet();  // 100, 101
+  now += milliseconds(50);
+  sack(101, {}, 0);  // RTT 50 ms: RTO = 50 + 4 * 25 = 150 ms; everything acked, window closed
   ASSERT_EQ(rq.peer_rwnd(), 0u);
-  EXPECT_EQ(packet(), range(102, 102));  // exactly one probe
+  EXPECT_TRUE(packet().empty());  // the first probe waits one RTO
+  EXPECT_EQ(rq.next_deadline(), now + milliseconds(150));
+  now += milliseconds(150);
+  EXPECT_TRUE(rq.handle_timeout(now).empty());  // no T3-rtx expired: the probe is now due
+  EXPECT_EQ(packet(), range(102, 102));          // exactly one probe
   EXPECT_TRUE(packet().empty());
+  EXPECT_EQ(rq.next_deadline(), now + milliseconds(150));  // T3-rtx guards the probe
   sack(101, {}, 0);  // probe not acknowledged yet: still in flight, no second probe
   EXPECT_TRUE(packet().empty());
-  sack(102, {}, 0);  // probe acknowledged, window still closed: the next probe may go
+  now += milliseconds(10);
+  sack(102, {}, 0);  // probe acknowledged, window still closed: next probe after 2 * 150 ms
+  EXPECT_EQ(rq.next_deadline(), now + milliseconds(300));
+  sack(102, {}, 0);  // a repeated window update does not stretch the interval again
+  EXPECT_EQ(rq.next_deadline(), now + milliseconds(300));
+  now += milliseconds(299);
+  EXPECT_TRUE(packet().empty());
+  now += milliseconds(1);
+  rq.handle_timeout(now);
   EXPECT_EQ(packet(), range(103, 103));
-  sack(103, {}, 1000);  // window opens
-  EXPECT_EQ(packet(), range(104, 104));
+  sack(103, {}, 1000);  // window opens: new data flows at once
+  EXPECT_EQ(packet(), range(104, 105));
 }
 
 TEST_F(TxSmallWindow, ExpiredProbeIsReportedAsSuch) {  // RFC 9260 6.1 A: probes do not count as errors
   queue_messages(3);
   packet();
+  now += milliseconds(50);
   sack(101, {}, 0);
+  now += milliseconds(150);
+  rq.handle_timeout(now);
   ASSERT_EQ(packet().size(), 1u);
-  now += seconds(1);
+  now += milliseconds(150);
   auto expired = rq.handle_timeout(now);
   ASSERT_EQ(expired.size(), 1u);
   EXPECT_TRUE(expired[0].zero_window_probe);

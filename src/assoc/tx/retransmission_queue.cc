@@ -69,7 +69,10 @@ std::span<const TxChunk> RetransmissionQueue::next_packet(TimePoint now, Destina
   // RFC 9260 6.1 C: nothing new while chunks marked for retransmission wait.
   if (marked_count_ == 0 && cwnd_open) send_new(now, dest, room, used, max_fragment_payload, send_queue);
 
-  if (!packet_.empty()) d.cc.on_data_sent(now);
+  if (!packet_.empty()) {
+    d.cc.on_data_sent(now);
+    last_dest_ = dest;
+  }
   return packet_;
 }
 
@@ -117,8 +120,9 @@ void RetransmissionQueue::send_new(TimePoint now, DestinationId dest, size_t roo
     if (used + size > room) break;
     // RFC 9260 6.1 A: no new data while rwnd is below the next chunk's size, except a zero window
     // probe, and that only when all data is acknowledged and nothing is in flight.
+    // RFC 9260 6.1 A: the first probe waits 1 RTO after the window closed, later ones longer.
     const bool probe = payload > peer_rwnd_;
-    if (probe && !outstanding_.empty()) break;
+    if (probe && (!outstanding_.empty() || (probe_at_ && now < *probe_at_))) break;
 
     std::optional<DataFragment> fragment = send_queue.next_fragment(max_fragment_payload);
     assert(fragment && fragment->length == payload);
@@ -270,7 +274,27 @@ SackResult RetransmissionQueue::handle_sack(TimePoint now, const SackInfo& sack)
   if (outstanding_.empty()) {
     for (Destination& d : dests_) d.cc.on_all_acked();
   }
+  pace_zero_window_probes(now, result.new_data_acked);
   return result;
+}
+
+void RetransmissionQueue::pace_zero_window_probes(TimePoint now, bool new_data_acked) {
+  if (peer_rwnd_ > 0) {
+    probe_interval_.reset();
+    probe_at_.reset();
+    probe_timer_armed_ = false;
+    return;
+  }
+  // RFC 9260 6.1 A: the window is closed with nothing in flight. The first zero window probe
+  // SHOULD go 1 RTO after the closure is detected, and the interval SHOULD grow exponentially; a
+  // probe acknowledged with the window still closed moves to the next interval. Repeated window
+  // updates without new data do not.
+  if (dests_.empty() || !outstanding_.empty() || (probe_interval_ && !new_data_acked)) return;
+  const RtoEstimator& rto = dests_[last_dest_.value()].rto;
+  const Duration cap = std::max(rto.config().max, rto.config().min);
+  probe_interval_ = probe_interval_ ? std::min(*probe_interval_ * 2, cap) : rto.rto();
+  probe_at_ = now + *probe_interval_;
+  probe_timer_armed_ = true;
 }
 
 size_t RetransmissionQueue::count_miss_indications(wire::Tsn limit) {
@@ -315,11 +339,14 @@ std::optional<TimePoint> RetransmissionQueue::next_deadline() const {
   for (const Destination& d : dests_) {
     if (d.t3_deadline && (!earliest || *d.t3_deadline < *earliest)) earliest = d.t3_deadline;
   }
+  if (probe_timer_armed_ && (!earliest || *probe_at_ < *earliest)) earliest = probe_at_;
   return earliest;
 }
 
 std::span<const T3Expiry> RetransmissionQueue::handle_timeout(TimePoint now) {
   expired_.clear();
+  // The zero window probe may now be sent by next_packet(); the deadline is not reported again.
+  if (probe_timer_armed_ && *probe_at_ <= now) probe_timer_armed_ = false;
   for (size_t id = 0; id < dests_.size(); ++id) {
     Destination& d = dests_[id];
     if (!d.t3_deadline || *d.t3_deadline > now) continue;

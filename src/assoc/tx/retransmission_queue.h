@@ -111,9 +111,10 @@ class RetransmissionQueue {
   // RFC 9260 6.2.1, 7.2.1-7.2.4: processes a received SACK.
   SackResult handle_sack(TimePoint now, const SackInfo& sack);
 
-  // Earliest running T3-rtx deadline.
+  // Earliest running T3-rtx deadline, or the time the next zero window probe may be sent.
   [[nodiscard]] std::optional<TimePoint> next_deadline() const;
-  // RFC 9260 6.3.3: handles every T3-rtx that expired at or before `now`. Valid until the next call.
+  // RFC 9260 6.3.3: handles every T3-rtx that expired at or before `now`, and lets a paced zero
+  // window probe go (call next_packet() after). The result is valid until the next call.
   std::span<const T3Expiry> handle_timeout(TimePoint now);
 
   [[nodiscard]] wire::Tsn cumulative_tsn_ack_point() const { return cum_ack_point_; }
@@ -187,6 +188,7 @@ class RetransmissionQueue {
   void mark_gap_blocks(const SackInfo& sack, size_t cum_acked);
   size_t count_miss_indications(wire::Tsn limit);
   void update_t3_timers(TimePoint now);
+  void pace_zero_window_probes(TimePoint now, bool new_data_acked);
 
   RetransmissionQueueConfig config_;
   wire::Tsn next_tsn_;
@@ -197,6 +199,11 @@ class RetransmissionQueue {
   uint64_t retransmissions_ = 0;
   bool fast_retransmit_pending_ = false;
   std::optional<wire::Tsn> fast_recovery_exit_;
+  // RFC 9260 6.1 A: zero window probe pacing while the peer's window is closed.
+  std::optional<Duration> probe_interval_;
+  std::optional<TimePoint> probe_at_;
+  bool probe_timer_armed_ = false;
+  DestinationId last_dest_{0};  // whose RTO paces the probes
   std::deque<Outstanding> outstanding_;  // TSNs cum_ack_point_ + 1 ... next_tsn_ - 1, in order
   std::vector<Destination> dests_;
   // Reused output buffers: no allocation per packet in steady state.
