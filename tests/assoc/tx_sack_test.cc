@@ -289,6 +289,14 @@ TEST(TxSackStandalone, SackBeforeAnyDataSent) {  // RFC 9260 3.3.4: cum ack = in
             SackOutcome::kProcessed);
   EXPECT_EQ(rq.peer_rwnd(), 2000u);
   EXPECT_EQ(rq.handle_sack(TimePoint{}, SackInfo{Tsn(0), 2000, {}, {}}).outcome, SackOutcome::kAcksUnsentTsn);
+  // Exactly 2^31 away from the ack point: RFC 1982 leaves the order undefined; still never sent.
+  EXPECT_NE(rq.handle_sack(TimePoint{}, SackInfo{Tsn(0x7fffffffu), 2000, {}, {}}).outcome,
+            SackOutcome::kProcessed);
+  const SackGapBlock gap{1, 1};
+  EXPECT_EQ(rq.handle_sack(TimePoint{}, SackInfo{Tsn(0xffffffffu), 2000, {&gap, 1}, {}}).outcome,
+            SackOutcome::kAcksUnsentTsn);
+  EXPECT_EQ(rq.cumulative_tsn_ack_point(), Tsn(0xffffffffu));
+  EXPECT_EQ(rq.unacked_chunks(), 0u);
 }
 
 }  // namespace

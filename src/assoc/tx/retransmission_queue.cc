@@ -147,12 +147,13 @@ void RetransmissionQueue::send_new(TimePoint now, DestinationId dest, size_t roo
   }
 }
 
-bool RetransmissionQueue::sack_acks_unsent(const SackInfo& sack) const {
-  const wire::Tsn highest_sent = next_tsn_.prev();
-  if (sack.cum_tsn_ack.after(highest_sent)) return true;
+bool RetransmissionQueue::sack_acks_unsent(const SackInfo& sack, size_t cum_acked) const {
+  // Checked as offsets into the queue rather than with serial arithmetic, so that no value of the
+  // 32-bit fields (not even one exactly 2^31 away) can index past the chunks actually sent.
+  if (cum_acked > outstanding_.size()) return true;
   for (const SackGapBlock& b : sack.gap_blocks) {
     if (b.start > b.end) continue;  // malformed block: acknowledges nothing, ignored
-    if (sack.cum_tsn_ack.plus(b.end).after(highest_sent)) return true;
+    if (cum_acked + b.end > outstanding_.size()) return true;
   }
   return false;
 }
@@ -172,19 +173,21 @@ SackResult RetransmissionQueue::handle_sack(TimePoint now, const SackInfo& sack)
   SackResult result;
   acked_dests_.clear();
   result.acked_destinations = acked_dests_;
-  // RFC 9260 6.2.1 D.i: an out-of-order SACK is dropped.
-  if (sack.cum_tsn_ack.before(cum_ack_point_)) {
+  // RFC 9260 6.2.1 D.i: a Cumulative TSN Ack below the Cumulative TSN Ack Point marks an
+  // out-of-order SACK, which is dropped.
+  const int32_t cum_distance = cum_ack_point_.distance_to(sack.cum_tsn_ack);
+  if (cum_distance < 0) {
     result.outcome = SackOutcome::kOutOfOrder;
     return result;
   }
+  const auto cum_acked = static_cast<size_t>(cum_distance);
   // RFC 9260 12: a SACK acknowledging a TSN never sent is a protocol violation; nothing is touched.
-  if (sack_acks_unsent(sack)) {
+  if (sack_acks_unsent(sack, cum_acked)) {
     result.outcome = SackOutcome::kAcksUnsentTsn;
     return result;
   }
   result.duplicate_tsns = sack.dup_tsns.size();
   const bool was_in_fast_recovery = in_fast_recovery();
-  const auto cum_acked = static_cast<size_t>(cum_ack_point_.distance_to(sack.cum_tsn_ack));
   for (Destination& d : dests_) {
     d.sack_flight_before = d.flight_size;
     d.sack_bytes_acked = 0;

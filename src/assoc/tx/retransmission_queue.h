@@ -184,7 +184,7 @@ class RetransmissionQueue {
   void retransmit_marked(TimePoint now, DestinationId dest, size_t room, size_t& used);
   void send_new(TimePoint now, DestinationId dest, size_t room, size_t& used, size_t max_fragment_payload,
                 SendQueue& send_queue);
-  [[nodiscard]] bool sack_acks_unsent(const SackInfo& sack) const;
+  [[nodiscard]] bool sack_acks_unsent(const SackInfo& sack, size_t cum_acked) const;
   void mark_gap_blocks(const SackInfo& sack, size_t cum_acked);
   size_t count_miss_indications(wire::Tsn limit);
   void update_t3_timers(TimePoint now);
