@@ -8,13 +8,13 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <span>
 #include <vector>
 
 #include "assoc/clock.h"
 #include "assoc/tx/congestion.h"
+#include "assoc/tx/ring.h"
 #include "assoc/tx/rto.h"
 #include "assoc/tx/send_queue.h"
 #include "wire/byte_io.h"
@@ -204,7 +204,7 @@ class RetransmissionQueue {
   std::optional<TimePoint> probe_at_;
   bool probe_timer_armed_ = false;
   DestinationId last_dest_{0};  // whose RTO paces the probes
-  std::deque<Outstanding> outstanding_;  // TSNs cum_ack_point_ + 1 ... next_tsn_ - 1, in order
+  Ring<Outstanding> outstanding_;  // TSNs cum_ack_point_ + 1 ... next_tsn_ - 1, in order
   std::vector<Destination> dests_;
   // Reused output buffers: no allocation per packet in steady state.
   std::vector<TxChunk> packet_;
