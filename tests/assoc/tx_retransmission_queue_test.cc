@@ -279,6 +279,14 @@ TEST_F(TxRetransmissionQueue, PmtuChangeReachesCongestionControl) {  // RFC 9260
   rq.set_pmdcs(d0, 500);
   EXPECT_EQ(rq.congestion(d0).pmdcs(), 500u);
   EXPECT_EQ(rq.congestion(d0).cwnd(), 2000u);
+  rq.set_pmdcs(d0, kPmdcs);
+  queue_messages(1);
+  packet();
+  now += seconds(1);
+  rq.handle_timeout(now);
+  ASSERT_EQ(rq.congestion(d0).cwnd(), kPmdcs);
+  rq.reset_congestion(d0);  // RFC 9260 7.2.5
+  EXPECT_EQ(rq.congestion(d0).cwnd(), 4 * kPmdcs);
 }
 
 }  // namespace

@@ -99,12 +99,16 @@ class RetransmissionQueue {
   DestinationId add_destination(size_t pmdcs);
   // RFC 9260 7.3: the destination's PMTU changed.
   void set_pmdcs(DestinationId dest, size_t pmdcs);
+  // RFC 9260 7.2.5: congestion state back to initial values (route or DSCP change).
+  void reset_congestion(DestinationId dest) { dests_[dest.value()].cc.reset(); }
 
   // Chooses the DATA chunks of one packet to `dest` with `room` bytes free for DATA chunks (headers
   // and padding included): first chunks marked for retransmission, lowest TSN first (6.1 C), then
   // new fragments from `send_queue` cut to at most `max_fragment_payload` bytes (derived from the
   // AMDCS, 7.3), as cwnd (6.1 B) and the peer's rwnd (6.1 A) allow. Call again for the next packet;
-  // an empty result means nothing more may be sent now.
+  // an empty result means nothing more may be sent now. Chunks are never re-cut, so `room` in an
+  // otherwise empty packet must fit any chunk already sent (fragmenting by the AMDCS ensures it);
+  // a marked chunk that does not fit holds back everything behind it.
   std::span<const TxChunk> next_packet(TimePoint now, DestinationId dest, size_t room,
                                        size_t max_fragment_payload, SendQueue& send_queue);
 
