@@ -9,6 +9,7 @@
 // 6.2: a_rwnd only opens when bytes are released to the ULP).
 #pragma once
 
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -101,9 +102,16 @@ class Reassembly {
   [[nodiscard]] bool full() const { return receive_window() == 0; }
   [[nodiscard]] const ReassemblyConfig& config() const { return config_; }
 
-  // Expected next SSN / MID of ordered messages on a stream (for tests and stream reset).
-  [[nodiscard]] wire::Ssn next_ssn(wire::StreamId stream) const { return streams_.at(stream.value()).next_ssn; }
-  [[nodiscard]] wire::Mid next_mid(wire::StreamId stream) const { return streams_.at(stream.value()).next_mid; }
+  // Expected next SSN / MID of ordered messages on a stream; `stream` must be below
+  // inbound_streams (asking about another is a caller bug).
+  [[nodiscard]] wire::Ssn next_ssn(wire::StreamId stream) const {
+    assert(stream.value() < streams_.size());
+    return streams_[stream.value()].next_ssn;
+  }
+  [[nodiscard]] wire::Mid next_mid(wire::StreamId stream) const {
+    assert(stream.value() < streams_.size());
+    return streams_[stream.value()].next_mid;
+  }
   [[nodiscard]] size_t partial_count() const { return partials_.size(); }
 
  private:
