@@ -130,7 +130,7 @@ std::optional<ReassemblyError> Reassembly::insert_data(const DataFragment& f) {
         into.pieces.push_back(p);
       }
       remove_partial(*right);  // its bytes stay held, now inside `into`
-      if (target == partials_.size()) target = *right;  // drop_partial moved the last one into *right
+      if (target == partials_.size()) target = *right;  // remove_partial moved the last one into *right
     }
   } else if (right) {
     target = *right;
