@@ -294,12 +294,24 @@ TEST(RxReassemblyIData, FragmentsOutOfFsnOrder) {
   EXPECT_THAT(drain(r), ElementsAre("abcdef"));
 }
 
+TEST(RxReassemblyIData, FsnOrderContradictingTsnOrderIsRejected) {
+  // RFC 8260 2.1: FSNs count up in sending order, as TSNs do; a later TSN with an earlier FSN is
+  // forged (and would let a peer make every fragment an expensive insertion at the front).
+  Reassembly r(config(4, true));
+  ASSERT_FALSE(r.insert(idata(10, 0, 0, 5, "", "f5")));
+  EXPECT_EQ(r.insert(idata(11, 0, 0, 4, "", "f4")), ReassemblyError::InconsistentFragment);
+  EXPECT_EQ(r.insert(idata(9, 0, 0, 6, "", "f6")), ReassemblyError::InconsistentFragment);
+  ASSERT_FALSE(r.insert(idata(8, 0, 0, 3, "", "f3")));
+  ASSERT_FALSE(r.insert(idata(12, 0, 0, 7, "", "f7")));
+  EXPECT_EQ(r.bytes_held(), 6u);
+}
+
 TEST(RxReassemblyIData, OrderedByMid) {
   Reassembly r(config(4, true));
   ASSERT_FALSE(r.insert(idata(1, 0, 1, 0, "BE", "m1")));
-  ASSERT_FALSE(r.insert(idata(2, 0, 0, 1, "E", "-b")));
+  ASSERT_FALSE(r.insert(idata(3, 0, 0, 1, "E", "-b")));
   EXPECT_EQ(r.ready_count(), 0u);
-  ASSERT_FALSE(r.insert(idata(3, 0, 0, 0, "B", "m0")));
+  ASSERT_FALSE(r.insert(idata(2, 0, 0, 0, "B", "m0")));
   EXPECT_THAT(drain(r), ElementsAre("m0-b", "m1"));
   EXPECT_EQ(r.next_mid(StreamId(0)), Mid(2));
 }

@@ -53,11 +53,16 @@ std::optional<ReassemblyError> Reassembly::insert(const DataFragment& fragment) 
   return std::nullopt;
 }
 
+size_t Reassembly::position_for(const Partial& partial, uint32_t key) {
+  // Searched from the back: fragments usually arrive in order, and then this is O(1) however many
+  // fragments the message has.
+  size_t position = partial.pieces.size();
+  while (position > 0 && key_before(key, partial.pieces[position - 1].key)) --position;
+  return position;
+}
+
 void Reassembly::place(Partial& partial, const Piece& piece, wire::Bytes payload) {
-  const auto position = static_cast<size_t>(
-      std::find_if(partial.pieces.begin(), partial.pieces.end(),
-                   [&](const Piece& p) { return key_before(piece.key, p.key); }) -
-      partial.pieces.begin());
+  const size_t position = position_for(partial, piece.key);
   const uint32_t offset =
       position < partial.pieces.size() ? partial.pieces[position].offset : static_cast<uint32_t>(partial.bytes.size());
   // In-order arrival appends; only a fragment that overtook a later one moves bytes already held.
@@ -164,6 +169,15 @@ std::optional<ReassemblyError> Reassembly::insert_idata(const DataFragment& f) {
       if (p.key == f.fsn.value()) return ReassemblyError::InconsistentFragment;
       if (p.ending && key_before(p.key, f.fsn.value())) return ReassemblyError::InconsistentFragment;
       if (f.ending && key_before(f.fsn.value(), p.key)) return ReassemblyError::InconsistentFragment;
+    }
+    // The sender numbers fragments (FSN) and assigns TSNs in the same order, so a fragment whose
+    // TSN is out of FSN order is forged. Refusing it also means fragments can only arrive out of
+    // FSN order while the cumulative TSN is held back, i.e. within the TSN window, which bounds
+    // the bytes moved by inserting them in the middle of the buffer.
+    const size_t position = position_for(*it, f.fsn.value());
+    if ((position > 0 && !it->pieces[position - 1].tsn.before(f.tsn)) ||
+        (position < it->pieces.size() && !f.tsn.before(it->pieces[position].tsn))) {
+      return ReassemblyError::InconsistentFragment;
     }
     if (it->bytes.size() + f.payload.size() > config_.max_message_size) {
       drop_partial(static_cast<size_t>(it - partials_.begin()));

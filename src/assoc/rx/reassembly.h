@@ -142,6 +142,7 @@ class Reassembly {
                                                       std::optional<size_t>& right) const;
   std::optional<ReassemblyError> insert_data(const DataFragment& fragment);
   std::optional<ReassemblyError> insert_idata(const DataFragment& fragment);
+  [[nodiscard]] static size_t position_for(const Partial& partial, uint32_t key);
   static void place(Partial& partial, const Piece& piece, wire::Bytes payload);
   [[nodiscard]] static bool complete(const Partial& partial, bool interleaving);
   void drop_partial(size_t index);    // forgets its bytes too
