@@ -135,7 +135,9 @@ size_t run(uint32_t seed, bool interleaving, uint32_t receive_buffer, int loss_p
     }
     if (flight.empty()) break;
     // Reordering within a short distance, duplication, loss.
-    for (size_t i = 0; i + 1 < flight.size(); ++i) std::swap(flight[i], flight[i + rng() % std::min<size_t>(8, flight.size() - i)]);
+    for (size_t i = 0; i + 1 < flight.size(); ++i) {
+      std::swap(flight[i], flight[i + rng() % std::min<size_t>(8, flight.size() - i)]);
+    }
     for (size_t i = 0; i < flight.size(); i += 1 + rng() % 3) {
       if (rng() % 10 == 0) flight.push_back(flight[i]);
     }
