@@ -36,7 +36,8 @@ class WireList {
 
  public:
   WireList() = default;
-  // For building: the caller's items, which must outlive the chunk.
+  // For building: the caller's items, viewed not copied, so they must outlive the chunk (a
+  // temporary std::vector passed here dangles at the end of the full expression).
   WireList(std::span<const T> items) : items_(items), size_(items.size()) {}  // NOLINT: implicit by design
   // Arrays, std::array and std::vector of items, viewed (not copied): keep them alive.
   template <typename Container>

@@ -22,7 +22,8 @@ constexpr uint8_t kDataFlagUnordered = 0x04;   // U: unordered; SSN (DATA) or MI
 constexpr uint8_t kDataFlagImmediate = 0x08;   // I: ask the peer to SACK without delay (RFC 7053)
 
 // The flag bits as named booleans; the reserved bits are dropped on parse and sent as zero
-// (RFC 9260 3.3.1: "All set to 0 on transmit and ignored on receipt").
+// (RFC 9260 3.3.1: "All set to 0 on transmit and ignored on receipt"). Prefer designated
+// initializers ({.beginning = true, .ending = true}) to positional ones.
 struct DataFlags {
   bool unordered = false;
   bool beginning = false;
