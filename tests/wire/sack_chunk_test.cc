@@ -75,8 +75,8 @@ TEST(SackChunk, DuplicateCountBeyondTheChunkIsTruncated) {
   auto input = kRfcExampleSack;
   input[15] = 1;  // one duplicate TSN claimed, none present
   expect_error(RawInput{input}, ParseError::FieldTruncated);
-  // The blocks' bytes cannot be reused as duplicates: 1 block + 1 dup claimed over 2 blocks' room
-  // would fit, so the sum is what is checked; 2 blocks + 1 dup does not fit.
+  // The lists are laid end to end: with 1 block and 1 duplicate claimed, the second block's bytes
+  // are read as the duplicate TSN, and nothing is left over.
   input[13] = 1;
   const RawInput raw_input{input};
   auto parsed = raw_input.parse();
