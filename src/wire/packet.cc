@@ -48,16 +48,16 @@ Result<PacketView> PacketView::parse(Bytes packet) {
 PacketView::Iterator::Iterator(Bytes rest) : rest_(rest), done_(false) { load(); }
 
 void PacketView::Iterator::load() {
-  // The chain was validated by PacketView::parse, so this cannot fail; a failure here would mean
-  // the iterator was built over bytes that parse() did not see.
-  ChunkReader reader(rest_);
-  auto chunk = reader.next();
-  if (!chunk || !*chunk) {
+  // PacketView::parse validated the whole chain, so only the end needs checking here; this keeps
+  // iteration to a few loads per chunk on the receive path.
+  if (rest_.size() < kChunkHeaderSize) {
     done_ = true;
     rest_ = {};
     return;
   }
-  current_ = **chunk;
+  const uint16_t length = load_u16(rest_, 2);
+  current_ = RawChunk{load_u8(rest_, 0), load_u8(rest_, 1), length,
+                      rest_.subspan(kChunkHeaderSize, length - kChunkHeaderSize), rest_.first(length)};
 }
 
 PacketView::Iterator& PacketView::Iterator::operator++() {
@@ -98,6 +98,18 @@ bool PacketBuilder::add_raw(Bytes whole_chunk) {
   if (whole_chunk.size() < kChunkHeaderSize || padded4(whole_chunk.size()) > remaining()) return false;
   const size_t start = writer_.position();
   writer_.bytes(whole_chunk);
+  writer_.pad4_from(start);
+  ++chunk_count_;
+  return true;
+}
+
+bool PacketBuilder::add_value(uint8_t type, uint8_t flags, Bytes value) {
+  if (!fits(value.size())) return false;
+  const size_t start = writer_.position();
+  writer_.u8(type);
+  writer_.u8(flags);
+  writer_.u16(static_cast<uint16_t>(kChunkHeaderSize + value.size()));
+  writer_.bytes(value);
   writer_.pad4_from(start);
   ++chunk_count_;
   return true;

@@ -63,7 +63,6 @@ class PacketView {
     using value_type = RawChunk;
     using difference_type = std::ptrdiff_t;
     Iterator() = default;
-    explicit Iterator(Bytes rest);
     const RawChunk& operator*() const { return current_; }
     const RawChunk* operator->() const { return &current_; }
     Iterator& operator++();
@@ -75,6 +74,9 @@ class PacketView {
     bool operator==(const Iterator& other) const { return done_ == other.done_ && (done_ || rest_.data() == other.rest_.data()); }
 
    private:
+    friend class PacketView;
+    // Only over a chain PacketView::parse validated: the iterator does not re-check lengths.
+    explicit Iterator(Bytes rest);
     void load();
     Bytes rest_;
     RawChunk current_;
@@ -125,6 +127,9 @@ class PacketBuilder {
 
   // Appends an already-encoded chunk (header and value, padding optional).
   bool add_raw(Bytes whole_chunk);
+
+  // Appends a chunk whose type is known only at run time (an unrecognized chunk being re-sent).
+  bool add_value(uint8_t type, uint8_t flags, Bytes value);
 
   [[nodiscard]] size_t size() const { return writer_.position(); }
   [[nodiscard]] size_t remaining() const { return limit_ - writer_.position(); }
