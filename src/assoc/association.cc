@@ -4,6 +4,8 @@
 
 #include "wire/control_chunks.h"
 #include "wire/error_causes.h"
+#include "wire/parameter_list.h"
+#include "wire/parameters.h"
 
 namespace sctpkit::assoc {
 
@@ -19,6 +21,28 @@ void push_bounded(std::deque<T>& queue, T item, size_t limit) {
   queue.push_back(std::move(item));
 }
 
+RtoConfig rto_config(const EndpointConfig& c) {
+  RtoConfig r;
+  r.initial = c.rto_initial;
+  r.min = c.rto_min;
+  r.max = c.rto_max;
+  return r;
+}
+
+DataReceiverConfig receiver_config(const EndpointConfig& c, uint16_t inbound_streams) {
+  DataReceiverConfig r;
+  r.reassembly.inbound_streams = inbound_streams;
+  r.reassembly.max_message_size = c.max_message_size;
+  r.reassembly.receive_buffer = c.receive_buffer;
+  // Gap Ack Block offsets reach 65535 TSNs: track as far, so a peer sending small chunks within
+  // our window is never refused for the TSN map's sake (8 KiB of bitmap).
+  r.window_tsns = TsnMap::kMaxWindowTsns;
+  r.sack_delay = c.sack_delay;
+  r.sack_freq = static_cast<uint32_t>(std::max(c.sack_frequency, 1));
+  r.mtu = static_cast<uint32_t>(c.max_packet_size);
+  return r;
+}
+
 std::optional<TimePoint> earliest(std::optional<TimePoint> a, std::optional<TimePoint> b) {
   if (!a) return b;
   if (!b) return a;
@@ -27,7 +51,7 @@ std::optional<TimePoint> earliest(std::optional<TimePoint> a, std::optional<Time
 }  // namespace
 
 Association::Association(AssociationId id, EndpointServices services, const ConnectRequest& request, TimePoint now)
-    : id_(id), services_(services), config_(services.config) {
+    : id_(id), services_(services), config_(services.config), t1_rto_(rto_config(services.config)) {
   local_port_ = config_.local_port;
   peer_port_ = request.remote_port;
   // RFC 9260 5.3.1: random tags and initial TSN, never a zero tag.
@@ -46,7 +70,7 @@ Association::Association(AssociationId id, EndpointServices services, const Conn
 Association::Association(AssociationId id, EndpointServices services, const CookieContents& cookie,
                          const wire::InitChunk& peer_init, std::vector<wire::IpAddress> peer_addresses,
                          const wire::IpAddress& local_address, TimePoint now)
-    : id_(id), services_(services), config_(services.config) {
+    : id_(id), services_(services), config_(services.config), t1_rto_(rto_config(services.config)) {
   local_port_ = cookie.local_port;
   peer_port_ = cookie.peer_port;
   local_tag_ = cookie.local_tag;
@@ -66,8 +90,13 @@ void Association::start_data_transfer(wire::Tsn peer_initial_tsn, uint32_t peer_
   outbound_streams_ = std::min(requested_outbound_streams_, peer_inbound_streams);
   inbound_streams_ = std::min(config_.max_inbound_streams, peer_outbound_streams);
   initial_peer_rwnd_ = peer_rwnd;
-  sender_.emplace(config_, local_initial_tsn_, outbound_streams_, peer_rwnd);
-  receiver_.emplace(config_, peer_initial_tsn, inbound_streams_);
+  sender_.emplace(config_, local_initial_tsn_, outbound_streams_, peer_rwnd, *paths_);
+  receiver_.emplace(receiver_config(config_, inbound_streams_), peer_initial_tsn);
+  // Room for every gap block and duplicate a SACK in one packet could carry (RFC 9260 3.3.4).
+  const size_t entries = config_.max_packet_size / 4;
+  sack_gap_storage_.resize(entries);
+  sack_dup_storage_.resize(entries);
+  sack_wire_gaps_.reserve(entries);
 }
 
 void Association::enter_established(TimePoint now, bool passive) {
@@ -97,7 +126,7 @@ std::vector<wire::IpAddress> Association::peer_addresses() const {
 
 bool Association::accept_verification_tag(const wire::PacketView& packet) const {
   const wire::VerificationTag tag = packet.header().verification_tag;
-  const wire::RawChunk& first = *packet.begin();
+  const wire::RawChunk first = *packet.begin();  // a copy: the iterator holds the chunk
   // RFC 9260 8.5.1 B and C: ABORT and SHUTDOWN COMPLETE carry our tag, or the peer's with T set.
   if (first.type == wire::AbortChunk::kType || first.type == wire::ShutdownCompleteChunk::kType) {
     const bool reflected = (first.flags & 0x01) != 0;
@@ -110,7 +139,7 @@ bool Association::accept_verification_tag(const wire::PacketView& packet) const 
 bool Association::handle_packet(const wire::PacketView& packet, const wire::IpAddress& source,
                                 const wire::IpAddress& destination, TimePoint now) {
   if (closed_ || packet.chunk_count() == 0) return true;
-  const wire::RawChunk& first = *packet.begin();
+  const wire::RawChunk first = *packet.begin();  // a copy: the iterator holds the chunk
 
   if (first.type == wire::InitChunk::kType) {
     // RFC 9260 8.5.1 A: an INIT comes alone with tag 0, or the packet is discarded.
@@ -127,16 +156,13 @@ bool Association::handle_packet(const wire::PacketView& packet, const wire::IpAd
     if (packet.header().verification_tag != local_tag_) return true;
     ++counters_.packets_received;
     bool stop = false;
-    bool carried_data = false;
+    // RFC 9260 5.1.5 step 7: DATA bundled with the COOKIE ECHO is acknowledged at once.
+    data_with_cookie_echo_ = true;
     for (auto it = std::next(packet.begin()); it != packet.end() && !stop && !closed_; ++it) {
-      carried_data |= it->type == wire::DataChunk::kType;
       handle_chunk(*it, source, destination, now, stop);
     }
-    if (carried_data && receiver_) {
-      // RFC 9260 5.1.5 step 7: DATA bundled with the COOKIE ECHO is acknowledged at once.
-      receiver_->request_immediate_sack();
-      receiver_->on_packet_with_data(now);
-    }
+    data_with_cookie_echo_ = false;
+    if (receiver_ && !closed_) receiver_->end_packet(now);
     return true;
   }
   if (first.type == wire::ShutdownAckChunk::kType &&
@@ -156,14 +182,13 @@ bool Association::handle_packet(const wire::PacketView& packet, const wire::IpAd
     paths_->reset_association_errors();
   }
   bool stop = false;
-  bool carried_data = false;
   for (const wire::RawChunk& raw : packet) {
     if (stop || closed_) break;
-    carried_data |= raw.type == wire::DataChunk::kType;
     handle_chunk(raw, source, destination, now, stop);
   }
-  if (carried_data && receiver_ && !closed_) {
-    receiver_->on_packet_with_data(now);
+  if (receiver_ && !closed_) {
+    // Closes the packet for the SACK timing (RFC 9260 6.2); a no-op when it carried no DATA.
+    receiver_->end_packet(now);
     if (state_ == AssociationState::ShutdownSent) {
       // RFC 9260 9.2: answer each packet with DATA with a SHUTDOWN and restart T2-shutdown.
       send_shutdown_ = true;
@@ -237,23 +262,45 @@ void Association::handle_unknown(const wire::RawChunk& raw, bool& stop) {
 void Association::handle_data(const wire::DataChunk& data, const wire::IpAddress& source, TimePoint now, bool& stop) {
   if (!receiver_ || state_ == AssociationState::CookieWait) return;
   sack_destination_ = source;
-  switch (receiver_->on_data(data, now)) {
-    case DataReceiver::Verdict::Accepted:
-    case DataReceiver::Verdict::Duplicate:
-    case DataReceiver::Verdict::Dropped:
+  (void)now;
+  DataFragment fragment;
+  fragment.tsn = data.tsn;
+  fragment.stream = data.stream_id;
+  fragment.ssn = data.ssn;
+  fragment.ppid = data.ppid;
+  fragment.unordered = data.data_flags.unordered;
+  fragment.beginning = data.data_flags.beginning;
+  fragment.ending = data.data_flags.ending;
+  fragment.payload = data.user_data;
+  // RFC 7053: the I bit asks for an immediate SACK; so does DATA bundled with COOKIE ECHO.
+  switch (receiver_->on_data(fragment, data.data_flags.immediate || data_with_cookie_echo_)) {
+    case DataVerdict::Duplicate:
+      ++counters_.duplicate_tsns_received;
       break;
-    case DataReceiver::Verdict::InvalidStream:
+    case DataVerdict::Accepted:
+    case DataVerdict::DroppedNoSpace:
+    case DataVerdict::DroppedOutOfWindow:
+      break;
+    case DataVerdict::InvalidStream:
       // RFC 9260 6.5: acknowledge it, report Invalid Stream Identifier, discard it.
       queue_error(encode_cause(wire::InvalidStreamIdentifier{data.stream_id}));
       break;
-    case DataReceiver::Verdict::NoUserData:
+    case DataVerdict::NoUserData:
       // RFC 9260 6.2: "If an endpoint receives a DATA chunk with no user data ... it MUST send an
       // ABORT chunk with a 'No User Data' error cause".
       send_abort_and_close(encode_cause(wire::NoUserData{data.tsn}), CloseReason::AbortedLocally,
                            "peer sent a DATA chunk with no user data");
       stop = true;
       break;
-    case DataReceiver::Verdict::MessageTooLarge: {
+    case DataVerdict::ProtocolViolation: {
+      static constexpr char kWhy[] = "DATA fragments contradict each other";
+      send_abort_and_close(
+          encode_cause(wire::ProtocolViolation{wire::Bytes(reinterpret_cast<const uint8_t*>(kWhy), sizeof kWhy - 1)}),
+          CloseReason::AbortedLocally, kWhy);
+      stop = true;
+      break;
+    }
+    case DataVerdict::MessageTooLarge: {
       static constexpr char kWhy[] = "message larger than the receiver's maximum message size";
       send_abort_and_close(
           encode_cause(wire::ProtocolViolation{wire::Bytes(reinterpret_cast<const uint8_t*>(kWhy), sizeof kWhy - 1)}),
@@ -274,6 +321,14 @@ void Association::handle_sack(const wire::SackChunk& sack, TimePoint now) {
       ++counters_.sacks_received;
       counters_.gap_blocks_received += sack.gap_ack_blocks.size();
       const auto outcome = sender_->on_sack(sack, *paths_, now);
+      if (outcome.acks_unsent_tsn) {
+        // RFC 9260 12: a SACK acknowledging a TSN never sent: ABORT (Protocol Violation).
+        static constexpr char kWhy[] = "SACK acknowledges a TSN that was never sent";
+        send_abort_and_close(encode_cause(wire::ProtocolViolation{
+                                 wire::Bytes(reinterpret_cast<const uint8_t*>(kWhy), sizeof kWhy - 1)}),
+                             CloseReason::AbortedLocally, kWhy);
+        return;
+      }
       if (outcome.new_data_acked) paths_->reset_association_errors();
       maybe_progress_shutdown(now);
       break;
@@ -296,15 +351,22 @@ void Association::handle_heartbeat_ack(const wire::HeartbeatAckChunk& ack, TimeP
   wire::TlvReader reader(ack.parameters);
   auto info = reader.next();
   if (!info || !*info || (*info)->type != wire::HeartbeatInfo::kType) return;
+  auto matched = paths_->on_heartbeat_ack((*info)->value, now);
+  if (!matched) return;  // forged, stale or not ours
   ++counters_.heartbeat_acks_received;
-  paths_->on_heartbeat_ack((*info)->value, now);
+  // RFC 9260 8.3: the RTT measured by the heartbeat feeds the path's RTO.
+  if (sender_) sender_->on_rtt_sample(*matched->path, matched->rtt);
 }
 
 // ---------------------------------------------------------------- timers
 
-Duration Association::primary_rto() { return paths_->primary().rto.rto(); }
+Duration Association::primary_rto() const {
+  // RFC 9260 9.2: T2-shutdown uses the RTO of the destination it was sent to.
+  if (sender_) return sender_->rto(paths_->primary());
+  return t1_rto_.rto();
+}
 
-void Association::restart_t1(TimePoint now) { t1_ = now + primary_rto(); }
+void Association::restart_t1(TimePoint now) { t1_ = now + t1_rto_.rto(); }
 
 void Association::restart_t2(TimePoint now) { t2_ = now + primary_rto(); }
 
@@ -312,7 +374,7 @@ std::optional<TimePoint> Association::next_timeout() const {
   if (closed_) return std::nullopt;
   std::optional<TimePoint> next = earliest(t1_, earliest(t2_, t5_));
   if (sender_) next = earliest(next, sender_->next_deadline());
-  if (receiver_) next = earliest(next, receiver_->sack_deadline());
+  if (receiver_) next = earliest(next, receiver_->ack_policy().deadline());
   if (paths_ && state_ != AssociationState::CookieWait && state_ != AssociationState::CookieEchoed) {
     next = earliest(next, paths_->next_deadline());
   }
@@ -330,14 +392,14 @@ void Association::handle_timeout(TimePoint now) {
                    : "INIT sent " + std::to_string(t1_retransmits_) + " times, no INIT ACK");
       return;
     }
-    paths_->primary().rto.back_off();
+    t1_rto_.back_off();  // RFC 9260 6.3.3 E2 applies to T1 too (5.1)
     if (state_ == AssociationState::CookieWait) send_init_ = true;
     if (state_ == AssociationState::CookieEchoed) send_cookie_echo_ = true;
     restart_t1(now);
   }
   if (t2_ && *t2_ <= now) {
     // RFC 9260 9.2: resend SHUTDOWN / SHUTDOWN ACK, at most Association.Max.Retrans times.
-    paths_->primary().rto.back_off();
+    if (sender_) sender_->back_off(paths_->primary());
     if (paths_->on_timeout(paths_->primary(), now)) {
       close(CloseReason::PeerUnreachable, std::nullopt, "no answer to SHUTDOWN after Association.Max.Retrans tries");
       return;
@@ -375,10 +437,10 @@ std::optional<Event> Association::poll_event() {
     return e;
   }
   if (receiver_) {
-    if (auto message = receiver_->pop_message(id_)) {
+    if (auto message = receiver_->pop_message()) {
       ++counters_.messages_received;
-      counters_.bytes_received += message->data.size();
-      return Event(std::move(*message));
+      counters_.bytes_received += message->payload.size();
+      return Event(MessageEvent{id_, message->stream, message->ppid, message->unordered, std::move(message->payload)});
     }
   }
   if (sender_) {
@@ -492,13 +554,13 @@ std::optional<Transmit> Association::poll_transmit(TimePoint now, wire::MutableB
   bool force_sack = false;
   if (send_shutdown_ && state_ == AssociationState::ShutdownSent) {
     // RFC 9260 9.2: SHUTDOWN carries our cumulative TSN; a SACK goes with it when there are gaps.
-    if (builder.add(wire::ShutdownChunk{receiver_->cumulative_tsn()})) {
+    if (builder.add(wire::ShutdownChunk{receiver_->tsn_map().cumulative_tsn()})) {
       send_shutdown_ = false;
-      force_sack = receiver_->has_gaps_or_duplicates();
+      force_sack = receiver_->tsn_map().has_gaps() || !receiver_->tsn_map().duplicates().empty();
     }
   }
   if (receiver_ && (sack_now || force_sack)) {
-    if (receiver_->write_sack(builder, now)) ++counters_.sacks_sent;
+    if (write_sack(builder)) ++counters_.sacks_sent;
   }
   const bool data_allowed = state_ == AssociationState::Established ||
                             state_ == AssociationState::ShutdownPending ||
@@ -509,6 +571,19 @@ std::optional<Transmit> Association::poll_transmit(TimePoint now, wire::MutableB
   }
   if (builder.empty()) return std::nullopt;
   return ship(builder.finish(), to);
+}
+
+bool Association::write_sack(wire::PacketBuilder& builder) {
+  if (builder.remaining() < wire::kChunkHeaderSize + wire::SackChunk::kFixedSize) return false;
+  const SackContent content = receiver_->make_sack(builder.remaining(), sack_gap_storage_, sack_dup_storage_);
+  sack_wire_gaps_.clear();
+  for (const GapAckBlock& b : content.gap_blocks) sack_wire_gaps_.push_back(wire::GapAckBlock{b.start, b.end});
+  const wire::SackChunk sack{content.cumulative_tsn_ack, content.a_rwnd,
+                             wire::WireList<wire::GapAckBlock>::of(sack_wire_gaps_),
+                             wire::WireList<wire::Tsn>::of(content.duplicate_tsns)};
+  if (!builder.add(sack)) return false;
+  receiver_->on_sack_sent(content);
+  return true;
 }
 
 SendResult Association::send(wire::Bytes message, wire::StreamId stream, wire::Ppid ppid, bool unordered,
@@ -540,20 +615,16 @@ AssociationStatus Association::status() const {
       PathStatus ps;
       ps.address = p.address;
       ps.active = p.active;
-      ps.primary = &p == &const_cast<PathManager&>(*paths_).primary();
-      ps.srtt = p.rto.srtt();
-      ps.rttvar = p.rto.rttvar();
-      ps.rto = p.rto.rto();
-      ps.cwnd = static_cast<uint32_t>(p.congestion.cwnd());
-      ps.ssthresh = static_cast<uint32_t>(std::min<size_t>(p.congestion.ssthresh(), UINT32_MAX));
+      ps.primary = &p == &paths_->primary();
+      ps.rto = p.rto;
+      if (sender_) sender_->fill_path_status(ps, p);
       ps.error_count = p.error_count;
       ps.max_packet_size = p.max_packet_size;
       s.paths.push_back(ps);
     }
   }
   if (receiver_) {
-    s.local_rwnd = receiver_->advertised_rwnd();
-    s.counters.duplicate_tsns_received = receiver_->duplicates_received();
+    s.local_rwnd = receiver_->a_rwnd();
   }
   if (sender_) sender_->fill_status(s);
   return s;

@@ -12,13 +12,14 @@
 #include "assoc/clock.h"
 #include "assoc/config.h"
 #include "assoc/cookie.h"
-#include "assoc/data_receiver.h"
 #include "assoc/data_sender.h"
 #include "assoc/endpoint.h"
 #include "assoc/events.h"
 #include "assoc/handshake.h"
 #include "assoc/path_manager.h"
 #include "assoc/random.h"
+#include "assoc/rx/data_receiver.h"
+#include "assoc/tx/rto.h"
 #include "assoc/status.h"
 #include "wire/chunk.h"
 #include "wire/packet.h"
@@ -102,7 +103,9 @@ class Association {
 
   // ---- output
   bool build_control(wire::PacketBuilder& builder, TimePoint now);
-  Duration primary_rto();
+  // RFC 9260 6.2 / 3.3.4: a SACK from the receiver's state into the packet being built.
+  bool write_sack(wire::PacketBuilder& builder);
+  Duration primary_rto() const;
   void restart_t1(TimePoint now);
   void restart_t2(TimePoint now);
 
@@ -131,6 +134,9 @@ class Association {
   std::optional<DataReceiver> receiver_;
 
   // Timers (RFC 9260 5.1, 9.2); data, SACK and heartbeat timers live in their owners.
+  // RFC 9260 6.3: T1-init and T1-cookie follow the RTO rules before any DataSender (and its
+  // per-destination estimators) exists.
+  RtoEstimator t1_rto_;
   std::optional<TimePoint> t1_;
   int t1_retransmits_ = 0;
   std::optional<TimePoint> t2_;
@@ -154,6 +160,11 @@ class Association {
   std::deque<HeartbeatReply> heartbeat_acks_;
   std::deque<OwnedPacket> prebuilt_;  // INIT ACKs of collisions, out-of-association replies
   std::optional<wire::IpAddress> sack_destination_;
+  bool data_with_cookie_echo_ = false;  // RFC 9260 5.1.5 step 7: SACK bundled DATA at once
+  // Reused SACK building storage: no allocation per SACK.
+  std::vector<GapAckBlock> sack_gap_storage_;
+  std::vector<wire::Tsn> sack_dup_storage_;
+  std::vector<wire::GapAckBlock> sack_wire_gaps_;
   bool shutdown_requested_ = false;
 
   std::deque<Event> events_;

@@ -138,7 +138,7 @@ void Association::handle_init_ack(const wire::InitAckChunk& ack, const wire::IpA
   peer_tag_ = ack.initiate_tag;
   // RFC 9260 5.1.2: the source of the INIT ACK plus its listed addresses; our first address stays
   // primary if the peer kept it.
-  auto addresses = peer_addresses(source, parameters);
+  auto addresses = assoc::peer_addresses(source, parameters);
   for (const auto& a : connect_addresses_) {
     if (std::find(addresses.begin(), addresses.end(), a) == addresses.end() && a.family() == source.family()) {
       addresses.push_back(a);
@@ -150,8 +150,10 @@ void Association::handle_init_ack(const wire::InitAckChunk& ack, const wire::IpA
                                          ? primary : source,
                  services_.random, now);
   // RFC 9260 6.3.1 C5 (Karn): only an INIT that was sent once gives an RTT.
-  if (t1_retransmits_ == 0) paths_->primary().rto.add_measurement(measured);
+  if (t1_retransmits_ == 0) t1_rto_.add_measurement(measured);
   start_data_transfer(ack.initial_tsn, ack.a_rwnd, ack.inbound_streams, ack.outbound_streams);
+  // The first RTT, measured on the INIT, seeds the primary destination's estimator too.
+  if (t1_retransmits_ == 0) sender_->on_rtt_sample(paths_->primary(), measured);
   cookie_.assign(parameters.state_cookie.begin(), parameters.state_cookie.end());
   if (!parameters.unrecognized.empty()) {
     // RFC 9260 3.2.2: report the INIT ACK's unrecognized parameters in an ERROR after COOKIE ECHO.
@@ -265,7 +267,10 @@ void Association::restart_from_cookie(const CookieContents& c, const wire::InitC
 void Association::handle_cookie_ack(TimePoint now) {
   // RFC 9260 5.1 step 5; 5.2.5: elsewhere a COOKIE ACK is discarded.
   if (state_ != AssociationState::CookieEchoed) return;
-  if (t1_retransmits_ == 0) paths_->primary().rto.add_measurement(now - t1_started_);
+  if (t1_retransmits_ == 0) {
+    t1_rto_.add_measurement(now - t1_started_);
+    if (sender_) sender_->on_rtt_sample(paths_->primary(), now - t1_started_);
+  }
   enter_established(now, /*passive=*/false);
 }
 

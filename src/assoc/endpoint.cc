@@ -129,7 +129,7 @@ void EndpointImpl::handle_out_of_the_blue(const wire::PacketView& packet, const 
                                           const wire::IpAddress& destination, TimePoint now) {
   // RFC 9260 8.4, in its order.
   if (!is_unicast(source) || !is_unicast(destination)) return;  // rule 1
-  const wire::RawChunk& first = *packet.begin();
+  const wire::RawChunk first = *packet.begin();  // a copy: the iterator holds the chunk
   const PacketEnds reply{destination, source, config_.local_port, packet.header().source_port};
   bool has_abort = false, has_shutdown_ack = false, has_shutdown_complete = false, has_cookie_ack = false,
        has_stale_cookie = false;
@@ -209,7 +209,7 @@ void EndpointImpl::answer_init(const wire::InitChunk& init, const wire::PacketVi
   cookie.local_port = config_.local_port;
   cookie.peer_port = packet.header().source_port;
   cookie.peer_address = source;
-  const wire::RawChunk& raw = *packet.begin();
+  const wire::RawChunk raw = *packet.begin();  // a copy: the iterator holds the chunk
   cookie.peer_init = raw.whole;
   std::vector<uint8_t> signed_cookie(CookieAuthority::size_for(raw.whole.size()));
   signed_cookie.resize(cookies_.sign(cookie, signed_cookie));
