@@ -36,7 +36,7 @@ struct RunResult {
 class Simulation {
  public:
   static constexpr uint64_t kDefaultStepBudget = 1'000'000;
-  static constexpr uint32_t kMaxTransmitsPerDrain = 1 << 16;
+  static constexpr uint32_t kMaxTransmitsPerDrain = 1 << 14;  // far above any congestion window
 
   explicit Simulation(uint64_t seed);
   Simulation(const Simulation&) = delete;
