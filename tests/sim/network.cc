@@ -86,13 +86,20 @@ void Network::send(TimePoint now, HostId from, const Transmit& transmit,
                    std::vector<std::pair<TimePoint, Delivery>>& out) {
   wire::IpAddress source = transmit.source;
   if (source == wire::IpAddress{}) {
-    // "Any" source: the sending host's first address of the destination's family.
+    // "Any" source, as a host's routing table would choose it: the first of its addresses with a
+    // link to the destination, so multi-homed paths (a1-b1, a2-b2) work without naming a source.
+    // Without any link, the first address of the destination's family (the packet is unroutable).
+    std::optional<wire::IpAddress> fallback;
+    std::optional<wire::IpAddress> routed;
     for (const auto& a : hosts_[from].addresses) {
-      if (a.family() == transmit.destination.family()) {
-        source = a;
+      if (a.family() != transmit.destination.family()) continue;
+      if (!fallback) fallback = a;
+      if (link(a, transmit.destination) != nullptr) {
+        routed = a;
         break;
       }
     }
+    if (routed || fallback) source = routed ? *routed : *fallback;
   }
   const wire::IpAddress& destination = transmit.destination;
 

@@ -180,5 +180,25 @@ TEST(LinkMultihoming, AnySourcePicksTheHostsAddressOfTheDestinationFamilyAndPath
   EXPECT_EQ(sim.log().at(2).fate, Fate::LinkDown);
 }
 
+TEST(LinkMultihoming, AnySourceFollowsTheLinksOfADisjointSecondPath) {
+  const auto a1 = wire::IpAddress::v4(10, 0, 0, 1);
+  const auto a2 = wire::IpAddress::v4(10, 1, 0, 1);
+  const auto b1 = wire::IpAddress::v4(10, 0, 0, 2);
+  const auto b2 = wire::IpAddress::v4(10, 1, 0, 2);
+  Simulation sim(1);
+  RecorderNode a, b;
+  sim.add_node("A", {a1, a2}, a);
+  sim.add_node("B", {b1, b2}, b);
+  sim.network().connect(a1, b1, LinkConfig{.delay = 1ms});
+  sim.network().connect(a2, b2, LinkConfig{.delay = 2ms});
+  a.send_at(kEpoch, wire::IpAddress{}, b1, make_packet({chunk::kData}, 0, 1));
+  a.send_at(kEpoch, wire::IpAddress{}, b2, make_packet({chunk::kData}, 0, 2));
+  sim.run_for(1s);
+  ASSERT_EQ(b.received().size(), 2u);
+  EXPECT_EQ(b.received()[0].source, a1);
+  EXPECT_EQ(b.received()[1].source, a2);
+  EXPECT_EQ(b.received()[1].destination, b2);
+}
+
 }  // namespace
 }  // namespace sctpkit::sim

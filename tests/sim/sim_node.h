@@ -11,8 +11,8 @@
 namespace sctpkit::sim {
 
 struct Transmit {
-  // An all-zero IPv4 source means "any": the network picks the sending host's first address of the
-  // destination's family, as Endpoint's Transmit documents.
+  // An all-zero IPv4 source means "any" (as Endpoint's Transmit documents): the network picks the
+  // sending host's first address with a link to the destination.
   wire::IpAddress source;
   wire::IpAddress destination;
   wire::Bytes packet;  // valid until the next call into the node; the network copies it at once
