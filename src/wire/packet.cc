@@ -48,16 +48,16 @@ Result<PacketView> PacketView::parse(Bytes packet) {
 PacketView::Iterator::Iterator(Bytes rest) : rest_(rest), done_(false) { load(); }
 
 void PacketView::Iterator::load() {
-  // The chain was validated by PacketView::parse, so this cannot fail; a failure here would mean
-  // the iterator was built over bytes that parse() did not see.
-  ChunkReader reader(rest_);
-  auto chunk = reader.next();
-  if (!chunk || !*chunk) {
+  // PacketView::parse validated the whole chain, so only the end needs checking here; this keeps
+  // iteration to a few loads per chunk on the receive path.
+  if (rest_.size() < kChunkHeaderSize) {
     done_ = true;
     rest_ = {};
     return;
   }
-  current_ = **chunk;
+  const uint16_t length = load_u16(rest_, 2);
+  current_ = RawChunk{load_u8(rest_, 0), load_u8(rest_, 1), length,
+                      rest_.subspan(kChunkHeaderSize, length - kChunkHeaderSize), rest_.first(length)};
 }
 
 PacketView::Iterator& PacketView::Iterator::operator++() {

@@ -63,7 +63,6 @@ class PacketView {
     using value_type = RawChunk;
     using difference_type = std::ptrdiff_t;
     Iterator() = default;
-    explicit Iterator(Bytes rest);
     const RawChunk& operator*() const { return current_; }
     const RawChunk* operator->() const { return &current_; }
     Iterator& operator++();
@@ -75,6 +74,9 @@ class PacketView {
     bool operator==(const Iterator& other) const { return done_ == other.done_ && (done_ || rest_.data() == other.rest_.data()); }
 
    private:
+    friend class PacketView;
+    // Only over a chain PacketView::parse validated: the iterator does not re-check lengths.
+    explicit Iterator(Bytes rest);
     void load();
     Bytes rest_;
     RawChunk current_;

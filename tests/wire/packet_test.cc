@@ -119,9 +119,11 @@ TEST(TlvReader, WalksParametersAndStopsAtTheFirstBadOne) {
 }
 
 TEST(TlvReader, ReportsTruncatedHeadersAndOverlongLengths) {
-  TlvReader short_header(bytes({0, 5, 0}));
+  const auto short_bytes = bytes({0, 5, 0});
+  TlvReader short_header(short_bytes);
   EXPECT_EQ(short_header.next()->error(), ParseError::ParamTooShort);
-  TlvReader past_end(bytes({0, 5, 0, 12, 1, 2, 3, 4}));
+  const auto long_bytes = bytes({0, 5, 0, 12, 1, 2, 3, 4});
+  TlvReader past_end(long_bytes);
   EXPECT_EQ(past_end.next()->error(), ParseError::ParamLengthPastEnd);
 }
 
