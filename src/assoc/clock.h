@@ -1,3 +1,4 @@
+// The engine's notion of time: always passed in by the embedder (or the simulator), never read.
 #pragma once
 #include <chrono>
 namespace sctpkit::assoc {

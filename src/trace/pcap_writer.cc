@@ -44,14 +44,13 @@ size_t link_header_size(LinkType link) {
   return 0;
 }
 
-size_t address_size(IpVersion version) { return version == IpVersion::V4 ? 4 : 16; }
 
 Bytes address_bytes(const IpAddress& address) {
-  return Bytes(address.bytes).first(address_size(address.version));
+  return Bytes(address.bytes()).first(address.size());
 }
 
 void write_link_header(wire::Writer& w, LinkType link, const PacketMeta& meta) {
-  const bool v4 = meta.source.version == IpVersion::V4;
+  const bool v4 = meta.source.is_v4();
   const uint16_t ether_type = v4 ? kEtherTypeIpv4 : kEtherTypeIpv6;
   const uint8_t packet_type = meta.outgoing ? kPacketOutgoing : kPacketHost;
   switch (link) {
@@ -115,23 +114,6 @@ int dlt_of(LinkType link) {
   return DLT_RAW;
 }
 
-IpAddress IpAddress::v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d) {
-  IpAddress address;
-  address.bytes[0] = a;
-  address.bytes[1] = b;
-  address.bytes[2] = c;
-  address.bytes[3] = d;
-  return address;
-}
-
-std::optional<IpAddress> IpAddress::parse(std::string_view text) {
-  const std::string copy(text);  // inet_pton wants a terminated string
-  IpAddress address;
-  if (inet_pton(AF_INET, copy.c_str(), address.bytes.data()) == 1) return address;
-  address.version = IpVersion::V6;
-  if (inet_pton(AF_INET6, copy.c_str(), address.bytes.data()) == 1) return address;
-  return std::nullopt;
-}
 
 uint16_t internet_checksum(std::initializer_list<Bytes> parts) {
   uint32_t sum = 0;
@@ -147,8 +129,8 @@ uint16_t internet_checksum(std::initializer_list<Bytes> parts) {
 
 bool build_frame(LinkType link, const PacketMeta& meta, Bytes sctp, std::vector<uint8_t>& frame) {
   frame.clear();
-  if (meta.source.version != meta.destination.version) return false;
-  const bool v4 = meta.source.version == IpVersion::V4;
+  if (meta.source.family() != meta.destination.family()) return false;
+  const bool v4 = meta.source.is_v4();
   const size_t transport_size = sctp.size() + (meta.udp ? kUdpHeaderSize : 0);
   // IPv4's total length covers its header; IPv6's payload length does not.
   if (transport_size + (v4 ? kIpv4HeaderSize : 0) > kMaxIpLength) return false;

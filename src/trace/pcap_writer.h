@@ -13,6 +13,7 @@
 
 #include "trace/capture_source.h"
 #include "trace/frame.h"
+#include "wire/ip_address.h"
 #include "trace/pcap_handle.h"
 #include "wire/byte_io.h"
 
@@ -31,14 +32,8 @@ std::string_view to_string(LinkType link);
 // The DLT_* value libpcap reports for files written with this link type.
 int dlt_of(LinkType link);
 
-struct IpAddress {
-  IpVersion version = IpVersion::V4;
-  std::array<uint8_t, 16> bytes{};  // IPv4 uses the first 4
-
-  static IpAddress v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d);
-  // Dotted quad or RFC 4291 text form; nullopt if it is neither.
-  static std::optional<IpAddress> parse(std::string_view text);
-};
+// One address type across the project: the engine, the transports and the writer share it.
+using IpAddress = wire::IpAddress;
 
 struct UdpPorts {
   uint16_t source = kDefaultUdpEncapsulationPort;

@@ -103,6 +103,18 @@ bool PacketBuilder::add_raw(Bytes whole_chunk) {
   return true;
 }
 
+bool PacketBuilder::add_value(uint8_t type, uint8_t flags, Bytes value) {
+  if (!fits(value.size())) return false;
+  const size_t start = writer_.position();
+  writer_.u8(type);
+  writer_.u8(flags);
+  writer_.u16(static_cast<uint16_t>(kChunkHeaderSize + value.size()));
+  writer_.bytes(value);
+  writer_.pad4_from(start);
+  ++chunk_count_;
+  return true;
+}
+
 MutableBytes PacketBuilder::finish() { return finish_with_checksum(compute_checksum(writer_.written())); }
 
 MutableBytes PacketBuilder::finish_with_checksum(uint32_t checksum) {

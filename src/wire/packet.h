@@ -128,6 +128,9 @@ class PacketBuilder {
   // Appends an already-encoded chunk (header and value, padding optional).
   bool add_raw(Bytes whole_chunk);
 
+  // Appends a chunk whose type is known only at run time (an unrecognized chunk being re-sent).
+  bool add_value(uint8_t type, uint8_t flags, Bytes value);
+
   [[nodiscard]] size_t size() const { return writer_.position(); }
   [[nodiscard]] size_t remaining() const { return limit_ - writer_.position(); }
   [[nodiscard]] size_t chunk_count() const { return chunk_count_; }

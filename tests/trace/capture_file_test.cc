@@ -120,8 +120,8 @@ TEST_P(CaptureRoundTrip, EveryFieldComesBack) {
     EXPECT_EQ(f.timestamp.microseconds, w.meta.timestamp.microseconds);
     EXPECT_EQ(f.captured_length, f.wire_length);
     EXPECT_EQ(f.ip.version, version);
-    EXPECT_EQ(f.ip.source, w.meta.source.bytes);
-    EXPECT_EQ(f.ip.destination, w.meta.destination.bytes);
+    EXPECT_EQ(f.ip.source, w.meta.source.bytes());
+    EXPECT_EQ(f.ip.destination, w.meta.destination.bytes());
     EXPECT_EQ(f.ip.tos, w.meta.tos);
     EXPECT_EQ(f.ip.ttl, w.meta.ttl);
     EXPECT_EQ(f.ip.id, v4 ? w.meta.ip_id : 0);

@@ -56,8 +56,8 @@ TEST_P(DecodeWriterFrames, FillsEveryField) {
   const size_t ip_header = v4 ? 20 : 40;
   const size_t transport = sctp.size() + (c.udp ? 8 : 0);
   EXPECT_EQ(f.ip.version, c.version);
-  EXPECT_EQ(f.ip.source, meta.source.bytes);
-  EXPECT_EQ(f.ip.destination, meta.destination.bytes);
+  EXPECT_EQ(f.ip.source, meta.source.bytes());
+  EXPECT_EQ(f.ip.destination, meta.destination.bytes());
   EXPECT_EQ(f.ip.tos, 0x2C);
   EXPECT_EQ(f.ip.ttl, 17);
   EXPECT_EQ(f.ip.id, v4 ? 0xBEEF : 0);

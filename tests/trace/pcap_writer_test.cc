@@ -46,14 +46,14 @@ TEST(InternetChecksum, MatchesKnownVectors) {
 TEST(IpAddressParse, AcceptsBothFamiliesAndRejectsJunk) {
   auto v4 = IpAddress::parse("192.0.2.7");
   ASSERT_TRUE(v4);
-  EXPECT_EQ(v4->version, IpVersion::V4);
-  EXPECT_EQ(v4->bytes[0], 192);
-  EXPECT_EQ(v4->bytes[3], 7);
+  EXPECT_EQ(v4->family(), IpAddress::Family::V4);
+  EXPECT_EQ(v4->bytes()[0], 192);
+  EXPECT_EQ(v4->bytes()[3], 7);
   auto v6 = IpAddress::parse("fe80::1");
   ASSERT_TRUE(v6);
-  EXPECT_EQ(v6->version, IpVersion::V6);
-  EXPECT_EQ(v6->bytes[0], 0xfe);
-  EXPECT_EQ(v6->bytes[15], 1);
+  EXPECT_EQ(v6->family(), IpAddress::Family::V6);
+  EXPECT_EQ(v6->bytes()[0], 0xfe);
+  EXPECT_EQ(v6->bytes()[15], 1);
   EXPECT_FALSE(IpAddress::parse("10.0.0"));
   EXPECT_FALSE(IpAddress::parse("not an address"));
 }
@@ -98,8 +98,8 @@ TEST(BuildFrame, Ipv6UdpHasLengthsAndAValidChecksum) {
   EXPECT_EQ(load_u16(ip, 4), 8 + sctp.size());
   EXPECT_EQ(ip[6], 17);
   EXPECT_EQ(ip[7], 3);
-  EXPECT_TRUE(std::equal(kV6Source.bytes.begin(), kV6Source.bytes.end(), ip.begin() + 8));
-  EXPECT_TRUE(std::equal(kV6Destination.bytes.begin(), kV6Destination.bytes.end(), ip.begin() + 24));
+  EXPECT_TRUE(std::equal(kV6Source.bytes().begin(), kV6Source.bytes().end(), ip.begin() + 8));
+  EXPECT_TRUE(std::equal(kV6Destination.bytes().begin(), kV6Destination.bytes().end(), ip.begin() + 24));
   const Bytes udp = ip.subspan(40);
   EXPECT_EQ(load_u16(udp, 0), 40000);
   EXPECT_EQ(load_u16(udp, 2), 9899);

@@ -1,0 +1,75 @@
+// When to send a SACK (RFC 9260 6.2, 6.7): delayed acknowledgement, immediate acknowledgement on
+// loss signals, and window updates with receiver-side silly window syndrome avoidance.
+//
+// The policy never sends anything. The association reports each received packet that carried DATA,
+// I-DATA or FORWARD TSN chunks, asks decision(), sends a SACK when it says Now (or when the deadline
+// passes), and reports every SACK it sent, bundled or not, with on_sack_sent().
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+
+#include "assoc/clock.h"
+
+namespace sctpkit::assoc {
+
+struct AckPolicyConfig {
+  // RFC 9260 6.2: at most 200 ms by default ('SACK.Delay'); never configurable above 500 ms.
+  Duration sack_delay = std::chrono::milliseconds(200);
+  // RFC 9260 6.2: a SACK for at least every second packet with DATA. 1 acknowledges every packet.
+  uint32_t sack_freq = 2;
+  // For window updates (RFC 9260 6.2, RFC 1122 4.2.3.3): the receive buffer advertised in INIT or
+  // INIT ACK, and the path MTU.
+  uint32_t receive_buffer = 256 * 1024;
+  uint32_t mtu = 1500;
+};
+
+// What one received packet did to the receive side. Several chunks of one packet fold into one.
+struct RxPacketSummary {
+  bool new_data = false;          // a chunk with a new TSN (or a FORWARD TSN that moved the ack point)
+  bool duplicate = false;         // a chunk with a TSN already received (or a stale FORWARD TSN)
+  bool dropped = false;           // a chunk dropped for lack of space or beyond the TSN window
+  bool sack_immediately = false;  // RFC 7053: the I bit on a DATA or I-DATA chunk
+  bool gaps_before = false;       // the TSN map had gaps before the packet
+  bool gaps_after = false;        // the TSN map has gaps after the packet
+};
+
+struct AckDecision {
+  enum class Kind { None, Now, At };
+  Kind kind = Kind::None;
+  TimePoint at{};  // for At: when the delayed SACK is due
+  bool operator==(const AckDecision&) const = default;
+};
+
+class AckPolicy {
+ public:
+  static constexpr Duration kMaxSackDelay = std::chrono::milliseconds(500);
+
+  explicit AckPolicy(const AckPolicyConfig& config);
+
+  void on_packet(TimePoint now, const RxPacketSummary& summary);
+  // After the upper layer took data: `a_rwnd` is the window that a SACK would now advertise.
+  void on_receive_window(uint32_t a_rwnd);
+  // Every SACK sent, with the a_rwnd it advertised.
+  void on_sack_sent(uint32_t advertised_a_rwnd);
+
+  [[nodiscard]] AckDecision decision() const;
+  [[nodiscard]] bool sack_due(TimePoint now) const;
+  [[nodiscard]] std::optional<TimePoint> deadline() const { return deadline_; }
+  [[nodiscard]] uint32_t last_advertised_a_rwnd() const { return last_advertised_; }
+  [[nodiscard]] Duration sack_delay() const { return sack_delay_; }
+  // The least a window has to open by before it is worth a SACK of its own.
+  [[nodiscard]] uint32_t window_update_threshold() const { return window_update_threshold_; }
+
+ private:
+  Duration sack_delay_;
+  uint32_t sack_freq_;
+  uint32_t window_update_threshold_;
+  uint32_t last_advertised_;
+  uint32_t unacked_packets_ = 0;
+  bool immediate_ = false;
+  std::optional<TimePoint> deadline_;
+};
+
+}  // namespace sctpkit::assoc

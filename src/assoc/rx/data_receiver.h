@@ -1,0 +1,89 @@
+// The receive side of an association in one place: TsnMap, Reassembly and AckPolicy, and the
+// rules of RFC 9260 6.2 that need all three (what to accept when the window is closed, what to
+// acknowledge, when).
+//
+// Per received packet: on_data() for each DATA / I-DATA chunk and on_forward_tsn() /
+// on_i_forward_tsn() for those chunks, in packet order, then end_packet(now). Then ask
+// ack_decision() (or sack_due(now) on a timer), and after sending a SACK built with make_sack(),
+// call on_sack_sent(). The upper layer takes messages with pop_message().
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+
+#include "assoc/clock.h"
+#include "assoc/rx/ack_policy.h"
+#include "assoc/rx/reassembly.h"
+#include "assoc/rx/sack_builder.h"
+#include "assoc/rx/tsn_map.h"
+
+namespace sctpkit::assoc {
+
+struct DataReceiverConfig {
+  ReassemblyConfig reassembly;  // streams, I-DATA, max message size, receive buffer (= initial a_rwnd)
+  uint32_t window_tsns = TsnMap::kDefaultWindowTsns;
+  size_t max_duplicates = TsnMap::kDefaultMaxDuplicates;
+  Duration sack_delay = std::chrono::milliseconds(200);
+  uint32_t sack_freq = 2;
+  uint32_t mtu = 1500;
+};
+
+// What became of one DATA or I-DATA chunk, and what the association owes the peer for it.
+enum class DataVerdict {
+  Accepted,            // new; held for reassembly and delivery
+  Duplicate,           // RFC 9260 6.2: already received; listed in the next SACK
+  DroppedNoSpace,      // RFC 9260 6.2: window 0 and TSN above the highest received; not acknowledged
+  DroppedOutOfWindow,  // further above the cumulative TSN than the TSN window; not acknowledged
+  InvalidStream,       // RFC 9260 6.5: acknowledged and discarded; send ERROR "Invalid Stream Identifier"
+  NoUserData,          // RFC 9260 6.2: send ABORT with "No User Data"; not acknowledged
+  MessageTooLarge,     // beyond max_message_size; the partial message is gone; ABORT; not acknowledged
+  ProtocolViolation,   // fragments that contradict each other; ABORT "Protocol Violation"; not acknowledged
+};
+
+class DataReceiver {
+ public:
+  DataReceiver(const DataReceiverConfig& config, wire::Tsn peer_initial_tsn);
+
+  DataVerdict on_data(const DataFragment& fragment, bool sack_immediately = false);
+  // RFC 3758 3.6 / RFC 8260 2.3.1. A stale one (new cumulative TSN not after ours) changes nothing
+  // and asks for a SACK at once: our last SACK may have been lost.
+  void on_forward_tsn(wire::Tsn new_cumulative_tsn, std::span<const ForwardTsnSkip> skips);
+  void on_i_forward_tsn(wire::Tsn new_cumulative_tsn, std::span<const IForwardTsnSkip> skips);
+  // Closes the packet whose chunks were just fed in and updates the SACK timing.
+  void end_packet(TimePoint now);
+
+  // Hands a complete message to the upper layer; may make a window update SACK due.
+  std::optional<ReceivedMessage> pop_message();
+
+  // RFC 9260 6.2: the a_rwnd to advertise.
+  [[nodiscard]] uint32_t a_rwnd() const { return reassembly_.receive_window(); }
+  [[nodiscard]] AckDecision ack_decision() const { return ack_.decision(); }
+  [[nodiscard]] bool sack_due(TimePoint now) const { return ack_.sack_due(now); }
+  [[nodiscard]] SackContent make_sack(size_t max_chunk_size, std::span<GapAckBlock> gap_storage,
+                                      std::span<wire::Tsn> dup_storage) const {
+    return assoc::make_sack(tsn_map_, a_rwnd(), max_chunk_size, gap_storage, dup_storage);
+  }
+  // After a SACK made from make_sack() went out: duplicates restart, delayed-ack state resets.
+  void on_sack_sent(const SackContent& sent);
+
+  [[nodiscard]] const TsnMap& tsn_map() const { return tsn_map_; }
+  [[nodiscard]] const Reassembly& reassembly() const { return reassembly_; }
+  [[nodiscard]] const AckPolicy& ack_policy() const { return ack_; }
+
+ private:
+  void open_packet();
+  RxPacketSummary& summary() {
+    open_packet();
+    return packet_;
+  }
+
+  TsnMap tsn_map_;
+  Reassembly reassembly_;
+  AckPolicy ack_;
+  RxPacketSummary packet_;
+  bool packet_open_ = false;
+};
+
+}  // namespace sctpkit::assoc

@@ -1,0 +1,347 @@
+#include "assoc/rx/reassembly.h"
+
+#include <algorithm>
+
+namespace sctpkit::assoc {
+
+using wire::Mid;
+using wire::Ssn;
+using wire::Tsn;
+
+namespace {
+
+// Serial order of piece keys (TSNs for DATA, FSNs for I-DATA).
+bool key_before(uint32_t a, uint32_t b) { return static_cast<int32_t>(b - a) > 0; }
+
+}  // namespace
+
+Reassembly::Reassembly(const ReassemblyConfig& config) : config_(config), streams_(config.inbound_streams) {}
+
+uint32_t Reassembly::receive_window() const {
+  return bytes_held_ >= config_.receive_buffer ? 0 : static_cast<uint32_t>(config_.receive_buffer - bytes_held_);
+}
+
+std::optional<ReassemblyError> Reassembly::insert(const DataFragment& fragment) {
+  // RFC 9260 6.5: a stream the association did not negotiate.
+  if (fragment.stream.value() >= streams_.size()) return ReassemblyError::InvalidStream;
+  // RFC 9260 6.2: a DATA chunk with no user data.
+  if (fragment.payload.empty()) return ReassemblyError::NoUserData;
+  // RFC 8260 2.1: the first fragment of an I-DATA message carries FSN 0.
+  if (config_.interleaving && fragment.beginning && fragment.fsn != wire::Fsn(0)) {
+    return ReassemblyError::InconsistentFragment;
+  }
+  if (!(fragment.beginning && fragment.ending)) {
+    return config_.interleaving ? insert_idata(fragment) : insert_data(fragment);
+  }
+  // An unfragmented message: straight into its own buffer, no reassembly bookkeeping.
+  if (fragment.payload.size() > config_.max_message_size) return ReassemblyError::MessageTooLarge;
+  if (!config_.interleaving) {
+    std::optional<size_t> left;
+    std::optional<size_t> right;
+    if (auto error = find_data_neighbours(fragment, left, right)) return error;
+  } else {
+    for (const Partial& p : partials_) {
+      if (p.stream == fragment.stream && p.unordered == fragment.unordered && p.mid == fragment.mid) {
+        return ReassemblyError::InconsistentFragment;
+      }
+    }
+  }
+  ReceivedMessage message{fragment.stream, fragment.ppid, fragment.unordered, fragment.unordered ? Ssn() : fragment.ssn,
+                          fragment.mid, std::vector<uint8_t>(fragment.payload.begin(), fragment.payload.end())};
+  bytes_held_ += message.payload.size();
+  on_complete(std::move(message));
+  return std::nullopt;
+}
+
+size_t Reassembly::position_for(const Partial& partial, uint32_t key) {
+  // Searched from the back: fragments usually arrive in order, and then this is O(1) however many
+  // fragments the message has.
+  size_t position = partial.pieces.size();
+  while (position > 0 && key_before(key, partial.pieces[position - 1].key)) --position;
+  return position;
+}
+
+void Reassembly::place(Partial& partial, const Piece& piece, wire::Bytes payload) {
+  const size_t position = position_for(partial, piece.key);
+  const uint32_t offset =
+      position < partial.pieces.size() ? partial.pieces[position].offset : static_cast<uint32_t>(partial.bytes.size());
+  // In-order arrival appends; only a fragment that overtook a later one moves bytes already held.
+  partial.bytes.insert(partial.bytes.begin() + offset, payload.begin(), payload.end());
+  for (size_t i = position; i < partial.pieces.size(); ++i) partial.pieces[i].offset += piece.length;
+  Piece placed = piece;
+  placed.offset = offset;
+  partial.pieces.insert(partial.pieces.begin() + static_cast<std::ptrdiff_t>(position), placed);
+}
+
+std::optional<ReassemblyError> Reassembly::find_data_neighbours(const DataFragment& f, std::optional<size_t>& left,
+                                                                 std::optional<size_t>& right) const {
+  // RFC 9260 6.9: the fragments of one message carry consecutive TSNs, B on the first and E on the
+  // last. So a fragment joins the partial message ending at TSN - 1 and the one starting at TSN + 1,
+  // and each neighbour must agree with it on stream, U flag and (ordered) SSN.
+  const auto same_message = [&](const Partial& p) {
+    return p.stream == f.stream && p.unordered == f.unordered && (f.unordered || p.ssn == f.ssn);
+  };
+  for (size_t i = 0; i < partials_.size(); ++i) {
+    const Partial& p = partials_[i];
+    const Piece& first = p.pieces.front();
+    const Piece& last = p.pieces.back();
+    if (last.tsn == f.tsn.prev()) {
+      if (last.ending != f.beginning || (!f.beginning && !same_message(p))) {
+        return ReassemblyError::InconsistentFragment;
+      }
+      if (!f.beginning) left = i;
+    }
+    if (first.tsn == f.tsn.next()) {
+      if (first.beginning != f.ending || (!f.ending && !same_message(p))) {
+        return ReassemblyError::InconsistentFragment;
+      }
+      if (!f.ending) right = i;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<ReassemblyError> Reassembly::insert_data(const DataFragment& f) {
+  std::optional<size_t> left;
+  std::optional<size_t> right;
+  if (auto error = find_data_neighbours(f, left, right)) return error;
+  size_t total = f.payload.size();
+  if (left) total += partials_[*left].bytes.size();
+  if (right) total += partials_[*right].bytes.size();
+  if (total > config_.max_message_size) {
+    // Drop the higher index first so the lower one stays valid.
+    if (left && right) {
+      drop_partial(std::max(*left, *right));
+      drop_partial(std::min(*left, *right));
+    } else if (left || right) {
+      drop_partial(left ? *left : *right);
+    }
+    return ReassemblyError::MessageTooLarge;
+  }
+
+  const Piece piece{f.tsn.value(), 0, static_cast<uint32_t>(f.payload.size()), f.tsn, f.beginning, f.ending};
+  size_t target;
+  if (left) {
+    target = *left;
+    place(partials_[target], piece, f.payload);
+    if (right) {
+      // The fragment bridged two runs: move the upper run's bytes behind it.
+      Partial& into = partials_[target];
+      Partial& from = partials_[*right];
+      const auto base = static_cast<uint32_t>(into.bytes.size());
+      into.bytes.insert(into.bytes.end(), from.bytes.begin(), from.bytes.end());
+      for (Piece p : from.pieces) {
+        p.offset += base;
+        into.pieces.push_back(p);
+      }
+      remove_partial(*right);  // its bytes stay held, now inside `into`
+      if (target == partials_.size()) target = *right;  // remove_partial moved the last one into *right
+    }
+  } else if (right) {
+    target = *right;
+    place(partials_[target], piece, f.payload);
+  } else {
+    Partial fresh;
+    fresh.stream = f.stream;
+    fresh.unordered = f.unordered;
+    fresh.ssn = f.unordered ? Ssn() : f.ssn;
+    fresh.ppid = f.ppid;
+    place(fresh, piece, f.payload);
+    partials_.push_back(std::move(fresh));
+    target = partials_.size() - 1;
+  }
+  if (f.beginning) partials_[target].ppid = f.ppid;
+  bytes_held_ += f.payload.size();
+  if (complete(partials_[target], false)) finish(target);
+  return std::nullopt;
+}
+
+std::optional<ReassemblyError> Reassembly::insert_idata(const DataFragment& f) {
+  // RFC 8260 2.1: fragments of one message share (stream, U, MID) and are ordered by FSN; their
+  // TSNs need not be consecutive, since messages of different streams interleave.
+  auto it = std::find_if(partials_.begin(), partials_.end(), [&](const Partial& p) {
+    return p.stream == f.stream && p.unordered == f.unordered && p.mid == f.mid;
+  });
+  if (it != partials_.end()) {
+    for (const Piece& p : it->pieces) {
+      // Two fragments at one FSN, or a fragment beyond the one marked last, or one claiming to be
+      // last below a fragment already held: the peer contradicts itself.
+      if (p.key == f.fsn.value()) return ReassemblyError::InconsistentFragment;
+      if (p.ending && key_before(p.key, f.fsn.value())) return ReassemblyError::InconsistentFragment;
+      if (f.ending && key_before(f.fsn.value(), p.key)) return ReassemblyError::InconsistentFragment;
+    }
+    // The sender numbers fragments (FSN) and assigns TSNs in the same order, so a fragment whose
+    // TSN is out of FSN order is forged. Refusing it also means fragments can only arrive out of
+    // FSN order while the cumulative TSN is held back, i.e. within the TSN window, which bounds
+    // the bytes moved by inserting them in the middle of the buffer.
+    const size_t position = position_for(*it, f.fsn.value());
+    if ((position > 0 && !it->pieces[position - 1].tsn.before(f.tsn)) ||
+        (position < it->pieces.size() && !f.tsn.before(it->pieces[position].tsn))) {
+      return ReassemblyError::InconsistentFragment;
+    }
+    if (it->bytes.size() + f.payload.size() > config_.max_message_size) {
+      drop_partial(static_cast<size_t>(it - partials_.begin()));
+      return ReassemblyError::MessageTooLarge;
+    }
+  } else {
+    if (f.payload.size() > config_.max_message_size) return ReassemblyError::MessageTooLarge;
+    Partial fresh;
+    fresh.stream = f.stream;
+    fresh.unordered = f.unordered;
+    fresh.mid = f.mid;
+    partials_.push_back(std::move(fresh));
+    it = partials_.end() - 1;
+  }
+  const Piece piece{f.fsn.value(), 0, static_cast<uint32_t>(f.payload.size()), f.tsn, f.beginning, f.ending};
+  place(*it, piece, f.payload);
+  // RFC 8260 2.1: only the first fragment carries the PPID; the others carry the FSN there.
+  if (f.beginning) it->ppid = f.ppid;
+  bytes_held_ += f.payload.size();
+  const auto index = static_cast<size_t>(it - partials_.begin());
+  if (complete(*it, true)) finish(index);
+  return std::nullopt;
+}
+
+bool Reassembly::complete(const Partial& partial, bool interleaving) {
+  const Piece& first = partial.pieces.front();
+  const Piece& last = partial.pieces.back();
+  if (!first.beginning || !last.ending) return false;
+  // DATA runs are contiguous by construction; I-DATA needs FSNs 0..n without holes.
+  return !interleaving || (first.key == 0 && last.key == partial.pieces.size() - 1);
+}
+
+void Reassembly::drop_partial(size_t index) {
+  bytes_held_ -= partials_[index].bytes.size();
+  remove_partial(index);
+}
+
+void Reassembly::remove_partial(size_t index) {
+  if (index + 1 != partials_.size()) partials_[index] = std::move(partials_.back());
+  partials_.pop_back();
+}
+
+void Reassembly::finish(size_t index) {
+  Partial& p = partials_[index];
+  ReceivedMessage message{p.stream, p.ppid, p.unordered, p.ssn, p.mid, std::move(p.bytes)};
+  remove_partial(index);
+  on_complete(std::move(message));
+}
+
+bool Reassembly::is_next(const Stream& stream, const ReceivedMessage& message) const {
+  return config_.interleaving ? message.mid == stream.next_mid : message.ssn == stream.next_ssn;
+}
+
+void Reassembly::on_complete(ReceivedMessage message) {
+  // RFC 9260 6.6: unordered messages bypass the ordering mechanism once reassembled.
+  if (message.unordered) {
+    ready_.push_back(std::move(message));
+    return;
+  }
+  Stream& stream = streams_[message.stream.value()];
+  if (is_next(stream, message)) {
+    ready_.push_back(std::move(message));
+    if (config_.interleaving) {
+      stream.next_mid = stream.next_mid.next();
+    } else {
+      stream.next_ssn = stream.next_ssn.next();
+    }
+    deliver_in_order(stream);
+    return;
+  }
+  const bool ahead = config_.interleaving ? message.mid.after(stream.next_mid) : message.ssn.after(stream.next_ssn);
+  if (ahead) {
+    // RFC 9260 6.6: held until the messages before it in SSN order arrive.
+    stream.waiting.push_back(std::move(message));
+    return;
+  }
+  // A sequence number already delivered or skipped (e.g. after a FORWARD TSN): nothing waits for it.
+  bytes_held_ -= message.payload.size();
+}
+
+void Reassembly::deliver_in_order(Stream& stream) {
+  for (;;) {
+    auto it = std::find_if(stream.waiting.begin(), stream.waiting.end(),
+                           [&](const ReceivedMessage& m) { return is_next(stream, m); });
+    if (it == stream.waiting.end()) return;
+    ready_.push_back(std::move(*it));
+    stream.waiting.erase(it);
+    if (config_.interleaving) {
+      stream.next_mid = stream.next_mid.next();
+    } else {
+      stream.next_ssn = stream.next_ssn.next();
+    }
+  }
+}
+
+void Reassembly::forward_tsn(Tsn new_cumulative_tsn, std::span<const ForwardTsnSkip> skips) {
+  // RFC 3758 3.6: a partial message that holds an abandoned TSN, or whose missing predecessor
+  // fragment is abandoned, can never complete.
+  for (size_t i = partials_.size(); i-- > 0;) {
+    const Piece& first = partials_[i].pieces.front();
+    const bool covered = first.tsn.before_or_equal(new_cumulative_tsn) ||
+                         (!first.beginning && first.tsn.prev().before_or_equal(new_cumulative_tsn));
+    if (covered) drop_partial(i);
+  }
+  for (const ForwardTsnSkip& skip : skips) {
+    if (skip.stream.value() >= streams_.size()) continue;
+    Stream& stream = streams_[skip.stream.value()];
+    if (skip.ssn.before(stream.next_ssn)) continue;  // already past it
+    // RFC 3758 3.6: ordered messages up to the listed SSN that are held become deliverable, in
+    // SSN order; the stream then expects the SSN after it.
+    for (;;) {
+      auto best = stream.waiting.end();
+      for (auto it = stream.waiting.begin(); it != stream.waiting.end(); ++it) {
+        if (it->ssn.before_or_equal(skip.ssn) && (best == stream.waiting.end() || it->ssn.before(best->ssn))) best = it;
+      }
+      if (best == stream.waiting.end()) break;
+      ready_.push_back(std::move(*best));
+      stream.waiting.erase(best);
+    }
+    stream.next_ssn = skip.ssn.next();
+    deliver_in_order(stream);
+  }
+}
+
+void Reassembly::i_forward_tsn(std::span<const IForwardTsnSkip> skips) {
+  for (const IForwardTsnSkip& skip : skips) {
+    if (skip.stream.value() >= streams_.size()) continue;
+    Stream& stream = streams_[skip.stream.value()];
+    if (skip.unordered) {
+      // RFC 8260 2.3.1: an unordered entry names the one message abandoned.
+      for (size_t i = partials_.size(); i-- > 0;) {
+        const Partial& p = partials_[i];
+        if (p.stream == skip.stream && p.unordered && p.mid == skip.mid) drop_partial(i);
+      }
+      continue;
+    }
+    if (skip.mid.before(stream.next_mid)) continue;
+    // RFC 8260 2.3.1: ordered messages up to the MID are skipped: their fragments are dropped, the
+    // complete ones held are delivered in MID order, and the stream expects MID + 1.
+    for (size_t i = partials_.size(); i-- > 0;) {
+      const Partial& p = partials_[i];
+      if (p.stream == skip.stream && !p.unordered && p.mid.before_or_equal(skip.mid)) drop_partial(i);
+    }
+    for (;;) {
+      auto best = stream.waiting.end();
+      for (auto it = stream.waiting.begin(); it != stream.waiting.end(); ++it) {
+        if (it->mid.before_or_equal(skip.mid) && (best == stream.waiting.end() || it->mid.before(best->mid))) best = it;
+      }
+      if (best == stream.waiting.end()) break;
+      ready_.push_back(std::move(*best));
+      stream.waiting.erase(best);
+    }
+    stream.next_mid = skip.mid.next();
+    deliver_in_order(stream);
+  }
+}
+
+std::optional<ReceivedMessage> Reassembly::pop_message() {
+  if (ready_.empty()) return std::nullopt;
+  ReceivedMessage message = std::move(ready_.front());
+  ready_.pop_front();
+  // RFC 9260 6.2 step 3: bytes handed to the ULP open the window again.
+  bytes_held_ -= message.payload.size();
+  return message;
+}
+
+}  // namespace sctpkit::assoc

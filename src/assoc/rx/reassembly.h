@@ -1,0 +1,162 @@
+// DATA (RFC 9260 6.5, 6.6, 6.9) and I-DATA (RFC 8260) fragments into user messages, and per-stream
+// ordered delivery.
+//
+// Each message is assembled in one buffer: a fragment's payload is copied once, out of the packet,
+// into the buffer of the message it belongs to, at its place in fragment order. Messages made of a
+// single chunk (B and E set) skip the bookkeeping entirely. Completed messages wait, per stream,
+// for their turn (SSN or MID order) unless unordered, then sit in a ready queue until the upper
+// layer takes them; every payload byte held anywhere counts against the receive buffer (RFC 9260
+// 6.2: a_rwnd only opens when bytes are released to the ULP).
+#pragma once
+
+#include <cassert>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "wire/byte_io.h"
+#include "wire/types.h"
+
+namespace sctpkit::assoc {
+
+// The fields of one DATA or I-DATA chunk that reassembly needs; the chunk codec fills them.
+struct DataFragment {
+  wire::Tsn tsn;
+  wire::StreamId stream;
+  wire::Ssn ssn;    // DATA only; ignored for unordered chunks (RFC 9260 6.6)
+  wire::Mid mid;    // I-DATA only (RFC 8260 2.1)
+  wire::Fsn fsn;    // I-DATA only: 0 on the first fragment (RFC 8260 2.1)
+  wire::Ppid ppid;  // DATA: on every fragment; I-DATA: only on the first (B) fragment
+  bool unordered = false;  // U flag
+  bool beginning = false;  // B flag
+  bool ending = false;     // E flag
+  wire::Bytes payload;     // user data, without padding; only read during insert()
+};
+
+// A whole user message, ready for the upper layer.
+struct ReceivedMessage {
+  wire::StreamId stream;
+  wire::Ppid ppid;
+  bool unordered = false;
+  wire::Ssn ssn;  // DATA ordered messages
+  wire::Mid mid;  // I-DATA messages
+  std::vector<uint8_t> payload;
+};
+
+struct ReassemblyConfig {
+  uint16_t inbound_streams = 1;  // negotiated number of inbound streams (RFC 9260 5.1.1)
+  bool interleaving = false;     // I-DATA (RFC 8260) instead of DATA
+  size_t max_message_size = 256 * 1024;
+  // What the association advertises as a_rwnd in INIT / INIT ACK (RFC 9260 6.2 step 1). Keep it at
+  // least max_message_size: without partial delivery (6.9) a bigger message could never complete.
+  uint32_t receive_buffer = 256 * 1024;
+};
+
+// Why a fragment was not taken. Each maps to what the association answers.
+enum class ReassemblyError {
+  InvalidStream,      // RFC 9260 6.5: ack the TSN, send ERROR "Invalid Stream Identifier", discard
+  NoUserData,         // RFC 9260 6.2: empty DATA; ABORT with "No User Data"
+  MessageTooLarge,    // the message would exceed max_message_size; the partial message is dropped
+  InconsistentFragment,  // flags or FSN contradict fragments already held; a protocol violation
+};
+
+// RFC 3758 3.2: one (stream, SSN) pair of a FORWARD TSN chunk.
+struct ForwardTsnSkip {
+  wire::StreamId stream;
+  wire::Ssn ssn;
+};
+// RFC 8260 2.3.1: one (stream, U, MID) entry of an I-FORWARD-TSN chunk.
+struct IForwardTsnSkip {
+  wire::StreamId stream;
+  bool unordered = false;
+  wire::Mid mid;
+};
+
+class Reassembly {
+ public:
+  explicit Reassembly(const ReassemblyConfig& config);
+
+  // Takes one fragment whose TSN the TsnMap reported New. On an error nothing is held for it
+  // (and for MessageTooLarge, nothing more for its message).
+  std::optional<ReassemblyError> insert(const DataFragment& fragment);
+
+  // RFC 3758 3.6: the peer abandoned every TSN up to `new_cumulative_tsn`; drop the partial
+  // messages that reach down to it, and on each listed stream make the ordered messages up to the
+  // listed SSN deliverable and wait for the one after it.
+  void forward_tsn(wire::Tsn new_cumulative_tsn, std::span<const ForwardTsnSkip> skips);
+  // RFC 8260 2.3.1: the same for I-FORWARD-TSN; messages are named by (stream, U, MID).
+  void i_forward_tsn(std::span<const IForwardTsnSkip> skips);
+
+  // The next deliverable message, handing its bytes (and their share of the buffer) to the caller.
+  std::optional<ReceivedMessage> pop_message();
+  [[nodiscard]] size_t ready_count() const { return ready_.size(); }
+
+  // Payload bytes held: partial messages, messages waiting for their turn, and ready messages not
+  // yet popped.
+  [[nodiscard]] size_t bytes_held() const { return bytes_held_; }
+  // RFC 9260 6.2: the a_rwnd to advertise: the receive buffer minus what is held, never below 0.
+  [[nodiscard]] uint32_t receive_window() const;
+  [[nodiscard]] bool full() const { return receive_window() == 0; }
+  [[nodiscard]] const ReassemblyConfig& config() const { return config_; }
+
+  // Expected next SSN / MID of ordered messages on a stream; `stream` must be below
+  // inbound_streams (asking about another is a caller bug).
+  [[nodiscard]] wire::Ssn next_ssn(wire::StreamId stream) const {
+    assert(stream.value() < streams_.size());
+    return streams_[stream.value()].next_ssn;
+  }
+  [[nodiscard]] wire::Mid next_mid(wire::StreamId stream) const {
+    assert(stream.value() < streams_.size());
+    return streams_[stream.value()].next_mid;
+  }
+  [[nodiscard]] size_t partial_count() const { return partials_.size(); }
+
+ private:
+  struct Piece {
+    uint32_t key = 0;  // DATA: TSN; I-DATA: FSN. Compared with serial distance.
+    uint32_t offset = 0;
+    uint32_t length = 0;
+    wire::Tsn tsn;
+    bool beginning = false;
+    bool ending = false;
+  };
+  struct Partial {
+    wire::StreamId stream;
+    bool unordered = false;
+    wire::Ssn ssn;
+    wire::Mid mid;
+    wire::Ppid ppid;
+    std::vector<uint8_t> bytes;
+    std::vector<Piece> pieces;  // sorted by key
+  };
+  struct Stream {
+    wire::Ssn next_ssn;
+    wire::Mid next_mid;
+    std::vector<ReceivedMessage> waiting;  // complete ordered messages ahead of their turn
+  };
+
+  std::optional<ReassemblyError> find_data_neighbours(const DataFragment& fragment, std::optional<size_t>& left,
+                                                      std::optional<size_t>& right) const;
+  std::optional<ReassemblyError> insert_data(const DataFragment& fragment);
+  std::optional<ReassemblyError> insert_idata(const DataFragment& fragment);
+  [[nodiscard]] static size_t position_for(const Partial& partial, uint32_t key);
+  static void place(Partial& partial, const Piece& piece, wire::Bytes payload);
+  [[nodiscard]] static bool complete(const Partial& partial, bool interleaving);
+  void drop_partial(size_t index);    // forgets its bytes too
+  void remove_partial(size_t index);  // bytes already moved elsewhere
+  void finish(size_t index);
+  void on_complete(ReceivedMessage message);
+  void deliver_in_order(Stream& stream);
+  [[nodiscard]] bool is_next(const Stream& stream, const ReceivedMessage& message) const;
+
+  ReassemblyConfig config_;
+  std::vector<Stream> streams_;
+  std::vector<Partial> partials_;
+  std::deque<ReceivedMessage> ready_;
+  size_t bytes_held_ = 0;
+};
+
+}  // namespace sctpkit::assoc

@@ -1,0 +1,383 @@
+#include "assoc/tx/retransmission_queue.h"
+
+#include <algorithm>
+#include <cassert>
+
+namespace sctpkit::assoc {
+namespace {
+
+// RFC 9260 3.3.1: DATA chunk header (type, flags, length, TSN, stream, SSN, PPID).
+constexpr size_t kDataChunkHeaderSize = 16;
+// RFC 9260 6.1: no TSN more than 2^31 - 1 above the beginning of the current send window.
+constexpr size_t kMaxTsnWindow = (size_t{1} << 31) - 1;
+
+uint32_t saturating_sub(uint32_t a, size_t b) { return b >= a ? 0 : static_cast<uint32_t>(a - b); }
+
+}  // namespace
+
+RetransmissionQueue::RetransmissionQueue(wire::Tsn initial_tsn, uint32_t peer_a_rwnd,
+                                         RetransmissionQueueConfig config)
+    : config_(config), next_tsn_(initial_tsn), cum_ack_point_(initial_tsn.prev()), peer_rwnd_(peer_a_rwnd) {}
+
+DestinationId RetransmissionQueue::add_destination(size_t pmdcs) {
+  dests_.emplace_back(pmdcs, config_);
+  return DestinationId(static_cast<uint32_t>(dests_.size() - 1));
+}
+
+void RetransmissionQueue::set_pmdcs(DestinationId dest, size_t pmdcs) {
+  dests_[dest.value()].cc.on_pmdcs_change(pmdcs);
+}
+
+size_t RetransmissionQueue::chunk_size(const Outstanding& c) {
+  // RFC 9260 7.2: congestion variables count the DATA chunk including header and padding.
+  return kDataChunkHeaderSize + wire::padded4(c.data.length);
+}
+
+void RetransmissionQueue::put_in_flight(Outstanding& c, Destination& d) {
+  c.state = ChunkState::kInFlight;
+  d.flight_size += chunk_size(c);
+  outstanding_bytes_ += c.data.length;
+  // RFC 9260 6.2.1 C2: every (re)transmission takes its data size from the peer's rwnd.
+  peer_rwnd_ = saturating_sub(peer_rwnd_, c.data.length);
+}
+
+void RetransmissionQueue::take_out_of_flight(Outstanding& c, Destination& d) {
+  assert(c.state == ChunkState::kInFlight);
+  d.flight_size -= chunk_size(c);
+  outstanding_bytes_ -= c.data.length;
+}
+
+void RetransmissionQueue::emit(const Outstanding& c, bool retransmission) {
+  packet_.push_back(TxChunk{c.tsn, c.data.stream, c.data.ssn, c.data.ppid, c.data.unordered, c.data.beginning,
+                            c.data.end, retransmission, c.data.payload()});
+}
+
+std::span<const TxChunk> RetransmissionQueue::next_packet(TimePoint now, DestinationId dest, size_t room,
+                                                          size_t max_fragment_payload, SendQueue& send_queue) {
+  assert(dest.value() < dests_.size());
+  packet_.clear();
+  Destination& d = dests_[dest.value()];
+  if (d.flight_size == 0) d.cc.decay_if_idle(now, d.rto.rto());
+
+  // RFC 9260 7.2.4 rule 3: the first packet of a Fast Retransmit ignores cwnd.
+  const bool cwnd_open = d.cc.can_send(d.flight_size);
+  size_t used = 0;
+  if (marked_count_ > 0 && (cwnd_open || fast_retransmit_pending_)) {
+    retransmit_marked(now, dest, room, used);
+    if (!packet_.empty()) fast_retransmit_pending_ = false;
+  }
+  // RFC 9260 6.1 C: nothing new while chunks marked for retransmission wait.
+  if (marked_count_ == 0 && cwnd_open) send_new(now, dest, room, used, max_fragment_payload, send_queue);
+
+  if (!packet_.empty()) {
+    d.cc.on_data_sent(now);
+    last_dest_ = dest;
+  }
+  return packet_;
+}
+
+void RetransmissionQueue::retransmit_marked(TimePoint now, DestinationId dest, size_t room, size_t& used) {
+  Destination& d = dests_[dest.value()];
+  bool earlier_in_flight_on_dest = false;
+  size_t marked_seen = 0;
+  for (Outstanding& c : outstanding_) {
+    if (marked_seen == marked_count_) break;
+    if (c.state == ChunkState::kInFlight && c.dest == dest) earlier_in_flight_on_dest = true;
+    if (c.state != ChunkState::kMarked) continue;
+    ++marked_seen;
+    const size_t size = chunk_size(c);
+    // RFC 9260 6.3.3 E3 / 7.2.4 rule 3: the earliest marked chunks that fit in one packet, in order.
+    if (used + size > room) break;
+    used += size;
+    --marked_count_;
+    --marked_seen;
+    ++c.transmit_count;
+    ++retransmissions_;
+    c.miss_indications = 0;
+    c.zero_window_probe = false;
+    c.dest = dest;
+    put_in_flight(c, d);
+    emit(c, true);
+    // RFC 9260 6.3.1 C5 (Karn): a retransmission makes every timed chunk with a TSN at or above it
+    // ambiguous, on any destination.
+    for (Destination& other : dests_) {
+      if (other.timed_tsn && c.tsn.before_or_equal(*other.timed_tsn)) other.timed_tsn.reset();
+    }
+    // RFC 9260 6.1 (last rules) / 6.3.2 R1: start T3-rtx if idle; restart it when the earliest
+    // outstanding chunk on this destination is the one being retransmitted.
+    if (!d.t3_deadline || !earlier_in_flight_on_dest) d.t3_deadline = now + d.rto.rto();
+    earlier_in_flight_on_dest = true;
+  }
+}
+
+void RetransmissionQueue::send_new(TimePoint now, DestinationId dest, size_t room, size_t& used,
+                                   size_t max_fragment_payload, SendQueue& send_queue) {
+  Destination& d = dests_[dest.value()];
+  while (outstanding_.size() < kMaxTsnWindow) {
+    const size_t payload = send_queue.peek_fragment_size(max_fragment_payload);
+    if (payload == 0) break;
+    const size_t size = kDataChunkHeaderSize + wire::padded4(payload);
+    if (used + size > room) break;
+    // RFC 9260 6.1 A: no new data while rwnd is below the next chunk's size, except a zero window
+    // probe, and that only when all data is acknowledged and nothing is in flight.
+    // RFC 9260 6.1 A: the first probe waits 1 RTO after the window closed, later ones longer.
+    const bool probe = payload > peer_rwnd_;
+    if (probe && (!outstanding_.empty() || (probe_at_ && now < *probe_at_))) break;
+
+    std::optional<DataFragment> fragment = send_queue.next_fragment(max_fragment_payload);
+    assert(fragment && fragment->length == payload);
+    used += size;
+    Outstanding& c = outstanding_.emplace_back();
+    c.tsn = next_tsn_;
+    next_tsn_ = next_tsn_.next();
+    c.data = std::move(*fragment);
+    c.dest = dest;
+    c.first_sent = now;
+    c.zero_window_probe = probe;
+    put_in_flight(c, d);
+    emit(c, false);
+    // RFC 9260 6.3.1 C4: time one chunk per round trip per destination.
+    if (!d.timed_tsn) {
+      d.timed_tsn = c.tsn;
+      d.timed_sent = now;
+    }
+    // RFC 9260 6.3.2 R1: start T3-rtx if it is not running.
+    if (!d.t3_deadline) d.t3_deadline = now + d.rto.rto();
+    if (probe) break;
+  }
+}
+
+bool RetransmissionQueue::sack_acks_unsent(const SackInfo& sack, size_t cum_acked) const {
+  // Checked as offsets into the queue rather than with serial arithmetic, so that no value of the
+  // 32-bit fields (not even one exactly 2^31 away) can index past the chunks actually sent.
+  if (cum_acked > outstanding_.size()) return true;
+  for (const SackGapBlock& b : sack.gap_blocks) {
+    if (b.start > b.end) continue;  // malformed block: acknowledges nothing, ignored
+    if (cum_acked + b.end > outstanding_.size()) return true;
+  }
+  return false;
+}
+
+void RetransmissionQueue::mark_gap_blocks(const SackInfo& sack, size_t cum_acked) {
+  for (const SackGapBlock& b : sack.gap_blocks) {
+    if (b.start > b.end || b.end == 0) continue;
+    // RFC 9260 3.3.4: the block covers Cumulative TSN Ack + start ... + end; TSN cum + k sits at
+    // index cum_acked + k - 1. Start 0 would name the cum ack itself, already acknowledged.
+    const size_t first = cum_acked + std::max<size_t>(b.start, 1) - 1;
+    const size_t last = std::min(cum_acked + b.end - 1, outstanding_.size() - 1);
+    for (size_t i = first; i <= last && i < outstanding_.size(); ++i) outstanding_[i].sack_mark = SackMark::kAcked;
+  }
+}
+
+SackResult RetransmissionQueue::handle_sack(TimePoint now, const SackInfo& sack) {
+  SackResult result;
+  acked_dests_.clear();
+  result.acked_destinations = acked_dests_;
+  // RFC 9260 6.2.1 D.i: a Cumulative TSN Ack below the Cumulative TSN Ack Point marks an
+  // out-of-order SACK, which is dropped.
+  const int32_t cum_distance = cum_ack_point_.distance_to(sack.cum_tsn_ack);
+  if (cum_distance < 0) {
+    result.outcome = SackOutcome::kOutOfOrder;
+    return result;
+  }
+  const auto cum_acked = static_cast<size_t>(cum_distance);
+  // RFC 9260 12: a SACK acknowledging a TSN never sent is a protocol violation; nothing is touched.
+  if (sack_acks_unsent(sack, cum_acked)) {
+    result.outcome = SackOutcome::kAcksUnsentTsn;
+    return result;
+  }
+  result.duplicate_tsns = sack.dup_tsns.size();
+  const bool was_in_fast_recovery = in_fast_recovery();
+  for (Destination& d : dests_) {
+    d.sack_flight_before = d.flight_size;
+    d.sack_bytes_acked = 0;
+    d.sack_seen_earliest = d.sack_earliest_acked = d.sack_loss = d.sack_has_unacked = d.sack_reneged = false;
+  }
+  mark_gap_blocks(sack, cum_acked);
+
+  std::optional<wire::Tsn> htna;  // RFC 9260 7.2.4: highest TSN newly acknowledged
+  std::optional<wire::Tsn> highest_reported;
+  for (size_t i = 0; i < outstanding_.size(); ++i) {
+    Outstanding& c = outstanding_[i];
+    Destination& d = dests_[c.dest.value()];
+    const bool earliest_on_dest = c.state == ChunkState::kInFlight && !d.sack_seen_earliest;
+    if (earliest_on_dest) d.sack_seen_earliest = true;
+    const bool acked = i < cum_acked || c.sack_mark == SackMark::kAcked;
+    c.sack_mark = SackMark::kNone;
+    if (acked && i >= cum_acked) highest_reported = c.tsn;
+    if (acked && c.state != ChunkState::kGapAcked) {
+      if (c.state == ChunkState::kInFlight) {
+        take_out_of_flight(c, d);
+      } else {
+        --marked_count_;  // acknowledged before its retransmission went out
+      }
+      c.state = ChunkState::kGapAcked;
+      d.sack_bytes_acked += chunk_size(c);
+      result.bytes_acked += c.data.length;
+      result.new_data_acked = true;
+      htna = c.tsn;
+      if (earliest_on_dest) d.sack_earliest_acked = true;
+      if (std::find(acked_dests_.begin(), acked_dests_.end(), c.dest) == acked_dests_.end()) {
+        acked_dests_.push_back(c.dest);
+      }
+      // RFC 9260 6.3.1 C5 (Karn): only a chunk sent exactly once yields an RTT.
+      if (d.timed_tsn == c.tsn) {
+        if (c.transmit_count == 1) d.rto.add_measurement(now - d.timed_sent);
+        d.timed_tsn.reset();
+      }
+    } else if (!acked && c.state == ChunkState::kGapAcked) {
+      // RFC 9260 6.2.1 D.iii: the receiver reneged on a gap-acked chunk: it is outstanding again,
+      // with one miss indication, and its destination's T3-rtx runs.
+      put_in_flight(c, d);
+      ++c.miss_indications;
+      c.sack_mark = SackMark::kReneged;
+      d.sack_reneged = true;
+    }
+    if (i >= cum_acked && c.state != ChunkState::kGapAcked) d.sack_has_unacked = true;
+  }
+  // Chunks below the new Cumulative TSN Ack are done with; their message buffers are released.
+  for (size_t i = 0; i < cum_acked; ++i) outstanding_.pop_front();
+  cum_ack_point_ = sack.cum_tsn_ack;
+  result.acked_destinations = acked_dests_;
+
+  // RFC 9260 6.2.1 D.iv / 7.2.4 rule 6: Fast Recovery ends once its exit point is acknowledged.
+  if (fast_recovery_exit_ && cum_ack_point_.after_or_equal(*fast_recovery_exit_)) fast_recovery_exit_.reset();
+
+  // RFC 9260 7.2.4 note: the 7.2.1 / 7.2.2 window growth comes before any loss adjustment.
+  for (Destination& d : dests_) {
+    if (d.sack_bytes_acked > 0) d.cc.on_ack(d.sack_bytes_acked, d.sack_flight_before, in_fast_recovery());
+  }
+
+  // RFC 9260 6.2.1 D.ii: rwnd = a_rwnd - bytes still outstanding.
+  peer_rwnd_ = saturating_sub(sack.a_rwnd, outstanding_bytes_);
+
+  // RFC 9260 7.2.4 (HTNA): count misses only below the highest TSN newly acknowledged, except in
+  // Fast Recovery when the cum ack advanced: then every TSN this SACK reports missing counts.
+  std::optional<wire::Tsn> limit = htna;
+  if (was_in_fast_recovery && cum_acked > 0) limit = highest_reported;
+  if (limit) result.fast_retransmits = count_miss_indications(*limit);
+  // Clear reneged marks count_miss_indications did not reach.
+  for (Outstanding& c : outstanding_) c.sack_mark = SackMark::kNone;
+
+  const bool loss = std::any_of(dests_.begin(), dests_.end(), [](const Destination& d) { return d.sack_loss; });
+  if (loss && !in_fast_recovery()) {
+    // RFC 9260 7.2.4 rules 2, 3 and 6: cut the windows of the destinations that lost data, send one
+    // packet of retransmissions regardless of cwnd, and enter Fast Recovery up to the highest TSN
+    // outstanding.
+    for (Destination& d : dests_) {
+      if (d.sack_loss) d.cc.on_fast_retransmit();
+    }
+    fast_retransmit_pending_ = true;
+    fast_recovery_exit_ = next_tsn_.prev();
+    result.fast_recovery_entered = true;
+  }
+  update_t3_timers(now);
+
+  // RFC 9260 7.2.2: partial_bytes_acked returns to 0 once everything sent has been acknowledged.
+  if (outstanding_.empty()) {
+    for (Destination& d : dests_) d.cc.on_all_acked();
+  }
+  pace_zero_window_probes(now, result.new_data_acked);
+  return result;
+}
+
+void RetransmissionQueue::pace_zero_window_probes(TimePoint now, bool new_data_acked) {
+  if (peer_rwnd_ > 0) {
+    probe_interval_.reset();
+    probe_at_.reset();
+    probe_timer_armed_ = false;
+    return;
+  }
+  // RFC 9260 6.1 A: the window is closed with nothing in flight. The first zero window probe
+  // SHOULD go 1 RTO after the closure is detected, and the interval SHOULD grow exponentially; a
+  // probe acknowledged with the window still closed moves to the next interval. Repeated window
+  // updates without new data do not.
+  if (dests_.empty() || !outstanding_.empty() || (probe_interval_ && !new_data_acked)) return;
+  const RtoEstimator& rto = dests_[last_dest_.value()].rto;
+  const Duration cap = std::max(rto.config().max, rto.config().min);
+  probe_interval_ = probe_interval_ ? std::min(*probe_interval_ * 2, cap) : rto.rto();
+  probe_at_ = now + *probe_interval_;
+  probe_timer_armed_ = true;
+}
+
+size_t RetransmissionQueue::count_miss_indications(wire::Tsn limit) {
+  size_t marked = 0;
+  for (Outstanding& c : outstanding_) {
+    if (!c.tsn.before(limit)) break;
+    if (c.state != ChunkState::kInFlight || c.fast_retransmitted) continue;
+    // A reneged chunk already got its one miss indication (6.2.1 D.iii).
+    if (c.sack_mark != SackMark::kReneged) ++c.miss_indications;
+    if (c.miss_indications < config_.fast_retransmit_threshold) continue;
+    // RFC 9260 7.2.4 rules 1 and 5: mark for retransmission, never fast-retransmit it again.
+    Destination& d = dests_[c.dest.value()];
+    take_out_of_flight(c, d);
+    c.state = ChunkState::kMarked;
+    c.fast_retransmitted = true;
+    ++marked_count_;
+    ++marked;
+    d.sack_loss = true;
+    // RFC 9260 6.2.1 C3: data marked for retransmission is given back to rwnd.
+    peer_rwnd_ += c.data.length;
+  }
+  return marked;
+}
+
+void RetransmissionQueue::update_t3_timers(TimePoint now) {
+  for (Destination& d : dests_) {
+    if (!d.sack_has_unacked) {
+      // RFC 9260 6.3.2 R2: all data sent to this address is acknowledged.
+      d.t3_deadline.reset();
+    } else if (d.sack_earliest_acked && d.flight_size > 0) {
+      // RFC 9260 6.3.2 R3: the earliest outstanding TSN was acknowledged: restart with current RTO.
+      d.t3_deadline = now + d.rto.rto();
+    } else if (d.sack_reneged && !d.t3_deadline) {
+      // RFC 9260 6.2.1 D.iii / 6.3.2 R4.
+      d.t3_deadline = now + d.rto.rto();
+    }
+  }
+}
+
+std::optional<TimePoint> RetransmissionQueue::next_deadline() const {
+  std::optional<TimePoint> earliest;
+  for (const Destination& d : dests_) {
+    if (d.t3_deadline && (!earliest || *d.t3_deadline < *earliest)) earliest = d.t3_deadline;
+  }
+  if (probe_timer_armed_ && (!earliest || *probe_at_ < *earliest)) earliest = probe_at_;
+  return earliest;
+}
+
+std::span<const T3Expiry> RetransmissionQueue::handle_timeout(TimePoint now) {
+  expired_.clear();
+  // The zero window probe may now be sent by next_packet(); the deadline is not reported again.
+  if (probe_timer_armed_ && *probe_at_ <= now) probe_timer_armed_ = false;
+  for (size_t id = 0; id < dests_.size(); ++id) {
+    Destination& d = dests_[id];
+    if (!d.t3_deadline || *d.t3_deadline > now) continue;
+    d.t3_deadline.reset();
+    // RFC 9260 6.3.3 E1 (7.2.3) and E2.
+    d.cc.on_t3_expiry();
+    d.rto.back_off();
+    d.timed_tsn.reset();
+    // RFC 9260 6.3.3 (after E4): everything in flight to this address is marked for retransmission
+    // (6.2.1 C3: and given back to rwnd); E3 happens in the next next_packet().
+    bool all_probes = true;
+    bool any = false;
+    for (Outstanding& c : outstanding_) {
+      if (c.state != ChunkState::kInFlight || c.dest.value() != id) continue;
+      take_out_of_flight(c, d);
+      c.state = ChunkState::kMarked;
+      ++marked_count_;
+      peer_rwnd_ += c.data.length;
+      any = true;
+      all_probes = all_probes && c.zero_window_probe;
+    }
+    // A timeout says more about the path than gap reports do; like Linux, leave Fast Recovery so
+    // that slow start (7.2.1) can grow the window again.
+    fast_recovery_exit_.reset();
+    fast_retransmit_pending_ = false;
+    expired_.push_back(T3Expiry{DestinationId(static_cast<uint32_t>(id)), any && all_probes});
+  }
+  return expired_;
+}
+
+}  // namespace sctpkit::assoc

@@ -1,0 +1,219 @@
+// The sender's view of DATA in flight: TSN assignment, outstanding chunks, SACK processing, fast
+// retransmit, T3-rtx, peer rwnd and per-destination flight size (RFC 9260 6.1-6.3, 7.2).
+//
+// Sans-IO: time is passed in; the T3-rtx timers are deadlines the caller reads from next_deadline()
+// and reports back through handle_timeout(). Per destination it owns the congestion controller and
+// the RTO estimator, since SACK processing is what feeds both.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "assoc/clock.h"
+#include "assoc/tx/congestion.h"
+#include "assoc/tx/ring.h"
+#include "assoc/tx/rto.h"
+#include "assoc/tx/send_queue.h"
+#include "wire/byte_io.h"
+#include "wire/types.h"
+
+namespace sctpkit::assoc {
+
+// Index of a peer transport address, as returned by add_destination().
+using DestinationId = wire::StrongId<struct DestinationTag, uint32_t>;
+
+// RFC 9260 3.3.4: one Gap Ack Block, offsets relative to the Cumulative TSN Ack.
+struct SackGapBlock {
+  uint16_t start = 0;
+  uint16_t end = 0;
+};
+
+// The fields of a received SACK chunk (RFC 9260 3.3.4).
+struct SackInfo {
+  wire::Tsn cum_tsn_ack;
+  uint32_t a_rwnd = 0;
+  std::span<const SackGapBlock> gap_blocks;
+  std::span<const wire::Tsn> dup_tsns;
+};
+
+enum class SackOutcome {
+  kProcessed,
+  // RFC 9260 6.2.1 D.i: Cumulative TSN Ack below the Cumulative TSN Ack Point; dropped, no change.
+  kOutOfOrder,
+  // RFC 9260 12 (last paragraphs): acknowledges a TSN never sent; the association MUST be aborted.
+  // Nothing was changed.
+  kAcksUnsentTsn,
+};
+
+struct SackResult {
+  SackOutcome outcome = SackOutcome::kProcessed;
+  // RFC 9260 8.1: new DATA was acknowledged, so the association error counter is reset.
+  bool new_data_acked = false;
+  size_t bytes_acked = 0;          // user data bytes newly acknowledged
+  size_t fast_retransmits = 0;     // chunks newly marked by Fast Retransmit (7.2.4)
+  size_t duplicate_tsns = 0;       // as reported by the peer
+  bool fast_recovery_entered = false;
+  // RFC 9260 8.2: destinations whose DATA was newly acknowledged (their error counters are cleared).
+  // Valid until the next call on the queue.
+  std::span<const DestinationId> acked_destinations;
+};
+
+struct T3Expiry {
+  DestinationId destination;
+  // RFC 9260 6.1 A: the expired chunks were all zero window probes; unacknowledged probes SHOULD
+  // NOT increment the error counters while the peer keeps sending SACKs.
+  bool zero_window_probe = false;
+};
+
+// One DATA chunk to put in the packet being built. The payload points into the message buffer,
+// which stays alive until the chunk is acknowledged: valid until the next handle_sack() or
+// handle_timeout().
+struct TxChunk {
+  wire::Tsn tsn;
+  wire::StreamId stream;
+  wire::Ssn ssn;
+  wire::Ppid ppid;
+  bool unordered = false;
+  bool beginning = false;
+  bool end = false;
+  bool retransmission = false;
+  wire::Bytes payload;
+};
+
+struct RetransmissionQueueConfig {
+  RtoConfig rto;
+  CongestionConfig congestion;
+  // RFC 9260 7.2.4: act on the third miss indication.
+  uint32_t fast_retransmit_threshold = 3;
+};
+
+class RetransmissionQueue {
+ public:
+  // RFC 9260 5.1 / 6.2.1 C1: initial TSN from our INIT(-ACK), rwnd from the peer's a_rwnd.
+  RetransmissionQueue(wire::Tsn initial_tsn, uint32_t peer_a_rwnd, RetransmissionQueueConfig config = {});
+
+  // Registers a peer address with its PMDCS (largest DATA chunk, header included, within its PMTU).
+  DestinationId add_destination(size_t pmdcs);
+  // RFC 9260 7.3: the destination's PMTU changed.
+  void set_pmdcs(DestinationId dest, size_t pmdcs);
+  // RFC 9260 7.2.5: congestion state back to initial values (route or DSCP change).
+  void reset_congestion(DestinationId dest) { dests_[dest.value()].cc.reset(); }
+
+  // Chooses the DATA chunks of one packet to `dest` with `room` bytes free for DATA chunks (headers
+  // and padding included): first chunks marked for retransmission, lowest TSN first (6.1 C), then
+  // new fragments from `send_queue` cut to at most `max_fragment_payload` bytes (derived from the
+  // AMDCS, 7.3), as cwnd (6.1 B) and the peer's rwnd (6.1 A) allow. Call again for the next packet;
+  // an empty result means nothing more may be sent now. Chunks are never re-cut, so `room` in an
+  // otherwise empty packet must fit any chunk already sent (fragmenting by the AMDCS ensures it);
+  // a marked chunk that does not fit holds back everything behind it.
+  std::span<const TxChunk> next_packet(TimePoint now, DestinationId dest, size_t room,
+                                       size_t max_fragment_payload, SendQueue& send_queue);
+
+  // RFC 9260 6.2.1, 7.2.1-7.2.4: processes a received SACK.
+  SackResult handle_sack(TimePoint now, const SackInfo& sack);
+
+  // Earliest running T3-rtx deadline, or the time the next zero window probe may be sent.
+  [[nodiscard]] std::optional<TimePoint> next_deadline() const;
+  // RFC 9260 6.3.3: handles every T3-rtx that expired at or before `now`, and lets a paced zero
+  // window probe go (call next_packet() after). The result is valid until the next call.
+  std::span<const T3Expiry> handle_timeout(TimePoint now);
+
+  [[nodiscard]] wire::Tsn cumulative_tsn_ack_point() const { return cum_ack_point_; }
+  [[nodiscard]] wire::Tsn next_tsn() const { return next_tsn_; }
+  [[nodiscard]] uint32_t peer_rwnd() const { return peer_rwnd_; }
+  // User data bytes in flight (sent, not acknowledged, not marked for retransmission).
+  [[nodiscard]] size_t outstanding_bytes() const { return outstanding_bytes_; }
+  // Chunks not yet cumulatively acknowledged (in flight, gap-acked or awaiting retransmission).
+  [[nodiscard]] size_t unacked_chunks() const { return outstanding_.size(); }
+  [[nodiscard]] bool all_acked() const { return outstanding_.empty(); }
+  [[nodiscard]] size_t chunks_to_retransmit() const { return marked_count_; }
+  [[nodiscard]] uint64_t retransmission_count() const { return retransmissions_; }
+  [[nodiscard]] bool in_fast_recovery() const { return fast_recovery_exit_.has_value(); }
+
+  [[nodiscard]] size_t destination_count() const { return dests_.size(); }
+  // RFC 9260 7.2: chunk bytes (header and padding included) in flight to `dest`.
+  [[nodiscard]] size_t flight_size(DestinationId dest) const { return dests_[dest.value()].flight_size; }
+  [[nodiscard]] const CongestionControl& congestion(DestinationId dest) const { return dests_[dest.value()].cc; }
+  // Mutable so that HEARTBEAT RTT measurements (8.3) feed the same estimator.
+  [[nodiscard]] RtoEstimator& rto(DestinationId dest) { return dests_[dest.value()].rto; }
+  [[nodiscard]] const RtoEstimator& rto(DestinationId dest) const { return dests_[dest.value()].rto; }
+  [[nodiscard]] std::optional<TimePoint> t3_deadline(DestinationId dest) const {
+    return dests_[dest.value()].t3_deadline;
+  }
+
+ private:
+  enum class ChunkState : uint8_t { kInFlight, kGapAcked, kMarked };
+  enum class SackMark : uint8_t { kNone, kAcked, kReneged };
+
+  struct Outstanding {
+    wire::Tsn tsn;
+    DataFragment data;
+    DestinationId dest;
+    TimePoint first_sent;
+    uint32_t transmit_count = 1;
+    uint32_t miss_indications = 0;
+    ChunkState state = ChunkState::kInFlight;
+    SackMark sack_mark = SackMark::kNone;
+    bool fast_retransmitted = false;
+    bool zero_window_probe = false;
+  };
+
+  struct Destination {
+    Destination(size_t pmdcs, const RetransmissionQueueConfig& config)
+        : cc(pmdcs, config.congestion), rto(config.rto) {}
+    CongestionControl cc;
+    RtoEstimator rto;
+    size_t flight_size = 0;
+    std::optional<TimePoint> t3_deadline;
+    // RFC 9260 6.3.1 C4/C5: the one chunk being timed on this destination.
+    std::optional<wire::Tsn> timed_tsn;
+    TimePoint timed_sent;
+    // Scratch state for the SACK being processed.
+    size_t sack_flight_before = 0;
+    size_t sack_bytes_acked = 0;
+    bool sack_seen_earliest = false;
+    bool sack_earliest_acked = false;
+    bool sack_loss = false;
+    bool sack_has_unacked = false;
+    bool sack_reneged = false;
+  };
+
+  static size_t chunk_size(const Outstanding& c);
+  void put_in_flight(Outstanding& c, Destination& d);
+  void take_out_of_flight(Outstanding& c, Destination& d);
+  void emit(const Outstanding& c, bool retransmission);
+  void retransmit_marked(TimePoint now, DestinationId dest, size_t room, size_t& used);
+  void send_new(TimePoint now, DestinationId dest, size_t room, size_t& used, size_t max_fragment_payload,
+                SendQueue& send_queue);
+  [[nodiscard]] bool sack_acks_unsent(const SackInfo& sack, size_t cum_acked) const;
+  void mark_gap_blocks(const SackInfo& sack, size_t cum_acked);
+  size_t count_miss_indications(wire::Tsn limit);
+  void update_t3_timers(TimePoint now);
+  void pace_zero_window_probes(TimePoint now, bool new_data_acked);
+
+  RetransmissionQueueConfig config_;
+  wire::Tsn next_tsn_;
+  wire::Tsn cum_ack_point_;
+  uint32_t peer_rwnd_;
+  size_t outstanding_bytes_ = 0;
+  size_t marked_count_ = 0;
+  uint64_t retransmissions_ = 0;
+  bool fast_retransmit_pending_ = false;
+  std::optional<wire::Tsn> fast_recovery_exit_;
+  // RFC 9260 6.1 A: zero window probe pacing while the peer's window is closed.
+  std::optional<Duration> probe_interval_;
+  std::optional<TimePoint> probe_at_;
+  bool probe_timer_armed_ = false;
+  DestinationId last_dest_{0};  // whose RTO paces the probes
+  Ring<Outstanding> outstanding_;  // TSNs cum_ack_point_ + 1 ... next_tsn_ - 1, in order
+  std::vector<Destination> dests_;
+  // Reused output buffers: no allocation per packet in steady state.
+  std::vector<TxChunk> packet_;
+  std::vector<T3Expiry> expired_;
+  std::vector<DestinationId> acked_dests_;
+};
+
+}  // namespace sctpkit::assoc

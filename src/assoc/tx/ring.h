@@ -1,0 +1,79 @@
+// A FIFO with random access on one growing array: once it has reached the size the traffic needs,
+// pushing and popping allocate nothing (std::deque frees and allocates blocks as it moves along).
+#pragma once
+
+#include <cassert>
+#include <cstddef>
+#include <utility>
+#include <vector>
+
+namespace sctpkit::assoc {
+
+template <typename T>
+class Ring {
+ public:
+  [[nodiscard]] size_t size() const { return size_; }
+  [[nodiscard]] bool empty() const { return size_ == 0; }
+  [[nodiscard]] size_t capacity() const { return slots_.size(); }
+
+  T& operator[](size_t i) {
+    assert(i < size_);
+    return slots_[(head_ + i) & (slots_.size() - 1)];
+  }
+  const T& operator[](size_t i) const {
+    assert(i < size_);
+    return slots_[(head_ + i) & (slots_.size() - 1)];
+  }
+  T& front() { return (*this)[0]; }
+  T& back() { return (*this)[size_ - 1]; }
+
+  // Returns the new last element, default-constructed.
+  T& emplace_back() {
+    if (size_ == slots_.size()) grow();
+    T& slot = slots_[(head_ + size_) & (slots_.size() - 1)];
+    slot = T{};
+    ++size_;
+    return slot;
+  }
+  void pop_front() {
+    assert(size_ > 0);
+    slots_[head_] = T{};  // release what the element holds (e.g. a message buffer) now
+    head_ = (head_ + 1) & (slots_.size() - 1);
+    --size_;
+  }
+
+  template <typename Self, typename Ref>
+  class Iterator {
+   public:
+    Iterator(Self* ring, size_t i) : ring_(ring), i_(i) {}
+    Ref operator*() const { return (*ring_)[i_]; }
+    Iterator& operator++() {
+      ++i_;
+      return *this;
+    }
+    bool operator==(const Iterator& o) const { return i_ == o.i_; }
+
+   private:
+    Self* ring_;
+    size_t i_;
+  };
+  auto begin() { return Iterator<Ring, T&>(this, 0); }
+  auto end() { return Iterator<Ring, T&>(this, size_); }
+  auto begin() const { return Iterator<const Ring, const T&>(this, 0); }
+  auto end() const { return Iterator<const Ring, const T&>(this, size_); }
+
+ private:
+  void grow() {
+    // Capacity stays a power of two so that indices wrap with a mask.
+    std::vector<T> bigger(slots_.empty() ? 16 : 2 * slots_.size());
+    for (size_t i = 0; i < size_; ++i) bigger[i] = std::move((*this)[i]);
+    slots_ = std::move(bigger);
+    head_ = 0;
+  }
+
+  std::vector<T> slots_;
+  size_t head_ = 0;
+  size_t size_ = 0;
+};
+
+}  // namespace sctpkit::assoc

@@ -1,0 +1,125 @@
+#include "assoc/tx/send_queue.h"
+
+#include <algorithm>
+
+namespace sctpkit::assoc {
+
+SendQueue::SendQueue(uint16_t outbound_streams, SendQueueConfig config)
+    : config_(config), streams_(outbound_streams) {
+  config_.max_message_size = std::min(config_.max_message_size, config_.buffer_limit);
+  config_.low_watermark = std::min(config_.low_watermark, config_.buffer_limit);
+}
+
+SendStatus SendQueue::check(wire::StreamId stream, size_t size) {
+  if (size == 0) return SendStatus::kEmptyMessage;
+  if (stream.value() >= streams_.size()) return SendStatus::kInvalidStream;
+  if (size > config_.max_message_size) return SendStatus::kMessageTooLarge;
+  if (buffered_bytes_ + size > config_.buffer_limit) {
+    space_wanted_ = true;
+    space_available_ = false;
+    return SendStatus::kBufferFull;
+  }
+  return SendStatus::kOk;
+}
+
+SendStatus SendQueue::send(wire::StreamId stream, wire::Bytes message, MessageOptions options) {
+  const SendStatus status = check(stream, message.size());
+  if (status == SendStatus::kOk) {
+    enqueue(stream, std::make_shared<const std::vector<uint8_t>>(message.begin(), message.end()), options);
+  }
+  return status;
+}
+
+SendStatus SendQueue::send(wire::StreamId stream, std::vector<uint8_t>&& message, MessageOptions options) {
+  const SendStatus status = check(stream, message.size());
+  if (status == SendStatus::kOk) {
+    enqueue(stream, std::make_shared<const std::vector<uint8_t>>(std::move(message)), options);
+  }
+  return status;
+}
+
+void SendQueue::enqueue(wire::StreamId stream, MessageBuffer data, MessageOptions options) {
+  Stream& s = streams_[stream.value()];
+  buffered_bytes_ += data->size();
+  ++queued_messages_;
+  if (s.messages.empty()) active_.push_back(stream.value());
+  s.messages.push_back(Message{std::move(data), options});
+}
+
+size_t SendQueue::peek_fragment_size(size_t max_payload) const {
+  if (active_.empty()) return 0;
+  const Stream& s = streams_[active_.front()];
+  return std::min<size_t>(s.messages.front().data->size() - s.head_offset, max_payload);
+}
+
+std::optional<DataFragment> SendQueue::next_fragment(size_t max_payload) {
+  if (active_.empty() || max_payload == 0) return std::nullopt;
+  const uint16_t id = active_.front();
+  Stream& s = streams_[id];
+  const Message& m = s.messages.front();
+  const bool beginning = s.head_offset == 0;
+  if (beginning && !m.options.unordered) {
+    // RFC 9260 6.5: SSNs start at 0 and go up by one per ordered message, 65535 wrapping to 0;
+    // unordered messages leave the stream's SSN unchanged.
+    s.head_ssn = s.next_ssn;
+    s.next_ssn = s.next_ssn.next();
+  }
+  const size_t remaining = m.data->size() - s.head_offset;
+  const auto length = static_cast<uint32_t>(std::min(remaining, max_payload));
+
+  DataFragment f;
+  f.stream = wire::StreamId(id);
+  f.ssn = m.options.unordered ? wire::Ssn(0) : s.head_ssn;
+  f.ppid = m.options.ppid;
+  f.unordered = m.options.unordered;
+  f.beginning = beginning;
+  f.end = length == remaining;
+  f.message = m.data;
+  f.offset = s.head_offset;
+  f.length = length;
+
+  buffered_bytes_ -= length;
+  if (f.end) {
+    // RFC 9260 6.9: a message's fragments take consecutive TSNs, so the scheduler moves to the next
+    // stream only between messages: round-robin, one whole message per turn.
+    s.messages.pop_front();
+    s.head_offset = 0;
+    --queued_messages_;
+    active_.pop_front();
+    if (!s.messages.empty()) active_.push_back(id);
+  } else {
+    s.head_offset += length;
+  }
+  if (space_wanted_ && buffered_bytes_ <= config_.low_watermark) {
+    space_wanted_ = false;
+    space_available_ = true;
+  }
+  return f;
+}
+
+size_t SendQueue::set_outbound_streams(uint16_t count) {
+  size_t dropped = 0;
+  for (size_t id = count; id < streams_.size(); ++id) {
+    Stream& s = streams_[id];
+    for (const Message& m : s.messages) buffered_bytes_ -= m.data->size();
+    // A message cut off mid-fragmentation only has its unsent tail still counted.
+    if (!s.messages.empty()) buffered_bytes_ += s.head_offset;
+    dropped += s.messages.size();
+  }
+  queued_messages_ -= dropped;
+  std::erase_if(active_, [count](uint16_t id) { return id >= count; });
+  streams_.resize(count);
+  return dropped;
+}
+
+wire::Ssn SendQueue::next_ssn(wire::StreamId stream) const {
+  return stream.value() < streams_.size() ? streams_[stream.value()].next_ssn : wire::Ssn(0);
+}
+
+bool SendQueue::take_space_available() {
+  const bool available = space_available_;
+  space_available_ = false;
+  return available;
+}
+
+}  // namespace sctpkit::assoc

@@ -1,0 +1,119 @@
+// User messages waiting to be sent, per outgoing stream, and their fragmentation into DATA chunk
+// payloads (RFC 9260 6.5, 6.9, 3.3.1).
+//
+// Each message is stored once, in one buffer; the fragments handed out share that buffer (a
+// reference count, no copy and no allocation per fragment). Streams are served round-robin, one
+// whole message at a time: with DATA chunks (not I-DATA) the fragments of a message must occupy
+// consecutive TSNs (RFC 9260 6.9), so a message is never interleaved with another.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "wire/byte_io.h"
+#include "wire/types.h"
+
+namespace sctpkit::assoc {
+
+struct SendQueueConfig {
+  // Bytes of user data that may wait in the queue (not yet handed out as fragments).
+  size_t buffer_limit = 1024 * 1024;
+  // After a send was refused for lack of space, "space available" is signalled once the queue has
+  // drained to this many bytes or fewer.
+  size_t low_watermark = 512 * 1024;
+  // Largest user message accepted; clamped to buffer_limit, which it could never fit otherwise.
+  size_t max_message_size = 256 * 1024;
+};
+
+enum class SendStatus {
+  kOk,
+  kEmptyMessage,     // RFC 9260 6.2: a DATA chunk SHOULD NOT carry no user data
+  kInvalidStream,    // stream id not below the negotiated number of outbound streams
+  kMessageTooLarge,  // above max_message_size
+  kBufferFull,       // accepted later, once space_available() fires
+};
+
+struct MessageOptions {
+  wire::Ppid ppid{0};
+  bool unordered = false;  // RFC 9260 3.3.1 U bit: no SSN is consumed (6.5)
+};
+
+using MessageBuffer = std::shared_ptr<const std::vector<uint8_t>>;
+
+// One DATA chunk's worth of a user message (RFC 9260 3.3.1 fields, less the TSN).
+struct DataFragment {
+  wire::StreamId stream;
+  wire::Ssn ssn;  // 0 for unordered messages (RFC 9260 6.6: the receiver ignores it)
+  wire::Ppid ppid;
+  bool unordered = false;
+  bool beginning = false;  // B bit
+  bool end = false;        // E bit
+  MessageBuffer message;
+  uint32_t offset = 0;
+  uint32_t length = 0;
+
+  [[nodiscard]] wire::Bytes payload() const { return wire::Bytes(*message).subspan(offset, length); }
+};
+
+class SendQueue {
+ public:
+  SendQueue(uint16_t outbound_streams, SendQueueConfig config = {});
+
+  // Queues one user message. The bytes are copied once into the message's buffer.
+  SendStatus send(wire::StreamId stream, wire::Bytes message, MessageOptions options = {});
+  // Same, taking ownership of a buffer the caller already filled (no copy).
+  SendStatus send(wire::StreamId stream, std::vector<uint8_t>&& message, MessageOptions options = {});
+
+  // The next fragment for a DATA chunk whose payload may hold up to max_payload bytes, or nothing
+  // if no message is waiting. Ordered messages get their SSN when their first fragment is made.
+  std::optional<DataFragment> next_fragment(size_t max_payload);
+  // Payload size the next next_fragment(max_payload) would produce (0 when empty).
+  [[nodiscard]] size_t peek_fragment_size(size_t max_payload) const;
+
+  // RFC 9260 5.1.1 / 5.2: the outbound stream count after negotiation, min(our OS, peer MIS).
+  // Messages queued on streams at or above the new count are discarded; returns how many.
+  size_t set_outbound_streams(uint16_t count);
+  [[nodiscard]] uint16_t outbound_streams() const { return static_cast<uint16_t>(streams_.size()); }
+
+  // The SSN the next ordered message on `stream` will carry.
+  [[nodiscard]] wire::Ssn next_ssn(wire::StreamId stream) const;
+
+  [[nodiscard]] bool empty() const { return active_.empty(); }
+  [[nodiscard]] size_t buffered_bytes() const { return buffered_bytes_; }
+  [[nodiscard]] size_t queued_messages() const { return queued_messages_; }
+  [[nodiscard]] const SendQueueConfig& config() const { return config_; }
+
+  // True once (then false until the next refusal) when a send refused with kBufferFull can be
+  // retried: the queue has drained to the low watermark.
+  bool take_space_available();
+
+ private:
+  struct Message {
+    MessageBuffer data;
+    MessageOptions options;
+  };
+  struct Stream {
+    std::deque<Message> messages;
+    wire::Ssn next_ssn{0};
+    uint32_t head_offset = 0;  // bytes of messages.front() already fragmented
+    wire::Ssn head_ssn{0};
+  };
+
+  SendStatus check(wire::StreamId stream, size_t size);
+  void enqueue(wire::StreamId stream, MessageBuffer data, MessageOptions options);
+
+  SendQueueConfig config_;
+  std::vector<Stream> streams_;
+  std::deque<uint16_t> active_;  // round-robin order of streams holding messages
+  size_t buffered_bytes_ = 0;
+  size_t queued_messages_ = 0;
+  bool space_wanted_ = false;
+  bool space_available_ = false;
+};
+
+}  // namespace sctpkit::assoc
