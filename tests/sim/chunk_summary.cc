@@ -8,31 +8,15 @@ namespace sctpkit::sim {
 
 std::string chunk_type_name(uint8_t type) {
   switch (type) {
-    case chunk::kData: return "DATA";
-    case chunk::kInit: return "INIT";
-    case chunk::kInitAck: return "INIT ACK";
-    case chunk::kSack: return "SACK";
     case chunk::kHeartbeat: return "HB REQ";
     case chunk::kHeartbeatAck: return "HB ACK";
-    case chunk::kAbort: return "ABORT";
-    case chunk::kShutdown: return "SHUTDOWN";
-    case chunk::kShutdownAck: return "SHUTDOWN ACK";
     case chunk::kError: return "OP ERR";
-    case chunk::kCookieEcho: return "COOKIE ECHO";
-    case chunk::kCookieAck: return "COOKIE ACK";
-    case chunk::kEcne: return "ECN ECHO";
-    case chunk::kCwr: return "ECN CWR";
-    case chunk::kShutdownComplete: return "SHUTDOWN COMPLETE";
-    case chunk::kAuth: return "AUTH";
-    case chunk::kIData: return "I-DATA";
-    case chunk::kAsconfAck: return "ASCONF-ACK";
-    case chunk::kReconfig: return "RE-CONFIG";
-    case chunk::kPad: return "PAD";
+    case wire::to_u8(wire::ChunkType::Ecne): return "ECN ECHO";
+    case wire::to_u8(wire::ChunkType::Cwr): return "ECN CWR";
     case chunk::kForwardTsn: return "FOR CUM TSN";
-    case chunk::kAsconf: return "ASCONF";
-    case chunk::kIForwardTsn: return "I-FORWARD-TSN";
     default: break;
   }
+  if (wire::is_known_chunk_type(type)) return std::string(wire::chunk_type_name(type));
   char buffer[8];
   std::snprintf(buffer, sizeof buffer, "0x%02x", type);
   return buffer;

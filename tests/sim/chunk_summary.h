@@ -1,7 +1,4 @@
-// Chunk type numbers and names as the simulator's matchers and packet log need them.
-//
-// Kept local to the simulator so that it does not depend on the chunk codec being written in
-// parallel. The RFC 9260 chunks carry the names tcpdump prints, so a sim log reads like a capture.
+// Chunk names for the simulator's packet log, and short chunk type constants for its matchers.
 #pragma once
 
 #include <cstdint>
@@ -9,37 +6,33 @@
 #include <string_view>
 
 #include "wire/byte_io.h"
+#include "wire/chunk_types.h"
 
 namespace sctpkit::sim {
 
-// RFC 9260 3.2, plus the extensions' types a log is likely to meet.
+// Short names for matchers (match::has_chunk(chunk::kCookieAck)); the numbers are wire::ChunkType's.
 namespace chunk {
-inline constexpr uint8_t kData = 0;
-inline constexpr uint8_t kInit = 1;
-inline constexpr uint8_t kInitAck = 2;
-inline constexpr uint8_t kSack = 3;
-inline constexpr uint8_t kHeartbeat = 4;
-inline constexpr uint8_t kHeartbeatAck = 5;
-inline constexpr uint8_t kAbort = 6;
-inline constexpr uint8_t kShutdown = 7;
-inline constexpr uint8_t kShutdownAck = 8;
-inline constexpr uint8_t kError = 9;
-inline constexpr uint8_t kCookieEcho = 10;
-inline constexpr uint8_t kCookieAck = 11;
-inline constexpr uint8_t kEcne = 12;
-inline constexpr uint8_t kCwr = 13;
-inline constexpr uint8_t kShutdownComplete = 14;
-inline constexpr uint8_t kAuth = 15;             // RFC 4895
-inline constexpr uint8_t kIData = 64;            // RFC 8260
-inline constexpr uint8_t kAsconfAck = 128;       // RFC 5061
-inline constexpr uint8_t kReconfig = 130;        // RFC 6525
-inline constexpr uint8_t kPad = 132;             // RFC 4820
-inline constexpr uint8_t kForwardTsn = 192;      // RFC 3758
-inline constexpr uint8_t kAsconf = 193;          // RFC 5061
-inline constexpr uint8_t kIForwardTsn = 194;     // RFC 8260
+using wire::ChunkType;
+inline constexpr uint8_t kData = wire::to_u8(ChunkType::Data);
+inline constexpr uint8_t kInit = wire::to_u8(ChunkType::Init);
+inline constexpr uint8_t kInitAck = wire::to_u8(ChunkType::InitAck);
+inline constexpr uint8_t kSack = wire::to_u8(ChunkType::Sack);
+inline constexpr uint8_t kHeartbeat = wire::to_u8(ChunkType::Heartbeat);
+inline constexpr uint8_t kHeartbeatAck = wire::to_u8(ChunkType::HeartbeatAck);
+inline constexpr uint8_t kAbort = wire::to_u8(ChunkType::Abort);
+inline constexpr uint8_t kShutdown = wire::to_u8(ChunkType::Shutdown);
+inline constexpr uint8_t kShutdownAck = wire::to_u8(ChunkType::ShutdownAck);
+inline constexpr uint8_t kError = wire::to_u8(ChunkType::Error);
+inline constexpr uint8_t kCookieEcho = wire::to_u8(ChunkType::CookieEcho);
+inline constexpr uint8_t kCookieAck = wire::to_u8(ChunkType::CookieAck);
+inline constexpr uint8_t kShutdownComplete = wire::to_u8(ChunkType::ShutdownComplete);
+inline constexpr uint8_t kIData = wire::to_u8(ChunkType::IData);
+inline constexpr uint8_t kForwardTsn = wire::to_u8(ChunkType::ForwardTsn);
 }  // namespace chunk
 
-// "COOKIE ECHO", "SACK", ...; unknown types as "0x2a".
+// The name tcpdump 4.99 prints for the RFC 9260 chunks ("HB REQ", "OP ERR", "FOR CUM TSN"), so that
+// a sim log reads like a capture; wire::chunk_type_name for the extensions tcpdump does not name;
+// "0x2a" for unknown types.
 std::string chunk_type_name(uint8_t type);
 
 // One line naming the packet's chunks in order, like tcpdump: "[COOKIE ECHO] [DATA]". A packet the

@@ -1,17 +1,6 @@
 #include "sim/pcap_recorder.h"
 
-#include <algorithm>
-
 namespace sctpkit::sim {
-
-namespace {
-trace::IpAddress to_trace(const wire::IpAddress& a) {
-  trace::IpAddress out;
-  out.version = a.is_v4() ? trace::IpVersion::V4 : trace::IpVersion::V6;
-  std::copy(a.bytes().begin(), a.bytes().end(), out.bytes.begin());
-  return out;
-}
-}  // namespace
 
 std::variant<std::unique_ptr<PcapRecorder>, trace::CaptureError> PcapRecorder::open(const std::string& path,
                                                                                    Network& network,
@@ -50,8 +39,8 @@ trace::Timestamp PcapRecorder::timestamp(TimePoint t) {
 void PcapRecorder::record(const LogEntry& entry, wire::Bytes packet, TimePoint at) {
   trace::PacketMeta meta;
   meta.timestamp = timestamp(at);
-  meta.source = to_trace(entry.source);
-  meta.destination = to_trace(entry.destination);
+  meta.source = entry.source;
+  meta.destination = entry.destination;
   meta.ip_id = ip_id_++;
   if (writer_.write(meta, packet)) ++packets_;
 }

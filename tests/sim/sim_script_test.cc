@@ -150,6 +150,9 @@ TEST(ScriptCounting, NthAndTimesBoundTheFiring) {
 TEST(ChunkSummary, NamesChunksLikeTcpdump) {
   EXPECT_EQ(summarize_packet(make_packet({chunk::kCookieEcho, chunk::kData})), "[COOKIE ECHO] [DATA]");
   EXPECT_EQ(summarize_packet(make_packet({chunk::kInitAck, chunk::kHeartbeat, 0x2a})), "[INIT ACK] [HB REQ] [0x2a]");
+  EXPECT_EQ(summarize_packet(make_packet({chunk::kError, chunk::kForwardTsn})), "[OP ERR] [FOR CUM TSN]");
+  // Extensions tcpdump 4.99 does not name keep their RFC names.
+  EXPECT_EQ(summarize_packet(make_packet({chunk::kIData, 130})), "[I-DATA] [RE-CONFIG]");
   EXPECT_EQ(summarize_packet(make_packet({})), "[no chunks]");
   const uint8_t short_packet[4] = {};
   EXPECT_EQ(summarize_packet(short_packet), "[malformed: packet shorter than the SCTP common header]");
