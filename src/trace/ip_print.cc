@@ -1,0 +1,121 @@
+#include "trace/ip_print.h"
+
+#include <arpa/inet.h>
+#include <fmt/format.h>
+
+#include <iterator>
+
+namespace sctpkit::trace {
+namespace {
+
+constexpr size_t kIpv4MinHeader = 20;
+constexpr size_t kIpv6Header = 40;
+
+// RFC 791: the reserved, DF and MF bits of the flags/fragment-offset word.
+constexpr uint16_t kIpReserved = 0x8000;
+constexpr uint16_t kIpDontFragment = 0x4000;
+constexpr uint16_t kIpMoreFragments = 0x2000;
+
+// RFC 1071 one's complement sum of the header with the checksum field taken as zero: the value the
+// checksum field should hold.
+uint16_t ipv4_header_checksum(wire::Bytes header) {
+  uint32_t sum = 0;
+  for (size_t i = 0; i + 1 < header.size(); i += 2) {
+    if (i == 10) continue;
+    sum += wire::load_u16(header, i);
+  }
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  return static_cast<uint16_t>(~sum);
+}
+
+void append_ipv4_verbose(const IpInfo& ip, std::string& out) {
+  auto it = std::back_inserter(out);
+  fmt::format_to(it, "(tos 0x{:x}", ip.tos);
+  // RFC 3168 5: the ECN codepoint in the low two bits of TOS.
+  switch (ip.tos & 0x03) {
+    case 1: out += ",ECT(1)"; break;
+    case 2: out += ",ECT(0)"; break;
+    case 3: out += ",CE"; break;
+    default: break;
+  }
+  if (ip.ttl >= 1) fmt::format_to(it, ", ttl {}", ip.ttl);
+  // The header, when captured, is the truth (it alone carries the reserved bit); else the fields.
+  uint16_t flags = (ip.dont_fragment ? kIpDontFragment : 0) | (ip.more_fragments ? kIpMoreFragments : 0);
+  uint16_t id = ip.id;
+  uint16_t offset = ip.fragment_offset;
+  size_t header_length = kIpv4MinHeader;
+  if (ip.header.size() >= kIpv4MinHeader) {
+    const uint16_t word = wire::load_u16(ip.header, 6);
+    flags = word & (kIpReserved | kIpDontFragment | kIpMoreFragments);
+    offset = static_cast<uint16_t>((word & 0x1fff) * 8);
+    id = wire::load_u16(ip.header, 4);
+    header_length = size_t{ip.header[0] & 0x0fu} * 4;
+  }
+  std::string_view separator;
+  std::string flag_text;
+  for (const auto& [bit, name] : {std::pair{kIpMoreFragments, "+"}, {kIpDontFragment, "DF"}, {kIpReserved, "rsvd"}}) {
+    if (flags & bit) {
+      flag_text += separator;
+      flag_text += name;
+      separator = ", ";
+    }
+  }
+  if (flag_text.empty()) flag_text = "none";
+  fmt::format_to(it, ", id {}, offset {}, flags [{}], proto {} ({}), length {}", id, offset, flag_text,
+                 tcpdump_ip_protocol_name(ip.protocol), ip.protocol, ip.length);
+  if (header_length >= kIpv4MinHeader && ip.header.size() >= header_length) {
+    const wire::Bytes header = ip.header.first(header_length);
+    const uint16_t expected = ipv4_header_checksum(header);
+    const uint16_t actual = wire::load_u16(header, 10);
+    if (expected != actual) fmt::format_to(it, ", bad cksum {:x} (->{:x})!", actual, expected);
+  }
+  out += ")\n    ";
+}
+
+void append_ipv6_verbose(const IpInfo& ip, std::string& out) {
+  auto it = std::back_inserter(out);
+  out += '(';
+  // RFC 8200 3: traffic class, then the 20-bit flow label.
+  if (ip.tos != 0) fmt::format_to(it, "class 0x{:02x}, ", ip.tos);
+  if ((ip.flow_label & 0xfffff) != 0) fmt::format_to(it, "flowlabel 0x{:05x}, ", ip.flow_label & 0xfffff);
+  const uint8_t next_header = ip.header.size() >= kIpv6Header ? ip.header[6] : ip.protocol;
+  fmt::format_to(it, "hlim {}, next-header {} ({}) payload length: {}) ", ip.ttl,
+                 tcpdump_ip_protocol_name(next_header), next_header, ip.length);
+}
+
+}  // namespace
+
+std::string_view tcpdump_ip_protocol_name(uint8_t protocol) {
+  switch (protocol) {
+    case 0: return "Options";
+    case 6: return "TCP";
+    case 17: return "UDP";
+    case 43: return "Routing";
+    case 44: return "Fragment";
+    case 50: return "ESP";
+    case 51: return "AH";
+    case 59: return "none";
+    case 60: return "DSTOPT";
+    case 132: return "SCTP";
+    default: return "unknown";
+  }
+}
+
+std::string_view format_address(const IpInfo& ip, bool source, char* buffer, size_t size) {
+  const auto& address = source ? ip.source : ip.destination;
+  const int family = ip.version == IpVersion::V6 ? AF_INET6 : AF_INET;
+  if (inet_ntop(family, address.data(), buffer, static_cast<socklen_t>(size)) == nullptr) return "?";
+  return buffer;
+}
+
+void append_ip_prefix(const Frame& frame, bool verbose, std::string& out) {
+  if (frame.ip.version == IpVersion::V6) {
+    out += "IP6 ";
+    if (verbose) append_ipv6_verbose(frame.ip, out);
+  } else {
+    out += "IP ";
+    if (verbose) append_ipv4_verbose(frame.ip, out);
+  }
+}
+
+}  // namespace sctpkit::trace
