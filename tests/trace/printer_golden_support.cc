@@ -8,7 +8,7 @@
 
 #include "wire/packet.h"
 
-namespace sctpkit::trace::testing {
+namespace sctpkit::trace::printer_testing {
 namespace {
 
 void put_u16(std::vector<uint8_t>& out, uint16_t v) {
@@ -257,4 +257,4 @@ std::string temp_capture_path(const std::string& name) {
   return std::string(SCTPKIT_BINARY_DIR) + "/printer_test_" + name + "_" + std::to_string(getpid()) + ".pcap";
 }
 
-}  // namespace sctpkit::trace::testing
+}  // namespace sctpkit::trace::printer_testing

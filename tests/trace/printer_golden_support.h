@@ -11,7 +11,7 @@
 
 #include "trace/frame.h"
 
-namespace sctpkit::trace::testing {
+namespace sctpkit::trace::printer_testing {
 
 // Link types as numbered in pcap files (LINKTYPE_*).
 enum class LinkType : uint32_t { Null = 0, Ethernet = 1, Raw = 101, LinuxSll = 113 };
@@ -74,4 +74,4 @@ std::vector<std::string> split_lines(const std::string& text);
 // A fresh path under the build tree for a test's capture file.
 std::string temp_capture_path(const std::string& name);
 
-}  // namespace sctpkit::trace::testing
+}  // namespace sctpkit::trace::printer_testing

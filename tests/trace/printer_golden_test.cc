@@ -11,16 +11,16 @@
 namespace sctpkit::trace {
 namespace {
 
-using testing::ChunkSpec;
-using testing::GoldenCapture;
-using testing::LinkType;
-using testing::PacketSpec;
+using printer_testing::ChunkSpec;
+using printer_testing::GoldenCapture;
+using printer_testing::LinkType;
+using printer_testing::PacketSpec;
 
 std::vector<std::string> ours(const std::vector<Frame>& frames, PrinterOptions options) {
   TcpdumpPrinter printer(options);
   std::string text;
   for (const auto& frame : frames) printer.append(frame, text);
-  return testing::split_lines(text);
+  return printer_testing::split_lines(text);
 }
 
 void expect_lines_equal(const std::vector<std::string>& expected, const std::vector<std::string>& actual,
@@ -35,12 +35,12 @@ void expect_lines_equal(const std::vector<std::string>& expected, const std::vec
 void expect_matches_tcpdump(GoldenCapture& capture, const std::string& name, LinkType link = LinkType::Ethernet,
                             TimestampMode mode = TimestampMode::TimeOfDay, const std::string& ts_flag = "",
                             const std::string& tz = "UTC") {
-  const std::string path = testing::temp_capture_path(name);
+  const std::string path = printer_testing::temp_capture_path(name);
   const auto frames = capture.write(path, link);
   ASSERT_FALSE(frames.empty());
   for (const bool verbose : {false, true}) {
     const std::string arguments = "-nn" + std::string(verbose ? " -v" : "") + (ts_flag.empty() ? "" : " " + ts_flag);
-    const auto expected = testing::run_tcpdump(path, arguments, tz);
+    const auto expected = printer_testing::run_tcpdump(path, arguments, tz);
     ASSERT_FALSE(expected.empty()) << "tcpdump printed nothing for " << path;
     // Time zones are read by localtime() from TZ, as in tcpdump.
     setenv("TZ", tz.c_str(), 1);
@@ -60,24 +60,24 @@ PacketSpec packet(std::vector<uint8_t> sctp, int index = 0) {
 }
 
 ChunkSpec data_chunk(uint8_t flags, uint32_t tsn, uint32_t ppid = 0, size_t payload = 5) {
-  return ChunkSpec{0, flags, testing::data_value(tsn, 1, 2, ppid, payload)};
+  return ChunkSpec{0, flags, printer_testing::data_value(tsn, 1, 2, ppid, payload)};
 }
 
 TEST(PrinterGolden, EveryChunkType) {
   GoldenCapture capture;
   int i = 0;
-  capture.add(packet(testing::sctp_packet({data_chunk(3, 2431437204)}), i++));
-  capture.add(packet(testing::sctp_packet({{1, 0, testing::init_value(1008070933, 106496, 10, 65535, 2431437204)}}), i++));
-  capture.add(packet(testing::sctp_packet({{2, 0, testing::init_value(77, 65536, 5, 5, 99)}}), i++));
-  capture.add(packet(testing::sctp_packet({{3, 0, testing::sack_value(2431437204, 106491, {}, {})}}), i++));
+  capture.add(packet(printer_testing::sctp_packet({data_chunk(3, 2431437204)}), i++));
+  capture.add(packet(printer_testing::sctp_packet({{1, 0, printer_testing::init_value(1008070933, 106496, 10, 65535, 2431437204)}}), i++));
+  capture.add(packet(printer_testing::sctp_packet({{2, 0, printer_testing::init_value(77, 65536, 5, 5, 99)}}), i++));
+  capture.add(packet(printer_testing::sctp_packet({{3, 0, printer_testing::sack_value(2431437204, 106491, {}, {})}}), i++));
   std::vector<int> types{4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 64, 128, 130, 132, 192, 193, 194, 200, 255};
   for (int type : types) {
-    capture.add(packet(testing::sctp_packet({{static_cast<uint8_t>(type), 0, {0, 1, 0, 8, 1, 2, 3, 4}}}), i++));
+    capture.add(packet(printer_testing::sctp_packet({{static_cast<uint8_t>(type), 0, {0, 1, 0, 8, 1, 2, 3, 4}}}), i++));
   }
   // Chunks without a value, as SHUTDOWN ACK, COOKIE ACK and SHUTDOWN COMPLETE (with the T bit) are.
-  capture.add(packet(testing::sctp_packet({{8, 0, {}}}), i++));
-  capture.add(packet(testing::sctp_packet({{11, 0, {}}}), i++));
-  capture.add(packet(testing::sctp_packet({{14, 1, {}}}), i++));
+  capture.add(packet(printer_testing::sctp_packet({{8, 0, {}}}), i++));
+  capture.add(packet(printer_testing::sctp_packet({{11, 0, {}}}), i++));
+  capture.add(packet(printer_testing::sctp_packet({{14, 1, {}}}), i++));
   expect_matches_tcpdump(capture, "chunks");
 }
 
@@ -85,12 +85,12 @@ TEST(PrinterGolden, EveryDataFlagCombinationAndPpids) {
   GoldenCapture capture;
   const std::vector<uint32_t> ppids{0, 1, 3, 18, 20, 24, 25, 26, 27, 28, 46, 51, 0x80000000, 0xffffffff};
   int i = 0;
-  for (uint8_t flags = 0; flags < 16; ++flags) capture.add(packet(testing::sctp_packet({data_chunk(flags, flags)}), i++));
-  capture.add(packet(testing::sctp_packet({data_chunk(0xff, 1)}), i++));
-  for (uint32_t ppid : ppids) capture.add(packet(testing::sctp_packet({data_chunk(3, ppid, ppid)}), i++));
+  for (uint8_t flags = 0; flags < 16; ++flags) capture.add(packet(printer_testing::sctp_packet({data_chunk(flags, flags)}), i++));
+  capture.add(packet(printer_testing::sctp_packet({data_chunk(0xff, 1)}), i++));
+  for (uint32_t ppid : ppids) capture.add(packet(printer_testing::sctp_packet({data_chunk(3, ppid, ppid)}), i++));
   // Payload lengths that need 0..3 bytes of padding.
   for (size_t payload = 1; payload <= 4; ++payload) {
-    capture.add(packet(testing::sctp_packet({data_chunk(3, 9, 0, payload), data_chunk(3, 10, 0, payload)}), i++));
+    capture.add(packet(printer_testing::sctp_packet({data_chunk(3, 9, 0, payload), data_chunk(3, 10, 0, payload)}), i++));
   }
   expect_matches_tcpdump(capture, "data");
 }
@@ -98,39 +98,39 @@ TEST(PrinterGolden, EveryDataFlagCombinationAndPpids) {
 TEST(PrinterGolden, SackGapBlocksAndDuplicates) {
   GoldenCapture capture;
   int i = 0;
-  capture.add(packet(testing::sctp_packet({{3, 0, testing::sack_value(100, 5000, {{2, 3}, {5, 9}}, {})}}), i++));
-  capture.add(packet(testing::sctp_packet({{3, 0, testing::sack_value(100, 5000, {}, {97, 98, 99})}}), i++));
-  capture.add(packet(testing::sctp_packet({{3, 0, testing::sack_value(100, 0, {{1, 1}}, {42})}}), i++));
+  capture.add(packet(printer_testing::sctp_packet({{3, 0, printer_testing::sack_value(100, 5000, {{2, 3}, {5, 9}}, {})}}), i++));
+  capture.add(packet(printer_testing::sctp_packet({{3, 0, printer_testing::sack_value(100, 5000, {}, {97, 98, 99})}}), i++));
+  capture.add(packet(printer_testing::sctp_packet({{3, 0, printer_testing::sack_value(100, 0, {{1, 1}}, {42})}}), i++));
   // Offsets wrap modulo 2^32 around the cumulative TSN ack.
-  capture.add(packet(testing::sctp_packet({{3, 0, testing::sack_value(0xfffffffe, 1, {{1, 4}}, {0xffffffff})}}), i++));
+  capture.add(packet(printer_testing::sctp_packet({{3, 0, printer_testing::sack_value(0xfffffffe, 1, {{1, 4}}, {0xffffffff})}}), i++));
   // Counts larger than the blocks present: tcpdump prints what is there and stops quietly.
-  auto short_sack = testing::sack_value(7, 8, {{1, 2}}, {5});
+  auto short_sack = printer_testing::sack_value(7, 8, {{1, 2}}, {5});
   short_sack[9] = 3;   // #gap acks 3
   short_sack[11] = 4;  // #dup tsns 4
-  capture.add(packet(testing::sctp_packet({{3, 0, short_sack}}), i++));
+  capture.add(packet(printer_testing::sctp_packet({{3, 0, short_sack}}), i++));
   // A duplicate TSN cut in the middle: tcpdump calls the chunk length bogus and ends the line.
-  auto ragged = testing::sack_value(7, 8, {{1, 2}}, {5});
+  auto ragged = printer_testing::sack_value(7, 8, {{1, 2}}, {5});
   ragged.pop_back();
-  capture.add(packet(testing::sctp_packet({{3, 0, ragged}}), i++));
+  capture.add(packet(printer_testing::sctp_packet({{3, 0, ragged}}), i++));
   // A gap block cut in the middle.
-  auto ragged_gap = testing::sack_value(7, 8, {{1, 2}, {4, 5}}, {});
+  auto ragged_gap = printer_testing::sack_value(7, 8, {{1, 2}, {4, 5}}, {});
   ragged_gap.resize(ragged_gap.size() - 2);
-  capture.add(packet(testing::sctp_packet({{3, 0, ragged_gap}}), i++));
+  capture.add(packet(printer_testing::sctp_packet({{3, 0, ragged_gap}}), i++));
   expect_matches_tcpdump(capture, "sack");
 }
 
 TEST(PrinterGolden, BundledChunks) {
   GoldenCapture capture;
   int i = 0;
-  capture.add(packet(testing::sctp_packet({{10, 0, std::vector<uint8_t>(37, 0xab)}, data_chunk(3, 1)}), i++));
-  capture.add(packet(testing::sctp_packet({{11, 0, {}}, data_chunk(3, 1), {3, 0, testing::sack_value(5, 6, {{2, 2}}, {3})},
+  capture.add(packet(printer_testing::sctp_packet({{10, 0, std::vector<uint8_t>(37, 0xab)}, data_chunk(3, 1)}), i++));
+  capture.add(packet(printer_testing::sctp_packet({{11, 0, {}}, data_chunk(3, 1), {3, 0, printer_testing::sack_value(5, 6, {{2, 2}}, {3})},
                                            data_chunk(4, 2, 27)}), i++));
-  capture.add(packet(testing::sctp_packet({{3, 0, testing::sack_value(5, 6, {{2, 2}}, {})}, {4, 0, std::vector<uint8_t>(20, 1)},
+  capture.add(packet(printer_testing::sctp_packet({{3, 0, printer_testing::sack_value(5, 6, {{2, 2}}, {})}, {4, 0, std::vector<uint8_t>(20, 1)},
                                            {12, 0, {0, 0, 0, 9}}, {13, 0, {0, 0, 0, 9}}}), i++));
   std::vector<ChunkSpec> many;
   for (uint32_t n = 0; n < 12; ++n) many.push_back(data_chunk(3, n, 0, n + 1));
-  capture.add(packet(testing::sctp_packet(many), i++));
-  capture.add(packet(testing::sctp_packet({}), i++));  // a common header alone
+  capture.add(packet(printer_testing::sctp_packet(many), i++));
+  capture.add(packet(printer_testing::sctp_packet({}), i++));  // a common header alone
   expect_matches_tcpdump(capture, "bundle");
 }
 
@@ -138,7 +138,7 @@ TEST(PrinterGolden, MalformedChunks) {
   GoldenCapture capture;
   int i = 0;
   auto add = [&](std::vector<ChunkSpec> chunks, std::vector<uint8_t> tail = {}) {
-    auto sctp = testing::sctp_packet(chunks);
+    auto sctp = printer_testing::sctp_packet(chunks);
     sctp.insert(sctp.end(), tail.begin(), tail.end());
     capture.add(packet(sctp, i++));
   };
@@ -152,7 +152,7 @@ TEST(PrinterGolden, MalformedChunks) {
   add({{4, 0, {1, 2, 3, 4}, 40}});                                       // chunk length past the end
   add({{11, 0, {}}}, {0, 0});                                            // 2 bytes left after a chunk
   add({{11, 0, {}}}, {0xc0});                                            // 1 byte left
-  add({{0, 3, testing::data_value(1, 1, 1, 0, 1), std::nullopt, false}});  // last chunk without padding
+  add({{0, 3, printer_testing::data_value(1, 1, 1, 0, 1), std::nullopt, false}});  // last chunk without padding
   add({data_chunk(3, 1), {1, 0, std::vector<uint8_t>(4, 0)}, data_chunk(3, 2)});  // bogus in the middle
   expect_matches_tcpdump(capture, "malformed");
 }
@@ -160,7 +160,7 @@ TEST(PrinterGolden, MalformedChunks) {
 TEST(PrinterGolden, LengthsFromTheIpHeader) {
   GoldenCapture capture;
   int i = 0;
-  auto sctp = testing::sctp_packet({data_chunk(3, 1, 0, 9)});
+  auto sctp = printer_testing::sctp_packet({data_chunk(3, 1, 0, 9)});
   // The IP datagram ends inside the DATA chunk although the frame carries all of it.
   PacketSpec p = packet(sctp, i++);
   p.ip_length = static_cast<uint16_t>(20 + 12 + 10);
@@ -170,7 +170,7 @@ TEST(PrinterGolden, LengthsFromTheIpHeader) {
   p.ip_length = static_cast<uint16_t>(20 + 8);
   capture.add(p);
   // The IP datagram ends right after a chunk's padding: trailing bytes of the frame are not SCTP.
-  auto two = testing::sctp_packet({data_chunk(3, 1, 0, 3), data_chunk(3, 2, 0, 3)});
+  auto two = printer_testing::sctp_packet({data_chunk(3, 1, 0, 3), data_chunk(3, 2, 0, 3)});
   p = packet(two, i++);
   p.ip_length = static_cast<uint16_t>(20 + 12 + 20);
   capture.add(p);
@@ -179,7 +179,7 @@ TEST(PrinterGolden, LengthsFromTheIpHeader) {
 
 TEST(PrinterGolden, TruncatedBySnapshotLength) {
   GoldenCapture capture;
-  const auto sctp = testing::sctp_packet({data_chunk(3, 1, 0, 50), data_chunk(3, 2, 0, 1)});
+  const auto sctp = printer_testing::sctp_packet({data_chunk(3, 1, 0, 50), data_chunk(3, 2, 0, 1)});
   // Ethernet 14 + IP 20 = 34 bytes before SCTP; cut in the common header, a chunk header, a chunk
   // body, the padding, and the second chunk.
   int i = 0;
@@ -195,14 +195,14 @@ TEST(PrinterGolden, Ipv6) {
   GoldenCapture capture;
   int i = 0;
   for (auto [tc, flow] : {std::pair<uint8_t, uint32_t>{0, 0}, {0xb8, 0x12345}, {1, 0}, {0, 0xfffff}}) {
-    PacketSpec p = packet(testing::sctp_packet({data_chunk(3, 5), {3, 0, testing::sack_value(4, 100, {{2, 3}}, {1})}}), i++);
+    PacketSpec p = packet(printer_testing::sctp_packet({data_chunk(3, 5), {3, 0, printer_testing::sack_value(4, 100, {{2, 3}}, {1})}}), i++);
     p.version = IpVersion::V6;
     p.tos = tc;
     p.flow_label = flow;
     p.ttl = static_cast<uint8_t>(i * 60);
     capture.add(p);
   }
-  PacketSpec p = packet(testing::sctp_packet({{1, 0, testing::init_value(1, 2, 3, 4, 5)}}), i++);
+  PacketSpec p = packet(printer_testing::sctp_packet({{1, 0, printer_testing::init_value(1, 2, 3, 4, 5)}}), i++);
   p.version = IpVersion::V6;
   p.snaplen = 14 + 40 + 20;
   capture.add(p);
@@ -213,22 +213,22 @@ TEST(PrinterGolden, Ipv4HeaderDetailsWithVerbose) {
   GoldenCapture capture;
   int i = 0;
   for (uint8_t tos : {0x00, 0x01, 0x02, 0x03, 0xb8, 0x10}) {
-    PacketSpec p = packet(testing::sctp_packet({{11, 0, {}}}), i++);
+    PacketSpec p = packet(printer_testing::sctp_packet({{11, 0, {}}}), i++);
     p.tos = tos;
     p.id = static_cast<uint16_t>(1000 + i);
     capture.add(p);
   }
-  PacketSpec p = packet(testing::sctp_packet({{11, 0, {}}}), i++);
+  PacketSpec p = packet(printer_testing::sctp_packet({{11, 0, {}}}), i++);
   p.ttl = 0;
   p.dont_fragment = false;
   capture.add(p);
-  p = packet(testing::sctp_packet({{11, 0, {}}}), i++);
+  p = packet(printer_testing::sctp_packet({{11, 0, {}}}), i++);
   p.more_fragments = true;
   capture.add(p);
-  p = packet(testing::sctp_packet({{11, 0, {}}}), i++);
+  p = packet(printer_testing::sctp_packet({{11, 0, {}}}), i++);
   p.bad_ip_checksum = true;
   capture.add(p);
-  p = packet(testing::sctp_packet({{11, 0, {}}}), i++);
+  p = packet(printer_testing::sctp_packet({{11, 0, {}}}), i++);
   p.ttl = 255;
   p.id = 65535;
   capture.add(p);
@@ -237,9 +237,9 @@ TEST(PrinterGolden, Ipv4HeaderDetailsWithVerbose) {
 
 TEST(PrinterGolden, ForcesPortsAreMarked) {
   GoldenCapture capture;
-  capture.add(packet(testing::sctp_packet({{1, 0, testing::init_value(1, 2, 3, 4, 5)}}, 6704, 40000)));
-  capture.add(packet(testing::sctp_packet({{11, 0, {}}}, 40000, 6706), 1));
-  capture.add(packet(testing::sctp_packet({{11, 0, {}}}, 6705, 6705), 2));
+  capture.add(packet(printer_testing::sctp_packet({{1, 0, printer_testing::init_value(1, 2, 3, 4, 5)}}, 6704, 40000)));
+  capture.add(packet(printer_testing::sctp_packet({{11, 0, {}}}, 40000, 6706), 1));
+  capture.add(packet(printer_testing::sctp_packet({{11, 0, {}}}, 6705, 6705), 2));
   expect_matches_tcpdump(capture, "forces");
 }
 
@@ -247,16 +247,16 @@ GoldenCapture association(bool v6) {
   GoldenCapture capture;
   int i = 0;
   auto add = [&](std::vector<ChunkSpec> chunks, bool reverse) {
-    PacketSpec p = packet(testing::sctp_packet(chunks, reverse ? 30102 : 60002, reverse ? 60002 : 30102), i++);
+    PacketSpec p = packet(printer_testing::sctp_packet(chunks, reverse ? 30102 : 60002, reverse ? 60002 : 30102), i++);
     if (v6) p.version = IpVersion::V6;
     capture.add(p);
   };
-  add({{1, 0, testing::init_value(1008070933, 106496, 10, 65535, 2431437204)}}, false);
-  add({{2, 0, testing::init_value(55, 106496, 10, 10, 7)}}, true);
+  add({{1, 0, printer_testing::init_value(1008070933, 106496, 10, 65535, 2431437204)}}, false);
+  add({{2, 0, printer_testing::init_value(55, 106496, 10, 10, 7)}}, true);
   add({{10, 0, std::vector<uint8_t>(32, 7)}}, false);
   add({{11, 0, {}}}, true);
   add({data_chunk(3, 2431437204)}, false);
-  add({{3, 0, testing::sack_value(2431437204, 106491, {}, {})}}, true);
+  add({{3, 0, printer_testing::sack_value(2431437204, 106491, {}, {})}}, true);
   return capture;
 }
 
@@ -275,7 +275,7 @@ TEST(PrinterGolden, UdpEncapsulationDiffersOnlyByTheMarker) {
   for (bool v6 : {false, true}) {
     GoldenCapture encapsulated;
     GoldenCapture reference = association(v6);
-    const std::string path = testing::temp_capture_path(v6 ? "udp6" : "udp4");
+    const std::string path = printer_testing::temp_capture_path(v6 ? "udp6" : "udp4");
     // Rebuild the association with the same packets inside UDP.
     int i = 0;
     for (const auto& frame : reference.write(path, LinkType::Ethernet)) {
@@ -284,7 +284,7 @@ TEST(PrinterGolden, UdpEncapsulationDiffersOnlyByTheMarker) {
       p.udp = std::pair<uint16_t, uint16_t>{9899, static_cast<uint16_t>(i % 2 ? 9899 : 40000)};
       encapsulated.add(p);
     }
-    const auto expected = testing::run_tcpdump(path, "-nn");
+    const auto expected = printer_testing::run_tcpdump(path, "-nn");
     const auto udp_frames = encapsulated.write(path, LinkType::Ethernet);
     setenv("TZ", "UTC", 1);
     tzset();
@@ -313,7 +313,7 @@ TEST(PrinterGolden, TimestampModes) {
                                      at(946684799, 999999)};
   int i = 0;
   for (const auto& ts : times) {
-    PacketSpec p = packet(testing::sctp_packet({{11, 0, {}}}), i++);
+    PacketSpec p = packet(printer_testing::sctp_packet({{11, 0, {}}}), i++);
     p.timestamp = ts;
     capture.add(p);
   }
