@@ -141,7 +141,8 @@ std::vector<Frame> GoldenCapture::write(const std::string& path, LinkType link) 
       ip_length_field = p.ip_length.value_or(static_cast<uint16_t>(20 + transport.size()));
       put_u16(ip, ip_length_field);
       put_u16(ip, p.id);
-      put_u16(ip, static_cast<uint16_t>((p.dont_fragment ? 0x4000 : 0) | (p.more_fragments ? 0x2000 : 0)));
+      put_u16(ip, static_cast<uint16_t>((p.dont_fragment ? 0x4000 : 0) | (p.more_fragments ? 0x2000 : 0) |
+                                        (p.fragment_offset / 8)));
       ip.push_back(p.ttl);
       ip.push_back(protocol);
       put_u16(ip, 0);
@@ -201,6 +202,7 @@ std::vector<Frame> GoldenCapture::write(const std::string& path, LinkType link) 
     f.ip.id = v6 ? 0 : p.id;
     f.ip.dont_fragment = !v6 && p.dont_fragment;
     f.ip.more_fragments = !v6 && p.more_fragments;
+    f.ip.fragment_offset = v6 ? 0 : p.fragment_offset;
     f.ip.flow_label = v6 ? p.flow_label : 0;
     f.ip.length = ip_length_field;
     f.ip.protocol = protocol;

@@ -45,6 +45,7 @@ struct PacketSpec {
   uint16_t id = 0;
   bool dont_fragment = true;
   bool more_fragments = false;
+  uint16_t fragment_offset = 0;       // bytes, a multiple of 8
   uint32_t flow_label = 0;
   std::optional<uint16_t> ip_length;  // overrides the IP length field
   bool bad_ip_checksum = false;

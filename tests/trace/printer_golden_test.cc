@@ -228,6 +228,12 @@ TEST(PrinterGolden, Ipv4HeaderDetailsWithVerbose) {
   p = packet(printer_testing::sctp_packet({{11, 0, {}}}), i++);
   p.bad_ip_checksum = true;
   capture.add(p);
+  // RFC 791: a later fragment has no SCTP header; tcpdump names the protocol instead.
+  p = packet(printer_testing::sctp_packet({data_chunk(3, 1, 0, 40)}), i++);
+  p.dont_fragment = false;
+  p.more_fragments = true;
+  p.fragment_offset = 1480;
+  capture.add(p);
   p = packet(printer_testing::sctp_packet({{11, 0, {}}}), i++);
   p.ttl = 255;
   p.id = 65535;
