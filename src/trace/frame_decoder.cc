@@ -1,8 +1,13 @@
 #include "trace/frame_decoder.h"
 
+#include <fmt/core.h>
+
+#include "trace/capture_source.h"
+
 #include <algorithm>
 #include <cstring>
 #include <optional>
+#include <vector>
 
 namespace sctpkit::trace {
 namespace {
@@ -273,6 +278,16 @@ std::variant<Frame, SkipReason> decode_frame(int link_type, const RawPacket& pac
                                                       : decode_ipv6(ip, udp_ports, frame);
   if (skipped) return *skipped;
   return frame;
+}
+
+std::string default_capture_filter(std::span<const uint16_t> udp_ports) {
+  std::vector<uint16_t> ports{kDefaultUdpEncapsulationPort};
+  for (uint16_t port : udp_ports) {
+    if (std::find(ports.begin(), ports.end(), port) == ports.end()) ports.push_back(port);
+  }
+  std::string filter = "sctp";
+  for (uint16_t port : ports) filter += fmt::format(" or udp port {}", port);
+  return filter;
 }
 
 }  // namespace sctpkit::trace

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
 #include <variant>
 
@@ -55,5 +56,10 @@ struct RawPacket {
 // SCTP (RFC 6951); a datagram matches if either of its ports is in the list.
 std::variant<Frame, SkipReason> decode_frame(int link_type, const RawPacket& packet,
                                              std::span<const uint16_t> udp_ports);
+
+// The BPF expression for live capture when the user gives none: the kernel-side approximation of
+// what decode_frame accepts, "sctp or udp port 9899" plus every encapsulation port. It cannot see
+// past IPv6 extension headers; a user filter (e.g. "ip6 protochain 132") covers those.
+std::string default_capture_filter(std::span<const uint16_t> udp_ports);
 
 }  // namespace sctpkit::trace

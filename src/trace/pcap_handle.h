@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <string_view>
 
 struct pcap;          // pcap_t
 struct pcap_dumper;   // pcap_dumper_t
@@ -18,5 +19,8 @@ struct PcapDumperCloser {
 
 using PcapHandle = std::unique_ptr<pcap, PcapCloser>;
 using PcapDumper = std::unique_ptr<pcap_dumper, PcapDumperCloser>;
+
+// libpcap starts some messages with the file name, which ours already say: drops the repeat.
+std::string_view without_path(std::string_view message, std::string_view path);
 
 }  // namespace sctpkit::trace

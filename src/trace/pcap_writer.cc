@@ -232,7 +232,7 @@ std::variant<PcapWriter, CaptureError> PcapWriter::open(const std::string& path,
   PcapDumper dumper(pcap_dump_open(handle.get(), path.c_str()));
   if (!dumper) {
     return CaptureError{CaptureError::Kind::Write,
-                        fmt::format("cannot write capture file {}: {}", path, pcap_geterr(handle.get()))};
+                        fmt::format("cannot write capture file {}: {}", path, without_path(pcap_geterr(handle.get()), path))};
   }
   return PcapWriter(std::move(handle), std::move(dumper), link, static_cast<uint32_t>(snaplen), path);
 }
