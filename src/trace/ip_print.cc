@@ -83,6 +83,78 @@ void append_ipv6_verbose(const IpInfo& ip, std::string& out) {
                  tcpdump_ip_protocol_name(next_header), next_header, ip.length);
 }
 
+// RFC 8200 4.2: the TLV options of a Hop-by-Hop or Destination Options header, as tcpdump -v shows
+// them.
+void append_ipv6_options(wire::Bytes options, std::string& out) {
+  auto it = std::back_inserter(out);
+  size_t i = 0;
+  while (i < options.size()) {
+    const uint8_t type = options[i];
+    if (type == 0) {  // Pad1
+      out += "(pad1)";
+      ++i;
+      continue;
+    }
+    if (i + 2 > options.size()) {
+      fmt::format_to(it, "(type {}: trunc)", type);
+      return;
+    }
+    const size_t length = options[i + 1];
+    if (i + 2 + length > options.size()) {
+      fmt::format_to(it, "(type {}: trunc)", type);
+      return;
+    }
+    switch (type) {
+      case 1: out += "(padn)"; break;
+      case 5:  // RFC 2711 router alert
+        if (length != 2) {
+          fmt::format_to(it, "(rtalert: invalid len {})", length + 2);
+          return;
+        }
+        fmt::format_to(it, "(rtalert: 0x{:04x}) ", wire::load_u16(options, i + 2));
+        break;
+      default: fmt::format_to(it, "(opt_type 0x{:02x}: len={})", type, length); break;
+    }
+    i += 2 + length;
+  }
+  out += ' ';
+}
+
+// RFC 8200 4: the extension headers before the transport header, which tcpdump prints between the
+// addresses and the SCTP line. Stops at the first header it does not show.
+void append_ipv6_extensions(const IpInfo& ip, bool verbose, std::string_view source, std::string_view destination,
+                            std::string& out) {
+  if (ip.header.size() <= kIpv6Header) return;
+  auto it = std::back_inserter(out);
+  uint8_t next = ip.header[6];
+  size_t offset = kIpv6Header;
+  fmt::format_to(it, "{} > {}: ", source, destination);
+  while (offset + 8 <= ip.header.size()) {
+    const wire::Bytes header = ip.header.subspan(offset);
+    if (next == 0 || next == 60) {
+      const size_t length = (size_t{header[1]} + 1) * 8;
+      if (length > header.size()) return;
+      out += next == 0 ? "HBH " : "DSTOPT ";
+      if (verbose) append_ipv6_options(header.subspan(2, length - 2), out);
+      next = header[0];
+      offset += length;
+    } else if (next == 44) {
+      // RFC 8200 4.5: the fragment length tcpdump shows is what follows the fragment header.
+      const auto after = static_cast<uint32_t>(kIpv6Header + ip.length - offset - 8);
+      const uint16_t fragment_offset = wire::load_u16(header, 2) & 0xfff8;
+      if (verbose) {
+        fmt::format_to(it, "frag (0x{:08x}:{}|{}) ", wire::load_u32(header, 4), fragment_offset, after);
+      } else {
+        fmt::format_to(it, "frag ({}|{}) ", fragment_offset, after);
+      }
+      next = header[0];
+      offset += 8;
+    } else {
+      return;
+    }
+  }
+}
+
 }  // namespace
 
 std::string_view tcpdump_ip_protocol_name(uint8_t protocol) {
@@ -95,7 +167,6 @@ std::string_view tcpdump_ip_protocol_name(uint8_t protocol) {
     case 50: return "ESP";
     case 51: return "AH";
     case 59: return "none";
-    case 60: return "DSTOPT";
     case 132: return "SCTP";
     default: return "unknown";
   }
@@ -112,6 +183,10 @@ void append_ip_prefix(const Frame& frame, bool verbose, std::string& out) {
   if (frame.ip.version == IpVersion::V6) {
     out += "IP6 ";
     if (verbose) append_ipv6_verbose(frame.ip, out);
+    char source[64];
+    char destination[64];
+    append_ipv6_extensions(frame.ip, verbose, format_address(frame.ip, true, source, sizeof source),
+                           format_address(frame.ip, false, destination, sizeof destination), out);
   } else {
     out += "IP ";
     if (verbose) append_ipv4_verbose(frame.ip, out);

@@ -129,12 +129,13 @@ std::vector<Frame> GoldenCapture::write(const std::string& path, LinkType link) 
     uint16_t ip_length_field = 0;
     if (v6) {
       put_u32(ip, (6u << 28) | (uint32_t{p.tos} << 20) | (p.flow_label & 0xfffff));
-      ip_length_field = p.ip_length.value_or(static_cast<uint16_t>(transport.size()));
+      ip_length_field = p.ip_length.value_or(static_cast<uint16_t>(p.ipv6_extensions.size() + transport.size()));
       put_u16(ip, ip_length_field);
-      ip.push_back(protocol);
+      ip.push_back(p.ipv6_extensions.empty() ? protocol : p.ipv6_first_header);
       ip.push_back(p.ttl);
       ip.insert(ip.end(), kSource6.begin(), kSource6.end());
       ip.insert(ip.end(), kDestination6.begin(), kDestination6.end());
+      ip.insert(ip.end(), p.ipv6_extensions.begin(), p.ipv6_extensions.end());
     } else {
       ip.push_back(0x45);
       ip.push_back(p.tos);
@@ -209,7 +210,7 @@ std::vector<Frame> GoldenCapture::write(const std::string& path, LinkType link) 
     const size_t ip_start = std::min(link_header, bytes.size());
     f.ip.header = bytes.subspan(ip_start, std::min(ip_header_size, bytes.size() - ip_start));
     const size_t transport_start = std::min(link_header + ip_header_size + (p.udp ? 8 : 0), bytes.size());
-    const size_t payload_length = v6 ? ip_length_field : (ip_length_field >= 20 ? ip_length_field - 20u : 0u);
+    const size_t payload_length = v6 ? ip_length_field - p.ipv6_extensions.size() : (ip_length_field >= 20 ? ip_length_field - 20u : 0u);
     if (p.udp) f.udp = UdpInfo{p.udp->first, p.udp->second, static_cast<uint16_t>(8 + p.sctp.size()), 0};
     f.sctp = bytes.subspan(transport_start);
     f.sctp_length = static_cast<uint32_t>(payload_length >= (p.udp ? 8u : 0u) ? payload_length - (p.udp ? 8 : 0) : 0);

@@ -47,6 +47,8 @@ struct PacketSpec {
   bool more_fragments = false;
   uint16_t fragment_offset = 0;       // bytes, a multiple of 8
   uint32_t flow_label = 0;
+  std::vector<uint8_t> ipv6_extensions;  // extension headers, each naming the next; the last names SCTP/UDP
+  uint8_t ipv6_first_header = 0;        // the fixed header's next header when extensions are present
   std::optional<uint16_t> ip_length;  // overrides the IP length field
   bool bad_ip_checksum = false;
   std::optional<uint32_t> snaplen;    // bytes of the link-layer frame that were captured

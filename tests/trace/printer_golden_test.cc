@@ -209,6 +209,27 @@ TEST(PrinterGolden, Ipv6) {
   expect_matches_tcpdump(capture, "ipv6");
 }
 
+// RFC 8200 4: tcpdump shows Hop-by-Hop, Destination Options and Fragment headers between the
+// addresses and the SCTP line, and their options with -v.
+TEST(PrinterGolden, Ipv6ExtensionHeaders) {
+  GoldenCapture capture;
+  int i = 0;
+  auto add = [&](uint8_t first, std::vector<uint8_t> extensions) {
+    PacketSpec p = packet(printer_testing::sctp_packet({data_chunk(3, 5)}), i++);
+    p.version = IpVersion::V6;
+    p.ipv6_first_header = first;
+    p.ipv6_extensions = std::move(extensions);
+    capture.add(p);
+  };
+  add(0, {132, 0, 1, 4, 0, 0, 0, 0});                              // HBH with PadN
+  add(0, {132, 0, 5, 2, 0, 0, 0, 0});                              // HBH with a router alert
+  add(0, {132, 0, 0, 0, 1, 2, 0, 0});                              // Pad1, Pad1, PadN
+  add(60, {132, 0, 0x1e, 2, 0xaa, 0xbb, 0, 0});                    // DSTOPT with an unknown option
+  add(44, {132, 0, 0, 1, 0x12, 0x34, 0x56, 0x78});                 // first fragment
+  add(0, {60, 0, 1, 4, 0, 0, 0, 0, 44, 0, 1, 4, 0, 0, 0, 0, 132, 0, 0, 0, 0, 0, 0, 9});  // a chain
+  expect_matches_tcpdump(capture, "ipv6ext");
+}
+
 TEST(PrinterGolden, Ipv4HeaderDetailsWithVerbose) {
   GoldenCapture capture;
   int i = 0;
