@@ -28,6 +28,71 @@ uint16_t ipv4_header_checksum(wire::Bytes header) {
   return static_cast<uint16_t>(~sum);
 }
 
+// RFC 791 3.1: record route and source routes carry a pointer and a list of addresses.
+void append_ipv4_route(wire::Bytes option, std::string& out) {
+  auto it = std::back_inserter(out);
+  const size_t length = option.size();
+  if (length < 3) {
+    fmt::format_to(it, " [bad length {}]", length);
+    return;
+  }
+  if ((length + 1) & 3) fmt::format_to(it, " [bad length {}]", length);
+  const int pointer = int{option[2]} - 1;
+  if (pointer < 3 || ((pointer + 1) & 3) || pointer > static_cast<int>(length) + 1) {
+    fmt::format_to(it, " [bad ptr {}]", option[2]);
+  }
+  for (size_t at = 3; at + 4 <= length; at += 4) {
+    fmt::format_to(it, " {}.{}.{}.{}", option[at], option[at + 1], option[at + 2], option[at + 3]);
+    if (pointer > static_cast<int>(at)) out += ',';
+  }
+}
+
+// RFC 791 3.1: the options after the fixed header, as tcpdump -v lists them.
+void append_ipv4_options(wire::Bytes options, std::string& out) {
+  auto it = std::back_inserter(out);
+  std::string_view separator;
+  while (!options.empty()) {
+    out += separator;
+    separator = ",";
+    const uint8_t code = options[0];
+    switch (code) {
+      case 0: out += "EOL"; break;
+      case 1: out += "NOP"; break;
+      case 7: out += "RR"; break;
+      case 130: out += "security"; break;
+      case 131: out += "LSRR"; break;
+      case 137: out += "SSRR"; break;
+      case 148: out += "RA"; break;
+      case 82: out += "traceroute"; break;
+      default: fmt::format_to(it, "unknown {}", code); break;
+    }
+    size_t length = 1;
+    if (code > 1) {
+      length = options.size() >= 2 ? options[1] : 0;
+      if (length < 2 || length > options.size()) {
+        fmt::format_to(it, " [bad length {}]", length);
+        return;
+      }
+    }
+    const wire::Bytes option = options.first(length);
+    switch (code) {
+      case 0: return;
+      case 7:
+      case 131:
+      case 137: append_ipv4_route(option, out); break;
+      case 148:  // RFC 2113 router alert
+        if (length < 4) {
+          fmt::format_to(it, " [bad length {}]", length);
+        } else if (const uint16_t value = wire::load_u16(option, 2); value != 0) {
+          fmt::format_to(it, " value {}", value);
+        }
+        break;
+      default: break;
+    }
+    options = options.subspan(length);
+  }
+}
+
 void append_ipv4_verbose(const IpInfo& ip, std::string& out) {
   auto it = std::back_inserter(out);
   fmt::format_to(it, "(tos 0x{:x}", ip.tos);
@@ -63,6 +128,11 @@ void append_ipv4_verbose(const IpInfo& ip, std::string& out) {
   if (flag_text.empty()) flag_text = "none";
   fmt::format_to(it, ", id {}, offset {}, flags [{}], proto {} ({}), length {}", id, offset, flag_text,
                  tcpdump_ip_protocol_name(ip.protocol), ip.protocol, ip.length);
+  if (header_length > kIpv4MinHeader && ip.header.size() >= header_length) {
+    out += ", options (";
+    append_ipv4_options(ip.header.subspan(kIpv4MinHeader, header_length - kIpv4MinHeader), out);
+    out += ')';
+  }
   if (header_length >= kIpv4MinHeader && ip.header.size() >= header_length) {
     const wire::Bytes header = ip.header.first(header_length);
     const uint16_t expected = ipv4_header_checksum(header);

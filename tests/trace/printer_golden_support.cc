@@ -137,9 +137,10 @@ std::vector<Frame> GoldenCapture::write(const std::string& path, LinkType link) 
       ip.insert(ip.end(), kDestination6.begin(), kDestination6.end());
       ip.insert(ip.end(), p.ipv6_extensions.begin(), p.ipv6_extensions.end());
     } else {
-      ip.push_back(0x45);
+      const size_t header_size = 20 + p.ipv4_options.size();
+      ip.push_back(static_cast<uint8_t>(0x40 | (header_size / 4)));
       ip.push_back(p.tos);
-      ip_length_field = p.ip_length.value_or(static_cast<uint16_t>(20 + transport.size()));
+      ip_length_field = p.ip_length.value_or(static_cast<uint16_t>(header_size + transport.size()));
       put_u16(ip, ip_length_field);
       put_u16(ip, p.id);
       put_u16(ip, static_cast<uint16_t>((p.dont_fragment ? 0x4000 : 0) | (p.more_fragments ? 0x2000 : 0) |
@@ -149,7 +150,8 @@ std::vector<Frame> GoldenCapture::write(const std::string& path, LinkType link) 
       put_u16(ip, 0);
       ip.insert(ip.end(), kSource4.begin(), kSource4.begin() + 4);
       ip.insert(ip.end(), kDestination4.begin(), kDestination4.begin() + 4);
-      uint16_t checksum = ones_complement(ip, 0, 20);
+      ip.insert(ip.end(), p.ipv4_options.begin(), p.ipv4_options.end());
+      uint16_t checksum = ones_complement(ip, 0, header_size);
       if (p.bad_ip_checksum) checksum ^= 0x1111;
       ip[10] = static_cast<uint8_t>(checksum >> 8);
       ip[11] = static_cast<uint8_t>(checksum);
@@ -210,7 +212,7 @@ std::vector<Frame> GoldenCapture::write(const std::string& path, LinkType link) 
     const size_t ip_start = std::min(link_header, bytes.size());
     f.ip.header = bytes.subspan(ip_start, std::min(ip_header_size, bytes.size() - ip_start));
     const size_t transport_start = std::min(link_header + ip_header_size + (p.udp ? 8 : 0), bytes.size());
-    const size_t payload_length = v6 ? ip_length_field - p.ipv6_extensions.size() : (ip_length_field >= 20 ? ip_length_field - 20u : 0u);
+    const size_t payload_length = v6 ? ip_length_field - p.ipv6_extensions.size() : (ip_length_field >= ip_header_size ? ip_length_field - ip_header_size : 0u);
     if (p.udp) f.udp = UdpInfo{p.udp->first, p.udp->second, static_cast<uint16_t>(8 + p.sctp.size()), 0};
     f.sctp = bytes.subspan(transport_start);
     f.sctp_length = static_cast<uint32_t>(payload_length >= (p.udp ? 8u : 0u) ? payload_length - (p.udp ? 8 : 0) : 0);

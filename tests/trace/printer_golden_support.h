@@ -46,6 +46,7 @@ struct PacketSpec {
   bool dont_fragment = true;
   bool more_fragments = false;
   uint16_t fragment_offset = 0;       // bytes, a multiple of 8
+  std::vector<uint8_t> ipv4_options;  // a multiple of 4 bytes
   uint32_t flow_label = 0;
   std::vector<uint8_t> ipv6_extensions;  // extension headers, each naming the next; the last names SCTP/UDP
   uint8_t ipv6_first_header = 0;        // the fixed header's next header when extensions are present

@@ -255,6 +255,22 @@ TEST(PrinterGolden, Ipv4HeaderDetailsWithVerbose) {
   p.more_fragments = true;
   p.fragment_offset = 1480;
   capture.add(p);
+  for (std::vector<uint8_t> options : std::vector<std::vector<uint8_t>>{
+           {1, 1, 1, 0},                                   // NOP, NOP, NOP, EOL
+           {148, 4, 0, 0},                                 // router alert
+           {148, 4, 0, 7},                                 // router alert with a value
+           {7, 7, 4, 0, 0, 0, 0, 0},                       // record route, empty
+           {7, 11, 8, 10, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0},  // record route, one address recorded
+           {131, 7, 4, 192, 0, 2, 1, 0},                   // loose source route
+           {130, 4, 0, 0},                                 // security
+           {99, 4, 0, 0},                                  // unknown
+           {1, 7, 1, 0},                                   // a length under 2
+           {1, 7, 9, 4, 0, 0, 0, 0},                       // a length past the options
+       }) {
+    p = packet(printer_testing::sctp_packet({{11, 0, {}}}), i++);
+    p.ipv4_options = options;
+    capture.add(p);
+  }
   p = packet(printer_testing::sctp_packet({{11, 0, {}}}), i++);
   p.ttl = 255;
   p.id = 65535;
