@@ -9,8 +9,14 @@
 
 namespace sctpkit::trace {
 
+void append_udp_encapsulation_marker(const UdpInfo& udp, std::string& out) {
+  fmt::format_to(std::back_inserter(out), "[udp-encap {} > {}]", udp.source_port, udp.destination_port);
+}
+
 std::string udp_encapsulation_marker(const UdpInfo& udp) {
-  return fmt::format("[udp-encap {} > {}]", udp.source_port, udp.destination_port);
+  std::string out;
+  append_udp_encapsulation_marker(udp, out);
+  return out;
 }
 
 void TcpdumpPrinter::append(const Frame& frame, std::string& out) {
@@ -30,8 +36,8 @@ void TcpdumpPrinter::append(const Frame& frame, std::string& out) {
   }
   if (frame.udp) {
     // RFC 6951: our addition; tcpdump would stop at "UDP, length N".
-    fmt::format_to(std::back_inserter(out), "[udp-encap {} > {}] ", frame.udp->source_port,
-                   frame.udp->destination_port);
+    append_udp_encapsulation_marker(*frame.udp, out);
+    out += ' ';
   }
   append_sctp(SctpPrintInput{frame.sctp, frame.sctp_length, source_text, destination_text}, out);
   out += '\n';

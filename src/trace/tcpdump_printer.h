@@ -35,7 +35,8 @@ class TcpdumpPrinter {
   TimestampFormatter timestamps_;
 };
 
-// "[udp-encap 9899 > 9899]": the marker for RFC 6951 encapsulation.
+// "[udp-encap 9899 > 9899]": the marker for RFC 6951 encapsulation, printed before the addresses.
+void append_udp_encapsulation_marker(const UdpInfo& udp, std::string& out);
 std::string udp_encapsulation_marker(const UdpInfo& udp);
 
 }  // namespace sctpkit::trace
