@@ -22,7 +22,7 @@ Result<AdaptationLayerIndication> AdaptationLayerIndication::parse(const RawTlv&
 
 Result<SupportedExtensions> SupportedExtensions::parse(const RawTlv& tlv) {
   // RFC 5061 4.2.7: one chunk type per byte, any count.
-  auto types = WireList<uint8_t>::from_wire(tlv.value);
+  auto types = WireList<uint8_t>::parse(tlv.value);
   if (!types) return types.error();
   return SupportedExtensions{*types};
 }

@@ -18,7 +18,7 @@ Result<MissingMandatoryParameter> MissingMandatoryParameter::parse(const RawTlv&
   const uint64_t count = load_u32(tlv.value, 0);
   const Bytes list = tlv.value.subspan(4);
   if (count * 2 != list.size()) return ParseError::BadLength;
-  auto types = WireList<uint16_t>::from_wire(list);
+  auto types = WireList<uint16_t>::parse(list);
   if (!types) return types.error();
   return MissingMandatoryParameter{*types};
 }

@@ -14,7 +14,7 @@
 #include <cstdint>
 
 #include "wire/byte_io.h"
-#include "wire/chunk_list.h"
+#include "wire/wire_list.h"
 #include "wire/chunk_types.h"
 #include "wire/packet.h"
 #include "wire/result.h"

@@ -49,7 +49,7 @@ std::string_view HostNameAddress::name() const {
 
 Result<SupportedAddressTypes> SupportedAddressTypes::parse(const RawTlv& tlv) {
   // RFC 9260 3.3.2.1.5: a list of 16-bit address types.
-  auto types = WireList<uint16_t>::from_wire(tlv.value);
+  auto types = WireList<uint16_t>::parse(tlv.value);
   if (!types) return types.error();
   return SupportedAddressTypes{*types};
 }

@@ -5,7 +5,7 @@ namespace sctpkit::wire {
 Result<OutgoingSsnResetRequest> OutgoingSsnResetRequest::parse(const RawTlv& tlv) {
   // RFC 6525 4.1: three 32-bit fields, then 16-bit stream numbers.
   if (tlv.value.size() < 12) return ParseError::FieldTruncated;
-  auto streams = WireList<StreamId>::from_wire(tlv.value.subspan(12));
+  auto streams = WireList<StreamId>::parse(tlv.value.subspan(12));
   if (!streams) return streams.error();
   return OutgoingSsnResetRequest{ReconfSeq(load_u32(tlv.value, 0)), ReconfSeq(load_u32(tlv.value, 4)),
                                  Tsn(load_u32(tlv.value, 8)), *streams};
@@ -21,7 +21,7 @@ void OutgoingSsnResetRequest::write_value(Writer& w) const {
 Result<IncomingSsnResetRequest> IncomingSsnResetRequest::parse(const RawTlv& tlv) {
   // RFC 6525 4.2: the request sequence number, then 16-bit stream numbers.
   if (tlv.value.size() < 4) return ParseError::FieldTruncated;
-  auto streams = WireList<StreamId>::from_wire(tlv.value.subspan(4));
+  auto streams = WireList<StreamId>::parse(tlv.value.subspan(4));
   if (!streams) return streams.error();
   return IncomingSsnResetRequest{ReconfSeq(load_u32(tlv.value, 0)), *streams};
 }
