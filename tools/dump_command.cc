@@ -1,15 +1,173 @@
+// sctpkit dump: capture (or read) SCTP packets and print them as tcpdump -nn 4.99 does.
+// Argument parsing and output only; decoding lives in trace/ (../shared/design.md section 2).
 #include <fmt/core.h>
+#include <signal.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
 
 #include "tools/commands.h"
+#include "tools/dump_sink.h"
+#include "trace/capture_source.h"
 
 namespace sctpkit::tools {
+namespace {
+
+struct DumpArguments {
+  std::string read_file;
+  std::string interface;
+  std::string write_file;
+  int64_t count = -1;
+  int timestamp_flags = 0;
+  int verbose_flags = 0;
+  int numeric_flags = 0;
+  std::vector<uint16_t> udp_ports;
+  std::vector<std::string> filter_words;
+};
+
+std::atomic<trace::CaptureSource*> g_running_source{nullptr};
+
+extern "C" void stop_capture(int) {
+  if (auto* source = g_running_source.load()) source->stop();
+}
+
+// SIGINT and SIGTERM end the capture loop; the command then prints its summary, as tcpdump does.
+void install_stop_handlers() {
+  struct sigaction action {};
+  action.sa_handler = stop_capture;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = 0;  // no SA_RESTART: a blocking read returns so the loop can see the stop
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+}
+
+int exit_code_for(const trace::CaptureError& error) {
+  switch (error.kind) {
+    case trace::CaptureError::Kind::Permission: return kExitPrivilege;
+    case trace::CaptureError::Kind::Filter: return kExitUsage;
+    case trace::CaptureError::Kind::Open:
+    case trace::CaptureError::Kind::Read:
+    case trace::CaptureError::Kind::Write:
+    case trace::CaptureError::Kind::LinkType: return kExitInput;
+  }
+  return kExitFailure;
+}
+
+int fail(int code, const std::string& message) {
+  fmt::print(stderr, "sctpkit dump: {}\n", message);
+  return code;
+}
+
+std::string plural(uint64_t n, std::string_view what) {
+  return fmt::format("{} {}{}", n, what, n == 1 ? "" : "s");
+}
+
+trace::TimestampMode timestamp_mode(int flags) {
+  switch (flags) {
+    case 0: return trace::TimestampMode::TimeOfDay;
+    case 1: return trace::TimestampMode::None;
+    case 2: return trace::TimestampMode::Epoch;
+    case 3: return trace::TimestampMode::DeltaPrevious;
+    case 4: return trace::TimestampMode::Date;
+    default: return trace::TimestampMode::DeltaFirst;
+  }
+}
+
+int run_dump(const DumpArguments& args) {
+  if (args.read_file.empty() == args.interface.empty()) {
+    return fail(kExitUsage, "give exactly one of -r FILE and -i INTERFACE (see sctpkit dump --help)");
+  }
+  if (args.timestamp_flags > 5) return fail(kExitUsage, "at most -ttttt");
+  if (args.verbose_flags > 1) {
+    return fail(kExitUsage, "only -v is supported (tcpdump's -vv payload dumps are not printed)");
+  }
+
+  trace::CaptureOptions options;
+  options.read_file = args.read_file;
+  options.interface = args.interface;
+  options.write_file = args.write_file;
+  options.count = args.count;
+  if (!args.udp_ports.empty()) options.udp_ports = args.udp_ports;
+  for (const auto& word : args.filter_words) {
+    if (!options.filter.empty()) options.filter += ' ';
+    options.filter += word;
+  }
+
+  auto opened = trace::CaptureSource::open(options);
+  if (auto* error = std::get_if<trace::CaptureError>(&opened)) return fail(exit_code_for(*error), error->message);
+  auto source = std::move(std::get<std::unique_ptr<trace::CaptureSource>>(opened));
+
+  const bool live = !args.interface.empty();
+  const bool writing = !args.write_file.empty();
+  // tcpdump's banners, on stderr so that stdout stays the packet lines alone.
+  if (live) {
+    if (!writing && args.verbose_flags == 0) {
+      fmt::print(stderr, "sctpkit dump: verbose output suppressed, use -v for full protocol decode\n");
+    }
+    fmt::print(stderr, "{}listening on {}, link-type {} ({}), snapshot length {} bytes\n",
+               writing || args.verbose_flags > 0 ? "sctpkit dump: " : "", args.interface, source->link_type_name(),
+               source->link_type_description(), source->snapshot_length());
+  } else {
+    fmt::print(stderr, "reading from file {}, link-type {} ({}), snapshot length {}\n", args.read_file,
+               source->link_type_name(), source->link_type_description(), source->snapshot_length());
+  }
+  std::fflush(stderr);
+
+  SinkOptions sink_options;
+  sink_options.printer.timestamps = timestamp_mode(args.timestamp_flags);
+  sink_options.printer.verbose = args.verbose_flags > 0;
+  sink_options.line_buffered = live;
+  sink_options.discard = writing;
+  const auto sink = make_frame_sink(sink_options, stdout);
+
+  g_running_source.store(source.get());
+  install_stop_handlers();
+  auto result = source->run([&sink](const trace::Frame& frame) { sink->on_frame(frame); });
+  g_running_source.store(nullptr);
+  const int sink_code = sink->finish();
+
+  if (auto* error = std::get_if<trace::CaptureError>(&result)) return fail(exit_code_for(*error), error->message);
+  const auto& stats = std::get<trace::CaptureStats>(result);
+  if (live) {
+    fmt::print(stderr, "\n{} captured\n{} received by filter\n{} dropped by kernel\n",
+               plural(stats.sctp_frames, "packet"), plural(stats.packets_read, "packet"),
+               plural(stats.kernel_dropped, "packet"));
+  }
+  return sink_code;
+}
+
+}  // namespace
 
 void register_dump(CLI::App& app, CommandRegistry& registry) {
+  auto args = std::make_shared<DumpArguments>();
   auto* sub = app.add_subcommand("dump", "Capture and decode SCTP packets, as tcpdump -nn prints them");
-  registry.on_selected(sub, [] {
-    fmt::print(stderr, "sctpkit dump: not built yet\n");
-    return kExitFailure;
-  });
+  auto* read = sub->add_option("-r", args->read_file, "Read packets from a pcap or pcapng file");
+  auto* iface = sub->add_option("-i", args->interface, "Capture live on this interface (needs CAP_NET_RAW)");
+  read->excludes(iface);
+  sub->add_option("-w", args->write_file, "Write the captured packets, unmodified, to this pcap file")
+      ->type_name("FILE");
+  sub->add_option("-c", args->count, "Stop after this many SCTP packets")->check(CLI::PositiveNumber);
+  sub->add_flag("-t", args->timestamp_flags,
+                "Time stamps: -t none, -tt epoch seconds, -ttt delta to the previous packet, "
+                "-tttt date and time, -ttttt delta to the first packet (default: local time of day)");
+  sub->add_flag("-v", args->verbose_flags, "Show the IP header (tcpdump -v)");
+  sub->add_flag("-n", args->numeric_flags, "Accepted for tcpdump habits; addresses and ports are always numeric");
+  sub->add_option("--udp-port", args->udp_ports,
+                  "Decode UDP on this port as SCTP (RFC 6951); repeat for several (default: 9899)")
+      ->check(CLI::Range(1, 65535));
+  sub->add_option("filter", args->filter_words,
+                  "pcap filter expression (default: sctp, plus udp on the --udp-port ports)");
+  sub->footer(
+      "Output is tcpdump -nn 4.99's, line for line; SCTP inside UDP is printed with an\n"
+      "'[udp-encap SPORT > DPORT]' marker before the addresses. See docs/dump.md.\n"
+      "Examples:\n"
+      "  sctpkit dump -r samples/association.pcap\n"
+      "  sctpkit dump -i eth0 -v port 30102\n"
+      "  sctpkit dump -i any -w trace.pcap -c 100\n");
+  registry.on_selected(sub, [args] { return run_dump(*args); });
 }
 
 }  // namespace sctpkit::tools

@@ -1,0 +1,46 @@
+#include "trace/tcpdump_printer.h"
+
+#include <fmt/format.h>
+
+#include <iterator>
+
+#include "trace/ip_print.h"
+#include "trace/sctp_print.h"
+
+namespace sctpkit::trace {
+
+void append_udp_encapsulation_marker(const UdpInfo& udp, std::string& out) {
+  fmt::format_to(std::back_inserter(out), "[udp-encap {} > {}]", udp.source_port, udp.destination_port);
+}
+
+std::string udp_encapsulation_marker(const UdpInfo& udp) {
+  std::string out;
+  append_udp_encapsulation_marker(udp, out);
+  return out;
+}
+
+void TcpdumpPrinter::append(const Frame& frame, std::string& out) {
+  timestamps_.append(frame.timestamp, out);
+  append_ip_prefix(frame, options_.verbose, out);
+
+  char source[64];
+  char destination[64];
+  const std::string_view source_text = format_address(frame.ip, true, source, sizeof source);
+  const std::string_view destination_text = format_address(frame.ip, false, destination, sizeof destination);
+
+  // RFC 791: only the first fragment carries the SCTP header; tcpdump names the protocol of the others.
+  if (frame.ip.version == IpVersion::V4 && frame.ip.fragment_offset != 0) {
+    fmt::format_to(std::back_inserter(out), "{} > {}: ip-proto-{}\n", source_text, destination_text,
+                   frame.ip.protocol);
+    return;
+  }
+  if (frame.udp) {
+    // RFC 6951: our addition; tcpdump would stop at "UDP, length N".
+    append_udp_encapsulation_marker(*frame.udp, out);
+    out += ' ';
+  }
+  append_sctp(SctpPrintInput{frame.sctp, frame.sctp_length, source_text, destination_text}, out);
+  out += '\n';
+}
+
+}  // namespace sctpkit::trace

@@ -1,0 +1,137 @@
+// The whole decoding path against tcpdump: PcapWriter writes the capture, decode_frame turns each
+// recorded frame into a Frame, TcpdumpPrinter prints it; tcpdump reads the same file.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "printer_golden_support.h"
+#include "trace/frame_decoder.h"
+#include "trace/pcap_writer.h"
+#include "trace/tcpdump_printer.h"
+
+namespace sctpkit::trace {
+namespace {
+
+namespace pt = printer_testing;
+
+struct Sent {
+  PacketMeta meta;
+  std::vector<uint8_t> sctp;
+};
+
+std::vector<Sent> association(IpVersion version, bool udp) {
+  const auto client = version == IpVersion::V4 ? IpAddress::v4(10, 128, 0, 81) : *IpAddress::parse("fd00::81");
+  const auto server = version == IpVersion::V4 ? IpAddress::v4(10, 128, 0, 79) : *IpAddress::parse("fd00::79");
+  std::vector<Sent> out;
+  int64_t micros = 0;
+  auto add = [&](bool from_client, std::vector<pt::ChunkSpec> chunks, uint32_t snaplen = 0) {
+    Sent s;
+    micros += 70123;
+    s.meta.timestamp = Timestamp{1768488655 + micros / 1'000'000, static_cast<int32_t>(micros % 1'000'000)};
+    s.meta.source = from_client ? client : server;
+    s.meta.destination = from_client ? server : client;
+    if (udp) s.meta.udp = UdpPorts{9899, static_cast<uint16_t>(from_client ? 9899 : 40001)};
+    s.meta.ttl = 63;
+    s.meta.tos = 0x02;
+    s.meta.flow_label = version == IpVersion::V6 ? 0x1abcd : 0;
+    s.meta.ip_id = static_cast<uint16_t>(out.size() * 7);
+    s.meta.snaplen = snaplen;
+    s.sctp = pt::sctp_packet(chunks, from_client ? 60002 : 30102, from_client ? 30102 : 60002);
+    out.push_back(std::move(s));
+  };
+  add(true, {{1, 0, pt::init_value(1008070933, 106496, 10, 65535, 2431437204)}});
+  add(false, {{2, 0, pt::init_value(42, 106496, 10, 10, 17)}});
+  add(true, {{10, 0, std::vector<uint8_t>(40, 9)}});
+  add(false, {{11, 0, {}}});
+  add(true, {{0, 3, pt::data_value(2431437204, 0, 0, 0, 14)}});
+  add(false, {{3, 0, pt::sack_value(2431437204, 106491, {{2, 4}}, {2431437203})}});
+  add(true, {{0, 3, pt::data_value(2431437205, 0, 1, 0, 300)}}, 120);  // cut by the snapshot length
+  add(true, {{4, 0, std::vector<uint8_t>(12, 1)}});
+  add(false, {{5, 0, std::vector<uint8_t>(12, 1)}});
+  add(true, {{7, 0, {0, 0, 0, 17}}});
+  add(false, {{8, 0, {}}});
+  add(true, {{14, 0, {}}});
+  return out;
+}
+
+std::vector<std::string> printed(LinkType link, const std::vector<Sent>& packets, PrinterOptions options) {
+  TcpdumpPrinter printer(options);
+  std::string text;
+  const std::vector<uint16_t> ports{9899};
+  std::vector<uint8_t> frame;
+  uint64_t number = 0;
+  for (const auto& p : packets) {
+    EXPECT_TRUE(build_frame(link, p.meta, p.sctp, frame));
+    const auto wire_length = static_cast<uint32_t>(frame.size());
+    if (p.meta.snaplen != 0 && frame.size() > p.meta.snaplen) frame.resize(p.meta.snaplen);
+    const RawPacket raw{++number, p.meta.timestamp, frame, wire_length};
+    auto decoded = decode_frame(dlt_of(link), raw, ports);
+    if (!std::holds_alternative<Frame>(decoded)) {
+      ADD_FAILURE() << "not decoded: " << to_string(std::get<SkipReason>(decoded));
+      continue;
+    }
+    printer.append(std::get<Frame>(decoded), text);
+  }
+  return pt::split_lines(text);
+}
+
+std::string write_capture(LinkType link, const std::vector<Sent>& packets, const std::string& name) {
+  const std::string path = pt::temp_capture_path(name);
+  auto opened = PcapWriter::open(path, link);
+  EXPECT_TRUE(std::holds_alternative<PcapWriter>(opened));
+  auto& writer = std::get<PcapWriter>(opened);
+  for (const auto& p : packets) EXPECT_TRUE(writer.write(p.meta, p.sctp));
+  EXPECT_FALSE(writer.close().has_value());
+  return path;
+}
+
+TEST(PrinterPipeline, MatchesTcpdumpForEveryLinkTypeAndIpVersion) {
+  setenv("TZ", "Europe/Berlin", 1);
+  tzset();
+  for (auto link : {LinkType::Ethernet, LinkType::Raw, LinkType::Null, LinkType::LinuxSll}) {
+    for (auto version : {IpVersion::V4, IpVersion::V6}) {
+      const auto packets = association(version, false);
+      const std::string name = std::string(to_string(link)) + (version == IpVersion::V4 ? "4" : "6");
+      const std::string path = write_capture(link, packets, name);
+      for (bool verbose : {false, true}) {
+        const auto expected = pt::run_tcpdump(path, verbose ? "-nn -v" : "-nn", "Europe/Berlin");
+        const auto actual = printed(link, packets, {TimestampMode::TimeOfDay, verbose});
+        ASSERT_EQ(expected.size(), actual.size()) << name;
+        for (size_t i = 0; i < expected.size(); ++i) EXPECT_EQ(expected[i], actual[i]) << name << " line " << i + 1;
+      }
+      std::remove(path.c_str());
+    }
+  }
+}
+
+TEST(PrinterPipeline, UdpEncapsulatedMatchesDirectApartFromTheMarker) {
+  setenv("TZ", "UTC", 1);
+  tzset();
+  for (auto version : {IpVersion::V4, IpVersion::V6}) {
+    const auto direct = association(version, false);
+    const std::string path = write_capture(LinkType::Ethernet, direct, "pipeline_udp");
+    const auto expected = pt::run_tcpdump(path, "-nn -ttt");
+    std::remove(path.c_str());
+    const auto encapsulated = association(version, true);
+    auto actual = printed(LinkType::Ethernet, encapsulated, {TimestampMode::DeltaPrevious, false});
+    ASSERT_EQ(expected.size(), actual.size());
+    size_t packet = 0;
+    for (size_t i = 0; i < actual.size(); ++i) {
+      if (actual[i].rfind("\t\t", 0) == 0) {  // a SACK continuation line
+        EXPECT_EQ(expected[i], actual[i]);
+        continue;
+      }
+      const auto& udp = encapsulated[packet++].meta.udp;
+      const std::string marker = udp_encapsulation_marker({udp->source, udp->destination, 0, 0}) + " ";
+      const size_t at = actual[i].find(marker);
+      ASSERT_NE(at, std::string::npos) << actual[i];
+      actual[i].erase(at, marker.size());
+      EXPECT_EQ(expected[i], actual[i]);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace sctpkit::trace
