@@ -23,5 +23,6 @@ write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/sctpkitConfigVersio
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/sctpkitConfig.cmake ${CMAKE_CURRENT_BINARY_DIR}/sctpkitConfigVersion.cmake
         DESTINATION ${sctpkit_cmake_dir})
 
+file(RELATIVE_PATH SCTPKIT_PC_TO_PREFIX /prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig /prefix)
 configure_file(cmake/sctpkit.pc.in ${CMAKE_CURRENT_BINARY_DIR}/sctpkit.pc @ONLY)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/sctpkit.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
