@@ -124,7 +124,7 @@ void RetransmissionQueue::send_new(TimePoint now, DestinationId dest, size_t roo
     const bool probe = payload > peer_rwnd_;
     if (probe && (!outstanding_.empty() || (probe_at_ && now < *probe_at_))) break;
 
-    std::optional<DataFragment> fragment = send_queue.next_fragment(max_fragment_payload);
+    std::optional<QueuedFragment> fragment = send_queue.next_fragment(max_fragment_payload);
     assert(fragment && fragment->length == payload);
     used += size;
     Outstanding& c = outstanding_.emplace_back();

@@ -150,7 +150,7 @@ class RetransmissionQueue {
 
   struct Outstanding {
     wire::Tsn tsn;
-    DataFragment data;
+    QueuedFragment data;
     DestinationId dest;
     TimePoint first_sent;
     uint32_t transmit_count = 1;

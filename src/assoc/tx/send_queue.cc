@@ -52,7 +52,7 @@ size_t SendQueue::peek_fragment_size(size_t max_payload) const {
   return std::min<size_t>(s.messages.front().data->size() - s.head_offset, max_payload);
 }
 
-std::optional<DataFragment> SendQueue::next_fragment(size_t max_payload) {
+std::optional<QueuedFragment> SendQueue::next_fragment(size_t max_payload) {
   if (active_.empty() || max_payload == 0) return std::nullopt;
   const uint16_t id = active_.front();
   Stream& s = streams_[id];
@@ -67,7 +67,7 @@ std::optional<DataFragment> SendQueue::next_fragment(size_t max_payload) {
   const size_t remaining = m.data->size() - s.head_offset;
   const auto length = static_cast<uint32_t>(std::min(remaining, max_payload));
 
-  DataFragment f;
+  QueuedFragment f;
   f.stream = wire::StreamId(id);
   f.ssn = m.options.unordered ? wire::Ssn(0) : s.head_ssn;
   f.ppid = m.options.ppid;

@@ -46,7 +46,7 @@ struct MessageOptions {
 using MessageBuffer = std::shared_ptr<const std::vector<uint8_t>>;
 
 // One DATA chunk's worth of a user message (RFC 9260 3.3.1 fields, less the TSN).
-struct DataFragment {
+struct QueuedFragment {
   wire::StreamId stream;
   wire::Ssn ssn;  // 0 for unordered messages (RFC 9260 6.6: the receiver ignores it)
   wire::Ppid ppid;
@@ -71,7 +71,7 @@ class SendQueue {
 
   // The next fragment for a DATA chunk whose payload may hold up to max_payload bytes, or nothing
   // if no message is waiting. Ordered messages get their SSN when their first fragment is made.
-  std::optional<DataFragment> next_fragment(size_t max_payload);
+  std::optional<QueuedFragment> next_fragment(size_t max_payload);
   // Payload size the next next_fragment(max_payload) would produce (0 when empty).
   [[nodiscard]] size_t peek_fragment_size(size_t max_payload) const;
 

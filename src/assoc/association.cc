@@ -1,0 +1,633 @@
+#include "assoc/association.h"
+
+#include <algorithm>
+
+#include "wire/control_chunks.h"
+#include "wire/error_causes.h"
+#include "wire/parameter_list.h"
+#include "wire/parameters.h"
+
+namespace sctpkit::assoc {
+
+namespace {
+constexpr size_t kMaxQueuedErrors = 8;
+constexpr size_t kMaxQueuedHeartbeatAcks = 8;
+constexpr size_t kMaxPrebuilt = 8;
+
+template <typename T>
+void push_bounded(std::deque<T>& queue, T item, size_t limit) {
+  // A peer that makes us answer faster than we send must not grow our memory: drop the oldest.
+  if (queue.size() >= limit) queue.pop_front();
+  queue.push_back(std::move(item));
+}
+
+RtoConfig rto_config(const EndpointConfig& c) {
+  RtoConfig r;
+  r.initial = c.rto_initial;
+  r.min = c.rto_min;
+  r.max = c.rto_max;
+  return r;
+}
+
+DataReceiverConfig receiver_config(const EndpointConfig& c, uint16_t inbound_streams) {
+  DataReceiverConfig r;
+  r.reassembly.inbound_streams = inbound_streams;
+  r.reassembly.max_message_size = c.max_message_size;
+  r.reassembly.receive_buffer = c.receive_buffer;
+  // Gap Ack Block offsets reach 65535 TSNs: track as far, so a peer sending small chunks within
+  // our window is never refused for the TSN map's sake (8 KiB of bitmap).
+  r.window_tsns = TsnMap::kMaxWindowTsns;
+  r.sack_delay = c.sack_delay;
+  r.sack_freq = static_cast<uint32_t>(std::max(c.sack_frequency, 1));
+  r.mtu = static_cast<uint32_t>(c.max_packet_size);
+  return r;
+}
+
+std::optional<TimePoint> earliest(std::optional<TimePoint> a, std::optional<TimePoint> b) {
+  if (!a) return b;
+  if (!b) return a;
+  return std::min(*a, *b);
+}
+}  // namespace
+
+Association::Association(AssociationId id, EndpointServices services, const ConnectRequest& request, TimePoint now)
+    : id_(id), services_(services), config_(services.config), t1_rto_(rto_config(services.config)) {
+  local_port_ = config_.local_port;
+  peer_port_ = request.remote_port;
+  // RFC 9260 5.3.1: random tags and initial TSN, never a zero tag.
+  local_tag_ = wire::VerificationTag(services_.random.next_nonzero_u32());
+  local_initial_tsn_ = wire::Tsn(services_.random.next_u32());
+  requested_outbound_streams_ = request.outbound_streams.value_or(config_.outbound_streams);
+  connect_addresses_ = request.remote_addresses;
+  paths_.emplace(config_, connect_addresses_, connect_addresses_.front(), services_.random, now);
+  // RFC 9260 5.1 step 1: send INIT, start T1-init, enter COOKIE-WAIT.
+  state_ = AssociationState::CookieWait;
+  send_init_ = true;
+  t1_started_ = now;
+  restart_t1(now);
+}
+
+Association::Association(AssociationId id, EndpointServices services, const CookieContents& cookie,
+                         const wire::InitChunk& peer_init, std::vector<wire::IpAddress> peer_addresses,
+                         const wire::IpAddress& local_address, TimePoint now)
+    : id_(id), services_(services), config_(services.config), t1_rto_(rto_config(services.config)) {
+  local_port_ = cookie.local_port;
+  peer_port_ = cookie.peer_port;
+  local_tag_ = cookie.local_tag;
+  peer_tag_ = cookie.peer_tag;
+  local_initial_tsn_ = cookie.local_initial_tsn;
+  requested_outbound_streams_ = cookie.local_outbound_streams;
+  local_address_ = local_address;
+  paths_.emplace(config_, peer_addresses, cookie.peer_address, services_.random, now);
+  start_data_transfer(peer_init.initial_tsn, peer_init.a_rwnd, peer_init.inbound_streams, peer_init.outbound_streams);
+  inbound_streams_ = std::min(cookie.local_inbound_streams, peer_init.outbound_streams);
+  enter_established(now, /*passive=*/true);
+}
+
+void Association::start_data_transfer(wire::Tsn peer_initial_tsn, uint32_t peer_rwnd, uint16_t peer_inbound_streams,
+                                      uint16_t peer_outbound_streams) {
+  // RFC 9260 5.1.1: outbound streams are min(our OS, peer's MIS); inbound min(our MIS, peer's OS).
+  outbound_streams_ = std::min(requested_outbound_streams_, peer_inbound_streams);
+  inbound_streams_ = std::min(config_.max_inbound_streams, peer_outbound_streams);
+  initial_peer_rwnd_ = peer_rwnd;
+  sender_.emplace(config_, local_initial_tsn_, outbound_streams_, peer_rwnd, *paths_);
+  receiver_.emplace(receiver_config(config_, inbound_streams_), peer_initial_tsn);
+  // Room for every gap block and duplicate a SACK in one packet could carry (RFC 9260 3.3.4).
+  const size_t entries = config_.max_packet_size / 4;
+  sack_gap_storage_.resize(entries);
+  sack_dup_storage_.resize(entries);
+  sack_wire_gaps_.reserve(entries);
+}
+
+void Association::enter_established(TimePoint now, bool passive) {
+  (void)now;
+  state_ = AssociationState::Established;
+  t1_.reset();
+  ConnectedEvent event;
+  event.id = id_;
+  event.passive = passive;
+  event.peer_primary = paths_->primary().address;
+  event.peer_port = peer_port_;
+  event.outbound_streams = outbound_streams_;
+  event.inbound_streams = inbound_streams_;
+  event.local_tag = local_tag_;
+  event.peer_tag = peer_tag_;
+  event.peer_rwnd = initial_peer_rwnd_;
+  events_.push_back(event);
+}
+
+std::vector<wire::IpAddress> Association::peer_addresses() const {
+  std::vector<wire::IpAddress> out;
+  for (const Path& p : paths_->paths()) out.push_back(p.address);
+  return out;
+}
+
+// ---------------------------------------------------------------- input
+
+bool Association::accept_verification_tag(const wire::PacketView& packet) const {
+  const wire::VerificationTag tag = packet.header().verification_tag;
+  const wire::RawChunk first = *packet.begin();  // a copy: the iterator holds the chunk
+  // RFC 9260 8.5.1 B and C: ABORT and SHUTDOWN COMPLETE carry our tag, or the peer's with T set.
+  if (first.type == wire::AbortChunk::kType || first.type == wire::ShutdownCompleteChunk::kType) {
+    const bool reflected = (first.flags & 0x01) != 0;
+    return reflected ? (tag == peer_tag_ && peer_tag_.value() != 0) : tag == local_tag_;
+  }
+  // RFC 9260 8.5.
+  return tag == local_tag_;
+}
+
+bool Association::handle_packet(const wire::PacketView& packet, const wire::IpAddress& source,
+                                const wire::IpAddress& destination, TimePoint now) {
+  if (closed_ || packet.chunk_count() == 0) return true;
+  const wire::RawChunk first = *packet.begin();  // a copy: the iterator holds the chunk
+
+  if (first.type == wire::InitChunk::kType) {
+    // RFC 9260 8.5.1 A: an INIT comes alone with tag 0, or the packet is discarded.
+    if (packet.header().verification_tag.value() != 0 || packet.chunk_count() != 1) return false;
+    auto init = wire::InitChunk::parse(first);
+    if (init) handle_init(*init, source, destination, now);
+    return true;
+  }
+  if (first.type == wire::CookieEchoChunk::kType) {
+    // RFC 9260 5.2.4: the cookie, not the tag, decides; bundled chunks follow if the tags now agree.
+    auto echo = wire::CookieEchoChunk::parse(first);
+    if (!echo) return false;
+    if (!handle_cookie_echo(*echo, packet, source, now)) return true;
+    if (packet.header().verification_tag != local_tag_) return true;
+    ++counters_.packets_received;
+    bool stop = false;
+    // RFC 9260 5.1.5 step 7: DATA bundled with the COOKIE ECHO is acknowledged at once.
+    data_with_cookie_echo_ = true;
+    for (auto it = std::next(packet.begin()); it != packet.end() && !stop && !closed_; ++it) {
+      handle_chunk(*it, source, destination, now, stop);
+    }
+    data_with_cookie_echo_ = false;
+    if (receiver_ && !closed_) receiver_->end_packet(now);
+    return true;
+  }
+  if (first.type == wire::ShutdownAckChunk::kType &&
+      (state_ == AssociationState::CookieWait || state_ == AssociationState::CookieEchoed)) {
+    // RFC 9260 8.5.1 E: treated as out of the blue; 8.4 rule 5 answers SHUTDOWN COMPLETE, T set.
+    PacketEnds ends{destination, source, local_port_, peer_port_};
+    push_bounded(prebuilt_,
+                 build_single(ends, packet.header().verification_tag, wire::ShutdownCompleteChunk{true}),
+                 kMaxPrebuilt);
+    return true;
+  }
+  if (!accept_verification_tag(packet)) return false;
+
+  ++counters_.packets_received;
+  if (state_ == AssociationState::ShutdownSent) {
+    // RFC 9260 9.2: any packet from the peer clears the SHUTDOWN retransmission count.
+    paths_->reset_association_errors();
+  }
+  bool stop = false;
+  for (const wire::RawChunk& raw : packet) {
+    if (stop || closed_) break;
+    handle_chunk(raw, source, destination, now, stop);
+  }
+  if (receiver_ && !closed_) {
+    // Closes the packet for the SACK timing (RFC 9260 6.2); a no-op when it carried no DATA.
+    receiver_->end_packet(now);
+    if (state_ == AssociationState::ShutdownSent) {
+      // RFC 9260 9.2: answer each packet with DATA with a SHUTDOWN and restart T2-shutdown.
+      send_shutdown_ = true;
+      restart_t2(now);
+    }
+  }
+  return true;
+}
+
+void Association::handle_chunk(const wire::RawChunk& raw, const wire::IpAddress& source,
+                               const wire::IpAddress& destination, TimePoint now, bool& stop) {
+  auto parsed = wire::parse_chunk(raw);
+  if (!parsed) {
+    // A chunk we know whose fields are malformed: nothing after it can be trusted to be framed as
+    // the sender meant, so stop here (what came before stands).
+    stop = true;
+    return;
+  }
+  std::visit(
+      [&](const auto& chunk) {
+        using C = std::decay_t<decltype(chunk)>;
+        if constexpr (std::is_same_v<C, wire::DataChunk>) {
+          handle_data(chunk, source, now, stop);
+        } else if constexpr (std::is_same_v<C, wire::SackChunk>) {
+          handle_sack(chunk, now);
+        } else if constexpr (std::is_same_v<C, wire::InitChunk>) {
+          // RFC 9260 5.1: INIT must travel alone; bundled, it is ignored.
+        } else if constexpr (std::is_same_v<C, wire::InitAckChunk>) {
+          handle_init_ack(chunk, source, now);
+          stop = true;  // INIT ACK travels alone too
+        } else if constexpr (std::is_same_v<C, wire::CookieEchoChunk>) {
+          // Only meaningful as the first chunk (handled in handle_packet).
+        } else if constexpr (std::is_same_v<C, wire::CookieAckChunk>) {
+          handle_cookie_ack(now);
+        } else if constexpr (std::is_same_v<C, wire::HeartbeatChunk>) {
+          handle_heartbeat(chunk, source);
+        } else if constexpr (std::is_same_v<C, wire::HeartbeatAckChunk>) {
+          handle_heartbeat_ack(chunk, now);
+        } else if constexpr (std::is_same_v<C, wire::AbortChunk>) {
+          handle_abort(chunk);
+          stop = true;
+        } else if constexpr (std::is_same_v<C, wire::ShutdownChunk>) {
+          handle_shutdown(chunk, now);
+        } else if constexpr (std::is_same_v<C, wire::ShutdownAckChunk>) {
+          handle_shutdown_ack(source, now);
+        } else if constexpr (std::is_same_v<C, wire::ShutdownCompleteChunk>) {
+          handle_shutdown_complete(now);
+          stop = true;
+        } else if constexpr (std::is_same_v<C, wire::ErrorChunk>) {
+          handle_error(chunk, now);
+        } else if constexpr (std::is_same_v<C, wire::UnknownChunk>) {
+          handle_unknown(raw, stop);
+        } else {
+          // Extensions we parse but have not negotiated (I-DATA, FORWARD-TSN, RE-CONFIG, ASCONF,
+          // AUTH, NR-SACK, PAD, ECNE, CWR): RFC 9260 3.2 treats a chunk type a receiver does not
+          // implement by its upper two bits, which is what the peer expects of us.
+          handle_unknown(raw, stop);
+        }
+      },
+      *parsed);
+  (void)destination;
+}
+
+void Association::handle_unknown(const wire::RawChunk& raw, bool& stop) {
+  // RFC 9260 3.2: 00 stop, 01 stop and report, 10 skip, 11 skip and report.
+  const uint8_t action = raw.type >> 6;
+  if (action == 1 || action == 3) queue_error(encode_cause(wire::UnrecognizedChunkType{raw.whole}));
+  if (action == 0 || action == 1) stop = true;
+}
+
+void Association::handle_data(const wire::DataChunk& data, const wire::IpAddress& source, TimePoint now, bool& stop) {
+  if (!receiver_ || state_ == AssociationState::CookieWait) return;
+  sack_destination_ = source;
+  (void)now;
+  DataFragment fragment;
+  fragment.tsn = data.tsn;
+  fragment.stream = data.stream_id;
+  fragment.ssn = data.ssn;
+  fragment.ppid = data.ppid;
+  fragment.unordered = data.data_flags.unordered;
+  fragment.beginning = data.data_flags.beginning;
+  fragment.ending = data.data_flags.ending;
+  fragment.payload = data.user_data;
+  // RFC 7053: the I bit asks for an immediate SACK; so does DATA bundled with COOKIE ECHO.
+  switch (receiver_->on_data(fragment, data.data_flags.immediate || data_with_cookie_echo_)) {
+    case DataVerdict::Duplicate:
+      ++counters_.duplicate_tsns_received;
+      break;
+    case DataVerdict::Accepted:
+    case DataVerdict::DroppedNoSpace:
+    case DataVerdict::DroppedOutOfWindow:
+      break;
+    case DataVerdict::InvalidStream:
+      // RFC 9260 6.5: acknowledge it, report Invalid Stream Identifier, discard it.
+      queue_error(encode_cause(wire::InvalidStreamIdentifier{data.stream_id}));
+      break;
+    case DataVerdict::NoUserData:
+      // RFC 9260 6.2: "If an endpoint receives a DATA chunk with no user data ... it MUST send an
+      // ABORT chunk with a 'No User Data' error cause".
+      send_abort_and_close(encode_cause(wire::NoUserData{data.tsn}), CloseReason::AbortedLocally,
+                           "peer sent a DATA chunk with no user data");
+      stop = true;
+      break;
+    case DataVerdict::ProtocolViolation: {
+      static constexpr char kWhy[] = "DATA fragments contradict each other";
+      send_abort_and_close(
+          encode_cause(wire::ProtocolViolation{wire::Bytes(reinterpret_cast<const uint8_t*>(kWhy), sizeof kWhy - 1)}),
+          CloseReason::AbortedLocally, kWhy);
+      stop = true;
+      break;
+    }
+    case DataVerdict::MessageTooLarge: {
+      static constexpr char kWhy[] = "message larger than the receiver's maximum message size";
+      send_abort_and_close(
+          encode_cause(wire::ProtocolViolation{wire::Bytes(reinterpret_cast<const uint8_t*>(kWhy), sizeof kWhy - 1)}),
+          CloseReason::AbortedLocally, kWhy);
+      stop = true;
+      break;
+    }
+  }
+}
+
+void Association::handle_sack(const wire::SackChunk& sack, TimePoint now) {
+  if (!sender_) return;
+  switch (state_) {
+    case AssociationState::Established:
+    case AssociationState::ShutdownPending:
+    case AssociationState::ShutdownSent:
+    case AssociationState::ShutdownReceived: {
+      ++counters_.sacks_received;
+      counters_.gap_blocks_received += sack.gap_ack_blocks.size();
+      const auto outcome = sender_->on_sack(sack, *paths_, now);
+      if (outcome.acks_unsent_tsn) {
+        // RFC 9260 12: a SACK acknowledging a TSN never sent: ABORT (Protocol Violation).
+        static constexpr char kWhy[] = "SACK acknowledges a TSN that was never sent";
+        send_abort_and_close(encode_cause(wire::ProtocolViolation{
+                                 wire::Bytes(reinterpret_cast<const uint8_t*>(kWhy), sizeof kWhy - 1)}),
+                             CloseReason::AbortedLocally, kWhy);
+        return;
+      }
+      if (outcome.new_data_acked) paths_->reset_association_errors();
+      maybe_progress_shutdown(now);
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+void Association::handle_heartbeat(const wire::HeartbeatChunk& heartbeat, const wire::IpAddress& source) {
+  if (state_ == AssociationState::CookieWait) return;
+  // RFC 9260 8.3: answer with the Heartbeat Information parameter unchanged, to the source.
+  push_bounded(heartbeat_acks_,
+               HeartbeatReply{source, std::vector<uint8_t>(heartbeat.parameters.begin(), heartbeat.parameters.end())},
+               kMaxQueuedHeartbeatAcks);
+}
+
+void Association::handle_heartbeat_ack(const wire::HeartbeatAckChunk& ack, TimePoint now) {
+  if (!paths_) return;
+  wire::TlvReader reader(ack.parameters);
+  auto info = reader.next();
+  if (!info || !*info || (*info)->type != wire::HeartbeatInfo::kType) return;
+  auto matched = paths_->on_heartbeat_ack((*info)->value, now);
+  if (!matched) return;  // forged, stale or not ours
+  ++counters_.heartbeat_acks_received;
+  // RFC 9260 8.3: the RTT measured by the heartbeat feeds the path's RTO.
+  if (sender_) sender_->on_rtt_sample(*matched->path, matched->rtt);
+}
+
+// ---------------------------------------------------------------- timers
+
+Duration Association::primary_rto() const {
+  // RFC 9260 9.2: T2-shutdown uses the RTO of the destination it was sent to.
+  if (sender_) return sender_->rto(paths_->primary());
+  return t1_rto_.rto();
+}
+
+void Association::restart_t1(TimePoint now) { t1_ = now + t1_rto_.rto(); }
+
+void Association::restart_t2(TimePoint now) { t2_ = now + primary_rto(); }
+
+std::optional<TimePoint> Association::next_timeout() const {
+  if (closed_) return std::nullopt;
+  std::optional<TimePoint> next = earliest(t1_, earliest(t2_, t5_));
+  if (sender_) next = earliest(next, sender_->next_deadline());
+  if (receiver_) next = earliest(next, receiver_->ack_policy().deadline());
+  if (paths_ && state_ != AssociationState::CookieWait && state_ != AssociationState::CookieEchoed) {
+    next = earliest(next, paths_->next_deadline());
+  }
+  return next;
+}
+
+void Association::handle_timeout(TimePoint now) {
+  if (closed_) return;
+  if (t1_ && *t1_ <= now) {
+    // RFC 9260 5.1 / 6.3.3: resend INIT or COOKIE ECHO with back-off, up to Max.Init.Retransmits.
+    if (++t1_retransmits_ > config_.max_init_retransmits) {
+      const bool cookie = state_ == AssociationState::CookieEchoed;
+      close(CloseReason::InitFailed, std::nullopt,
+            cookie ? "COOKIE ECHO sent " + std::to_string(t1_retransmits_) + " times, no COOKIE ACK"
+                   : "INIT sent " + std::to_string(t1_retransmits_) + " times, no INIT ACK");
+      return;
+    }
+    t1_rto_.back_off();  // RFC 9260 6.3.3 E2 applies to T1 too (5.1)
+    if (state_ == AssociationState::CookieWait) send_init_ = true;
+    if (state_ == AssociationState::CookieEchoed) send_cookie_echo_ = true;
+    restart_t1(now);
+  }
+  if (t2_ && *t2_ <= now) {
+    // RFC 9260 9.2: resend SHUTDOWN / SHUTDOWN ACK, at most Association.Max.Retrans times.
+    if (sender_) sender_->back_off(paths_->primary());
+    if (paths_->on_timeout(paths_->primary(), now)) {
+      close(CloseReason::PeerUnreachable, std::nullopt, "no answer to SHUTDOWN after Association.Max.Retrans tries");
+      return;
+    }
+    if (state_ == AssociationState::ShutdownSent) send_shutdown_ = true;
+    if (state_ == AssociationState::ShutdownAckSent) send_shutdown_ack_ = true;
+    restart_t2(now);
+  }
+  if (t5_ && *t5_ <= now) {
+    // RFC 9260 9.2: T5-shutdown-guard bounds the whole shutdown; abort when it expires.
+    send_abort_and_close({}, CloseReason::ShutdownTimedOut, "shutdown did not complete within the guard time");
+    return;
+  }
+  if (sender_) {
+    const auto deadline = sender_->next_deadline();
+    if (deadline && *deadline <= now) {
+      bool failed = false;
+      sender_->on_timeout(*paths_, now, failed);
+      if (failed) {
+        // RFC 9260 8.1: too many retransmissions: the peer is unreachable.
+        send_abort_and_close({}, CloseReason::PeerUnreachable,
+                             "peer unreachable: Association.Max.Retrans exceeded");
+        return;
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------- output
+
+std::optional<Event> Association::poll_event() {
+  if (!events_.empty()) {
+    Event e = std::move(events_.front());
+    events_.pop_front();
+    return e;
+  }
+  if (receiver_) {
+    if (auto message = receiver_->pop_message()) {
+      ++counters_.messages_received;
+      counters_.bytes_received += message->payload.size();
+      return Event(MessageEvent{id_, message->stream, message->ppid, message->unordered, std::move(message->payload)});
+    }
+  }
+  if (sender_) {
+    if (auto space = sender_->take_space_available()) return Event(SendSpaceEvent{id_, *space});
+  }
+  if (paths_) {
+    wire::IpAddress address;
+    if (auto state = paths_->pop_event(address)) return Event(PathEvent{id_, address, *state});
+  }
+  if (closed_event_) {
+    Event e(std::move(*closed_event_));
+    closed_event_.reset();
+    closed_event_delivered_ = true;
+    return e;
+  }
+  return std::nullopt;
+}
+
+bool Association::finished() const {
+  return closed_ && closed_event_delivered_ && prebuilt_.empty() && !abort_causes_ && !send_shutdown_complete_ &&
+         events_.empty();
+}
+
+std::optional<Transmit> Association::poll_transmit(TimePoint now, wire::MutableBytes buffer) {
+  auto ship = [&](wire::MutableBytes packet, const wire::IpAddress& to) {
+    ++counters_.packets_sent;
+    return Transmit{local_address_, to, packet};
+  };
+  if (!prebuilt_.empty()) {
+    OwnedPacket p = std::move(prebuilt_.front());
+    prebuilt_.pop_front();
+    if (p.bytes.size() > buffer.size()) return std::nullopt;
+    std::copy(p.bytes.begin(), p.bytes.end(), buffer.begin());
+    ++counters_.packets_sent;
+    return Transmit{p.source, p.destination, buffer.first(p.bytes.size())};
+  }
+  const size_t limit = std::min(buffer.size(), config_.max_packet_size);
+  const wire::IpAddress primary = paths_->primary().address;
+  if (abort_causes_) {
+    // RFC 9260 9.1: the ABORT carries the peer's tag and no DATA.
+    wire::PacketBuilder builder(buffer, limit, {local_port_, peer_port_, peer_tag_, 0});
+    builder.add(wire::AbortChunk{false, *abort_causes_});
+    abort_causes_.reset();
+    return ship(builder.finish(), primary);
+  }
+  if (send_shutdown_complete_) {
+    // RFC 9260 8.5.1 C: with a TCB, our peer's tag and no T bit.
+    send_shutdown_complete_ = false;
+    wire::PacketBuilder builder(buffer, limit, {local_port_, peer_port_, peer_tag_, 0});
+    builder.add(wire::ShutdownCompleteChunk{false});
+    return ship(builder.finish(), primary);
+  }
+  if (closed_) return std::nullopt;
+
+  if (state_ == AssociationState::CookieWait) {
+    if (!send_init_) return std::nullopt;
+    send_init_ = false;
+    // RFC 9260 5.1: retransmissions of INIT SHOULD use all addresses of the peer.
+    auto all = paths_->paths();
+    const wire::IpAddress to = all[static_cast<size_t>(t1_retransmits_) % all.size()].address;
+    InitOffer offer{local_tag_, config_.receive_buffer, requested_outbound_streams_, config_.max_inbound_streams,
+                    local_initial_tsn_};
+    OwnedPacket init = build_init({local_address_, to, local_port_, peer_port_}, offer, config_.local_addresses);
+    if (init.bytes.size() > buffer.size()) return std::nullopt;
+    std::copy(init.bytes.begin(), init.bytes.end(), buffer.begin());
+    return ship(buffer.first(init.bytes.size()), to);
+  }
+  if (state_ == AssociationState::CookieEchoed) {
+    if (!send_cookie_echo_) return std::nullopt;
+    send_cookie_echo_ = false;
+    // RFC 9260 5.1 step 3: COOKIE ECHO first; until COOKIE ACK nothing else goes out, except the
+    // ERROR that reports INIT ACK parameters we did not recognise (3.2.2), which follows it.
+    wire::PacketBuilder builder(buffer, limit, {local_port_, peer_port_, peer_tag_, 0});
+    builder.add(wire::CookieEchoChunk{cookie_});
+    while (!errors_.empty() && builder.add(wire::ErrorChunk{errors_.front()})) errors_.pop_front();
+    return ship(builder.finish(), primary);
+  }
+
+  if (!heartbeat_acks_.empty()) {
+    HeartbeatReply reply = std::move(heartbeat_acks_.front());
+    heartbeat_acks_.pop_front();
+    wire::PacketBuilder builder(buffer, limit, {local_port_, peer_port_, peer_tag_, 0});
+    if (!builder.add(wire::HeartbeatAckChunk{reply.info})) return std::nullopt;
+    return ship(builder.finish(), reply.destination);
+  }
+  if (state_ != AssociationState::ShutdownAckSent) {
+    bool failed = false;
+    if (auto request = paths_->poll_heartbeat(now, failed)) {
+      std::vector<uint8_t> info(wire::padded4(4 + request->info_size));
+      wire::TlvListBuilder list(info);
+      list.add(wire::HeartbeatInfo{wire::Bytes(request->info.data(), request->info_size)});
+      wire::PacketBuilder builder(buffer, limit, {local_port_, peer_port_, peer_tag_, 0});
+      builder.add(wire::HeartbeatChunk{list.bytes()});
+      ++counters_.heartbeats_sent;
+      return ship(builder.finish(), request->destination);
+    }
+    if (failed) {
+      send_abort_and_close({}, CloseReason::PeerUnreachable, "peer unreachable: heartbeats unanswered");
+      return poll_transmit(now, buffer);
+    }
+  }
+
+  // The main packet: control chunks first (RFC 9260 6.10), then a SACK, then DATA.
+  Path& data_path = paths_->data_destination();
+  const bool sack_now = receiver_ && receiver_->sack_due(now);
+  const wire::IpAddress to = (sack_now && sack_destination_) ? *sack_destination_ : data_path.address;
+  wire::PacketBuilder builder(buffer, limit, {local_port_, peer_port_, peer_tag_, 0});
+  if (send_cookie_ack_ && builder.add(wire::CookieAckChunk{})) send_cookie_ack_ = false;
+  while (!errors_.empty() && builder.add(wire::ErrorChunk{errors_.front()})) errors_.pop_front();
+  if (send_shutdown_ack_ && builder.add(wire::ShutdownAckChunk{})) send_shutdown_ack_ = false;
+  bool force_sack = false;
+  if (send_shutdown_ && state_ == AssociationState::ShutdownSent) {
+    // RFC 9260 9.2: SHUTDOWN carries our cumulative TSN; a SACK goes with it when there are gaps.
+    if (builder.add(wire::ShutdownChunk{receiver_->tsn_map().cumulative_tsn()})) {
+      send_shutdown_ = false;
+      force_sack = receiver_->tsn_map().has_gaps() || !receiver_->tsn_map().duplicates().empty();
+    }
+  }
+  if (receiver_ && (sack_now || force_sack)) {
+    if (write_sack(builder)) ++counters_.sacks_sent;
+  }
+  const bool data_allowed = state_ == AssociationState::Established ||
+                            state_ == AssociationState::ShutdownPending ||
+                            state_ == AssociationState::ShutdownReceived;
+  if (sender_ && data_allowed && to == data_path.address) {
+    const size_t added = sender_->write_data(builder, data_path, now);
+    if (added > 0) paths_->on_data_sent(data_path, now);
+  }
+  if (builder.empty()) return std::nullopt;
+  return ship(builder.finish(), to);
+}
+
+bool Association::write_sack(wire::PacketBuilder& builder) {
+  if (builder.remaining() < wire::kChunkHeaderSize + wire::SackChunk::kFixedSize) return false;
+  const SackContent content = receiver_->make_sack(builder.remaining(), sack_gap_storage_, sack_dup_storage_);
+  sack_wire_gaps_.clear();
+  for (const GapAckBlock& b : content.gap_blocks) sack_wire_gaps_.push_back(wire::GapAckBlock{b.start, b.end});
+  const wire::SackChunk sack{content.cumulative_tsn_ack, content.a_rwnd,
+                             wire::WireList<wire::GapAckBlock>::of(sack_wire_gaps_),
+                             wire::WireList<wire::Tsn>::of(content.duplicate_tsns)};
+  if (!builder.add(sack)) return false;
+  receiver_->on_sack_sent(content);
+  return true;
+}
+
+SendResult Association::send(wire::Bytes message, wire::StreamId stream, wire::Ppid ppid, bool unordered,
+                             TimePoint now) {
+  (void)now;
+  // RFC 9260 9.2: no new data once a shutdown has begun on either side.
+  if (closed_ || state_ != AssociationState::Established || !sender_) return SendResult::NotConnected;
+  const SendResult result = sender_->send(message, stream, ppid, unordered);
+  return result;
+}
+
+void Association::set_heartbeat(bool enabled, Duration interval) {
+  if (paths_) paths_->set_heartbeat(enabled, interval);
+}
+
+AssociationStatus Association::status() const {
+  AssociationStatus s;
+  s.state = closed_ ? AssociationState::Closed : state_;
+  s.local_tag = local_tag_;
+  s.peer_tag = peer_tag_;
+  s.local_port = local_port_;
+  s.peer_port = peer_port_;
+  s.outbound_streams = outbound_streams_;
+  s.inbound_streams = inbound_streams_;
+  s.error_count = paths_ ? paths_->association_error_count() : 0;
+  s.counters = counters_;
+  if (paths_) {
+    for (const Path& p : paths_->paths()) {
+      PathStatus ps;
+      ps.address = p.address;
+      ps.active = p.active;
+      ps.primary = &p == &paths_->primary();
+      ps.rto = p.rto;
+      if (sender_) sender_->fill_path_status(ps, p);
+      ps.error_count = p.error_count;
+      ps.max_packet_size = p.max_packet_size;
+      s.paths.push_back(ps);
+    }
+  }
+  if (receiver_) {
+    s.local_rwnd = receiver_->a_rwnd();
+  }
+  if (sender_) sender_->fill_status(s);
+  return s;
+}
+
+}  // namespace sctpkit::assoc

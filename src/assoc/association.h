@@ -1,0 +1,178 @@
+// One SCTP association: the state machine of RFC 9260 section 4 and the chunk handling of sections
+// 5 (setup, collisions, restart), 8.5 (verification tags) and 9 (shutdown, abort). Data transfer is
+// delegated to DataSender / DataReceiver, paths to PathManager.
+#pragma once
+
+#include <deque>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "assoc/clock.h"
+#include "assoc/config.h"
+#include "assoc/cookie.h"
+#include "assoc/data_sender.h"
+#include "assoc/endpoint.h"
+#include "assoc/events.h"
+#include "assoc/handshake.h"
+#include "assoc/path_manager.h"
+#include "assoc/random.h"
+#include "assoc/rx/data_receiver.h"
+#include "assoc/tx/rto.h"
+#include "assoc/status.h"
+#include "wire/chunk.h"
+#include "wire/packet.h"
+
+namespace sctpkit::assoc {
+
+// What an association borrows from its endpoint.
+struct EndpointServices {
+  const EndpointConfig& config;
+  RandomSource& random;
+  CookieAuthority& cookies;
+};
+
+class Association {
+ public:
+  // Active open (RFC 9260 5.1 step 1): COOKIE-WAIT, an INIT ready to go.
+  Association(AssociationId id, EndpointServices services, const ConnectRequest& request, TimePoint now);
+  // Passive open from a verified State Cookie (5.1.5 step 5): ESTABLISHED. The endpoint then feeds
+  // the packet that carried the cookie, so the COOKIE ECHO is answered (5.2.4 case D) and bundled
+  // DATA is processed by the same code as any other.
+  Association(AssociationId id, EndpointServices services, const CookieContents& cookie,
+              const wire::InitChunk& peer_init, std::vector<wire::IpAddress> peer_addresses,
+              const wire::IpAddress& local_address, TimePoint now);
+
+  // Returns false when the packet failed the verification-tag rules (RFC 9260 8.5) and was dropped.
+  bool handle_packet(const wire::PacketView& packet, const wire::IpAddress& source,
+                     const wire::IpAddress& destination, TimePoint now);
+  void handle_timeout(TimePoint now);
+  [[nodiscard]] std::optional<TimePoint> next_timeout() const;
+  // Builds the next packet into `buffer`; the Transmit's bytes view into it.
+  std::optional<Transmit> poll_transmit(TimePoint now, wire::MutableBytes buffer);
+  std::optional<Event> poll_event();
+
+  SendResult send(wire::Bytes message, wire::StreamId stream, wire::Ppid ppid, bool unordered, TimePoint now);
+  void shutdown(TimePoint now);
+  void abort(std::string_view reason, TimePoint now);
+  void set_heartbeat(bool enabled, Duration interval);
+
+  [[nodiscard]] AssociationStatus status() const;
+  [[nodiscard]] AssociationId id() const { return id_; }
+  [[nodiscard]] AssociationState state() const { return state_; }
+  [[nodiscard]] uint16_t peer_port() const { return peer_port_; }
+  [[nodiscard]] wire::VerificationTag local_tag() const { return local_tag_; }
+  [[nodiscard]] std::vector<wire::IpAddress> peer_addresses() const;
+  // Closed, with its last packets sent and its events drained: the endpoint may forget it.
+  [[nodiscard]] bool finished() const;
+
+ private:
+  // ---- chunk handling (association.cc, association_setup.cc, association_teardown.cc)
+  bool accept_verification_tag(const wire::PacketView& packet) const;
+  void handle_chunk(const wire::RawChunk& raw, const wire::IpAddress& source, const wire::IpAddress& destination,
+                    TimePoint now, bool& stop);
+  void handle_init(const wire::InitChunk& init, const wire::IpAddress& source, const wire::IpAddress& destination,
+                   TimePoint now);
+  void handle_init_ack(const wire::InitAckChunk& ack, const wire::IpAddress& source, TimePoint now);
+  // Returns whether the packet's other chunks may be processed.
+  bool handle_cookie_echo(const wire::CookieEchoChunk& echo, const wire::PacketView& packet,
+                          const wire::IpAddress& source, TimePoint now);
+  void restart_from_cookie(const CookieContents& cookie, const wire::InitChunk& peer_init, TimePoint now);
+  std::vector<wire::Bytes> new_addresses_in(const wire::InitChunk& init, const wire::IpAddress& source) const;
+  void handle_cookie_ack(TimePoint now);
+  void handle_abort(const wire::AbortChunk& abort);
+  void handle_shutdown(const wire::ShutdownChunk& shutdown, TimePoint now);
+  void handle_shutdown_ack(const wire::IpAddress& source, TimePoint now);
+  void handle_shutdown_complete(TimePoint now);
+  void handle_error(const wire::ErrorChunk& error, TimePoint now);
+  void handle_data(const wire::DataChunk& data, const wire::IpAddress& source, TimePoint now, bool& stop);
+  void handle_sack(const wire::SackChunk& sack, TimePoint now);
+  void handle_heartbeat(const wire::HeartbeatChunk& heartbeat, const wire::IpAddress& source);
+  void handle_heartbeat_ack(const wire::HeartbeatAckChunk& ack, TimePoint now);
+  void handle_unknown(const wire::RawChunk& raw, bool& stop);
+
+  // ---- transitions
+  void enter_established(TimePoint now, bool passive);
+  void start_data_transfer(wire::Tsn peer_initial_tsn, uint32_t peer_rwnd, uint16_t peer_inbound_streams,
+                           uint16_t peer_outbound_streams);
+  void maybe_progress_shutdown(TimePoint now);
+  void close(CloseReason reason, std::optional<uint16_t> cause, std::string detail);
+  void send_abort_and_close(std::vector<uint8_t> causes, CloseReason reason, std::string detail);
+  void queue_error(std::vector<uint8_t> causes);
+
+  // ---- output
+  bool build_control(wire::PacketBuilder& builder, TimePoint now);
+  // RFC 9260 6.2 / 3.3.4: a SACK from the receiver's state into the packet being built.
+  bool write_sack(wire::PacketBuilder& builder);
+  Duration primary_rto() const;
+  void restart_t1(TimePoint now);
+  void restart_t2(TimePoint now);
+
+  AssociationId id_;
+  EndpointServices services_;
+  const EndpointConfig& config_;
+  AssociationState state_ = AssociationState::Closed;
+  bool closed_ = false;
+
+  uint16_t local_port_ = 0;
+  uint16_t peer_port_ = 0;
+  wire::VerificationTag local_tag_;
+  wire::VerificationTag peer_tag_;
+  wire::VerificationTag local_tie_tag_;
+  wire::VerificationTag peer_tie_tag_;
+  wire::Tsn local_initial_tsn_;
+  uint16_t requested_outbound_streams_ = 0;
+  uint16_t outbound_streams_ = 0;
+  uint16_t inbound_streams_ = 0;
+  uint32_t initial_peer_rwnd_ = 0;
+  wire::IpAddress local_address_;  // the address the peer reached us on (source of our packets)
+
+  std::vector<wire::IpAddress> connect_addresses_;  // as the user gave them, for INIT collisions
+  std::optional<PathManager> paths_;
+  std::optional<DataSender> sender_;
+  std::optional<DataReceiver> receiver_;
+
+  // Timers (RFC 9260 5.1, 9.2); data, SACK and heartbeat timers live in their owners.
+  // RFC 9260 6.3: T1-init and T1-cookie follow the RTO rules before any DataSender (and its
+  // per-destination estimators) exists.
+  RtoEstimator t1_rto_;
+  std::optional<TimePoint> t1_;
+  int t1_retransmits_ = 0;
+  std::optional<TimePoint> t2_;
+  std::optional<TimePoint> t5_;
+  TimePoint t1_started_{};
+
+  // What the next packets must carry.
+  bool send_init_ = false;
+  bool send_cookie_echo_ = false;
+  bool send_cookie_ack_ = false;
+  bool send_shutdown_ = false;
+  bool send_shutdown_ack_ = false;
+  bool send_shutdown_complete_ = false;
+  std::optional<std::vector<uint8_t>> abort_causes_;  // an ABORT to send, then nothing more
+  std::vector<uint8_t> cookie_;                       // from the INIT ACK, for COOKIE ECHO
+  std::deque<std::vector<uint8_t>> errors_;           // ERROR chunks' causes
+  struct HeartbeatReply {
+    wire::IpAddress destination;
+    std::vector<uint8_t> info;  // the Heartbeat Info TLV, echoed whole (RFC 9260 8.3)
+  };
+  std::deque<HeartbeatReply> heartbeat_acks_;
+  std::deque<OwnedPacket> prebuilt_;  // INIT ACKs of collisions, out-of-association replies
+  std::optional<wire::IpAddress> sack_destination_;
+  bool data_with_cookie_echo_ = false;  // RFC 9260 5.1.5 step 7: SACK bundled DATA at once
+  // Reused SACK building storage: no allocation per SACK.
+  std::vector<GapAckBlock> sack_gap_storage_;
+  std::vector<wire::Tsn> sack_dup_storage_;
+  std::vector<wire::GapAckBlock> sack_wire_gaps_;
+  bool shutdown_requested_ = false;
+
+  std::deque<Event> events_;
+  // Held back until every received message has been handed over: a user must read the last
+  // messages before learning that the association is gone.
+  std::optional<ClosedEvent> closed_event_;
+  bool closed_event_delivered_ = false;
+  AssociationCounters counters_;
+};
+
+}  // namespace sctpkit::assoc

@@ -1,0 +1,277 @@
+// Association setup once a TCB exists: RFC 9260 5.1 (INIT ACK, COOKIE ACK) and 5.2 (duplicate and
+// unexpected INIT, INIT ACK, COOKIE ECHO and COOKIE ACK chunks).
+#include <algorithm>
+
+#include "assoc/association.h"
+#include "wire/control_chunks.h"
+#include "wire/error_causes.h"
+#include "wire/parameter_list.h"
+#include "wire/parameters.h"
+
+namespace sctpkit::assoc {
+
+std::vector<wire::Bytes> Association::new_addresses_in(const wire::InitChunk& init, const wire::IpAddress& source) const {
+  // RFC 9260 5.2.1 / 5.2.2: an INIT that adds addresses to the association is refused.
+  std::vector<wire::Bytes> added;
+  const auto known = peer_addresses();
+  auto is_known = [&](const wire::IpAddress& a) { return std::find(known.begin(), known.end(), a) != known.end(); };
+  if (!is_known(source) && !closed_) {
+    // The source itself is new: no TLV to quote, but the restart is still refused below.
+    added.push_back({});
+  }
+  wire::TlvReader reader(init.parameters);
+  while (auto item = reader.next()) {
+    if (!*item) break;
+    const wire::RawTlv& tlv = **item;
+    if ((tlv.type == 5 && tlv.value.size() == 4) || (tlv.type == 6 && tlv.value.size() == 16)) {
+      const auto a = tlv.type == 5 ? wire::IpAddress::v4(tlv.value.data()) : wire::IpAddress::v6(tlv.value.data());
+      if (a.family() == source.family() && !is_known(a)) added.push_back(tlv.whole);
+    }
+  }
+  return added;
+}
+
+void Association::handle_init(const wire::InitChunk& init, const wire::IpAddress& source,
+                              const wire::IpAddress& destination, TimePoint now) {
+  // RFC 9260 3.3.2: a zero Initiate Tag is silently discarded; zero streams or a tiny window get
+  // an ABORT carrying the Initiate Tag, and the existing association is left alone.
+  if (init.initiate_tag.value() == 0) return;
+  PacketEnds reply_ends{destination, source, local_port_, peer_port_};
+  if (init.outbound_streams == 0 || init.inbound_streams == 0 || init.a_rwnd < 1500) {
+    prebuilt_.push_back(build_abort(reply_ends, init.initiate_tag, false,
+                                    encode_cause(wire::InvalidMandatoryParameter{})));
+    if (prebuilt_.size() > 8) prebuilt_.pop_front();
+    return;
+  }
+  if (state_ == AssociationState::ShutdownAckSent) {
+    // RFC 9260 9.2: the SHUTDOWN COMPLETE was probably lost; resend SHUTDOWN ACK, ignore the INIT.
+    send_shutdown_ack_ = true;
+    return;
+  }
+  const auto added = new_addresses_in(init, source);
+  if (state_ != AssociationState::CookieWait && !added.empty()) {
+    // RFC 9260 5.2.1 (COOKIE-ECHOED) and 5.2.2: ABORT with "Restart of an Association with New
+    // Addresses", listing them, tagged with the INIT's Initiate Tag; the association is unchanged.
+    std::vector<uint8_t> listed;
+    for (const auto& tlv : added) listed.insert(listed.end(), tlv.begin(), tlv.end());
+    prebuilt_.push_back(build_abort(reply_ends, init.initiate_tag, false,
+                                    encode_cause(wire::RestartWithNewAddresses{listed})));
+    if (prebuilt_.size() > 8) prebuilt_.pop_front();
+    return;
+  }
+
+  CookieContents cookie;
+  cookie.created = now;
+  cookie.lifetime = config_.valid_cookie_life;
+  cookie.peer_tag = init.initiate_tag;
+  cookie.local_rwnd = config_.receive_buffer;
+  cookie.local_outbound_streams = requested_outbound_streams_;
+  cookie.local_inbound_streams = config_.max_inbound_streams;
+  cookie.local_port = local_port_;
+  cookie.peer_port = peer_port_;
+  cookie.peer_address = source;
+  InitOffer offer;
+  if (state_ == AssociationState::CookieWait || state_ == AssociationState::CookieEchoed) {
+    // RFC 9260 5.2.1: answer with the parameters of our own INIT, Initiate Tag unchanged.
+    offer = {local_tag_, config_.receive_buffer, requested_outbound_streams_, config_.max_inbound_streams,
+             local_initial_tsn_};
+    if (state_ == AssociationState::CookieEchoed) {
+      // "it MUST populate its Tie-Tags within both the association TCB and inside the State Cookie"
+      local_tie_tag_ = local_tag_;
+      peer_tie_tag_ = peer_tag_;
+    }
+  } else {
+    // RFC 9260 5.2.2: a new random Initiate Tag; the current tags go into the cookie as tie-tags.
+    offer = {wire::VerificationTag(services_.random.next_nonzero_u32()), config_.receive_buffer,
+             requested_outbound_streams_, config_.max_inbound_streams, wire::Tsn(services_.random.next_u32())};
+    local_tie_tag_ = local_tag_;
+    peer_tie_tag_ = peer_tag_;
+  }
+  cookie.local_tag = offer.initiate_tag;
+  cookie.local_initial_tsn = offer.initial_tsn;
+  cookie.local_tie_tag = local_tie_tag_;
+  cookie.peer_tie_tag = peer_tie_tag_;
+
+  // The INIT is re-encoded whole into the cookie so the new association can read it later.
+  std::vector<uint8_t> init_bytes(wire::kChunkHeaderSize + init.value_size() + 4);
+  wire::Writer w(init_bytes);
+  w.u8(wire::InitChunk::kType);
+  w.u8(0);
+  w.u16(static_cast<uint16_t>(wire::kChunkHeaderSize + init.value_size()));
+  init.write_value(w);
+  init_bytes.resize(w.position());
+  cookie.peer_init = init_bytes;
+  std::vector<uint8_t> signed_cookie(CookieAuthority::size_for(init_bytes.size()));
+  signed_cookie.resize(services_.cookies.sign(cookie, signed_cookie));
+
+  const InitParameters parameters = read_init_parameters(init.parameters);
+  prebuilt_.push_back(build_init_ack(reply_ends, init.initiate_tag, offer, signed_cookie, config_.local_addresses,
+                                     parameters.unrecognized));
+  if (prebuilt_.size() > 8) prebuilt_.pop_front();
+  // "After that, the endpoint MUST NOT change its state, the T1-init timer MUST be left running".
+}
+
+void Association::handle_init_ack(const wire::InitAckChunk& ack, const wire::IpAddress& source, TimePoint now) {
+  // RFC 9260 5.2.3: only COOKIE-WAIT expects an INIT ACK.
+  if (state_ != AssociationState::CookieWait) return;
+  const InitParameters parameters = read_init_parameters(ack.parameters);
+  // RFC 9260 3.3.3: a zero tag or zero streams destroy the association being set up.
+  if (ack.initiate_tag.value() == 0 || ack.outbound_streams == 0 || ack.inbound_streams == 0) {
+    close(CloseReason::AbortedLocally, 7, "INIT ACK with a zero Initiate Tag or zero streams");
+    return;
+  }
+  if (!parameters.has_state_cookie) {
+    // RFC 9260 5.1: a missing mandatory parameter gets an ABORT naming it.
+    const uint16_t missing[] = {wire::StateCookie::kType};
+    peer_tag_ = ack.initiate_tag;
+    send_abort_and_close(encode_cause(wire::MissingMandatoryParameter{std::span<const uint16_t>(missing)}),
+                         CloseReason::AbortedLocally, "INIT ACK without a State Cookie");
+    return;
+  }
+  if (!parameters.host_name.empty()) {
+    // RFC 9260 5.1.2 rule 2.
+    peer_tag_ = ack.initiate_tag;
+    send_abort_and_close(encode_cause(wire::UnresolvableAddress{parameters.host_name}), CloseReason::AbortedLocally,
+                         "INIT ACK lists a host name address");
+    return;
+  }
+  peer_tag_ = ack.initiate_tag;
+  // RFC 9260 5.1.2: the source of the INIT ACK plus its listed addresses; our first address stays
+  // primary if the peer kept it.
+  auto addresses = assoc::peer_addresses(source, parameters);
+  for (const auto& a : connect_addresses_) {
+    if (std::find(addresses.begin(), addresses.end(), a) == addresses.end() && a.family() == source.family()) {
+      addresses.push_back(a);
+    }
+  }
+  const wire::IpAddress primary = connect_addresses_.front();
+  const Duration measured = now - t1_started_;
+  paths_.emplace(config_, addresses, std::find(addresses.begin(), addresses.end(), primary) != addresses.end()
+                                         ? primary : source,
+                 services_.random, now);
+  // RFC 9260 6.3.1 C5 (Karn): only an INIT that was sent once gives an RTT.
+  if (t1_retransmits_ == 0) t1_rto_.add_measurement(measured);
+  start_data_transfer(ack.initial_tsn, ack.a_rwnd, ack.inbound_streams, ack.outbound_streams);
+  // The first RTT, measured on the INIT, seeds the primary destination's estimator too.
+  if (t1_retransmits_ == 0) sender_->on_rtt_sample(paths_->primary(), measured);
+  cookie_.assign(parameters.state_cookie.begin(), parameters.state_cookie.end());
+  if (!parameters.unrecognized.empty()) {
+    // RFC 9260 3.2.2: report the INIT ACK's unrecognized parameters in an ERROR after COOKIE ECHO.
+    std::vector<uint8_t> listed;
+    for (const auto& tlv : parameters.unrecognized) {
+      listed.insert(listed.end(), tlv.begin(), tlv.end());
+      listed.resize(wire::padded4(listed.size()));
+    }
+    queue_error(encode_cause(wire::UnrecognizedParameters{listed}));
+  }
+  // RFC 9260 5.1 step 3: COOKIE ECHO, T1-cookie, COOKIE-ECHOED.
+  state_ = AssociationState::CookieEchoed;
+  send_cookie_echo_ = true;
+  t1_retransmits_ = 0;
+  t1_started_ = now;
+  restart_t1(now);
+}
+
+bool Association::handle_cookie_echo(const wire::CookieEchoChunk& echo, const wire::PacketView& packet,
+                                     const wire::IpAddress& source, TimePoint now) {
+  const CookieCheck check = services_.cookies.verify(echo.cookie, now);
+  // RFC 9260 5.1.5 steps 1-2: unknown key or bad MAC: discard silently.
+  if (check.verdict == CookieVerdict::Malformed || check.verdict == CookieVerdict::BadMac ||
+      check.verdict == CookieVerdict::UnknownKey) {
+    return false;
+  }
+  const CookieContents& c = check.contents;
+  // RFC 9260 5.1.5 step 3: ports and tag must match the packet's.
+  if (c.local_port != packet.header().destination_port || c.peer_port != packet.header().source_port ||
+      c.local_tag != packet.header().verification_tag) {
+    return false;
+  }
+  const bool local_match = c.local_tag == local_tag_;
+  const bool peer_match = c.peer_tag == peer_tag_;
+  if (check.verdict == CookieVerdict::Stale && !(local_match && peer_match)) {
+    // RFC 9260 5.2.4 step 3: stale and not ours: ERROR with Stale Cookie.
+    PacketEnds ends{local_address_, source, local_port_, peer_port_};
+    auto cause = encode_cause(wire::StaleCookie{check.staleness_us});
+    prebuilt_.push_back(build_single(ends, c.peer_tag, wire::ErrorChunk{cause}));
+    if (prebuilt_.size() > 8) prebuilt_.pop_front();
+    return false;
+  }
+  wire::ChunkReader init_reader(c.peer_init);
+  auto raw_init = init_reader.next();
+  if (!raw_init || !*raw_init || (*raw_init)->type != wire::InitChunk::kType) return false;
+  auto peer_init = wire::InitChunk::parse(**raw_init);
+  if (!peer_init) return false;
+
+  const bool tie_match = c.local_tie_tag == local_tag_ && c.peer_tie_tag == peer_tag_;
+  const bool no_tie_tags = c.local_tie_tag.value() == 0 && c.peer_tie_tag.value() == 0;
+  if (!local_match && !peer_match && tie_match) {
+    // Table 12 action A: the peer restarted.
+    if (state_ == AssociationState::ShutdownAckSent) {
+      send_shutdown_ack_ = true;
+      queue_error(encode_cause(wire::CookieReceivedWhileShuttingDown{}));
+      return false;
+    }
+    restart_from_cookie(c, *peer_init, now);
+    send_cookie_ack_ = true;
+    return true;
+  }
+  if (local_match && (!peer_match || peer_tag_.value() == 0)) {
+    // Action B: a collision; take the peer's tag from the cookie and be established.
+    peer_tag_ = c.peer_tag;
+    if (!sender_) {
+      start_data_transfer(peer_init->initial_tsn, peer_init->a_rwnd, peer_init->inbound_streams,
+                          peer_init->outbound_streams);
+    }
+    if (state_ == AssociationState::CookieWait || state_ == AssociationState::CookieEchoed) {
+      enter_established(now, /*passive=*/false);
+    }
+    t1_.reset();
+    send_cookie_ack_ = true;
+    return true;
+  }
+  if (!local_match && peer_match && no_tie_tags) {
+    // Action C: our own cookie arrived late; discard, change nothing.
+    return false;
+  }
+  if (local_match && peer_match) {
+    // Action D: a retransmitted COOKIE ECHO, or the first one of a passive open.
+    if (state_ == AssociationState::CookieEchoed) enter_established(now, /*passive=*/false);
+    t1_.reset();
+    send_cookie_ack_ = true;
+    return true;
+  }
+  return false;  // "For any case not shown in Table 12, the cookie SHOULD be silently discarded."
+}
+
+void Association::restart_from_cookie(const CookieContents& c, const wire::InitChunk& peer_init, TimePoint now) {
+  // RFC 9260 5.2.4 action A: as if an ABORT and a new COOKIE ECHO had arrived, but the user hears
+  // RESTART, and congestion state starts afresh. Queued and unacknowledged data is dropped.
+  local_tag_ = c.local_tag;
+  peer_tag_ = c.peer_tag;
+  local_initial_tsn_ = c.local_initial_tsn;
+  local_tie_tag_ = wire::VerificationTag(0);
+  peer_tie_tag_ = wire::VerificationTag(0);
+  requested_outbound_streams_ = c.local_outbound_streams;
+  const auto addresses = peer_addresses();
+  paths_.emplace(config_, addresses, c.peer_address, services_.random, now);
+  start_data_transfer(peer_init.initial_tsn, peer_init.a_rwnd, peer_init.inbound_streams, peer_init.outbound_streams);
+  t1_.reset();
+  t2_.reset();
+  t5_.reset();
+  send_shutdown_ = send_shutdown_ack_ = false;
+  shutdown_requested_ = false;
+  state_ = AssociationState::Established;
+  events_.push_back(RestartEvent{id_});
+}
+
+void Association::handle_cookie_ack(TimePoint now) {
+  // RFC 9260 5.1 step 5; 5.2.5: elsewhere a COOKIE ACK is discarded.
+  if (state_ != AssociationState::CookieEchoed) return;
+  if (t1_retransmits_ == 0) {
+    t1_rto_.add_measurement(now - t1_started_);
+    if (sender_) sender_->on_rtt_sample(paths_->primary(), now - t1_started_);
+  }
+  enter_established(now, /*passive=*/false);
+}
+
+}  // namespace sctpkit::assoc

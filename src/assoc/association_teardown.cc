@@ -1,0 +1,177 @@
+// Ending an association: RFC 9260 9.1 (ABORT), 9.2 (SHUTDOWN), and ERROR chunks (3.3.10, 5.2.6).
+#include <algorithm>
+
+#include "assoc/association.h"
+#include "wire/control_chunks.h"
+#include "wire/error_causes.h"
+
+namespace sctpkit::assoc {
+namespace {
+
+// One line a person can read: the cause's RFC name and, where it carries text, the text.
+std::string describe_causes(wire::Bytes causes, std::optional<uint16_t>& first_code) {
+  std::string out;
+  wire::TlvReader reader(causes);
+  while (auto item = reader.next()) {
+    if (!*item) break;
+    const wire::RawTlv& tlv = **item;
+    if (!first_code) first_code = tlv.type;
+    if (!out.empty()) out += "; ";
+    out += std::string(wire::error_cause_name(tlv.type));
+    if (tlv.type == wire::UserInitiatedAbort::kType || tlv.type == wire::ProtocolViolation::kType) {
+      std::string text;
+      for (uint8_t b : tlv.value) text += (b >= 0x20 && b < 0x7F) ? static_cast<char>(b) : '.';
+      if (!text.empty()) out += ": " + text;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+void Association::close(CloseReason reason, std::optional<uint16_t> cause, std::string detail) {
+  if (closed_) return;
+  closed_ = true;
+  state_ = AssociationState::Closed;
+  t1_.reset();
+  t2_.reset();
+  t5_.reset();
+  closed_event_ = ClosedEvent{id_, reason, cause, std::move(detail)};
+}
+
+void Association::send_abort_and_close(std::vector<uint8_t> causes, CloseReason reason, std::string detail) {
+  std::optional<uint16_t> code;
+  if (causes.size() >= 2) code = static_cast<uint16_t>((causes[0] << 8) | causes[1]);
+  // RFC 9260 9.1: an ABORT needs the peer's tag; before we know it there is no one to tell.
+  if (peer_tag_.value() != 0 || state_ != AssociationState::CookieWait) abort_causes_ = std::move(causes);
+  close(reason, code, std::move(detail));
+}
+
+void Association::queue_error(std::vector<uint8_t> causes) {
+  if (errors_.size() >= 8) errors_.pop_front();
+  errors_.push_back(std::move(causes));
+}
+
+void Association::abort(std::string_view reason, TimePoint now) {
+  (void)now;
+  if (closed_) return;
+  // RFC 9260 9.1: "If the association is aborted on request of the upper layer, a
+  // 'User-Initiated Abort' error cause SHOULD be present".
+  auto cause = encode_cause(wire::UserInitiatedAbort{
+      wire::Bytes(reinterpret_cast<const uint8_t*>(reason.data()), std::min<size_t>(reason.size(), 1024))});
+  send_abort_and_close(std::move(cause), CloseReason::AbortedLocally,
+                       reason.empty() ? std::string("aborted locally") : "aborted locally: " + std::string(reason));
+}
+
+void Association::shutdown(TimePoint now) {
+  switch (state_) {
+    case AssociationState::CookieWait:
+    case AssociationState::CookieEchoed:
+      // No association yet to close gracefully: give up on the setup.
+      abort("shutdown before the association was established", now);
+      return;
+    case AssociationState::Established:
+      // RFC 9260 9.2: SHUTDOWN-PENDING until all outstanding data is acknowledged.
+      state_ = AssociationState::ShutdownPending;
+      maybe_progress_shutdown(now);
+      return;
+    default:
+      // Already shutting down; RFC 9260 9.2: SHUTDOWN-RECEIVED ignores the user's request.
+      return;
+  }
+}
+
+void Association::maybe_progress_shutdown(TimePoint now) {
+  if (!sender_ || !sender_->idle()) return;
+  if (state_ == AssociationState::ShutdownPending) {
+    // RFC 9260 9.2: all acknowledged: SHUTDOWN, T2-shutdown, T5-shutdown-guard (5 x RTO.Max).
+    state_ = AssociationState::ShutdownSent;
+    send_shutdown_ = true;
+    restart_t2(now);
+    t5_ = now + 5 * config_.rto_max;
+  } else if (state_ == AssociationState::ShutdownReceived) {
+    // RFC 9260 9.2: no more outstanding data: SHUTDOWN ACK, T2-shutdown, SHUTDOWN-ACK-SENT.
+    state_ = AssociationState::ShutdownAckSent;
+    send_shutdown_ack_ = true;
+    restart_t2(now);
+  }
+}
+
+void Association::handle_shutdown(const wire::ShutdownChunk& shutdown, TimePoint now) {
+  if (!sender_) return;
+  switch (state_) {
+    case AssociationState::Established:
+    case AssociationState::ShutdownPending:
+    case AssociationState::ShutdownReceived:
+      // RFC 9260 9.2: its Cumulative TSN Ack acknowledges our data like a SACK without gaps.
+      sender_->on_cumulative_ack(shutdown.cumulative_tsn_ack, *paths_, now);
+      if (state_ != AssociationState::ShutdownReceived) {
+        state_ = AssociationState::ShutdownReceived;
+        events_.push_back(PeerShutdownEvent{id_});
+      }
+      maybe_progress_shutdown(now);
+      return;
+    case AssociationState::ShutdownSent:
+      // RFC 9260 9.2: both sides sent SHUTDOWN: answer with SHUTDOWN ACK, SHUTDOWN-ACK-SENT.
+      sender_->on_cumulative_ack(shutdown.cumulative_tsn_ack, *paths_, now);
+      state_ = AssociationState::ShutdownAckSent;
+      send_shutdown_ack_ = true;
+      restart_t2(now);
+      return;
+    case AssociationState::ShutdownAckSent:
+      send_shutdown_ack_ = true;  // our SHUTDOWN ACK was lost
+      return;
+    default:
+      return;
+  }
+}
+
+void Association::handle_shutdown_ack(const wire::IpAddress& source, TimePoint now) {
+  (void)source;
+  (void)now;
+  if (state_ != AssociationState::ShutdownSent && state_ != AssociationState::ShutdownAckSent) return;
+  // RFC 9260 9.2: stop T2, send SHUTDOWN COMPLETE, remove the association.
+  send_shutdown_complete_ = true;
+  close(CloseReason::Graceful, std::nullopt, "shutdown complete");
+}
+
+void Association::handle_shutdown_complete(TimePoint now) {
+  (void)now;
+  // RFC 9260 8.5.1 C: ignored unless in SHUTDOWN-ACK-SENT.
+  if (state_ != AssociationState::ShutdownAckSent) return;
+  close(CloseReason::Graceful, std::nullopt, "shutdown complete");
+}
+
+void Association::handle_abort(const wire::AbortChunk& abort) {
+  // RFC 9260 9.1: remove the association and tell the user, with the peer's reason if it gave one.
+  std::optional<uint16_t> code;
+  std::string detail = describe_causes(abort.causes, code);
+  close(CloseReason::AbortedByPeer, code, detail.empty() ? "ABORT received" : "ABORT received: " + detail);
+}
+
+void Association::handle_error(const wire::ErrorChunk& error, TimePoint now) {
+  wire::TlvReader reader(error.causes);
+  while (auto item = reader.next()) {
+    if (!*item) break;
+    const wire::RawTlv& tlv = **item;
+    if (tlv.type == wire::StaleCookie::kType) {
+      // RFC 9260 5.2.6: only meaningful in COOKIE-ECHOED; we take alternative 1, a fresh INIT,
+      // which counts against Max.Init.Retransmits like any other.
+      if (state_ != AssociationState::CookieEchoed) continue;
+      state_ = AssociationState::CookieWait;
+      peer_tag_ = wire::VerificationTag(0);
+      sender_.reset();
+      receiver_.reset();
+      send_init_ = true;
+      ++t1_retransmits_;
+      t1_started_ = now;
+      restart_t1(now);
+      return;
+    }
+    std::optional<uint16_t> code;
+    const std::string detail = describe_causes(tlv.whole, code);
+    events_.push_back(PeerErrorEvent{id_, tlv.type, detail});
+  }
+}
+
+}  // namespace sctpkit::assoc

@@ -1,0 +1,222 @@
+#include "assoc/data_sender.h"
+
+#include <algorithm>
+
+#include "wire/data_chunks.h"
+
+namespace sctpkit::assoc {
+
+namespace {
+
+constexpr size_t kCommonHeaderSize = 12;    // RFC 9260 3.1
+constexpr size_t kDataChunkHeaderSize = 16;  // RFC 9260 3.3.1: chunk header and the DATA fields
+
+RetransmissionQueueConfig rtx_config(const EndpointConfig& c) {
+  RetransmissionQueueConfig r;
+  r.rto.initial = c.rto_initial;
+  r.rto.min = c.rto_min;
+  r.rto.max = c.rto_max;
+  return r;
+}
+
+SendQueueConfig queue_config(const EndpointConfig& c) {
+  SendQueueConfig q;
+  q.buffer_limit = c.send_buffer;
+  q.low_watermark = c.send_buffer / 2;
+  q.max_message_size = c.max_message_size;
+  return q;
+}
+
+// RFC 9260 7.3: the largest DATA chunk (header included) that fits a packet of this size.
+size_t pmdcs_for(size_t max_packet_size) { return max_packet_size - kCommonHeaderSize; }
+
+}  // namespace
+
+DataSender::DataSender(const EndpointConfig& config, wire::Tsn local_initial_tsn, uint16_t outbound_streams,
+                       uint32_t peer_rwnd, PathManager& paths)
+    : config_(config),
+      queue_(outbound_streams, queue_config(config)),
+      rtx_(local_initial_tsn, peer_rwnd, rtx_config(config)),
+      // A multiple of 4, so a fragment's padded chunk is never bigger than the PMDCS: a chunk cut
+      // for an empty packet always fits an empty packet again when retransmitted.
+      max_fragment_payload_((pmdcs_for(config.max_packet_size) - kDataChunkHeaderSize) & ~size_t{3}) {
+  for (Path& p : paths.paths()) {
+    p.destination = rtx_.add_destination(pmdcs_for(p.max_packet_size));
+  }
+  sync_rto(paths);
+}
+
+SendResult DataSender::send(wire::Bytes message, wire::StreamId stream, wire::Ppid ppid, bool unordered) {
+  switch (queue_.send(stream, message, MessageOptions{ppid, unordered})) {
+    case SendStatus::kOk: return SendResult::Ok;
+    case SendStatus::kEmptyMessage: return SendResult::EmptyMessage;
+    case SendStatus::kInvalidStream: return SendResult::InvalidStream;
+    case SendStatus::kMessageTooLarge: return SendResult::MessageTooLarge;
+    case SendStatus::kBufferFull: return SendResult::WouldBlock;
+  }
+  return SendResult::WouldBlock;
+}
+
+void DataSender::sync_rto(PathManager& paths) const {
+  for (Path& p : paths.paths()) {
+    if (p.destination.value() < rtx_.destination_count()) p.rto = rtx_.rto(p.destination).rto();
+  }
+}
+
+void DataSender::count_delivered_messages() {
+  // A message is handed over once its last fragment is cumulatively acknowledged (gap acks may be
+  // reneged, RFC 9260 6.2.1).
+  const wire::Tsn cum = rtx_.cumulative_tsn_ack_point();
+  while (!message_ends_.empty() && !message_ends_.front().after(cum)) {
+    message_ends_.pop_front();
+    ++counters_.messages_sent;
+  }
+}
+
+DataSender::SackOutcome DataSender::on_sack(const wire::SackChunk& sack, PathManager& paths, TimePoint now) {
+  gap_scratch_.clear();
+  for (const wire::GapAckBlock b : sack.gap_ack_blocks) gap_scratch_.push_back(SackGapBlock{b.start, b.end});
+  dup_scratch_.clear();
+  for (const wire::Tsn t : sack.duplicate_tsns) dup_scratch_.push_back(t);
+  const SackInfo info{sack.cumulative_tsn_ack, sack.a_rwnd, gap_scratch_, dup_scratch_};
+  const SackResult result = rtx_.handle_sack(now, info);
+  SackOutcome outcome;
+  switch (result.outcome) {
+    case assoc::SackOutcome::kOutOfOrder:
+      return outcome;
+    case assoc::SackOutcome::kAcksUnsentTsn:
+      outcome.acks_unsent_tsn = true;
+      return outcome;
+    case assoc::SackOutcome::kProcessed:
+      break;
+  }
+  outcome.accepted = true;
+  outcome.new_data_acked = result.new_data_acked;
+  counters_.bytes_sent += result.bytes_acked;
+  counters_.fast_retransmits += result.fast_retransmits;
+  // RFC 9260 8.2: acknowledged data clears the error counter of the path it was sent to.
+  for (const DestinationId d : result.acked_destinations) {
+    if (Path* p = paths.find(d)) paths.on_success(*p);
+  }
+  count_delivered_messages();
+  sync_rto(paths);
+  return outcome;
+}
+
+void DataSender::on_cumulative_ack(wire::Tsn cumulative_tsn_ack, PathManager& paths, TimePoint now) {
+  // RFC 9260 9.2: as a SACK with no gap blocks. The a_rwnd is chosen so that the peer's window,
+  // computed as a_rwnd minus what stays outstanding, is what it was before.
+  const SackInfo info{cumulative_tsn_ack,
+                      static_cast<uint32_t>(std::min<size_t>(
+                          size_t{rtx_.peer_rwnd()} + rtx_.outstanding_bytes(), UINT32_MAX)),
+                      {}, {}};
+  const SackResult result = rtx_.handle_sack(now, info);
+  if (result.outcome != assoc::SackOutcome::kProcessed) return;
+  counters_.bytes_sent += result.bytes_acked;
+  for (const DestinationId d : result.acked_destinations) {
+    if (Path* p = paths.find(d)) paths.on_success(*p);
+  }
+  if (result.new_data_acked) paths.reset_association_errors();
+  count_delivered_messages();
+  sync_rto(paths);
+}
+
+size_t DataSender::write_data(wire::PacketBuilder& builder, Path& path, TimePoint now) {
+  if (builder.remaining() < kDataChunkHeaderSize + 4) return 0;
+  const auto chunks = rtx_.next_packet(now, path.destination, builder.remaining(), max_fragment_payload_, queue_);
+  size_t added = 0;
+  for (const TxChunk& c : chunks) {
+    wire::DataChunk chunk;
+    chunk.tsn = c.tsn;
+    chunk.stream_id = c.stream;
+    chunk.ssn = c.ssn;
+    chunk.ppid = c.ppid;
+    chunk.data_flags = wire::DataFlags{.unordered = c.unordered, .beginning = c.beginning, .ending = c.end};
+    chunk.user_data = c.payload;
+    // next_packet() chose the chunks to fit `room`, so every add succeeds.
+    if (!builder.add(chunk)) break;
+    ++added;
+    ++counters_.data_chunks_sent;
+    if (c.retransmission) {
+      ++counters_.retransmitted_chunks;
+    } else if (c.end) {
+      message_ends_.emplace_back() = c.tsn;
+    }
+  }
+  return added;
+}
+
+bool DataSender::wants_to_send(const Path& path) const {
+  if (queue_.empty() && rtx_.chunks_to_retransmit() == 0) return false;
+  if (path.destination.value() >= rtx_.destination_count()) return false;
+  return rtx_.chunks_to_retransmit() > 0 || rtx_.congestion(path.destination).can_send(rtx_.flight_size(path.destination));
+}
+
+std::optional<TimePoint> DataSender::next_deadline() const { return rtx_.next_deadline(); }
+
+void DataSender::on_timeout(PathManager& paths, TimePoint now, bool& failed) {
+  failed = false;
+  // RFC 9260 6.3.3 E1-E3: the queue backs off the RTO, collapses cwnd (7.2.3) and marks the
+  // destination's outstanding chunks for retransmission.
+  for (const T3Expiry& e : rtx_.handle_timeout(now)) {
+    ++counters_.t3_expirations;
+    // RFC 9260 6.1 A: unanswered zero window probes do not count against the peer while it keeps
+    // answering with SACKs.
+    if (e.zero_window_probe) continue;
+    // RFC 9260 8.1 / 8.2: each expiry counts against the path and the association.
+    if (Path* p = paths.find(e.destination)) failed = paths.on_timeout(*p, now) || failed;
+  }
+  sync_rto(paths);
+}
+
+void DataSender::on_rtt_sample(Path& path, Duration rtt) {
+  if (path.destination.value() >= rtx_.destination_count()) return;
+  rtx_.rto(path.destination).add_measurement(rtt);
+  path.rto = rtx_.rto(path.destination).rto();
+}
+
+Duration DataSender::rto(const Path& path) const {
+  if (path.destination.value() >= rtx_.destination_count()) return config_.rto_initial;
+  return rtx_.rto(path.destination).rto();
+}
+
+void DataSender::back_off(Path& path) {
+  if (path.destination.value() >= rtx_.destination_count()) return;
+  rtx_.rto(path.destination).back_off();
+  path.rto = rtx_.rto(path.destination).rto();
+}
+
+bool DataSender::idle() const { return queue_.empty() && rtx_.all_acked(); }
+
+std::optional<size_t> DataSender::take_space_available() {
+  if (!queue_.take_space_available()) return std::nullopt;
+  return config_.send_buffer - std::min(config_.send_buffer, queue_.buffered_bytes());
+}
+
+void DataSender::fill_status(AssociationStatus& status) const {
+  status.peer_rwnd = rtx_.peer_rwnd();
+  status.bytes_in_flight = static_cast<uint32_t>(std::min<size_t>(rtx_.outstanding_bytes(), UINT32_MAX));
+  status.unacked_chunks = static_cast<uint32_t>(rtx_.unacked_chunks());
+  status.queued_bytes = queue_.buffered_bytes();
+  AssociationCounters& c = status.counters;
+  c.messages_sent += counters_.messages_sent;
+  c.bytes_sent += counters_.bytes_sent;
+  c.data_chunks_sent += counters_.data_chunks_sent;
+  c.retransmitted_chunks += counters_.retransmitted_chunks;
+  c.fast_retransmits += counters_.fast_retransmits;
+  c.t3_expirations += counters_.t3_expirations;
+}
+
+void DataSender::fill_path_status(PathStatus& status, const Path& path) const {
+  if (path.destination.value() >= rtx_.destination_count()) return;
+  const RtoEstimator& rto = rtx_.rto(path.destination);
+  status.srtt = rto.has_measurement() ? rto.srtt() : Duration{};
+  status.rttvar = rto.has_measurement() ? rto.rttvar() : Duration{};
+  status.rto = rto.rto();
+  const CongestionControl& cc = rtx_.congestion(path.destination);
+  status.cwnd = static_cast<uint32_t>(std::min<size_t>(cc.cwnd(), UINT32_MAX));
+  status.ssthresh = static_cast<uint32_t>(std::min<size_t>(cc.ssthresh(), UINT32_MAX));
+  status.flight_size = static_cast<uint32_t>(rtx_.flight_size(path.destination));
+}
+
+}  // namespace sctpkit::assoc

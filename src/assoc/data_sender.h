@@ -1,0 +1,90 @@
+// The sending half of an association's data transfer: RFC 9260 6.1 (transmission rules), 6.2.1
+// (processing a SACK), 6.3 (T3-rtx), 7 (congestion control). Built on tx/SendQueue and
+// tx/RetransmissionQueue, which owns RTO and congestion state per destination; each Path of the
+// PathManager is registered there as one destination when the sender is made.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "assoc/clock.h"
+#include "assoc/config.h"
+#include "assoc/endpoint.h"
+#include "assoc/path_manager.h"
+#include "assoc/status.h"
+#include "assoc/tx/retransmission_queue.h"
+#include "assoc/tx/ring.h"
+#include "assoc/tx/send_queue.h"
+#include "wire/packet.h"
+#include "wire/sack_chunks.h"
+#include "wire/types.h"
+
+namespace sctpkit::assoc {
+
+class DataSender {
+ public:
+  // Registers every path of `paths` as a destination (and writes its DestinationId into it).
+  DataSender(const EndpointConfig& config, wire::Tsn local_initial_tsn, uint16_t outbound_streams,
+             uint32_t peer_rwnd, PathManager& paths);
+
+  SendResult send(wire::Bytes message, wire::StreamId stream, wire::Ppid ppid, bool unordered);
+
+  struct SackOutcome {
+    bool accepted = false;        // false: stale (cum ack behind ours) or bogus, ignored (6.2.1)
+    bool new_data_acked = false;  // RFC 9260 8.1: resets the association error counter
+    // RFC 9260 12: the SACK acknowledges a TSN never sent; the association must be aborted.
+    bool acks_unsent_tsn = false;
+  };
+  SackOutcome on_sack(const wire::SackChunk& sack, PathManager& paths, TimePoint now);
+
+  // RFC 9260 9.2: a SHUTDOWN's Cumulative TSN Ack, processed like a SACK without gap blocks that
+  // leaves the peer's rwnd as it was.
+  void on_cumulative_ack(wire::Tsn cumulative_tsn_ack, PathManager& paths, TimePoint now);
+
+  // Appends DATA chunks for a packet to `path`: retransmissions first, then new data, within cwnd
+  // and the peer's rwnd (6.1 rules A-C, including one zero-window probe). Returns chunks added.
+  size_t write_data(wire::PacketBuilder& builder, Path& path, TimePoint now);
+  // Whether write_data might add anything for `path` now (cheap; may say yes when the packet then
+  // turns out to be empty, never no when it would not be).
+  [[nodiscard]] bool wants_to_send(const Path& path) const;
+
+  // T3-rtx timers (6.3.2) and the zero window probe timer (6.1 A).
+  [[nodiscard]] std::optional<TimePoint> next_deadline() const;
+  // RFC 9260 6.3.3: on T3-rtx expiry, back off, mark for retransmission, count path errors.
+  // Sets `failed` when the association error limit is exceeded.
+  void on_timeout(PathManager& paths, TimePoint now, bool& failed);
+
+  // RFC 9260 8.3: an RTT measured by a HEARTBEAT ACK feeds the path's RTO estimator.
+  void on_rtt_sample(Path& path, Duration rtt);
+  // The path's RTO, and its back-off (T2-shutdown follows the 6.3.3 rules too).
+  [[nodiscard]] Duration rto(const Path& path) const;
+  void back_off(Path& path);
+
+  // Nothing queued and nothing outstanding: RFC 9260 9.2 may proceed with SHUTDOWN.
+  [[nodiscard]] bool idle() const;
+  // A send() returned WouldBlock and there is room again (once per such episode).
+  std::optional<size_t> take_space_available();
+  void fill_status(AssociationStatus& status) const;
+  // RTO, SRTT, RTTVAR, cwnd, ssthresh and flight size of `path`.
+  void fill_path_status(PathStatus& status, const Path& path) const;
+
+  [[nodiscard]] const RetransmissionQueue& retransmissions() const { return rtx_; }
+
+ private:
+  void sync_rto(PathManager& paths) const;
+  void count_delivered_messages();
+
+  const EndpointConfig& config_;
+  SendQueue queue_;
+  RetransmissionQueue rtx_;
+  size_t max_fragment_payload_;
+  // TSNs of messages' last fragments, sent and not yet cumulatively acknowledged: messages_sent.
+  Ring<wire::Tsn> message_ends_;
+  // Reused SACK conversion buffers: no allocation per SACK once they have grown.
+  std::vector<SackGapBlock> gap_scratch_;
+  std::vector<wire::Tsn> dup_scratch_;
+  AssociationCounters counters_;
+};
+
+}  // namespace sctpkit::assoc

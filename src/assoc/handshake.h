@@ -1,0 +1,85 @@
+// Pieces of association setup shared by the endpoint (stateless INIT ACK, RFC 9260 5.1) and the
+// association (INIT collisions, 5.2): reading INIT / INIT ACK parameters and building the packets
+// that carry handshake and reply chunks. These packets are rare, so they own their bytes.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "wire/byte_io.h"
+#include "wire/handshake_chunks.h"
+#include "wire/ip_address.h"
+#include "wire/packet.h"
+#include "wire/types.h"
+
+namespace sctpkit::assoc {
+
+struct OwnedPacket {
+  wire::IpAddress source;
+  wire::IpAddress destination;
+  std::vector<uint8_t> bytes;
+};
+
+// What an INIT or INIT ACK says beyond its fixed fields (RFC 9260 3.3.2, 3.3.3, 5.1.2, 3.2.1).
+struct InitParameters {
+  std::vector<wire::IpAddress> addresses;
+  wire::Bytes host_name;                 // the Host Name Address TLV, if present (5.1.2 rule 2)
+  wire::Bytes state_cookie;              // INIT ACK: the State Cookie's value
+  bool has_state_cookie = false;
+  std::vector<wire::Bytes> unrecognized;  // whole TLVs whose type's upper bits ask for a report
+  bool malformed = false;                // a known parameter with a bad length, or a broken list
+};
+
+// Reads at most `max_addresses` address parameters (a hostile INIT can list thousands).
+InitParameters read_init_parameters(wire::Bytes parameters, size_t max_addresses = 16);
+
+// RFC 9260 5.1.2 rules 1 and 3: the source address, then each listed address of a family we can
+// reach (the source's), without duplicates.
+std::vector<wire::IpAddress> peer_addresses(const wire::IpAddress& source, const InitParameters& parameters);
+
+struct InitOffer {
+  wire::VerificationTag initiate_tag;
+  uint32_t a_rwnd = 0;
+  uint16_t outbound_streams = 0;
+  uint16_t inbound_streams = 0;
+  wire::Tsn initial_tsn;
+};
+
+struct PacketEnds {
+  wire::IpAddress source;
+  wire::IpAddress destination;
+  uint16_t source_port = 0;
+  uint16_t destination_port = 0;
+};
+
+// RFC 9260 5.1 / 8.5.1 A: an INIT travels alone with Verification Tag 0.
+OwnedPacket build_init(const PacketEnds& ends, const InitOffer& offer,
+                       std::span<const wire::IpAddress> local_addresses);
+
+// RFC 9260 5.1 step 2: an INIT ACK travels alone, tagged with the INIT's Initiate Tag.
+OwnedPacket build_init_ack(const PacketEnds& ends, wire::VerificationTag peer_tag, const InitOffer& offer,
+                           wire::Bytes cookie, std::span<const wire::IpAddress> local_addresses,
+                           std::span<const wire::Bytes> unrecognized);
+
+// An ABORT with pre-encoded causes (possibly empty); `reflected` sets the T bit (8.5.1 B).
+OwnedPacket build_abort(const PacketEnds& ends, wire::VerificationTag tag, bool reflected, wire::Bytes causes);
+
+// A packet with one chunk given as an object with the PacketBuilder chunk concept.
+template <typename Chunk>
+OwnedPacket build_single(const PacketEnds& ends, wire::VerificationTag tag, const Chunk& chunk) {
+  OwnedPacket packet{ends.source, ends.destination, {}};
+  packet.bytes.resize(wire::kCommonHeaderSize + wire::padded4(wire::kChunkHeaderSize + chunk.value_size()));
+  wire::PacketBuilder builder(packet.bytes, packet.bytes.size(), {ends.source_port, ends.destination_port, tag, 0});
+  builder.add(chunk);
+  packet.bytes.resize(builder.finish().size());
+  return packet;
+}
+
+// Encodes one error cause (any type with the TLV concept) into a list of causes for ABORT / ERROR.
+template <typename Cause>
+std::vector<uint8_t> encode_cause(const Cause& cause);
+
+}  // namespace sctpkit::assoc
+
+#include "assoc/handshake_inl.h"

@@ -1,0 +1,112 @@
+// The peer's transport addresses (RFC 9260 5.1.2) and what is known of each: reachability and error
+// counters (8.1, 8.2), heartbeats (8.3), and which one carries data now (6.4, 6.4.1).
+//
+// RTO and congestion state per destination live in tx/RetransmissionQueue (SACK processing feeds
+// both); a Path names its entry there (`destination`) once a DataSender exists, and keeps a copy of
+// that destination's current RTO (`rto`, kept up to date by the DataSender) for heartbeat timing.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "assoc/clock.h"
+#include "assoc/config.h"
+#include "assoc/events.h"
+#include "assoc/random.h"
+#include "assoc/tx/retransmission_queue.h"
+#include "wire/ip_address.h"
+
+namespace sctpkit::assoc {
+
+struct Path {
+  wire::IpAddress address;
+  bool active = true;             // RFC 9260 8.2: inactive after Path.Max.Retrans consecutive timeouts
+  uint32_t error_count = 0;
+  DestinationId destination{0};   // the RetransmissionQueue entry of this address
+  Duration rto{};                 // that destination's RTO now (RFC 9260 6.3.1)
+  size_t max_packet_size = 0;
+  // RFC 9260 8.3 heartbeat bookkeeping.
+  TimePoint next_heartbeat{};
+  std::optional<TimePoint> heartbeat_outstanding_since;
+  uint64_t heartbeat_nonce = 0;
+  uint32_t heartbeat_backoff = 0;  // RFC 9260 8.3: RTO doubled per unanswered HEARTBEAT
+};
+
+// What to put in a HEARTBEAT chunk and where to send it.
+struct HeartbeatRequest {
+  wire::IpAddress destination;
+  std::array<uint8_t, 40> info{};  // Heartbeat Info value: opaque to the peer, checked on return
+  size_t info_size = 0;
+};
+
+// A HEARTBEAT ACK that matched the HEARTBEAT we sent: an RTT measurement for `path` (8.3).
+struct HeartbeatAck {
+  Path* path = nullptr;
+  Duration rtt{};
+};
+
+class PathManager {
+ public:
+  // Heartbeat Info we send: nonce (8), send time (8), address family (1), address (16).
+  static constexpr size_t kHeartbeatInfoSize = 33;
+
+  // `addresses` holds every peer address (5.1.2); `primary` must be one of them (else the first is).
+  PathManager(const EndpointConfig& config, std::span<const wire::IpAddress> addresses,
+              const wire::IpAddress& primary, RandomSource& random, TimePoint now);
+
+  [[nodiscard]] std::span<Path> paths() { return paths_; }
+  [[nodiscard]] std::span<const Path> paths() const { return paths_; }
+  Path* find(const wire::IpAddress& address);
+  Path* find(DestinationId destination);
+  Path& primary() { return paths_[primary_index_]; }
+  [[nodiscard]] const Path& primary() const { return paths_[primary_index_]; }
+  // RFC 9260 6.4: the primary while it is active, else another active path (6.4.1 failover).
+  Path& data_destination();
+  // RFC 9260 6.4: "retransmit to an active destination transport address that is different from
+  // the last destination address to which the DATA chunk was sent" when there is one.
+  Path& retransmission_destination(const wire::IpAddress& last_sent_to);
+
+  // RFC 9260 8.1 / 8.2: a retransmission timer or an unanswered heartbeat on `path`. Returns true
+  // when the association's error count exceeds Association.Max.Retrans (the association fails).
+  bool on_timeout(Path& path, TimePoint now);
+  // RFC 9260 8.2: data sent to `path` was acknowledged, or a HEARTBEAT ACK came back from it.
+  void on_success(Path& path);
+  // RFC 9260 8.1: a HEARTBEAT ACK or an acknowledgement of new data resets the association count.
+  void reset_association_errors() { association_errors_ = 0; }
+  [[nodiscard]] uint32_t association_error_count() const { return association_errors_; }
+
+  // RFC 9260 8.3: heartbeats on idle paths, every RTO + HB.interval with jitter.
+  [[nodiscard]] std::optional<TimePoint> next_deadline() const;
+  // Heartbeats due at `now` (one per call), and unanswered heartbeats counted as path timeouts.
+  // Sets `failed` when the association error limit is exceeded.
+  std::optional<HeartbeatRequest> poll_heartbeat(TimePoint now, bool& failed);
+  // RFC 9260 8.3: checks nonce, address and time of a returned Heartbeat Info; a match clears the
+  // path's and the association's error counts and yields an RTT sample. Forged or stale: nothing.
+  std::optional<HeartbeatAck> on_heartbeat_ack(wire::Bytes info, TimePoint now);
+  // Data was sent to `path` at `now` (heartbeats go only to idle paths).
+  void on_data_sent(Path& path, TimePoint now);
+  void set_heartbeat(bool enabled, Duration interval);
+
+  // Up / Down / NewPrimary changes since the last call, for PathEvents.
+  std::optional<PathEvent::State> pop_event(wire::IpAddress& address);
+
+ private:
+  void schedule_heartbeat(Path& path, TimePoint now);
+  void update_data_destination();
+
+  const EndpointConfig& config_;
+  RandomSource& random_;
+  std::vector<Path> paths_;
+  size_t primary_index_ = 0;
+  size_t data_index_ = 0;
+  uint32_t association_errors_ = 0;
+  bool heartbeat_enabled_ = true;
+  Duration heartbeat_interval_{};
+  std::deque<std::pair<wire::IpAddress, PathEvent::State>> events_;
+};
+
+}  // namespace sctpkit::assoc

@@ -1,0 +1,185 @@
+// Whole associations between two Endpoints over an in-memory link: the data path end to end.
+#include <gtest/gtest.h>
+
+#include <numeric>
+
+#include "assoc/endpoint.h"
+#include "endpoint_pair.h"
+
+namespace sctpkit::assoc {
+namespace {
+
+using testing::EndpointPair;
+
+std::vector<uint8_t> pattern(size_t size, uint32_t seed) {
+  std::vector<uint8_t> v(size);
+  for (size_t i = 0; i < size; ++i) v[i] = static_cast<uint8_t>((i * 31 + seed * 7) & 0xFF);
+  return v;
+}
+
+// RFC 9260 5.1: the four-way handshake, then a message each way (an echo).
+TEST(EndpointDatapathTest, HandshakeAndEcho) {
+  EndpointPair pair;
+  const AssociationId id = pair.connect();
+  ASSERT_TRUE(pair.run_until([&] { return pair.has<ConnectedEvent>(0) && pair.has<ConnectedEvent>(1); }));
+  const auto msg = pattern(100, 1);
+  ASSERT_EQ(pair.client().send(id, msg, wire::StreamId(0), wire::Ppid(51), false, pair.now), SendResult::Ok);
+  ASSERT_TRUE(pair.run_until([&] { return pair.has<MessageEvent>(1); }));
+  const MessageEvent got = pair.events_of<MessageEvent>(1).front();
+  EXPECT_EQ(got.data, msg);
+  EXPECT_EQ(got.ppid, wire::Ppid(51));
+  ASSERT_EQ(pair.server().send(got.id, got.data, got.stream, got.ppid, false, pair.now), SendResult::Ok);
+  ASSERT_TRUE(pair.run_until([&] { return pair.has<MessageEvent>(0); }));
+  EXPECT_EQ(pair.events_of<MessageEvent>(0).front().data, msg);
+  // RFC 9260 6.2: the receiver acknowledged; nothing stays outstanding.
+  ASSERT_TRUE(pair.run_until([&] { return pair.client().status(id)->unacked_chunks == 0; }, 2s));
+  const auto status = *pair.client().status(id);
+  EXPECT_EQ(status.counters.messages_sent, 1u);
+  EXPECT_EQ(status.counters.messages_received, 1u);
+  EXPECT_GE(status.counters.sacks_received, 1u);
+}
+
+// RFC 9260 6.9: a 1 MiB message is fragmented, sent within cwnd and reassembled whole.
+TEST(EndpointDatapathTest, OneMebibyteMessage) {
+  EndpointPair pair;
+  const AssociationId id = pair.connect();
+  ASSERT_TRUE(pair.run_until([&] { return pair.has<ConnectedEvent>(0); }));
+  const auto msg = pattern(1 << 20, 2);
+  ASSERT_EQ(pair.client().send(id, msg, wire::StreamId(1), wire::Ppid(0), false, pair.now), SendResult::Ok);
+  ASSERT_TRUE(pair.run_until([&] { return pair.has<MessageEvent>(1); }, 60s));
+  EXPECT_EQ(pair.events_of<MessageEvent>(1).front().data, msg);
+  const auto status = *pair.client().status(id);
+  EXPECT_GT(status.counters.data_chunks_sent, 700u);
+  EXPECT_EQ(status.counters.retransmitted_chunks, 0u);
+}
+
+// RFC 9260 6.5 / 6.6: ordered messages arrive in order per stream; unordered ones all arrive.
+TEST(EndpointDatapathTest, ManyStreamsOrderedAndUnordered) {
+  EndpointPair pair;
+  const AssociationId id = pair.connect();
+  ASSERT_TRUE(pair.run_until([&] { return pair.has<ConnectedEvent>(0); }));
+  constexpr int kPerStream = 20;
+  for (int i = 0; i < kPerStream; ++i) {
+    for (uint16_t s = 0; s < 10; ++s) {
+      std::vector<uint8_t> m = {static_cast<uint8_t>(s), static_cast<uint8_t>(i)};
+      ASSERT_EQ(pair.client().send(id, m, wire::StreamId(s), wire::Ppid(0), s % 2 == 1, pair.now), SendResult::Ok);
+    }
+  }
+  ASSERT_TRUE(pair.run_until([&] { return pair.events_of<MessageEvent>(1).size() == 10 * kPerStream; }, 30s));
+  int next[10] = {};
+  for (const MessageEvent& m : pair.events_of<MessageEvent>(1)) {
+    const uint16_t s = m.stream.value();
+    EXPECT_EQ(m.data[0], s);
+    EXPECT_EQ(m.unordered, s % 2 == 1);
+    if (s % 2 == 0) {
+      EXPECT_EQ(m.data[1], next[s]++);
+    }
+  }
+}
+
+// RFC 9260 6.3 / 7.2: with 10% loss both ways every byte arrives once, in order.
+TEST(EndpointDatapathTest, TenPercentLossDeliversEverythingInOrder) {
+  EndpointPair pair;
+  pair.loss_percent = 10;
+  const AssociationId id = pair.connect();
+  ASSERT_TRUE(pair.run_until([&] { return pair.has<ConnectedEvent>(0) && pair.has<ConnectedEvent>(1); }, 60s));
+  constexpr int kMessages = 300;
+  int sent = 0;
+  ASSERT_TRUE(pair.run_until(
+      [&] {
+        while (sent < kMessages &&
+               pair.client().send(id, pattern(700, static_cast<uint32_t>(sent)), wire::StreamId(0), wire::Ppid(0),
+                                  false, pair.now) == SendResult::Ok) {
+          ++sent;
+        }
+        return pair.events_of<MessageEvent>(1).size() == kMessages;
+      },
+      600s));
+  const auto got = pair.events_of<MessageEvent>(1);
+  for (int i = 0; i < kMessages; ++i) EXPECT_EQ(got[i].data, pattern(700, static_cast<uint32_t>(i))) << i;
+  const auto status = *pair.client().status(id);
+  EXPECT_GT(status.counters.retransmitted_chunks, 0u);
+}
+
+// RFC 9260 9.2: shutdown waits for outstanding data, then closes both ends gracefully.
+TEST(EndpointDatapathTest, ShutdownWithDataInFlight) {
+  EndpointPair pair;
+  const AssociationId id = pair.connect();
+  ASSERT_TRUE(pair.run_until([&] { return pair.has<ConnectedEvent>(0); }));
+  const auto msg = pattern(50'000, 3);
+  ASSERT_EQ(pair.client().send(id, msg, wire::StreamId(0), wire::Ppid(0), false, pair.now), SendResult::Ok);
+  pair.drain();
+  pair.client().shutdown(id, pair.now);
+  EXPECT_EQ(pair.client().send(id, msg, wire::StreamId(0), wire::Ppid(0), false, pair.now),
+            SendResult::NotConnected);
+  ASSERT_TRUE(pair.run_until([&] { return pair.has<ClosedEvent>(0) && pair.has<ClosedEvent>(1); }));
+  EXPECT_EQ(pair.events_of<MessageEvent>(1).front().data, msg);
+  EXPECT_EQ(pair.events_of<ClosedEvent>(0).front().reason, CloseReason::Graceful);
+  EXPECT_EQ(pair.events_of<ClosedEvent>(1).front().reason, CloseReason::Graceful);
+  EXPECT_TRUE(pair.has<PeerShutdownEvent>(1));
+}
+
+// RFC 9260 5.1: INIT unanswered Max.Init.Retransmits times: the connect fails.
+TEST(EndpointDatapathTest, InitRetransmittedTooOftenFails) {
+  EndpointPair pair;
+  pair.drop_filter = [](int from, const Transmit&) { return from == 0; };
+  pair.connect();
+  ASSERT_TRUE(pair.run_until([&] { return pair.has<ClosedEvent>(0); }, 600s));
+  EXPECT_EQ(pair.events_of<ClosedEvent>(0).front().reason, CloseReason::InitFailed);
+  // The first INIT and 8 retransmissions.
+  EXPECT_EQ(pair.packets_sent[0], 9u);
+}
+
+// RFC 9260 5.1 / 5.2.4: a lost COOKIE ACK: the COOKIE ECHO is resent and answered again.
+TEST(EndpointDatapathTest, LostCookieAckIsRecovered) {
+  EndpointPair pair;
+  int cookie_acks_dropped = 0;
+  pair.drop_filter = [&](int from, const Transmit& t) {
+    // The server's first packet after the INIT ACK carries the COOKIE ACK (chunk type 11).
+    if (from == 1 && t.packet.size() > 12 && t.packet[12] == 11 && cookie_acks_dropped == 0) {
+      ++cookie_acks_dropped;
+      return true;
+    }
+    return false;
+  };
+  const AssociationId id = pair.connect();
+  ASSERT_TRUE(pair.run_until([&] { return pair.has<ConnectedEvent>(0) && pair.has<ConnectedEvent>(1); }));
+  EXPECT_EQ(cookie_acks_dropped, 1);
+  ASSERT_EQ(pair.client().send(id, pattern(10, 4), wire::StreamId(0), wire::Ppid(0), false, pair.now), SendResult::Ok);
+  ASSERT_TRUE(pair.run_until([&] { return pair.has<MessageEvent>(1); }));
+  EXPECT_EQ(pair.events_of<ConnectedEvent>(1).size(), 1u);
+}
+
+// RFC 9260 8.1: the peer goes silent: T3-rtx expiries exhaust Association.Max.Retrans.
+TEST(EndpointDatapathTest, TooManyRetransmissionsFailTheAssociation) {
+  EndpointPair pair;
+  const AssociationId id = pair.connect();
+  ASSERT_TRUE(pair.run_until([&] { return pair.has<ConnectedEvent>(0) && pair.has<ConnectedEvent>(1); }));
+  pair.drop_filter = [](int, const Transmit&) { return true; };
+  ASSERT_EQ(pair.client().send(id, pattern(10, 5), wire::StreamId(0), wire::Ppid(0), false, pair.now), SendResult::Ok);
+  ASSERT_TRUE(pair.run_until([&] { return pair.has<ClosedEvent>(0); }, 3600s));
+  EXPECT_EQ(pair.events_of<ClosedEvent>(0).front().reason, CloseReason::PeerUnreachable);
+}
+
+// RFC 9260 6.1 A / 6.2: a full receive window stops the sender; reading opens it again.
+TEST(EndpointDatapathTest, ZeroWindowThenUpdate) {
+  EndpointConfig server = EndpointPair::default_config(7, true);
+  server.receive_buffer = 8'000;
+  server.max_message_size = 8'000;
+  EndpointPair pair(EndpointPair::default_config(5000, false), server);
+  const AssociationId id = pair.connect();
+  ASSERT_TRUE(pair.run_until([&] { return pair.has<ConnectedEvent>(0) && pair.has<ConnectedEvent>(1); }));
+  // The pair hands every message to the test at once, so the window closes only in flight; still
+  // the sender must stay within it and all data must arrive.
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_EQ(pair.client().send(id, pattern(4'000, static_cast<uint32_t>(i)), wire::StreamId(0), wire::Ppid(0), false,
+                                 pair.now),
+              SendResult::Ok);
+  }
+  ASSERT_TRUE(pair.run_until([&] { return pair.events_of<MessageEvent>(1).size() == 20; }, 120s));
+  const auto got = pair.events_of<MessageEvent>(1);
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(got[i].data, pattern(4'000, static_cast<uint32_t>(i)));
+}
+
+}  // namespace
+}  // namespace sctpkit::assoc
