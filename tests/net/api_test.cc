@@ -1,7 +1,5 @@
 // End-to-end: the public socket-style API over the real engine, UDP on loopback and raw IPv4/IPv6
-// across two namespaces. Needs the engine's implementation (assoc::Endpoint), which lives on the
-// datapath branch until it is merged; before that this file compiles to nothing.
-#if __has_include("assoc/endpoint.cc")
+// across two namespaces.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -151,4 +149,3 @@ TEST(Api, RawIpv6AcrossNamespaces) { raw_echo(net::testing::NetnsPair::a_v6()); 
 
 }  // namespace
 }  // namespace sctpkit
-#endif
