@@ -2,7 +2,10 @@
 // across two namespaces.
 #include <gtest/gtest.h>
 
+#include <poll.h>
+
 #include <atomic>
+#include <functional>
 #include <thread>
 
 #include "net/netns.h"
@@ -107,6 +110,44 @@ TEST(Api, UdpLoopbackAbortReachesThePeer) {
   EXPECT_FALSE(client->is_open());
   server.join();
   EXPECT_NE(server.end.find("aborted by the peer"), std::string::npos) << server.end;
+}
+
+TEST(Api, NonBlockingClientDrivenThroughItsFd) {
+  auto listener = Listener::listen(5003, base_options());
+  ASSERT_TRUE(listener);
+  EchoServer server;
+  server.start(*listener);
+  auto options = base_options();
+  options.udp_remote_port = listener->udp_port();
+  options.non_blocking = true;
+  auto client = Association::connect("127.0.0.1", 5003, options);
+  ASSERT_TRUE(client) << client.error().message;
+  // An embedder's own loop: wait on fd(), then process().
+  auto run_until = [&](const std::function<bool()>& done) {
+    for (int i = 0; i < 500 && !done(); ++i) {
+      pollfd p{client->fd(), POLLIN, 0};
+      ::poll(&p, 1, 20);
+      client->process();
+    }
+    return done();
+  };
+  ASSERT_TRUE(run_until([&] { return client->is_open(); }));
+  auto nothing = client->receive();
+  ASSERT_FALSE(nothing);
+  EXPECT_EQ(nothing.error().code, Error::Code::WouldBlock);
+  ASSERT_TRUE(client->send(std::string_view("ping"), {.stream = 1, .ppid = 42, .unordered = true}));
+  std::optional<Message> echo;
+  ASSERT_TRUE(run_until([&] {
+    auto m = client->receive();
+    if (m) echo = std::move(*m);
+    return echo.has_value();
+  }));
+  EXPECT_EQ(std::string(echo->data.begin(), echo->data.end()), "ping");
+  EXPECT_EQ(echo->stream, 1);
+  EXPECT_EQ(echo->ppid, 42u);
+  EXPECT_TRUE(echo->unordered);
+  client->abort();
+  server.join();
 }
 
 TEST(Api, ConnectToNobodyTimesOutOrFails) {
