@@ -4,6 +4,7 @@
 
 #include <poll.h>
 
+#include <algorithm>
 #include <atomic>
 #include <functional>
 #include <thread>
@@ -147,6 +148,30 @@ TEST(Api, NonBlockingClientDrivenThroughItsFd) {
   EXPECT_EQ(echo->ppid, 42u);
   EXPECT_TRUE(echo->unordered);
   client->abort();
+  server.join();
+}
+
+TEST(Api, MultiHomedListenerListsItsAddressesInTheHandshake) {
+  auto options = base_options();
+  // All of 127/8 is local: two addresses of one host stand in for two interfaces.
+  options.local_addresses = {"127.0.0.1", "127.0.0.2"};
+  auto listener = Listener::listen(5004, options);
+  ASSERT_TRUE(listener) << listener.error().message;
+  EchoServer server;
+  server.start(*listener);
+  auto client_options = base_options();
+  client_options.udp_remote_port = listener->udp_port();
+  auto client = Association::connect("127.0.0.1", 5004, client_options);
+  ASSERT_TRUE(client) << client.error().message;
+  auto status = client->status();
+  ASSERT_TRUE(status);
+  std::vector<std::string> paths;
+  for (const auto& p : status->paths) paths.push_back(p.address);
+  std::sort(paths.begin(), paths.end());
+  EXPECT_EQ(paths, (std::vector<std::string>{"127.0.0.1", "127.0.0.2"}));
+  ASSERT_TRUE(client->send(std::string_view("m")));
+  ASSERT_TRUE(client->receive());
+  ASSERT_TRUE(client->shutdown());
   server.join();
 }
 
