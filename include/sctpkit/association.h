@@ -1,0 +1,125 @@
+// A socket-style handle on one SCTP association (RFC 9260), run by sctpkit's userspace stack.
+//
+// Blocking use: connect(), then send()/receive() wait (up to the options' timeout).
+// Non-blocking use (Options::non_blocking): calls return Error::Code::WouldBlock; wait for fd() to be
+// readable (poll/epoll) and call process(), which runs the protocol: timers, retransmissions, SACKs.
+// A handle is not thread-safe; one thread drives it.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "sctpkit/error.h"
+#include "sctpkit/options.h"
+
+namespace sctpkit {
+
+struct Message {
+  uint16_t stream = 0;
+  uint32_t ppid = 0;  // payload protocol identifier, in host order
+  bool unordered = false;
+  std::vector<uint8_t> data;
+};
+
+struct SendOptions {
+  uint16_t stream = 0;
+  uint32_t ppid = 0;
+  bool unordered = false;  // RFC 9260 6.6: delivered as soon as complete, not in stream order
+};
+
+struct PathInfo {
+  std::string address;
+  bool active = false;
+  bool primary = false;
+  std::chrono::microseconds srtt{0};
+  std::chrono::microseconds rto{0};
+  uint32_t cwnd = 0;
+};
+
+struct AssociationInfo {
+  std::string state;  // RFC 9260 4 names: "ESTABLISHED", "SHUTDOWN-SENT", ...
+  std::string peer_address;
+  uint16_t local_port = 0;
+  uint16_t peer_port = 0;
+  uint16_t outbound_streams = 0;
+  uint16_t inbound_streams = 0;
+  uint32_t peer_rwnd = 0;
+  size_t queued_bytes = 0;
+  uint32_t bytes_in_flight = 0;
+  uint64_t messages_sent = 0;
+  uint64_t messages_received = 0;
+  uint64_t retransmitted_chunks = 0;
+  std::vector<PathInfo> paths;
+};
+
+class Listener;
+namespace detail {
+class Stack;
+}
+
+class Association {
+ public:
+  // Resolves `host` (all its addresses become the peer's paths) and runs the handshake.
+  static Expected<Association> connect(const std::string& host, uint16_t port, const Options& options = {});
+
+  Association(Association&&) noexcept;
+  Association& operator=(Association&&) noexcept;
+  ~Association();  // aborts if still open
+
+  Status send(std::span<const uint8_t> data, const SendOptions& options = {});
+  Status send(std::string_view text, const SendOptions& options = {});
+  // Waits for a whole message. Error::Code::Closed once the peer has shut down and all its data was read.
+  Expected<Message> receive();
+  Expected<Message> receive(std::chrono::milliseconds timeout);
+
+  // RFC 9260 9.2: sends what is queued, then closes; blocking mode waits until it is done.
+  Status shutdown();
+  // RFC 9260 9.1: ends at once; the peer sees `reason`.
+  void abort(const std::string& reason = "");
+
+  [[nodiscard]] bool is_open() const;
+  // Why the association ended, once it has ("" while open).
+  [[nodiscard]] std::string close_reason() const;
+  [[nodiscard]] Expected<AssociationInfo> status() const;
+
+  // For non-blocking use: readable when process() has work. Shared with the Listener that
+  // accepted this association.
+  [[nodiscard]] int fd() const;
+  void process();
+
+ private:
+  friend class Listener;
+  Association(std::shared_ptr<detail::Stack> stack, uint32_t id);
+  std::shared_ptr<detail::Stack> stack_;
+  uint32_t id_ = 0;
+};
+
+class Listener {
+ public:
+  // Listens on `port` on Options::local_addresses (or all addresses).
+  static Expected<Listener> listen(uint16_t port, const Options& options = {});
+
+  Listener(Listener&&) noexcept;
+  Listener& operator=(Listener&&) noexcept;
+  ~Listener();
+
+  // The next association a peer set up (the handshake is already done).
+  Expected<Association> accept();
+  Expected<Association> accept(std::chrono::milliseconds timeout);
+
+  // The UDP encapsulation port actually bound (useful with udp_local_port = 0); 0 for raw IP.
+  [[nodiscard]] uint16_t udp_port() const;
+  [[nodiscard]] int fd() const;
+  void process();
+
+ private:
+  explicit Listener(std::shared_ptr<detail::Stack> stack);
+  std::shared_ptr<detail::Stack> stack_;
+};
+
+}  // namespace sctpkit

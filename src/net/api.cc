@@ -1,0 +1,223 @@
+// The public handles (include/sctpkit/association.h) over detail::Stack.
+#include <netdb.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "net/stack.h"
+#include "sctpkit/association.h"
+
+namespace sctpkit {
+
+using detail::Stack;
+
+namespace {
+
+Expected<std::vector<wire::IpAddress>> resolve(const std::string& host) {
+  if (auto literal = wire::IpAddress::parse(host)) return std::vector{*literal};
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_DGRAM;
+  addrinfo* result = nullptr;
+  if (int rc = ::getaddrinfo(host.c_str(), nullptr, &hints, &result); rc != 0)
+    return Error{Error::Code::InvalidArgument, fmt::format("cannot resolve {}: {}", host, ::gai_strerror(rc))};
+  std::vector<wire::IpAddress> addresses;
+  for (addrinfo* ai = result; ai; ai = ai->ai_next) {
+    sockaddr_storage ss{};
+    std::memcpy(&ss, ai->ai_addr, ai->ai_addrlen);
+    if (auto a = net::from_sockaddr(ss); a && std::find(addresses.begin(), addresses.end(), *a) == addresses.end())
+      addresses.push_back(*a);
+  }
+  ::freeaddrinfo(result);
+  if (addresses.empty()) return Error{Error::Code::InvalidArgument, fmt::format("{} has no address", host)};
+  return addresses;
+}
+
+Error closed_error(const Stack::AssociationState& s) {
+  return {Error::Code::Closed, "association closed: " + s.close_reason};
+}
+
+Error timeout_or_block(const Options& o, const char* what) {
+  if (o.non_blocking) return {Error::Code::WouldBlock, fmt::format("{} would block", what)};
+  return {Error::Code::Timeout, fmt::format("{} timed out", what)};
+}
+
+}  // namespace
+
+// ---- Association
+
+Association::Association(std::shared_ptr<Stack> stack, uint32_t id) : stack_(std::move(stack)), id_(id) {}
+Association::Association(Association&&) noexcept = default;
+Association& Association::operator=(Association&& other) noexcept {
+  if (this != &other) {
+    if (stack_ && is_open()) abort("handle replaced");
+    stack_ = std::move(other.stack_);
+    id_ = other.id_;
+  }
+  return *this;
+}
+Association::~Association() {
+  if (!stack_) return;
+  if (is_open()) abort("handle destroyed");
+  stack_->forget(id_);
+}
+
+Expected<Association> Association::connect(const std::string& host, uint16_t port, const Options& options) {
+  auto addresses = resolve(host);
+  if (!addresses) return addresses.error();
+  auto stack = Stack::open(options, std::nullopt, addresses->front().is_v4());
+  if (!stack) return stack.error();
+  auto& s = **stack;
+  assoc::ConnectRequest request;
+  request.remote_addresses = *addresses;
+  request.remote_port = port;
+  request.outbound_streams = options.outbound_streams;
+  auto id = s.endpoint().connect(request, Stack::now());
+  if (!std::holds_alternative<assoc::AssociationId>(id))
+    return Error{Error::Code::ConnectFailed, "the engine refused to connect (no usable address)"};
+  const uint32_t value = std::get<assoc::AssociationId>(id).value;
+  auto& state = s.state(value);
+  state.accepted = true;
+  Association association(std::move(*stack), value);
+  if (options.non_blocking) {
+    association.stack_->flush();
+    return association;  // established once is_open() and status() say so
+  }
+  if (!association.stack_->wait([&] { return state.connected || state.closed; }, std::nullopt)) {
+    association.abort("connect timed out");
+    return Error{Error::Code::Timeout, fmt::format("no answer from {} port {}", host, port)};
+  }
+  if (state.closed) return Error{Error::Code::ConnectFailed, "connect failed: " + state.close_reason};
+  return association;
+}
+
+Status Association::send(std::string_view text, const SendOptions& options) {
+  return send(std::span(reinterpret_cast<const uint8_t*>(text.data()), text.size()), options);
+}
+
+Status Association::send(std::span<const uint8_t> data, const SendOptions& options) {
+  auto& state = stack_->state(id_);
+  for (;;) {
+    if (state.closed) return closed_error(state);
+    state.send_space = false;
+    auto result = stack_->endpoint().send(assoc::AssociationId{id_}, data, wire::StreamId(options.stream),
+                                          wire::Ppid(options.ppid), options.unordered, Stack::now());
+    switch (result) {
+      case assoc::SendResult::Ok: stack_->flush(); return {};
+      case assoc::SendResult::MessageTooLarge:
+        return Error{Error::Code::InvalidArgument, "message larger than max_message_size"};
+      case assoc::SendResult::InvalidStream:
+        return Error{Error::Code::InvalidArgument, fmt::format("stream {} not negotiated", options.stream)};
+      case assoc::SendResult::EmptyMessage:
+        return Error{Error::Code::InvalidArgument, "RFC 9260 6: a message carries at least one byte"};
+      case assoc::SendResult::NotConnected:
+        return state.closed ? closed_error(state) : Error{Error::Code::NotConnected, "not connected"};
+      case assoc::SendResult::WouldBlock: break;
+    }
+    if (!stack_->wait([&] { return state.send_space || state.closed; }, std::nullopt))
+      return timeout_or_block(stack_->options(), "send");
+  }
+}
+
+Expected<Message> Association::receive() { return receive(stack_->options().timeout.value_or(std::chrono::milliseconds::max())); }
+
+Expected<Message> Association::receive(std::chrono::milliseconds timeout) {
+  auto& state = stack_->state(id_);
+  const auto limit = timeout == std::chrono::milliseconds::max() ? std::nullopt : std::optional(timeout);
+  if (!stack_->wait([&] { return !state.inbox.empty() || state.closed || state.peer_shutdown; }, limit))
+    return timeout_or_block(stack_->options(), "receive");
+  if (state.inbox.empty()) {
+    if (state.closed) return closed_error(state);
+    return Error{Error::Code::Closed, "the peer shut down"};
+  }
+  Message m = std::move(state.inbox.front());
+  state.inbox.pop_front();
+  return m;
+}
+
+Status Association::shutdown() {
+  auto& state = stack_->state(id_);
+  if (state.closed) return {};
+  stack_->endpoint().shutdown(assoc::AssociationId{id_}, Stack::now());
+  if (!stack_->wait([&] { return state.closed; }, std::nullopt)) return timeout_or_block(stack_->options(), "shutdown");
+  return {};
+}
+
+void Association::abort(const std::string& reason) {
+  auto& state = stack_->state(id_);
+  if (state.closed) return;
+  stack_->endpoint().abort(assoc::AssociationId{id_}, reason, Stack::now());
+  stack_->flush();  // the ABORT leaves now, even if this handle is about to go
+  state.closed = true;
+  if (state.close_reason.empty()) state.close_reason = "aborted locally";
+}
+
+bool Association::is_open() const {
+  if (!stack_) return false;
+  const auto& state = stack_->state(id_);
+  return state.connected && !state.closed;
+}
+
+std::string Association::close_reason() const { return stack_->state(id_).close_reason; }
+
+Expected<AssociationInfo> Association::status() const {
+  auto status = stack_->endpoint().status(assoc::AssociationId{id_});
+  if (!status) return closed_error(stack_->state(id_));
+  AssociationInfo info;
+  info.state = std::string(assoc::to_string(status->state));
+  info.local_port = status->local_port;
+  info.peer_port = status->peer_port;
+  info.outbound_streams = status->outbound_streams;
+  info.inbound_streams = status->inbound_streams;
+  info.peer_rwnd = status->peer_rwnd;
+  info.queued_bytes = status->queued_bytes;
+  info.bytes_in_flight = status->bytes_in_flight;
+  info.messages_sent = status->counters.messages_sent;
+  info.messages_received = status->counters.messages_received;
+  info.retransmitted_chunks = status->counters.retransmitted_chunks;
+  for (const auto& p : status->paths) {
+    using std::chrono::duration_cast;
+    using std::chrono::microseconds;
+    info.paths.push_back({p.address.to_string(), p.active, p.primary, duration_cast<microseconds>(p.srtt),
+                          duration_cast<microseconds>(p.rto), p.cwnd});
+    if (p.primary) info.peer_address = p.address.to_string();
+  }
+  return info;
+}
+
+int Association::fd() const { return stack_->fd(); }
+void Association::process() { stack_->process(); }
+
+// ---- Listener
+
+Listener::Listener(std::shared_ptr<Stack> stack) : stack_(std::move(stack)) {}
+Listener::Listener(Listener&&) noexcept = default;
+Listener& Listener::operator=(Listener&&) noexcept = default;
+Listener::~Listener() = default;
+
+Expected<Listener> Listener::listen(uint16_t port, const Options& options) {
+  if (port == 0) return Error{Error::Code::InvalidArgument, "a listener needs a port"};
+  auto stack = Stack::open(options, port, false);
+  if (!stack) return stack.error();
+  return Listener(std::move(*stack));
+}
+
+Expected<Association> Listener::accept() {
+  return accept(stack_->options().timeout.value_or(std::chrono::milliseconds::max()));
+}
+
+Expected<Association> Listener::accept(std::chrono::milliseconds timeout) {
+  const auto limit = timeout == std::chrono::milliseconds::max() ? std::nullopt : std::optional(timeout);
+  std::optional<uint32_t> id;
+  if (!stack_->wait([&] { return (id = stack_->pop_accept()).has_value(); }, limit))
+    return timeout_or_block(stack_->options(), "accept");
+  stack_->state(*id).accepted = true;
+  return Association(stack_, *id);
+}
+
+uint16_t Listener::udp_port() const { return stack_->udp_port(); }
+int Listener::fd() const { return stack_->fd(); }
+void Listener::process() { stack_->process(); }
+
+}  // namespace sctpkit

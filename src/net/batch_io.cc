@@ -1,0 +1,175 @@
+#include "net/batch_io.h"
+
+#include <cerrno>
+#include <cstring>
+
+#include "net/socket_util.h"
+
+namespace sctpkit::net {
+
+BatchIo::BatchIo() : buffers_(kBatch * kBufferSize) {}
+
+void BatchIo::enable_pktinfo(int fd, int family) {
+  int on = 1;
+  if (family == AF_INET) {
+    ::setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof on);
+  } else {
+    ::setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof on);
+  }
+}
+
+namespace {
+
+wire::IpAddress destination_of(msghdr& msg) {
+  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+      in_pktinfo info;
+      std::memcpy(&info, CMSG_DATA(c), sizeof info);
+      return wire::IpAddress::v4(reinterpret_cast<const uint8_t*>(&info.ipi_addr));
+    }
+    if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+      in6_pktinfo info;
+      std::memcpy(&info, CMSG_DATA(c), sizeof info);
+      const auto* b = reinterpret_cast<const uint8_t*>(&info.ipi6_addr);
+      if (IN6_IS_ADDR_V4MAPPED(&info.ipi6_addr)) return wire::IpAddress::v4(b + 12);
+      return wire::IpAddress::v6(b);
+    }
+  }
+  return {};
+}
+
+// Sets the source address of an outgoing packet through a pktinfo control message.
+size_t write_source(const wire::IpAddress& source, uint8_t* control, size_t capacity) {
+  if (is_unspecified(source)) return 0;
+  msghdr msg{};
+  msg.msg_control = control;
+  msg.msg_controllen = capacity;
+  cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  if (source.is_v4()) {
+    in_pktinfo info{};
+    std::memcpy(&info.ipi_spec_dst, source.bytes().data(), 4);
+    c->cmsg_level = IPPROTO_IP;
+    c->cmsg_type = IP_PKTINFO;
+    c->cmsg_len = CMSG_LEN(sizeof info);
+    std::memcpy(CMSG_DATA(c), &info, sizeof info);
+    return CMSG_SPACE(sizeof info);
+  }
+  in6_pktinfo info{};
+  std::memcpy(&info.ipi6_addr, source.bytes().data(), 16);
+  c->cmsg_level = IPPROTO_IPV6;
+  c->cmsg_type = IPV6_PKTINFO;
+  c->cmsg_len = CMSG_LEN(sizeof info);
+  std::memcpy(CMSG_DATA(c), &info, sizeof info);
+  return CMSG_SPACE(sizeof info);
+}
+
+}  // namespace
+
+size_t BatchIo::receive(int fd, std::span<Datagram> out, bool batching) {
+  const size_t want = std::min(out.size(), kBatch);
+  if (want == 0) return 0;
+  for (size_t i = 0; i < want; ++i) {
+    iov_[i] = {buffers_.data() + i * kBufferSize, kBufferSize};
+    msghdr& m = msgs_[i].msg_hdr;
+    m = {};
+    m.msg_name = &slots_[i].name;
+    m.msg_namelen = sizeof slots_[i].name;
+    m.msg_iov = &iov_[i];
+    m.msg_iovlen = 1;
+    m.msg_control = slots_[i].control.data();
+    m.msg_controllen = slots_[i].control.size();
+    msgs_[i].msg_len = 0;
+  }
+  int n = 0;
+  if (batching) {
+    do {
+      n = ::recvmmsg(fd, msgs_.data(), static_cast<unsigned>(want), MSG_DONTWAIT, nullptr);
+    } while (n < 0 && errno == EINTR);
+  } else {
+    ssize_t r;
+    do {
+      r = ::recvmsg(fd, &msgs_[0].msg_hdr, MSG_DONTWAIT);
+    } while (r < 0 && errno == EINTR);
+    if (r >= 0) {
+      msgs_[0].msg_len = static_cast<unsigned>(r);
+      n = 1;
+    } else {
+      n = -1;
+    }
+  }
+  if (n <= 0) return 0;
+  size_t stored = 0;
+  for (int i = 0; i < n; ++i) {
+    Datagram& d = out[stored];
+    auto source = from_sockaddr(slots_[i].name, &d.source_port);
+    if (!source) continue;
+    d.source = *source;
+    d.destination = destination_of(msgs_[i].msg_hdr);
+    d.data = wire::Bytes(buffers_.data() + i * kBufferSize, msgs_[i].msg_len);
+    ++stored;
+  }
+  return stored;
+}
+
+size_t BatchIo::send(int fd, int family, std::span<const OutgoingDatagram> packets, bool batching) {
+  size_t sent = 0;
+  size_t accepted = 0;
+  while (sent < packets.size()) {
+    const size_t count = std::min(packets.size() - sent, kBatch);
+    for (size_t i = 0; i < count; ++i) {
+      const OutgoingDatagram& p = packets[sent + i];
+      wire::IpAddress destination = p.destination;
+      socklen_t len;
+      if (family == AF_INET6 && destination.is_v4()) {
+        // A dual-stack socket reaches IPv4 peers through IPv4-mapped addresses.
+        uint8_t mapped[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+        std::memcpy(mapped + 12, destination.bytes().data(), 4);
+        destination = wire::IpAddress::v6(mapped);
+      }
+      len = to_sockaddr(destination, p.destination_port, slots_[i].name);
+      iov_[i] = {const_cast<uint8_t*>(p.data.data()), p.data.size()};
+      msghdr& m = msgs_[i].msg_hdr;
+      m = {};
+      m.msg_name = &slots_[i].name;
+      m.msg_namelen = len;
+      m.msg_iov = &iov_[i];
+      m.msg_iovlen = 1;
+      wire::IpAddress source = p.source;
+      if (family == AF_INET6 && source.is_v4() && !is_unspecified(source)) {
+        uint8_t mapped[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+        std::memcpy(mapped + 12, source.bytes().data(), 4);
+        source = wire::IpAddress::v6(mapped);
+      }
+      const size_t control = write_source(source, slots_[i].control.data(), slots_[i].control.size());
+      m.msg_control = control ? slots_[i].control.data() : nullptr;
+      m.msg_controllen = control;
+    }
+    int n;
+    if (batching) {
+      do {
+        n = ::sendmmsg(fd, msgs_.data(), static_cast<unsigned>(count), MSG_DONTWAIT);
+      } while (n < 0 && errno == EINTR);
+    } else {
+      n = 0;
+      for (size_t i = 0; i < count; ++i) {
+        ssize_t r;
+        do {
+          r = ::sendmsg(fd, &msgs_[i].msg_hdr, MSG_DONTWAIT);
+        } while (r < 0 && errno == EINTR);
+        if (r < 0) break;
+        ++n;
+      }
+    }
+    if (n <= 0) {
+      // One packet the kernel refuses (e.g. no route to that destination) must not stall the rest:
+      // drop it, as an IP network would, and go on.
+      ++sent;
+      continue;
+    }
+    sent += static_cast<size_t>(n);
+    accepted += static_cast<size_t>(n);
+  }
+  return accepted;
+}
+
+}  // namespace sctpkit::net

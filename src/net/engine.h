@@ -1,0 +1,25 @@
+// What the EventLoop drives: the sans-IO surface of an assoc::Endpoint, as an interface so that the
+// loop can be tested with a scripted engine and can drive several endpoints on one transport.
+#pragma once
+
+#include <optional>
+
+#include "assoc/clock.h"
+#include "assoc/endpoint.h"  // Transmit
+#include "assoc/events.h"
+
+namespace sctpkit::net {
+
+class Engine {
+ public:
+  virtual ~Engine() = default;
+  [[nodiscard]] virtual uint16_t local_port() const = 0;
+  virtual void handle_packet(wire::Bytes packet, const wire::IpAddress& source, const wire::IpAddress& destination,
+                             assoc::TimePoint now) = 0;
+  virtual void handle_timeout(assoc::TimePoint now) = 0;
+  virtual std::optional<assoc::Transmit> poll_transmit(assoc::TimePoint now) = 0;
+  virtual std::optional<assoc::Event> poll_event() = 0;
+  [[nodiscard]] virtual std::optional<assoc::TimePoint> next_timeout() const = 0;
+};
+
+}  // namespace sctpkit::net

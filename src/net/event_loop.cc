@@ -1,0 +1,160 @@
+#include "net/event_loop.h"
+
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+namespace sctpkit::net {
+
+namespace {
+constexpr uint64_t kTimerTag = ~uint64_t{0};
+}
+
+std::variant<std::unique_ptr<EventLoop>, TransportError> EventLoop::create(Transport& transport) {
+  std::unique_ptr<EventLoop> loop(new EventLoop(transport));
+  loop->epoll_ = UniqueFd(::epoll_create1(EPOLL_CLOEXEC));
+  if (loop->epoll_.get() < 0) return system_error("epoll_create1", errno);
+  loop->timer_ = UniqueFd(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC));
+  if (loop->timer_.get() < 0) return system_error("timerfd_create", errno);
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.u64 = kTimerTag;
+  if (::epoll_ctl(loop->epoll_.get(), EPOLL_CTL_ADD, loop->timer_.get(), &ev) != 0)
+    return system_error("epoll_ctl", errno);
+  for (int fd : transport.fds()) {
+    ev.data.u64 = static_cast<uint64_t>(fd);
+    if (::epoll_ctl(loop->epoll_.get(), EPOLL_CTL_ADD, fd, &ev) != 0) return system_error("epoll_ctl", errno);
+  }
+  loop->slab_.resize(kBatch * kSlot);
+  loop->pending_.reserve(kBatch);
+  loop->received_.resize(kBatch);
+  return loop;
+}
+
+void EventLoop::add(Engine& engine) {
+  if (std::find(engines_.begin(), engines_.end(), &engine) != engines_.end()) return;
+  engines_.push_back(&engine);
+  transport_.bind_port(engine.local_port());
+  arm_timer();
+}
+
+void EventLoop::remove(Engine& engine) {
+  std::erase(engines_, &engine);
+  // Another engine may share the port only by mistake; keep the port while one still uses it.
+  const bool still_used = std::any_of(engines_.begin(), engines_.end(),
+                                      [&](Engine* e) { return e->local_port() == engine.local_port(); });
+  if (!still_used) transport_.unbind_port(engine.local_port());
+  arm_timer();
+}
+
+bool EventLoop::run_once(std::optional<assoc::Duration> timeout) {
+  int wait_ms = -1;
+  if (timeout) {
+    const auto ms = std::chrono::ceil<std::chrono::milliseconds>(std::max(*timeout, assoc::Duration::zero()));
+    wait_ms = static_cast<int>(std::min<int64_t>(ms.count(), 1 << 30));
+  }
+  epoll_event events[8];
+  int n;
+  do {
+    n = ::epoll_wait(epoll_.get(), events, 8, wait_ms);
+  } while (n < 0 && errno == EINTR);
+  const auto t = now();
+  bool readable = false;
+  for (int i = 0; i < n; ++i) {
+    if (events[i].data.u64 == kTimerTag) {
+      uint64_t expirations;
+      [[maybe_unused]] auto r = ::read(timer_.get(), &expirations, sizeof expirations);
+    } else {
+      readable = true;
+    }
+  }
+  if (readable) receive_all(t);
+  // Timers are checked on every wake-up, not only when the timerfd fired: a deadline may have
+  // passed while we were handling packets.
+  const uint64_t before = counters_.timeouts;
+  fire_timers(t);
+  flush();
+  return n > 0 || counters_.timeouts != before;
+}
+
+void EventLoop::receive_all(assoc::TimePoint now) {
+  for (;;) {
+    const size_t n = transport_.receive(received_);
+    if (n == 0) break;
+    for (size_t i = 0; i < n; ++i) {
+      const ReceivedPacket& p = received_[i];
+      ++counters_.packets_received;
+      const uint16_t port = *sctp_destination_port(p.data);  // the transport checked the length
+      auto it = std::find_if(engines_.begin(), engines_.end(), [&](Engine* e) { return e->local_port() == port; });
+      if (it == engines_.end()) {
+        ++counters_.unknown_port;
+        continue;
+      }
+      (*it)->handle_packet(p.data, p.source, p.destination, now);
+      // The engine may answer at once (INIT ACK, SACK): collect before the next packet so that the
+      // Transmit's bytes are copied while valid.
+      drain(**it, now);
+    }
+  }
+}
+
+void EventLoop::fire_timers(assoc::TimePoint now) {
+  for (Engine* engine : engines_) {
+    auto deadline = engine->next_timeout();
+    if (deadline && *deadline <= now) {
+      ++counters_.timeouts;
+      engine->handle_timeout(now);
+    }
+  }
+}
+
+void EventLoop::flush() {
+  const auto t = now();
+  for (size_t i = 0; i < engines_.size(); ++i) drain(*engines_[i], t);
+  send_pending();
+  arm_timer();
+}
+
+void EventLoop::drain(Engine& engine, assoc::TimePoint now) {
+  while (auto transmit = engine.poll_transmit(now)) {
+    if (pending_.size() == kBatch) send_pending();
+    if (transmit->packet.size() > kSlot) continue;  // cannot be an IP datagram
+    uint8_t* slot = slab_.data() + pending_.size() * kSlot;
+    std::memcpy(slot, transmit->packet.data(), transmit->packet.size());
+    pending_.push_back({transmit->source, transmit->destination, wire::Bytes(slot, transmit->packet.size())});
+  }
+  while (auto event = engine.poll_event()) {
+    if (handler_) handler_(engine, std::move(*event));
+  }
+}
+
+void EventLoop::send_pending() {
+  if (pending_.empty()) return;
+  counters_.packets_sent += transport_.send(pending_);
+  pending_.clear();
+}
+
+void EventLoop::arm_timer() {
+  std::optional<assoc::TimePoint> earliest;
+  for (Engine* engine : engines_) {
+    auto deadline = engine->next_timeout();
+    if (deadline && (!earliest || *deadline < *earliest)) earliest = deadline;
+  }
+  itimerspec spec{};
+  if (earliest) {
+    // steady_clock is CLOCK_MONOTONIC on Linux, so the engine's deadline is an absolute timerfd time.
+    auto since = earliest->time_since_epoch();
+    auto secs = std::chrono::duration_cast<std::chrono::seconds>(since);
+    auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(since - secs);
+    spec.it_value.tv_sec = secs.count();
+    spec.it_value.tv_nsec = nanos.count();
+    if (spec.it_value.tv_sec <= 0 && spec.it_value.tv_nsec <= 0) spec.it_value.tv_nsec = 1;  // 0 disarms
+  }
+  ::timerfd_settime(timer_.get(), TFD_TIMER_ABSTIME, &spec, nullptr);
+}
+
+}  // namespace sctpkit::net

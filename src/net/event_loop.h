@@ -1,0 +1,76 @@
+// Drives one or more engines over one Transport with epoll:
+//   readable transport -> Engine::handle_packet (dispatched by SCTP destination port)
+//   timer expiry       -> Engine::handle_timeout
+// and after every input drains poll_transmit (sent in batches) and poll_event (handed to the
+// event handler). Timers come from Engine::next_timeout through a CLOCK_MONOTONIC timerfd, the
+// clock behind std::chrono::steady_clock and so behind assoc::TimePoint: deadlines need no mapping.
+//
+// fd() is an epoll descriptor that is readable whenever there is work; an embedder with its own
+// poll loop waits on it and calls run_once(0).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <variant>
+#include <vector>
+
+#include "net/engine.h"
+#include "net/socket_util.h"
+#include "net/transport.h"
+
+namespace sctpkit::net {
+
+class EventLoop {
+ public:
+  using EventHandler = std::function<void(Engine& engine, assoc::Event&& event)>;
+
+  static std::variant<std::unique_ptr<EventLoop>, TransportError> create(Transport& transport);
+
+  // The engine's port is bound on the transport; the engine must outlive its registration. Not to be
+  // called from inside the event handler.
+  void add(Engine& engine);
+  void remove(Engine& engine);
+  void set_event_handler(EventHandler handler) { handler_ = std::move(handler); }
+
+  [[nodiscard]] int fd() const { return epoll_.get(); }
+  static assoc::TimePoint now() { return std::chrono::steady_clock::now(); }
+
+  // Waits up to `timeout` (nullopt: until something happens) for packets or a timer, handles
+  // whatever is ready, flushes output. Returns true if anything was handled.
+  bool run_once(std::optional<assoc::Duration> timeout);
+  // Sends what the engines have queued and hands out their events; call after user calls
+  // (connect, send, shutdown, abort) so their effects leave without waiting for the next input.
+  void flush();
+
+  struct Counters {
+    uint64_t packets_received = 0;
+    uint64_t packets_sent = 0;
+    uint64_t unknown_port = 0;  // received for a port no engine owns (a bound port was removed)
+    uint64_t timeouts = 0;
+  };
+  [[nodiscard]] const Counters& counters() const { return counters_; }
+
+ private:
+  explicit EventLoop(Transport& transport) : transport_(transport) {}
+  void receive_all(assoc::TimePoint now);
+  void fire_timers(assoc::TimePoint now);
+  void drain(Engine& engine, assoc::TimePoint now);
+  void send_pending();
+  void arm_timer();
+
+  Transport& transport_;
+  UniqueFd epoll_;
+  UniqueFd timer_;
+  std::vector<Engine*> engines_;
+  EventHandler handler_;
+  Counters counters_;
+  // Outgoing packets are copied here (a Transmit's bytes die with the next engine call) and sent
+  // in batches; sized once.
+  static constexpr size_t kBatch = 32;
+  static constexpr size_t kSlot = 65536;
+  std::vector<uint8_t> slab_;
+  std::vector<OutgoingPacket> pending_;
+  std::vector<ReceivedPacket> received_;
+};
+
+}  // namespace sctpkit::net

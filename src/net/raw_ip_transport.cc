@@ -1,0 +1,167 @@
+#include "net/raw_ip_transport.h"
+
+#include <fmt/format.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+
+namespace sctpkit::net {
+
+namespace {
+
+std::variant<UniqueFd, TransportError> open_raw(int family, const wire::IpAddress& address) {
+  UniqueFd fd(::socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, kIpProtocolSctp));
+  if (fd.get() < 0) {
+    const int e = errno;
+    auto error = system_error(family == AF_INET ? "raw IPv4 socket for SCTP" : "raw IPv6 socket for SCTP", e);
+    if (e == EPERM || e == EACCES) {
+      error.code = TransportError::Code::NoPrivilege;
+      error.message =
+          "raw IP sockets need CAP_NET_RAW: run as root (or setcap cap_net_raw+ep on the binary), "
+          "or use --udp for SCTP over UDP (RFC 6951), which needs no privilege";
+    }
+    return error;
+  }
+  BatchIo::enable_pktinfo(fd.get(), family);
+  if (!is_unspecified(address)) {
+    sockaddr_storage sa;
+    const socklen_t len = to_sockaddr(address, 0, sa);
+    if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&sa), len) != 0)
+      return system_error(fmt::format("bind raw socket to {}", address.to_string()), errno);
+  }
+  return fd;
+}
+
+bool exists(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+}  // namespace
+
+std::optional<Ipv4Payload> strip_ipv4_header(wire::Bytes datagram) {
+  if (datagram.size() < 20) return std::nullopt;  // RFC 791: the fixed header
+  const uint8_t version = datagram[0] >> 4;
+  const size_t header = static_cast<size_t>(datagram[0] & 0x0f) * 4;
+  if (version != 4 || header < 20 || header > datagram.size()) return std::nullopt;
+  if (datagram[9] != kIpProtocolSctp) return std::nullopt;
+  // The total length may be smaller than what we read (link padding), never larger.
+  const size_t total = wire::load_u16(datagram, 2);
+  if (total < header || total > datagram.size()) return std::nullopt;
+  return Ipv4Payload{wire::IpAddress::v4(datagram.data() + 16), datagram.subspan(header, total - header)};
+}
+
+bool RawIpTransport::kernel_sctp_loaded(const std::string& proc_root, const std::string& sys_root) {
+  // /proc/net/sctp exists in every namespace once the module is in; /sys/module/sctp where sysfs is
+  // mounted.
+  return exists(proc_root + "/net/sctp") || exists(sys_root + "/module/sctp");
+}
+
+std::optional<std::string> RawIpTransport::kernel_sctp_warning() {
+  if (!kernel_sctp_loaded()) return std::nullopt;
+  return std::string(
+      "warning: the kernel's SCTP module is loaded, so the kernel will also answer our peer's packets "
+      "(with ABORTs for ports it does not know); use --udp, or the kernel backend");
+}
+
+std::variant<std::unique_ptr<RawIpTransport>, TransportError> RawIpTransport::open(const RawIpOptions& options) {
+  std::unique_ptr<RawIpTransport> t(new RawIpTransport());
+  std::vector<wire::IpAddress> addresses = options.local_addresses;
+  const bool wildcard = addresses.empty();
+  if (wildcard) {
+    if (options.ipv4) addresses.push_back(wire::IpAddress::v4(0, 0, 0, 0));
+    if (options.ipv6) addresses.push_back(*wire::IpAddress::parse("::"));
+  }
+  for (const auto& address : addresses) {
+    const int family = address.is_v4() ? AF_INET : AF_INET6;
+    auto opened = open_raw(family, address);
+    if (auto* error = std::get_if<TransportError>(&opened)) {
+      if (wildcard && family == AF_INET6 && error->code == TransportError::Code::Unsupported &&
+          !t->sockets_.empty())
+        continue;  // a host without IPv6 still serves IPv4
+      return std::move(*error);
+    }
+    Socket s;
+    s.fd = std::move(std::get<UniqueFd>(opened));
+    s.family = family;
+    s.bound = address;
+    t->fd_numbers_.push_back(s.fd.get());
+    t->sockets_.push_back(std::move(s));
+  }
+  return t;
+}
+
+const RawIpTransport::Socket* RawIpTransport::socket_for(const wire::IpAddress& source,
+                                                         const wire::IpAddress& destination) const {
+  const int family = destination.is_v4() ? AF_INET : AF_INET6;
+  const Socket* fallback = nullptr;
+  for (const auto& s : sockets_) {
+    if (s.family != family) continue;
+    if (!is_unspecified(source) && s.bound == source) return &s;
+    if (!fallback || (is_unspecified(s.bound) && !is_unspecified(fallback->bound))) fallback = &s;
+  }
+  return fallback;
+}
+
+size_t RawIpTransport::receive(std::span<ReceivedPacket> out) {
+  const size_t want = std::min(in_.size(), out.size());
+  for (size_t k = 0; k < sockets_.size() && want > 0; ++k) {
+    const Socket& s = sockets_[(next_socket_ + k) % sockets_.size()];
+    for (;;) {
+      const size_t n = io_.receive(s.fd.get(), std::span(in_).first(want));
+      if (n == 0) break;
+      size_t stored = 0;
+      for (size_t i = 0; i < n; ++i) {
+        const Datagram& d = in_[i];
+        wire::IpAddress destination = d.destination;
+        wire::Bytes sctp = d.data;
+        if (s.family == AF_INET) {
+          // IPv4 raw sockets deliver the IP header (raw(7)); IPv6 ones do not.
+          auto stripped = strip_ipv4_header(d.data);
+          if (!stripped) {
+            ++dropped_;
+            continue;
+          }
+          destination = stripped->destination;
+          sctp = stripped->payload;
+        }
+        if (!accept(sctp)) continue;
+        ReceivedPacket& p = out[stored++];
+        p.source = d.source;
+        p.destination = is_unspecified(destination) ? s.bound : destination;
+        p.data = sctp;
+      }
+      if (stored > 0) {
+        next_socket_ = (next_socket_ + k + 1) % sockets_.size();
+        return stored;
+      }
+    }
+  }
+  return 0;
+}
+
+size_t RawIpTransport::send(std::span<const OutgoingPacket> packets) {
+  size_t accepted = 0;
+  size_t i = 0;
+  while (i < packets.size()) {
+    const Socket* socket = socket_for(packets[i].source, packets[i].destination);
+    if (!socket) {
+      ++i;
+      continue;
+    }
+    size_t n = 0;
+    while (i + n < packets.size() && n < out_.size() &&
+           socket_for(packets[i + n].source, packets[i + n].destination) == socket) {
+      const OutgoingPacket& p = packets[i + n];
+      // A socket bound to an address sends from it; a wildcard one takes the source from pktinfo.
+      out_[n] = OutgoingDatagram{is_unspecified(socket->bound) ? p.source : wire::IpAddress{}, p.destination, 0,
+                                 p.data};
+      ++n;
+    }
+    accepted += io_.send(socket->fd.get(), socket->family, std::span(out_).first(n));
+    i += n;
+  }
+  return accepted;
+}
+
+}  // namespace sctpkit::net

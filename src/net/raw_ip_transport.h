@@ -1,0 +1,69 @@
+// SCTP directly over IP (protocol 132) through raw sockets: works on hosts without the kernel's SCTP
+// module, needs CAP_NET_RAW. A raw socket sees every SCTP packet the host receives, so only packets
+// to the ports bound with bind_port() are handed out; the rest are left to whoever owns them.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "net/batch_io.h"
+#include "net/socket_util.h"
+#include "net/transport.h"
+
+namespace sctpkit::net {
+
+inline constexpr int kIpProtocolSctp = 132;  // IANA protocol number (RFC 9260 1.1)
+
+struct RawIpOptions {
+  // Local addresses to bind, one socket each (a bound raw socket only sees packets to its address).
+  // Empty: the IPv4 and IPv6 wildcards.
+  std::vector<wire::IpAddress> local_addresses;
+  bool ipv4 = true;  // with no local_addresses: which wildcards to open
+  bool ipv6 = true;
+};
+
+class RawIpTransport final : public Transport {
+ public:
+  // Fails with Code::NoPrivilege and a message suggesting --udp when CAP_NET_RAW is missing.
+  static std::variant<std::unique_ptr<RawIpTransport>, TransportError> open(const RawIpOptions& options);
+
+  // A one-line warning if the kernel's SCTP module is loaded: the kernel then answers our peers'
+  // packets itself (with ABORTs for ports it does not know), which breaks a userspace association.
+  static std::optional<std::string> kernel_sctp_warning();
+  // Where to look for the module; tests point this at a fake tree.
+  static bool kernel_sctp_loaded(const std::string& proc_root = "/proc", const std::string& sys_root = "/sys");
+
+  [[nodiscard]] std::span<const int> fds() const override { return fd_numbers_; }
+  size_t receive(std::span<ReceivedPacket> out) override;
+  size_t send(std::span<const OutgoingPacket> packets) override;
+  [[nodiscard]] size_t overhead() const override { return 0; }
+
+ private:
+  struct Socket {
+    UniqueFd fd;
+    int family = AF_INET;
+    wire::IpAddress bound;
+  };
+  RawIpTransport() = default;
+  const Socket* socket_for(const wire::IpAddress& source, const wire::IpAddress& destination) const;
+
+  std::vector<Socket> sockets_;
+  std::vector<int> fd_numbers_;
+  BatchIo io_;
+  std::array<Datagram, BatchIo::kBatch> in_{};
+  std::array<OutgoingDatagram, BatchIo::kBatch> out_{};
+  size_t next_socket_ = 0;
+};
+
+// The payload of an IPv4 datagram as a raw socket delivers it (header included), with its
+// destination address; nullopt if the header is malformed or not SCTP.
+struct Ipv4Payload {
+  wire::IpAddress destination;
+  wire::Bytes payload;
+};
+std::optional<Ipv4Payload> strip_ipv4_header(wire::Bytes datagram);
+
+}  // namespace sctpkit::net

@@ -1,0 +1,151 @@
+#include "net/stack.h"
+
+#include <fmt/format.h>
+
+#include "net/raw_ip_transport.h"
+
+namespace sctpkit::detail {
+
+Error to_error(const net::TransportError& error) {
+  using C = net::TransportError::Code;
+  switch (error.code) {
+    case C::NoPrivilege: return {Error::Code::NoPrivilege, error.message};
+    case C::AddressInUse: return {Error::Code::AddressInUse, error.message};
+    case C::AddressInvalid: return {Error::Code::InvalidArgument, error.message};
+    default: return {Error::Code::System, error.message};
+  }
+}
+
+namespace {
+
+std::string describe(const assoc::ClosedEvent& closed) {
+  std::string what;
+  switch (closed.reason) {
+    case assoc::CloseReason::Graceful: what = "shut down"; break;
+    case assoc::CloseReason::AbortedByPeer: what = "aborted by the peer"; break;
+    case assoc::CloseReason::AbortedLocally: what = "aborted locally"; break;
+    case assoc::CloseReason::PeerUnreachable: what = "peer unreachable (too many retransmissions)"; break;
+    case assoc::CloseReason::InitFailed: what = "no answer to INIT"; break;
+    case assoc::CloseReason::ShutdownTimedOut: what = "shutdown timed out"; break;
+  }
+  if (!closed.detail.empty()) what += ": " + closed.detail;
+  return what;
+}
+
+}  // namespace
+
+Expected<std::shared_ptr<Stack>> Stack::open(const Options& options, std::optional<uint16_t> listen_port,
+                                             bool remote_family_v4) {
+  std::shared_ptr<Stack> stack(new Stack());
+  stack->options_ = options;
+  std::vector<wire::IpAddress> locals;
+  for (const auto& text : options.local_addresses) {
+    auto address = wire::IpAddress::parse(text);
+    if (!address) return Error{Error::Code::InvalidArgument, fmt::format("not an IP address: {}", text)};
+    locals.push_back(*address);
+  }
+
+  if (options.transport == TransportKind::Udp) {
+    net::UdpEncapOptions udp;
+    udp.local_port = options.udp_local_port.value_or(listen_port ? net::kSctpUdpPort : 0);
+    udp.remote_port = options.udp_remote_port;
+    udp.local_addresses = locals;
+    auto opened = net::UdpEncapTransport::open(udp);
+    if (auto* error = std::get_if<net::TransportError>(&opened)) return to_error(*error);
+    stack->udp_ = std::get<0>(opened).get();
+    stack->transport_ = std::move(std::get<0>(opened));
+  } else {
+    net::RawIpOptions raw;
+    raw.local_addresses = locals;
+    auto opened = net::RawIpTransport::open(raw);
+    if (auto* error = std::get_if<net::TransportError>(&opened)) return to_error(*error);
+    stack->transport_ = std::move(std::get<0>(opened));
+  }
+
+  assoc::EndpointConfig config;
+  config.listen = listen_port.has_value();
+  // RFC 6335 6: ephemeral ports come from the dynamic range 49152-65535.
+  config.local_port = listen_port ? *listen_port
+                      : options.local_port ? options.local_port
+                                           : static_cast<uint16_t>(49152 + stack->random_.next_u32() % 16384);
+  config.local_addresses = locals;
+  config.outbound_streams = options.outbound_streams;
+  config.max_message_size = options.max_message_size;
+  config.send_buffer = options.send_buffer;
+  config.receive_buffer = options.receive_buffer;
+  config.rto_initial = options.rto_initial;
+  config.rto_min = options.rto_min;
+  // RFC 6951 5.5: UDP takes 8 bytes of the path MTU; the IP header takes 20 (IPv4) or 40 (IPv6).
+  bool all_v4 = remote_family_v4 || (!locals.empty() && std::all_of(locals.begin(), locals.end(),
+                                                                     [](auto& a) { return a.is_v4(); }));
+  const size_t headers = (all_v4 ? 20 : 40) + stack->transport_->overhead();
+  if (options.mtu <= headers + 64) return Error{Error::Code::InvalidArgument, "MTU too small"};
+  config.max_packet_size = options.mtu - headers;
+
+  stack->endpoint_ = std::make_unique<assoc::Endpoint>(config, stack->random_, now());
+  stack->engine_ = std::make_unique<net::EndpointEngine>(*stack->endpoint_);
+  auto loop = net::EventLoop::create(*stack->transport_);
+  if (auto* error = std::get_if<net::TransportError>(&loop)) return to_error(*error);
+  stack->loop_ = std::move(std::get<0>(loop));
+  stack->loop_->add(*stack->engine_);
+  Stack* raw = stack.get();
+  stack->loop_->set_event_handler([raw](net::Engine&, assoc::Event&& event) { raw->on_event(std::move(event)); });
+  return stack;
+}
+
+Stack::~Stack() {
+  if (loop_ && engine_) loop_->remove(*engine_);
+}
+
+bool Stack::wait(const std::function<bool()>& done, std::optional<std::chrono::milliseconds> timeout) {
+  loop_->flush();
+  if (done()) return true;
+  if (options_.non_blocking) {
+    process();
+    return done();
+  }
+  const auto limit = timeout ? timeout : options_.timeout;
+  const auto deadline = limit ? std::optional(now() + *limit) : std::nullopt;
+  while (!done()) {
+    std::optional<assoc::Duration> left;
+    if (deadline) {
+      left = *deadline - now();
+      if (*left <= assoc::Duration::zero()) return false;
+    }
+    loop_->run_once(left);
+  }
+  return true;
+}
+
+std::optional<uint32_t> Stack::pop_accept() {
+  if (accept_queue_.empty()) return std::nullopt;
+  const uint32_t id = accept_queue_.front();
+  accept_queue_.pop_front();
+  return id;
+}
+
+void Stack::on_event(assoc::Event&& event) {
+  std::visit(
+      [this](auto& e) {
+        using T = std::decay_t<decltype(e)>;
+        auto& s = associations_[e.id.value];
+        if constexpr (std::is_same_v<T, assoc::ConnectedEvent>) {
+          s.connected = true;
+          if (e.passive) accept_queue_.push_back(e.id.value);
+        } else if constexpr (std::is_same_v<T, assoc::MessageEvent>) {
+          s.inbox.push_back(Message{e.stream.value(), e.ppid.value(), e.unordered, std::move(e.data)});
+        } else if constexpr (std::is_same_v<T, assoc::SendSpaceEvent>) {
+          s.send_space = true;
+        } else if constexpr (std::is_same_v<T, assoc::PeerShutdownEvent>) {
+          s.peer_shutdown = true;
+        } else if constexpr (std::is_same_v<T, assoc::ClosedEvent>) {
+          s.closed = true;
+          s.close_reason = describe(e);
+        } else if constexpr (std::is_same_v<T, assoc::RestartEvent>) {
+          // RFC 9260 5.2.4: the peer restarted; what was in flight is gone but the association goes on.
+        }
+      },
+      event);
+}
+
+}  // namespace sctpkit::detail

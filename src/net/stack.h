@@ -1,0 +1,77 @@
+// What stands behind the public API's handles (include/sctpkit/): one transport, one engine
+// endpoint and one event loop, shared by a Listener and the associations it accepted, or owned by
+// one connecting Association. Turns engine events into per-association inboxes and states.
+#pragma once
+
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "assoc/endpoint.h"
+#include "assoc/random.h"
+#include "net/endpoint_engine.h"
+#include "net/event_loop.h"
+#include "net/transport.h"
+#include "net/udp_encap_transport.h"
+#include "sctpkit/association.h"
+
+namespace sctpkit::detail {
+
+class Stack {
+ public:
+  struct AssociationState {
+    std::deque<Message> inbox;
+    bool connected = false;
+    bool closed = false;
+    bool peer_shutdown = false;
+    bool send_space = false;  // set by SendSpaceEvent, cleared before each wait for it
+    bool accepted = false;    // handed out by accept() (or owned by the connecting handle)
+    std::string close_reason;
+  };
+
+  // `listen_port` nullopt: a client stack on an ephemeral (or Options::local_port) SCTP port.
+  // `remote_family_v4`: the client's peer is IPv4, so the IP header is 20 bytes (for the packet size).
+  static Expected<std::shared_ptr<Stack>> open(const Options& options, std::optional<uint16_t> listen_port,
+                                               bool remote_family_v4);
+  ~Stack();
+
+  // Runs the protocol until `done()` holds or the timeout passes (nullopt: the options' timeout).
+  // In non-blocking mode it runs once without waiting. Returns whether done() holds.
+  bool wait(const std::function<bool()>& done, std::optional<std::chrono::milliseconds> timeout);
+  void process() { loop_->run_once(assoc::Duration::zero()); }
+  void flush() { loop_->flush(); }
+
+  AssociationState& state(uint32_t id) { return associations_[id]; }
+  void forget(uint32_t id) { associations_.erase(id); }
+  std::optional<uint32_t> pop_accept();
+
+  assoc::Endpoint& endpoint() { return *endpoint_; }
+  [[nodiscard]] const Options& options() const { return options_; }
+  [[nodiscard]] int fd() const { return loop_->fd(); }
+  [[nodiscard]] uint16_t udp_port() const { return udp_ ? udp_->local_port() : 0; }
+  static assoc::TimePoint now() { return net::EventLoop::now(); }
+
+ private:
+  Stack() = default;
+  void on_event(assoc::Event&& event);
+
+  Options options_;
+  // Declaration order is destruction order reversed: the loop goes before the transport it uses,
+  // the endpoint before the random source it holds.
+  std::unique_ptr<net::Transport> transport_;
+  net::UdpEncapTransport* udp_ = nullptr;
+  assoc::CryptoRandom random_;
+  std::unique_ptr<assoc::Endpoint> endpoint_;
+  std::unique_ptr<net::EndpointEngine> engine_;
+  std::unique_ptr<net::EventLoop> loop_;
+  std::map<uint32_t, AssociationState> associations_;
+  std::deque<uint32_t> accept_queue_;
+};
+
+// The error a transport failure means to an embedder.
+Error to_error(const net::TransportError& error);
+
+}  // namespace sctpkit::detail

@@ -1,0 +1,87 @@
+// A Transport moves whole SCTP packets (common header onwards) between local and remote IP
+// addresses. It knows nothing about associations: the EventLoop feeds what it receives to an
+// assoc::Endpoint and sends what the Endpoint produces.
+//
+// Errors are values that a tool prints in one line (TransportError::message); nothing here throws.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "wire/byte_io.h"
+#include "wire/ip_address.h"
+
+namespace sctpkit::net {
+
+struct TransportError {
+  enum class Code : uint8_t {
+    NoPrivilege,     // raw sockets need CAP_NET_RAW
+    AddressInUse,    // bind() failed: the port or address is taken
+    AddressInvalid,  // bind() failed: not a local address, or the wrong family
+    Unsupported,     // the kernel lacks something (a family, a socket option)
+    System,          // any other errno
+  };
+  Code code = Code::System;
+  int error_number = 0;
+  std::string message;  // one line, says what to do about it
+};
+
+// A packet handed out by Transport::receive. `data` points into the transport's own buffers and
+// stays valid until the next receive() call.
+struct ReceivedPacket {
+  wire::IpAddress source;
+  wire::IpAddress destination;
+  wire::Bytes data;
+};
+
+struct OutgoingPacket {
+  wire::IpAddress source;  // all-zero: let the kernel choose (RFC 9260 leaves source selection to IP)
+  wire::IpAddress destination;
+  wire::Bytes data;
+};
+
+class Transport {
+ public:
+  virtual ~Transport() = default;
+
+  // The descriptors to wait on for readability; receive() drains all of them.
+  [[nodiscard]] virtual std::span<const int> fds() const = 0;
+  // Receives up to out.size() packets without blocking; returns how many were stored. Packets the
+  // transport must not handle (a port we did not bind, garbage too short to be SCTP) are dropped
+  // here and counted in dropped().
+  virtual size_t receive(std::span<ReceivedPacket> out) = 0;
+  // Sends the packets (batched where the kernel allows); returns how many the kernel took. A
+  // packet the kernel refuses (no route, buffer full) is lost, as on any IP network: SCTP retransmits.
+  virtual size_t send(std::span<const OutgoingPacket> packets) = 0;
+  // Bytes of headers the transport adds below SCTP beyond the IP header (UDP: 8), for the
+  // engine's max_packet_size.
+  [[nodiscard]] virtual size_t overhead() const = 0;
+  // Packets received but not handed out (filtered or malformed).
+  [[nodiscard]] uint64_t dropped() const { return dropped_; }
+
+  // The SCTP ports our endpoints own. Only packets to these ports are handed out: a raw socket sees
+  // every SCTP packet on the host, and other stacks' ports must be left alone (neither answered
+  // nor aborted).
+  void bind_port(uint16_t port);
+  void unbind_port(uint16_t port);
+  [[nodiscard]] bool is_bound(uint16_t port) const;
+
+ protected:
+  // True if `packet` is long enough to be SCTP and addressed to a bound port; counts the drop otherwise.
+  bool accept(wire::Bytes packet);
+  uint64_t dropped_ = 0;
+
+ private:
+  std::vector<uint16_t> ports_;
+};
+
+// The SCTP ports a packet carries (RFC 9260 3.1: source port, then destination port).
+inline std::optional<uint16_t> sctp_destination_port(wire::Bytes packet) {
+  if (packet.size() < 12) return std::nullopt;  // RFC 9260 3.1: the common header is 12 bytes
+  return wire::load_u16(packet, 2);
+}
+
+}  // namespace sctpkit::net

@@ -1,0 +1,148 @@
+#include "net/udp_encap_transport.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace sctpkit::net {
+
+namespace {
+
+std::variant<UniqueFd, TransportError> open_udp(int family, const wire::IpAddress& address, uint16_t port) {
+  UniqueFd fd(::socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP));
+  if (fd.get() < 0) return system_error("UDP socket", errno);
+  int on = 1;
+  if (family == AF_INET6) ::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
+  BatchIo::enable_pktinfo(fd.get(), family);
+  sockaddr_storage sa;
+  const socklen_t len = to_sockaddr(address, port, sa);
+  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&sa), len) != 0) {
+    const int e = errno;
+    auto error = system_error(fmt::format("bind UDP {} port {}", address.to_string(), port), e);
+    if (e == EADDRINUSE)
+      error.message += fmt::format(" (another program holds UDP port {}; choose another with --udp-port)", port);
+    return error;
+  }
+  return fd;
+}
+
+}  // namespace
+
+std::variant<std::unique_ptr<UdpEncapTransport>, TransportError> UdpEncapTransport::open(
+    const UdpEncapOptions& options) {
+  std::unique_ptr<UdpEncapTransport> t(new UdpEncapTransport());
+  t->default_remote_port_ = options.remote_port;
+  std::vector<wire::IpAddress> addresses = options.local_addresses;
+  const bool wildcard = addresses.empty();
+  if (wildcard) {
+    addresses.push_back(wire::IpAddress::v4(0, 0, 0, 0));
+    addresses.push_back(*wire::IpAddress::parse("::"));
+  }
+  uint16_t port = options.local_port;
+  for (const auto& address : addresses) {
+    const int family = address.is_v4() ? AF_INET : AF_INET6;
+    auto opened = open_udp(family, address, port);
+    if (auto* error = std::get_if<TransportError>(&opened)) {
+      // A host without IPv6 still serves IPv4 on the wildcard.
+      if (wildcard && family == AF_INET6 && !t->sockets_.empty()) continue;
+      return std::move(*error);
+    }
+    Socket s;
+    s.fd = std::move(std::get<UniqueFd>(opened));
+    s.family = family;
+    s.bound = address;
+    if (port == 0) {
+      // The first socket picked an ephemeral port; the others share it so that a peer sees one
+      // encapsulation port whichever of our addresses it talks to.
+      sockaddr_storage sa;
+      socklen_t len = sizeof sa;
+      ::getsockname(s.fd.get(), reinterpret_cast<sockaddr*>(&sa), &len);
+      from_sockaddr(sa, &port);
+    }
+    t->fd_numbers_.push_back(s.fd.get());
+    t->sockets_.push_back(std::move(s));
+  }
+  t->local_port_ = port;
+  return t;
+}
+
+uint16_t UdpEncapTransport::remote_port(const wire::IpAddress& peer) const {
+  auto it = learned_.find(peer);
+  return it == learned_.end() ? default_remote_port_ : it->second;
+}
+
+const UdpEncapTransport::Socket* UdpEncapTransport::socket_for(const wire::IpAddress& source,
+                                                               const wire::IpAddress& destination) const {
+  const int family = destination.is_v4() ? AF_INET : AF_INET6;
+  const Socket* wildcard = nullptr;
+  const Socket* any_of_family = nullptr;
+  for (const auto& s : sockets_) {
+    if (s.family != family) continue;
+    if (!is_unspecified(source) && s.bound == source) return &s;
+    if (is_unspecified(s.bound) && !wildcard) wildcard = &s;
+    if (!any_of_family) any_of_family = &s;
+  }
+  return wildcard ? wildcard : any_of_family;
+}
+
+size_t UdpEncapTransport::receive(std::span<ReceivedPacket> out) {
+  const size_t want = std::min(in_.size(), out.size());
+  // The spans handed out point into io_'s buffers, which the next read overwrites, so one call
+  // reads from one socket; the starting socket rotates so that none starves the others.
+  for (size_t k = 0; k < sockets_.size() && want > 0; ++k) {
+    const Socket& s = sockets_[(next_socket_ + k) % sockets_.size()];
+    for (;;) {
+      const size_t n = io_.receive(s.fd.get(), std::span(in_).first(want), batching_);
+      if (n == 0) break;
+      size_t stored = 0;
+      for (size_t i = 0; i < n; ++i) {
+        const Datagram& d = in_[i];
+        if (!accept(d.data)) continue;
+        // RFC 6951 5.4: the remote encapsulation port is the UDP source port of what the peer
+        // sent; a reply to an INIT goes back to the port it came from. Only packets to our bound
+        // SCTP ports teach us a port.
+        auto [it, inserted] = learned_.try_emplace(d.source, d.source_port);
+        if (!inserted) it->second = d.source_port;
+        ReceivedPacket& p = out[stored++];
+        p.source = d.source;
+        p.destination = is_unspecified(d.destination) ? s.bound : d.destination;
+        p.data = d.data;
+      }
+      if (stored > 0) {
+        next_socket_ = (next_socket_ + k + 1) % sockets_.size();
+        return stored;
+      }
+    }
+  }
+  return 0;
+}
+
+size_t UdpEncapTransport::send(std::span<const OutgoingPacket> packets) {
+  size_t accepted = 0;
+  size_t i = 0;
+  while (i < packets.size()) {
+    // Group consecutive packets that leave through the same socket into one sendmmsg.
+    const Socket* socket = socket_for(packets[i].source, packets[i].destination);
+    if (!socket) {
+      ++i;  // no socket of that family: unreachable, like a missing route
+      continue;
+    }
+    size_t n = 0;
+    while (i + n < packets.size() && n < out_.size() &&
+           socket_for(packets[i + n].source, packets[i + n].destination) == socket) {
+      const OutgoingPacket& p = packets[i + n];
+      OutgoingDatagram& d = out_[n];
+      d.source = is_unspecified(socket->bound) ? p.source : wire::IpAddress{};
+      d.destination = p.destination;
+      d.destination_port = remote_port(p.destination);
+      d.data = p.data;
+      ++n;
+    }
+    accepted += io_.send(socket->fd.get(), socket->family, std::span(out_).first(n), batching_);
+    i += n;
+  }
+  return accepted;
+}
+
+}  // namespace sctpkit::net

@@ -1,0 +1,68 @@
+// SCTP over UDP (RFC 6951): each SCTP packet is the payload of one UDP datagram. Needs no
+// privilege and no kernel SCTP support.
+#pragma once
+
+#include <memory>
+#include <unordered_map>
+#include <variant>
+#include <vector>
+
+#include "net/batch_io.h"
+#include "net/socket_util.h"
+#include "net/transport.h"
+
+namespace sctpkit::net {
+
+// RFC 6951 5.1 / IANA: the registered port for SCTP over UDP.
+inline constexpr uint16_t kSctpUdpPort = 9899;
+// RFC 6951 5.5: "the path MTU ... reduced by the size of the UDP header".
+inline constexpr size_t kUdpHeaderSize = 8;
+
+struct UdpEncapOptions {
+  uint16_t local_port = kSctpUdpPort;   // 0: an ephemeral port (see UdpEncapTransport::local_port)
+  uint16_t remote_port = kSctpUdpPort;  // used for a peer until a packet from it teaches us its port
+  // Local addresses to bind, one socket each. Empty: the IPv4 and IPv6 wildcards (whichever the
+  // host has).
+  std::vector<wire::IpAddress> local_addresses;
+};
+
+class UdpEncapTransport final : public Transport {
+ public:
+  static std::variant<std::unique_ptr<UdpEncapTransport>, TransportError> open(const UdpEncapOptions& options);
+
+  [[nodiscard]] std::span<const int> fds() const override { return fd_numbers_; }
+  size_t receive(std::span<ReceivedPacket> out) override;
+  size_t send(std::span<const OutgoingPacket> packets) override;
+  [[nodiscard]] size_t overhead() const override { return kUdpHeaderSize; }
+
+  [[nodiscard]] uint16_t local_port() const { return local_port_; }
+  // The encapsulation port we send to for `peer`: learned, or the default.
+  [[nodiscard]] uint16_t remote_port(const wire::IpAddress& peer) const;
+  // Pins a peer's encapsulation port before any packet arrived from it.
+  void set_remote_port(const wire::IpAddress& peer, uint16_t port) { learned_[peer] = port; }
+
+  // For the benchmark: one system call per packet instead of recvmmsg/sendmmsg.
+  void set_batching(bool on) { batching_ = on; }
+
+ private:
+  struct Socket {
+    UniqueFd fd;
+    int family = AF_INET;
+    wire::IpAddress bound;  // unspecified for a wildcard socket
+  };
+  UdpEncapTransport() = default;
+  const Socket* socket_for(const wire::IpAddress& source, const wire::IpAddress& destination) const;
+
+  std::vector<Socket> sockets_;
+  std::vector<int> fd_numbers_;
+  uint16_t local_port_ = 0;
+  uint16_t default_remote_port_ = kSctpUdpPort;
+  std::unordered_map<wire::IpAddress, uint16_t> learned_;
+  BatchIo io_;
+  std::array<Datagram, BatchIo::kBatch> in_{};
+  std::array<OutgoingDatagram, BatchIo::kBatch> out_{};
+  bool batching_ = true;
+  size_t next_socket_ = 0;
+};
+
+}  // namespace sctpkit::net

@@ -1,0 +1,217 @@
+// End-to-end: the public socket-style API over the real engine, UDP on loopback and raw IPv4/IPv6
+// across two namespaces.
+#include <gtest/gtest.h>
+
+#include <poll.h>
+
+#include <algorithm>
+#include <atomic>
+#include <functional>
+#include <thread>
+
+#include "net/netns.h"
+#include "sctpkit/sctpkit.h"
+
+namespace sctpkit {
+namespace {
+
+using namespace std::chrono_literals;
+
+Options base_options() {
+  Options o;
+  o.timeout = 20s;
+  o.udp_local_port = 0;
+  o.rto_initial = 200ms;
+  o.rto_min = 100ms;
+  return o;
+}
+
+// Echoes every message of one association until it closes; records how it ended.
+struct EchoServer {
+  std::thread thread;
+  std::string end;
+  size_t echoed = 0;
+  void start(Listener& listener) {
+    thread = std::thread([this, &listener] {
+      auto association = listener.accept();
+      if (!association) {
+        end = "accept: " + association.error().message;
+        return;
+      }
+      for (;;) {
+        auto message = association->receive();
+        if (!message) {
+          end = message.error().message;
+          return;
+        }
+        if (!association->send(message->data, {message->stream, message->ppid, message->unordered})) return;
+        ++echoed;
+      }
+    });
+  }
+  void join() {
+    if (thread.joinable()) thread.join();
+  }
+  ~EchoServer() { join(); }
+};
+
+// Sizes from 1 B to 1 MiB on several streams, ordered and unordered; each echo must match.
+void echo_many(Association& client) {
+  const size_t sizes[] = {1, 2, 100, 1452, 1453, 4000, 65536, 300000, 1 << 20};
+  uint16_t stream = 0;
+  bool unordered = false;
+  for (size_t size : sizes) {
+    std::vector<uint8_t> data(size);
+    for (size_t i = 0; i < size; ++i) data[i] = static_cast<uint8_t>(i * 7 + size);
+    const SendOptions how{stream, static_cast<uint32_t>(size), unordered};
+    ASSERT_TRUE(client.send(data, how)) << "size " << size;
+    auto echo = client.receive();
+    ASSERT_TRUE(echo) << "size " << size << ": " << echo.error().message;
+    EXPECT_EQ(echo->stream, stream);
+    EXPECT_EQ(echo->ppid, size);
+    EXPECT_EQ(echo->unordered, unordered);
+    EXPECT_TRUE(echo->data == data) << "size " << size;
+    stream = static_cast<uint16_t>((stream + 1) % 4);
+    unordered = !unordered;
+  }
+}
+
+TEST(Api, UdpLoopbackEchoThenShutdown) {
+  auto listener = Listener::listen(5000, base_options());
+  ASSERT_TRUE(listener) << listener.error().message;
+  EchoServer server;
+  server.start(*listener);
+  auto options = base_options();
+  options.udp_remote_port = listener->udp_port();
+  auto client = Association::connect("127.0.0.1", 5000, options);
+  ASSERT_TRUE(client) << client.error().message;
+  auto status = client->status();
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->state, "ESTABLISHED");
+  EXPECT_EQ(status->peer_port, 5000);
+  echo_many(*client);
+  ASSERT_TRUE(client->shutdown()) << client->shutdown().error().message;
+  EXPECT_FALSE(client->is_open());
+  server.join();
+  EXPECT_NE(server.end.find("shut down"), std::string::npos) << server.end;
+}
+
+TEST(Api, UdpLoopbackAbortReachesThePeer) {
+  auto listener = Listener::listen(5001, base_options());
+  ASSERT_TRUE(listener);
+  EchoServer server;
+  server.start(*listener);
+  auto options = base_options();
+  options.udp_remote_port = listener->udp_port();
+  auto client = Association::connect("127.0.0.1", 5001, options);
+  ASSERT_TRUE(client) << client.error().message;
+  ASSERT_TRUE(client->send(std::string_view("x")));
+  ASSERT_TRUE(client->receive());
+  client->abort("test over");
+  EXPECT_FALSE(client->is_open());
+  server.join();
+  EXPECT_NE(server.end.find("aborted by the peer"), std::string::npos) << server.end;
+}
+
+TEST(Api, NonBlockingClientDrivenThroughItsFd) {
+  auto listener = Listener::listen(5003, base_options());
+  ASSERT_TRUE(listener);
+  EchoServer server;
+  server.start(*listener);
+  auto options = base_options();
+  options.udp_remote_port = listener->udp_port();
+  options.non_blocking = true;
+  auto client = Association::connect("127.0.0.1", 5003, options);
+  ASSERT_TRUE(client) << client.error().message;
+  // An embedder's own loop: wait on fd(), then process().
+  auto run_until = [&](const std::function<bool()>& done) {
+    for (int i = 0; i < 500 && !done(); ++i) {
+      pollfd p{client->fd(), POLLIN, 0};
+      ::poll(&p, 1, 20);
+      client->process();
+    }
+    return done();
+  };
+  ASSERT_TRUE(run_until([&] { return client->is_open(); }));
+  auto nothing = client->receive();
+  ASSERT_FALSE(nothing);
+  EXPECT_EQ(nothing.error().code, Error::Code::WouldBlock);
+  ASSERT_TRUE(client->send(std::string_view("ping"), {.stream = 1, .ppid = 42, .unordered = true}));
+  std::optional<Message> echo;
+  ASSERT_TRUE(run_until([&] {
+    auto m = client->receive();
+    if (m) echo = std::move(*m);
+    return echo.has_value();
+  }));
+  EXPECT_EQ(std::string(echo->data.begin(), echo->data.end()), "ping");
+  EXPECT_EQ(echo->stream, 1);
+  EXPECT_EQ(echo->ppid, 42u);
+  EXPECT_TRUE(echo->unordered);
+  client->abort();
+  server.join();
+}
+
+TEST(Api, MultiHomedListenerListsItsAddressesInTheHandshake) {
+  auto options = base_options();
+  // All of 127/8 is local: two addresses of one host stand in for two interfaces.
+  options.local_addresses = {"127.0.0.1", "127.0.0.2"};
+  auto listener = Listener::listen(5004, options);
+  ASSERT_TRUE(listener) << listener.error().message;
+  EchoServer server;
+  server.start(*listener);
+  auto client_options = base_options();
+  client_options.udp_remote_port = listener->udp_port();
+  auto client = Association::connect("127.0.0.1", 5004, client_options);
+  ASSERT_TRUE(client) << client.error().message;
+  auto status = client->status();
+  ASSERT_TRUE(status);
+  std::vector<std::string> paths;
+  for (const auto& p : status->paths) paths.push_back(p.address);
+  std::sort(paths.begin(), paths.end());
+  EXPECT_EQ(paths, (std::vector<std::string>{"127.0.0.1", "127.0.0.2"}));
+  ASSERT_TRUE(client->send(std::string_view("m")));
+  ASSERT_TRUE(client->receive());
+  ASSERT_TRUE(client->shutdown());
+  server.join();
+}
+
+TEST(Api, ConnectToNobodyTimesOutOrFails) {
+  auto options = base_options();
+  options.timeout = 1s;
+  options.udp_remote_port = 1;  // nothing listens there
+  auto client = Association::connect("127.0.0.1", 5002, options);
+  ASSERT_FALSE(client);
+  EXPECT_TRUE(client.error().code == Error::Code::Timeout || client.error().code == Error::Code::ConnectFailed);
+}
+
+void raw_echo(const wire::IpAddress& server_address) {
+  net::testing::NetnsPair pair;
+  if (!pair.available()) GTEST_SKIP() << pair.reason();
+  auto options = base_options();
+  options.transport = TransportKind::RawIp;
+  std::optional<Listener> listener;
+  {
+    net::testing::InNetns in(pair.a());
+    auto l = Listener::listen(7000, options);
+    ASSERT_TRUE(l) << l.error().message;
+    listener.emplace(std::move(*l));
+  }
+  EchoServer server;
+  server.start(*listener);
+  std::optional<Association> client;
+  {
+    net::testing::InNetns in(pair.b());
+    auto c = Association::connect(server_address.to_string(), 7000, options);
+    ASSERT_TRUE(c) << c.error().message;
+    client.emplace(std::move(*c));
+  }
+  echo_many(*client);
+  ASSERT_TRUE(client->shutdown());
+  server.join();
+}
+
+TEST(Api, RawIpv4AcrossNamespaces) { raw_echo(net::testing::NetnsPair::a_v4()); }
+TEST(Api, RawIpv6AcrossNamespaces) { raw_echo(net::testing::NetnsPair::a_v6()); }
+
+}  // namespace
+}  // namespace sctpkit

@@ -1,0 +1,156 @@
+#include "net/event_loop.h"
+
+#include <gtest/gtest.h>
+#include <poll.h>
+
+#include <array>
+#include <deque>
+
+#include "net/test_packets.h"
+#include "net/udp_encap_transport.h"
+
+namespace sctpkit::net {
+namespace {
+
+using namespace std::chrono_literals;
+const wire::IpAddress kLoopback = wire::IpAddress::v4(127, 0, 0, 1);
+
+// Echoes every packet back with the ports swapped, reports each as an event, and asks for a
+// timer when told to.
+class EchoEngine final : public Engine {
+ public:
+  explicit EchoEngine(uint16_t port) : port_(port) {}
+  uint16_t local_port() const override { return port_; }
+  void handle_packet(wire::Bytes packet, const wire::IpAddress& source, const wire::IpAddress& destination,
+                     assoc::TimePoint) override {
+    received.emplace_back(packet.begin(), packet.end());
+    auto reply = testing::sctp_packet(port_, wire::load_u16(packet, 0), wire::load_u32(packet, 4));
+    replies_.push_back({destination, source, std::move(reply)});
+    events_.push_back(assoc::PeerShutdownEvent{assoc::AssociationId{static_cast<uint32_t>(received.size())}});
+  }
+  void handle_timeout(assoc::TimePoint now) override {
+    timeouts.push_back(now);
+    deadline.reset();
+  }
+  std::optional<assoc::Transmit> poll_transmit(assoc::TimePoint) override {
+    if (replies_.empty()) return std::nullopt;
+    current_ = std::move(replies_.front());
+    replies_.pop_front();
+    return assoc::Transmit{current_.source, current_.destination, current_.bytes};
+  }
+  std::optional<assoc::Event> poll_event() override {
+    if (events_.empty()) return std::nullopt;
+    auto e = events_.front();
+    events_.pop_front();
+    return e;
+  }
+  std::optional<assoc::TimePoint> next_timeout() const override { return deadline; }
+
+  std::vector<std::vector<uint8_t>> received;
+  std::vector<assoc::TimePoint> timeouts;
+  std::optional<assoc::TimePoint> deadline;
+
+ private:
+  struct Reply {
+    wire::IpAddress source, destination;
+    std::vector<uint8_t> bytes;
+  };
+  uint16_t port_;
+  std::deque<Reply> replies_;
+  Reply current_;
+  std::deque<assoc::Event> events_;
+};
+
+struct Rig {
+  std::unique_ptr<UdpEncapTransport> server, client;
+  std::unique_ptr<EventLoop> loop;
+  Rig() {
+    UdpEncapOptions options;
+    options.local_port = 0;
+    options.local_addresses = {kLoopback};
+    server = std::move(std::get<std::unique_ptr<UdpEncapTransport>>(UdpEncapTransport::open(options)));
+    options.remote_port = server->local_port();
+    client = std::move(std::get<std::unique_ptr<UdpEncapTransport>>(UdpEncapTransport::open(options)));
+    loop = std::move(std::get<std::unique_ptr<EventLoop>>(EventLoop::create(*server)));
+  }
+  size_t client_receive(std::span<ReceivedPacket> in) {
+    pollfd p{client->fds()[0], POLLIN, 0};
+    ::poll(&p, 1, 2000);
+    return client->receive(in);
+  }
+};
+
+TEST(EventLoop, DispatchesByPortAndSendsTheEnginesAnswers) {
+  Rig rig;
+  EchoEngine five(5000), six(5001);
+  rig.loop->add(five);
+  rig.loop->add(six);
+  std::vector<std::pair<uint16_t, assoc::Event>> events;
+  rig.loop->set_event_handler([&](Engine& e, assoc::Event&& ev) { events.emplace_back(e.local_port(), ev); });
+  rig.client->bind_port(7000);
+
+  const auto to_five = testing::sctp_packet(7000, 5000, 11);
+  const auto to_six = testing::sctp_packet(7000, 5001, 22);
+  const auto to_nobody = testing::sctp_packet(7000, 5002, 33);
+  rig.client->send(std::array{OutgoingPacket{{}, kLoopback, to_five}, OutgoingPacket{{}, kLoopback, to_six},
+                              OutgoingPacket{{}, kLoopback, to_nobody}});
+  const auto deadline = EventLoop::now() + 2s;
+  while (five.received.size() + six.received.size() < 2 && EventLoop::now() < deadline) rig.loop->run_once(100ms);
+
+  ASSERT_EQ(five.received.size(), 1u);
+  ASSERT_EQ(six.received.size(), 1u);
+  EXPECT_EQ(wire::load_u32(five.received[0], 4), 11u);
+  EXPECT_EQ(wire::load_u32(six.received[0], 4), 22u);
+  EXPECT_EQ(rig.server->dropped(), 1u);  // port 5002: nobody's, not handed to any engine
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].first, 5000);
+  EXPECT_EQ(events[1].first, 5001);
+
+  std::array<ReceivedPacket, 8> in;
+  std::vector<uint32_t> tags;
+  while (tags.size() < 2) {
+    const size_t n = rig.client_receive(in);
+    if (n == 0) break;
+    for (size_t i = 0; i < n; ++i) tags.push_back(wire::load_u32(in[i].data, 4));
+  }
+  EXPECT_EQ(tags, (std::vector<uint32_t>{11, 22}));
+  EXPECT_EQ(rig.loop->counters().packets_sent, 2u);
+}
+
+TEST(EventLoop, WakesForTheEnginesDeadline) {
+  Rig rig;
+  EchoEngine engine(5000);
+  engine.deadline = EventLoop::now() + 50ms;
+  rig.loop->add(engine);
+  // The loop's fd becomes readable when the deadline passes: an embedder's poll sees it.
+  pollfd p{rig.loop->fd(), POLLIN, 0};
+  const auto start = EventLoop::now();
+  ASSERT_EQ(::poll(&p, 1, 2000), 1);
+  EXPECT_GE(EventLoop::now() - start, 45ms);
+  EXPECT_TRUE(rig.loop->run_once(0s));
+  ASSERT_EQ(engine.timeouts.size(), 1u);
+  EXPECT_GE(engine.timeouts[0], *std::optional(start + 50ms) - 1ms);
+  // No deadline left: waiting returns on the timeout of the call, with nothing handled.
+  EXPECT_FALSE(rig.loop->run_once(20ms));
+  EXPECT_EQ(engine.timeouts.size(), 1u);
+}
+
+TEST(EventLoop, FlushSendsWhatAUserCallQueued) {
+  Rig rig;
+  EchoEngine engine(5000);
+  rig.loop->add(engine);
+  rig.client->bind_port(7000);
+  rig.server->set_remote_port(kLoopback, rig.client->local_port());
+  // Simulate a user call that produced output without any input: handle_packet queues a reply.
+  const auto p = testing::sctp_packet(7000, 5000, 99);
+  engine.handle_packet(p, kLoopback, kLoopback, EventLoop::now());
+  rig.loop->flush();
+  std::array<ReceivedPacket, 4> in;
+  ASSERT_EQ(rig.client_receive(in), 1u);
+  EXPECT_EQ(wire::load_u32(in[0].data, 4), 99u);
+  rig.loop->remove(engine);
+  EXPECT_FALSE(rig.server->is_bound(5000));
+}
+
+}  // namespace
+}  // namespace sctpkit::net

@@ -1,0 +1,168 @@
+#include "net/raw_ip_transport.h"
+
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <pwd.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <filesystem>
+#include <fstream>
+
+#include "net/netns.h"
+#include "net/test_packets.h"
+
+namespace sctpkit::net {
+namespace {
+
+using testing::NetnsPair;
+
+std::unique_ptr<RawIpTransport> open_raw_in(const std::string& netns) {
+  testing::InNetns in(netns);
+  if (!in.ok()) return nullptr;
+  auto opened = RawIpTransport::open({});
+  if (auto* error = std::get_if<TransportError>(&opened)) {
+    ADD_FAILURE() << error->message;
+    return nullptr;
+  }
+  return std::move(std::get<std::unique_ptr<RawIpTransport>>(opened));
+}
+
+size_t receive_wait(Transport& t, std::span<ReceivedPacket> out, int timeout_ms) {
+  std::vector<pollfd> fds;
+  for (int fd : t.fds()) fds.push_back({fd, POLLIN, 0});
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  for (;;) {
+    if (size_t n = t.receive(out)) return n;
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0 || ::poll(fds.data(), fds.size(), static_cast<int>(left.count())) <= 0) return 0;
+  }
+}
+
+class RawIpAcrossNamespaces : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!pair_.available()) GTEST_SKIP() << pair_.reason();
+    // Both ends hold their raw socket open for the whole test: a namespace without one answers
+    // SCTP with ICMP protocol-unreachable (design.md 5).
+    a_ = open_raw_in(pair_.a());
+    b_ = open_raw_in(pair_.b());
+    ASSERT_TRUE(a_ && b_);
+    a_->bind_port(5000);
+    b_->bind_port(6000);
+  }
+  void round_trip(const wire::IpAddress& a_address, const wire::IpAddress& b_address) {
+    const auto packet = testing::sctp_packet(6000, 5000, 0xa1b2c3d4, 37);
+    ASSERT_EQ(b_->send(std::array{OutgoingPacket{{}, a_address, packet}}), 1u);
+    std::array<ReceivedPacket, 8> in;
+    ASSERT_EQ(receive_wait(*a_, in, 2000), 1u);
+    EXPECT_EQ(in[0].source, b_address);
+    EXPECT_EQ(in[0].destination, a_address);
+    // The IPv4 header is stripped: what comes out is the SCTP packet exactly as sent.
+    ASSERT_EQ(in[0].data.size(), packet.size());
+    EXPECT_TRUE(std::equal(packet.begin(), packet.end(), in[0].data.begin()));
+
+    const auto reply = testing::sctp_packet(5000, 6000, 0x0badcafe);
+    ASSERT_EQ(a_->send(std::array{OutgoingPacket{a_address, b_address, reply}}), 1u);
+    ASSERT_EQ(receive_wait(*b_, in, 2000), 1u);
+    EXPECT_EQ(wire::load_u32(in[0].data, 4), 0x0badcafeu);
+    EXPECT_EQ(in[0].source, a_address);
+  }
+
+  NetnsPair pair_;
+  std::unique_ptr<RawIpTransport> a_, b_;
+};
+
+TEST_F(RawIpAcrossNamespaces, Ipv4RoundTrip) { round_trip(NetnsPair::a_v4(), NetnsPair::b_v4()); }
+
+TEST_F(RawIpAcrossNamespaces, Ipv6RoundTrip) { round_trip(NetnsPair::a_v6(), NetnsPair::b_v6()); }
+
+TEST_F(RawIpAcrossNamespaces, PacketToAPortWeDidNotBindIsIgnoredNotAnswered) {
+  for (const auto& [to, from] : {std::pair{NetnsPair::a_v4(), NetnsPair::b_v4()},
+                                 std::pair{NetnsPair::a_v6(), NetnsPair::b_v6()}}) {
+    const uint64_t dropped_before = a_->dropped();
+    const auto other = testing::sctp_packet(6000, 5001);
+    ASSERT_EQ(b_->send(std::array{OutgoingPacket{from, to, other}}), 1u);
+    std::array<ReceivedPacket, 8> in;
+    EXPECT_EQ(receive_wait(*a_, in, 300), 0u);  // not handed to our engine...
+    EXPECT_EQ(a_->dropped(), dropped_before + 1);
+    EXPECT_EQ(receive_wait(*b_, in, 300), 0u);  // ...and nothing came back to the sender
+  }
+}
+
+TEST(RawIpTransport, WithoutCapNetRawTheErrorSaysSoAndSuggestsUdp) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to drop privileges in a child";
+  int pipe_fds[2];
+  ASSERT_EQ(::pipe(pipe_fds), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::close(pipe_fds[0]);
+    const passwd* nobody = ::getpwnam("nobody");
+    const uid_t uid = nobody ? nobody->pw_uid : 65534;
+    if (::setgid(nobody ? nobody->pw_gid : 65534) != 0 || ::setuid(uid) != 0) ::_exit(2);
+    auto opened = RawIpTransport::open({});
+    const auto* error = std::get_if<TransportError>(&opened);
+    const int code = error == nullptr ? 3 : (error->code == TransportError::Code::NoPrivilege ? 0 : 4);
+    if (error) [[maybe_unused]] auto w = ::write(pipe_fds[1], error->message.data(), error->message.size());
+    ::_exit(code);
+  }
+  ::close(pipe_fds[1]);
+  std::string message;
+  char buf[512];
+  for (ssize_t n; (n = ::read(pipe_fds[0], buf, sizeof buf)) > 0;) message.append(buf, static_cast<size_t>(n));
+  ::close(pipe_fds[0]);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << message;
+  EXPECT_NE(message.find("CAP_NET_RAW"), std::string::npos) << message;
+  EXPECT_NE(message.find("--udp"), std::string::npos) << message;
+  EXPECT_EQ(message.find('\n'), std::string::npos);
+}
+
+TEST(RawIpTransport, DetectsTheKernelSctpModule) {
+  const auto root = std::filesystem::temp_directory_path() / fmt::format("sctpkit-kmod-{}", ::getpid());
+  std::filesystem::create_directories(root / "proc/net");
+  std::filesystem::create_directories(root / "sys/module");
+  EXPECT_FALSE(RawIpTransport::kernel_sctp_loaded(root / "proc", root / "sys"));
+  std::ofstream(root / "proc/net/sctp").put('\n');
+  EXPECT_TRUE(RawIpTransport::kernel_sctp_loaded(root / "proc", root / "sys"));
+  std::filesystem::remove(root / "proc/net/sctp");
+  std::filesystem::create_directories(root / "sys/module/sctp");
+  EXPECT_TRUE(RawIpTransport::kernel_sctp_loaded(root / "proc", root / "sys"));
+  std::filesystem::remove_all(root);
+  // The warning, when there is one, names both ways out.
+  if (auto warning = RawIpTransport::kernel_sctp_warning()) {
+    EXPECT_NE(warning->find("--udp"), std::string::npos);
+    EXPECT_NE(warning->find("kernel backend"), std::string::npos);
+  }
+}
+
+TEST(StripIpv4Header, AcceptsSctpAndRejectsMalformedHeaders) {
+  std::vector<uint8_t> d(20 + 12, 0);
+  d[0] = 0x45;
+  wire::store_u16(d, 2, static_cast<uint16_t>(d.size()));
+  d[9] = kIpProtocolSctp;
+  d[16] = 10, d[17] = 0, d[18] = 0, d[19] = 7;
+  auto ok = strip_ipv4_header(d);
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->payload.size(), 12u);
+  EXPECT_EQ(ok->destination, wire::IpAddress::v4(10, 0, 0, 7));
+  auto bad = d;
+  bad[0] = 0x4f;  // a 60-byte header in a 32-byte datagram
+  EXPECT_FALSE(strip_ipv4_header(bad));
+  bad = d;
+  bad[0] = 0x44;  // IHL 4: shorter than the fixed header
+  EXPECT_FALSE(strip_ipv4_header(bad));
+  bad = d;
+  wire::store_u16(bad, 2, 200);  // total length beyond what we read
+  EXPECT_FALSE(strip_ipv4_header(bad));
+  bad = d;
+  bad[9] = 17;
+  EXPECT_FALSE(strip_ipv4_header(bad));
+  EXPECT_FALSE(strip_ipv4_header(std::span(d).first(19)));
+}
+
+}  // namespace
+}  // namespace sctpkit::net
