@@ -63,7 +63,9 @@ class PacketView {
     using value_type = RawChunk;
     using difference_type = std::ptrdiff_t;
     Iterator() = default;
-    const RawChunk& operator*() const { return current_; }
+    // By value (a few words): `const RawChunk& c = *view.begin();` must not dangle when the
+    // temporary iterator goes away.
+    RawChunk operator*() const { return current_; }
     const RawChunk* operator->() const { return &current_; }
     Iterator& operator++();
     Iterator operator++(int) {
