@@ -17,6 +17,8 @@ packages=(
   # multi-host tests in network namespaces
   iproute2 nftables
   python3
+  # deployment checks (tests/deploy): YAML, and the Kubernetes API models as an offline schema
+  python3-yaml python3-kubernetes
 )
 
 if [[ $(id -u) -ne 0 ]]; then
