@@ -174,7 +174,7 @@ bool KernelPeer::boot(std::string* why_not) {
       "-no-reboot",
       // The uncompressed vmlinux boots through its PVH entry point: no decompression under emulation.
       "-kernel", cache_dir_ + "/vmlinux", "-initrd", cache_dir_ + "/initramfs.cpio",
-      "-append", "console=ttyS0 panic=-1 mitigations=off", "-serial", "file:" + run_dir_ + "/console.log",
+      "-append", "console=ttyS0 quiet panic=-1 mitigations=off", "-serial", "file:" + run_dir_ + "/console.log",
       "-netdev", "tap,id=n0,ifname=tap0,script=no,downscript=no",
       "-device", "virtio-net-pci,netdev=n0,mac=52:54:00:77:00:02",
       "-device", "virtio-serial-pci",
