@@ -36,9 +36,10 @@ TEST(KernelPeerBoot, GuestNetworkIsConfigured) {
   const std::string addresses = peer->run("ip addr show dev eth0").output;
   EXPECT_NE(addresses.find("10.77.0.2/24"), std::string::npos) << addresses;
   EXPECT_NE(addresses.find("fd77::2/64"), std::string::npos) << addresses;
-  // The namespace side answers: the tap device is wired to the guest's NIC, both families.
-  EXPECT_EQ(peer->run(std::string("ping -c 1 -W 5 ") + kHostIpv4).exit_code, 0);
-  EXPECT_EQ(peer->run(std::string("ping -6 -c 1 -W 5 ") + kHostIpv6).exit_code, 0);
+  // The namespace side answers: the tap device is wired to the guest's NIC, both families. -w:
+  // keep asking (once a second) up to 10 s, since a first probe may go while neighbours resolve.
+  EXPECT_EQ(peer->run(std::string("ping -c 1 -w 10 ") + kHostIpv4).exit_code, 0);
+  EXPECT_EQ(peer->run(std::string("ping -6 -c 1 -w 10 ") + kHostIpv6).exit_code, 0);
 }
 
 TEST(KernelPeerBoot, ControlChannelKeepsOutputAndExitCodes) {

@@ -83,7 +83,7 @@ TEST_P(CodecAgainstKernel, InitToListenerGetsValidInitAck) {
   // RFC 9260 8.5: the INIT ACK carries the Initiate Tag of our INIT as its Verification Tag.
   EXPECT_EQ(view->header().verification_tag, wire::VerificationTag(kOurTag));
   ASSERT_EQ(view->chunk_count(), 1u);
-  const wire::RawChunk& chunk = *view->begin();
+  const wire::RawChunk chunk = *view->begin();  // a copy: the iterator owns what * refers to
   ASSERT_EQ(chunk.type, wire::to_u8(wire::ChunkType::InitAck));
   auto init_ack = wire::InitAckChunk::parse(chunk);
   ASSERT_TRUE(init_ack.ok()) << to_string(init_ack.error());
