@@ -16,6 +16,8 @@ packages=(
   tcpdump tshark libusrsctp-dev libusrsctp-examples
   # multi-host tests in network namespaces
   iproute2 nftables
+  # the Linux-kernel SCTP peer booted under qemu (tests/kernel, docs/kernel-interop.md)
+  qemu-system-x86 linux-image-amd64 busybox-static lksctp-tools libsctp-dev cpio kmod
   python3
   # deployment checks (tests/deploy): YAML, and the Kubernetes API models as an offline schema
   python3-yaml python3-kubernetes

@@ -1,0 +1,100 @@
+// Client that connects out (one-to-one) and sends COUNT messages of LENGTH bytes on STREAM with
+// PPID, using SCTP_SNDINFO cmsgs (RFC 6458 5.3.4). With -e it expects each message echoed back
+// whole, on the same stream with the same PPID (checked through SCTP_RCVINFO, RFC 6458 5.3.5).
+// Usage: client [-s STREAM] [-p PPID] [-n COUNT] [-l LENGTH] [-e] ADDR PORT
+// Prints "connected", then "done sent=N echoed=M" (exit 0) or "mismatch ..." / "error ..." (exit 1/2).
+#include "guest_common.h"
+
+static void send_sndinfo(int fd, const char* data, size_t length, int stream, uint32_t ppid) {
+  char control[CMSG_SPACE(sizeof(struct sctp_sndinfo))];
+  memset(control, 0, sizeof(control));
+  struct iovec iov = {(void*)data, length};
+  struct msghdr msg;
+  memset(&msg, 0, sizeof(msg));
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof(control);
+  struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = IPPROTO_SCTP;
+  c->cmsg_type = SCTP_SNDINFO;
+  c->cmsg_len = CMSG_LEN(sizeof(struct sctp_sndinfo));
+  struct sctp_sndinfo info;
+  memset(&info, 0, sizeof(info));
+  info.snd_sid = (uint16_t)stream;
+  info.snd_ppid = htonl(ppid);  // RFC 6458: the PPID is passed through opaquely, in network order
+  memcpy(CMSG_DATA(c), &info, sizeof(info));
+  if (sendmsg(fd, &msg, 0) != (ssize_t)length) die("sendmsg");
+}
+
+// Receives one whole message with its SCTP_RCVINFO.
+static ssize_t receive_rcvinfo(int fd, char* buffer, size_t size, struct sctp_rcvinfo* info) {
+  size_t have = 0;
+  for (;;) {
+    char control[CMSG_SPACE(sizeof(struct sctp_rcvinfo))];
+    struct iovec iov = {buffer + have, size - have};
+    struct msghdr msg;
+    memset(&msg, 0, sizeof(msg));
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof(control);
+    ssize_t n = recvmsg(fd, &msg, 0);
+    if (n <= 0) return n;
+    if (msg.msg_flags & MSG_NOTIFICATION) continue;
+    for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
+      if (c->cmsg_level == IPPROTO_SCTP && c->cmsg_type == SCTP_RCVINFO) memcpy(info, CMSG_DATA(c), sizeof(*info));
+    }
+    have += (size_t)n;
+    if ((msg.msg_flags & MSG_EOR) || have == size) return (ssize_t)have;
+  }
+}
+
+int main(int argc, char** argv) {
+  static char out[GUEST_MAX_MESSAGE], in[GUEST_MAX_MESSAGE];
+  line_buffered();
+  int stream = 0, count = 1, length = 100, expect_echo = 0;
+  uint32_t ppid = 0;
+  int opt;
+  while ((opt = getopt(argc, argv, "s:p:n:l:e")) != -1) {
+    switch (opt) {
+      case 's': stream = atoi(optarg); break;
+      case 'p': ppid = (uint32_t)strtoul(optarg, NULL, 0); break;
+      case 'n': count = atoi(optarg); break;
+      case 'l': length = atoi(optarg); break;
+      case 'e': expect_echo = 1; break;
+      default: printf("usage: %s [-s STREAM] [-p PPID] [-n COUNT] [-l LENGTH] [-e] ADDR PORT\n", argv[0]); return 2;
+    }
+  }
+  if (argc - optind != 2 || length <= 0 || length > GUEST_MAX_MESSAGE) {
+    printf("usage: %s [-s STREAM] [-p PPID] [-n COUNT] [-l LENGTH] [-e] ADDR PORT\n", argv[0]);
+    return 2;
+  }
+  struct sockaddr_storage peer;
+  socklen_t peer_len = parse_address(argv[optind], atoi(argv[optind + 1]), &peer);
+  int fd = socket(peer.ss_family, SOCK_STREAM, IPPROTO_SCTP);
+  if (fd < 0) die("socket");
+  set_initmsg(fd, 16);
+  int on = 1;
+  if (setsockopt(fd, IPPROTO_SCTP, SCTP_RECVRCVINFO, &on, sizeof(on)) != 0) die("SCTP_RECVRCVINFO");
+  if (connect(fd, (struct sockaddr*)&peer, peer_len) != 0) die("connect");
+  printf("connected\n");
+  long echoed = 0;
+  for (int i = 0; i < count; ++i) {
+    for (int j = 0; j < length; ++j) out[j] = (char)('a' + (i + j) % 26);
+    send_sndinfo(fd, out, (size_t)length, stream, ppid);
+    if (!expect_echo) continue;
+    struct sctp_rcvinfo info;
+    memset(&info, 0, sizeof(info));
+    ssize_t n = receive_rcvinfo(fd, in, sizeof(in), &info);
+    if (n < 0) die("recvmsg");
+    if (n != length || memcmp(in, out, (size_t)length) != 0 || info.rcv_sid != stream || ntohl(info.rcv_ppid) != ppid) {
+      printf("mismatch message=%d length=%zd stream=%u ppid=%u\n", i, n, info.rcv_sid, ntohl(info.rcv_ppid));
+      return 1;
+    }
+    ++echoed;
+  }
+  printf("done sent=%d echoed=%ld\n", count, echoed);
+  close(fd);
+  return 0;
+}

@@ -1,0 +1,148 @@
+// Shared helpers of the guest programs: tiny, statically linked, and using only the kernel's own
+// SCTP socket API (the UAPI header, no libsctp), so that the initramfs needs nothing else.
+#pragma once
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/sctp.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define GUEST_MAX_MESSAGE (256 * 1024)
+
+static inline void die(const char* what) {
+  printf("error %s: %s\n", what, strerror(errno));
+  exit(2);
+}
+
+// "ready" lines and results go to stdout, line by line, because the harness waits for them.
+static inline void line_buffered(void) { setvbuf(stdout, NULL, _IOLBF, 0); }
+
+// An address with a port; the family follows the text (a ':' means IPv6).
+static inline socklen_t parse_address(const char* text, int port, struct sockaddr_storage* out) {
+  memset(out, 0, sizeof(*out));
+  if (strchr(text, ':') != NULL) {
+    struct sockaddr_in6* a = (struct sockaddr_in6*)out;
+    a->sin6_family = AF_INET6;
+    a->sin6_port = htons((uint16_t)port);
+    if (inet_pton(AF_INET6, text, &a->sin6_addr) != 1) {
+      printf("error bad address %s\n", text);
+      exit(2);
+    }
+    return sizeof(*a);
+  }
+  struct sockaddr_in* a = (struct sockaddr_in*)out;
+  a->sin_family = AF_INET;
+  a->sin_port = htons((uint16_t)port);
+  if (inet_pton(AF_INET, text, &a->sin_addr) != 1) {
+    printf("error bad address %s\n", text);
+    exit(2);
+  }
+  return sizeof(*a);
+}
+
+// RFC 9260 5.1: the streams asked for in INIT come from SCTP_INITMSG (RFC 6458 8.1.3).
+static inline void set_initmsg(int fd, int streams) {
+  struct sctp_initmsg init;
+  memset(&init, 0, sizeof(init));
+  init.sinit_num_ostreams = (uint16_t)streams;
+  init.sinit_max_instreams = (uint16_t)streams;
+  if (setsockopt(fd, IPPROTO_SCTP, SCTP_INITMSG, &init, sizeof(init)) != 0) die("SCTP_INITMSG");
+}
+
+// Ask for an SCTP_SNDRCV cmsg with each message received (RFC 6458 5.3.2, the older API that the
+// kernel still serves), so that echoes can keep stream and PPID.
+static inline void subscribe_sndrcv(int fd) {
+  struct sctp_event_subscribe events;
+  memset(&events, 0, sizeof(events));
+  events.sctp_data_io_event = 1;
+  if (setsockopt(fd, IPPROTO_SCTP, SCTP_EVENTS, &events, sizeof(events)) != 0) die("SCTP_EVENTS");
+}
+
+// A listening socket on the wildcard address of the family; `type` is SOCK_STREAM (one-to-one)
+// or SOCK_SEQPACKET (one-to-many).
+static inline int listen_on(int family, int type, int port, int streams) {
+  int fd = socket(family, type, IPPROTO_SCTP);
+  if (fd < 0) die("socket");
+  int on = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+  set_initmsg(fd, streams);
+  subscribe_sndrcv(fd);
+  struct sockaddr_storage addr;
+  socklen_t len = parse_address(family == AF_INET6 ? "::" : "0.0.0.0", port, &addr);
+  if (bind(fd, (struct sockaddr*)&addr, len) != 0) die("bind");
+  if (listen(fd, 16) != 0) die("listen");
+  return fd;
+}
+
+// Receives one whole message (until MSG_EOR) with its SCTP_SNDRCV info. Returns its length, 0 at
+// the end of the association (one-to-one), -1 on error; notifications are skipped.
+static inline ssize_t receive_message(int fd, char* buffer, size_t size, struct sctp_sndrcvinfo* info) {
+  size_t have = 0;
+  memset(info, 0, sizeof(*info));
+  for (;;) {
+    char control[CMSG_SPACE(sizeof(struct sctp_sndrcvinfo))];
+    struct iovec iov = {buffer + have, size - have};
+    struct msghdr msg;
+    memset(&msg, 0, sizeof(msg));
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof(control);
+    ssize_t n = recvmsg(fd, &msg, 0);
+    if (n <= 0) return n;
+    if (msg.msg_flags & MSG_NOTIFICATION) continue;
+    for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
+      if (c->cmsg_level == IPPROTO_SCTP && c->cmsg_type == SCTP_SNDRCV) memcpy(info, CMSG_DATA(c), sizeof(*info));
+    }
+    have += (size_t)n;
+    if ((msg.msg_flags & MSG_EOR) || have == size) return (ssize_t)have;
+  }
+}
+
+// Sends one message on the stream with the PPID of `info` (an SCTP_SNDRCV cmsg); on a one-to-many
+// socket, sinfo_assoc_id picks the association.
+static inline ssize_t send_sndrcv(int fd, const char* data, size_t length, const struct sctp_sndrcvinfo* info) {
+  char control[CMSG_SPACE(sizeof(struct sctp_sndrcvinfo))];
+  memset(control, 0, sizeof(control));
+  struct iovec iov = {(void*)data, length};
+  struct msghdr msg;
+  memset(&msg, 0, sizeof(msg));
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof(control);
+  struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = IPPROTO_SCTP;
+  c->cmsg_type = SCTP_SNDRCV;
+  c->cmsg_len = CMSG_LEN(sizeof(*info));
+  struct sctp_sndrcvinfo out;
+  memset(&out, 0, sizeof(out));
+  out.sinfo_stream = info->sinfo_stream;
+  out.sinfo_ppid = info->sinfo_ppid;  // already in network order as received
+  out.sinfo_flags = info->sinfo_flags & SCTP_UNORDERED;
+  out.sinfo_assoc_id = info->sinfo_assoc_id;
+  memcpy(CMSG_DATA(c), &out, sizeof(out));
+  return sendmsg(fd, &msg, 0);
+}
+
+// Parses "-6" and the port shared by the servers.
+static inline void server_args(int argc, char** argv, int* family, int* port) {
+  *family = AF_INET;
+  *port = 0;
+  for (int i = 1; i < argc; ++i) {
+    if (strcmp(argv[i], "-6") == 0) {
+      *family = AF_INET6;
+    } else {
+      *port = atoi(argv[i]);
+    }
+  }
+  if (*port <= 0 || *port > 65535) {
+    printf("usage: %s [-6] PORT\n", argv[0]);
+    exit(2);
+  }
+}
