@@ -3,10 +3,10 @@
 // fields; the chunks of one packet are successive arrows sharing the packet's number. Fits in 100
 // columns:
 //
-//     time (s)  10.0.0.1.5000                                                     10.0.0.2.30102
-//               |                                                                          |
-//     0.000000  |-- INIT tag 1 TSN 100 OS 10 MIS 10 -------------------------------------->|  #1
-//     0.000300  |<------------------------------------- INIT ACK tag 2 TSN 900 OS 10 MIS 10 --|  #2
+//     time (s)    10.0.0.1.5000                                              10.0.0.2.30102
+//                 |                                                                      |
+//       0.000000  |-- INIT tag 100 TSN 1000 OS 10 MIS 10 ------------------------------->|  #1
+//       0.001000  |<-------------------------- INIT ACK tag 200 TSN 5000 OS 10 MIS 10 --|  #2
 //
 // LadderPrinter draws one association from packets the caller attributes to a side (linktest does
 // so for its own trace); CaptureLadder groups a capture with AssociationTracker and draws each.
@@ -34,7 +34,7 @@ struct LadderPacket {
 
 class LadderPrinter {
  public:
-  static constexpr size_t kLaneWidth = 74;  // characters between the two column bars
+  static constexpr size_t kLaneWidth = 70;  // characters between the two column bars
   static constexpr size_t kTimeWidth = 10;
 
   LadderPrinter(std::string left, std::string right) : left_(std::move(left)), right_(std::move(right)) {}
