@@ -35,9 +35,11 @@ void TextSink::on_frame(const trace::Frame& frame) {
     // At the end of the packet's first line (the one with the time stamp), so that -v output and
     // SACK continuation lines keep their shape; lines of good packets stay tcpdump's.
     if (result.verdict == trace::ChecksumVerdict::Bad) {
-      std::string marker;
+      const size_t end = line_.find('\n');
+      // tcpdump ends most lines with a space already; the -v IP header line does not.
+      std::string marker = end > 0 && line_[end - 1] == ' ' ? "" : " ";
       trace::append_bad_checksum_marker(result, marker);
-      line_.insert(line_.find('\n'), marker);
+      line_.insert(end, marker);
     }
   }
   std::fwrite(line_.data(), 1, line_.size(), out_);

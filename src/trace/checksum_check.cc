@@ -35,7 +35,7 @@ std::string_view to_string(ChecksumVerdict verdict) {
 }
 
 void append_bad_checksum_marker(const ChecksumCheck& check, std::string& out) {
-  fmt::format_to(std::back_inserter(out), " [bad checksum 0x{:08x}, correct 0x{:08x}]", check.received, check.computed);
+  fmt::format_to(std::back_inserter(out), "[bad checksum 0x{:08x}, correct 0x{:08x}]", check.received, check.computed);
 }
 
 }  // namespace sctpkit::trace

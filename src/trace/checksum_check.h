@@ -23,7 +23,7 @@ ChecksumCheck check_checksum(const Frame& frame);
 std::string_view to_string(ChecksumVerdict verdict);
 
 // The text appended to the first line of a packet whose checksum is wrong:
-// " [bad checksum 0x12345678, correct 0x9abcdef0]".
+// "[bad checksum 0x12345678, correct 0x9abcdef0]" (the caller separates it from the text before).
 void append_bad_checksum_marker(const ChecksumCheck& check, std::string& out);
 
 }  // namespace sctpkit::trace
