@@ -26,6 +26,10 @@ struct DumpArguments {
   int numeric_flags = 0;
   std::vector<uint16_t> udp_ports;
   std::vector<std::string> filter_words;
+  bool check = false;
+  bool json = false;
+  bool summary = false;
+  bool ladder = false;
 };
 
 std::atomic<trace::CaptureSource*> g_running_source{nullptr};
@@ -81,6 +85,10 @@ int run_dump(const DumpArguments& args) {
     return fail(kExitUsage, "give exactly one of -r FILE and -i INTERFACE (see sctpkit dump --help)");
   }
   if (args.timestamp_flags > 5) return fail(kExitUsage, "at most -ttttt");
+  if (args.ladder && args.json) return fail(kExitUsage, "--ladder is text only; --json goes with --summary or alone");
+  if (!args.write_file.empty() && (args.check || args.json || args.summary || args.ladder)) {
+    return fail(kExitUsage, "-w writes packets only; --check, --json, --summary and --ladder need -r or -i without -w");
+  }
   if (args.verbose_flags > 1) {
     return fail(kExitUsage, "only -v is supported (tcpdump's -vv payload dumps are not printed)");
   }
@@ -121,6 +129,10 @@ int run_dump(const DumpArguments& args) {
   sink_options.printer.verbose = args.verbose_flags > 0;
   sink_options.line_buffered = live;
   sink_options.discard = writing;
+  sink_options.check = args.check;
+  sink_options.json = args.json;
+  sink_options.summary = args.summary;
+  sink_options.ladder = args.ladder;
   const auto sink = make_frame_sink(sink_options, stdout);
 
   g_running_source.store(source.get());
@@ -158,6 +170,14 @@ void register_dump(CLI::App& app, CommandRegistry& registry) {
   sub->add_option("--udp-port", args->udp_ports,
                   "Decode UDP on this port as SCTP (RFC 6951); repeat for several (default: 9899)")
       ->check(CLI::Range(1, 65535));
+  sub->add_flag("--check", args->check,
+                "Verify each packet's CRC32c: mark bad ones, count them on stderr, exit 1 if any was bad");
+  sub->add_flag("--json", args->json, "One JSON object per packet with every decoded field (with --summary: the summary)");
+  auto* summary = sub->add_flag("--summary", args->summary,
+                                "A table per association: endpoints, tags, handshake RTT, traffic each way, "
+                                "retransmissions, gap reports, heartbeats, how it ended");
+  auto* ladder = sub->add_flag("--ladder", args->ladder, "A sequence chart per association, one arrow per chunk");
+  summary->excludes(ladder);
   sub->add_option("filter", args->filter_words,
                   "pcap filter expression (default: sctp, plus udp on the --udp-port ports)");
   sub->footer(
@@ -166,7 +186,10 @@ void register_dump(CLI::App& app, CommandRegistry& registry) {
       "Examples:\n"
       "  sctpkit dump -r samples/association.pcap\n"
       "  sctpkit dump -i eth0 -v port 30102\n"
-      "  sctpkit dump -i any -w trace.pcap -c 100\n");
+      "  sctpkit dump -i any -w trace.pcap -c 100\n"
+      "  sctpkit dump -r trace.pcap --check\n"
+      "  sctpkit dump -r trace.pcap --summary\n"
+      "  sctpkit dump -r trace.pcap --ladder\n");
   registry.on_selected(sub, [args] { return run_dump(*args); });
 }
 
