@@ -6,7 +6,7 @@
 namespace sctpkit::wire {
 namespace {
 
-constexpr size_t kMaxCount = std::numeric_limits<uint16_t>::max();
+[[maybe_unused]] constexpr size_t kMaxCount = std::numeric_limits<uint16_t>::max();
 
 // Splits `rest` into lists of the given counts; the counts come from the peer and are checked
 // against the bytes before any item is read.
