@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "trace/association_tracker.h"
+#include "trace/capture_source.h"
 #include "trace/checksum_check.h"
 #include "trace/frame_decoder.h"
 #include "trace/ladder.h"

@@ -10,9 +10,6 @@
 namespace sctpkit::assoc {
 
 namespace {
-constexpr size_t kMaxQueuedErrors = 8;
-constexpr size_t kMaxQueuedHeartbeatAcks = 8;
-constexpr size_t kMaxPrebuilt = 8;
 
 template <typename T>
 void push_bounded(std::deque<T>& queue, T item, size_t limit) {

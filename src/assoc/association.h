@@ -109,6 +109,11 @@ class Association {
   void restart_t1(TimePoint now);
   void restart_t2(TimePoint now);
 
+  // Replies a peer can make us queue faster than we send them are bounded: the oldest is dropped.
+  static constexpr size_t kMaxQueuedErrors = 8;
+  static constexpr size_t kMaxQueuedHeartbeatAcks = 8;
+  static constexpr size_t kMaxPrebuilt = 8;
+
   AssociationId id_;
   EndpointServices services_;
   const EndpointConfig& config_;

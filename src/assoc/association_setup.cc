@@ -40,7 +40,7 @@ void Association::handle_init(const wire::InitChunk& init, const wire::IpAddress
   if (init.outbound_streams == 0 || init.inbound_streams == 0 || init.a_rwnd < 1500) {
     prebuilt_.push_back(build_abort(reply_ends, init.initiate_tag, false,
                                     encode_cause(wire::InvalidMandatoryParameter{})));
-    if (prebuilt_.size() > 8) prebuilt_.pop_front();
+    if (prebuilt_.size() > kMaxPrebuilt) prebuilt_.pop_front();
     return;
   }
   if (state_ == AssociationState::ShutdownAckSent) {
@@ -56,7 +56,7 @@ void Association::handle_init(const wire::InitChunk& init, const wire::IpAddress
     for (const auto& tlv : added) listed.insert(listed.end(), tlv.begin(), tlv.end());
     prebuilt_.push_back(build_abort(reply_ends, init.initiate_tag, false,
                                     encode_cause(wire::RestartWithNewAddresses{listed})));
-    if (prebuilt_.size() > 8) prebuilt_.pop_front();
+    if (prebuilt_.size() > kMaxPrebuilt) prebuilt_.pop_front();
     return;
   }
 
@@ -107,7 +107,7 @@ void Association::handle_init(const wire::InitChunk& init, const wire::IpAddress
   const InitParameters parameters = read_init_parameters(init.parameters);
   prebuilt_.push_back(build_init_ack(reply_ends, init.initiate_tag, offer, signed_cookie, config_.local_addresses,
                                      parameters.unrecognized));
-  if (prebuilt_.size() > 8) prebuilt_.pop_front();
+  if (prebuilt_.size() > kMaxPrebuilt) prebuilt_.pop_front();
   // "After that, the endpoint MUST NOT change its state, the T1-init timer MUST be left running".
 }
 
@@ -193,7 +193,7 @@ bool Association::handle_cookie_echo(const wire::CookieEchoChunk& echo, const wi
     PacketEnds ends{local_address_, source, local_port_, peer_port_};
     auto cause = encode_cause(wire::StaleCookie{check.staleness_us});
     prebuilt_.push_back(build_single(ends, c.peer_tag, wire::ErrorChunk{cause}));
-    if (prebuilt_.size() > 8) prebuilt_.pop_front();
+    if (prebuilt_.size() > kMaxPrebuilt) prebuilt_.pop_front();
     return false;
   }
   wire::ChunkReader init_reader(c.peer_init);

@@ -48,7 +48,7 @@ void Association::send_abort_and_close(std::vector<uint8_t> causes, CloseReason 
 }
 
 void Association::queue_error(std::vector<uint8_t> causes) {
-  if (errors_.size() >= 8) errors_.pop_front();
+  if (errors_.size() >= kMaxQueuedErrors) errors_.pop_front();
   errors_.push_back(std::move(causes));
 }
 
