@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "cat_process.h"
+#include "sctpkit/sctpkit.h"
 
 namespace sctpkit::tools {
 namespace {
@@ -21,6 +22,7 @@ using ::testing::HasSubstr;
 // The exit codes the README documents (tools/commands.h), as scripts see them.
 constexpr int kExitOk = 0;
 constexpr int kExitUsage = 2;
+constexpr int kExitAborted = 5;
 constexpr int kExitTimeout = 6;
 constexpr int kExitUnreachable = 7;
 
@@ -80,6 +82,20 @@ TEST(CatCommand, ZeroIoConnectsReportsAndShutsDown) {
   EXPECT_EQ(client.wait(15s), kExitOk) << client.err();
   EXPECT_THAT(client.err(), HasSubstr("connected to 127.0.0.1 port " + p.sctp));
   EXPECT_EQ(server.wait(10s), kExitOk) << server.err();
+}
+
+TEST(CatCommand, PeerAbortExitsWithAbortCodeAndTheCause) {
+  Ports p;
+  Options options;
+  options.udp_local_port = static_cast<uint16_t>(std::stoi(p.udp));
+  auto listener = Listener::listen(static_cast<uint16_t>(std::stoi(p.sctp)), options);
+  ASSERT_TRUE(listener) << listener.error().message;
+  Process client({"cat", "--udp=" + p.udp, "127.0.0.1", p.sctp});
+  auto association = listener->accept(15s);
+  ASSERT_TRUE(association) << association.error().message;
+  association->abort("test says goodbye");
+  EXPECT_EQ(client.wait(10s), kExitAborted) << client.err();
+  EXPECT_THAT(client.err(), ::testing::MatchesRegex("sctpkit cat: [^\n]*aborted by the peer[^\n]*test says goodbye[^\n]*\n"));
 }
 
 TEST(CatCommand, NobodyListeningTimesOutWithOneLineReason) {
