@@ -12,7 +12,7 @@ namespace sctpkit::tools {
 
 class CatTrace {
  public:
-  // nullopt with `error` set when the pcap file cannot be opened.
+  // nullptr, with `error` set, when the pcap file cannot be opened.
   static std::unique_ptr<CatTrace> open(bool print, const std::string& pcap_path, std::string& error);
   ~CatTrace();
 
