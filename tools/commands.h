@@ -12,6 +12,9 @@ inline constexpr int kExitFailure = 1;      // the check or operation ran and fa
 inline constexpr int kExitUsage = 2;        // bad arguments
 inline constexpr int kExitInput = 3;        // an input file or interface could not be opened or read
 inline constexpr int kExitPrivilege = 4;    // missing privilege (CAP_NET_RAW, capture permission)
+inline constexpr int kExitAborted = 5;      // the peer aborted the association (RFC 9260 9.1)
+inline constexpr int kExitTimeout = 6;      // a timeout passed (e.g. no answer within cat -w)
+inline constexpr int kExitUnreachable = 7;  // the peer is unreachable (INIT or data retransmissions exhausted)
 
 // Each subcommand registers itself on the app and leaves the action to run once parsing succeeded.
 class CommandRegistry {
@@ -26,7 +29,11 @@ class CommandRegistry {
 };
 
 void register_dump(CLI::App& app, CommandRegistry& registry);
+void register_cat(CLI::App& app, CommandRegistry& registry);
 
-inline void register_commands(CLI::App& app, CommandRegistry& registry) { register_dump(app, registry); }
+inline void register_commands(CLI::App& app, CommandRegistry& registry) {
+  register_dump(app, registry);
+  register_cat(app, registry);
+}
 
 }  // namespace sctpkit::tools

@@ -3,7 +3,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -12,6 +14,20 @@ namespace sctpkit {
 enum class TransportKind : uint8_t {
   Udp,    // SCTP over UDP (RFC 6951): no privilege, no kernel module
   RawIp,  // IP protocol 132 through raw sockets: needs CAP_NET_RAW
+};
+
+// One SCTP packet the stack sent or received, for tracing (e.g. `sctpkit cat --trace`). The views
+// are valid only during the callback.
+struct PacketTrace {
+  bool sent = false;
+  std::span<const uint8_t> source_ip;       // 4 or 16 bytes; a wildcard-bound sender may show 0.0.0.0 / ::
+  std::span<const uint8_t> destination_ip;
+  // UDP encapsulation ports (RFC 6951) as configured; both 0 over raw IP. The remote one is the
+  // configured udp_remote_port, which may differ from a port the stack learned from the peer.
+  uint16_t udp_source_port = 0;
+  uint16_t udp_destination_port = 0;
+  std::span<const uint8_t> packet;          // the SCTP packet, common header first
+  std::chrono::system_clock::time_point time;
 };
 
 struct Options {
@@ -26,12 +42,19 @@ struct Options {
   uint16_t local_port = 0;  // SCTP port of a client; 0: an ephemeral one
 
   uint16_t outbound_streams = 10;
+  uint16_t max_inbound_streams = 65535;  // RFC 9260 5.1.1: the MIS we accept
   size_t mtu = 1500;                   // link MTU; the SCTP packet size follows from it
   size_t max_message_size = 1 << 20;
   size_t send_buffer = 1 << 22;
   uint32_t receive_buffer = 1 << 21;
   std::chrono::milliseconds rto_initial{1000};
   std::chrono::milliseconds rto_min{1000};
+  // RFC 9260 8.3: the heartbeat interval; nullopt: the engine's default (30 s).
+  std::optional<std::chrono::milliseconds> heartbeat_interval;
+  int max_init_retransmits = 8;  // RFC 9260 16: Max.Init.Retransmits
+
+  // Called for every packet sent and received (not thread-safe: the thread driving the handle).
+  std::function<void(const PacketTrace&)> packet_trace;
 
   // Blocking calls (connect, accept, send, receive, shutdown) wait this long at most unless a call
   // gives its own timeout. nullopt: forever.

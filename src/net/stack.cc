@@ -32,6 +32,30 @@ std::string describe(const assoc::ClosedEvent& closed) {
   return what;
 }
 
+// Hands the engine's packets to Options::packet_trace.
+class TraceObserver final : public assoc::PacketObserver {
+ public:
+  TraceObserver(std::function<void(const PacketTrace&)> callback, uint16_t udp_local, uint16_t udp_remote)
+      : callback_(std::move(callback)), udp_local_(udp_local), udp_remote_(udp_remote) {}
+  void on_packet(Direction direction, const wire::IpAddress& source, const wire::IpAddress& destination,
+                 wire::Bytes packet, assoc::TimePoint) override {
+    PacketTrace t;
+    t.sent = direction == Direction::Sent;
+    t.source_ip = std::span(source.bytes().data(), source.size());
+    t.destination_ip = std::span(destination.bytes().data(), destination.size());
+    t.udp_source_port = t.sent ? udp_local_ : udp_remote_;
+    t.udp_destination_port = t.sent ? udp_remote_ : udp_local_;
+    t.packet = packet;
+    t.time = std::chrono::system_clock::now();
+    callback_(t);
+  }
+
+ private:
+  std::function<void(const PacketTrace&)> callback_;
+  uint16_t udp_local_;
+  uint16_t udp_remote_;
+};
+
 }  // namespace
 
 Expected<std::shared_ptr<Stack>> Stack::open(const Options& options, std::optional<uint16_t> listen_port,
@@ -70,6 +94,9 @@ Expected<std::shared_ptr<Stack>> Stack::open(const Options& options, std::option
                                            : static_cast<uint16_t>(49152 + stack->random_.next_u32() % 16384);
   config.local_addresses = locals;
   config.outbound_streams = options.outbound_streams;
+  config.max_inbound_streams = options.max_inbound_streams;
+  config.max_init_retransmits = options.max_init_retransmits;
+  if (options.heartbeat_interval) config.heartbeat_interval = *options.heartbeat_interval;
   config.max_message_size = options.max_message_size;
   config.send_buffer = options.send_buffer;
   config.receive_buffer = options.receive_buffer;
@@ -83,6 +110,12 @@ Expected<std::shared_ptr<Stack>> Stack::open(const Options& options, std::option
   config.max_packet_size = options.mtu - headers;
 
   stack->endpoint_ = std::make_unique<assoc::Endpoint>(config, stack->random_, now());
+  if (options.packet_trace) {
+    const uint16_t udp_local = stack->udp_ ? stack->udp_->local_port() : 0;
+    const uint16_t udp_remote = stack->udp_ ? options.udp_remote_port : 0;
+    stack->observer_ = std::make_unique<TraceObserver>(options.packet_trace, udp_local, udp_remote);
+    stack->endpoint_->set_observer(stack->observer_.get());
+  }
   stack->engine_ = std::make_unique<net::EndpointEngine>(*stack->endpoint_);
   auto loop = net::EventLoop::create(*stack->transport_);
   if (auto* error = std::get_if<net::TransportError>(&loop)) return to_error(*error);

@@ -64,6 +64,7 @@ class Stack {
   std::unique_ptr<net::Transport> transport_;
   net::UdpEncapTransport* udp_ = nullptr;
   assoc::CryptoRandom random_;
+  std::unique_ptr<assoc::PacketObserver> observer_;  // Options::packet_trace's adapter; outlives the endpoint
   std::unique_ptr<assoc::Endpoint> endpoint_;
   std::unique_ptr<net::EndpointEngine> engine_;
   std::unique_ptr<net::EventLoop> loop_;
