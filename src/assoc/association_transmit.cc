@@ -1,0 +1,134 @@
+// Packet assembly: what the association sends next, in the order RFC 9260 wants it (INIT and
+// COOKIE ECHO alone, ABORT without DATA, control chunks before SACK before DATA, 6.10).
+#include <algorithm>
+
+#include "assoc/association.h"
+#include "wire/control_chunks.h"
+#include "wire/parameter_list.h"
+#include "wire/parameters.h"
+
+namespace sctpkit::assoc {
+
+std::optional<Transmit> Association::poll_transmit(TimePoint now, wire::MutableBytes buffer) {
+  auto ship = [&](wire::MutableBytes packet, const wire::IpAddress& to) {
+    ++counters_.packets_sent;
+    return Transmit{local_address_, to, packet};
+  };
+  if (!prebuilt_.empty()) {
+    OwnedPacket p = std::move(prebuilt_.front());
+    prebuilt_.pop_front();
+    if (p.bytes.size() > buffer.size()) return std::nullopt;
+    std::copy(p.bytes.begin(), p.bytes.end(), buffer.begin());
+    ++counters_.packets_sent;
+    return Transmit{p.source, p.destination, buffer.first(p.bytes.size())};
+  }
+  const size_t limit = std::min(buffer.size(), config_.max_packet_size);
+  const wire::IpAddress primary = paths_->primary().address;
+  if (abort_causes_) {
+    // RFC 9260 9.1: the ABORT carries the peer's tag and no DATA.
+    wire::PacketBuilder builder(buffer, limit, {local_port_, peer_port_, peer_tag_, 0});
+    builder.add(wire::AbortChunk{false, *abort_causes_});
+    abort_causes_.reset();
+    return ship(builder.finish(), primary);
+  }
+  if (send_shutdown_complete_) {
+    // RFC 9260 8.5.1 C: with a TCB, our peer's tag and no T bit.
+    send_shutdown_complete_ = false;
+    wire::PacketBuilder builder(buffer, limit, {local_port_, peer_port_, peer_tag_, 0});
+    builder.add(wire::ShutdownCompleteChunk{false});
+    return ship(builder.finish(), primary);
+  }
+  if (closed_) return std::nullopt;
+
+  if (state_ == AssociationState::CookieWait) {
+    if (!send_init_) return std::nullopt;
+    send_init_ = false;
+    // RFC 9260 5.1: retransmissions of INIT SHOULD use all addresses of the peer.
+    auto all = paths_->paths();
+    const wire::IpAddress to = all[static_cast<size_t>(t1_retransmits_) % all.size()].address;
+    InitOffer offer{local_tag_, config_.receive_buffer, requested_outbound_streams_, config_.max_inbound_streams,
+                    local_initial_tsn_};
+    OwnedPacket init = build_init({local_address_, to, local_port_, peer_port_}, offer, config_.local_addresses);
+    if (init.bytes.size() > buffer.size()) return std::nullopt;
+    std::copy(init.bytes.begin(), init.bytes.end(), buffer.begin());
+    return ship(buffer.first(init.bytes.size()), to);
+  }
+  if (state_ == AssociationState::CookieEchoed) {
+    if (!send_cookie_echo_) return std::nullopt;
+    send_cookie_echo_ = false;
+    // RFC 9260 5.1 step 3: COOKIE ECHO first; until COOKIE ACK nothing else goes out, except the
+    // ERROR that reports INIT ACK parameters we did not recognise (3.2.2), which follows it.
+    wire::PacketBuilder builder(buffer, limit, {local_port_, peer_port_, peer_tag_, 0});
+    builder.add(wire::CookieEchoChunk{cookie_});
+    while (!errors_.empty() && builder.add(wire::ErrorChunk{errors_.front()})) errors_.pop_front();
+    return ship(builder.finish(), primary);
+  }
+
+  if (!heartbeat_acks_.empty()) {
+    HeartbeatReply reply = std::move(heartbeat_acks_.front());
+    heartbeat_acks_.pop_front();
+    wire::PacketBuilder builder(buffer, limit, {local_port_, peer_port_, peer_tag_, 0});
+    if (!builder.add(wire::HeartbeatAckChunk{reply.info})) return std::nullopt;
+    return ship(builder.finish(), reply.destination);
+  }
+  if (state_ != AssociationState::ShutdownAckSent) {
+    bool failed = false;
+    if (auto request = paths_->poll_heartbeat(now, failed)) {
+      std::vector<uint8_t> info(wire::padded4(4 + request->info_size));
+      wire::TlvListBuilder list(info);
+      list.add(wire::HeartbeatInfo{wire::Bytes(request->info.data(), request->info_size)});
+      wire::PacketBuilder builder(buffer, limit, {local_port_, peer_port_, peer_tag_, 0});
+      builder.add(wire::HeartbeatChunk{list.bytes()});
+      ++counters_.heartbeats_sent;
+      return ship(builder.finish(), request->destination);
+    }
+    if (failed) {
+      send_abort_and_close({}, CloseReason::PeerUnreachable, "peer unreachable: heartbeats unanswered");
+      return poll_transmit(now, buffer);
+    }
+  }
+
+  // The main packet: control chunks first (RFC 9260 6.10), then a SACK, then DATA.
+  Path& data_path = paths_->data_destination();
+  const bool sack_now = receiver_ && receiver_->sack_due(now);
+  const wire::IpAddress to = (sack_now && sack_destination_) ? *sack_destination_ : data_path.address;
+  wire::PacketBuilder builder(buffer, limit, {local_port_, peer_port_, peer_tag_, 0});
+  if (send_cookie_ack_ && builder.add(wire::CookieAckChunk{})) send_cookie_ack_ = false;
+  while (!errors_.empty() && builder.add(wire::ErrorChunk{errors_.front()})) errors_.pop_front();
+  if (send_shutdown_ack_ && builder.add(wire::ShutdownAckChunk{})) send_shutdown_ack_ = false;
+  bool force_sack = false;
+  if (send_shutdown_ && state_ == AssociationState::ShutdownSent) {
+    // RFC 9260 9.2: SHUTDOWN carries our cumulative TSN; a SACK goes with it when there are gaps.
+    if (builder.add(wire::ShutdownChunk{receiver_->tsn_map().cumulative_tsn()})) {
+      send_shutdown_ = false;
+      force_sack = receiver_->tsn_map().has_gaps() || !receiver_->tsn_map().duplicates().empty();
+    }
+  }
+  if (receiver_ && (sack_now || force_sack)) {
+    if (write_sack(builder)) ++counters_.sacks_sent;
+  }
+  const bool data_allowed = state_ == AssociationState::Established ||
+                            state_ == AssociationState::ShutdownPending ||
+                            state_ == AssociationState::ShutdownReceived;
+  if (sender_ && data_allowed && to == data_path.address) {
+    const size_t added = sender_->write_data(builder, data_path, now);
+    if (added > 0) paths_->on_data_sent(data_path, now);
+  }
+  if (builder.empty()) return std::nullopt;
+  return ship(builder.finish(), to);
+}
+
+bool Association::write_sack(wire::PacketBuilder& builder) {
+  if (builder.remaining() < wire::kChunkHeaderSize + wire::SackChunk::kFixedSize) return false;
+  const SackContent content = receiver_->make_sack(builder.remaining(), sack_gap_storage_, sack_dup_storage_);
+  sack_wire_gaps_.clear();
+  for (const GapAckBlock& b : content.gap_blocks) sack_wire_gaps_.push_back(wire::GapAckBlock{b.start, b.end});
+  const wire::SackChunk sack{content.cumulative_tsn_ack, content.a_rwnd,
+                             wire::WireList<wire::GapAckBlock>::of(sack_wire_gaps_),
+                             wire::WireList<wire::Tsn>::of(content.duplicate_tsns)};
+  if (!builder.add(sack)) return false;
+  receiver_->on_sack_sent(content);
+  return true;
+}
+
+}  // namespace sctpkit::assoc
