@@ -43,11 +43,19 @@ struct UdpInfo {
   uint16_t checksum = 0;
 };
 
+// Linux cooked v2 (what `tcpdump -i any` writes) records the interface and the direction; tcpdump
+// prints both before "IP".
+struct CookedLinkInfo {
+  uint32_t interface_index = 0;
+  uint8_t packet_type = 0;  // 0 to us, 1 broadcast, 2 multicast, 3 to another host, 4 sent by us
+};
+
 struct Frame {
   uint64_t number = 0;           // 1-based position in the capture, counting every packet read
   Timestamp timestamp;
   uint32_t captured_length = 0;  // bytes captured of the link-layer frame
   uint32_t wire_length = 0;      // bytes the link-layer frame had on the wire
+  std::optional<CookedLinkInfo> cooked;  // LINUX_SLL2 only
   IpInfo ip;
   std::optional<UdpInfo> udp;
   wire::Bytes sctp;              // the SCTP packet as captured: may be shorter than sctp_length

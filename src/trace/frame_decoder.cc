@@ -273,6 +273,11 @@ std::variant<Frame, SkipReason> decode_frame(int link_type, const RawPacket& pac
   frame.timestamp = packet.timestamp;
   frame.captured_length = static_cast<uint32_t>(packet.data.size());
   frame.wire_length = packet.wire_length;
+  if (link_type == dlt::kLinuxSll2) {
+    // strip_link_layer checked the 20-byte header: protocol, reserved, interface index, ARPHRD,
+    // packet type, address length, address.
+    frame.cooked = CookedLinkInfo{load_u32(packet.data, 4), packet.data[10]};
+  }
   const Bytes ip = packet.data.subspan(layer.ip_offset);
   const auto skipped = layer.version == IpVersion::V4 ? decode_ipv4(ip, udp_ports, frame)
                                                       : decode_ipv6(ip, udp_ports, frame);

@@ -1,5 +1,9 @@
 #include "trace/tcpdump_printer.h"
 
+#include <net/if.h>
+
+#include <cstring>
+
 #include <fmt/format.h>
 
 #include <iterator>
@@ -19,8 +23,19 @@ std::string udp_encapsulation_marker(const UdpInfo& udp) {
   return out;
 }
 
+static void append_cooked_prefix(const CookedLinkInfo& cooked, std::string& out) {
+  // tcpdump 4.99 (print-sll.c): the interface name as this host resolves the index ("?" when it
+  // cannot), left-aligned in 5 columns, then the direction in 3.
+  char name[IF_NAMESIZE] = "?";
+  if (if_indextoname(cooked.interface_index, name) == nullptr) std::strcpy(name, "?");
+  static constexpr const char* kDirections[] = {"In", "B", "M", "P", "Out"};
+  const char* direction = cooked.packet_type < 5 ? kDirections[cooked.packet_type] : "?";
+  fmt::format_to(std::back_inserter(out), "{:<5} {:<3} ", name, direction);
+}
+
 void TcpdumpPrinter::append(const Frame& frame, std::string& out) {
   timestamps_.append(frame.timestamp, out);
+  if (frame.cooked) append_cooked_prefix(*frame.cooked, out);
   append_ip_prefix(frame, options_.verbose, out);
 
   char source[64];

@@ -38,6 +38,7 @@ std::vector<Sent> association(IpVersion version, bool udp) {
     s.meta.flow_label = version == IpVersion::V6 ? 0x1abcd : 0;
     s.meta.ip_id = static_cast<uint16_t>(out.size() * 7);
     s.meta.snaplen = snaplen;
+    s.meta.outgoing = from_client;  // cooked headers: both directions
     s.sctp = pt::sctp_packet(chunks, from_client ? 60002 : 30102, from_client ? 30102 : 60002);
     out.push_back(std::move(s));
   };
@@ -90,7 +91,8 @@ std::string write_capture(LinkType link, const std::vector<Sent>& packets, const
 TEST(PrinterPipeline, MatchesTcpdumpForEveryLinkTypeAndIpVersion) {
   setenv("TZ", "Europe/Berlin", 1);
   tzset();
-  for (auto link : {LinkType::Ethernet, LinkType::Raw, LinkType::Null, LinkType::LinuxSll}) {
+  // LINUX_SLL2 is what `tcpdump -i any` writes: tcpdump prints its interface and direction too.
+  for (auto link : {LinkType::Ethernet, LinkType::Raw, LinkType::Null, LinkType::LinuxSll, LinkType::LinuxSll2}) {
     for (auto version : {IpVersion::V4, IpVersion::V6}) {
       const auto packets = association(version, false);
       const std::string name = std::string(to_string(link)) + (version == IpVersion::V4 ? "4" : "6");
