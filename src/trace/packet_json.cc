@@ -1,4 +1,5 @@
 #include "trace/packet_json.h"
+#include "trace/json_list.h"
 
 #include <fmt/format.h>
 
@@ -18,18 +19,6 @@ json data_flags(wire::DataFlags flags) {
   return {{"U", flags.unordered}, {"B", flags.beginning}, {"E", flags.ending}, {"I", flags.immediate}};
 }
 
-template <typename List>
-json list_values(const List& list) {
-  json out = json::array();
-  for (auto item : list) {
-    if constexpr (requires { item.value(); }) {
-      out.push_back(item.value());
-    } else {
-      out.push_back(item);
-    }
-  }
-  return out;
-}
 
 json gap_blocks(const wire::WireList<wire::GapAckBlock>& blocks) {
   json out = json::array();
@@ -72,14 +61,14 @@ void add_fields(json& j, const wire::SackChunk& c, int) {
   j["cumulative_tsn_ack"] = c.cumulative_tsn_ack.value();
   j["a_rwnd"] = c.a_rwnd;
   j["gap_ack_blocks"] = gap_blocks(c.gap_ack_blocks);
-  j["duplicate_tsns"] = list_values(c.duplicate_tsns);
+  j["duplicate_tsns"] = json_numbers(c.duplicate_tsns);
 }
 void add_fields(json& j, const wire::NrSackChunk& c, int) {
   j["cumulative_tsn_ack"] = c.cumulative_tsn_ack.value();
   j["a_rwnd"] = c.a_rwnd;
   j["gap_ack_blocks"] = gap_blocks(c.gap_ack_blocks);
   j["nr_gap_ack_blocks"] = gap_blocks(c.nr_gap_ack_blocks);
-  j["duplicate_tsns"] = list_values(c.duplicate_tsns);
+  j["duplicate_tsns"] = json_numbers(c.duplicate_tsns);
 }
 void add_fields(json& j, const wire::HeartbeatChunk& c, int depth) {
   j["parameters"] = parameters_to_json(c.parameters, depth + 1);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "trace/packet_json.h"
+#include "trace/json_list.h"
 #include "wire/chunk.h"
 #include "wire/error_causes.h"
 #include "wire/ip_address.h"
@@ -24,18 +25,6 @@ void add_opaque(json& j, std::string_view key, wire::Bytes bytes) {
   if (printable) j[std::string(key) + "_text"] = std::string(bytes.begin(), bytes.end());
 }
 
-template <typename List>
-json numbers(const List& list) {
-  json out = json::array();
-  for (auto item : list) {
-    if constexpr (requires { item.value(); }) {
-      out.push_back(item.value());
-    } else {
-      out.push_back(item);
-    }
-  }
-  return out;
-}
 
 json chunk_types(const wire::WireList<uint8_t>& types) {
   json out = json::array();
@@ -66,18 +55,18 @@ void add_fields(json& j, const wire::UnrecognizedParameter& p, int depth) {
 }
 void add_fields(json& j, const wire::CookiePreservative& p, int) { j["life_span_increment_ms"] = p.life_span_increment_ms; }
 void add_fields(json& j, const wire::HostNameAddress& p, int) { j["host_name"] = std::string(p.name()); }
-void add_fields(json& j, const wire::SupportedAddressTypes& p, int) { j["address_types"] = numbers(p.address_types); }
+void add_fields(json& j, const wire::SupportedAddressTypes& p, int) { j["address_types"] = json_numbers(p.address_types); }
 template <uint16_t Type>
 void add_fields(json&, const wire::EmptyTlv<Type>&, int) {}
 void add_fields(json& j, const wire::OutgoingSsnResetRequest& p, int) {
   j["request_seq"] = p.request_seq.value();
   j["response_seq"] = p.response_seq.value();
   j["senders_last_assigned_tsn"] = p.senders_last_assigned_tsn.value();
-  j["streams"] = numbers(p.streams);
+  j["streams"] = json_numbers(p.streams);
 }
 void add_fields(json& j, const wire::IncomingSsnResetRequest& p, int) {
   j["request_seq"] = p.request_seq.value();
-  j["streams"] = numbers(p.streams);
+  j["streams"] = json_numbers(p.streams);
 }
 void add_fields(json& j, const wire::SsnTsnResetRequest& p, int) { j["request_seq"] = p.request_seq.value(); }
 void add_fields(json& j, const wire::ReconfigResponse& p, int) {
@@ -96,7 +85,7 @@ void add_fields(json& j, const wire::AddStreamsRequest<Type>& p, int) {
 }
 void add_fields(json& j, const wire::RandomParameter& p, int) { j["random"] = to_hex(p.random); }
 void add_fields(json& j, const wire::ChunkListParameter& p, int) { j["chunk_types"] = chunk_types(p.chunk_types); }
-void add_fields(json& j, const wire::RequestedHmacAlgorithms& p, int) { j["hmac_ids"] = numbers(p.hmac_ids); }
+void add_fields(json& j, const wire::RequestedHmacAlgorithms& p, int) { j["hmac_ids"] = json_numbers(p.hmac_ids); }
 void add_fields(json& j, const wire::PaddingParameter& p, int) { j["padding_length"] = p.padding_size; }
 void add_fields(json& j, const wire::ZeroChecksumAcceptable& p, int) { j["edmid"] = p.edmid; }
 template <uint16_t Type>
@@ -117,7 +106,7 @@ void add_fields(json& j, const wire::UnknownParameter& p, int) { j["value"] = to
 
 // --- error causes ---
 void add_fields(json& j, const wire::InvalidStreamIdentifier& c, int) { j["stream_id"] = c.stream_id.value(); }
-void add_fields(json& j, const wire::MissingMandatoryParameter& c, int) { j["missing_types"] = numbers(c.missing_types); }
+void add_fields(json& j, const wire::MissingMandatoryParameter& c, int) { j["missing_types"] = json_numbers(c.missing_types); }
 void add_fields(json& j, const wire::StaleCookie& c, int) { j["staleness_us"] = c.staleness_us; }
 void add_fields(json& j, const wire::UnresolvableAddress& c, int depth) { j["address"] = nested_parameter(c.address, depth); }
 void add_fields(json& j, const wire::UnrecognizedChunkType& c, int depth) {
