@@ -33,6 +33,9 @@ struct IpInfo {
   uint16_t length = 0;                    // IPv4 total length, or IPv6 payload length, as in the header
   uint8_t protocol = 0;                   // IPv4 protocol, or the IPv6 next header that led to SCTP/UDP
   wire::Bytes header;                     // the whole IP header as captured (IPv6: with extension headers)
+  // Bytes of the IP packet that were on the wire according to the link layer; 0 when unknown (frames
+  // built from the engine's own packets). tcpdump reports an IPv4 length beyond it.
+  uint32_t link_length = 0;
 };
 
 // Present when SCTP came inside UDP (RFC 6951).

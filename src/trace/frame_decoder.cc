@@ -35,6 +35,7 @@ constexpr uint8_t kProtocolHopByHop = 0;
 constexpr uint8_t kProtocolUdp = 17;
 constexpr uint8_t kProtocolRouting = 43;
 constexpr uint8_t kProtocolFragment = 44;
+constexpr uint8_t kProtocolAuthentication = 51;
 constexpr uint8_t kProtocolDestinationOptions = 60;
 constexpr uint8_t kProtocolSctp = 132;
 
@@ -204,6 +205,10 @@ std::optional<SkipReason> decode_ipv6(Bytes ip, std::span<const uint16_t> udp_po
       extension_size = (size_t{ip[offset + 1]} + 1) * 8;
     } else if (next == kProtocolFragment) {
       extension_size = 8;  // RFC 8200 4.5: fixed size
+    } else if (next == kProtocolAuthentication) {
+      // RFC 4302 2.2: the AH length is in 4-octet units, minus 2.
+      if (ip.size() - offset < 2) return SkipReason::TruncatedIpHeader;
+      extension_size = (size_t{ip[offset + 1]} + 2) * 4;
     } else {
       info.protocol = next;
       return SkipReason::NotSctp;
@@ -279,6 +284,7 @@ std::variant<Frame, SkipReason> decode_frame(int link_type, const RawPacket& pac
     frame.cooked = CookedLinkInfo{load_u32(packet.data, 4), packet.data[10]};
   }
   const Bytes ip = packet.data.subspan(layer.ip_offset);
+  if (packet.wire_length > layer.ip_offset) frame.ip.link_length = static_cast<uint32_t>(packet.wire_length - layer.ip_offset);
   const auto skipped = layer.version == IpVersion::V4 ? decode_ipv4(ip, udp_ports, frame)
                                                       : decode_ipv6(ip, udp_ports, frame);
   if (skipped) return *skipped;

@@ -192,9 +192,63 @@ void append_ipv6_options(wire::Bytes options, std::string& out) {
 
 // RFC 8200 4: the extension headers before the transport header, which tcpdump prints between the
 // addresses and the SCTP line. Stops at the first header it does not show.
-void append_ipv6_extensions(const IpInfo& ip, bool verbose, std::string_view source, std::string_view destination,
+// RFC 8200 4.4 (types 0 and 2, RFC 6275) and RFC 8754 (type 4, segment routing), as tcpdump's
+// print-rt6.c shows them. Returns false when tcpdump stops printing the packet there.
+bool append_routing_header(wire::Bytes header, size_t length, bool verbose, std::string& out) {
+  auto it = std::back_inserter(out);
+  const uint8_t units = header[1];
+  const uint8_t type = header[2];
+  fmt::format_to(it, "RT6 (len={}, type={}{}, segleft={}", units, type, type == 0 ? " [Deprecated]" : "", header[3]);
+  auto append_addresses = [&](size_t first, size_t count) {
+    for (size_t i = 0; i < count; ++i) {
+      const size_t at = first + 16 * i;
+      if (at + 16 > length) {
+        out += " [|rt6]";
+        return false;
+      }
+      char text[64];
+      if (inet_ntop(AF_INET6, header.data() + at, text, sizeof text) == nullptr) return false;
+      fmt::format_to(it, ", [{}]{}", i, text);
+    }
+    out += ") ";
+    return true;
+  };
+  switch (type) {
+    case 0:
+    case 2:
+      if (verbose) fmt::format_to(it, ", rsv=0x{:x}", wire::load_u32(header, 4));
+      if (units % 2 == 1) break;
+      return append_addresses(8, units / 2);
+    case 4:
+      fmt::format_to(it, ", last-entry={}", header[4]);
+      if (verbose) fmt::format_to(it, ", flags=0x{:x}", header[5]);
+      fmt::format_to(it, ", tag={:x}", wire::load_u16(header, 6));
+      return append_addresses(8, size_t{header[4]} + 1);
+    default:
+      out += " (unknown type)";
+      break;
+  }
+  out += " (invalid)";
+  return false;
+}
+
+// RFC 4302 2: the Authentication Header as tcpdump's print-ah.c shows it.
+void append_authentication_header(wire::Bytes header, size_t length, bool verbose, std::string& out) {
+  auto it = std::back_inserter(out);
+  const size_t icv_length = length - 12;
+  out += "AH(";
+  if (verbose) fmt::format_to(it, "length={}({}-bytes),", header[1], length);
+  fmt::format_to(it, "spi=0x{:08x},seq=0x{:x}", wire::load_u32(header, 4), wire::load_u32(header, 8));
+  if (icv_length > 0) {
+    out += ",icv=0x";
+    for (size_t i = 0; i < icv_length; ++i) fmt::format_to(it, "{:02x}", header[12 + i]);
+  }
+  out += "): ";
+}
+
+bool append_ipv6_extensions(const IpInfo& ip, bool verbose, std::string_view source, std::string_view destination,
                             std::string& out) {
-  if (ip.header.size() <= kIpv6Header) return;
+  if (ip.header.size() <= kIpv6Header) return true;
   auto it = std::back_inserter(out);
   uint8_t next = ip.header[6];
   size_t offset = kIpv6Header;
@@ -203,7 +257,7 @@ void append_ipv6_extensions(const IpInfo& ip, bool verbose, std::string_view sou
     const wire::Bytes header = ip.header.subspan(offset);
     if (next == 0 || next == 60) {
       const size_t length = (size_t{header[1]} + 1) * 8;
-      if (length > header.size()) return;
+      if (length > header.size()) return true;
       out += next == 0 ? "HBH " : "DSTOPT ";
       if (verbose) append_ipv6_options(header.subspan(2, length - 2), out);
       next = header[0];
@@ -219,10 +273,23 @@ void append_ipv6_extensions(const IpInfo& ip, bool verbose, std::string_view sou
       }
       next = header[0];
       offset += 8;
+    } else if (next == 43) {
+      const size_t length = (size_t{header[1]} + 1) * 8;
+      if (length > header.size()) return true;
+      if (!append_routing_header(header, length, verbose, out)) return false;
+      next = header[0];
+      offset += length;
+    } else if (next == 51) {
+      const size_t length = (size_t{header[1]} + 2) * 4;
+      if (length < 12 || length > header.size()) return true;
+      append_authentication_header(header, length, verbose, out);
+      next = header[0];
+      offset += length;
     } else {
-      return;
+      return true;
     }
   }
+  return true;
 }
 
 }  // namespace
@@ -249,18 +316,28 @@ std::string_view format_address(const IpInfo& ip, bool source, char* buffer, siz
   return buffer;
 }
 
-void append_ip_prefix(const Frame& frame, bool verbose, std::string& out) {
+bool append_ip_prefix(const Frame& frame, bool verbose, std::string& out) {
   if (frame.ip.version == IpVersion::V6) {
     out += "IP6 ";
+    // print-ip6.c: no space after this one, unlike IPv4's.
+    if (frame.ip.link_length != 0 && size_t{frame.ip.length} + kIpv6Header > frame.ip.link_length) {
+      fmt::format_to(std::back_inserter(out), "truncated-ip6 - {} bytes missing!",
+                     size_t{frame.ip.length} + kIpv6Header - frame.ip.link_length);
+    }
     if (verbose) append_ipv6_verbose(frame.ip, out);
     char source[64];
     char destination[64];
-    append_ipv6_extensions(frame.ip, verbose, format_address(frame.ip, true, source, sizeof source),
-                           format_address(frame.ip, false, destination, sizeof destination), out);
+    return append_ipv6_extensions(frame.ip, verbose, format_address(frame.ip, true, source, sizeof source),
+                                  format_address(frame.ip, false, destination, sizeof destination), out);
   } else {
     out += "IP ";
+    // tcpdump (print-ip.c) warns when the header claims more than the link layer carried.
+    if (frame.ip.link_length != 0 && frame.ip.length > frame.ip.link_length) {
+      fmt::format_to(std::back_inserter(out), "truncated-ip - {} bytes missing! ", frame.ip.length - frame.ip.link_length);
+    }
     if (verbose) append_ipv4_verbose(frame.ip, out);
   }
+  return true;
 }
 
 }  // namespace sctpkit::trace

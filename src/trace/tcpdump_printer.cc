@@ -36,7 +36,10 @@ static void append_cooked_prefix(const CookedLinkInfo& cooked, std::string& out)
 void TcpdumpPrinter::append(const Frame& frame, std::string& out) {
   timestamps_.append(frame.timestamp, out);
   if (frame.cooked) append_cooked_prefix(*frame.cooked, out);
-  append_ip_prefix(frame, options_.verbose, out);
+  if (!append_ip_prefix(frame, options_.verbose, out)) {
+    out += '\n';
+    return;
+  }
 
   char source[64];
   char destination[64];

@@ -134,6 +134,23 @@ TEST(DecodeIpv6, WalksExtensionHeaders) {
   EXPECT_TRUE(std::equal(f.sctp.begin(), f.sctp.end(), sctp.begin(), sctp.end()));
 }
 
+// RFC 4302 2.2: AH gives its length in 4-octet units minus 2 (here 24 bytes with a 12-byte ICV), and
+// the link layer's length of the IP packet is kept for the truncated-ip6 warning.
+TEST(DecodeIpv6, WalksAnAuthenticationHeader) {
+  const auto sctp = sample_sctp(1, 2, 3);
+  auto frame = make_frame(LinkType::Raw, sample_meta(IpVersion::V6, false), sctp);
+  std::vector<uint8_t> ah{4, 0, 0, 0, 0, 0x10, 0x01, 0, 0, 0, 7};
+  ah.resize(23, 0xab);
+  add_ipv6_extension(frame, 0, 51, ah);
+  auto decoded = decode_whole(dlt::kRaw, frame);
+  ASSERT_TRUE(decoded.delivered()) << to_string(decoded.reason());
+  const Frame& f = decoded.frame();
+  EXPECT_EQ(f.ip.header.size(), 40u + 24);
+  EXPECT_EQ(f.ip.protocol, 132);
+  EXPECT_EQ(f.ip.link_length, frame.size());
+  EXPECT_TRUE(std::equal(f.sctp.begin(), f.sctp.end(), sctp.begin(), sctp.end()));
+}
+
 TEST(DecodeIpv6, LaterFragmentsAndOverlongExtensionsAreSkipped) {
   auto frame = make_frame(LinkType::Raw, sample_meta(IpVersion::V6, false), sample_sctp(1, 2, 3));
   add_ipv6_extension(frame, 0, 44, {0, 0x00, 0x09, 0, 0, 0, 42});  // offset 8 bytes, M

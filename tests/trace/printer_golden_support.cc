@@ -208,6 +208,7 @@ std::vector<Frame> GoldenCapture::write(const std::string& path, LinkType link) 
     f.ip.fragment_offset = v6 ? 0 : p.fragment_offset;
     f.ip.flow_label = v6 ? p.flow_label : 0;
     f.ip.length = ip_length_field;
+    f.ip.link_length = wire_length - static_cast<uint32_t>(link_header);
     f.ip.protocol = protocol;
     const size_t ip_start = std::min(link_header, bytes.size());
     f.ip.header = bytes.subspan(ip_start, std::min(ip_header_size, bytes.size() - ip_start));

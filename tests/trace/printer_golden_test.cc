@@ -177,6 +177,23 @@ TEST(PrinterGolden, LengthsFromTheIpHeader) {
   expect_matches_tcpdump(capture, "iplength");
 }
 
+// print-ip.c: an IPv4 total length beyond what the link layer carried is reported before the
+// addresses; the SCTP line is then cut where the frame ends.
+TEST(PrinterGolden, IpLengthBeyondTheFrame) {
+  GoldenCapture capture;
+  int i = 0;
+  const auto sctp = printer_testing::sctp_packet({data_chunk(3, 1, 0, 9)});
+  for (uint16_t extra : {1, 20, 400}) {
+    PacketSpec p = packet(sctp, i++);
+    p.ip_length = static_cast<uint16_t>(20 + sctp.size() + extra);
+    capture.add(p);
+    p.version = IpVersion::V6;
+    p.ip_length = static_cast<uint16_t>(sctp.size() + extra);
+    capture.add(p);
+  }
+  expect_matches_tcpdump(capture, "iplength-beyond");
+}
+
 TEST(PrinterGolden, TruncatedBySnapshotLength) {
   GoldenCapture capture;
   const auto sctp = printer_testing::sctp_packet({data_chunk(3, 1, 0, 50), data_chunk(3, 2, 0, 1)});
@@ -284,6 +301,33 @@ TEST(PrinterGolden, ForcesPortsAreMarked) {
   capture.add(packet(printer_testing::sctp_packet({{11, 0, {}}}, 40000, 6706), 1));
   capture.add(packet(printer_testing::sctp_packet({{11, 0, {}}}, 6705, 6705), 2));
   expect_matches_tcpdump(capture, "forces");
+}
+
+// RFC 8200 4.4 and RFC 4302: tcpdump prints Routing and AH headers between the addresses and SCTP.
+TEST(PrinterGolden, Ipv6RoutingAndAuthenticationHeaders) {
+  GoldenCapture capture;
+  int i = 0;
+  auto add = [&](uint8_t first, std::vector<uint8_t> extensions) {
+    PacketSpec p = packet(printer_testing::sctp_packet({data_chunk(3, 5)}), i++);
+    p.version = IpVersion::V6;
+    p.ipv6_first_header = first;
+    p.ipv6_extensions = std::move(extensions);
+    capture.add(p);
+  };
+  std::vector<uint8_t> type0{132, 2, 0, 1, 0, 0, 0, 0};  // one address, one segment left
+  for (int b = 0; b < 16; ++b) type0.push_back(static_cast<uint8_t>(0x20 + b));
+  add(43, type0);
+  std::vector<uint8_t> type2{132, 2, 2, 1, 0, 0, 0, 0};  // Mobile IPv6 home address
+  for (int b = 0; b < 16; ++b) type2.push_back(static_cast<uint8_t>(0xfd - b));
+  add(43, type2);
+  std::vector<uint8_t> srh{132, 2, 4, 0, 0, 0, 0, 0};  // segment routing, last entry 0, no segments left
+  for (int b = 0; b < 16; ++b) srh.push_back(static_cast<uint8_t>(b));
+  add(43, srh);
+  add(43, {132, 0, 9, 0, 0, 0, 0, 0});  // an unknown routing type
+  // AH: payload length 4 (in 4-octet units minus 2) = 24 bytes with a 12-byte ICV.
+  add(51, {132, 4, 0, 0, 0, 0, 0x10, 0x01, 0, 0, 0, 7, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12});
+  add(0, {51, 0, 1, 4, 0, 0, 0, 0, 132, 4, 0, 0, 0xde, 0xad, 0xbe, 0xef, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0});
+  expect_matches_tcpdump(capture, "ipv6-rh-ah");
 }
 
 GoldenCapture association(bool v6) {
