@@ -152,6 +152,7 @@ bool Association::handle_packet(const wire::PacketView& packet, const wire::IpAd
     if (!handle_cookie_echo(*echo, packet, source, now)) return true;
     if (packet.header().verification_tag != local_tag_) return true;
     ++counters_.packets_received;
+    if (Path* from = paths_->find(source)) from->local_source = destination;
     bool stop = false;
     // RFC 9260 5.1.5 step 7: DATA bundled with the COOKIE ECHO is acknowledged at once.
     data_with_cookie_echo_ = true;
@@ -174,6 +175,9 @@ bool Association::handle_packet(const wire::PacketView& packet, const wire::IpAd
   if (!accept_verification_tag(packet)) return false;
 
   ++counters_.packets_received;
+  // RFC 9260 6.4: remember which of our addresses this peer address reaches, as the source for
+  // packets back to it.
+  if (Path* from = paths_->find(source)) from->local_source = destination;
   if (state_ == AssociationState::ShutdownSent) {
     // RFC 9260 9.2: any packet from the peer clears the SHUTDOWN retransmission count.
     paths_->reset_association_errors();
@@ -214,14 +218,14 @@ void Association::handle_chunk(const wire::RawChunk& raw, const wire::IpAddress&
         } else if constexpr (std::is_same_v<C, wire::InitChunk>) {
           // RFC 9260 5.1: INIT must travel alone; bundled, it is ignored.
         } else if constexpr (std::is_same_v<C, wire::InitAckChunk>) {
-          handle_init_ack(chunk, source, now);
+          handle_init_ack(chunk, source, destination, now);
           stop = true;  // INIT ACK travels alone too
         } else if constexpr (std::is_same_v<C, wire::CookieEchoChunk>) {
           // Only meaningful as the first chunk (handled in handle_packet).
         } else if constexpr (std::is_same_v<C, wire::CookieAckChunk>) {
           handle_cookie_ack(now);
         } else if constexpr (std::is_same_v<C, wire::HeartbeatChunk>) {
-          handle_heartbeat(chunk, source);
+          handle_heartbeat(chunk, source, destination);
         } else if constexpr (std::is_same_v<C, wire::HeartbeatAckChunk>) {
           handle_heartbeat_ack(chunk, now);
         } else if constexpr (std::is_same_v<C, wire::AbortChunk>) {
@@ -246,7 +250,6 @@ void Association::handle_chunk(const wire::RawChunk& raw, const wire::IpAddress&
         }
       },
       *parsed);
-  (void)destination;
 }
 
 void Association::handle_unknown(const wire::RawChunk& raw, bool& stop) {
@@ -335,11 +338,14 @@ void Association::handle_sack(const wire::SackChunk& sack, TimePoint now) {
   }
 }
 
-void Association::handle_heartbeat(const wire::HeartbeatChunk& heartbeat, const wire::IpAddress& source) {
+void Association::handle_heartbeat(const wire::HeartbeatChunk& heartbeat, const wire::IpAddress& source,
+                                   const wire::IpAddress& destination) {
   if (state_ == AssociationState::CookieWait) return;
-  // RFC 9260 8.3: answer with the Heartbeat Information parameter unchanged, to the source.
+  // RFC 9260 8.3: answer with the Heartbeat Information parameter unchanged, to the source; 6.4:
+  // from the address it was sent to, so the reply travels the path being tested.
   push_bounded(heartbeat_acks_,
-               HeartbeatReply{source, std::vector<uint8_t>(heartbeat.parameters.begin(), heartbeat.parameters.end())},
+               HeartbeatReply{destination, source,
+                              std::vector<uint8_t>(heartbeat.parameters.begin(), heartbeat.parameters.end())},
                kMaxQueuedHeartbeatAcks);
 }
 

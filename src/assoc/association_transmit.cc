@@ -12,7 +12,7 @@ namespace sctpkit::assoc {
 std::optional<Transmit> Association::poll_transmit(TimePoint now, wire::MutableBytes buffer) {
   auto ship = [&](wire::MutableBytes packet, const wire::IpAddress& to) {
     ++counters_.packets_sent;
-    return Transmit{local_address_, to, packet};
+    return Transmit{source_for(to), to, packet};
   };
   if (!prebuilt_.empty()) {
     OwnedPacket p = std::move(prebuilt_.front());
@@ -69,7 +69,8 @@ std::optional<Transmit> Association::poll_transmit(TimePoint now, wire::MutableB
     heartbeat_acks_.pop_front();
     wire::PacketBuilder builder(buffer, limit, {local_port_, peer_port_, peer_tag_, 0});
     if (!builder.add(wire::HeartbeatAckChunk{reply.info})) return std::nullopt;
-    return ship(builder.finish(), reply.destination);
+    ++counters_.packets_sent;
+    return Transmit{reply.source, reply.destination, builder.finish()};
   }
   if (state_ != AssociationState::ShutdownAckSent) {
     bool failed = false;
@@ -116,6 +117,16 @@ std::optional<Transmit> Association::poll_transmit(TimePoint now, wire::MutableB
   }
   if (builder.empty()) return std::nullopt;
   return ship(builder.finish(), to);
+}
+
+wire::IpAddress Association::source_for(const wire::IpAddress& to) const {
+  for (const Path& p : paths_->paths()) {
+    if (p.address == to && p.local_source) return *p.local_source;
+  }
+  // RFC 9260 6.4: a multi-homed host sends to a peer address it has not heard from yet from
+  // whichever of its addresses routing picks (the unset "any" address); it listed them all.
+  if (config_.local_addresses.size() > 1) return wire::IpAddress{};
+  return local_address_;
 }
 
 bool Association::write_sack(wire::PacketBuilder& builder) {

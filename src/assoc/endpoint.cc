@@ -123,6 +123,9 @@ void EndpointImpl::handle_packet(wire::Bytes bytes, const wire::IpAddress& sourc
     return;
   }
   if (!association->handle_packet(packet, source, destination, now)) ++counters_.bad_verification_tag;
+  // RFC 9260 5.1.2: the INIT ACK (or a restart) told us the peer's addresses; packets from each of
+  // them belong to this association from now on.
+  if (association->take_peer_addresses_changed()) index(*association);
 }
 
 void EndpointImpl::handle_out_of_the_blue(const wire::PacketView& packet, const wire::IpAddress& source,
