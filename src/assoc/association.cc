@@ -363,6 +363,19 @@ void Association::handle_heartbeat_ack(const wire::HeartbeatAckChunk& ack, TimeP
 
 // ---------------------------------------------------------------- timers
 
+bool Association::heartbeats_run() const {
+  // RFC 9260 8.3: heartbeats "MAY begin upon reaching the ESTABLISHED state and [are]
+  // discontinued after sending either a SHUTDOWN chunk or SHUTDOWN ACK chunk".
+  switch (state_) {
+    case AssociationState::Established:
+    case AssociationState::ShutdownPending:
+    case AssociationState::ShutdownReceived:
+      return true;
+    default:
+      return false;
+  }
+}
+
 Duration Association::primary_rto() const {
   // RFC 9260 9.2: T2-shutdown uses the RTO of the destination it was sent to.
   if (sender_) return sender_->rto(paths_->primary());
@@ -378,9 +391,7 @@ std::optional<TimePoint> Association::next_timeout() const {
   std::optional<TimePoint> next = earliest(t1_, earliest(t2_, t5_));
   if (sender_) next = earliest(next, sender_->next_deadline());
   if (receiver_) next = earliest(next, receiver_->ack_policy().deadline());
-  if (paths_ && state_ != AssociationState::CookieWait && state_ != AssociationState::CookieEchoed) {
-    next = earliest(next, paths_->next_deadline());
-  }
+  if (paths_ && heartbeats_run()) next = earliest(next, paths_->next_deadline());
   return next;
 }
 

@@ -112,6 +112,7 @@ class Association {
   // RFC 9260 6.2 / 3.3.4: a SACK from the receiver's state into the packet being built.
   bool write_sack(wire::PacketBuilder& builder);
   Duration primary_rto() const;
+  [[nodiscard]] bool heartbeats_run() const;
   // The source address for a packet to `to`: see Path::local_source.
   [[nodiscard]] wire::IpAddress source_for(const wire::IpAddress& to) const;
   void restart_t1(TimePoint now);

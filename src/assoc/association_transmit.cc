@@ -72,7 +72,7 @@ std::optional<Transmit> Association::poll_transmit(TimePoint now, wire::MutableB
     ++counters_.packets_sent;
     return Transmit{reply.source, reply.destination, builder.finish()};
   }
-  if (state_ != AssociationState::ShutdownAckSent) {
+  if (heartbeats_run()) {
     bool failed = false;
     if (auto request = paths_->poll_heartbeat(now, failed)) {
       std::vector<uint8_t> info(wire::padded4(4 + request->info_size));
