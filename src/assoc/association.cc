@@ -94,6 +94,21 @@ void Association::start_data_transfer(wire::Tsn peer_initial_tsn, uint32_t peer_
   sack_gap_storage_.resize(entries);
   sack_dup_storage_.resize(entries);
   sack_wire_gaps_.reserve(entries);
+  flush_pending_messages();
+}
+
+void Association::flush_pending_messages() {
+  // A message on a stream the peer did not grant (its MIS was below our OS, 5.1.1) cannot be sent;
+  // it is dropped, as an association restart drops queued data.
+  for (PendingMessage& m : pending_messages_) {
+    (void)sender_->send(m.data, m.stream, m.ppid, m.unordered);
+  }
+  pending_messages_.clear();
+  pending_bytes_ = 0;
+  if (pending_refused_) {
+    pending_refused_ = false;
+    events_.push_back(SendSpaceEvent{id_, config_.send_buffer - std::min(config_.send_buffer, sender_->queued_bytes())});
+  }
 }
 
 void Association::enter_established(TimePoint now, bool passive) {
@@ -136,6 +151,7 @@ bool Association::accept_verification_tag(const wire::PacketView& packet) const 
 bool Association::handle_packet(const wire::PacketView& packet, const wire::IpAddress& source,
                                 const wire::IpAddress& destination, TimePoint now) {
   if (closed_ || packet.chunk_count() == 0) return true;
+  if (sender_) sender_->begin_burst();
   const wire::RawChunk first = *packet.begin();  // a copy: the iterator holds the chunk
 
   if (first.type == wire::InitChunk::kType) {
@@ -152,6 +168,7 @@ bool Association::handle_packet(const wire::PacketView& packet, const wire::IpAd
     if (!handle_cookie_echo(*echo, packet, source, now)) return true;
     if (packet.header().verification_tag != local_tag_) return true;
     ++counters_.packets_received;
+    if (Path* from = paths_->find(source)) from->local_source = destination;
     bool stop = false;
     // RFC 9260 5.1.5 step 7: DATA bundled with the COOKIE ECHO is acknowledged at once.
     data_with_cookie_echo_ = true;
@@ -174,6 +191,9 @@ bool Association::handle_packet(const wire::PacketView& packet, const wire::IpAd
   if (!accept_verification_tag(packet)) return false;
 
   ++counters_.packets_received;
+  // RFC 9260 6.4: remember which of our addresses this peer address reaches, as the source for
+  // packets back to it.
+  if (Path* from = paths_->find(source)) from->local_source = destination;
   if (state_ == AssociationState::ShutdownSent) {
     // RFC 9260 9.2: any packet from the peer clears the SHUTDOWN retransmission count.
     paths_->reset_association_errors();
@@ -214,14 +234,14 @@ void Association::handle_chunk(const wire::RawChunk& raw, const wire::IpAddress&
         } else if constexpr (std::is_same_v<C, wire::InitChunk>) {
           // RFC 9260 5.1: INIT must travel alone; bundled, it is ignored.
         } else if constexpr (std::is_same_v<C, wire::InitAckChunk>) {
-          handle_init_ack(chunk, source, now);
+          handle_init_ack(chunk, source, destination, now);
           stop = true;  // INIT ACK travels alone too
         } else if constexpr (std::is_same_v<C, wire::CookieEchoChunk>) {
           // Only meaningful as the first chunk (handled in handle_packet).
         } else if constexpr (std::is_same_v<C, wire::CookieAckChunk>) {
           handle_cookie_ack(now);
         } else if constexpr (std::is_same_v<C, wire::HeartbeatChunk>) {
-          handle_heartbeat(chunk, source);
+          handle_heartbeat(chunk, source, destination);
         } else if constexpr (std::is_same_v<C, wire::HeartbeatAckChunk>) {
           handle_heartbeat_ack(chunk, now);
         } else if constexpr (std::is_same_v<C, wire::AbortChunk>) {
@@ -246,7 +266,6 @@ void Association::handle_chunk(const wire::RawChunk& raw, const wire::IpAddress&
         }
       },
       *parsed);
-  (void)destination;
 }
 
 void Association::handle_unknown(const wire::RawChunk& raw, bool& stop) {
@@ -335,11 +354,14 @@ void Association::handle_sack(const wire::SackChunk& sack, TimePoint now) {
   }
 }
 
-void Association::handle_heartbeat(const wire::HeartbeatChunk& heartbeat, const wire::IpAddress& source) {
+void Association::handle_heartbeat(const wire::HeartbeatChunk& heartbeat, const wire::IpAddress& source,
+                                   const wire::IpAddress& destination) {
   if (state_ == AssociationState::CookieWait) return;
-  // RFC 9260 8.3: answer with the Heartbeat Information parameter unchanged, to the source.
+  // RFC 9260 8.3: answer with the Heartbeat Information parameter unchanged, to the source; 6.4:
+  // from the address it was sent to, so the reply travels the path being tested.
   push_bounded(heartbeat_acks_,
-               HeartbeatReply{source, std::vector<uint8_t>(heartbeat.parameters.begin(), heartbeat.parameters.end())},
+               HeartbeatReply{destination, source,
+                              std::vector<uint8_t>(heartbeat.parameters.begin(), heartbeat.parameters.end())},
                kMaxQueuedHeartbeatAcks);
 }
 
@@ -357,6 +379,19 @@ void Association::handle_heartbeat_ack(const wire::HeartbeatAckChunk& ack, TimeP
 
 // ---------------------------------------------------------------- timers
 
+bool Association::heartbeats_run() const {
+  // RFC 9260 8.3: heartbeats "MAY begin upon reaching the ESTABLISHED state and [are]
+  // discontinued after sending either a SHUTDOWN chunk or SHUTDOWN ACK chunk".
+  switch (state_) {
+    case AssociationState::Established:
+    case AssociationState::ShutdownPending:
+    case AssociationState::ShutdownReceived:
+      return true;
+    default:
+      return false;
+  }
+}
+
 Duration Association::primary_rto() const {
   // RFC 9260 9.2: T2-shutdown uses the RTO of the destination it was sent to.
   if (sender_) return sender_->rto(paths_->primary());
@@ -372,14 +407,13 @@ std::optional<TimePoint> Association::next_timeout() const {
   std::optional<TimePoint> next = earliest(t1_, earliest(t2_, t5_));
   if (sender_) next = earliest(next, sender_->next_deadline());
   if (receiver_) next = earliest(next, receiver_->ack_policy().deadline());
-  if (paths_ && state_ != AssociationState::CookieWait && state_ != AssociationState::CookieEchoed) {
-    next = earliest(next, paths_->next_deadline());
-  }
+  if (paths_ && heartbeats_run()) next = earliest(next, paths_->next_deadline());
   return next;
 }
 
 void Association::handle_timeout(TimePoint now) {
   if (closed_) return;
+  if (sender_) sender_->begin_burst();
   if (t1_ && *t1_ <= now) {
     // RFC 9260 5.1 / 6.3.3: resend INIT or COOKIE ECHO with back-off, up to Max.Init.Retransmits.
     if (++t1_retransmits_ > config_.max_init_retransmits) {
@@ -464,8 +498,25 @@ bool Association::finished() const {
 SendResult Association::send(wire::Bytes message, wire::StreamId stream, wire::Ppid ppid, bool unordered,
                              TimePoint now) {
   (void)now;
+  if (!closed_ && state_ == AssociationState::CookieWait) {
+    // RFC 9260 5.1: user data may be queued before the association is up ("the COOKIE ECHO chunk
+    // can be bundled with any pending outbound DATA chunks"); checked against what we asked for.
+    if (message.empty()) return SendResult::EmptyMessage;
+    if (message.size() > config_.max_message_size) return SendResult::MessageTooLarge;
+    if (stream.value() >= requested_outbound_streams_) return SendResult::InvalidStream;
+    if (pending_bytes_ + message.size() > config_.send_buffer) {
+      pending_refused_ = true;
+      return SendResult::WouldBlock;
+    }
+    pending_bytes_ += message.size();
+    pending_messages_.push_back(PendingMessage{stream, ppid, unordered, {message.begin(), message.end()}});
+    return SendResult::Ok;
+  }
+  // COOKIE-ECHOED has a DataSender already (the INIT ACK told us the peer's window and streams).
   // RFC 9260 9.2: no new data once a shutdown has begun on either side.
-  if (closed_ || state_ != AssociationState::Established || !sender_) return SendResult::NotConnected;
+  const bool open = state_ == AssociationState::Established || state_ == AssociationState::CookieEchoed;
+  if (closed_ || !open || !sender_) return SendResult::NotConnected;
+  sender_->begin_burst();
   const SendResult result = sender_->send(message, stream, ppid, unordered);
   return result;
 }

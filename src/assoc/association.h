@@ -7,6 +7,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "assoc/clock.h"
@@ -66,6 +67,9 @@ class Association {
   [[nodiscard]] std::vector<wire::IpAddress> peer_addresses() const;
   // Closed, with its last packets sent and its events drained: the endpoint may forget it.
   [[nodiscard]] bool finished() const;
+  // The peer's address list changed (INIT ACK, restart) since the last call: the endpoint must
+  // index the new addresses, or packets from them would look out of the blue (RFC 9260 8.4).
+  bool take_peer_addresses_changed() { return std::exchange(peer_addresses_changed_, false); }
 
  private:
   // ---- chunk handling (association.cc, association_setup.cc, association_teardown.cc)
@@ -74,7 +78,8 @@ class Association {
                     TimePoint now, bool& stop);
   void handle_init(const wire::InitChunk& init, const wire::IpAddress& source, const wire::IpAddress& destination,
                    TimePoint now);
-  void handle_init_ack(const wire::InitAckChunk& ack, const wire::IpAddress& source, TimePoint now);
+  void handle_init_ack(const wire::InitAckChunk& ack, const wire::IpAddress& source,
+                       const wire::IpAddress& destination, TimePoint now);
   // Returns whether the packet's other chunks may be processed.
   bool handle_cookie_echo(const wire::CookieEchoChunk& echo, const wire::PacketView& packet,
                           const wire::IpAddress& source, TimePoint now);
@@ -88,7 +93,8 @@ class Association {
   void handle_error(const wire::ErrorChunk& error, TimePoint now);
   void handle_data(const wire::DataChunk& data, const wire::IpAddress& source, TimePoint now, bool& stop);
   void handle_sack(const wire::SackChunk& sack, TimePoint now);
-  void handle_heartbeat(const wire::HeartbeatChunk& heartbeat, const wire::IpAddress& source);
+  void handle_heartbeat(const wire::HeartbeatChunk& heartbeat, const wire::IpAddress& source,
+                        const wire::IpAddress& destination);
   void handle_heartbeat_ack(const wire::HeartbeatAckChunk& ack, TimePoint now);
   void handle_unknown(const wire::RawChunk& raw, bool& stop);
 
@@ -106,6 +112,9 @@ class Association {
   // RFC 9260 6.2 / 3.3.4: a SACK from the receiver's state into the packet being built.
   bool write_sack(wire::PacketBuilder& builder);
   Duration primary_rto() const;
+  [[nodiscard]] bool heartbeats_run() const;
+  // The source address for a packet to `to`: see Path::local_source.
+  [[nodiscard]] wire::IpAddress source_for(const wire::IpAddress& to) const;
   void restart_t1(TimePoint now);
   void restart_t2(TimePoint now);
 
@@ -132,6 +141,7 @@ class Association {
   uint16_t inbound_streams_ = 0;
   uint32_t initial_peer_rwnd_ = 0;
   wire::IpAddress local_address_;  // the address the peer reached us on (source of our packets)
+  bool peer_addresses_changed_ = false;
 
   std::vector<wire::IpAddress> connect_addresses_;  // as the user gave them, for INIT collisions
   std::optional<PathManager> paths_;
@@ -159,6 +169,7 @@ class Association {
   std::vector<uint8_t> cookie_;                       // from the INIT ACK, for COOKIE ECHO
   std::deque<std::vector<uint8_t>> errors_;           // ERROR chunks' causes
   struct HeartbeatReply {
+    wire::IpAddress source;  // RFC 9260 6.4: the reply leaves from where the HEARTBEAT arrived
     wire::IpAddress destination;
     std::vector<uint8_t> info;  // the Heartbeat Info TLV, echoed whole (RFC 9260 8.3)
   };
@@ -171,6 +182,20 @@ class Association {
   std::vector<wire::Tsn> sack_dup_storage_;
   std::vector<wire::GapAckBlock> sack_wire_gaps_;
   bool shutdown_requested_ = false;
+
+  // RFC 9260 5.1: messages sent in COOKIE-WAIT, before the DataSender exists (the peer's window and
+  // streams are not known yet); handed to it when the INIT ACK arrives, so the first can ride with
+  // the COOKIE ECHO. Bounded by the send buffer.
+  struct PendingMessage {
+    wire::StreamId stream;
+    wire::Ppid ppid;
+    bool unordered = false;
+    std::vector<uint8_t> data;
+  };
+  std::deque<PendingMessage> pending_messages_;
+  size_t pending_bytes_ = 0;
+  bool pending_refused_ = false;  // a send() got WouldBlock: a SendSpaceEvent is owed
+  void flush_pending_messages();
 
   std::deque<Event> events_;
   // Held back until every received message has been handed over: a user must read the last

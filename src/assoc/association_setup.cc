@@ -111,7 +111,8 @@ void Association::handle_init(const wire::InitChunk& init, const wire::IpAddress
   // "After that, the endpoint MUST NOT change its state, the T1-init timer MUST be left running".
 }
 
-void Association::handle_init_ack(const wire::InitAckChunk& ack, const wire::IpAddress& source, TimePoint now) {
+void Association::handle_init_ack(const wire::InitAckChunk& ack, const wire::IpAddress& source,
+                                  const wire::IpAddress& destination, TimePoint now) {
   // RFC 9260 5.2.3: only COOKIE-WAIT expects an INIT ACK.
   if (state_ != AssociationState::CookieWait) return;
   const InitParameters parameters = read_init_parameters(ack.parameters);
@@ -149,6 +150,15 @@ void Association::handle_init_ack(const wire::InitAckChunk& ack, const wire::IpA
   paths_.emplace(config_, addresses, std::find(addresses.begin(), addresses.end(), primary) != addresses.end()
                                          ? primary : source,
                  services_.random, now);
+  peer_addresses_changed_ = true;
+  if (Path* from = paths_->find(source)) from->local_source = destination;
+  if (config_.local_addresses.empty()) {
+    // RFC 9260 5.1.2: our INIT listed no address, so the peer knows us only by the source it saw,
+    // which is where its INIT ACK came to. Every packet must leave from there: one from another
+    // address of this host (which routing may pick for another destination) is out of the blue to
+    // the peer (8.4), answered with an ABORT.
+    local_address_ = destination;
+  }
   // RFC 9260 6.3.1 C5 (Karn): only an INIT that was sent once gives an RTT.
   if (t1_retransmits_ == 0) t1_rto_.add_measurement(measured);
   start_data_transfer(ack.initial_tsn, ack.a_rwnd, ack.inbound_streams, ack.outbound_streams);
@@ -254,6 +264,7 @@ void Association::restart_from_cookie(const CookieContents& c, const wire::InitC
   requested_outbound_streams_ = c.local_outbound_streams;
   const auto addresses = peer_addresses();
   paths_.emplace(config_, addresses, c.peer_address, services_.random, now);
+  peer_addresses_changed_ = true;
   start_data_transfer(peer_init.initial_tsn, peer_init.a_rwnd, peer_init.inbound_streams, peer_init.outbound_streams);
   t1_.reset();
   t2_.reset();

@@ -12,7 +12,7 @@ namespace sctpkit::assoc {
 std::optional<Transmit> Association::poll_transmit(TimePoint now, wire::MutableBytes buffer) {
   auto ship = [&](wire::MutableBytes packet, const wire::IpAddress& to) {
     ++counters_.packets_sent;
-    return Transmit{local_address_, to, packet};
+    return Transmit{source_for(to), to, packet};
   };
   if (!prebuilt_.empty()) {
     OwnedPacket p = std::move(prebuilt_.front());
@@ -61,6 +61,13 @@ std::optional<Transmit> Association::poll_transmit(TimePoint now, wire::MutableB
     wire::PacketBuilder builder(buffer, limit, {local_port_, peer_port_, peer_tag_, 0});
     builder.add(wire::CookieEchoChunk{cookie_});
     while (!errors_.empty() && builder.add(wire::ErrorChunk{errors_.front()})) errors_.pop_front();
+    // RFC 9260 5.1: "The COOKIE ECHO chunk can be bundled with any pending outbound DATA chunks,
+    // but it MUST be the first chunk in the packet": queued data rides along where it fits (and
+    // waits for ESTABLISHED where it does not). A resent COOKIE ECHO carries it again once T3-rtx
+    // has marked it.
+    if (sender_ && sender_->write_data(builder, paths_->primary(), now) > 0) {
+      paths_->on_data_sent(paths_->primary(), now);
+    }
     return ship(builder.finish(), primary);
   }
 
@@ -69,9 +76,10 @@ std::optional<Transmit> Association::poll_transmit(TimePoint now, wire::MutableB
     heartbeat_acks_.pop_front();
     wire::PacketBuilder builder(buffer, limit, {local_port_, peer_port_, peer_tag_, 0});
     if (!builder.add(wire::HeartbeatAckChunk{reply.info})) return std::nullopt;
-    return ship(builder.finish(), reply.destination);
+    ++counters_.packets_sent;
+    return Transmit{reply.source, reply.destination, builder.finish()};
   }
-  if (state_ != AssociationState::ShutdownAckSent) {
+  if (heartbeats_run()) {
     bool failed = false;
     if (auto request = paths_->poll_heartbeat(now, failed)) {
       std::vector<uint8_t> info(wire::padded4(4 + request->info_size));
@@ -88,8 +96,22 @@ std::optional<Transmit> Association::poll_transmit(TimePoint now, wire::MutableB
     }
   }
 
-  // The main packet: control chunks first (RFC 9260 6.10), then a SACK, then DATA.
+  const bool data_allowed = state_ == AssociationState::Established ||
+                            state_ == AssociationState::ShutdownPending ||
+                            state_ == AssociationState::ShutdownReceived;
   Path& data_path = paths_->data_destination();
+  if (sender_ && data_allowed) {
+    // RFC 9260 6.4: chunks that timed out go to an alternate active address, in packets of their
+    // own (new data stays on the primary).
+    if (Path* alternate = sender_->alternate_retransmission_path(*paths_, data_path)) {
+      wire::PacketBuilder builder(buffer, limit, {local_port_, peer_port_, peer_tag_, 0});
+      if (sender_->write_data(builder, *alternate, now, /*new_data=*/false) > 0) {
+        return ship(builder.finish(), alternate->address);
+      }
+    }
+  }
+
+  // The main packet: control chunks first (RFC 9260 6.10), then a SACK, then DATA.
   const bool sack_now = receiver_ && receiver_->sack_due(now);
   const wire::IpAddress to = (sack_now && sack_destination_) ? *sack_destination_ : data_path.address;
   wire::PacketBuilder builder(buffer, limit, {local_port_, peer_port_, peer_tag_, 0});
@@ -107,15 +129,22 @@ std::optional<Transmit> Association::poll_transmit(TimePoint now, wire::MutableB
   if (receiver_ && (sack_now || force_sack)) {
     if (write_sack(builder)) ++counters_.sacks_sent;
   }
-  const bool data_allowed = state_ == AssociationState::Established ||
-                            state_ == AssociationState::ShutdownPending ||
-                            state_ == AssociationState::ShutdownReceived;
   if (sender_ && data_allowed && to == data_path.address) {
     const size_t added = sender_->write_data(builder, data_path, now);
     if (added > 0) paths_->on_data_sent(data_path, now);
   }
   if (builder.empty()) return std::nullopt;
   return ship(builder.finish(), to);
+}
+
+wire::IpAddress Association::source_for(const wire::IpAddress& to) const {
+  for (const Path& p : paths_->paths()) {
+    if (p.address == to && p.local_source) return *p.local_source;
+  }
+  // RFC 9260 6.4: a multi-homed host sends to a peer address it has not heard from yet from
+  // whichever of its addresses routing picks (the unset "any" address); it listed them all.
+  if (config_.local_addresses.size() > 1) return wire::IpAddress{};
+  return local_address_;
 }
 
 bool Association::write_sack(wire::PacketBuilder& builder) {

@@ -76,6 +76,17 @@ class EndpointImpl {
     associations_.erase(id);
   }
 
+  // Closed associations whose last event was taken and last packet (ABORT, SHUTDOWN COMPLETE) sent
+  // are forgotten with their demultiplexing entries: the ports and tags are free again.
+  void reap() {
+    for (auto it = associations_.begin(); it != associations_.end();) {
+      const uint32_t id = it->first;
+      const bool done = it->second->finished();
+      ++it;
+      if (done) forget(id);
+    }
+  }
+
   void queue_stateless(OwnedPacket packet) {
     if (stateless_.size() >= kMaxStatelessReplies) stateless_.pop_front();
     stateless_.push_back(std::move(packet));
@@ -123,6 +134,9 @@ void EndpointImpl::handle_packet(wire::Bytes bytes, const wire::IpAddress& sourc
     return;
   }
   if (!association->handle_packet(packet, source, destination, now)) ++counters_.bad_verification_tag;
+  // RFC 9260 5.1.2: the INIT ACK (or a restart) told us the peer's addresses; packets from each of
+  // them belong to this association from now on.
+  if (association->take_peer_addresses_changed()) index(*association);
 }
 
 void EndpointImpl::handle_out_of_the_blue(const wire::PacketView& packet, const wire::IpAddress& source,
@@ -332,6 +346,9 @@ std::optional<Transmit> Endpoint::poll_transmit(TimePoint now) {
     std::copy(p.bytes.begin(), p.bytes.end(), impl.transmit_buffer_.begin());
     return observe(Transmit{p.source, p.destination, wire::Bytes(impl.transmit_buffer_.data(), p.bytes.size())});
   }
+  // An association whose ClosedEvent was taken before its ABORT or SHUTDOWN COMPLETE went out is
+  // finished only now, and nothing else would look at it again.
+  impl.reap();
   // Round-robin over associations so one busy association cannot starve the others.
   if (impl.associations_.empty()) return std::nullopt;
   auto start = impl.associations_.lower_bound(impl.transmit_cursor_);

@@ -29,6 +29,9 @@ struct Path {
   DestinationId destination{0};   // the RetransmissionQueue entry of this address
   Duration rto{};                 // that destination's RTO now (RFC 9260 6.3.1)
   size_t max_packet_size = 0;
+  // The local address packets from this peer address arrived on: the source for packets to it,
+  // since that pair is known to work and to be known to the peer (RFC 9260 6.4, 8.3).
+  std::optional<wire::IpAddress> local_source;
   // RFC 9260 8.3 heartbeat bookkeeping.
   TimePoint next_heartbeat{};
   std::optional<TimePoint> heartbeat_outstanding_since;

@@ -1,0 +1,127 @@
+// Multi-homed associations over the simulated network: which addresses packets leave from and go
+// to, path failure and failover. Each scenario names the RFC 9260 section it exercises.
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sim/endpoint_node.h"
+#include "sim/simulation.h"
+
+namespace sctpkit::sim {
+namespace {
+
+using namespace std::chrono_literals;
+
+const auto kA = wire::IpAddress::v4(10, 0, 0, 1);
+const auto kA2 = wire::IpAddress::v4(10, 0, 0, 2);
+const auto kB1 = wire::IpAddress::v4(10, 0, 1, 1);
+const auto kB2 = wire::IpAddress::v4(10, 0, 2, 1);
+
+assoc::EndpointConfig client_config() {
+  assoc::EndpointConfig c;
+  c.local_port = 5000;
+  c.heartbeat_interval = 1s;
+  c.path_max_retransmits = 2;
+  return c;
+}
+assoc::EndpointConfig server_config() {
+  assoc::EndpointConfig c;
+  c.local_port = 7;
+  c.listen = true;
+  c.local_addresses = {kB1, kB2};
+  return c;
+}
+
+size_t packets_with(const PacketLog& log, const std::string& chunk) {
+  size_t n = 0;
+  for (const auto& e : log.entries()) n += e.chunks.find(chunk) != std::string::npos ? 1 : 0;
+  return n;
+}
+
+bool saw_path_event(const EndpointNode& node, const wire::IpAddress& address, assoc::PathEvent::State state) {
+  for (const auto& e : node.events_of<assoc::PathEvent>()) {
+    if (e.address == address && e.state == state) return true;
+  }
+  return false;
+}
+
+// Two hosts with two addresses each, a1-b1 and a2-b2 linked; both list their addresses.
+class EngineMultihomeTest : public ::testing::Test {
+ protected:
+  void build(assoc::EndpointConfig client = client_config()) {
+    a = std::make_unique<EndpointNode>(sim, "A", std::vector{kA, kA2}, client, sim.random());
+    b = std::make_unique<EndpointNode>(sim, "B", std::vector{kB1, kB2}, server_config(), sim.random());
+    sim.network().connect(kA, kB1, LinkConfig{.delay = 10ms});
+    sim.network().connect(kA2, kB2, LinkConfig{.delay = 10ms});
+    id = std::get<assoc::AssociationId>(a->connect(kB1, 7));
+    ASSERT_TRUE(a->run_until_connected(5s).satisfied());
+  }
+
+  Simulation sim{7};
+  std::unique_ptr<EndpointNode> a;
+  std::unique_ptr<EndpointNode> b;
+  assoc::AssociationId id{};
+};
+
+// RFC 9260 8.3 / 6.4: heartbeats reach both peer addresses and each HEARTBEAT ACK leaves from the
+// address its HEARTBEAT reached, so the second path is confirmed too. (It used to leave from the
+// address the association was set up on, which has no route to the other path's peer address.)
+TEST_F(EngineMultihomeTest, HeartbeatAcksComeBackOnEveryPath) {
+  auto client = client_config();
+  client.local_addresses = {kA, kA2};
+  build(client);
+  sim.run_for(20s);
+  const auto status = *a->endpoint().status(id);
+  ASSERT_EQ(status.paths.size(), 2u);
+  for (const auto& p : status.paths) {
+    EXPECT_TRUE(p.active) << p.address.to_string();
+    EXPECT_EQ(p.error_count, 0u) << p.address.to_string();
+  }
+  EXPECT_GE(a->endpoint().status(id)->counters.heartbeat_acks_received, 4u);
+  EXPECT_FALSE(saw_path_event(*a, kB2, assoc::PathEvent::State::Down)) << sim.log().format();
+  EXPECT_EQ(sim.log().count(Fate::NoRoute), 0u) << sim.log().format();
+}
+
+// RFC 9260 8.2 / 8.3 / 6.4.1: heartbeats to the primary go unanswered, the primary goes down after
+// Path.Max.Retrans, and data fails over to the other address; the peer's SACKs from that address
+// are accepted (the endpoint learned it from the INIT ACK, 5.1.2), so the data is acknowledged.
+TEST_F(EngineMultihomeTest, HeartbeatsLostPathDownAndFailover) {
+  auto client = client_config();
+  client.local_addresses = {kA, kA2};
+  build(client);
+  ASSERT_EQ(a->endpoint().status(id)->paths.size(), 2u);
+  sim.network().set_path_up(kA, kB1, false);
+  ASSERT_TRUE(sim.run_until([&] { return saw_path_event(*a, kB1, assoc::PathEvent::State::Down); }, 120s)
+                  .satisfied())
+      << sim.log().format();
+  EXPECT_TRUE(saw_path_event(*a, kB2, assoc::PathEvent::State::NewPrimary));
+  ASSERT_EQ(a->send(id, "via the second path"), assoc::SendResult::Ok);
+  ASSERT_TRUE(b->run_until_messages(1, 10s).satisfied()) << sim.log().format();
+  EXPECT_EQ(b->message_texts(), std::vector<std::string>{"via the second path"});
+  ASSERT_TRUE(sim.run_until([&] { return a->endpoint().status(id)->unacked_chunks == 0; }, 10s).satisfied());
+  EXPECT_FALSE(a->has<assoc::ClosedEvent>());
+  EXPECT_FALSE(b->has<assoc::ClosedEvent>());
+  EXPECT_EQ(packets_with(sim.log(), "ABORT"), 0u) << sim.log().format();
+  EXPECT_EQ(a->endpoint().counters().out_of_the_blue, 0u);
+}
+
+// RFC 9260 5.1.2 / 8.4: a host with two addresses whose INIT listed none is single-homed to its
+// peer, known only by its INIT's source. Its packets must all leave from that address: one from the
+// other address (which routing picks towards the peer's second address) is out of the blue to the
+// peer and draws an ABORT.
+TEST_F(EngineMultihomeTest, UnlistedLocalAddressIsNeverUsedAsSource) {
+  build(client_config());  // local_addresses empty: nothing listed in INIT
+  sim.run_for(30s);
+  for (const auto& e : sim.log().entries()) EXPECT_NE(e.source, kA2) << PacketLog::format(e);
+  EXPECT_EQ(packets_with(sim.log(), "ABORT"), 0u) << sim.log().format();
+  EXPECT_EQ(b->endpoint().counters().out_of_the_blue, 0u);
+  EXPECT_FALSE(a->has<assoc::ClosedEvent>());
+  // The primary still carries data.
+  ASSERT_EQ(a->send(id, "still here"), assoc::SendResult::Ok);
+  ASSERT_TRUE(b->run_until_messages(1, 5s).satisfied());
+}
+
+}  // namespace
+}  // namespace sctpkit::sim
