@@ -163,6 +163,16 @@ bool KernelPeer::start(std::string* why_not, bool* skip) {
     *why_not = "cannot open raw SCTP sockets in the namespace";
     return false;
   }
+  // The sctpkit binary goes in as a second archive after the cached one, so that a rebuilt binary
+  // does not rebuild the cache. Without it the guest still boots; tests that need it skip.
+  initrd_ = cache_dir_ + "/initramfs.cpio";
+#ifdef SCTPKIT_TOOL
+  const std::string packed = run_dir_ + "/initrd.cpio";
+  if (sh("bash " + std::string(SCTPKIT_SOURCE_DIR) + "/tests/kernel/pack_tool.sh " + run_dir_ + "/tool.cpio " +
+         SCTPKIT_TOOL + " && cat " + initrd_ + " " + run_dir_ + "/tool.cpio > " + packed) == 0) {
+    initrd_ = packed;
+  }
+#endif
   return boot(why_not);
 }
 
@@ -174,7 +184,7 @@ bool KernelPeer::boot(std::string* why_not) {
       "-m", "256", "-smp", "1", "-nodefaults", "-no-user-config", "-display", "none", "-vga", "none",
       "-no-reboot",
       // The uncompressed vmlinux boots through its PVH entry point: no decompression under emulation.
-      "-kernel", cache_dir_ + "/vmlinux", "-initrd", cache_dir_ + "/initramfs.cpio",
+      "-kernel", cache_dir_ + "/vmlinux", "-initrd", initrd_,
       "-append", "console=ttyS0 quiet panic=-1 mitigations=off", "-serial", "file:" + run_dir_ + "/console.log",
       "-netdev", "tap,id=n0,ifname=tap0,script=no,downscript=no",
       "-device", "virtio-net-pci,netdev=n0,mac=52:54:00:77:00:02",
