@@ -308,26 +308,28 @@ Status KernelAssociation::send(std::span<const uint8_t> data, const SendOptions&
       ++messages_sent_;
       return {};
     }
-    if (errno == EINTR) continue;
-    if (errno == EAGAIN) {
+    const int error = errno;
+    if (error == EINTR) continue;
+    if (error == EAGAIN) {
       if (options_.non_blocking) return Error{Error::Code::WouldBlock, "send would block"};
       if (!wait_for(POLLOUT, deadline)) return Error{Error::Code::Timeout, "send timed out"};
       continue;
     }
-    if (errno == EINVAL) {
+    if (error == EINVAL) {
       sctp_status status{};
       socklen_t length = sizeof status;
       if (::getsockopt(fd_, IPPROTO_SCTP, SCTP_STATUS, &status, &length) == 0 && options.stream >= status.sstat_outstrms)
         return Error{Error::Code::InvalidArgument, fmt::format("stream {} not negotiated", options.stream)};
     }
-    if (errno == EMSGSIZE) return Error{Error::Code::InvalidArgument, "message larger than the kernel accepts"};
-    if (errno == EPIPE || errno == ECONNRESET || errno == ENOTCONN) {
-      while (read_once() != Read::Ended && !closed_) {
+    if (error == EMSGSIZE) return Error{Error::Code::InvalidArgument, "message larger than the kernel accepts"};
+    if (error == EPIPE || error == ECONNRESET || error == ENOTCONN) {
+      // What is still readable may say why (a notification); keep its messages for receive().
+      while (read_once() == Read::Message) {
       }
-      close_with(errno == ECONNRESET ? "aborted by the peer" : "shut down");
+      close_with(error == ECONNRESET ? "aborted by the peer" : "shut down");
       return Error{Error::Code::Closed, "association closed: " + close_reason_};
     }
-    return system_failure("sendmsg");
+    return Error{Error::Code::System, fmt::format("sendmsg: {}", std::strerror(error))};
   }
 }
 

@@ -242,7 +242,9 @@ bool KernelPeer::boot(std::string* why_not) {
   while (!answered && Clock::now() < deadline) {
     const std::string line = std::to_string(next_id_++) + " true\n";
     if (write(control_fd_, line.data(), line.size()) != static_cast<ssize_t>(line.size())) break;
-    answered = read_until("\n@@end ", Clock::now() + std::chrono::milliseconds(500));
+    // Every unanswered ping is run once the guest is up: a slow boot under load would otherwise
+    // queue hundreds of them in front of the first real command.
+    answered = read_until("\n@@end ", Clock::now() + std::chrono::milliseconds(2000));
     if (qemu_pid_ > 0 && waitpid(qemu_pid_, nullptr, WNOHANG) == qemu_pid_) {
       qemu_pid_ = -1;
       break;
@@ -253,7 +255,7 @@ bool KernelPeer::boot(std::string* why_not) {
     return false;
   }
   // Consume the answers to the remaining pings.
-  if (run("echo synced", std::chrono::seconds(30)).exit_code != 0) {
+  if (run("echo synced", std::chrono::seconds(120)).exit_code != 0) {
     *why_not = "the guest's control channel did not sync";
     return false;
   }
