@@ -26,6 +26,7 @@ struct CatArgs {
   bool udp_given = false;
   std::string udp;  // "" for --udp without a port
   bool raw = false;
+  bool kernel = false;
   bool lines = false;
   bool echo = false;
   bool zero_io = false;
@@ -191,7 +192,11 @@ std::optional<std::string> resolve(const std::string& host, bool v4, bool v6, st
 
 int run_cat(CatArgs& args) {
   if (args.ipv4 && args.ipv6) return fail(kExitUsage, "-4 and -6 exclude each other");
-  if (args.udp_given && args.raw) return fail(kExitUsage, "--udp and --raw exclude each other");
+  if (static_cast<int>(args.udp_given) + static_cast<int>(args.raw) + static_cast<int>(args.kernel) > 1)
+    return fail(kExitUsage, "--udp, --raw and --kernel exclude each other");
+  const bool tracing = args.trace || !args.trace_file.empty();
+  if (args.kernel && tracing)
+    return fail(kExitUsage, "--trace and --trace-file need sctpkit's own stack (--udp or --raw), not --kernel");
   if (args.port <= 0 || args.port > 65535) return fail(kExitUsage, "PORT must be 1..65535");
   if (args.keep_open && !args.listen) return fail(kExitUsage, "-k needs -l");
   if (args.echo && !args.listen) return fail(kExitUsage, "--echo needs -l");
@@ -238,9 +243,12 @@ int run_cat(CatArgs& args) {
     return code;
   };
 
-  // Automatic transport: raw IP when privileged, UDP encapsulation otherwise.
-  const bool automatic = !args.udp_given && !args.raw;
+  // Automatic transport: the kernel's SCTP when its module is loaded (and no trace asks for our
+  // stack), else raw IP when privileged, UDP encapsulation otherwise.
+  const bool automatic = !args.udp_given && !args.raw && !args.kernel;
   options.transport = args.udp_given ? TransportKind::Udp : TransportKind::RawIp;
+  if (args.kernel || (automatic && !tracing && kernel_sctp_loaded())) options.transport = TransportKind::Kernel;
+  const char* transport_name = options.transport == TransportKind::Kernel ? "kernel" : "raw IP";
 
   if (!args.listen) {
     auto host = resolve(args.host, args.ipv4, args.ipv6, error);
@@ -254,7 +262,7 @@ int run_cat(CatArgs& args) {
     if (args.zero_io) {
       auto info = connected->status();
       fmt::print(stderr, "sctpkit cat: connected to {} port {} ({} transport, streams {} out / {} in)\n", *host,
-                 args.port, options.transport == TransportKind::Udp ? "UDP" : "raw IP",
+                 args.port, options.transport == TransportKind::Udp ? "UDP" : transport_name,
                  info ? info->outbound_streams : 0, info ? info->inbound_streams : 0);
       if (auto status = connected->shutdown(); !status)
         return finish(fail(exit_code_for(status.error()), status.error().message));
@@ -290,6 +298,8 @@ void register_cat(CLI::App& app, CommandRegistry& registry) {
   auto* udp = sub->add_option("--udp", args->udp, "SCTP over UDP (RFC 6951); PORT: the listener's, or the peer's, UDP port")
       ->expected(0, 1);
   sub->add_flag("--raw", args->raw, "SCTP over raw IP (needs CAP_NET_RAW)");
+  sub->add_flag("--kernel", args->kernel,
+                "The kernel's own SCTP (RFC 6458 sockets; needs the sctp module). Default when it is loaded");
   sub->add_flag("--lines", args->lines, "One message per stdin line (default: one per read)");
   sub->add_flag("--echo", args->echo, "With -l: answer each message on its stream with its PPID");
   sub->add_flag("-z", args->zero_io, "Connect, report, and shut down");

@@ -60,6 +60,8 @@ struct AssociationInfo {
 class Listener;
 namespace detail {
 class Stack;
+class KernelAssociation;
+class KernelListener;
 }
 
 class Association {
@@ -95,8 +97,10 @@ class Association {
  private:
   friend class Listener;
   Association(std::shared_ptr<detail::Stack> stack, uint32_t id);
+  explicit Association(std::shared_ptr<detail::KernelAssociation> kernel);
   std::shared_ptr<detail::Stack> stack_;
   uint32_t id_ = 0;
+  std::shared_ptr<detail::KernelAssociation> kernel_;  // TransportKind::Kernel instead of stack_
 };
 
 class Listener {
@@ -119,7 +123,9 @@ class Listener {
 
  private:
   explicit Listener(std::shared_ptr<detail::Stack> stack);
+  explicit Listener(std::shared_ptr<detail::KernelListener> kernel);
   std::shared_ptr<detail::Stack> stack_;
+  std::shared_ptr<detail::KernelListener> kernel_;  // TransportKind::Kernel instead of stack_
 };
 
 }  // namespace sctpkit

@@ -14,7 +14,15 @@ namespace sctpkit {
 enum class TransportKind : uint8_t {
   Udp,    // SCTP over UDP (RFC 6951): no privilege, no kernel module
   RawIp,  // IP protocol 132 through raw sockets: needs CAP_NET_RAW
+  // The operating system's own SCTP (Linux: the sctp module) through its RFC 6458 socket API; the
+  // kernel runs the protocol. Options that only our stack has (packet_trace, mtu, UDP ports) are
+  // not used; a blocking-style connect even with non_blocking.
+  Kernel,
 };
+
+// True when the running kernel has SCTP loaded (/sys/module/sctp): what automatic transport
+// selection (e.g. `sctpkit cat` without --udp/--raw/--kernel) looks at.
+[[nodiscard]] bool kernel_sctp_loaded();
 
 // One SCTP packet the stack sent or received, for tracing (e.g. `sctpkit cat --trace`). The views
 // are valid only during the callback.

@@ -1,11 +1,13 @@
 // The public handles (include/sctpkit/association.h) over detail::Stack.
 #include <netdb.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
 
 #include <fmt/format.h>
 
+#include "net/kernel_socket.h"
 #include "net/stack.h"
 #include "sctpkit/association.h"
 
@@ -45,20 +47,24 @@ Error timeout_or_block(const Options& o, const char* what) {
 
 }  // namespace
 
+bool kernel_sctp_loaded() { return ::access("/sys/module/sctp", F_OK) == 0; }
+
 // ---- Association
 
 Association::Association(std::shared_ptr<Stack> stack, uint32_t id) : stack_(std::move(stack)), id_(id) {}
+Association::Association(std::shared_ptr<detail::KernelAssociation> kernel) : kernel_(std::move(kernel)) {}
 Association::Association(Association&&) noexcept = default;
 Association& Association::operator=(Association&& other) noexcept {
   if (this != &other) {
-    if (stack_ && is_open()) abort("handle replaced");
+    if ((stack_ || kernel_) && is_open()) abort("handle replaced");
     stack_ = std::move(other.stack_);
     id_ = other.id_;
+    kernel_ = std::move(other.kernel_);
   }
   return *this;
 }
 Association::~Association() {
-  if (!stack_) return;
+  if (!stack_) return;  // a kernel association aborts itself when its last handle goes
   if (is_open()) abort("handle destroyed");
   stack_->forget(id_);
 }
@@ -66,6 +72,11 @@ Association::~Association() {
 Expected<Association> Association::connect(const std::string& host, uint16_t port, const Options& options) {
   auto addresses = resolve(host);
   if (!addresses) return addresses.error();
+  if (options.transport == TransportKind::Kernel) {
+    auto kernel = detail::KernelAssociation::connect(*addresses, port, options);
+    if (!kernel) return kernel.error();
+    return Association(std::shared_ptr<detail::KernelAssociation>(std::move(*kernel)));
+  }
   auto stack = Stack::open(options, std::nullopt, addresses->front().is_v4());
   if (!stack) return stack.error();
   auto& s = **stack;
@@ -97,6 +108,7 @@ Status Association::send(std::string_view text, const SendOptions& options) {
 }
 
 Status Association::send(std::span<const uint8_t> data, const SendOptions& options) {
+  if (kernel_) return kernel_->send(data, options);
   auto& state = stack_->state(id_);
   for (;;) {
     if (state.closed) return closed_error(state);
@@ -120,9 +132,13 @@ Status Association::send(std::span<const uint8_t> data, const SendOptions& optio
   }
 }
 
-Expected<Message> Association::receive() { return receive(stack_->options().timeout.value_or(std::chrono::milliseconds::max())); }
+Expected<Message> Association::receive() {
+  if (kernel_) return kernel_->receive(std::nullopt);
+  return receive(stack_->options().timeout.value_or(std::chrono::milliseconds::max()));
+}
 
 Expected<Message> Association::receive(std::chrono::milliseconds timeout) {
+  if (kernel_) return kernel_->receive(timeout);
   auto& state = stack_->state(id_);
   const auto limit = timeout == std::chrono::milliseconds::max() ? std::nullopt : std::optional(timeout);
   if (!stack_->wait([&] { return !state.inbox.empty() || state.closed || state.peer_shutdown; }, limit))
@@ -137,6 +153,7 @@ Expected<Message> Association::receive(std::chrono::milliseconds timeout) {
 }
 
 Status Association::shutdown() {
+  if (kernel_) return kernel_->shutdown();
   auto& state = stack_->state(id_);
   if (state.closed) return {};
   stack_->endpoint().shutdown(assoc::AssociationId{id_}, Stack::now());
@@ -145,6 +162,7 @@ Status Association::shutdown() {
 }
 
 void Association::abort(const std::string& reason) {
+  if (kernel_) return kernel_->abort(reason);
   auto& state = stack_->state(id_);
   if (state.closed) return;
   stack_->endpoint().abort(assoc::AssociationId{id_}, reason, Stack::now());
@@ -154,14 +172,19 @@ void Association::abort(const std::string& reason) {
 }
 
 bool Association::is_open() const {
+  if (kernel_) return kernel_->is_open();
   if (!stack_) return false;
   const auto& state = stack_->state(id_);
   return state.connected && !state.closed;
 }
 
-std::string Association::close_reason() const { return stack_->state(id_).close_reason; }
+std::string Association::close_reason() const {
+  if (kernel_) return kernel_->close_reason();
+  return stack_->state(id_).close_reason;
+}
 
 Expected<AssociationInfo> Association::status() const {
+  if (kernel_) return kernel_->status();
   auto status = stack_->endpoint().status(assoc::AssociationId{id_});
   if (!status) return closed_error(stack_->state(id_));
   AssociationInfo info;
@@ -186,28 +209,46 @@ Expected<AssociationInfo> Association::status() const {
   return info;
 }
 
-int Association::fd() const { return stack_->fd(); }
-void Association::process() { stack_->process(); }
+int Association::fd() const { return kernel_ ? kernel_->fd() : stack_->fd(); }
+void Association::process() {
+  if (!kernel_) stack_->process();  // the kernel runs the protocol itself
+}
 
 // ---- Listener
 
 Listener::Listener(std::shared_ptr<Stack> stack) : stack_(std::move(stack)) {}
+Listener::Listener(std::shared_ptr<detail::KernelListener> kernel) : kernel_(std::move(kernel)) {}
 Listener::Listener(Listener&&) noexcept = default;
 Listener& Listener::operator=(Listener&&) noexcept = default;
 Listener::~Listener() = default;
 
 Expected<Listener> Listener::listen(uint16_t port, const Options& options) {
   if (port == 0) return Error{Error::Code::InvalidArgument, "a listener needs a port"};
+  if (options.transport == TransportKind::Kernel) {
+    auto kernel = detail::KernelListener::listen(port, options);
+    if (!kernel) return kernel.error();
+    return Listener(std::shared_ptr<detail::KernelListener>(std::move(*kernel)));
+  }
   auto stack = Stack::open(options, port, false);
   if (!stack) return stack.error();
   return Listener(std::move(*stack));
 }
 
 Expected<Association> Listener::accept() {
+  if (kernel_) {
+    auto kernel = kernel_->accept(std::nullopt);  // the options' timeout
+    if (!kernel) return kernel.error();
+    return Association(std::shared_ptr<detail::KernelAssociation>(std::move(*kernel)));
+  }
   return accept(stack_->options().timeout.value_or(std::chrono::milliseconds::max()));
 }
 
 Expected<Association> Listener::accept(std::chrono::milliseconds timeout) {
+  if (kernel_) {
+    auto kernel = kernel_->accept(timeout);  // max: forever
+    if (!kernel) return kernel.error();
+    return Association(std::shared_ptr<detail::KernelAssociation>(std::move(*kernel)));
+  }
   const auto limit = timeout == std::chrono::milliseconds::max() ? std::nullopt : std::optional(timeout);
   std::optional<uint32_t> id;
   if (!stack_->wait([&] { return (id = stack_->pop_accept()).has_value(); }, limit))
@@ -216,8 +257,10 @@ Expected<Association> Listener::accept(std::chrono::milliseconds timeout) {
   return Association(stack_, *id);
 }
 
-uint16_t Listener::udp_port() const { return stack_->udp_port(); }
-int Listener::fd() const { return stack_->fd(); }
-void Listener::process() { stack_->process(); }
+uint16_t Listener::udp_port() const { return kernel_ ? 0 : stack_->udp_port(); }
+int Listener::fd() const { return kernel_ ? kernel_->fd() : stack_->fd(); }
+void Listener::process() {
+  if (!kernel_) stack_->process();
+}
 
 }  // namespace sctpkit

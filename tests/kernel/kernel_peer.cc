@@ -163,6 +163,16 @@ bool KernelPeer::start(std::string* why_not, bool* skip) {
     *why_not = "cannot open raw SCTP sockets in the namespace";
     return false;
   }
+  // The sctpkit binary goes in as a second archive after the cached one, so that a rebuilt binary
+  // does not rebuild the cache. Without it the guest still boots; tests that need it skip.
+  initrd_ = cache_dir_ + "/initramfs.cpio";
+#ifdef SCTPKIT_TOOL
+  const std::string packed = run_dir_ + "/initrd.cpio";
+  if (sh("bash " + std::string(SCTPKIT_SOURCE_DIR) + "/tests/kernel/pack_tool.sh " + run_dir_ + "/tool.cpio " +
+         SCTPKIT_TOOL + " && cat " + initrd_ + " " + run_dir_ + "/tool.cpio > " + packed) == 0) {
+    initrd_ = packed;
+  }
+#endif
   return boot(why_not);
 }
 
@@ -174,7 +184,7 @@ bool KernelPeer::boot(std::string* why_not) {
       "-m", "256", "-smp", "1", "-nodefaults", "-no-user-config", "-display", "none", "-vga", "none",
       "-no-reboot",
       // The uncompressed vmlinux boots through its PVH entry point: no decompression under emulation.
-      "-kernel", cache_dir_ + "/vmlinux", "-initrd", cache_dir_ + "/initramfs.cpio",
+      "-kernel", cache_dir_ + "/vmlinux", "-initrd", initrd_,
       "-append", "console=ttyS0 quiet panic=-1 mitigations=off", "-serial", "file:" + run_dir_ + "/console.log",
       "-netdev", "tap,id=n0,ifname=tap0,script=no,downscript=no",
       "-device", "virtio-net-pci,netdev=n0,mac=52:54:00:77:00:02",
@@ -232,7 +242,9 @@ bool KernelPeer::boot(std::string* why_not) {
   while (!answered && Clock::now() < deadline) {
     const std::string line = std::to_string(next_id_++) + " true\n";
     if (write(control_fd_, line.data(), line.size()) != static_cast<ssize_t>(line.size())) break;
-    answered = read_until("\n@@end ", Clock::now() + std::chrono::milliseconds(500));
+    // Every unanswered ping is run once the guest is up: a slow boot under load would otherwise
+    // queue hundreds of them in front of the first real command.
+    answered = read_until("\n@@end ", Clock::now() + std::chrono::milliseconds(2000));
     if (qemu_pid_ > 0 && waitpid(qemu_pid_, nullptr, WNOHANG) == qemu_pid_) {
       qemu_pid_ = -1;
       break;
@@ -243,7 +255,7 @@ bool KernelPeer::boot(std::string* why_not) {
     return false;
   }
   // Consume the answers to the remaining pings.
-  if (run("echo synced", std::chrono::seconds(30)).exit_code != 0) {
+  if (run("echo synced", std::chrono::seconds(120)).exit_code != 0) {
     *why_not = "the guest's control channel did not sync";
     return false;
   }

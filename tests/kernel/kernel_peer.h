@@ -78,6 +78,7 @@ class KernelPeer {
 
   std::string cache_dir_;
   std::string run_dir_;
+  std::string initrd_;  // the cached initramfs, with the sctpkit binary appended where that worked
   std::string netns_;
   pid_t qemu_pid_ = -1;
   int control_fd_ = -1;

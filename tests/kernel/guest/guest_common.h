@@ -12,7 +12,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define GUEST_MAX_MESSAGE (256 * 1024)
+// 1 MiB messages (the interop matrix's largest) plus room to notice a longer one.
+#define GUEST_MAX_MESSAGE (1024 * 1024 + 64)
 
 static inline void die(const char* what) {
   printf("error %s: %s\n", what, strerror(errno));
@@ -54,6 +55,14 @@ static inline void set_initmsg(int fd, int streams) {
   if (setsockopt(fd, IPPROTO_SCTP, SCTP_INITMSG, &init, sizeof(init)) != 0) die("SCTP_INITMSG");
 }
 
+// The kernel blocks a send until the whole message fits in the send buffer, so a 1 MiB message
+// needs buffers above the default (and above wmem_max: the FORCE options, as root).
+static inline void big_buffers(int fd) {
+  int size = 4 * 1024 * 1024;
+  setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size));
+  setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size));
+}
+
 // Ask for an SCTP_SNDRCV cmsg with each message received (RFC 6458 5.3.2, the older API that the
 // kernel still serves), so that echoes can keep stream and PPID.
 static inline void subscribe_sndrcv(int fd) {
@@ -71,6 +80,7 @@ static inline int listen_on(int family, int type, int port, int streams) {
   int on = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
   set_initmsg(fd, streams);
+  big_buffers(fd);
   subscribe_sndrcv(fd);
   struct sockaddr_storage addr;
   socklen_t len = parse_address(family == AF_INET6 ? "::" : "0.0.0.0", port, &addr);
