@@ -60,9 +60,19 @@ DataOutcome exchange(Association& a, const std::vector<TestMessage>& messages, C
       return outcome;
     }
   }
-  std::vector<bool> echoed(messages.size(), false);
+  // How much of each message has come back: an echo server that receives a large message in
+  // pieces (partial delivery, as usrsctp's echo_server does) echoes it in pieces, in order.
+  std::vector<size_t> echoed(messages.size(), 0);
+  auto done = [&](size_t i) { return echoed[i] == messages[i].data.size(); };
+  auto continues = [&](size_t i, const std::vector<uint8_t>& piece) {
+    const auto& d = messages[i].data;
+    return !done(i) && piece.size() <= d.size() - echoed[i] &&
+           std::equal(piece.begin(), piece.end(), d.begin() + static_cast<std::ptrdiff_t>(echoed[i]));
+  };
   std::map<uint16_t, size_t> last_ordered;  // per stream: index of the last ordered echo
   size_t remaining = messages.size();
+  bool pieces = false;
+  size_t tails = 0;
   std::string note;
   while (remaining > 0) {
     auto got = a.receive(left_until(deadline));
@@ -75,14 +85,31 @@ DataOutcome exchange(Association& a, const std::vector<TestMessage>& messages, C
       return outcome;
     }
     // Match by content: unordered echoes may overtake, and a plain echo server may not keep the
-    // stream or PPID (noted, not failed).
-    size_t match = messages.size();
-    for (size_t i = 0; i < messages.size() && match == messages.size(); ++i)
-      if (!echoed[i] && messages[i].data == got->data) match = i;
-    if (match == messages.size()) {
+    // stream or PPID (noted, not failed). A piece continuing a message goes first, then a whole
+    // message, then the first piece of one.
+    const size_t none = messages.size();
+    size_t match = none;
+    for (size_t i = 0; i < messages.size() && match == none; ++i)
+      if (echoed[i] > 0 && continues(i, got->data)) match = i;
+    for (size_t i = 0; i < messages.size() && match == none; ++i)
+      if (echoed[i] == 0 && messages[i].data == got->data) match = i;
+    for (size_t i = 0; i < messages.size() && match == none; ++i)
+      if (echoed[i] == 0 && continues(i, got->data)) match = i;
+    // usrsctp's echo_server echoes only the piece of a partially delivered message that ends it
+    // (MSG_EOR): the tail, compared byte for byte; the rest was acknowledged by its SACKs.
+    for (size_t i = 0; i < messages.size() && match == none; ++i) {
+      const auto& d = messages[i].data;
+      if (echoed[i] == 0 && !got->data.empty() && got->data.size() < d.size() &&
+          std::equal(got->data.begin(), got->data.end(), d.end() - static_cast<std::ptrdiff_t>(got->data.size()))) {
+        match = i;
+        echoed[i] = d.size() - got->data.size();
+        ++tails;
+      }
+    }
+    if (match == none) {
       std::string why = "no message of that size was sent";
       for (size_t i = 0; i < messages.size(); ++i)
-        if (!echoed[i] && messages[i].data.size() == got->data.size()) {
+        if (echoed[i] == 0 && messages[i].data.size() == got->data.size()) {
           why = first_difference(messages[i].data, got->data);
           break;
         }
@@ -92,6 +119,11 @@ DataOutcome exchange(Association& a, const std::vector<TestMessage>& messages, C
     }
     const auto& sent = messages[match];
     if (got->stream != sent.stream || got->ppid != kTestPpid) note = "; the server echoes on other streams/PPIDs";
+    echoed[match] += got->data.size();
+    if (!done(match)) {
+      pieces = true;
+      continue;
+    }
     if (!sent.unordered && got->stream == sent.stream) {
       auto previous = last_ordered.find(sent.stream);
       if (previous != last_ordered.end() && previous->second > match) {
@@ -100,10 +132,13 @@ DataOutcome exchange(Association& a, const std::vector<TestMessage>& messages, C
       }
       last_ordered[sent.stream] = match;
     }
-    echoed[match] = true;
     --remaining;
     outcome.bytes += sent.data.size();
   }
+  if (pieces) note += "; large messages were echoed in pieces (partial delivery)";
+  if (tails > 0)
+    note += fmt::format("; {} large messages were echoed only in their last piece (the server drops partial "
+                        "deliveries)", tails);
   std::set<uint16_t> streams;
   for (const auto& m : messages) streams.insert(m.stream);
   outcome.ok = true;
@@ -117,7 +152,11 @@ DataOutcome bulk(Association& a, uint16_t streams, size_t bytes, milliseconds ti
   DataOutcome outcome;
   streams = std::max<uint16_t>(streams, 1);
   constexpr size_t kWindow = 32;  // messages in flight: bounds what both ends buffer
-  std::map<uint16_t, std::deque<uint32_t>> expected;  // per stream: seeds sent, in order
+  struct Pending {
+    uint32_t seed;
+    size_t echoed;
+  };
+  std::map<uint16_t, std::deque<Pending>> expected;  // per stream: sent, in order
   size_t in_flight = 0, sent_bytes = 0, echoed_bytes = 0;
   uint32_t seed = 1000;
   const auto start = Clock::now();
@@ -132,7 +171,7 @@ DataOutcome bulk(Association& a, uint16_t streams, size_t bytes, milliseconds ti
         outcome.seen = fmt::format("bulk send failed: {}", status.error().message);
         return outcome;
       }
-      expected[stream].push_back(seed++);
+      expected[stream].push_back({seed++, 0});
       ++in_flight;
       sent_bytes += data.size();
       continue;
@@ -147,16 +186,25 @@ DataOutcome bulk(Association& a, uint16_t streams, size_t bytes, milliseconds ti
                          : got.error().message;
       return outcome;
     }
-    // Bulk messages are ordered, so each stream's echoes come back in sending order.
+    // Bulk messages are ordered, so each stream's echoes (whole or in pieces) come back in order.
     auto& queue = expected[got->stream];
-    if (queue.empty() || got->data != pattern(queue.front(), kBulkMessageSize)) {
+    bool same = false;
+    if (!queue.empty()) {
+      const auto want = pattern(queue.front().seed, kBulkMessageSize);
+      const size_t at = queue.front().echoed;
+      same = got->data.size() <= want.size() - at &&
+             std::equal(got->data.begin(), got->data.end(), want.begin() + static_cast<std::ptrdiff_t>(at));
+    }
+    if (!same) {
       outcome.seen = fmt::format("bulk echo of {} bytes on stream {} differs from what was sent", got->data.size(),
                                  got->stream);
       return outcome;
     }
+    echoed_bytes += got->data.size();
+    queue.front().echoed += got->data.size();
+    if (queue.front().echoed < kBulkMessageSize) continue;
     queue.pop_front();
     --in_flight;
-    echoed_bytes += got->data.size();
     last_echo = Clock::now();
   }
   const double seconds = std::chrono::duration<double>(last_echo - start).count();

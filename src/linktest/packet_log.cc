@@ -56,6 +56,17 @@ std::string endpoint_name(const wire::IpAddress& address, uint16_t port) {
   return fmt::format("{}.{}", address.to_string(), port);
 }
 
+// The number of consecutive elided packets from `i` (0: `i` is printed).
+size_t elided_run(const std::vector<LoggedPacket>& all, size_t i) {
+  size_t n = 0;
+  while (i + n < all.size() && all[i + n].elided) ++n;
+  return n;
+}
+
+std::string elision_note(size_t packets) {
+  return fmt::format("[... {} packets of the bulk burst left out ...]\n", packets);
+}
+
 }  // namespace
 
 void PacketLog::set_local_address(std::optional<wire::IpAddress> local) {
@@ -66,6 +77,11 @@ void PacketLog::set_local_address(std::optional<wire::IpAddress> local) {
 void PacketLog::set_association(int index) {
   std::lock_guard lock(mutex_);
   association_ = index;
+}
+
+void PacketLog::set_elide(bool elide) {
+  std::lock_guard lock(mutex_);
+  elide_ = elide;
 }
 
 void PacketLog::record(const PacketTrace& t) {
@@ -81,6 +97,7 @@ void PacketLog::record(const PacketTrace& t) {
   std::lock_guard lock(mutex_);
   if (p.sent && is_unspecified(p.source) && local_ && local_->is_v4() == p.source.is_v4()) p.source = *local_;
   p.association = association_;
+  p.elided = elide_;
   packets_.push_back(std::move(p));
 }
 
@@ -126,7 +143,14 @@ std::string PacketLog::tcpdump_lines() const {
   const auto all = packets();
   trace::TcpdumpPrinter printer{trace::PrinterOptions{}};
   std::string out;
-  for (size_t i = 0; i < all.size(); ++i) printer.append(to_frame(all[i], i + 1), out);
+  for (size_t i = 0; i < all.size(); ++i) {
+    if (const size_t run = elided_run(all, i); run > 0) {
+      out += elision_note(run);
+      i += run - 1;
+      continue;
+    }
+    printer.append(to_frame(all[i], i + 1), out);
+  }
   return out;
 }
 
@@ -150,8 +174,14 @@ std::string PacketLog::ladder() const {
     trace::LadderPrinter printer(endpoint_name(local, ours), endpoint_name(remote, theirs));
     printer.set_origin(origin);
     printer.append_header(out);
-    for (size_t i : members) {
+    for (size_t k = 0; k < members.size(); ++k) {
+      const size_t i = members[k];
       const auto& p = all[i];
+      if (const size_t run = elided_run(all, i); run > 0) {
+        out += fmt::format("{:{}}  {}", "", trace::LadderPrinter::kTimeWidth, elision_note(run));
+        while (k + 1 < members.size() && members[k + 1] < i + run) ++k;
+        continue;
+      }
       trace::LadderPacket lp;
       lp.timestamp = to_timestamp(p.time);
       lp.left_to_right = p.sent;

@@ -27,6 +27,7 @@ struct LoggedPacket {
   std::chrono::system_clock::time_point time;
   std::vector<uint8_t> sctp;
   std::vector<uint8_t> chunk_types;  // in packet order; empty when the packet did not parse
+  bool elided = false;               // part of a bulk transfer: counted, not printed one by one
 };
 
 struct ChunkSeen {
@@ -42,6 +43,10 @@ class PacketLog {
   void set_local_address(std::optional<wire::IpAddress> local);
   // Packets recorded from now on belong to association `index` (0: the main one, 1: the abort one).
   void set_association(int index);
+
+  // While set, packets are recorded as elided: the printed trace and ladder show one line for each
+  // run of them instead of thousands of DATA and SACK lines.
+  void set_elide(bool elide);
 
   // The Options::packet_trace hook.
   void record(const PacketTrace& packet);
@@ -63,6 +68,7 @@ class PacketLog {
   mutable std::mutex mutex_;
   std::optional<wire::IpAddress> local_;
   int association_ = 0;
+  bool elide_ = false;
   std::vector<LoggedPacket> packets_;
 };
 

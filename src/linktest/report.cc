@@ -97,7 +97,7 @@ std::string xml_escape(std::string_view text) {
 }  // namespace
 
 std::string to_json(const Report& report) {
-  nlohmann::json j;
+  nlohmann::ordered_json j;  // keys in the documented order
   j["verdict"] = report.passed() ? "pass" : "fail";
   j["server"] = report.server;
   j["transport"] = report.transport;
@@ -105,19 +105,19 @@ std::string to_json(const Report& report) {
   j["rtt_ms"] = optional_number(report.rtt_ms);
   j["throughput_mbps"] = optional_number(report.throughput_mbps);
   j["detail"] = report.detail();
-  j["phases"] = nlohmann::json::array();
+  j["phases"] = nlohmann::ordered_json::array();
   for (const auto& p : report.phases)
-    j["phases"].push_back({{"name", p.name}, {"result", to_string(p.result)}, {"ms", p.ms},
-                           {"expected", p.expected}, {"seen", p.seen}, {"hint", p.hint}});
+    j["phases"].push_back(nlohmann::ordered_json{{"name", p.name}, {"result", to_string(p.result)}, {"ms", p.ms},
+                                                 {"expected", p.expected}, {"seen", p.seen}, {"hint", p.hint}});
   if (report.association) {
     const auto& a = *report.association;
-    j["association"] = {{"local_tag", a.local_tag}, {"peer_tag", a.peer_tag}, {"os", a.os}, {"mis", a.mis},
-                        {"peer_rwnd", a.peer_rwnd}};
+    j["association"] = nlohmann::ordered_json{{"local_tag", a.local_tag}, {"peer_tag", a.peer_tag}, {"os", a.os},
+                                              {"mis", a.mis}, {"peer_rwnd", a.peer_rwnd}};
   } else {
     j["association"] = nullptr;
   }
   // Invalid UTF-8 from a peer's error cause must not throw: replace it.
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 std::string to_junit(const Report& report) {
