@@ -59,7 +59,7 @@ TEST_F(LinktestNetns, SplitModeAgainstUsrsctpEchoServer) {
   if (::stat(kUsrsctpEchoServer, &st) != 0) GTEST_SKIP() << kUsrsctpEchoServer << " not installed (libusrsctp-examples)";
   // usrsctp over raw IP (no arguments) serves SCTP port 7; its INIT retransmissions cover its start.
   Child server(in(pair_.b(), {kUsrsctpEchoServer}));
-  Child run(client({"7", "--raw", "--no-ladder"}));
+  Child run(client({"7", "--raw", "--no-ladder", "--timeout", "20"}));
   const auto code = run.wait(kRunTimeout);
   EXPECT_EQ(code, 0) << run.out() << run.err();
   EXPECT_NE(run.out().find("verdict: PASS"), std::string::npos) << run.out();
