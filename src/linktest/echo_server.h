@@ -35,6 +35,7 @@ class EchoServer {
   void set_event_handler(std::function<void(const ServerEvent&)> handler) { on_event_ = std::move(handler); }
 
   [[nodiscard]] uint16_t udp_port() const { return listener_.udp_port(); }
+  // Not thread-safe: ask from the serving thread, or after run() returned.
   [[nodiscard]] size_t open_associations() const { return sessions_.size(); }
 
   // Serves until `stop` holds (checked at least every `tick`).

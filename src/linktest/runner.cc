@@ -59,12 +59,11 @@ Runner::Runner(RunConfig config) : config_(std::move(config)) {
   report_.transport = config_.options.transport == TransportKind::RawIp ? "raw" : "udp";
 }
 
-Options Runner::client_options() const {
+Options Runner::client_options() {
   Options o = config_.options;
   o.timeout = config_.phase_timeout;
   o.non_blocking = false;
-  PacketLog* log = const_cast<PacketLog*>(&log_);
-  o.packet_trace = [log](const PacketTrace& p) { log->record(p); };
+  o.packet_trace = [log = &log_](const PacketTrace& p) { log->record(p); };
   return o;
 }
 

@@ -46,7 +46,7 @@ class Runner {
   // Why the association ended, as a phase failure: ABORT with its cause, or what timed out.
   void explain_close(const Association& association, PhaseResult& phase) const;
   void fill_facts(const Association& association);
-  [[nodiscard]] Options client_options() const;
+  [[nodiscard]] Options client_options();
 
   RunConfig config_;
   PacketLog log_;
