@@ -1,0 +1,42 @@
+// The driver's side of the matrix control protocol: asks one node's agent (`linktest --serve`) to
+// run the link test to another node, and reads the report it sends back.
+//
+// Protocol: one SCTP association per pair, to FROM's agent. The driver sends one message on stream
+// 0 with the control PPID, a JSON request
+//   {"op":"linktest","target":"HOST:PORT","timeout_ms":N,"init_timeout_ms":N}
+// and the agent answers on the same stream and PPID with the link test's JSON report
+// (`linktest HOST PORT --json`), then the driver shuts the association down.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "linktest/matrix_peers.h"
+#include "linktest/matrix_result.h"
+
+namespace sctpkit::linktest {
+
+// "SKCT": the PPID of control messages to a `linktest --serve` agent (same value as control.h).
+inline constexpr uint32_t kMatrixControlPpid = 0x534b4354;
+
+enum class ControlTransport { Auto, Udp, Raw };
+
+struct ControlSettings {
+  ControlTransport transport = ControlTransport::Auto;  // auto: raw IP when privileged, else UDP
+  std::optional<uint16_t> udp_port;  // the agents' UDP encapsulation port (default 9899)
+  // How long the driver tries to reach an agent, and how long the agent tries to reach its target
+  // (the link test's handshake): both are the same question, "does an INIT get an answer".
+  std::chrono::milliseconds init_timeout{10000};
+  // How long one pair may take in all, handshake and data phase included.
+  std::chrono::milliseconds pair_timeout{60000};
+};
+
+// The request text for the link test to `to`.
+std::string control_request(const Peer& to, const ControlSettings& settings);
+
+// Runs the pair through FROM's agent. Never throws; every failure is a cell with a detail.
+PairResult ask_agent(const Peer& from, const Peer& to, const ControlSettings& settings);
+
+}  // namespace sctpkit::linktest
