@@ -10,10 +10,6 @@ namespace sctpkit::linktest {
 
 namespace {
 
-// The agent gets this much longer than its test's budget to answer: process start-up, the report
-// on its way back, a loaded machine.
-constexpr std::chrono::milliseconds kReplyGrace{5000};
-
 PairResult failed(const Peer& from, const Peer& to, PairOutcome outcome, std::string detail) {
   PairResult result;
   result.from = from.name;
@@ -63,12 +59,12 @@ PairResult ask_agent(const Peer& from, const Peer& to, const ControlSettings& se
   const std::string request = control_request(to, settings);
   if (auto sent = association->send(request, control); !sent)
     return failed(from, to, PairOutcome::Fail, fmt::format("sending the request to the agent: {}", sent.error().message));
-  const auto deadline = std::chrono::steady_clock::now() + settings.pair_timeout + kReplyGrace;
+  const auto deadline = std::chrono::steady_clock::now() + settings.pair_timeout + settings.reply_grace;
   for (;;) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0)
       return failed(from, to, PairOutcome::Fail,
-                    fmt::format("no report from the agent within {} ms", (settings.pair_timeout + kReplyGrace).count()));
+                    fmt::format("no report from the agent within {} ms", (settings.pair_timeout + settings.reply_grace).count()));
     auto message = association->receive(left);
     if (!message) {
       if (message.error().code == Error::Code::Timeout) continue;

@@ -31,6 +31,9 @@ struct ControlSettings {
   std::chrono::milliseconds init_timeout{10000};
   // How long one pair may take in all, handshake and data phase included.
   std::chrono::milliseconds pair_timeout{60000};
+  // How much longer than pair_timeout the driver waits for the report: the agent's process start,
+  // the report on its way back, a loaded node.
+  std::chrono::milliseconds reply_grace{5000};
 };
 
 // The request text for the link test to `to`.
