@@ -47,10 +47,19 @@ std::variant<TestRequest, std::string> parse_test_request(std::string_view reque
       auto ms = milliseconds(value, 1000, settings.max_timeout.count());
       if (!ms) return fmt::format("timeout_ms must be a whole number in 1000..{}", settings.max_timeout.count());
       parsed.timeout = *ms;
-    } else if (key == "init_timeout_ms") {
+    } else if (key == "init_retries") {
+      // The same bounds as `linktest --init-retries`.
+      if (!value.is_number_integer() || value.get<int64_t>() < 0 || value.get<int64_t>() > 100)
+        return std::string("init_retries must be a whole number in 0..100");
+      parsed.init_retries = value.get<int>();
+    } else if (key == "rto_initial_ms") {
+      auto ms = milliseconds(value, 10, 60000);
+      if (!ms) return std::string("rto_initial_ms must be a whole number in 10..60000");
+      parsed.rto_initial = *ms;
+    } else if (key == "phase_timeout_ms") {
       auto ms = milliseconds(value, 100, settings.max_timeout.count());
-      if (!ms) return fmt::format("init_timeout_ms must be a whole number in 100..{}", settings.max_timeout.count());
-      parsed.init_timeout = *ms;
+      if (!ms) return fmt::format("phase_timeout_ms must be a whole number in 100..{}", settings.max_timeout.count());
+      parsed.phase_timeout = *ms;
     } else {
       // Refused rather than ignored: a driver that means something we do not do should hear so.
       return fmt::format("unknown field '{}' (driver and agent versions differ?)", key.substr(0, 40));
@@ -65,10 +74,10 @@ std::vector<std::string> test_command(const TestRequest& request, const AgentSet
   std::vector<std::string> argv{settings.executable, "linktest", request.target.host,
                                 std::to_string(request.target.port), "--json"};
   argv.insert(argv.end(), settings.transport_args.begin(), settings.transport_args.end());
-  if (request.init_timeout) {
-    argv.push_back("--init-timeout");
-    argv.push_back(std::to_string(request.init_timeout->count()));
-  }
+  if (request.init_retries) argv.insert(argv.end(), {"--init-retries", std::to_string(*request.init_retries)});
+  if (request.rto_initial) argv.insert(argv.end(), {"--rto-initial", std::to_string(request.rto_initial->count())});
+  if (request.phase_timeout)
+    argv.insert(argv.end(), {"--timeout", fmt::format("{:g}", static_cast<double>(request.phase_timeout->count()) / 1000)});
   return argv;
 }
 

@@ -30,8 +30,10 @@ struct AgentSettings {
 // A validated request. It came from the network: a size limit, known fields only, typed values.
 struct TestRequest {
   Peer target;
-  std::chrono::milliseconds timeout{60000};
-  std::optional<std::chrono::milliseconds> init_timeout;
+  std::chrono::milliseconds timeout{60000};  // the whole test; killed after
+  std::optional<int> init_retries;
+  std::optional<std::chrono::milliseconds> rto_initial;
+  std::optional<std::chrono::milliseconds> phase_timeout;
 };
 
 inline constexpr size_t kMaxControlRequest = 4096;

@@ -10,6 +10,9 @@ namespace sctpkit::linktest {
 
 namespace {
 
+// linktest's default phase timeout (`linktest --timeout`).
+constexpr std::chrono::milliseconds kDefaultPhaseTimeout{10000};
+
 PairResult failed(const Peer& from, const Peer& to, PairOutcome outcome, std::string detail) {
   PairResult result;
   result.from = from.name;
@@ -21,7 +24,13 @@ PairResult failed(const Peer& from, const Peer& to, PairOutcome outcome, std::st
 
 Expected<Association> connect(const Peer& agent, const ControlSettings& settings) {
   Options options;
-  options.timeout = settings.init_timeout;
+  // The engine gives up after its INIT retransmissions; the phase timeout bounds it on top.
+  options.timeout = settings.phase_timeout.value_or(kDefaultPhaseTimeout);
+  if (settings.init_retries) options.max_init_retransmits = *settings.init_retries;
+  if (settings.rto_initial) {
+    options.rto_initial = *settings.rto_initial;
+    options.rto_min = std::min(options.rto_min, *settings.rto_initial);
+  }
   if (settings.udp_port) options.udp_remote_port = *settings.udp_port;
   options.transport = settings.transport == ControlTransport::Udp ? TransportKind::Udp : TransportKind::RawIp;
   auto association = Association::connect(agent.host, agent.port, options);
@@ -40,7 +49,9 @@ std::string control_request(const Peer& to, const ControlSettings& settings) {
   request["op"] = "linktest";
   request["target"] = to.address();
   request["timeout_ms"] = settings.pair_timeout.count();
-  request["init_timeout_ms"] = settings.init_timeout.count();
+  if (settings.init_retries) request["init_retries"] = *settings.init_retries;
+  if (settings.rto_initial) request["rto_initial_ms"] = settings.rto_initial->count();
+  if (settings.phase_timeout) request["phase_timeout_ms"] = settings.phase_timeout->count();
   return request.dump();
 }
 

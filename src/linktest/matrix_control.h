@@ -3,7 +3,8 @@
 //
 // Protocol: one SCTP association per pair, to FROM's agent. The driver sends one message on stream
 // 0 with the control PPID, a JSON request
-//   {"op":"linktest","target":"HOST:PORT","timeout_ms":N,"init_timeout_ms":N}
+//   {"op":"linktest","target":"HOST:PORT","timeout_ms":N,
+//    "init_retries":N,"rto_initial_ms":N,"phase_timeout_ms":N}   (the last three optional)
 // and the agent answers on the same stream and PPID with the link test's JSON report
 // (`linktest HOST PORT --json`), then the driver shuts the association down.
 #pragma once
@@ -26,10 +27,14 @@ enum class ControlTransport { Auto, Udp, Raw };
 struct ControlSettings {
   ControlTransport transport = ControlTransport::Auto;  // auto: raw IP when privileged, else UDP
   std::optional<uint16_t> udp_port;  // the agents' UDP encapsulation port (default 9899)
-  // How long the driver tries to reach an agent, and how long the agent tries to reach its target
-  // (the link test's handshake): both are the same question, "does an INIT get an answer".
-  std::chrono::milliseconds init_timeout{10000};
-  // How long one pair may take in all, handshake and data phase included.
+  // The link test's handshake settings (`linktest --init-retries`, `--rto-initial`) and phase timeout
+  // (`--timeout`), passed on to the agents' tests; unset: linktest's defaults. The driver reaches the
+  // agents with the same settings: both ask "does an INIT get an answer".
+  std::optional<int> init_retries;
+  std::optional<std::chrono::milliseconds> rto_initial;
+  std::optional<std::chrono::milliseconds> phase_timeout;
+  // How long one pair may take in all, handshake and data phase included; the agent kills a test
+  // that takes longer.
   std::chrono::milliseconds pair_timeout{60000};
   // How much longer than pair_timeout the driver waits for the report: the agent's process start,
   // the report on its way back, a loaded node.

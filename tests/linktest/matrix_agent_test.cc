@@ -27,14 +27,20 @@ std::string refusal(std::string_view text, const AgentSettings& settings = {}) {
 }
 
 TEST(MatrixAgentRequest, ParsesAFullRequest) {
-  const auto r = request_ok(R"({"op":"linktest","target":"[fd00::2]:30102","timeout_ms":20000,"init_timeout_ms":1500})");
+  const auto r = request_ok(
+      R"({"op":"linktest","target":"[fd00::2]:30102","timeout_ms":20000,"init_retries":2,"rto_initial_ms":200,)"
+      R"("phase_timeout_ms":2500})");
   EXPECT_EQ(r.target.host, "fd00::2");
   EXPECT_EQ(r.target.port, 30102);
   EXPECT_EQ(r.timeout.count(), 20000);
-  EXPECT_EQ(r.init_timeout->count(), 1500);
+  EXPECT_EQ(r.init_retries, 2);
+  EXPECT_EQ(r.rto_initial->count(), 200);
+  EXPECT_EQ(r.phase_timeout->count(), 2500);
   const auto minimal = request_ok(R"({"op":"linktest","target":"10.0.0.2:9"})");
   EXPECT_EQ(minimal.timeout.count(), 60000);
-  EXPECT_FALSE(minimal.init_timeout);
+  EXPECT_FALSE(minimal.init_retries);
+  EXPECT_FALSE(minimal.rto_initial);
+  EXPECT_FALSE(minimal.phase_timeout);
 }
 
 TEST(MatrixAgentRequest, RefusesWhatItDoesNotKnow) {
@@ -51,7 +57,11 @@ TEST(MatrixAgentRequest, RefusesWhatItDoesNotKnow) {
   capped.max_timeout = std::chrono::milliseconds(30000);
   EXPECT_NE(refusal(R"({"op":"linktest","target":"10.0.0.2:9","timeout_ms":30001})", capped).find("1000..30000"),
             std::string::npos);
-  EXPECT_NE(refusal(R"({"op":"linktest","target":"10.0.0.2:9","init_timeout_ms":1.5})").find("init_timeout_ms"),
+  EXPECT_NE(refusal(R"({"op":"linktest","target":"10.0.0.2:9","init_retries":101})").find("init_retries"),
+            std::string::npos);
+  EXPECT_NE(refusal(R"({"op":"linktest","target":"10.0.0.2:9","rto_initial_ms":1.5})").find("rto_initial_ms"),
+            std::string::npos);
+  EXPECT_NE(refusal(R"({"op":"linktest","target":"10.0.0.2:9","phase_timeout_ms":-1})").find("phase_timeout_ms"),
             std::string::npos);
   const std::string huge = R"({"op":"linktest","target":"10.0.0.2:9","x":")" + std::string(kMaxControlRequest, 'x') + "\"}";
   EXPECT_NE(refusal(huge).find("more than"), std::string::npos);
@@ -61,9 +71,14 @@ TEST(MatrixAgentRequest, CommandRunsOurBinaryWithTheAgentsTransport) {
   AgentSettings settings;
   settings.executable = "/usr/bin/sctpkit";
   settings.transport_args = {"--udp=9899"};
-  const auto r = request_ok(R"({"op":"linktest","target":"[fd00::2]:30102","init_timeout_ms":1500})");
-  EXPECT_EQ(test_command(r, settings), (std::vector<std::string>{"/usr/bin/sctpkit", "linktest", "fd00::2", "30102", "--json",
-                                                                 "--udp=9899", "--init-timeout", "1500"}));
+  const auto r = request_ok(
+      R"({"op":"linktest","target":"[fd00::2]:30102","init_retries":2,"rto_initial_ms":200,"phase_timeout_ms":2500})");
+  EXPECT_EQ(test_command(r, settings),
+            (std::vector<std::string>{"/usr/bin/sctpkit", "linktest", "fd00::2", "30102", "--json", "--udp=9899",
+                                      "--init-retries", "2", "--rto-initial", "200", "--timeout", "2.5"}));
+  const auto minimal = request_ok(R"({"op":"linktest","target":"10.0.0.2:9"})");
+  EXPECT_EQ(test_command(minimal, AgentSettings{}),
+            (std::vector<std::string>{"/proc/self/exe", "linktest", "10.0.0.2", "9", "--json"}));
 }
 
 // A stand-in for the sctpkit binary: a script that acts as `linktest` would.
@@ -93,10 +108,10 @@ nlohmann::json handle(MatrixAgent& agent, std::string_view request) {
 TEST(MatrixAgent, ReturnsTheTestsReportEvenWhenItExitsOne) {
   FakeBinary fake(R"(echo '{"verdict":"fail","server":"'"$2:$3"'","rtt_ms":null,"detail":"args: '"$*"'"}'; exit 1)");
   MatrixAgent agent(AgentSettings{fake.path(), {"--raw"}, std::chrono::minutes(1)});
-  const auto report = handle(agent, R"({"op":"linktest","target":"10.0.0.2:30102","init_timeout_ms":900})");
+  const auto report = handle(agent, R"({"op":"linktest","target":"10.0.0.2:30102","init_retries":3})");
   EXPECT_EQ(report["verdict"], "fail");
   EXPECT_EQ(report["server"], "10.0.0.2:30102");
-  EXPECT_EQ(report["detail"], "args: linktest 10.0.0.2 30102 --json --raw --init-timeout 900");
+  EXPECT_EQ(report["detail"], "args: linktest 10.0.0.2 30102 --json --raw --init-retries 3");
 }
 
 TEST(MatrixAgent, ABadRequestGetsAFailedReport) {
@@ -107,11 +122,11 @@ TEST(MatrixAgent, ABadRequestGetsAFailedReport) {
 }
 
 TEST(MatrixAgent, ATestWithoutReportFailsWithItsLastErrorLine) {
-  FakeBinary fake("echo starting >&2; echo 'sctpkit linktest: --init-timeout: unknown option' >&2; exit 2");
+  FakeBinary fake("echo starting >&2; echo 'sctpkit linktest: --bogus: unknown option' >&2; exit 2");
   MatrixAgent agent(AgentSettings{fake.path(), {}, std::chrono::minutes(1)});
   const auto report = handle(agent, R"({"op":"linktest","target":"10.0.0.2:30102"})");
   EXPECT_EQ(report["verdict"], "fail");
-  EXPECT_EQ(report["detail"], "agent: the link test exited with code 2 and no report: sctpkit linktest: --init-timeout: unknown option");
+  EXPECT_EQ(report["detail"], "agent: the link test exited with code 2 and no report: sctpkit linktest: --bogus: unknown option");
 }
 
 TEST(MatrixAgent, AMissingBinaryFailsAndSaysSo) {

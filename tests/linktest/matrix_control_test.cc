@@ -62,7 +62,9 @@ ControlSettings udp_settings(uint16_t udp_port) {
   ControlSettings settings;
   settings.transport = ControlTransport::Udp;
   settings.udp_port = udp_port;
-  settings.init_timeout = std::chrono::milliseconds(3000);
+  settings.init_retries = 3;
+  settings.rto_initial = std::chrono::milliseconds(300);
+  settings.phase_timeout = std::chrono::milliseconds(5000);
   settings.pair_timeout = std::chrono::milliseconds(20000);
   return settings;
 }
@@ -75,7 +77,12 @@ TEST(MatrixControl, RequestNamesTheTargetAndBudgets) {
   EXPECT_EQ(request["op"], "linktest");
   EXPECT_EQ(request["target"], "[fd00::2]:30102");
   EXPECT_EQ(request["timeout_ms"], 20000);
-  EXPECT_EQ(request["init_timeout_ms"], 3000);
+  EXPECT_EQ(request["init_retries"], 3);
+  EXPECT_EQ(request["rto_initial_ms"], 300);
+  EXPECT_EQ(request["phase_timeout_ms"], 5000);
+  // Unset settings stay the agent's test's defaults.
+  ControlSettings defaults;
+  EXPECT_FALSE(nlohmann::json::parse(control_request(kTo, defaults)).contains("init_retries"));
 }
 
 TEST(MatrixControl, AsksTheAgentAndReadsItsReport) {
@@ -117,7 +124,8 @@ TEST(MatrixControl, AnAgentThatDoesNotAnswerFailsThePairInTime) {
 TEST(MatrixControl, NoAgentIsAgentUnreachableNotAFailedPath) {
   // A UDP port nobody listens on: the INIT goes nowhere.
   auto settings = udp_settings(9);
-  settings.init_timeout = std::chrono::milliseconds(1500);
+  settings.init_retries = 1;
+  settings.rto_initial = std::chrono::milliseconds(300);
   const auto result = ask_agent(kFrom, kTo, settings);
   EXPECT_EQ(result.outcome, PairOutcome::AgentUnreachable) << result.detail;
   EXPECT_EQ(result.detail.rfind("agent 127.0.0.1:30102 unreachable: ", 0), 0u) << result.detail;
