@@ -1,0 +1,159 @@
+#include "linktest/report.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <iterator>
+#include <nlohmann/json.hpp>
+
+namespace sctpkit::linktest {
+
+std::string_view to_string(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::Pass: return "pass";
+    case Outcome::Fail: return "fail";
+    case Outcome::Skip: return "skip";
+  }
+  return "?";
+}
+
+bool Report::passed() const {
+  return !phases.empty() &&
+         std::none_of(phases.begin(), phases.end(), [](const PhaseResult& p) { return p.result == Outcome::Fail; });
+}
+
+std::string Report::detail() const {
+  for (const auto& p : phases)
+    if (p.result == Outcome::Fail) return fmt::format("{}: {}", p.name, p.seen);
+  return "";
+}
+
+std::string format_table(const Report& report) {
+  const std::vector<std::string> head{"phase", "result", "time", "expected", "seen"};
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& p : report.phases)
+    rows.push_back({p.name, std::string(to_string(p.result)), fmt::format("{} ms", p.ms), p.expected, p.seen});
+  std::vector<size_t> width(head.size());
+  for (size_t c = 0; c < head.size(); ++c) {
+    width[c] = head[c].size();
+    for (const auto& r : rows) width[c] = std::max(width[c], r[c].size());
+  }
+  std::string out;
+  auto it = std::back_inserter(out);
+  auto line = [&](const std::vector<std::string>& cells) {
+    std::string text;
+    for (size_t c = 0; c < cells.size(); ++c) {
+      if (c + 1 == cells.size()) {
+        text += cells[c];
+      } else if (c == 2) {
+        text += fmt::format("{:>{}}  ", cells[c], width[c]);  // times right-aligned
+      } else {
+        text += fmt::format("{:<{}}  ", cells[c], width[c]);
+      }
+    }
+    while (!text.empty() && text.back() == ' ') text.pop_back();
+    out += text + "\n";
+  };
+  line(head);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    line(rows[i]);
+    if (!report.phases[i].hint.empty())
+      fmt::format_to(it, "{:{}}check: {}\n", "", width[0] + 2, report.phases[i].hint);
+  }
+  const size_t failed = static_cast<size_t>(std::count_if(
+      report.phases.begin(), report.phases.end(), [](const PhaseResult& p) { return p.result == Outcome::Fail; }));
+  fmt::format_to(it, "\nverdict: {} ({} of {} phases failed; server {}, {} transport)\n",
+                 report.passed() ? "PASS" : "FAIL", failed, report.phases.size(), report.server,
+                 report.transport == "raw" ? "raw IP" : "UDP");
+  return out;
+}
+
+namespace {
+
+nlohmann::json optional_number(const std::optional<double>& v) {
+  if (!v) return nullptr;
+  return std::round(*v * 1000.0) / 1000.0;  // microsecond / kbit precision is enough
+}
+
+std::string xml_escape(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&apos;"; break;
+      default:
+        // XML 1.0 forbids most control characters even escaped.
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') out += ' ';
+        else out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string to_json(const Report& report) {
+  nlohmann::json j;
+  j["verdict"] = report.passed() ? "pass" : "fail";
+  j["server"] = report.server;
+  j["transport"] = report.transport;
+  j["handshake_ms"] = optional_number(report.handshake_ms);
+  j["rtt_ms"] = optional_number(report.rtt_ms);
+  j["throughput_mbps"] = optional_number(report.throughput_mbps);
+  j["detail"] = report.detail();
+  j["phases"] = nlohmann::json::array();
+  for (const auto& p : report.phases)
+    j["phases"].push_back({{"name", p.name}, {"result", to_string(p.result)}, {"ms", p.ms},
+                           {"expected", p.expected}, {"seen", p.seen}, {"hint", p.hint}});
+  if (report.association) {
+    const auto& a = *report.association;
+    j["association"] = {{"local_tag", a.local_tag}, {"peer_tag", a.peer_tag}, {"os", a.os}, {"mis", a.mis},
+                        {"peer_rwnd", a.peer_rwnd}};
+  } else {
+    j["association"] = nullptr;
+  }
+  // Invalid UTF-8 from a peer's error cause must not throw: replace it.
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string to_junit(const Report& report) {
+  int64_t total_ms = 0;
+  size_t failures = 0, skipped = 0;
+  for (const auto& p : report.phases) {
+    total_ms += p.ms;
+    failures += p.result == Outcome::Fail;
+    skipped += p.result == Outcome::Skip;
+  }
+  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  auto it = std::back_inserter(out);
+  fmt::format_to(it, "<testsuites>\n<testsuite name=\"linktest\" tests=\"{}\" failures=\"{}\" skipped=\"{}\" "
+                     "time=\"{:.3f}\">\n",
+                 report.phases.size(), failures, skipped, static_cast<double>(total_ms) / 1000.0);
+  fmt::format_to(it, "  <properties><property name=\"server\" value=\"{}\"/><property name=\"transport\" "
+                     "value=\"{}\"/></properties>\n",
+                 xml_escape(report.server), xml_escape(report.transport));
+  for (const auto& p : report.phases) {
+    fmt::format_to(it, "  <testcase classname=\"linktest\" name=\"{}\" time=\"{:.3f}\"", xml_escape(p.name),
+                   static_cast<double>(p.ms) / 1000.0);
+    if (p.result == Outcome::Pass) {
+      out += "/>\n";
+      continue;
+    }
+    out += ">\n";
+    if (p.result == Outcome::Skip) {
+      fmt::format_to(it, "    <skipped message=\"{}\"/>\n", xml_escape(p.seen));
+    } else {
+      fmt::format_to(it, "    <failure message=\"{}\">expected: {}\nseen: {}\ncheck: {}</failure>\n",
+                     xml_escape(p.seen), xml_escape(p.expected), xml_escape(p.seen), xml_escape(p.hint));
+    }
+    out += "  </testcase>\n";
+  }
+  out += "</testsuite>\n</testsuites>\n";
+  return out;
+}
+
+}  // namespace sctpkit::linktest

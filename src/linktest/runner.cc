@@ -1,0 +1,319 @@
+#include "linktest/runner.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <thread>
+
+#include "linktest/data_exchange.h"
+#include "wire/byte_io.h"
+
+namespace sctpkit::linktest {
+namespace {
+
+using std::chrono::milliseconds;
+using wire::ChunkType;
+
+int64_t ms_since(Clock::time_point start) {
+  return std::chrono::duration_cast<milliseconds>(Clock::now() - start).count();
+}
+
+PhaseResult make_phase(std::string name, std::string expected) {
+  PhaseResult p;
+  p.name = std::move(name);
+  p.expected = std::move(expected);
+  return p;
+}
+
+void fail(PhaseResult& p, std::string seen, std::string hint) {
+  p.result = Outcome::Fail;
+  p.seen = std::move(seen);
+  p.hint = std::move(hint);
+}
+
+void pass(PhaseResult& p, std::string seen) {
+  p.result = Outcome::Pass;
+  p.seen = std::move(seen);
+}
+
+constexpr std::string_view kAbortedPrefix = "aborted by the peer";
+
+}  // namespace
+
+std::optional<std::string> describe_abort(const std::string& reason) {
+  auto at = reason.find(kAbortedPrefix);
+  if (at == std::string::npos) return std::nullopt;
+  std::string cause = reason.substr(at + kAbortedPrefix.size());
+  if (cause.rfind(": ", 0) == 0) cause.erase(0, 2);
+  // The engine's detail may itself start with "ABORT received: " before the decoded causes.
+  constexpr std::string_view kReceived = "ABORT received";
+  if (cause.rfind(kReceived, 0) == 0) cause.erase(0, kReceived.size());
+  if (cause.rfind(": ", 0) == 0) cause.erase(0, 2);
+  if (cause.empty()) return std::string("ABORT received without an error cause");
+  return "ABORT received with cause " + cause;
+}
+
+Runner::Runner(RunConfig config) : config_(std::move(config)) {
+  report_.server = fmt::format("{}:{}", config_.host, config_.port);
+  report_.transport = config_.options.transport == TransportKind::RawIp ? "raw" : "udp";
+}
+
+Options Runner::client_options() const {
+  Options o = config_.options;
+  o.timeout = config_.phase_timeout;
+  o.non_blocking = false;
+  PacketLog* log = const_cast<PacketLog*>(&log_);
+  o.packet_trace = [log](const PacketTrace& p) { log->record(p); };
+  return o;
+}
+
+Report Runner::run() {
+  report_.phases.clear();
+  std::optional<Association> association;
+  auto setup_result = setup(association);
+  report_.phases.push_back(setup_result);
+  std::vector<std::string> rest{"data", "heartbeat", "shutdown"};
+  if (!association) {
+    for (const auto& name : rest) report_.phases.push_back({name, Outcome::Skip, 0, "", "setup failed", ""});
+    if (config_.abort_phase) report_.phases.push_back({"abort", Outcome::Skip, 0, "", "setup failed", ""});
+    return report_;
+  }
+  const size_t start = 0;
+  auto data_result = data(*association);
+  report_.phases.push_back(data_result);
+  if (!association->is_open()) {
+    for (size_t i = 1; i < rest.size(); ++i)
+      report_.phases.push_back({rest[i], Outcome::Skip, 0, "", "the association ended in the data phase", ""});
+  } else {
+    report_.phases.push_back(heartbeat(*association, start));
+    report_.phases.push_back(shutdown(*association));
+  }
+  if (config_.abort_phase) report_.phases.push_back(abort_phase());
+  return report_;
+}
+
+void Runner::explain_close(const Association& a, PhaseResult& p) const {
+  const std::string reason = a.close_reason();
+  if (auto abort = describe_abort(reason)) {
+    fail(p, *abort, "the server ended the association: see its log for why");
+  } else if (reason.rfind("peer unreachable", 0) == 0) {
+    fail(p, "data retransmitted until Association.Max.Retrans, no SACK: " + reason,
+         "the path dropped packets after the handshake: check the MTU and firewalls on the path");
+  } else if (!reason.empty()) {
+    fail(p, "association ended: " + reason, "see the trace above");
+  }
+}
+
+PhaseResult Runner::setup(std::optional<Association>& association) {
+  auto p = make_phase("setup", "INIT, INIT ACK, COOKIE ECHO, COOKIE ACK");
+  const auto start = Clock::now();
+  log_.set_association(0);
+  auto connected = Association::connect(config_.host, config_.port, client_options());
+  p.ms = ms_since(start);
+  const auto inits = log_.chunks(ChunkType::Init, true);
+  const auto init_acks = log_.chunks(ChunkType::InitAck, false);
+  const auto echoes = log_.chunks(ChunkType::CookieEcho, true);
+  if (!connected) {
+    const auto& e = connected.error();
+    if (e.code == Error::Code::NoPrivilege || e.code == Error::Code::InvalidArgument ||
+        e.code == Error::Code::AddressInUse || e.code == Error::Code::System) {
+      fail(p, e.message, "the local end could not start: see the message");
+    } else if (auto abort = describe_abort(e.message)) {
+      fail(p, *abort, "the server refused the association: is it listening on this port?");
+    } else if (init_acks.count == 0) {
+      const std::string where = report_.transport == "udp"
+                                    ? fmt::format(" (UDP: does the server listen on UDP port {}?)",
+                                                  config_.options.udp_remote_port)
+                                    : "";
+      fail(p, fmt::format("INIT sent {} times, no INIT ACK", inits.count),
+           "is SCTP filtered, or is the sctp module not loaded on the server?" + where);
+    } else {
+      fail(p, fmt::format("INIT ACK received, COOKIE ECHO sent {} times, no COOKIE ACK", echoes.count),
+           "the server answers INITs but not COOKIE ECHOs: a stateful filter or a load balancer "
+           "that sends them to another instance?");
+    }
+    return p;
+  }
+  association.emplace(std::move(*connected));
+  const auto cookie_ack = log_.chunks(ChunkType::CookieAck, false);
+  if (inits.first && cookie_ack.first)
+    report_.handshake_ms = std::chrono::duration<double, std::milli>(*cookie_ack.first - *inits.first).count();
+  fill_facts(*association);
+  if (!report_.association) {
+    fail(p, "connected, but no status", "report this as a bug");
+    return p;
+  }
+  const auto& f = *report_.association;
+  pass(p, fmt::format("handshake {:.1f} ms, OS {} MIS {}, peer rwnd {}, tags 0x{:08x}/0x{:08x}",
+                      report_.handshake_ms.value_or(0), f.os, f.mis, f.peer_rwnd, f.local_tag, f.peer_tag));
+  return p;
+}
+
+void Runner::fill_facts(const Association& a) {
+  auto info = a.status();
+  if (!info) return;
+  AssociationFacts f;
+  f.os = info->outbound_streams;
+  f.mis = info->inbound_streams;
+  f.peer_rwnd = info->peer_rwnd;
+  // RFC 9260 3.3.2/3.3.3: the Initiate Tag and a_rwnd open the INIT and INIT ACK values.
+  if (auto init = log_.first_chunk_value(ChunkType::Init, true); init && init->size() >= 4)
+    f.local_tag = wire::load_u32(wire::Bytes(*init), 0);
+  if (auto ack = log_.first_chunk_value(ChunkType::InitAck, false); ack && ack->size() >= 8) {
+    f.peer_tag = wire::load_u32(wire::Bytes(*ack), 0);
+    f.peer_rwnd = wire::load_u32(wire::Bytes(*ack), 4);
+  }
+  report_.association = f;
+}
+
+PhaseResult Runner::data(Association& a) {
+  auto p = make_phase("data", "");
+  const auto start = Clock::now();
+  const auto deadline = start + config_.phase_timeout;
+  // A plain echo server answers only on streams it accepted: use what was negotiated both ways.
+  const auto& f = *report_.association;
+  const auto streams = static_cast<uint16_t>(std::clamp<int>(std::min(f.os, f.mis), 1, 4));
+  const auto messages = test_messages(streams);
+  p.expected = fmt::format("{} messages {}..{} B, {} streams, (un)ordered, echoed intact; bulk", messages.size(),
+                           kMessageSizes[0], std::end(kMessageSizes)[-1], streams);
+  auto outcome = exchange(a, messages, deadline);
+  DataOutcome burst;
+  if (outcome.ok) burst = bulk(a, streams, config_.bulk_bytes, config_.bulk_time, deadline);
+  p.ms = ms_since(start);
+  const auto& failed = outcome.ok ? burst : outcome;
+  if (!failed.ok) {
+    if (!a.is_open()) {
+      explain_close(a, p);
+      if (p.result == Outcome::Fail) return p;
+    }
+    fail(p, failed.seen, "check that the server echoes every message (sctpkit linktest --serve, "
+                         "sctpkit cat -l --echo) and that large packets pass the path (MTU)");
+    return p;
+  }
+  report_.throughput_mbps = burst.throughput_mbps;
+  pass(p, fmt::format("{}; {} ({:.1f} Mbit/s)", outcome.seen, burst.seen, burst.throughput_mbps.value_or(0)));
+  return p;
+}
+
+PhaseResult Runner::heartbeat(Association& a, size_t from) {
+  const auto interval = config_.options.heartbeat_interval;
+  auto p = make_phase("heartbeat", config_.peer_is_ours ? "HB REQ and HB ACK both ways"
+                                                        : "our HB REQ answered by HB ACK (the peer's if it sends one)");
+  const auto start = Clock::now();
+  const auto deadline = start + config_.phase_timeout;
+  auto ours_done = [&] {
+    return log_.chunks(ChunkType::Heartbeat, true, from).count > 0 &&
+           log_.chunks(ChunkType::HeartbeatAck, false, from).count > 0;
+  };
+  auto theirs_done = [&] {
+    return log_.chunks(ChunkType::Heartbeat, false, from).count > 0 &&
+           log_.chunks(ChunkType::HeartbeatAck, true, from).count > 0;
+  };
+  // Against another server, wait for its heartbeat only a little after ours: its interval is its own.
+  std::optional<Clock::time_point> peer_grace;
+  while (Clock::now() < deadline && a.is_open()) {
+    if (ours_done() && theirs_done()) break;
+    if (ours_done() && !config_.peer_is_ours) {
+      if (!peer_grace) peer_grace = Clock::now() + std::max(milliseconds(2000), interval.value_or(milliseconds(0)) * 3);
+      if (Clock::now() >= *peer_grace) break;
+    }
+    // Receiving drives the protocol (timers, heartbeats); an echo here would be unexpected.
+    auto got = a.receive(milliseconds(100));
+    if (got) {
+      fail(p, fmt::format("an unexpected message of {} bytes arrived", got->data.size()), "is the server an echo server?");
+      p.ms = ms_since(start);
+      return p;
+    }
+  }
+  p.ms = ms_since(start);
+  if (auto info = a.status(); info) {
+    for (const auto& path : info->paths)
+      if (path.primary && path.srtt.count() > 0) report_.rtt_ms = static_cast<double>(path.srtt.count()) / 1000.0;
+  }
+  if (!a.is_open()) {
+    explain_close(a, p);
+    return p;
+  }
+  const auto sent = log_.chunks(ChunkType::Heartbeat, true, from).count;
+  const auto acked = log_.chunks(ChunkType::HeartbeatAck, false, from).count;
+  const auto peer_sent = log_.chunks(ChunkType::Heartbeat, false, from).count;
+  const auto we_acked = log_.chunks(ChunkType::HeartbeatAck, true, from).count;
+  const std::string counts = fmt::format("HB REQ {} sent / {} received, HB ACK {} received / {} sent", sent, peer_sent,
+                                         acked, we_acked);
+  if (!ours_done()) {
+    fail(p, sent == 0 ? counts + "; we sent no heartbeat within the timeout"
+                      : counts + "; our HB REQ got no HB ACK",
+         sent == 0 ? "raise --timeout above the heartbeat interval (--hb-interval)"
+                   : "the server does not answer HEARTBEAT (RFC 9260 8.3): is a middlebox dropping it?");
+  } else if (!theirs_done() && config_.peer_is_ours) {
+    fail(p, counts + "; no HB REQ from the server", "the server's heartbeat interval should be short: use --serve");
+  } else if (!theirs_done()) {
+    pass(p, counts + "; the peer's HB REQ not seen (the peer's heartbeat interval is its own)");
+  } else {
+    pass(p, counts);
+  }
+  return p;
+}
+
+PhaseResult Runner::shutdown(Association& a) {
+  auto p = make_phase("shutdown", "SHUTDOWN, SHUTDOWN ACK, SHUTDOWN COMPLETE");
+  const auto start = Clock::now();
+  const size_t from = log_.mark();
+  auto status = a.shutdown();
+  p.ms = ms_since(start);
+  const auto shutdowns = log_.chunks(ChunkType::Shutdown, true, from).count;
+  const auto acks = log_.chunks(ChunkType::ShutdownAck, false, from).count;
+  const auto completes = log_.chunks(ChunkType::ShutdownComplete, true, from).count;
+  const std::string reason = a.close_reason();
+  if (auto abort = describe_abort(reason)) {
+    fail(p, *abort, "the server aborted instead of shutting down: see its log");
+  } else if (!status || reason.rfind("shut down", 0) != 0) {
+    fail(p, acks == 0 ? fmt::format("SHUTDOWN sent {} times, no SHUTDOWN ACK", shutdowns)
+                      : fmt::format("SHUTDOWN ACK received, association not closed: {}", reason),
+         "the server does not complete a graceful shutdown (RFC 9260 9.2)");
+  } else if (shutdowns == 0 || acks == 0 || completes == 0) {
+    fail(p, fmt::format("SHUTDOWN {} sent, SHUTDOWN ACK {} received, SHUTDOWN COMPLETE {} sent", shutdowns, acks,
+                        completes),
+         "see the trace above");
+  } else {
+    pass(p, "SHUTDOWN, SHUTDOWN ACK, SHUTDOWN COMPLETE");
+  }
+  return p;
+}
+
+PhaseResult Runner::abort_phase() {
+  auto p = make_phase("abort", "a second association, aborted by us; the server sees the ABORT");
+  const auto start = Clock::now();
+  log_.set_association(1);
+  const size_t from = log_.mark();
+  auto connected = Association::connect(config_.host, config_.port, client_options());
+  if (!connected) {
+    p.ms = ms_since(start);
+    fail(p, "second association not set up: " + connected.error().message, "see the setup phase");
+    return p;
+  }
+  connected->abort("linktest abort phase");
+  const auto aborts = log_.chunks(ChunkType::Abort, true, from).count;
+  if (aborts == 0) {
+    p.ms = ms_since(start);
+    fail(p, "no ABORT left", "report this as a bug");
+    return p;
+  }
+  if (!config_.server_saw_end) {
+    p.ms = ms_since(start);
+    pass(p, "ABORT sent (the server's side is not observable from here)");
+    return p;
+  }
+  auto seen = config_.server_saw_end(config_.phase_timeout);
+  p.ms = ms_since(start);
+  if (!seen) {
+    fail(p, "ABORT sent, the server still holds the association", "the ABORT did not reach the server");
+  } else if (seen->rfind(kAbortedPrefix, 0) != 0) {
+    fail(p, "the server saw the association end otherwise: " + *seen, "see the trace above");
+  } else {
+    pass(p, "ABORT sent; the server saw: " + *seen);
+  }
+  return p;
+}
+
+}  // namespace sctpkit::linktest

@@ -1,0 +1,59 @@
+// The client end of a link test: runs the phases against a server (our own --serve or local echo
+// server, or any SCTP echo server), checks each one against the packets that crossed the wire, and
+// builds the Report. Each phase is bounded by RunConfig::phase_timeout.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "linktest/packet_log.h"
+#include "linktest/report.h"
+#include "sctpkit/sctpkit.h"
+
+namespace sctpkit::linktest {
+
+struct RunConfig {
+  std::string host;  // numeric address of the server
+  uint16_t port = 0;
+  Options options;   // transport and tuning; the runner sets packet_trace and timeout
+  std::chrono::milliseconds phase_timeout{10000};
+  // The peer is our own server (local run): its heartbeats must be seen too. Against another
+  // server its heartbeat interval is its own, so only ours must be answered.
+  bool peer_is_ours = false;
+  bool abort_phase = false;
+  // Local run: waits up to the timeout for the server to report an association ended, returning
+  // its close reason; unset when the server's side is not observable.
+  std::function<std::optional<std::string>(std::chrono::milliseconds)> server_saw_end;
+  size_t bulk_bytes = 4u << 20;  // goodput burst, bounded by bulk_time too
+  std::chrono::milliseconds bulk_time{1000};
+};
+
+class Runner {
+ public:
+  explicit Runner(RunConfig config);
+  Report run();
+  [[nodiscard]] const PacketLog& log() const { return log_; }
+  PacketLog& log() { return log_; }
+
+ private:
+  PhaseResult setup(std::optional<Association>& association);
+  PhaseResult data(Association& association);
+  PhaseResult heartbeat(Association& association, size_t association_start);
+  PhaseResult shutdown(Association& association);
+  PhaseResult abort_phase();
+  // Why the association ended, as a phase failure: ABORT with its cause, or what timed out.
+  void explain_close(const Association& association, PhaseResult& phase) const;
+  void fill_facts(const Association& association);
+  [[nodiscard]] Options client_options() const;
+
+  RunConfig config_;
+  PacketLog log_;
+  Report report_;
+};
+
+// "ABORT received with cause ..." for a close reason the API gave, or nullopt when not an abort.
+std::optional<std::string> describe_abort(const std::string& close_reason);
+
+}  // namespace sctpkit::linktest

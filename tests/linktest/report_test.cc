@@ -1,0 +1,91 @@
+#include "linktest/report.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace sctpkit::linktest {
+namespace {
+
+Report sample(bool failing) {
+  Report r;
+  r.server = "10.0.0.2:30102";
+  r.transport = "raw";
+  r.handshake_ms = 1.25;
+  r.rtt_ms = 0.5;
+  r.throughput_mbps = 100.0;
+  r.phases.push_back({"setup", Outcome::Pass, 3, "INIT, INIT ACK, COOKIE ECHO, COOKIE ACK", "handshake 1.2 ms", ""});
+  r.phases.push_back({"data", failing ? Outcome::Fail : Outcome::Pass, 1200, "10 messages", "ABORT received with cause <x>",
+                      failing ? "see the server's log" : ""});
+  r.phases.push_back({"abort", Outcome::Skip, 0, "", "not asked for", ""});
+  r.association = AssociationFacts{0x11223344, 0x55667788, 10, 5, 65536};
+  return r;
+}
+
+TEST(Report, VerdictAndDetailFollowTheFirstFailedPhase) {
+  EXPECT_TRUE(sample(false).passed());
+  EXPECT_EQ(sample(false).detail(), "");
+  EXPECT_FALSE(sample(true).passed());
+  EXPECT_EQ(sample(true).detail(), "data: ABORT received with cause <x>");
+  EXPECT_FALSE(Report{}.passed()) << "a run without phases proves nothing";
+}
+
+TEST(Report, JsonHasTheKeysTheMatrixDriverReads) {
+  const auto j = nlohmann::json::parse(to_json(sample(true)));
+  EXPECT_EQ(j["verdict"], "fail");
+  EXPECT_EQ(j["server"], "10.0.0.2:30102");
+  EXPECT_EQ(j["transport"], "raw");
+  EXPECT_DOUBLE_EQ(j["handshake_ms"].get<double>(), 1.25);
+  EXPECT_DOUBLE_EQ(j["rtt_ms"].get<double>(), 0.5);
+  EXPECT_DOUBLE_EQ(j["throughput_mbps"].get<double>(), 100.0);
+  EXPECT_EQ(j["detail"], "data: ABORT received with cause <x>");
+  ASSERT_EQ(j["phases"].size(), 3u);
+  EXPECT_EQ(j["phases"][1]["name"], "data");
+  EXPECT_EQ(j["phases"][1]["result"], "fail");
+  EXPECT_EQ(j["phases"][1]["ms"], 1200);
+  EXPECT_EQ(j["phases"][1]["hint"], "see the server's log");
+  EXPECT_EQ(j["phases"][2]["result"], "skip");
+  EXPECT_EQ(j["association"]["local_tag"], 0x11223344u);
+  EXPECT_EQ(j["association"]["peer_tag"], 0x55667788u);
+  EXPECT_EQ(j["association"]["os"], 10);
+  EXPECT_EQ(j["association"]["mis"], 5);
+  EXPECT_EQ(j["association"]["peer_rwnd"], 65536);
+}
+
+TEST(Report, JsonUsesNullForFiguresNotMeasured) {
+  Report r;
+  r.phases.push_back({"setup", Outcome::Fail, 5000, "INIT ACK", "INIT sent 3 times, no INIT ACK", "filtered?"});
+  const auto j = nlohmann::json::parse(to_json(r));
+  EXPECT_TRUE(j["handshake_ms"].is_null());
+  EXPECT_TRUE(j["rtt_ms"].is_null());
+  EXPECT_TRUE(j["throughput_mbps"].is_null());
+  EXPECT_TRUE(j["association"].is_null());
+}
+
+TEST(Report, TableAlignsColumnsAndShowsTheHintUnderAFailure) {
+  const std::string table = format_table(sample(true));
+  EXPECT_EQ(table.find("phase"), 0u);
+  const auto setup = table.find("\nsetup");
+  const auto data = table.find("\ndata");
+  ASSERT_NE(setup, std::string::npos);
+  ASSERT_NE(data, std::string::npos);
+  // "pass" and "fail" start in the same column, and so do the expectations.
+  EXPECT_EQ(table.find("pass", setup) - setup, table.find("fail", data) - data);
+  EXPECT_EQ(table.find("INIT, INIT ACK", setup) - setup, table.find("10 messages", data) - data);
+  EXPECT_NE(table.find("check: see the server's log"), std::string::npos);
+  EXPECT_NE(table.find("verdict: FAIL (1 of 3 phases failed; server 10.0.0.2:30102, raw IP transport)"),
+            std::string::npos);
+  EXPECT_NE(format_table(sample(false)).find("verdict: PASS"), std::string::npos);
+}
+
+TEST(Report, JunitHasOneCasePerPhaseAndEscapesText) {
+  const std::string xml = to_junit(sample(true));
+  EXPECT_NE(xml.find("<testsuite name=\"linktest\" tests=\"3\" failures=\"1\" skipped=\"1\""), std::string::npos);
+  EXPECT_NE(xml.find("<testcase classname=\"linktest\" name=\"setup\" time=\"0.003\"/>"), std::string::npos);
+  EXPECT_NE(xml.find("<failure message=\"ABORT received with cause &lt;x&gt;\">"), std::string::npos);
+  EXPECT_NE(xml.find("check: see the server&apos;s log"), std::string::npos);
+  EXPECT_NE(xml.find("<skipped message=\"not asked for\"/>"), std::string::npos);
+  EXPECT_EQ(xml.find("<x>"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sctpkit::linktest
