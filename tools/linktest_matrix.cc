@@ -2,6 +2,7 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -62,7 +63,7 @@ int run_matrix(const MatrixArgs& args, const std::vector<std::string>& peer_spec
   linktest::ControlSettings settings = control;
   settings.pair_timeout = std::chrono::milliseconds(static_cast<int64_t>(args.pair_timeout_seconds * 1000));
   fmt::print(stderr, "sctpkit linktest: matrix of {} peers, {} pairs, up to {} at once\n", peers.size(),
-             peers.size() * (peers.size() - 1), args.parallel);
+             peers.size() * (peers.size() - 1), std::min<size_t>(args.parallel, peers.size() / 2));
   linktest::MatrixRun run;
   run.parallel = static_cast<size_t>(args.parallel);
   run.on_result = [](const linktest::PairResult& r) {

@@ -66,7 +66,7 @@ PairResult ask_agent(const Peer& from, const Peer& to, const ControlSettings& se
     return failed(from, to, PairOutcome::AgentUnreachable,
                   fmt::format("agent {} unreachable: {}", from.address(), error.message));
   }
-  const SendOptions control{0, kMatrixControlPpid, false};
+  const SendOptions control{kControlStream, kControlPpid, false};
   const std::string request = control_request(to, settings);
   if (auto sent = association->send(request, control); !sent)
     return failed(from, to, PairOutcome::Fail, fmt::format("sending the request to the agent: {}", sent.error().message));
@@ -83,7 +83,7 @@ PairResult ask_agent(const Peer& from, const Peer& to, const ControlSettings& se
       return failed(from, to, PairOutcome::Fail, fmt::format("the agent closed the control association: {}", why));
     }
     // Anything else on the association (an echo) is not the answer; the control PPID is.
-    if (message->ppid != kMatrixControlPpid) continue;
+    if (message->ppid != kControlPpid) continue;
     const std::string_view report(reinterpret_cast<const char*>(message->data.data()), message->data.size());
     if (report == request)
       return failed(from, to, PairOutcome::Fail,

@@ -14,13 +14,11 @@
 #include <optional>
 #include <string>
 
+#include "linktest/control.h"
 #include "linktest/matrix_peers.h"
 #include "linktest/matrix_result.h"
 
 namespace sctpkit::linktest {
-
-// "SKCT": the PPID of control messages to a `linktest --serve` agent (same value as control.h).
-inline constexpr uint32_t kMatrixControlPpid = 0x534b4354;
 
 enum class ControlTransport { Auto, Udp, Raw };
 

@@ -96,7 +96,7 @@ TEST(MatrixControl, AsksTheAgentAndReadsItsReport) {
   EXPECT_EQ(result.to, "node-b");
   EXPECT_DOUBLE_EQ(result.handshake_ms.value_or(0), 1.5);
   EXPECT_DOUBLE_EQ(result.throughput_mbps.value_or(0), 512);
-  EXPECT_EQ(agent.ppid(), kMatrixControlPpid);
+  EXPECT_EQ(agent.ppid(), kControlPpid);
   EXPECT_EQ(agent.request(), control_request(kTo, udp_settings(agent.udp_port())));
 }
 
