@@ -18,6 +18,7 @@
 #include "linktest/echo_server.h"
 #include "linktest/runner.h"
 #include "tools/commands.h"
+#include "tools/linktest_matrix.h"
 #include "wire/ip_address.h"
 
 namespace sctpkit::tools {
@@ -45,6 +46,7 @@ struct LinktestArgs {
   bool json = false;
   std::string junit;
   bool abort = false;
+  MatrixArgs matrix;
 };
 
 int fail(int code, const std::string& reason) {
@@ -226,6 +228,10 @@ int run_serve(const LinktestArgs& args, Options options) {
     const auto& e = server.error();
     return fail(e.code == Error::Code::NoPrivilege ? kExitPrivilege : kExitFailure, e.message);
   }
+  // Matrix requests: the tests run the way this agent serves (every agent of a matrix is alike).
+  (*server)->set_control_handler(matrix_control_handler(
+      options.transport == TransportKind::Udp ? std::vector<std::string>{fmt::format("--udp={}", (*server)->udp_port())}
+                                              : std::vector<std::string>{"--raw"}));
   (*server)->set_event_handler([](const linktest::ServerEvent& e) {
     if (e.kind == linktest::ServerEvent::Kind::Accepted)
       fmt::print(stderr, "sctpkit linktest: association from {}: accepted\n", e.peer);
@@ -245,6 +251,22 @@ int run_serve(const LinktestArgs& args, Options options) {
   return kExitOk;
 }
 
+// --matrix: the targets are the peers; the handshake flags go to every agent's test.
+int run_matrix_mode(const LinktestArgs& args) {
+  if (args.serve) return fail(kExitUsage, "--matrix and --serve exclude each other");
+  linktest::ControlSettings control;
+  control.transport = args.udp_given ? linktest::ControlTransport::Udp
+                      : args.raw     ? linktest::ControlTransport::Raw
+                                     : linktest::ControlTransport::Auto;
+  if (args.udp_given && !args.udp.empty()) control.udp_port = parse_port(args.udp);
+  if (control.transport == linktest::ControlTransport::Raw && !raw_allowed(false))
+    return fail(kExitPrivilege, kNoPrivilege);
+  control.init_retries = args.init_retries;
+  control.rto_initial = std::chrono::milliseconds(args.rto_initial_ms);
+  control.phase_timeout = std::chrono::milliseconds(static_cast<int64_t>(args.timeout_seconds * 1000));
+  return run_matrix(args.matrix, args.targets, control, args.json);
+}
+
 int run_linktest(LinktestArgs& args) {
   if (args.ipv4 && args.ipv6) return fail(kExitUsage, "-4 and -6 exclude each other");
   if (args.udp_given && args.raw) return fail(kExitUsage, "--udp and --raw exclude each other");
@@ -253,6 +275,8 @@ int run_linktest(LinktestArgs& args) {
   if (args.hb_interval_ms <= 0) return fail(kExitUsage, "--hb-interval needs a positive number of ms");
   if (args.init_retries < 0 || args.init_retries > 100) return fail(kExitUsage, "--init-retries takes 0..100");
   if (args.rto_initial_ms < 10) return fail(kExitUsage, "--rto-initial takes at least 10 ms");
+  if (args.matrix.enabled) return run_matrix_mode(args);
+  if (!args.matrix.peers_file.empty()) return fail(kExitUsage, "--peers-file needs --matrix");
   if (args.targets.size() > 2) return fail(kExitUsage, "linktest takes at most HOST and PORT");
   if (args.serve && !args.targets.empty()) return fail(kExitUsage, "--serve takes only its PORT");
 
@@ -304,7 +328,9 @@ void register_linktest(CLI::App& app, CommandRegistry& registry) {
       "on one host, `linktest HOST [PORT]` on the other (default port 30102; raw IP when privileged,\n"
       "else UDP, as sctpkit cat). Exit 0 when every phase passed, 1 when one failed. See docs/linktest.md.");
   auto args = std::make_shared<LinktestArgs>();
-  sub->add_option("target", args->targets, "[HOST [PORT]]: the server to test (none: the local run)")->expected(0, 2);
+  sub->add_option("target", args->targets,
+                  "[HOST [PORT]]: the server to test (none: the local run); with --matrix, the peers NAME=HOST:PORT")
+      ->expected(0, -1);
   auto* serve = sub->add_option("--serve", args->serve_port, "Be the server: echo on PORT (default 30102) until SIGINT")
                     ->expected(0, 1);
   auto* udp = sub->add_option("--udp", args->udp, "SCTP over UDP (RFC 6951); PORT: the server's UDP port")->expected(0, 1);
@@ -321,6 +347,7 @@ void register_linktest(CLI::App& app, CommandRegistry& registry) {
   sub->add_flag("-q,--quiet", args->quiet, "Only the verdict table");
   sub->add_flag("--json", args->json, "Write the JSON report to stdout instead of the human output");
   sub->add_option("--junit", args->junit, "Also write a JUnit XML report to FILE");
+  add_matrix_options(*sub, args->matrix);
   registry.on_selected(sub, [args, udp, serve] {
     args->udp_given = udp->count() > 0;
     args->serve = serve->count() > 0;

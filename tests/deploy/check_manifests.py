@@ -350,6 +350,15 @@ def check_openshift_set(directory, objects, errors):
                         for c in pod_containers(job))
         if "sctpkit linktest --matrix" not in text:
             errors.append(f"{where}: the Job must run `sctpkit linktest --matrix`")
+        # --peers-file must name the file the discovery init container writes.
+        words = [w for c in pod_containers(job) for w in (c.get("command") or []) + (c.get("args") or [])]
+        if "--peers-file" in words:
+            i = words.index("--peers-file")
+            path = words[i + 1] if i + 1 < len(words) else ""
+            inits = (((job.get("spec") or {}).get("template") or {}).get("spec") or {}).get("initContainers") or []
+            written = " ".join(" ".join((c.get("command") or []) + (c.get("args") or [])) for c in inits)
+            if not path or not re.search(r">\s*" + re.escape(path) + r"(\s|$)", written):
+                errors.append(f"{where}: the Job reads its peers from '{path}', which no init container writes")
 
 
 def check_tree(deploy_dir):

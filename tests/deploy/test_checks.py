@@ -141,6 +141,16 @@ class ManifestRules(unittest.TestCase):
         self.assertIn("the CLI spec says ['linktest', '--serve', '30102']", text)
         self.assertIn("--matrix", text)
 
+    def test_peers_file_is_the_one_discovery_writes(self):
+        objects = [("t", d) for d in docs("cluster-check.yaml")]
+        errors = []
+        check_manifests.check_openshift_set("t", objects, errors)
+        self.assertEqual([e for e in errors if "peers" in e], [])
+        _, job = check_manifests.find(objects, "Job", "sctpkit-matrix")
+        job["spec"]["template"]["spec"]["containers"][0]["args"] = ["linktest", "--matrix", "--peers-file", "/peers/lst"]
+        check_manifests.check_openshift_set("t", objects, errors)
+        self.assertIn("reads its peers from '/peers/lst', which no init container writes", "\n".join(errors))
+
     def test_references_between_objects(self):
         objects = [("t", d) for d in docs("cluster-check.yaml") + [self.service]]
         objects = [(w, d) for w, d in objects if d["kind"] != "Role"]
