@@ -54,8 +54,10 @@ class Tools:
         if not os.access(self.sctpkit, os.X_OK):
             problems.append(f"no sctpkit binary at {self.sctpkit} (build it, or give --sctpkit PATH)")
         else:
-            probe = subprocess.run([self.sctpkit, "perf", "--help"], capture_output=True, timeout=30)
-            if probe.returncode != 0:
+            # CLI11 prints the top-level help, exit code 0, for `--help` after an unknown subcommand:
+            # look for perf's own flags.
+            probe = subprocess.run([self.sctpkit, "perf", "--help"], capture_output=True, text=True, timeout=30)
+            if probe.returncode != 0 or "--mode" not in probe.stdout:
                 problems.append(f"{self.sctpkit} has no `perf` subcommand (build a tree that has branch perf merged)")
         for path, what in ((self.usrsctp, "usrsctp_perf (needs libusrsctp-dev)"), (self.tcp, "tcp_perf")):
             if not os.access(path, os.X_OK):
@@ -110,11 +112,12 @@ class Bench:
                               path.client_place, self.client_timeout(mode))
 
     def iperf3(self, path, size):
-        """Kernel TCP bulk throughput in Mbit/s, as the receiver counted it."""
+        """Kernel TCP bulk throughput in Mbit/s, as the receiver counted it. iperf3 takes whole
+        seconds only (and -t 0 means forever)."""
         port = str(free_port(socket.SOCK_STREAM))
         with Server([self.tools.iperf3, "-s", "-1", "-p", port], path.server_place):
             argv = path.client_place.wrap([self.tools.iperf3, "-c", path.server_addr, "-p", port, "-J",
-                                           "-t", str(self.seconds), "-l", str(size)])
+                                           "-t", str(max(1, round(self.seconds))), "-l", str(size)])
             for attempt in range(3):
                 done = subprocess.run(argv, capture_output=True, timeout=self.client_timeout("bulk"))
                 if done.returncode == 0 or attempt == 2:
