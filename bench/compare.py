@@ -87,7 +87,7 @@ class Bench:
 
     def client_timeout(self, mode):
         if mode == "idle":
-            return 120 + self.idle_count / 50
+            return 120 + self.seconds + self.idle_count / 50  # -t: how long the associations are held
         return self.seconds * 4 + 60
 
     def sctp(self, tool, path, mode, size):
@@ -155,8 +155,9 @@ class Bench:
             return got
 
         def field(summary, *keys):
+            # `sctpkit perf` writes null for what a mode does not measure.
             for k in keys:
-                if summary is None:
+                if not isinstance(summary, dict) or summary.get(k) is None:
                     return None
                 summary = summary[k]
             return summary
@@ -173,16 +174,14 @@ class Bench:
         values["pingpong_p99"] = tuple(field(x, "latency_us", "p99") for x in (s, u, t))
         s, u, t = trio("setup", lambda tool: self.sctp(tool, path, "setup", 64), lambda: self.tcp(path, "setup", 64))
         values["setup"] = tuple(field(x, "setups_per_s") for x in (s, u, t))
-        s, u, _ = trio("idle", lambda tool: self.sctp(tool, path, "idle", 64), None)
-        values["idle_memory"] = tuple(idle_bytes_per_assoc(x) for x in (s, u)) + (None,)
+        s, u, _ = trio("idle", lambda tool: idle_bytes_per_assoc(self.sctp(tool, path, "idle", 64)), None)
+        values["idle_memory"] = (s, u, None)
         return values
 
 
 def idle_bytes_per_assoc(summary):
-    if summary is None:
-        return None
     idle = summary["idle"]
-    if not idle["count"]:
+    if not isinstance(idle, dict) or not idle["count"]:
         raise MeasurementError("idle: no association was opened")
     return (idle["server_rss_kib_after"] - idle["server_rss_kib_before"]) * 1024 / idle["count"]
 

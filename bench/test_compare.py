@@ -43,7 +43,8 @@ class ContractTest(unittest.TestCase):
 
     def test_idle_bytes_per_association_from_rss(self):
         self.assertEqual(compare.idle_bytes_per_assoc(summary()), 2 * 1024 / 4)
-        self.assertIsNone(compare.idle_bytes_per_assoc(None))
+        with self.assertRaises(MeasurementError):
+            compare.idle_bytes_per_assoc(summary(idle=None))
         with self.assertRaises(MeasurementError):
             compare.idle_bytes_per_assoc(summary(idle={"count": 0, "server_rss_kib_before": 1,
                                                        "server_rss_kib_after": 1}))
