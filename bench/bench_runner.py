@@ -98,8 +98,23 @@ class Server:
         return False
 
 
+def last_json_object(text):
+    """The JSON object that ends the output (on one line or pretty-printed from a line starting with
+    "{"), or None."""
+    decoder = json.JSONDecoder()
+    starts = [i for i in range(len(text)) if text[i] == "{" and (i == 0 or text[i - 1] == "\n")]
+    for start in reversed(starts):
+        try:
+            obj, end = decoder.raw_decode(text, start)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(obj, dict) and not text[end:].strip():
+            return obj
+    return None
+
+
 def run_client(tool, argv, placement, timeout, attempts=3):
-    """Runs a client and returns its JSON summary (the last line of stdout that parses as an object).
+    """Runs a client and returns its JSON summary (the object that ends its stdout).
     Retries while the server is not answering yet (exit code 7)."""
     argv = placement.wrap(argv)
     for attempt in range(attempts):
@@ -114,14 +129,10 @@ def run_client(tool, argv, placement, timeout, attempts=3):
             err = done.stderr.decode(errors="replace").strip().splitlines()
             raise MeasurementError(f"{tool}: exit code {done.returncode} ({' '.join(argv)}): "
                                    f"{err[-1] if err else 'no message'}")
-        for line in reversed(done.stdout.decode(errors="replace").splitlines()):
-            line = line.strip()
-            if line.startswith("{"):
-                try:
-                    return json.loads(line)
-                except json.JSONDecodeError:
-                    break
-        raise MeasurementError(f"{tool}: printed no JSON summary ({' '.join(argv)})")
+        summary = last_json_object(done.stdout.decode(errors="replace"))
+        if summary is None:
+            raise MeasurementError(f"{tool}: printed no JSON summary ({' '.join(argv)})")
+        return summary
     raise MeasurementError(f"{tool}: unreachable")
 
 

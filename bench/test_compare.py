@@ -90,9 +90,14 @@ class VerdictTest(unittest.TestCase):
 
 
 class ProcessTest(unittest.TestCase):
-    def test_client_summary_is_the_last_json_line(self):
+    def test_client_summary_is_the_last_json_object(self):
         got = run_client("t", ["sh", "-c", "echo log; echo '{\"a\": 1}'; echo '{\"a\": 2}'"], Placement(), 30)
         self.assertEqual(got, {"a": 2})
+
+    def test_pretty_printed_summary_is_read(self):
+        got = run_client("t", ["sh", "-c", "echo '{log'; printf '{\\n  \"a\": {\\n    \"b\": 1\\n  }\\n}\\n'"],
+                         Placement(), 30)
+        self.assertEqual(got, {"a": {"b": 1}})
 
     def test_client_failure_and_silence_are_errors(self):
         with self.assertRaisesRegex(MeasurementError, "exit code 3.*boom"):
