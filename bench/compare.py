@@ -87,7 +87,7 @@ class Bench:
 
     def client_timeout(self, mode):
         if mode == "idle":
-            return 120 + self.seconds + self.idle_count / 50  # -t: how long the associations are held
+            return 120 + self.seconds + self.idle_count / 20  # -t: how long the associations are held
         return self.seconds * 4 + 60
 
     def sctp(self, tool, path, mode, size):
