@@ -14,6 +14,8 @@ packages=(
   clang libclang-rt-14-dev
   # oracles and peers: real tcpdump and tshark decode what we write; usrsctp is the interop peer
   tcpdump tshark libusrsctp-dev libusrsctp-examples
+  # the kernel-TCP ceiling of the comparison bench (bench/compare.py); taskset is in util-linux
+  iperf3
   # multi-host tests in network namespaces
   iproute2 nftables
   # the Linux-kernel SCTP peer booted under qemu (tests/kernel, docs/kernel-interop.md)

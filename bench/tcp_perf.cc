@@ -1,0 +1,239 @@
+// tcp_perf: the kernel-TCP ceiling for what iperf3 does not measure: ping-pong latency percentiles
+// and the connect/close rate, on the same path and with the same flags and JSON summary as
+// `sctpkit perf` (bench/perf_common.h). TCP bulk throughput comes from iperf3 (bench/compare.py).
+//
+// A pingpong client starts by sending the message size (4 bytes, network order); the server then
+// echoes every message of that size. A setup client connects and closes without a byte.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <unordered_map>
+
+#include "perf_common.h"
+
+namespace sctpkit::bench {
+namespace {
+
+bool write_all(int fd, const char* p, std::size_t n) {
+  while (n > 0) {
+    ssize_t w = ::send(fd, p, n, MSG_NOSIGNAL);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return false;
+    p += w;
+    n -= static_cast<std::size_t>(w);
+  }
+  return true;
+}
+
+bool read_all(int fd, char* p, std::size_t n) {
+  while (n > 0) {
+    ssize_t r = ::recv(fd, p, n, 0);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return false;
+    p += r;
+    n -= static_cast<std::size_t>(r);
+  }
+  return true;
+}
+
+void no_delay(int fd) {
+  const int on = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+}
+
+// One connection on the server: the 4-byte size header, then messages of that size to echo.
+struct Conn {
+  char header[4];
+  std::size_t header_got = 0;
+  std::size_t size = 0;
+  std::vector<char> msg;
+  std::size_t got = 0;
+};
+
+int run_server(const PerfOptions& o) {
+  int lfd = ::socket(AF_INET, SOCK_STREAM, 0);
+  const int on = 1;
+  ::setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(o.port);
+  if (lfd < 0 || ::bind(lfd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(lfd, 4096) != 0) {
+    std::fprintf(stderr, "tcp_perf: cannot listen on TCP port %u: %s\n", o.port, std::strerror(errno));
+    return kExitFailure;
+  }
+  int ep = ::epoll_create1(0);
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.fd = lfd;
+  ::epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev);
+  std::unordered_map<int, Conn> conns;
+  std::fprintf(stderr, "tcp_perf: listening on TCP port %u\n", o.port);
+  epoll_event events[64];
+  for (;;) {
+    int n = ::epoll_wait(ep, events, 64, -1);
+    for (int i = 0; i < n; ++i) {
+      int fd = events[i].data.fd;
+      if (fd == lfd) {
+        int c = ::accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC);
+        if (c < 0) continue;
+        no_delay(c);
+        epoll_event cev{};
+        cev.events = EPOLLIN;
+        cev.data.fd = c;
+        ::epoll_ctl(ep, EPOLL_CTL_ADD, c, &cev);
+        conns[c] = Conn{};
+        continue;
+      }
+      Conn& c = conns[fd];
+      char* dst = c.header_got < 4 ? c.header + c.header_got : c.msg.data() + c.got;
+      std::size_t want = c.header_got < 4 ? 4 - c.header_got : c.size - c.got;
+      ssize_t r = ::recv(fd, dst, want, MSG_DONTWAIT);
+      if (r < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+      bool ok = r > 0;
+      if (ok && c.header_got < 4) {
+        c.header_got += static_cast<std::size_t>(r);
+        if (c.header_got == 4) {
+          uint32_t size_be;
+          std::memcpy(&size_be, c.header, 4);
+          c.size = ntohl(size_be);
+          ok = c.size > 0 && c.size <= (1u << 20);
+          if (ok) c.msg.resize(c.size);
+        }
+      } else if (ok) {
+        c.got += static_cast<std::size_t>(r);
+        if (c.got == c.size) {
+          ok = write_all(fd, c.msg.data(), c.size);
+          c.got = 0;
+        }
+      }
+      if (!ok) {
+        ::epoll_ctl(ep, EPOLL_CTL_DEL, fd, nullptr);
+        ::close(fd);
+        conns.erase(fd);
+      }
+    }
+  }
+}
+
+class Client {
+ public:
+  explicit Client(const PerfOptions& o) : o_(o) {
+    addr_.sin_family = AF_INET;
+    addr_.sin_port = htons(o.port);
+    inet_pton(AF_INET, o.host.c_str(), &addr_.sin_addr);
+  }
+
+  int run(PerfResult& r) {
+    r.mode = o_.mode;
+    r.transport = "tcp";
+    r.message_size = o_.message_size;
+    if (o_.mode == "pingpong") return run_pingpong(r);
+    if (o_.mode == "setup") return run_setup(r);
+    std::fprintf(stderr, "tcp_perf: --mode %s is not measured here (use iperf3 for TCP bulk)\n", o_.mode.c_str());
+    return kExitUsage;
+  }
+
+ private:
+  int connect_socket() {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr_), sizeof addr_) != 0) {
+      int saved = errno;
+      ::close(fd);
+      errno = saved;
+      return -1;
+    }
+    return fd;
+  }
+
+  int unreachable() {
+    std::fprintf(stderr, "tcp_perf: cannot connect to %s port %u: %s (is the server running?)\n",
+                 o_.host.c_str(), o_.port, std::strerror(errno));
+    return kExitUnreachable;
+  }
+
+  bool done(Clock::time_point start, uint64_t n) const {
+    return (o_.count && n >= o_.count) || seconds_since(start) >= o_.seconds;
+  }
+
+  int run_pingpong(PerfResult& r) {
+    int fd = connect_socket();
+    if (fd < 0) return unreachable();
+    no_delay(fd);
+    uint32_t size_be = htonl(static_cast<uint32_t>(o_.message_size));
+    std::vector<char> msg(o_.message_size, 'p');
+    std::vector<char> back(o_.message_size);
+    int rc = write_all(fd, reinterpret_cast<const char*>(&size_be), 4) ? kExitOk : kExitFailure;
+    const auto start = Clock::now();
+    while (rc == kExitOk && !done(start, r.messages)) {
+      const auto t0 = Clock::now();
+      if (!write_all(fd, msg.data(), msg.size()) || !read_all(fd, back.data(), back.size())) {
+        std::fprintf(stderr, "tcp_perf: ping-pong failed: %s\n", std::strerror(errno));
+        rc = kExitFailure;
+        break;
+      }
+      r.latencies_us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+      r.bytes += msg.size();
+      ++r.messages;
+    }
+    r.seconds = seconds_since(start);
+    ::close(fd);
+    return rc;
+  }
+
+  int run_setup(PerfResult& r) {
+    const auto start = Clock::now();
+    while (!done(start, r.setups)) {
+      int fd = connect_socket();
+      if (fd < 0 && errno == EADDRNOTAVAIL && r.setups > 0) {
+        // Every local port sits in TIME_WAIT: report the rate over what was done.
+        std::fprintf(stderr, "tcp_perf: local ports exhausted after %llu setups; stopping early\n",
+                     static_cast<unsigned long long>(r.setups));
+        break;
+      }
+      if (fd < 0) return unreachable();
+      ::close(fd);  // FIN, as the SCTP tools shut down gracefully
+      ++r.setups;
+    }
+    r.seconds = seconds_since(start);
+    r.messages = r.setups;
+    return kExitOk;
+  }
+
+  const PerfOptions& o_;
+  sockaddr_in addr_{};
+};
+
+}  // namespace
+}  // namespace sctpkit::bench
+
+int main(int argc, char** argv) {
+  using namespace sctpkit::bench;
+  PerfOptions o;
+  o.mode = "pingpong";
+  o.message_size = 64;
+  CLI::App app{"tcp_perf: kernel TCP ping-pong latency and connect/close rate (bench/compare.py)"};
+  add_perf_options(app, o, false);
+  CLI11_PARSE(app, argc, argv);
+  if (o.server == !o.host.empty()) {
+    std::fprintf(stderr, "tcp_perf: give either -s (server) or -c HOST (client)\n");
+    return kExitUsage;
+  }
+  in_addr probe{};
+  if (!o.server && inet_pton(AF_INET, o.host.c_str(), &probe) != 1) {
+    std::fprintf(stderr, "tcp_perf: -c wants an IPv4 address, not '%s'\n", o.host.c_str());
+    return kExitUsage;
+  }
+  if (o.server) return run_server(o);
+  PerfResult r;
+  int rc = Client(o).run(r);
+  if (rc == kExitOk) r.print(o.json);
+  return rc;
+}
