@@ -375,7 +375,10 @@ std::optional<TimePoint> Association::next_timeout() const {
   std::optional<TimePoint> next = earliest(t1_, earliest(t2_, t5_));
   if (sender_) next = earliest(next, sender_->next_deadline());
   if (receiver_) next = earliest(next, receiver_->ack_policy().deadline());
-  if (paths_ && state_ != AssociationState::CookieWait && state_ != AssociationState::CookieEchoed) {
+  // Heartbeats are polled only in the states poll_transmit sends them in: a heartbeat deadline
+  // reported in SHUTDOWN-ACK-SENT would be due forever (T2-shutdown guards that state, 9.2).
+  if (paths_ && state_ != AssociationState::CookieWait && state_ != AssociationState::CookieEchoed &&
+      state_ != AssociationState::ShutdownAckSent) {
     next = earliest(next, paths_->next_deadline());
   }
   return next;

@@ -47,5 +47,28 @@ TEST(EngineRegressionTest, DataBeforeCookieAckDoesNotSpinTheSackTimer) {
   EXPECT_EQ(a.endpoint().status(id)->state, assoc::AssociationState::Established);
 }
 
+// RFC 9260 9.2: B waits in SHUTDOWN-ACK-SENT while A's SHUTDOWN COMPLETEs are lost. B sends no
+// heartbeats in that state, but it still reported the heartbeat deadline as its next timeout: once
+// due, it stayed due, and the endpoint asked to be woken at the same instant forever. Property
+// test seeds 12, 23, 54, 57, 69, 77.
+TEST(EngineRegressionTest, ShutdownAckSentDoesNotSpinOnTheHeartbeatDeadline) {
+  Simulation sim{12};
+  sim.set_step_budget(100'000);
+  assoc::EndpointConfig server = config(5000, true);
+  server.heartbeat_interval = 1s;
+  EndpointNode a(sim, "A", {kA}, config(4000, false), sim.random());
+  EndpointNode b(sim, "B", {kB}, server, sim.random());
+  sim.network().connect(kA, kB, LinkConfig{.delay = 10ms});
+  const auto id = std::get<assoc::AssociationId>(a.connect(kB, 5000));
+  ASSERT_TRUE(a.run_until_connected(1s).satisfied());
+  sim.network().add_script(drop(match::has_chunk(chunk::kShutdownComplete)).times(4));
+  a.shutdown(id);
+  const auto r = b.run_until_closed(120s);
+  ASSERT_TRUE(r.satisfied()) << "stopped by " << to_string(r.reason) << " after " << r.steps << " steps";
+  EXPECT_LT(r.steps, 1'000u);
+  EXPECT_GE(sim.now() - kEpoch, 5s);  // it really waited through lost SHUTDOWN COMPLETEs
+  EXPECT_EQ(b.first<assoc::ClosedEvent>()->reason, assoc::CloseReason::Graceful) << sim.log().format();
+}
+
 }  // namespace
 }  // namespace sctpkit::sim
