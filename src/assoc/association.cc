@@ -276,7 +276,10 @@ void Association::handle_unknown(const wire::RawChunk& raw, bool& stop) {
 }
 
 void Association::handle_data(const wire::DataChunk& data, const wire::IpAddress& source, TimePoint now, bool& stop) {
-  if (!receiver_ || state_ == AssociationState::CookieWait) return;
+  // In COOKIE-ECHOED nothing but COOKIE ECHO may go out (RFC 9260 5.1 step 3), so DATA that
+  // overtook a lost COOKIE ACK could not be acknowledged: taking it would leave a SACK timer due
+  // forever. Dropped, the peer retransmits it once our repeated COOKIE ECHO gets its COOKIE ACK.
+  if (!receiver_ || state_ == AssociationState::CookieWait || state_ == AssociationState::CookieEchoed) return;
   sack_destination_ = source;
   (void)now;
   DataFragment fragment;
@@ -407,6 +410,8 @@ std::optional<TimePoint> Association::next_timeout() const {
   std::optional<TimePoint> next = earliest(t1_, earliest(t2_, t5_));
   if (sender_) next = earliest(next, sender_->next_deadline());
   if (receiver_) next = earliest(next, receiver_->ack_policy().deadline());
+  // Heartbeat deadlines only where poll_transmit sends heartbeats: one reported in another state
+  // would be due forever (a busy loop).
   if (paths_ && heartbeats_run()) next = earliest(next, paths_->next_deadline());
   return next;
 }
