@@ -2,7 +2,11 @@
 // usrsctp client, b: the server), a tcpdump capture in a, and the checks of the capture at the end.
 #pragma once
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <thread>
 
 #include <optional>
 #include <string>
