@@ -90,9 +90,11 @@ class EndpointImpl {
   void queue_stateless(OwnedPacket packet) {
     if (stateless_.size() >= kMaxStatelessReplies) stateless_.pop_front();
     stateless_.push_back(std::move(packet));
+    ++stateless_queued_;
   }
+  uint64_t stateless_queued_ = 0;
 
-  void handle_packet(wire::Bytes bytes, const wire::IpAddress& source, const wire::IpAddress& destination,
+  PacketDisposition handle_packet(wire::Bytes bytes, const wire::IpAddress& source, const wire::IpAddress& destination,
                      TimePoint now);
   void handle_out_of_the_blue(const wire::PacketView& packet, const wire::IpAddress& source,
                               const wire::IpAddress& destination, TimePoint now);
@@ -102,23 +104,24 @@ class EndpointImpl {
                      const wire::IpAddress& source, const wire::IpAddress& destination, TimePoint now);
 };
 
-void EndpointImpl::handle_packet(wire::Bytes bytes, const wire::IpAddress& source, const wire::IpAddress& destination,
-                                 TimePoint now) {
+PacketDisposition EndpointImpl::handle_packet(wire::Bytes bytes, const wire::IpAddress& source,
+                                              const wire::IpAddress& destination, TimePoint now) {
   ++counters_.packets_received;
   if (observer_) observer_->on_packet(PacketObserver::Direction::Received, source, destination, bytes, now);
   auto parsed = wire::PacketView::parse(bytes);
   if (!parsed) {
     ++counters_.malformed;
-    return;
+    return PacketDisposition::Dropped;
   }
   const wire::PacketView& packet = *parsed;
-  if (packet.header().destination_port != config_.local_port) return;  // not ours: another stack's port
+  // Not ours: another stack's port.
+  if (packet.header().destination_port != config_.local_port) return PacketDisposition::Dropped;
   // RFC 9260 6.8: a packet with a bad checksum is silently discarded.
   if (!wire::verify_checksum(bytes)) {
     ++counters_.checksum_errors;
-    return;
+    return PacketDisposition::Dropped;
   }
-  if (packet.chunk_count() == 0) return;
+  if (packet.chunk_count() == 0) return PacketDisposition::Dropped;
   Association* association = find(source, packet.header().source_port);
   if (!association && packet.begin()->type == wire::InitChunk::kType) {
     // RFC 9260 5.1.2 rule 4: an INIT listing an address of an existing association belongs to it.
@@ -130,13 +133,19 @@ void EndpointImpl::handle_packet(wire::Bytes bytes, const wire::IpAddress& sourc
     }
   }
   if (!association) {
+    const uint32_t ids_before = next_id_;
+    const uint64_t replies_before = stateless_queued_;
     handle_out_of_the_blue(packet, source, destination, now);
-    return;
+    // RFC 9260 5.1.5: only a State Cookie that passed its MAC check creates an association.
+    if (next_id_ != ids_before) return PacketDisposition::Accepted;
+    return stateless_queued_ != replies_before ? PacketDisposition::AnsweredStateless : PacketDisposition::Dropped;
   }
-  if (!association->handle_packet(packet, source, destination, now)) ++counters_.bad_verification_tag;
+  const bool accepted = association->handle_packet(packet, source, destination, now);
+  if (!accepted) ++counters_.bad_verification_tag;
   // RFC 9260 5.1.2: the INIT ACK (or a restart) told us the peer's addresses; packets from each of
   // them belong to this association from now on.
   if (association->take_peer_addresses_changed()) index(*association);
+  return accepted ? PacketDisposition::Accepted : PacketDisposition::Dropped;
 }
 
 void EndpointImpl::handle_out_of_the_blue(const wire::PacketView& packet, const wire::IpAddress& source,
@@ -290,9 +299,9 @@ Endpoint::Endpoint(const EndpointConfig& config, RandomSource& random, TimePoint
     : impl_(std::make_unique<EndpointImpl>(config, random, now)) {}
 Endpoint::~Endpoint() = default;
 
-void Endpoint::handle_packet(wire::Bytes packet, const wire::IpAddress& source, const wire::IpAddress& destination,
-                             TimePoint now) {
-  impl_->handle_packet(packet, source, destination, now);
+PacketDisposition Endpoint::handle_packet(wire::Bytes packet, const wire::IpAddress& source,
+                                          const wire::IpAddress& destination, TimePoint now) {
+  return impl_->handle_packet(packet, source, destination, now);
 }
 
 void Endpoint::handle_timeout(TimePoint now) {

@@ -79,6 +79,14 @@ struct EndpointCounters {
 
 class EndpointImpl;
 
+// What became of a received packet. An embedder that learns from the network (RFC 6951 5.4: the
+// peer's UDP encapsulation port) must learn only from packets the engine verified.
+enum class PacketDisposition : uint8_t {
+  Dropped,           // malformed, bad checksum, wrong tag, or silently discarded (RFC 9260 8.4, 8.5)
+  AnsweredStateless, // no state kept, but answered (INIT ACK, OOTB ABORT / SHUTDOWN COMPLETE)
+  Accepted,          // an association verified it (its tag, or a valid State Cookie that created it)
+};
+
 class Endpoint {
  public:
   // `random` must outlive the endpoint. Tests pass a SeededRandom; production a CryptoRandom.
@@ -88,8 +96,8 @@ class Endpoint {
   Endpoint& operator=(const Endpoint&) = delete;
 
   // ---- inputs
-  void handle_packet(wire::Bytes packet, const wire::IpAddress& source, const wire::IpAddress& destination,
-                     TimePoint now);
+  PacketDisposition handle_packet(wire::Bytes packet, const wire::IpAddress& source,
+                                  const wire::IpAddress& destination, TimePoint now);
   void handle_timeout(TimePoint now);
 
   // Starts the 4-way handshake (RFC 9260 5.1): INIT goes out on the next poll_transmit().

@@ -14,8 +14,8 @@ class Engine {
  public:
   virtual ~Engine() = default;
   [[nodiscard]] virtual uint16_t local_port() const = 0;
-  virtual void handle_packet(wire::Bytes packet, const wire::IpAddress& source, const wire::IpAddress& destination,
-                             assoc::TimePoint now) = 0;
+  virtual assoc::PacketDisposition handle_packet(wire::Bytes packet, const wire::IpAddress& source,
+                                                 const wire::IpAddress& destination, assoc::TimePoint now) = 0;
   virtual void handle_timeout(assoc::TimePoint now) = 0;
   virtual std::optional<assoc::Transmit> poll_transmit(assoc::TimePoint now) = 0;
   virtual std::optional<assoc::Event> poll_event() = 0;

@@ -94,7 +94,11 @@ void EventLoop::receive_all(assoc::TimePoint now) {
         ++counters_.unknown_port;
         continue;
       }
-      (*it)->handle_packet(p.data, p.source, p.destination, now);
+      switch ((*it)->handle_packet(p.data, p.source, p.destination, now)) {
+        case assoc::PacketDisposition::Accepted: transport_.on_verified(p); break;
+        case assoc::PacketDisposition::AnsweredStateless: transport_.on_answered_stateless(p); break;
+        case assoc::PacketDisposition::Dropped: break;
+      }
       // The engine may answer at once (INIT ACK, SACK): collect before the next packet so that the
       // Transmit's bytes are copied while valid.
       drain(**it, now);

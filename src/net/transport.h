@@ -35,6 +35,7 @@ struct ReceivedPacket {
   wire::IpAddress source;
   wire::IpAddress destination;
   wire::Bytes data;
+  uint16_t encapsulation_port = 0;  // UDP source port under RFC 6951; 0 over raw IP
 };
 
 struct OutgoingPacket {
@@ -59,6 +60,12 @@ class Transport {
   // Bytes of headers the transport adds below SCTP beyond the IP header (UDP: 8), for the
   // engine's max_packet_size.
   [[nodiscard]] virtual size_t overhead() const = 0;
+  // What the engine made of a packet this transport handed out (while it is still valid), so that
+  // a transport learns from the network only what was verified (RFC 6951 5.4): `packet` passed an
+  // association's checks, or was answered statelessly (the answer goes back where it came from,
+  // and nothing is remembered).
+  virtual void on_verified(const ReceivedPacket& packet) { (void)packet; }
+  virtual void on_answered_stateless(const ReceivedPacket& packet) { (void)packet; }
   // Packets received but not handed out (filtered or malformed).
   [[nodiscard]] uint64_t dropped() const { return dropped_; }
 

@@ -67,9 +67,30 @@ std::variant<std::unique_ptr<UdpEncapTransport>, TransportError> UdpEncapTranspo
   return t;
 }
 
-uint16_t UdpEncapTransport::remote_port(const wire::IpAddress& peer) const {
-  auto it = learned_.find(peer);
-  return it == learned_.end() ? default_remote_port_ : it->second;
+uint16_t UdpEncapTransport::remote_port(const wire::IpAddress& peer, uint16_t sctp_port) const {
+  if (auto learned = ports_.learned(peer, sctp_port)) return *learned;
+  auto it = pinned_.find(peer);
+  return it == pinned_.end() ? default_remote_port_ : it->second;
+}
+
+uint16_t UdpEncapTransport::send_port(const wire::IpAddress& peer, wire::Bytes packet) {
+  // RFC 9260 3.1: the destination port is the peer's SCTP port.
+  const uint16_t sctp_port = packet.size() >= 4 ? wire::load_u16(packet, 2) : 0;
+  if (auto port = ports_.take(peer, sctp_port)) return *port;
+  auto it = pinned_.find(peer);
+  return it == pinned_.end() ? default_remote_port_ : it->second;
+}
+
+void UdpEncapTransport::on_verified(const ReceivedPacket& packet) {
+  // RFC 6951 5.4: the remote encapsulation port is the UDP source port of what the peer sent,
+  // learned here only once an association verified the packet (see EncapPortMap).
+  ports_.learn(packet.source, wire::load_u16(packet.data, 0), packet.encapsulation_port);
+}
+
+void UdpEncapTransport::on_answered_stateless(const ReceivedPacket& packet) {
+  // RFC 6951 5.4: "the reply to an INIT goes back to the port it came from"; the same holds for
+  // the other stateless answers (RFC 9260 8.4), which must not teach us anything.
+  ports_.reply_once(packet.source, wire::load_u16(packet.data, 0), packet.encapsulation_port);
 }
 
 const UdpEncapTransport::Socket* UdpEncapTransport::socket_for(const wire::IpAddress& source,
@@ -99,12 +120,9 @@ size_t UdpEncapTransport::receive(std::span<ReceivedPacket> out) {
       for (size_t i = 0; i < n; ++i) {
         const Datagram& d = in_[i];
         if (!accept(d.data)) continue;
-        // RFC 6951 5.4: the remote encapsulation port is the UDP source port of what the peer
-        // sent; a reply to an INIT goes back to the port it came from. Only packets to our bound
-        // SCTP ports teach us a port.
-        auto [it, inserted] = learned_.try_emplace(d.source, d.source_port);
-        if (!inserted) it->second = d.source_port;
+        // The source port is learned only after the engine verified the packet (on_verified).
         ReceivedPacket& p = out[stored++];
+        p.encapsulation_port = d.source_port;
         p.source = d.source;
         p.destination = is_unspecified(d.destination) ? s.bound : d.destination;
         p.data = d.data;
@@ -135,7 +153,7 @@ size_t UdpEncapTransport::send(std::span<const OutgoingPacket> packets) {
       OutgoingDatagram& d = out_[n];
       d.source = is_unspecified(socket->bound) ? p.source : wire::IpAddress{};
       d.destination = p.destination;
-      d.destination_port = remote_port(p.destination);
+      d.destination_port = send_port(p.destination, p.data);
       d.data = p.data;
       ++n;
     }

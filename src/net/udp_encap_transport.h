@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "net/batch_io.h"
+#include "net/encap_port_map.h"
 #include "net/socket_util.h"
 #include "net/transport.h"
 
@@ -35,11 +36,16 @@ class UdpEncapTransport final : public Transport {
   size_t send(std::span<const OutgoingPacket> packets) override;
   [[nodiscard]] size_t overhead() const override { return kUdpHeaderSize; }
 
+  void on_verified(const ReceivedPacket& packet) override;
+  void on_answered_stateless(const ReceivedPacket& packet) override;
+
   [[nodiscard]] uint16_t local_port() const { return local_port_; }
-  // The encapsulation port we send to for `peer`: learned, or the default.
-  [[nodiscard]] uint16_t remote_port(const wire::IpAddress& peer) const;
-  // Pins a peer's encapsulation port before any packet arrived from it.
-  void set_remote_port(const wire::IpAddress& peer, uint16_t port) { learned_[peer] = port; }
+  // The encapsulation port we send to for `peer`'s SCTP port `sctp_port`: learned from a verified
+  // packet, else pinned, else the default.
+  [[nodiscard]] uint16_t remote_port(const wire::IpAddress& peer, uint16_t sctp_port) const;
+  // Pins a peer's encapsulation port (any SCTP port) before any packet arrived from it.
+  void set_remote_port(const wire::IpAddress& peer, uint16_t port) { pinned_[peer] = port; }
+  [[nodiscard]] const EncapPortMap& port_map() const { return ports_; }
 
   // For the benchmark: one system call per packet instead of recvmmsg/sendmmsg.
   void set_batching(bool on) { batching_ = on; }
@@ -57,7 +63,9 @@ class UdpEncapTransport final : public Transport {
   std::vector<int> fd_numbers_;
   uint16_t local_port_ = 0;
   uint16_t default_remote_port_ = kSctpUdpPort;
-  std::unordered_map<wire::IpAddress, uint16_t> learned_;
+  uint16_t send_port(const wire::IpAddress& peer, wire::Bytes packet);
+  EncapPortMap ports_;
+  std::unordered_map<wire::IpAddress, uint16_t> pinned_;
   BatchIo io_;
   std::array<Datagram, BatchIo::kBatch> in_{};
   std::array<OutgoingDatagram, BatchIo::kBatch> out_{};

@@ -21,12 +21,13 @@ class EchoEngine final : public Engine {
  public:
   explicit EchoEngine(uint16_t port) : port_(port) {}
   uint16_t local_port() const override { return port_; }
-  void handle_packet(wire::Bytes packet, const wire::IpAddress& source, const wire::IpAddress& destination,
-                     assoc::TimePoint) override {
+  assoc::PacketDisposition handle_packet(wire::Bytes packet, const wire::IpAddress& source,
+                                         const wire::IpAddress& destination, assoc::TimePoint) override {
     received.emplace_back(packet.begin(), packet.end());
     auto reply = testing::sctp_packet(port_, wire::load_u16(packet, 0), wire::load_u32(packet, 4));
     replies_.push_back({destination, source, std::move(reply)});
     events_.push_back(assoc::PeerShutdownEvent{assoc::AssociationId{static_cast<uint32_t>(received.size())}});
+    return assoc::PacketDisposition::Accepted;
   }
   void handle_timeout(assoc::TimePoint now) override {
     timeouts.push_back(now);

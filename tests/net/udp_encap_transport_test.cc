@@ -54,25 +54,50 @@ TEST(UdpEncapTransport, DeliversToBoundPortWithAddressesAndValidChecksum) {
   EXPECT_TRUE(wire::verify_checksum(in[0].data));
 }
 
-TEST(UdpEncapTransport, LearnsThePeersEncapsulationPortAndRepliesToIt) {
+TEST(UdpEncapTransport, LearnsThePeersEncapsulationPortOnlyOnceTheEngineVerifiedAPacket) {
   auto server = open_loopback();
   auto client = open_loopback(server->local_port());
   server->bind_port(5000);
   client->bind_port(6000);
   // Before the client spoke, the server would use the default port.
-  EXPECT_EQ(server->remote_port(kLoopback), kSctpUdpPort);
+  EXPECT_EQ(server->remote_port(kLoopback, 6000), kSctpUdpPort);
 
   const auto init = testing::sctp_packet(6000, 5000);
   client->send(std::array{OutgoingPacket{{}, kLoopback, init}});
   std::array<ReceivedPacket, 4> in;
   ASSERT_EQ(receive_wait(*server, in), 1u);
-  // RFC 6951 5.4: the reply goes to the UDP source port the packet came from.
-  EXPECT_EQ(server->remote_port(kLoopback), client->local_port());
+  EXPECT_EQ(in[0].encapsulation_port, client->local_port());
+  // Receiving alone teaches nothing: anyone can send a datagram.
+  EXPECT_EQ(server->remote_port(kLoopback, 6000), kSctpUdpPort);
+  // RFC 6951 5.4: once verified, replies go to the UDP source port the packet came from.
+  server->on_verified(in[0]);
+  EXPECT_EQ(server->remote_port(kLoopback, 6000), client->local_port());
+  EXPECT_EQ(server->remote_port(kLoopback, 6001), kSctpUdpPort);  // per SCTP port of the peer
 
   const auto reply = testing::sctp_packet(5000, 6000, 0x55);
   EXPECT_EQ(server->send(std::array{OutgoingPacket{{}, kLoopback, reply}}), 1u);
   ASSERT_EQ(receive_wait(*client, in), 1u);
   EXPECT_EQ(wire::load_u32(in[0].data, 4), 0x55u);
+}
+
+TEST(UdpEncapTransport, AStatelessAnswerGoesBackToTheSendersPortOnceWithoutLearningIt) {
+  auto server = open_loopback();
+  auto client = open_loopback(server->local_port());
+  server->bind_port(5000);
+  client->bind_port(6000);
+  client->send(std::array{OutgoingPacket{{}, kLoopback, testing::sctp_packet(6000, 5000)}});
+  std::array<ReceivedPacket, 4> in;
+  ASSERT_EQ(receive_wait(*server, in), 1u);
+  server->on_answered_stateless(in[0]);
+  EXPECT_EQ(server->remote_port(kLoopback, 6000), kSctpUdpPort);
+
+  // The answer (an INIT ACK, say) reaches the client's port...
+  EXPECT_EQ(server->send(std::array{OutgoingPacket{{}, kLoopback, testing::sctp_packet(5000, 6000, 0x66)}}), 1u);
+  ASSERT_EQ(receive_wait(*client, in), 1u);
+  EXPECT_EQ(wire::load_u32(in[0].data, 4), 0x66u);
+  // ...and the next packet goes to the default port again: nothing was learned.
+  EXPECT_EQ(server->remote_port(kLoopback, 6000), kSctpUdpPort);
+  EXPECT_EQ(server->port_map().size(), 0u);
 }
 
 TEST(UdpEncapTransport, IgnoresPacketsForPortsNotBoundAndRunts) {

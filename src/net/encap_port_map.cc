@@ -1,0 +1,50 @@
+#include "net/encap_port_map.h"
+
+#include <algorithm>
+
+namespace sctpkit::net {
+
+void EncapPortMap::learn(const wire::IpAddress& peer, uint16_t sctp_port, uint16_t udp_port) {
+  const Key key{peer, sctp_port};
+  if (auto it = index_.find(key); it != index_.end()) {
+    // RFC 6951 5.4: the port follows the peer (e.g. a NAT rebinding), once verified.
+    it->second->udp_port = udp_port;
+    entries_.splice(entries_.begin(), entries_, it->second);
+    return;
+  }
+  if (entries_.size() >= capacity_) {
+    index_.erase(entries_.back().key);
+    entries_.pop_back();
+  }
+  entries_.push_front({key, udp_port});
+  index_.emplace(key, entries_.begin());
+}
+
+void EncapPortMap::reply_once(const wire::IpAddress& peer, uint16_t sctp_port, uint16_t udp_port) {
+  if (replies_.size() >= kMaxPendingReplies) replies_.pop_front();
+  replies_.push_back({{peer, sctp_port}, udp_port});
+}
+
+std::optional<uint16_t> EncapPortMap::take(const wire::IpAddress& peer, uint16_t sctp_port) {
+  const Key key{peer, sctp_port};
+  if (!replies_.empty()) {
+    auto it = std::find_if(replies_.begin(), replies_.end(), [&](const Entry& e) { return e.key == key; });
+    if (it != replies_.end()) {
+      const uint16_t port = it->udp_port;
+      replies_.erase(it);
+      return port;
+    }
+  }
+  auto it = index_.find(key);
+  if (it == index_.end()) return std::nullopt;
+  entries_.splice(entries_.begin(), entries_, it->second);
+  return it->second->udp_port;
+}
+
+std::optional<uint16_t> EncapPortMap::learned(const wire::IpAddress& peer, uint16_t sctp_port) const {
+  auto it = index_.find({peer, sctp_port});
+  if (it == index_.end()) return std::nullopt;
+  return it->second->udp_port;
+}
+
+}  // namespace sctpkit::net
