@@ -159,6 +159,12 @@ bool Association::is_open() const {
   return state.connected && !state.closed;
 }
 
+bool Association::readable() const {
+  if (!stack_) return false;
+  const auto& state = stack_->state(id_);
+  return !state.inbox.empty() || state.closed || state.peer_shutdown;
+}
+
 std::string Association::close_reason() const { return stack_->state(id_).close_reason; }
 
 Expected<AssociationInfo> Association::status() const {
@@ -175,6 +181,8 @@ Expected<AssociationInfo> Association::status() const {
   info.bytes_in_flight = status->bytes_in_flight;
   info.messages_sent = status->counters.messages_sent;
   info.messages_received = status->counters.messages_received;
+  info.bytes_sent = status->counters.bytes_sent;
+  info.bytes_received = status->counters.bytes_received;
   info.retransmitted_chunks = status->counters.retransmitted_chunks;
   for (const auto& p : status->paths) {
     using std::chrono::duration_cast;
