@@ -31,11 +31,13 @@ class CommandRegistry {
 void register_dump(CLI::App& app, CommandRegistry& registry);
 void register_cat(CLI::App& app, CommandRegistry& registry);
 void register_linktest(CLI::App& app, CommandRegistry& registry);
+void register_perf(CLI::App& app, CommandRegistry& registry);
 
 inline void register_commands(CLI::App& app, CommandRegistry& registry) {
   register_dump(app, registry);
   register_cat(app, registry);
   register_linktest(app, registry);
+  register_perf(app, registry);
 }
 
 }  // namespace sctpkit::tools

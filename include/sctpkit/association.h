@@ -53,6 +53,8 @@ struct AssociationInfo {
   uint32_t bytes_in_flight = 0;
   uint64_t messages_sent = 0;
   uint64_t messages_received = 0;
+  uint64_t bytes_sent = 0;      // user payload bytes the peer acknowledged
+  uint64_t bytes_received = 0;  // user payload bytes delivered to this side
   uint64_t retransmitted_chunks = 0;
   std::vector<PathInfo> paths;
 };
@@ -85,6 +87,9 @@ class Association {
   void abort(const std::string& reason = "");
 
   [[nodiscard]] bool is_open() const;
+  // Whether receive() would return at once (a message, or the end), without running the protocol.
+  // Cheap: a server holding thousands of associations checks each without a system call.
+  [[nodiscard]] bool readable() const;
   // Why the association ended, once it has ("" while open).
   [[nodiscard]] std::string close_reason() const;
   [[nodiscard]] Expected<AssociationInfo> status() const;

@@ -54,6 +54,7 @@ struct Options {
   size_t mtu = 1500;                   // link MTU; the SCTP packet size follows from it
   size_t max_message_size = 1 << 20;
   size_t send_buffer = 1 << 22;
+  size_t max_associations = 4096;  // a listener refuses INITs beyond this many (RFC 9260 5.1 ABORT)
   uint32_t receive_buffer = 1 << 21;
   std::chrono::milliseconds rto_initial{1000};
   std::chrono::milliseconds rto_min{1000};

@@ -1,5 +1,6 @@
 // The public handles (include/sctpkit/association.h) over detail::Stack.
 #include <netdb.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -178,6 +179,17 @@ bool Association::is_open() const {
   return state.connected && !state.closed;
 }
 
+bool Association::readable() const {
+  if (kernel_) {
+    // The kernel keeps the messages: its socket polls readable when one (or a notification) waits.
+    pollfd ready{kernel_->fd(), POLLIN, 0};
+    return ::poll(&ready, 1, 0) > 0;
+  }
+  if (!stack_) return false;
+  const auto& state = stack_->state(id_);
+  return !state.inbox.empty() || state.closed || state.peer_shutdown;
+}
+
 std::string Association::close_reason() const {
   if (kernel_) return kernel_->close_reason();
   return stack_->state(id_).close_reason;
@@ -198,6 +210,8 @@ Expected<AssociationInfo> Association::status() const {
   info.bytes_in_flight = status->bytes_in_flight;
   info.messages_sent = status->counters.messages_sent;
   info.messages_received = status->counters.messages_received;
+  info.bytes_sent = status->counters.bytes_sent;
+  info.bytes_received = status->counters.bytes_received;
   info.retransmitted_chunks = status->counters.retransmitted_chunks;
   for (const auto& p : status->paths) {
     using std::chrono::duration_cast;

@@ -7,7 +7,19 @@
 
 namespace sctpkit::net {
 
-BatchIo::BatchIo() : buffers_(kBatch * kBufferSize) {}
+BatchIo::BatchIo() : buffers_(new uint8_t[kBatch * kBufferSize]) {}
+
+void BatchIo::size_buffers(int fd) {
+  // The kernel's default (rmem_default, ~208 KiB) holds a tenth of the 2 MiB a_rwnd we advertise:
+  // a busy receiver drops datagrams the window allowed, and the sender falls back to T3-rtx
+  // timeouts (RFC 9260 6.3.3) with their 1 s minimum. The FORCE variants pass net.core.rmem_max
+  // when we have CAP_NET_ADMIN; otherwise the kernel caps the plain request at that maximum.
+  const int size = kSocketBuffer;
+  if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) != 0)
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+  if (::setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) != 0)
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+}
 
 void BatchIo::enable_pktinfo(int fd, int family) {
   int on = 1;
@@ -69,7 +81,7 @@ size_t BatchIo::receive(int fd, std::span<Datagram> out, bool batching) {
   const size_t want = std::min(out.size(), kBatch);
   if (want == 0) return 0;
   for (size_t i = 0; i < want; ++i) {
-    iov_[i] = {buffers_.data() + i * kBufferSize, kBufferSize};
+    iov_[i] = {buffers_.get() + i * kBufferSize, kBufferSize};
     msghdr& m = msgs_[i].msg_hdr;
     m = {};
     m.msg_name = &slots_[i].name;
@@ -105,7 +117,7 @@ size_t BatchIo::receive(int fd, std::span<Datagram> out, bool batching) {
     if (!source) continue;
     d.source = *source;
     d.destination = destination_of(msgs_[i].msg_hdr);
-    d.data = wire::Bytes(buffers_.data() + i * kBufferSize, msgs_[i].msg_len);
+    d.data = wire::Bytes(buffers_.get() + i * kBufferSize, msgs_[i].msg_len);
     ++stored;
   }
   return stored;

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include <array>
+#include <memory>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -38,6 +39,9 @@ class BatchIo {
   BatchIo();
   // Asks the kernel for the destination address of each received packet.
   static void enable_pktinfo(int fd, int family);
+  // Socket buffers large enough for a receive window of data arriving while we are not scheduled.
+  static void size_buffers(int fd);
+  static constexpr int kSocketBuffer = 4 << 20;
 
   // Non-blocking; returns how many datagrams were read (0 when none are waiting). With
   // `batching` off it reads one datagram per call to recvmsg (for the benchmark's comparison).
@@ -50,7 +54,9 @@ class BatchIo {
     sockaddr_storage name;
     alignas(cmsghdr) std::array<uint8_t, 64> control;
   };
-  std::vector<uint8_t> buffers_;  // kBatch * kBufferSize
+  // kBatch * kBufferSize, left uninitialised: the kernel writes before we read, and pages nobody
+  // touched cost no memory (a stack per client association would otherwise hold 2 MiB each).
+  std::unique_ptr<uint8_t[]> buffers_;
   std::array<Slot, kBatch> slots_{};
   std::array<iovec, kBatch> iov_{};
   std::array<mmsghdr, kBatch> msgs_{};

@@ -29,7 +29,7 @@ std::variant<std::unique_ptr<EventLoop>, TransportError> EventLoop::create(Trans
     ev.data.u64 = static_cast<uint64_t>(fd);
     if (::epoll_ctl(loop->epoll_.get(), EPOLL_CTL_ADD, fd, &ev) != 0) return system_error("epoll_ctl", errno);
   }
-  loop->slab_.resize(kBatch * kSlot);
+  loop->slab_.reset(new uint8_t[kBatch * kSlot]);
   loop->pending_.reserve(kBatch);
   loop->received_.resize(kBatch);
   return loop;
@@ -127,7 +127,7 @@ void EventLoop::drain(Engine& engine, assoc::TimePoint now) {
   while (auto transmit = engine.poll_transmit(now)) {
     if (pending_.size() == kBatch) send_pending();
     if (transmit->packet.size() > kSlot) continue;  // cannot be an IP datagram
-    uint8_t* slot = slab_.data() + pending_.size() * kSlot;
+    uint8_t* slot = slab_.get() + pending_.size() * kSlot;
     std::memcpy(slot, transmit->packet.data(), transmit->packet.size());
     pending_.push_back({transmit->source, transmit->destination, wire::Bytes(slot, transmit->packet.size())});
   }

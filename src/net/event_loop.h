@@ -65,10 +65,10 @@ class EventLoop {
   EventHandler handler_;
   Counters counters_;
   // Outgoing packets are copied here (a Transmit's bytes die with the next engine call) and sent
-  // in batches; sized once.
+  // in batches; sized once and left uninitialised, so that only the slots in use take memory.
   static constexpr size_t kBatch = 32;
   static constexpr size_t kSlot = 65536;
-  std::vector<uint8_t> slab_;
+  std::unique_ptr<uint8_t[]> slab_;
   std::vector<OutgoingPacket> pending_;
   std::vector<ReceivedPacket> received_;
 };

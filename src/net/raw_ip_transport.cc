@@ -23,6 +23,7 @@ std::variant<UniqueFd, TransportError> open_raw(int family, const wire::IpAddres
     return error;
   }
   BatchIo::enable_pktinfo(fd.get(), family);
+  BatchIo::size_buffers(fd.get());
   if (!is_unspecified(address)) {
     sockaddr_storage sa;
     const socklen_t len = to_sockaddr(address, 0, sa);

@@ -99,6 +99,7 @@ Expected<std::shared_ptr<Stack>> Stack::open(const Options& options, std::option
   if (options.heartbeat_interval) config.heartbeat_interval = *options.heartbeat_interval;
   config.max_message_size = options.max_message_size;
   config.send_buffer = options.send_buffer;
+  config.max_associations = options.max_associations;
   config.receive_buffer = options.receive_buffer;
   config.rto_initial = options.rto_initial;
   config.rto_min = options.rto_min;

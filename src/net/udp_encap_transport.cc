@@ -15,6 +15,7 @@ std::variant<UniqueFd, TransportError> open_udp(int family, const wire::IpAddres
   int on = 1;
   if (family == AF_INET6) ::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
   BatchIo::enable_pktinfo(fd.get(), family);
+  BatchIo::size_buffers(fd.get());
   sockaddr_storage sa;
   const socklen_t len = to_sockaddr(address, port, sa);
   if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&sa), len) != 0) {

@@ -1,0 +1,300 @@
+#include "perf/client.h"
+
+#include <poll.h>
+#include <sys/resource.h>
+
+#include <fmt/format.h>
+
+#include "perf/control.h"
+#include "perf/histogram.h"
+#include "perf/interval_sampler.h"
+
+namespace sctpkit::perf {
+
+using namespace std::chrono_literals;
+
+namespace {
+
+struct PathSample {
+  uint64_t acked_bytes = 0;
+  uint32_t cwnd = 0;
+  double srtt_ms = 0;
+};
+
+PathSample sample(const Association& a) {
+  PathSample s;
+  auto info = a.status();  // allocates (paths, strings): called once per interval, not per message
+  if (!info) return s;
+  s.acked_bytes = info->bytes_sent;
+  for (const auto& p : info->paths) {
+    if (!p.primary) continue;
+    s.cwnd = p.cwnd;
+    s.srtt_ms = static_cast<double>(p.srtt.count()) / 1000.0;
+  }
+  return s;
+}
+
+double seconds_since(Clock::time_point start, Clock::time_point now) {
+  return std::chrono::duration<double>(now - start).count();
+}
+
+class Client {
+ public:
+  explicit Client(const ClientConfig& config) : c_(config), options_(config.options) {
+    options_.outbound_streams = static_cast<uint16_t>(std::max(c_.streams, 1));
+    options_.non_blocking = false;
+    result_.mode = c_.mode;
+    result_.message_size = c_.message_size;
+    result_.streams = c_.streams;
+    result_.unordered = c_.unordered;
+    payload_.assign(c_.message_size, 0);
+    for (size_t i = 0; i < payload_.size(); ++i) payload_[i] = static_cast<uint8_t>('a' + i % 26);
+  }
+
+  Expected<TestResult> run() {
+    auto control = connect();
+    if (!control) return control.error();
+    Hello hello{c_.mode, c_.message_size, c_.streams, c_.unordered, c_.seconds, c_.count};
+    const std::string hello_text = encode(hello);
+    control_bytes_ = hello_text.size();  // acknowledged with the test data: not test data
+    if (auto s = control->send(hello_text, SendOptions{0, kControlPpid, false}); !s) return s.error();
+    if (auto ready = wait_control(*control, ControlType::Ready); !ready) return ready.error();
+    Status ran;
+    switch (c_.mode) {
+      case Mode::Bulk:
+      case Mode::Rate: ran = run_bulk(*control); break;
+      case Mode::Pingpong: ran = run_pingpong(*control); break;
+      case Mode::Setup: ran = run_setup(); break;
+      case Mode::Idle: ran = run_idle(*control); break;
+    }
+    if (!ran) return ran.error();
+    if (auto s = control->send(encode_end(), SendOptions{0, kControlPpid, false}); !s) return s.error();
+    auto answer = wait_control(*control, ControlType::Report);
+    if (!answer) return answer.error();
+    const ServerReport* report = &answer->report;
+    result_.server_bytes = report->bytes;
+    result_.server_messages = report->messages;
+    if (c_.mode == Mode::Idle) {
+      result_.idle = IdleSummary{report->associations, report->rss_kib_before, report->rss_kib_after};
+      held_.clear();  // the extra associations end (ABORT) only after the server measured them
+    }
+    if (auto s = control->shutdown(); !s) return s.error();
+    return std::move(result_);
+  }
+
+ private:
+  Expected<Association> connect() {
+    auto a = Association::connect(c_.host, c_.port, options_);
+    if (!a && c_.automatic_transport && options_.transport == TransportKind::RawIp &&
+        a.error().code == Error::Code::NoPrivilege) {
+      options_.transport = TransportKind::Udp;
+      a = Association::connect(c_.host, c_.port, options_);
+    }
+    result_.transport = options_.transport == TransportKind::Udp ? "udp" : "raw";
+    return a;
+  }
+
+  // The sender keeps the send buffer full; blocking send() waits for room. Measured until the
+  // peer acknowledged the last byte, so that what was queued but not delivered does not count.
+  Status run_bulk(Association& a) {
+    const auto start = Clock::now();
+    const auto stop = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(c_.seconds));
+    IntervalSampler sampler(start, interval());
+    SendOptions send{0, 0, c_.unordered};
+    uint64_t messages = 0;
+    for (auto now = start; now < stop; now = Clock::now()) {
+      send.stream = static_cast<uint16_t>(messages % static_cast<uint64_t>(c_.streams));
+      if (auto s = a.send(payload_, send); !s) return s.error();
+      ++messages;
+      if (sampler.due(now)) close_interval(sampler, a, now);
+    }
+    // Drain: everything queued must be acknowledged (RFC 9260 6.2: cumulatively, in a SACK).
+    const auto deadline = Clock::now() + drain_limit();
+    for (;;) {
+      auto info = a.status();
+      if (!info) return Error{Error::Code::Closed, "association closed: " + a.close_reason()};
+      if (info->queued_bytes == 0 && info->bytes_in_flight == 0) break;
+      if (Clock::now() > deadline) return Error{Error::Code::Timeout, "the server did not acknowledge all data"};
+      (void)a.receive(1ms);  // runs the stack
+      const auto now = Clock::now();
+      if (sampler.due(now)) close_interval(sampler, a, now);
+    }
+    const auto end = Clock::now();
+    close_interval(sampler, a, end, kFinal);
+    result_.seconds = seconds_since(start, end);
+    result_.bytes = messages * c_.message_size;  // all acknowledged
+    result_.messages = messages;
+    result_.intervals = sampler.samples();
+    return {};
+  }
+
+  // One message in flight; the latency is the round trip as the application sees it.
+  Status run_pingpong(Association& a) {
+    LatencyHistogram histogram;
+    const auto start = Clock::now();
+    const auto stop = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(c_.seconds));
+    IntervalSampler sampler(start, interval());
+    SendOptions send{0, 0, c_.unordered};
+    uint64_t bytes = 0, messages = 0;
+    auto now = start;
+    while (now < stop) {
+      send.stream = static_cast<uint16_t>(messages % static_cast<uint64_t>(c_.streams));
+      const auto sent = Clock::now();
+      if (auto s = a.send(payload_, send); !s) return s.error();
+      auto reply = a.receive();
+      if (!reply) return reply.error();
+      now = Clock::now();
+      if (reply->ppid == kControlPpid) continue;
+      histogram.record(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(now - sent).count()));
+      bytes += reply->data.size();
+      ++messages;
+      if (sampler.due(now)) close_interval(sampler, a, now, bytes, messages);
+    }
+    close_interval(sampler, a, now, bytes, messages, kFinal);
+    result_.seconds = seconds_since(start, now);
+    result_.bytes = bytes;
+    result_.messages = messages;
+    result_.intervals = sampler.samples();
+    auto us = [&](double p) { return static_cast<double>(histogram.percentile(p)) / 1000.0; };
+    result_.latency = LatencySummary{us(50), us(90), us(99), static_cast<double>(histogram.max()) / 1000.0};
+    return {};
+  }
+
+  // Sequential associations, each set up (RFC 9260 5.1) and shut down gracefully (9.2).
+  Status run_setup() {
+    const auto start = Clock::now();
+    const auto stop = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(c_.seconds));
+    IntervalSampler sampler(start, interval());
+    uint64_t done = 0;
+    auto now = start;
+    while (c_.count ? done < c_.count : now < stop) {
+      auto a = Association::connect(c_.host, c_.port, options_);
+      if (!a) return a.error();
+      if (auto s = a->shutdown(); !s) return s.error();
+      if (a->close_reason().rfind("shut down", 0) != 0)
+        return Error{Error::Code::Closed, "association closed: " + a->close_reason()};
+      ++done;
+      now = Clock::now();
+      if (sampler.due(now)) close_interval(sampler, now, 0, done);
+    }
+    close_interval(sampler, now, 0, done, kFinal);
+    result_.seconds = seconds_since(start, now);
+    result_.messages = done;
+    result_.setups_per_s = result_.seconds > 0 ? static_cast<double>(done) / result_.seconds : 0;
+    result_.intervals = sampler.samples();
+    return {};
+  }
+
+  // `count` associations opened and held without traffic for -t seconds; the server measures its
+  // RSS before the first and while all are open.
+  Status run_idle(Association& control) {
+    raise_descriptor_limit(c_.count);
+    const auto start = Clock::now();
+    IntervalSampler sampler(start, interval());
+    held_.reserve(c_.count);
+    while (held_.size() < c_.count) {
+      auto a = Association::connect(c_.host, c_.port, options_);
+      if (!a) return Error{a.error().code, fmt::format("idle association {}: {}", held_.size() + 1, a.error().message)};
+      held_.push_back(std::move(*a));
+      const auto now = Clock::now();
+      if (sampler.due(now)) close_interval(sampler, now, 0, held_.size());
+    }
+    // Hold: keep every stack answering (heartbeats) until the time is up.
+    const auto stop = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(c_.seconds));
+    std::vector<pollfd> fds;
+    for (auto& a : held_) fds.push_back({a.fd(), POLLIN, 0});
+    fds.push_back({control.fd(), POLLIN, 0});
+    for (auto now = Clock::now(); now < stop; now = Clock::now()) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(stop - now).count();
+      if (::poll(fds.data(), fds.size(), static_cast<int>(std::clamp<int64_t>(left, 1, 100))) > 0) {
+        for (size_t i = 0; i < held_.size(); ++i)
+          if (fds[i].revents) held_[i].process();
+        if (fds.back().revents) control.process();
+      }
+      if (sampler.due(now)) close_interval(sampler, now, 0, held_.size());
+    }
+    size_t open = 0;
+    for (auto& a : held_) open += a.is_open() ? 1 : 0;
+    if (open != held_.size())
+      return Error{Error::Code::Closed, fmt::format("{} of {} idle associations closed", held_.size() - open, held_.size())};
+    result_.seconds = seconds_since(start, Clock::now());
+    result_.messages = held_.size();
+    result_.intervals = sampler.samples();
+    return {};
+  }
+
+  Expected<ControlMessage> wait_control(Association& a, ControlType type) {
+    const auto deadline = Clock::now() + drain_limit();
+    while (Clock::now() < deadline) {
+      auto m = a.receive(100ms);
+      if (!m) {
+        if (m.error().code == Error::Code::Timeout) continue;
+        return m.error();
+      }
+      if (m->ppid != kControlPpid) continue;  // a late echo
+      auto control = decode_control(m->data);
+      if (control && control->type == type) return *control;
+    }
+    return Error{Error::Code::Timeout, type == ControlType::Ready ? "the server did not answer the hello (is it sctpkit perf -s?)"
+                                                                  : "the server sent no report"};
+  }
+
+  // The client's own stacks need three descriptors each (socket, epoll, timer).
+  static void raise_descriptor_limit(uint64_t associations) {
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+    const rlim_t want = static_cast<rlim_t>(associations) * 3 + 64;
+    if (limit.rlim_cur >= want) return;
+    limit.rlim_cur = std::min(want, limit.rlim_max);
+    if (limit.rlim_max < want) limit.rlim_max = limit.rlim_cur = want;  // root (CAP_SYS_RESOURCE) may raise it
+    if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+      ::getrlimit(RLIMIT_NOFILE, &limit);
+      limit.rlim_cur = limit.rlim_max;
+      ::setrlimit(RLIMIT_NOFILE, &limit);
+    }
+  }
+
+  static constexpr bool kFinal = true;
+  void close_interval(IntervalSampler& sampler, Association& a, Clock::time_point now, bool final = false) {
+    const PathSample s = sample(a);
+    const uint64_t bytes = s.acked_bytes > control_bytes_ ? s.acked_bytes - control_bytes_ : 0;
+    const uint64_t messages = c_.message_size ? bytes / c_.message_size : 0;
+    close_interval(sampler, now, bytes, messages, s, final);
+  }
+  void close_interval(IntervalSampler& sampler, Association& a, Clock::time_point now, uint64_t bytes,
+                      uint64_t messages, bool final = false) {
+    close_interval(sampler, now, bytes, messages, sample(a), final);
+  }
+  void close_interval(IntervalSampler& sampler, Clock::time_point now, uint64_t bytes, uint64_t messages,
+                      bool final = false) {
+    close_interval(sampler, now, bytes, messages, PathSample{}, final);
+  }
+  void close_interval(IntervalSampler& sampler, Clock::time_point now, uint64_t bytes, uint64_t messages,
+                      const PathSample& path, bool final) {
+    if (!final) return report(sampler.close(now, bytes, messages, path.cwnd, path.srtt_ms));
+    if (auto last = sampler.finish(now, bytes, messages, path.cwnd, path.srtt_ms)) report(*last);
+  }
+  void report(const IntervalSample& s) const {
+    if (c_.on_interval) c_.on_interval(s);
+  }
+
+  [[nodiscard]] Clock::duration interval() const {
+    return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(c_.interval));
+  }
+  [[nodiscard]] Clock::duration drain_limit() const {
+    return c_.options.timeout ? Clock::duration(*c_.options.timeout) : Clock::duration(30s);
+  }
+
+  const ClientConfig& c_;
+  Options options_;
+  TestResult result_;
+  std::vector<uint8_t> payload_;
+  std::vector<Association> held_;
+  uint64_t control_bytes_ = 0;
+};
+
+}  // namespace
+
+Expected<TestResult> run_client(const ClientConfig& config) { return Client(config).run(); }
+
+}  // namespace sctpkit::perf

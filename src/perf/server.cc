@@ -1,0 +1,140 @@
+#include "perf/server.h"
+
+#include <poll.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+
+namespace sctpkit::perf {
+
+using namespace std::chrono_literals;
+
+namespace {
+// Below this many unclaimed associations each wake-up looks at all of them; above it (the idle
+// mode's thousands) a sweep every kSweepPeriod keeps a wake-up cheap.
+constexpr size_t kEagerLimit = 64;
+constexpr auto kSweepPeriod = 100ms;
+}  // namespace
+
+Server::Server(Listener& listener, ServerConfig config) : listener_(listener), config_(std::move(config)) {}
+
+Status Server::run(const std::atomic<bool>& stop) {
+  auto last_sweep = std::chrono::steady_clock::now();
+  while (!stop.load()) {
+    pollfd p{listener_.fd(), POLLIN, 0};
+    if (::poll(&p, 1, 100) < 0 && errno != EINTR)
+      return Error{Error::Code::System, fmt::format("poll: {}", std::strerror(errno))};
+    listener_.process();
+    // A zero timeout in blocking mode looks without running the stack again (api.cc: Stack::wait).
+    while (auto a = listener_.accept(0ms)) {
+      others_.emplace_back(std::move(*a), accepted_++);
+      // Its hello may have come with the handshake's last packet: claim it now.
+      if (!service(others_.back())) {
+        others_.pop_back();
+      } else if (others_.back().test) {
+        tests_.splice(tests_.end(), others_, std::prev(others_.end()));
+      }
+    }
+    for (auto it = tests_.begin(); it != tests_.end();) it = service(*it) ? std::next(it) : tests_.erase(it);
+    const auto now = std::chrono::steady_clock::now();
+    if (others_.size() <= kEagerLimit || now - last_sweep >= kSweepPeriod) {
+      last_sweep = now;
+      for (auto it = others_.begin(); it != others_.end();) {
+        if (!service(*it)) {
+          it = others_.erase(it);
+        } else if (it->test) {
+          auto next = std::next(it);
+          tests_.splice(tests_.end(), others_, it);
+          it = next;
+        } else {
+          ++it;
+        }
+      }
+    }
+    if (config_.one_off && tests_finished_ > 0 && tests_.empty()) break;
+  }
+  return {};
+}
+
+bool Server::service(Session& s) {
+  // readable() first: receive() would flush the whole stack, which costs a walk over every
+  // association in the engine, and the idle mode holds thousands.
+  while (s.association.readable()) {
+    auto message = s.association.receive(0ms);
+    if (!message) {
+      if (message.error().code != Error::Code::Closed) return true;  // nothing more for now
+      // The peer shut down or the association ended.
+      if (s.test && !s.done) {
+        // A client that leaves without "end" (interrupted) still ends the test.
+        s.done = true;
+        ++tests_finished_;
+      }
+      // RFC 9260 9.2: the engine completes the peer's shutdown (SHUTDOWN ACK) by itself; dropping the
+      // handle before that would abort the association instead.
+      return s.association.is_open();
+    }
+    if (message->ppid == kControlPpid && message->stream == 0) {
+      on_control(s, *message);
+      continue;
+    }
+    if (!s.test) continue;  // data before a hello: not a test of ours
+    s.bytes += message->data.size();
+    ++s.messages;
+    if (s.hello.mode == Mode::Pingpong) {
+      const SendOptions echo{message->stream, message->ppid, message->unordered};
+      if (!s.association.send(message->data, echo)) return s.association.is_open();
+    }
+  }
+  return true;
+}
+
+void Server::on_control(Session& s, const Message& message) {
+  auto control = decode_control(message.data);
+  if (!control) return;
+  if (control->type == ControlType::Hello) {
+    s.test = true;
+    s.hello = control->hello;
+    s.rss_before = resident_kib();
+    s.started = std::chrono::steady_clock::now();
+    (void)s.association.send(encode_ready(), SendOptions{0, kControlPpid, false});
+    return;
+  }
+  if (control->type != ControlType::End || !s.test) return;
+  ServerReport report;
+  report.bytes = s.bytes;
+  report.messages = s.messages;
+  report.associations = accepted_ - s.accepted_index - 1;  // not counting the control association
+  report.rss_kib_before = s.rss_before;
+  report.rss_kib_after = resident_kib();
+  (void)s.association.send(encode(report), SendOptions{0, kControlPpid, false});
+  s.done = true;
+  ++tests_finished_;
+  if (!config_.on_result) return;
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - s.started).count();
+  auto info = s.association.status();
+  const std::string peer = info ? fmt::format("{} port {}", info->peer_address, info->peer_port) : "?";
+  std::string line = fmt::format("{} test from {}: ", to_string(s.hello.mode), peer);
+  switch (s.hello.mode) {
+    case Mode::Bulk:
+    case Mode::Rate:
+    case Mode::Pingpong:
+      line += fmt::format("received {} in {} messages, {:.2f} sec", format_bytes(s.bytes), s.messages, seconds);
+      break;
+    case Mode::Setup:
+      line += fmt::format("{} associations accepted in {:.2f} sec", report.associations, seconds);
+      break;
+    case Mode::Idle: {
+      const int64_t grown = report.rss_kib_after - report.rss_kib_before;
+      line += fmt::format("{} idle associations; RSS {} KiB before, {} KiB after ({:.2f} KiB each)",
+                          report.associations, report.rss_kib_before, report.rss_kib_after,
+                          report.associations ? static_cast<double>(grown) / static_cast<double>(report.associations)
+                                              : 0.0);
+      break;
+    }
+  }
+  config_.on_result(line);
+}
+
+}  // namespace sctpkit::perf

@@ -1,0 +1,60 @@
+// `sctpkit perf -s`: serves tests until stopped. One poll loop over the listener's stack; each
+// association that sent a hello is a test: its data is counted (bulk, rate) or echoed (pingpong),
+// and on "end" the server answers with what its application received. Other associations (the
+// setup and idle modes' extra ones) are only accepted, swept now and then, and forgotten once closed.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <list>
+#include <string>
+
+#include "perf/control.h"
+#include "sctpkit/sctpkit.h"
+
+namespace sctpkit::perf {
+
+struct ServerConfig {
+  bool one_off = false;  // return after the first test has reported
+  // A line for a person about each finished test (stdout in the CLI).
+  std::function<void(const std::string&)> on_result;
+};
+
+class Server {
+ public:
+  Server(Listener& listener, ServerConfig config);
+
+  // Runs until `stop` is set (checked at least every 100 ms) or, with one_off, a test finished.
+  // Returns an error only if the stack failed.
+  Status run(const std::atomic<bool>& stop);
+
+  [[nodiscard]] uint64_t tests_finished() const { return tests_finished_; }
+
+ private:
+  struct Session {
+    Session(Association a, uint64_t index) : association(std::move(a)), accepted_index(index) {}
+    Association association;
+    bool test = false;  // sent a hello
+    Hello hello;
+    uint64_t bytes = 0;
+    uint64_t messages = 0;
+    uint64_t accepted_index = 0;  // how many the server had accepted before this one
+    int64_t rss_before = 0;
+    std::chrono::steady_clock::time_point started;
+    bool done = false;
+  };
+
+  // Reads what arrived on one association; false once it is over.
+  bool service(Session& session);
+  void on_control(Session& session, const Message& message);
+
+  Listener& listener_;
+  ServerConfig config_;
+  std::list<Session> tests_;   // checked on every wake-up
+  std::list<Session> others_;  // swept every 100 ms when there are many
+  uint64_t accepted_ = 0;
+  uint64_t tests_finished_ = 0;
+};
+
+}  // namespace sctpkit::perf

@@ -1,0 +1,208 @@
+// `sctpkit perf` end to end: the built binary as server and client over UDP encapsulation on
+// 127.0.0.1, each test short (-t 1), checking the JSON the bench script reads and the exit codes.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "cat_process.h"
+
+namespace sctpkit::tools {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::Process;
+
+constexpr int kExitOk = 0;
+constexpr int kExitUsage = 2;
+constexpr int kExitTimeout = 6;
+constexpr int kExitUnreachable = 7;
+
+uint16_t free_udp_port() {
+  const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t length = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &length);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+// A one-off server on a fresh UDP port; a client run against it returns its parsed JSON.
+class PerfPair {
+ public:
+  PerfPair()
+      : udp_(std::to_string(free_udp_port())), sctp_(std::to_string(30000 + ::getpid() % 20000)),
+        server_({"perf", "-s", "--one-off", "--udp=" + udp_, "-p", sctp_}) {
+    ready_ = server_.read_stdout_until("Server listening", 30s).find("Server listening") != std::string::npos;
+  }
+
+  nlohmann::json run(std::vector<std::string> extra) {
+    extra.insert(extra.begin(), "-J");
+    return nlohmann::json::parse(run_text(extra), nullptr, false);
+  }
+
+  // The client's stdout.
+  std::string run_text(const std::vector<std::string>& extra) {
+    std::vector<std::string> args{"perf", "-c", "127.0.0.1", "--udp=" + udp_, "-p", sctp_, "-w", "30"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    Process client(args);
+    client_exit_ = client.wait(90s);
+    client_err_ = client.err();
+    return client.out();
+  }
+
+  [[nodiscard]] bool ready() const { return ready_; }
+  [[nodiscard]] std::optional<int> client_exit() const { return client_exit_; }
+  [[nodiscard]] const std::string& client_err() const { return client_err_; }
+  Process& server() { return server_; }
+
+ private:
+  std::string udp_, sctp_;
+  Process server_;
+  bool ready_ = false;
+  std::optional<int> client_exit_;
+  std::string client_err_;
+};
+
+void expect_common(const nlohmann::json& j, const char* mode) {
+  ASSERT_TRUE(j.is_object());
+  EXPECT_EQ(j["mode"], mode);
+  EXPECT_EQ(j["transport"], "udp");
+  EXPECT_GT(j["seconds"].get<double>(), 0);
+  ASSERT_TRUE(j["intervals"].is_array());
+  EXPECT_FALSE(j["intervals"].empty());
+}
+
+TEST(PerfCommand, BulkReportsWhatTheServerReceivedAndDrawsAPlot) {
+  PerfPair pair;
+  ASSERT_TRUE(pair.ready()) << pair.server().err();
+  const std::string plot = "/tmp/sctpkit_perf_plot_" + std::to_string(::getpid()) + ".svg";
+  auto j = pair.run({"-t", "1", "-l", "16384", "-i", "0.5", "--plot", plot});
+  ASSERT_EQ(pair.client_exit(), kExitOk) << pair.client_err();
+  expect_common(j, "bulk");
+  EXPECT_EQ(j["message_size"], 16384);
+  EXPECT_GT(j["bytes"].get<uint64_t>(), 0u);
+  // Everything sent was acknowledged before "end", so the receiver counted every byte.
+  EXPECT_EQ(j["server"]["bytes"], j["bytes"]);
+  EXPECT_EQ(j["server"]["messages"], j["messages"]);
+  EXPECT_GT(j["throughput_mbps"].get<double>(), 0);
+  EXPECT_TRUE(j["latency_us"].is_null());
+  std::ifstream svg(plot);
+  std::stringstream text;
+  text << svg.rdbuf();
+  std::remove(plot.c_str());
+  EXPECT_NE(text.str().find("id=\"throughput\""), std::string::npos);
+  EXPECT_NE(text.str().find("id=\"cwnd\""), std::string::npos);
+  EXPECT_NE(text.str().find("id=\"rtt\""), std::string::npos);
+  EXPECT_EQ(pair.server().wait(30s), kExitOk) << pair.server().err();
+  EXPECT_NE(pair.server().out().find("bulk test from 127.0.0.1"), std::string::npos) << pair.server().out();
+}
+
+TEST(PerfCommand, RateOverSeveralUnorderedStreamsDeliversEveryMessage) {
+  PerfPair pair;
+  ASSERT_TRUE(pair.ready()) << pair.server().err();
+  auto j = pair.run({"--mode", "rate", "-t", "1", "--streams", "3", "--unordered"});
+  ASSERT_EQ(pair.client_exit(), kExitOk) << pair.client_err();
+  expect_common(j, "rate");
+  EXPECT_EQ(j["message_size"], 64);
+  EXPECT_EQ(j["streams"], 3);
+  EXPECT_EQ(j["unordered"], true);
+  EXPECT_GT(j["messages"].get<uint64_t>(), 0u);
+  EXPECT_EQ(j["server"]["messages"], j["messages"]);
+  EXPECT_EQ(j["server"]["bytes"].get<uint64_t>(), j["messages"].get<uint64_t>() * 64);
+  EXPECT_GT(j["messages_per_s"].get<double>(), 0);
+  EXPECT_EQ(pair.server().wait(30s), kExitOk) << pair.server().err();
+}
+
+TEST(PerfCommand, PingpongGivesOrderedPercentiles) {
+  PerfPair pair;
+  ASSERT_TRUE(pair.ready()) << pair.server().err();
+  auto j = pair.run({"--mode", "pingpong", "-t", "1"});
+  ASSERT_EQ(pair.client_exit(), kExitOk) << pair.client_err();
+  expect_common(j, "pingpong");
+  ASSERT_TRUE(j["latency_us"].is_object());
+  const auto& l = j["latency_us"];
+  EXPECT_GT(l["p50"].get<double>(), 0);
+  EXPECT_LE(l["p50"].get<double>(), l["p90"].get<double>());
+  EXPECT_LE(l["p90"].get<double>(), l["p99"].get<double>());
+  EXPECT_LE(l["p99"].get<double>(), l["max"].get<double>());
+  EXPECT_GT(j["messages"].get<uint64_t>(), 0u);
+  // The server echoed each message once: it received as many as came back.
+  EXPECT_EQ(j["server"]["messages"], j["messages"]);
+  EXPECT_EQ(pair.server().wait(30s), kExitOk) << pair.server().err();
+}
+
+TEST(PerfCommand, SetupCountsAssociationsSetUpAndShutDown) {
+  PerfPair pair;
+  ASSERT_TRUE(pair.ready()) << pair.server().err();
+  auto j = pair.run({"--mode", "setup", "--count", "20"});
+  ASSERT_EQ(pair.client_exit(), kExitOk) << pair.client_err();
+  expect_common(j, "setup");
+  EXPECT_EQ(j["messages"], 20);
+  ASSERT_TRUE(j["setups_per_s"].is_number());
+  EXPECT_GT(j["setups_per_s"].get<double>(), 0);
+  EXPECT_EQ(pair.server().wait(30s), kExitOk) << pair.server().err();
+  EXPECT_NE(pair.server().out().find("20 associations accepted"), std::string::npos) << pair.server().out();
+}
+
+TEST(PerfCommand, IdleHoldsAssociationsAndReportsServerMemory) {
+  PerfPair pair;
+  ASSERT_TRUE(pair.ready()) << pair.server().err();
+  auto j = pair.run({"--mode", "idle", "--count", "20", "-t", "1"});
+  ASSERT_EQ(pair.client_exit(), kExitOk) << pair.client_err();
+  expect_common(j, "idle");
+  ASSERT_TRUE(j["idle"].is_object());
+  EXPECT_EQ(j["idle"]["count"], 20);
+  EXPECT_GT(j["idle"]["server_rss_kib_before"].get<int64_t>(), 0);
+  EXPECT_GE(j["idle"]["server_rss_kib_after"].get<int64_t>(), j["idle"]["server_rss_kib_before"].get<int64_t>());
+  EXPECT_EQ(pair.server().wait(30s), kExitOk) << pair.server().err();
+}
+
+TEST(PerfCommand, TextOutputHasIntervalLinesAndASummary) {
+  PerfPair pair;
+  ASSERT_TRUE(pair.ready()) << pair.server().err();
+  const auto out = pair.run_text({"-t", "1", "-i", "0.5", "-l", "4096"});
+  ASSERT_EQ(pair.client_exit(), kExitOk) << pair.client_err();
+  EXPECT_NE(out.find("bulk test, udp transport, message size 4096, 1 stream"), std::string::npos) << out;
+  EXPECT_NE(out.find("[  1]  0.00- "), std::string::npos) << out;  // the first interval line
+  EXPECT_NE(out.find("bits/sec"), std::string::npos) << out;
+  EXPECT_NE(out.find("cwnd "), std::string::npos) << out;
+  EXPECT_NE(out.find(" sender\n"), std::string::npos) << out;
+  EXPECT_NE(out.find(" receiver\n"), std::string::npos) << out;
+  EXPECT_EQ(pair.server().wait(30s), kExitOk) << pair.server().err();
+}
+
+TEST(PerfCommand, BadArgumentsExitWithTheUsageCode) {
+  for (std::vector<std::string> args : {std::vector<std::string>{"perf"},
+                                        {"perf", "-s", "-c", "127.0.0.1"},
+                                        {"perf", "-c", "127.0.0.1", "--mode", "warp"},
+                                        {"perf", "-c", "127.0.0.1", "-l", "0"},
+                                        {"perf", "-c", "127.0.0.1", "-t", "0"},
+                                        {"perf", "-c", "127.0.0.1", "--udp", "--raw"},
+                                        {"perf", "-c", "127.0.0.1", "--one-off"}}) {
+    Process p(args);
+    EXPECT_EQ(p.wait(30s), kExitUsage) << args.back() << ": " << p.err();
+    EXPECT_FALSE(p.err().empty());
+  }
+}
+
+TEST(PerfCommand, NoServerEndsWithTimeoutOrUnreachable) {
+  const std::string udp = std::to_string(free_udp_port());  // nobody listens there
+  Process client({"perf", "-c", "127.0.0.1", "--udp=" + udp, "-p", "5201", "-t", "1", "-w", "1"});
+  const auto code = client.wait(60s);
+  ASSERT_TRUE(code.has_value());
+  EXPECT_TRUE(*code == kExitTimeout || *code == kExitUnreachable) << *code << ": " << client.err();
+}
+
+}  // namespace
+}  // namespace sctpkit::tools
