@@ -141,7 +141,7 @@ std::optional<ReassemblyError> Reassembly::insert_data(const DataFragment& f) {
     target = *right;
     place(partials_[target], piece, f.payload);
   } else {
-    Partial fresh;
+    Partial fresh = fresh_partial();
     fresh.stream = f.stream;
     fresh.unordered = f.unordered;
     fresh.ssn = f.unordered ? Ssn() : f.ssn;
@@ -185,7 +185,7 @@ std::optional<ReassemblyError> Reassembly::insert_idata(const DataFragment& f) {
     }
   } else {
     if (f.payload.size() > config_.max_message_size) return ReassemblyError::MessageTooLarge;
-    Partial fresh;
+    Partial fresh = fresh_partial();
     fresh.stream = f.stream;
     fresh.unordered = f.unordered;
     fresh.mid = f.mid;
@@ -216,8 +216,20 @@ void Reassembly::drop_partial(size_t index) {
 }
 
 void Reassembly::remove_partial(size_t index) {
+  std::vector<Piece> pieces = std::move(partials_[index].pieces);
   if (index + 1 != partials_.size()) partials_[index] = std::move(partials_.back());
   partials_.pop_back();
+  if (pieces.capacity() > spare_pieces_.capacity() && pieces.capacity() <= kMaxSparePieces) {
+    pieces.clear();
+    spare_pieces_ = std::move(pieces);
+  }
+}
+
+Reassembly::Partial Reassembly::fresh_partial() {
+  Partial p;
+  p.pieces = std::move(spare_pieces_);
+  spare_pieces_ = {};
+  return p;
 }
 
 void Reassembly::finish(size_t index) {

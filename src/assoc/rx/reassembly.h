@@ -147,6 +147,7 @@ class Reassembly {
   [[nodiscard]] static bool complete(const Partial& partial, bool interleaving);
   void drop_partial(size_t index);    // forgets its bytes too
   void remove_partial(size_t index);  // bytes already moved elsewhere
+  Partial fresh_partial();
   void finish(size_t index);
   void on_complete(ReceivedMessage message);
   void deliver_in_order(Stream& stream);
@@ -155,6 +156,10 @@ class Reassembly {
   ReassemblyConfig config_;
   std::vector<Stream> streams_;
   std::vector<Partial> partials_;
+  // The piece list of the last finished message, kept for the next one: no reallocations per
+  // fragmented message in steady state. Bounded by kMaxSparePieces.
+  std::vector<Piece> spare_pieces_;
+  static constexpr size_t kMaxSparePieces = 1024;
   std::deque<ReceivedMessage> ready_;
   size_t bytes_held_ = 0;
 };
