@@ -47,6 +47,7 @@ struct LinktestArgs {
   std::string junit;
   bool abort = false;
   MatrixArgs matrix;
+  int bulk_kib = 4096;
 };
 
 int fail(int code, const std::string& reason) {
@@ -277,6 +278,7 @@ int run_linktest(LinktestArgs& args) {
   if (args.rto_initial_ms < 10) return fail(kExitUsage, "--rto-initial takes at least 10 ms");
   if (args.matrix.enabled) return run_matrix_mode(args);
   if (!args.matrix.peers_file.empty()) return fail(kExitUsage, "--peers-file needs --matrix");
+  if (args.bulk_kib < 0) return fail(kExitUsage, "--bulk takes KiB, 0 to leave the burst out");
   if (args.targets.size() > 2) return fail(kExitUsage, "linktest takes at most HOST and PORT");
   if (args.serve && !args.targets.empty()) return fail(kExitUsage, "--serve takes only its PORT");
 
@@ -287,6 +289,7 @@ int run_linktest(LinktestArgs& args) {
   config.options = options;
   config.phase_timeout = std::chrono::milliseconds(static_cast<int64_t>(args.timeout_seconds * 1000));
   config.abort_phase = args.abort;
+  config.bulk_bytes = static_cast<size_t>(args.bulk_kib) * 1024;
   if (args.targets.empty()) {
     if (args.raw) return fail(kExitUsage, "the local run uses UDP on loopback; --raw needs a HOST (split mode)");
     return run_local(args, std::move(config));
@@ -341,6 +344,7 @@ void register_linktest(CLI::App& app, CommandRegistry& registry) {
   sub->add_option("--timeout", args->timeout_seconds, "Timeout of each phase in seconds (default 10)");
   sub->add_option("--init-retries", args->init_retries, "INIT retransmissions before giving up (default 8)");
   sub->add_option("--rto-initial", args->rto_initial_ms, "Initial retransmission timeout in ms (default 1000)");
+  sub->add_option("--bulk", args->bulk_kib, "KiB of the data phase's goodput burst (default 4096, at most 1 s; 0: none)");
   sub->add_flag("--abort", args->abort, "Add the abort phase: a second association that we abort");
   sub->add_flag("--no-trace", args->no_trace, "Leave out the tcpdump lines");
   sub->add_flag("--no-ladder", args->no_ladder, "Leave out the sequence chart");

@@ -187,7 +187,10 @@ PhaseResult Runner::data(Association& a) {
                            kMessageSizes[0], std::end(kMessageSizes)[-1], streams);
   auto outcome = exchange(a, messages, deadline);
   DataOutcome burst;
-  if (outcome.ok) {
+  if (outcome.ok && config_.bulk_bytes == 0) {
+    burst.ok = true;
+    burst.seen = "no bulk burst (--bulk 0)";
+  } else if (outcome.ok) {
     log_.set_elide(true);
     burst = bulk(a, streams, config_.bulk_bytes, config_.bulk_time, deadline);
     log_.set_elide(false);
@@ -204,7 +207,10 @@ PhaseResult Runner::data(Association& a) {
     return p;
   }
   report_.throughput_mbps = burst.throughput_mbps;
-  pass(p, fmt::format("{}; {} ({:.1f} Mbit/s)", outcome.seen, burst.seen, burst.throughput_mbps.value_or(0)));
+  if (burst.throughput_mbps)
+    pass(p, fmt::format("{}; {} ({:.1f} Mbit/s)", outcome.seen, burst.seen, *burst.throughput_mbps));
+  else
+    pass(p, fmt::format("{}; {}", outcome.seen, burst.seen));
   return p;
 }
 
