@@ -146,11 +146,16 @@ TEST(MatrixAgent, KillsATestThatOutlivesItsTimeout) {
 }
 
 TEST(MatrixAgent, RunsOneTestAtATime) {
-  FakeBinary fake(R"(sleep 1; echo '{"verdict":"pass"}')");
+  const std::string started = "/tmp/sctpkit-matrix-started-" + std::to_string(::getpid());
+  ::unlink(started.c_str());
+  FakeBinary fake("touch " + started + R"(; sleep 2; echo '{"verdict":"pass"}')");
   MatrixAgent agent(AgentSettings{fake.path(), {}, std::chrono::minutes(1)});
   std::optional<std::string> first;
   std::thread t([&] { first = agent.handle(R"({"op":"linktest","target":"10.0.0.2:30102"})"); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // The first test runs (and holds the agent) once its process has started.
+  for (int i = 0; i < 1000 && ::access(started.c_str(), F_OK) != 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ::unlink(started.c_str());
   const auto second = handle(agent, R"({"op":"linktest","target":"10.0.0.3:30102"})");
   t.join();
   EXPECT_EQ(second["detail"], "agent: busy with another test");
