@@ -68,6 +68,7 @@ bool EventLoop::run_once(std::optional<assoc::Duration> timeout) {
     if (events[i].data.u64 == kTimerTag) {
       uint64_t expirations;
       [[maybe_unused]] auto r = ::read(timer_.get(), &expirations, sizeof expirations);
+      armed_.reset();  // a one-shot timerfd that fired is disarmed
     } else {
       readable = true;
     }
@@ -148,6 +149,10 @@ void EventLoop::arm_timer() {
     auto deadline = engine->next_timeout();
     if (deadline && (!earliest || *deadline < *earliest)) earliest = deadline;
   }
+  // flush() runs after every API call (each send()): re-arming an unchanged deadline was one
+  // timerfd_settime system call per message, half of the small-message path's time.
+  if (earliest == armed_) return;
+  armed_ = earliest;
   itimerspec spec{};
   if (earliest) {
     // steady_clock is CLOCK_MONOTONIC on Linux, so the engine's deadline is an absolute timerfd time.

@@ -11,6 +11,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <variant>
 #include <vector>
 
@@ -69,6 +70,7 @@ class EventLoop {
   static constexpr size_t kBatch = 32;
   static constexpr size_t kSlot = 65536;
   std::unique_ptr<uint8_t[]> slab_;
+  std::optional<assoc::TimePoint> armed_;  // the deadline the timerfd holds (nullopt: disarmed)
   std::vector<OutgoingPacket> pending_;
   std::vector<ReceivedPacket> received_;
 };

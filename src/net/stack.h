@@ -14,6 +14,7 @@
 #include "assoc/random.h"
 #include "net/endpoint_engine.h"
 #include "net/event_loop.h"
+#include "net/pooled_random.h"
 #include "net/transport.h"
 #include "net/udp_encap_transport.h"
 #include "sctpkit/association.h"
@@ -63,7 +64,7 @@ class Stack {
   // the endpoint before the random source it holds.
   std::unique_ptr<net::Transport> transport_;
   net::UdpEncapTransport* udp_ = nullptr;
-  assoc::CryptoRandom random_;
+  net::PooledRandom random_;
   std::unique_ptr<assoc::PacketObserver> observer_;  // Options::packet_trace's adapter; outlives the endpoint
   std::unique_ptr<assoc::Endpoint> endpoint_;
   std::unique_ptr<net::EndpointEngine> engine_;

@@ -54,6 +54,7 @@ class Client {
   Expected<TestResult> run() {
     auto control = connect();
     if (!control) return control.error();
+    if (auto info = control->status()) next_port_ = info->local_port + 1u;
     Hello hello{c_.mode, c_.message_size, c_.streams, c_.unordered, c_.seconds, c_.count};
     const std::string hello_text = encode(hello);
     control_bytes_ = hello_text.size();  // acknowledged with the test data: not test data
@@ -168,7 +169,7 @@ class Client {
     uint64_t done = 0;
     auto now = start;
     while (c_.count ? done < c_.count : now < stop) {
-      auto a = Association::connect(c_.host, c_.port, options_);
+      auto a = Association::connect(c_.host, c_.port, with_next_port());
       if (!a) return a.error();
       if (auto s = a->shutdown(); !s) return s.error();
       if (a->close_reason().rfind("shut down", 0) != 0)
@@ -193,7 +194,7 @@ class Client {
     IntervalSampler sampler(start, interval());
     held_.reserve(c_.count);
     while (held_.size() < c_.count) {
-      auto a = Association::connect(c_.host, c_.port, options_);
+      auto a = Association::connect(c_.host, c_.port, with_next_port());
       if (!a) return Error{a.error().code, fmt::format("idle association {}: {}", held_.size() + 1, a.error().message)};
       held_.push_back(std::move(*a));
       const auto now = Clock::now();
@@ -278,6 +279,16 @@ class Client {
     if (c_.on_interval) c_.on_interval(s);
   }
 
+  // Each extra association gets its own SCTP port, counting up from the control association's. With
+  // random ephemeral ports, a few of 2,000 idle ones shared a port: to the server the same
+  // (address, ports) again, an INIT for an existing association (RFC 9260 5.2), not a new one.
+  Options with_next_port() {
+    constexpr uint32_t kFirst = 1024, kSpan = 65536 - kFirst;
+    Options o = options_;
+    o.local_port = static_cast<uint16_t>(kFirst + (next_port_++ - kFirst) % kSpan);
+    return o;
+  }
+
   [[nodiscard]] Clock::duration interval() const {
     return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(c_.interval));
   }
@@ -291,6 +302,7 @@ class Client {
   std::vector<uint8_t> payload_;
   std::vector<Association> held_;
   uint64_t control_bytes_ = 0;
+  uint32_t next_port_ = 49153;
 };
 
 }  // namespace
