@@ -12,6 +12,7 @@
 #include "sctpkit/sctpkit.h"
 #include "tools/cat_trace.h"
 #include "tools/commands.h"
+#include "tools/host_resolve.h"
 
 namespace sctpkit::tools {
 
@@ -170,26 +171,6 @@ class Session {
   char buffer_[65536];
 };
 
-std::optional<std::string> resolve(const std::string& host, bool v4, bool v6, std::string& error) {
-  addrinfo hints{};
-  hints.ai_family = v4 ? AF_INET : v6 ? AF_INET6 : AF_UNSPEC;
-  hints.ai_socktype = SOCK_DGRAM;
-  hints.ai_flags = AI_NUMERICSERV;
-  addrinfo* result = nullptr;
-  if (int rc = ::getaddrinfo(host.c_str(), nullptr, &hints, &result); rc != 0) {
-    error = fmt::format("cannot resolve {}: {}", host, ::gai_strerror(rc));
-    return std::nullopt;
-  }
-  char text[NI_MAXHOST];
-  const int rc = ::getnameinfo(result->ai_addr, result->ai_addrlen, text, sizeof text, nullptr, 0, NI_NUMERICHOST);
-  ::freeaddrinfo(result);
-  if (rc != 0) {
-    error = fmt::format("cannot resolve {}: {}", host, ::gai_strerror(rc));
-    return std::nullopt;
-  }
-  return std::string(text);
-}
-
 int run_cat(CatArgs& args) {
   if (args.ipv4 && args.ipv6) return fail(kExitUsage, "-4 and -6 exclude each other");
   if (static_cast<int>(args.udp_given) + static_cast<int>(args.raw) + static_cast<int>(args.kernel) > 1)
@@ -251,7 +232,7 @@ int run_cat(CatArgs& args) {
   const char* transport_name = options.transport == TransportKind::Kernel ? "kernel" : "raw IP";
 
   if (!args.listen) {
-    auto host = resolve(args.host, args.ipv4, args.ipv6, error);
+    auto host = resolve_host(args.host, args.ipv4, args.ipv6, error);
     if (!host) return finish(fail(kExitUsage, error));
     auto connected = Association::connect(*host, static_cast<uint16_t>(args.port), options);
     if (!connected && automatic && connected.error().code == Error::Code::NoPrivilege) {

@@ -18,6 +18,7 @@
 #include "linktest/echo_server.h"
 #include "linktest/runner.h"
 #include "tools/commands.h"
+#include "tools/host_resolve.h"
 #include "tools/linktest_matrix.h"
 #include "wire/ip_address.h"
 
@@ -60,25 +61,6 @@ std::optional<uint16_t> parse_port(const std::string& text) {
   const long port = std::strtol(text.c_str(), &end, 10);
   if (text.empty() || *end || port < 0 || port > 65535) return std::nullopt;
   return static_cast<uint16_t>(port);
-}
-
-std::optional<std::string> resolve(const std::string& host, bool v4, bool v6, std::string& error) {
-  addrinfo hints{};
-  hints.ai_family = v4 ? AF_INET : v6 ? AF_INET6 : AF_UNSPEC;
-  hints.ai_socktype = SOCK_DGRAM;
-  addrinfo* result = nullptr;
-  if (int rc = ::getaddrinfo(host.c_str(), nullptr, &hints, &result); rc != 0) {
-    error = fmt::format("cannot resolve {}: {}", host, ::gai_strerror(rc));
-    return std::nullopt;
-  }
-  char text[NI_MAXHOST];
-  const int rc = ::getnameinfo(result->ai_addr, result->ai_addrlen, text, sizeof text, nullptr, 0, NI_NUMERICHOST);
-  ::freeaddrinfo(result);
-  if (rc != 0) {
-    error = fmt::format("cannot resolve {}: {}", host, ::gai_strerror(rc));
-    return std::nullopt;
-  }
-  return std::string(text);
 }
 
 // The source address the kernel would pick towards `host` (a connected UDP socket sends nothing),
@@ -296,7 +278,7 @@ int run_linktest(LinktestArgs& args) {
   }
 
   std::string error;
-  auto host = resolve(args.targets[0], args.ipv4, args.ipv6, error);
+  auto host = resolve_host(args.targets[0], args.ipv4, args.ipv6, error);
   if (!host) return fail(kExitUsage, error);
   config.host = *host;
   config.port = kDefaultPort;

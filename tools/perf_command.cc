@@ -16,6 +16,7 @@
 #include "perf/svg_plot.h"
 #include "sctpkit/sctpkit.h"
 #include "tools/commands.h"
+#include "tools/host_resolve.h"
 
 namespace sctpkit::tools {
 
@@ -63,25 +64,6 @@ int exit_code_for(const Error& error) {
       return kExitFailure;
     default: return kExitFailure;
   }
-}
-
-std::optional<std::string> resolve(const std::string& host, bool v4, bool v6, std::string& error) {
-  addrinfo hints{};
-  hints.ai_family = v4 ? AF_INET : v6 ? AF_INET6 : AF_UNSPEC;
-  hints.ai_socktype = SOCK_DGRAM;
-  addrinfo* result = nullptr;
-  if (int rc = ::getaddrinfo(host.c_str(), nullptr, &hints, &result); rc != 0) {
-    error = fmt::format("cannot resolve {}: {}", host, ::gai_strerror(rc));
-    return std::nullopt;
-  }
-  char text[NI_MAXHOST];
-  const int rc = ::getnameinfo(result->ai_addr, result->ai_addrlen, text, sizeof text, nullptr, 0, NI_NUMERICHOST);
-  ::freeaddrinfo(result);
-  if (rc != 0) {
-    error = fmt::format("cannot resolve {}: {}", host, ::gai_strerror(rc));
-    return std::nullopt;
-  }
-  return std::string(text);
 }
 
 int write_plot(const std::string& path, const perf::TestResult& result) {
@@ -144,7 +126,7 @@ int run_client(const PerfArgs& args, Options options, bool automatic) {
   if (carries_data && (size < 1 || static_cast<size_t>(size) > options.max_message_size))
     return fail(kExitUsage, fmt::format("-l must be 1..{} bytes", options.max_message_size));
   std::string error;
-  auto host = resolve(args.client, args.ipv4, args.ipv6, error);
+  auto host = resolve_host(args.client, args.ipv4, args.ipv6, error);
   if (!host) return fail(kExitUsage, error);
 
   perf::ClientConfig config;
