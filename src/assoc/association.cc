@@ -94,6 +94,21 @@ void Association::start_data_transfer(wire::Tsn peer_initial_tsn, uint32_t peer_
   sack_gap_storage_.resize(entries);
   sack_dup_storage_.resize(entries);
   sack_wire_gaps_.reserve(entries);
+  flush_pending_messages();
+}
+
+void Association::flush_pending_messages() {
+  // A message on a stream the peer did not grant (its MIS was below our OS, 5.1.1) cannot be sent;
+  // it is dropped, as an association restart drops queued data.
+  for (PendingMessage& m : pending_messages_) {
+    (void)sender_->send(m.data, m.stream, m.ppid, m.unordered);
+  }
+  pending_messages_.clear();
+  pending_bytes_ = 0;
+  if (pending_refused_) {
+    pending_refused_ = false;
+    events_.push_back(SendSpaceEvent{id_, config_.send_buffer - std::min(config_.send_buffer, sender_->queued_bytes())});
+  }
 }
 
 void Association::enter_established(TimePoint now, bool passive) {
@@ -136,6 +151,7 @@ bool Association::accept_verification_tag(const wire::PacketView& packet) const 
 bool Association::handle_packet(const wire::PacketView& packet, const wire::IpAddress& source,
                                 const wire::IpAddress& destination, TimePoint now) {
   if (closed_ || packet.chunk_count() == 0) return true;
+  if (sender_) sender_->begin_burst();
   const wire::RawChunk first = *packet.begin();  // a copy: the iterator holds the chunk
 
   if (first.type == wire::InitChunk::kType) {
@@ -402,6 +418,7 @@ std::optional<TimePoint> Association::next_timeout() const {
 
 void Association::handle_timeout(TimePoint now) {
   if (closed_) return;
+  if (sender_) sender_->begin_burst();
   if (t1_ && *t1_ <= now) {
     // RFC 9260 5.1 / 6.3.3: resend INIT or COOKIE ECHO with back-off, up to Max.Init.Retransmits.
     if (++t1_retransmits_ > config_.max_init_retransmits) {
@@ -486,8 +503,25 @@ bool Association::finished() const {
 SendResult Association::send(wire::Bytes message, wire::StreamId stream, wire::Ppid ppid, bool unordered,
                              TimePoint now) {
   (void)now;
+  if (!closed_ && state_ == AssociationState::CookieWait) {
+    // RFC 9260 5.1: user data may be queued before the association is up ("the COOKIE ECHO chunk
+    // can be bundled with any pending outbound DATA chunks"); checked against what we asked for.
+    if (message.empty()) return SendResult::EmptyMessage;
+    if (message.size() > config_.max_message_size) return SendResult::MessageTooLarge;
+    if (stream.value() >= requested_outbound_streams_) return SendResult::InvalidStream;
+    if (pending_bytes_ + message.size() > config_.send_buffer) {
+      pending_refused_ = true;
+      return SendResult::WouldBlock;
+    }
+    pending_bytes_ += message.size();
+    pending_messages_.push_back(PendingMessage{stream, ppid, unordered, {message.begin(), message.end()}});
+    return SendResult::Ok;
+  }
+  // COOKIE-ECHOED has a DataSender already (the INIT ACK told us the peer's window and streams).
   // RFC 9260 9.2: no new data once a shutdown has begun on either side.
-  if (closed_ || state_ != AssociationState::Established || !sender_) return SendResult::NotConnected;
+  const bool open = state_ == AssociationState::Established || state_ == AssociationState::CookieEchoed;
+  if (closed_ || !open || !sender_) return SendResult::NotConnected;
+  sender_->begin_burst();
   const SendResult result = sender_->send(message, stream, ppid, unordered);
   return result;
 }

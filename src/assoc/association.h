@@ -183,6 +183,20 @@ class Association {
   std::vector<wire::GapAckBlock> sack_wire_gaps_;
   bool shutdown_requested_ = false;
 
+  // RFC 9260 5.1: messages sent in COOKIE-WAIT, before the DataSender exists (the peer's window and
+  // streams are not known yet); handed to it when the INIT ACK arrives, so the first can ride with
+  // the COOKIE ECHO. Bounded by the send buffer.
+  struct PendingMessage {
+    wire::StreamId stream;
+    wire::Ppid ppid;
+    bool unordered = false;
+    std::vector<uint8_t> data;
+  };
+  std::deque<PendingMessage> pending_messages_;
+  size_t pending_bytes_ = 0;
+  bool pending_refused_ = false;  // a send() got WouldBlock: a SendSpaceEvent is owed
+  void flush_pending_messages();
+
   std::deque<Event> events_;
   // Held back until every received message has been handed over: a user must read the last
   // messages before learning that the association is gone.

@@ -61,6 +61,13 @@ std::optional<Transmit> Association::poll_transmit(TimePoint now, wire::MutableB
     wire::PacketBuilder builder(buffer, limit, {local_port_, peer_port_, peer_tag_, 0});
     builder.add(wire::CookieEchoChunk{cookie_});
     while (!errors_.empty() && builder.add(wire::ErrorChunk{errors_.front()})) errors_.pop_front();
+    // RFC 9260 5.1: "The COOKIE ECHO chunk can be bundled with any pending outbound DATA chunks,
+    // but it MUST be the first chunk in the packet": queued data rides along where it fits (and
+    // waits for ESTABLISHED where it does not). A resent COOKIE ECHO carries it again once T3-rtx
+    // has marked it.
+    if (sender_ && sender_->write_data(builder, paths_->primary(), now) > 0) {
+      paths_->on_data_sent(paths_->primary(), now);
+    }
     return ship(builder.finish(), primary);
   }
 
@@ -89,8 +96,22 @@ std::optional<Transmit> Association::poll_transmit(TimePoint now, wire::MutableB
     }
   }
 
-  // The main packet: control chunks first (RFC 9260 6.10), then a SACK, then DATA.
+  const bool data_allowed = state_ == AssociationState::Established ||
+                            state_ == AssociationState::ShutdownPending ||
+                            state_ == AssociationState::ShutdownReceived;
   Path& data_path = paths_->data_destination();
+  if (sender_ && data_allowed) {
+    // RFC 9260 6.4: chunks that timed out go to an alternate active address, in packets of their
+    // own (new data stays on the primary).
+    if (Path* alternate = sender_->alternate_retransmission_path(*paths_, data_path)) {
+      wire::PacketBuilder builder(buffer, limit, {local_port_, peer_port_, peer_tag_, 0});
+      if (sender_->write_data(builder, *alternate, now, /*new_data=*/false) > 0) {
+        return ship(builder.finish(), alternate->address);
+      }
+    }
+  }
+
+  // The main packet: control chunks first (RFC 9260 6.10), then a SACK, then DATA.
   const bool sack_now = receiver_ && receiver_->sack_due(now);
   const wire::IpAddress to = (sack_now && sack_destination_) ? *sack_destination_ : data_path.address;
   wire::PacketBuilder builder(buffer, limit, {local_port_, peer_port_, peer_tag_, 0});
@@ -108,9 +129,6 @@ std::optional<Transmit> Association::poll_transmit(TimePoint now, wire::MutableB
   if (receiver_ && (sack_now || force_sack)) {
     if (write_sack(builder)) ++counters_.sacks_sent;
   }
-  const bool data_allowed = state_ == AssociationState::Established ||
-                            state_ == AssociationState::ShutdownPending ||
-                            state_ == AssociationState::ShutdownReceived;
   if (sender_ && data_allowed && to == data_path.address) {
     const size_t added = sender_->write_data(builder, data_path, now);
     if (added > 0) paths_->on_data_sent(data_path, now);

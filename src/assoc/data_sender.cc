@@ -121,9 +121,15 @@ void DataSender::on_cumulative_ack(wire::Tsn cumulative_tsn_ack, PathManager& pa
   sync_rto(paths);
 }
 
-size_t DataSender::write_data(wire::PacketBuilder& builder, Path& path, TimePoint now) {
+size_t DataSender::write_data(wire::PacketBuilder& builder, Path& path, TimePoint now, bool new_data) {
   if (builder.remaining() < kDataChunkHeaderSize + 4) return 0;
-  const auto chunks = rtx_.next_packet(now, path.destination, builder.remaining(), max_fragment_payload_, queue_);
+  // RFC 9260 6.1 rule 4: "the protocol parameter 'Max.Burst' SHOULD be used to limit the number of
+  // packets sent", here by "strictly limiting the number of packets emitted by the output
+  // routine" per input, so cwnd is never changed for it. A burst always has room for one packet,
+  // so a fast retransmission (7.2.4), which comes first, is never held back.
+  if (config_.max_burst > 0 && burst_packets_ >= config_.max_burst) return 0;
+  const auto chunks =
+      rtx_.next_packet(now, path.destination, builder.remaining(), max_fragment_payload_, queue_, new_data);
   size_t added = 0;
   for (const TxChunk& c : chunks) {
     wire::DataChunk chunk;
@@ -143,7 +149,14 @@ size_t DataSender::write_data(wire::PacketBuilder& builder, Path& path, TimePoin
       message_ends_.emplace_back() = c.tsn;
     }
   }
+  if (added > 0) ++burst_packets_;
   return added;
+}
+
+Path* DataSender::alternate_retransmission_path(PathManager& paths, const Path& data_path) const {
+  const auto to = rtx_.redirected_destination();
+  if (!to || *to == data_path.destination) return nullptr;
+  return paths.find(*to);
 }
 
 bool DataSender::wants_to_send(const Path& path) const {
@@ -163,8 +176,15 @@ void DataSender::on_timeout(PathManager& paths, TimePoint now, bool& failed) {
     // RFC 9260 6.1 A: unanswered zero window probes do not count against the peer while it keeps
     // answering with SACKs.
     if (e.zero_window_probe) continue;
+    Path* p = paths.find(e.destination);
+    if (!p) continue;
     // RFC 9260 8.1 / 8.2: each expiry counts against the path and the association.
-    if (Path* p = paths.find(e.destination)) failed = paths.on_timeout(*p, now) || failed;
+    failed = paths.on_timeout(*p, now) || failed;
+    // RFC 9260 6.4: "retransmit a chunk that timed out to an active destination transport address
+    // that is different from the last destination address to which the chunk was sent"; 6.4.1:
+    // with the path now inactive that is where new data goes too.
+    const Path& alternate = paths.retransmission_destination(p->address);
+    rtx_.redirect_marked(e.destination, alternate.destination);
   }
   sync_rto(paths);
 }

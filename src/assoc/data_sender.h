@@ -44,7 +44,13 @@ class DataSender {
 
   // Appends DATA chunks for a packet to `path`: retransmissions first, then new data, within cwnd
   // and the peer's rwnd (6.1 rules A-C, including one zero-window probe). Returns chunks added.
-  size_t write_data(wire::PacketBuilder& builder, Path& path, TimePoint now);
+  // With `new_data` false, only retransmissions (a packet to an alternate destination, 6.4).
+  // RFC 9260 6.1 rule 4: at most Max.Burst packets with DATA per burst (see begin_burst()).
+  size_t write_data(wire::PacketBuilder& builder, Path& path, TimePoint now, bool new_data = true);
+  // A new burst begins: an input (packet, timer, user call) may let a packet train out.
+  void begin_burst() { burst_packets_ = 0; }
+  // RFC 9260 6.4: a path other than `data_path` that chunks which timed out wait for.
+  Path* alternate_retransmission_path(PathManager& paths, const Path& data_path) const;
   // Whether write_data might add anything for `path` now (cheap; may say yes when the packet then
   // turns out to be empty, never no when it would not be).
   [[nodiscard]] bool wants_to_send(const Path& path) const;
@@ -63,6 +69,7 @@ class DataSender {
 
   // Nothing queued and nothing outstanding: RFC 9260 9.2 may proceed with SHUTDOWN.
   [[nodiscard]] bool idle() const;
+  [[nodiscard]] size_t queued_bytes() const { return queue_.buffered_bytes(); }
   // A send() returned WouldBlock and there is room again (once per such episode).
   std::optional<size_t> take_space_available();
   void fill_status(AssociationStatus& status) const;
@@ -85,6 +92,7 @@ class DataSender {
   std::vector<SackGapBlock> gap_scratch_;
   std::vector<wire::Tsn> dup_scratch_;
   AssociationCounters counters_;
+  int burst_packets_ = 0;
 };
 
 }  // namespace sctpkit::assoc

@@ -40,6 +40,7 @@ class DataSenderTest : public ::testing::Test {
   // One packet to `path`; returns the DATA chunks' TSNs and payload sizes.
   Sent packet(Path& path) {
     wire::PacketBuilder builder(buffer, config.max_packet_size, {1, 2, wire::VerificationTag(9), 0});
+    sender->begin_burst();  // each packet() stands for its own input (RFC 9260 6.1 rule 4)
     sender->write_data(builder, path, now);
     Sent out;
     const auto bytes = builder.finish();

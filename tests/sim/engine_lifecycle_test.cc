@@ -102,6 +102,5 @@ TEST_F(EngineLifecycleTest, PeerUnreachableFreesTheAssociation) {
   EXPECT_TRUE(std::holds_alternative<assoc::AssociationId>(a->connect(kB, 7)));
 }
 
-
 }  // namespace
 }  // namespace sctpkit::sim

@@ -53,7 +53,8 @@ void RetransmissionQueue::emit(const Outstanding& c, bool retransmission) {
 }
 
 std::span<const TxChunk> RetransmissionQueue::next_packet(TimePoint now, DestinationId dest, size_t room,
-                                                          size_t max_fragment_payload, SendQueue& send_queue) {
+                                                          size_t max_fragment_payload, SendQueue& send_queue,
+                                                          bool new_data) {
   assert(dest.value() < dests_.size());
   packet_.clear();
   Destination& d = dests_[dest.value()];
@@ -67,7 +68,7 @@ std::span<const TxChunk> RetransmissionQueue::next_packet(TimePoint now, Destina
     if (!packet_.empty()) fast_retransmit_pending_ = false;
   }
   // RFC 9260 6.1 C: nothing new while chunks marked for retransmission wait.
-  if (marked_count_ == 0 && cwnd_open) send_new(now, dest, room, used, max_fragment_payload, send_queue);
+  if (new_data && marked_count_ == 0 && cwnd_open) send_new(now, dest, room, used, max_fragment_payload, send_queue);
 
   if (!packet_.empty()) {
     d.cc.on_data_sent(now);
@@ -85,6 +86,7 @@ void RetransmissionQueue::retransmit_marked(TimePoint now, DestinationId dest, s
     if (c.state == ChunkState::kInFlight && c.dest == dest) earlier_in_flight_on_dest = true;
     if (c.state != ChunkState::kMarked) continue;
     ++marked_seen;
+    if (c.retransmit_to && *c.retransmit_to != dest) continue;  // waits for its alternate (6.4)
     const size_t size = chunk_size(c);
     // RFC 9260 6.3.3 E3 / 7.2.4 rule 3: the earliest marked chunks that fit in one packet, in order.
     if (used + size > room) break;
@@ -95,6 +97,7 @@ void RetransmissionQueue::retransmit_marked(TimePoint now, DestinationId dest, s
     ++retransmissions_;
     c.miss_indications = 0;
     c.zero_window_probe = false;
+    c.retransmit_to.reset();
     c.dest = dest;
     put_in_flight(c, d);
     emit(c, true);
@@ -312,6 +315,7 @@ size_t RetransmissionQueue::count_miss_indications(wire::Tsn limit) {
     Destination& d = dests_[c.dest.value()];
     take_out_of_flight(c, d);
     c.state = ChunkState::kMarked;
+    c.retransmit_to.reset();  // RFC 9260 6.4: fast retransmissions go where the original went
     c.fast_retransmitted = true;
     ++marked_count_;
     ++marked;
@@ -335,6 +339,21 @@ void RetransmissionQueue::update_t3_timers(TimePoint now) {
       d.t3_deadline = now + d.rto.rto();
     }
   }
+}
+
+void RetransmissionQueue::redirect_marked(DestinationId from, DestinationId to) {
+  if (from == to || to.value() >= dests_.size()) return;
+  for (Outstanding& c : outstanding_) {
+    if (c.state == ChunkState::kMarked && c.dest == from) c.retransmit_to = to;
+  }
+}
+
+std::optional<DestinationId> RetransmissionQueue::redirected_destination() const {
+  if (marked_count_ == 0) return std::nullopt;
+  for (const Outstanding& c : outstanding_) {
+    if (c.state == ChunkState::kMarked && c.retransmit_to) return c.retransmit_to;
+  }
+  return std::nullopt;
 }
 
 std::optional<TimePoint> RetransmissionQueue::next_deadline() const {
@@ -366,6 +385,7 @@ std::span<const T3Expiry> RetransmissionQueue::handle_timeout(TimePoint now) {
       if (c.state != ChunkState::kInFlight || c.dest.value() != id) continue;
       take_out_of_flight(c, d);
       c.state = ChunkState::kMarked;
+      c.retransmit_to.reset();
       ++marked_count_;
       peer_rwnd_ += c.data.length;
       any = true;

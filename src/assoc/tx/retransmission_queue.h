@@ -109,8 +109,15 @@ class RetransmissionQueue {
   // an empty result means nothing more may be sent now. Chunks are never re-cut, so `room` in an
   // otherwise empty packet must fit any chunk already sent (fragmenting by the AMDCS ensures it);
   // a marked chunk that does not fit holds back everything behind it.
+  // With `new_data` false only retransmissions go in (a packet to an alternate destination, 6.4).
   std::span<const TxChunk> next_packet(TimePoint now, DestinationId dest, size_t room,
-                                       size_t max_fragment_payload, SendQueue& send_queue);
+                                       size_t max_fragment_payload, SendQueue& send_queue, bool new_data = true);
+
+  // RFC 9260 6.4: the chunks that timed out on `from` (marked by its T3-rtx expiry) are to be
+  // retransmitted to `to`; next_packet() for any other destination leaves them alone.
+  void redirect_marked(DestinationId from, DestinationId to);
+  // Where the earliest redirected chunk waits to go, if any chunk was redirected.
+  [[nodiscard]] std::optional<DestinationId> redirected_destination() const;
 
   // RFC 9260 6.2.1, 7.2.1-7.2.4: processes a received SACK.
   SackResult handle_sack(TimePoint now, const SackInfo& sack);
@@ -159,6 +166,7 @@ class RetransmissionQueue {
     SackMark sack_mark = SackMark::kNone;
     bool fast_retransmitted = false;
     bool zero_window_probe = false;
+    std::optional<DestinationId> retransmit_to;  // set by redirect_marked(), while marked
   };
 
   struct Destination {

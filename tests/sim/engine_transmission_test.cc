@@ -1,0 +1,114 @@
+// Where and how much DATA goes out: retransmissions to an alternate address (RFC 9260 6.4) and
+// the Max.Burst limit (6.1 rule 4). Each scenario names the RFC 9260 section it exercises.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sim/chunk_summary.h"
+#include "sim/endpoint_node.h"
+#include "sim/impairment.h"
+#include "sim/simulation.h"
+
+namespace sctpkit::sim {
+namespace {
+
+using namespace std::chrono_literals;
+
+const auto kA = wire::IpAddress::v4(10, 0, 0, 1);
+const auto kA2 = wire::IpAddress::v4(10, 0, 0, 2);
+const auto kB1 = wire::IpAddress::v4(10, 0, 1, 1);
+const auto kB2 = wire::IpAddress::v4(10, 0, 2, 1);
+
+assoc::EndpointConfig client_config() {
+  assoc::EndpointConfig c;
+  c.local_port = 5000;
+  return c;
+}
+assoc::EndpointConfig server_config() {
+  assoc::EndpointConfig c;
+  c.local_port = 7;
+  c.listen = true;
+  return c;
+}
+
+std::vector<uint8_t> pattern(size_t size, uint32_t seed) {
+  std::vector<uint8_t> v(size);
+  for (size_t i = 0; i < size; ++i) v[i] = static_cast<uint8_t>((i * 7 + seed * 31) & 0xFF);
+  return v;
+}
+
+// RFC 9260 6.4: "an endpoint SHOULD try to retransmit a chunk that timed out to an active
+// destination transport address that is different from the last destination address to which the
+// chunk was sent". The primary is cut but still active (one timeout is far from Path.Max.Retrans):
+// the retransmission after the first T3-rtx goes to the second address and arrives, while new
+// data stays on the primary. (It used to go to the primary again, until the path failed.)
+TEST(EngineRetransmitTest, TimedOutChunkGoesToTheAlternateAddress) {
+  Simulation sim{3};
+  auto client = client_config();
+  client.local_addresses = {kA, kA2};
+  auto server = server_config();
+  server.local_addresses = {kB1, kB2};
+  EndpointNode a(sim, "A", {kA, kA2}, client, sim.random());
+  EndpointNode b(sim, "B", {kB1, kB2}, server, sim.random());
+  sim.network().connect(kA, kB1, LinkConfig{.delay = 10ms});
+  sim.network().connect(kA2, kB2, LinkConfig{.delay = 10ms});
+  const auto id = std::get<assoc::AssociationId>(a.connect(kB1, 7));
+  ASSERT_TRUE(a.run_until_connected(5s).satisfied());
+  sim.network().set_path_up(kA, kB1, false);
+  const TimePoint sent = sim.now();
+  ASSERT_EQ(a.send(id, "retransmitted elsewhere"), assoc::SendResult::Ok);
+  ASSERT_TRUE(b.run_until_messages(1, 60s).satisfied());
+  // One RTO (1 s, RTO.Initial with the handshake's sample clamped to RTO.Min) and one trip.
+  EXPECT_LT(sim.now() - sent, 1500ms) << sim.log().format();
+  const auto status = *a.endpoint().status(id);
+  for (const auto& p : status.paths) {
+    if (p.address == kB1) {
+      EXPECT_TRUE(p.primary);
+      EXPECT_TRUE(p.active);
+    }
+  }
+  size_t data_to_b2 = 0;
+  for (const auto& e : sim.log().entries()) {
+    data_to_b2 += e.destination == kB2 && e.chunks.find("DATA") != std::string::npos ? 1 : 0;
+  }
+  EXPECT_EQ(data_to_b2, 1u) << sim.log().format();
+  // The peer's SACK for it came back (from the second address) and was taken.
+  ASSERT_TRUE(sim.run_until([&] { return a.endpoint().status(id)->unacked_chunks == 0; }, 5s).satisfied());
+}
+
+// RFC 9260 6.1 rule 4: Max.Burst (default 4) bounds the packets sent in one go. A run of lost
+// SACKs lets the flight drain unseen; the SACK after them opens cwnd wide, and the sender must not
+// answer it with a train of more than Max.Burst packets. The link's bandwidth spaces the SACKs, so
+// packets the sender emits at one instant answer one input.
+TEST(EngineBurstTest, NoMoreThanMaxBurstPacketsPerInput) {
+  Simulation sim{21};
+  EndpointNode a(sim, "A", {kA}, client_config(), sim.random());
+  EndpointNode b(sim, "B", {kB1}, server_config(), sim.random());
+  sim.network().connect(kA, kB1, LinkConfig{.delay = 20ms, .bandwidth_bps = 100'000'000});
+  const auto id = std::get<assoc::AssociationId>(a.connect(kB1, 7));
+  ASSERT_TRUE(a.run_until_connected(5s).satisfied());
+  constexpr uint32_t kMessages = 1500;
+  // Each send() is an input of its own: the first flight (the initial cwnd, 7.2.1) leaves at this
+  // instant over several calls, so bursts are counted from the next input on.
+  for (uint32_t i = 0; i < kMessages; ++i) ASSERT_EQ(a.send(id, pattern(1000, i)), assoc::SendResult::Ok);
+  const TimePoint first_flight = sim.now();
+  // Once cwnd has grown, lose a run of SACKs.
+  sim.schedule_in(400ms, [&] { sim.network().add_script(drop(match::has_chunk(chunk::kSack)).times(12)); });
+  ASSERT_TRUE(b.run_until_messages(kMessages, 120s).satisfied());
+  std::map<TimePoint, size_t> data_packets_at;
+  for (const auto& e : sim.log().entries()) {
+    if (e.source == kA && e.sent > first_flight && e.chunks.find("DATA") != std::string::npos) ++data_packets_at[e.sent];
+  }
+  size_t largest = 0;
+  for (const auto& [at, n] : data_packets_at) largest = std::max(largest, n);
+  EXPECT_LE(largest, 4u);
+  EXPECT_GE(largest, 2u);  // bursts did happen
+  const auto got = b.events_of<assoc::MessageEvent>();
+  for (uint32_t i = 0; i < kMessages; i += 97) EXPECT_EQ(got[i].data, pattern(1000, i)) << i;
+}
+
+}  // namespace
+}  // namespace sctpkit::sim
