@@ -106,6 +106,16 @@ class BasicEndpointNode final : public SimNode {
   }
   void clear_events() { events_.clear(); }
 
+  // A reader that stalls: while paused the node takes nothing from the endpoint, so delivered
+  // messages stay in its receive buffer and the advertised window closes (RFC 9260 6.2). Resuming
+  // takes everything waiting, which lets the endpoint send its window update at once.
+  void pause_reading() { reading_ = false; }
+  void resume_reading() {
+    reading_ = true;
+    after_user_call();
+  }
+  [[nodiscard]] bool reading() const { return reading_; }
+
   // ---- running
   RunResult run_until(const std::function<bool()>& done, Duration time_limit) {
     return sim_.run_until(done, time_limit);
@@ -139,6 +149,7 @@ class BasicEndpointNode final : public SimNode {
 
  private:
   void record_events(TimePoint now) {
+    if (!reading_) return;
     while (auto e = endpoint_.poll_event()) events_.push_back(RecordedEvent{now, std::move(*e)});
   }
   void after_user_call() {
@@ -151,6 +162,7 @@ class BasicEndpointNode final : public SimNode {
   std::vector<wire::IpAddress> addresses_;
   HostId host_ = 0;
   std::vector<RecordedEvent> events_;
+  bool reading_ = true;
 };
 
 using EndpointNode = BasicEndpointNode<assoc::Endpoint>;

@@ -96,7 +96,8 @@ void RetransmissionQueue::retransmit_marked(TimePoint now, DestinationId dest, s
     ++c.transmit_count;
     ++retransmissions_;
     c.miss_indications = 0;
-    c.zero_window_probe = false;
+    // A zero window probe stays one when resent (6.1 A): its later expiries must not count as
+    // errors either while the window stays closed (they did, and failed a live association).
     c.retransmit_to.reset();
     c.dest = dest;
     put_in_flight(c, d);
@@ -286,6 +287,10 @@ SackResult RetransmissionQueue::handle_sack(TimePoint now, const SackInfo& sack)
 
 void RetransmissionQueue::pace_zero_window_probes(TimePoint now, bool new_data_acked) {
   if (peer_rwnd_ > 0) {
+    if (probe_interval_) {
+      // The window opened: a probe still outstanding is ordinary data from now on.
+      for (Outstanding& c : outstanding_) c.zero_window_probe = false;
+    }
     probe_interval_.reset();
     probe_at_.reset();
     probe_timer_armed_ = false;

@@ -1,0 +1,74 @@
+// A receiving application that stops reading (RFC 9260 6.1 rule A, 6.2): the window closes, the
+// sender probes it, and the window update after the reader resumes restarts the flow.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "sim/endpoint_node.h"
+#include "sim/simulation.h"
+
+namespace sctpkit::sim {
+namespace {
+
+using namespace std::chrono_literals;
+
+const auto kA = wire::IpAddress::v4(10, 0, 0, 1);
+const auto kB = wire::IpAddress::v4(10, 0, 1, 1);
+
+std::vector<uint8_t> pattern(size_t size, uint32_t seed) {
+  std::vector<uint8_t> v(size);
+  for (size_t i = 0; i < size; ++i) v[i] = static_cast<uint8_t>((i * 5 + seed * 57) & 0xFF);
+  return v;
+}
+
+// RFC 9260 6.1 A: with the reader stalled for ten minutes the sender keeps probing the closed
+// window at growing intervals; the unanswered probes do not count against the association while
+// SACKs come back (more probes go out than Association.Max.Retrans allows timeouts). 6.2: once the
+// reader resumes, the window update SACK restarts the flow and every byte arrives, in order.
+TEST(EngineZeroWindowTest, StalledReaderThenResumeDeliversEverything) {
+  Simulation sim{29};
+  assoc::EndpointConfig client;
+  client.local_port = 5000;
+  assoc::EndpointConfig server;
+  server.local_port = 7;
+  server.listen = true;
+  server.receive_buffer = 16'000;
+  server.max_message_size = 16'000;
+  EndpointNode a(sim, "A", {kA}, client, sim.random());
+  EndpointNode b(sim, "B", {kB}, server, sim.random());
+  sim.network().connect(kA, kB, LinkConfig{.delay = 10ms});
+  const auto id = std::get<assoc::AssociationId>(a.connect(kB, 7));
+  ASSERT_TRUE(a.run_until_connected(5s).satisfied());
+  ASSERT_TRUE(b.run_until_connected(1s).satisfied());
+  b.pause_reading();
+  constexpr uint32_t kMessages = 100;
+  for (uint32_t i = 0; i < kMessages; ++i) ASSERT_EQ(a.send(id, pattern(1000, i)), assoc::SendResult::Ok);
+  ASSERT_TRUE(sim.run_until([&] { return a.endpoint().status(id)->peer_rwnd == 0; }, 10s).satisfied());
+  const size_t packets_before = sim.log().size();
+  sim.run_for(600s);
+  size_t probes = 0;
+  for (size_t i = packets_before; i < sim.log().size(); ++i) {
+    const auto& e = sim.log().entries()[i];
+    probes += e.source == kA && e.chunks.find("DATA") != std::string::npos ? 1 : 0;
+  }
+  EXPECT_GT(probes, static_cast<size_t>(client.association_max_retransmits));
+  EXPECT_LT(probes, 40u);  // the interval grows (exponentially, capped at RTO.Max)
+  ASSERT_FALSE(a.has<assoc::ClosedEvent>()) << a.first<assoc::ClosedEvent>()->detail << "\n"
+                                            << sim.log().format();
+  ASSERT_TRUE(a.endpoint().status(id).has_value());
+  EXPECT_LT(a.endpoint().status(id)->counters.messages_sent, kMessages);
+
+  const TimePoint resumed = sim.now();
+  b.resume_reading();
+  ASSERT_TRUE(b.run_until_messages(kMessages, 60s).satisfied());
+  // The window update, not the next probe (RTO.Max away by now), restarted the flow.
+  EXPECT_LT(sim.now() - resumed, 10s);
+  const auto got = b.events_of<assoc::MessageEvent>();
+  ASSERT_EQ(got.size(), kMessages);
+  for (uint32_t i = 0; i < kMessages; ++i) EXPECT_EQ(got[i].data, pattern(1000, i)) << i;
+  EXPECT_FALSE(b.has<assoc::ClosedEvent>());
+}
+
+}  // namespace
+}  // namespace sctpkit::sim
