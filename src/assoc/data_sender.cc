@@ -10,6 +10,8 @@ namespace {
 
 constexpr size_t kCommonHeaderSize = 12;    // RFC 9260 3.1
 constexpr size_t kDataChunkHeaderSize = 16;  // RFC 9260 3.3.1: chunk header and the DATA fields
+// RFC 9260 6.2: SACK at least for every second packet; what one ack-clocked SACK frees (6.1 rule 4).
+constexpr size_t kMaxAckClockedPackets = 2;
 
 RetransmissionQueueConfig rtx_config(const EndpointConfig& c) {
   RetransmissionQueueConfig r;
@@ -93,6 +95,7 @@ DataSender::SackOutcome DataSender::on_sack(const wire::SackChunk& sack, PathMan
   outcome.accepted = true;
   outcome.new_data_acked = result.new_data_acked;
   counters_.bytes_sent += result.bytes_acked;
+  on_data_acked(result.bytes_acked);
   counters_.fast_retransmits += result.fast_retransmits;
   // RFC 9260 8.2: acknowledged data clears the error counter of the path it was sent to.
   for (const DestinationId d : result.acked_destinations) {
@@ -113,6 +116,7 @@ void DataSender::on_cumulative_ack(wire::Tsn cumulative_tsn_ack, PathManager& pa
   const SackResult result = rtx_.handle_sack(now, info);
   if (result.outcome != assoc::SackOutcome::kProcessed) return;
   counters_.bytes_sent += result.bytes_acked;
+  on_data_acked(result.bytes_acked);
   for (const DestinationId d : result.acked_destinations) {
     if (Path* p = paths.find(d)) paths.on_success(*p);
   }
@@ -127,7 +131,14 @@ size_t DataSender::write_data(wire::PacketBuilder& builder, Path& path, TimePoin
   // packets sent", here by "strictly limiting the number of packets emitted by the output
   // routine" per input, so cwnd is never changed for it. A burst always has room for one packet,
   // so a fast retransmission (7.2.4), which comes first, is never held back.
-  if (config_.max_burst > 0 && burst_packets_ >= config_.max_burst) return 0;
+  // The packets that replace what the input's SACK acknowledged are not part of the burst: the
+  // rule's own formula bounds the flight at "flightsize + Max.Burst * PMDCS", and a SACK answering
+  // at most every second packet (6.2) must be able to clock out that much again plus the 7.2.1
+  // slow-start growth. Counting them against Max.Burst let a SACK that acknowledged two packets
+  // release only Max.Burst: with Max.Burst 1 the flight shrank to one packet for good (slow start
+  // needs "fully utilized" cwnd, 7.2.1), so no loss could be fast-retransmitted and every one cost
+  // a backed-off T3-rtx: under 30% loss transfers crawled for hours without failing.
+  if (config_.max_burst > 0 && burst_packets_ >= config_.max_burst + ack_clocked_packets_) return 0;
   const auto chunks =
       rtx_.next_packet(now, path.destination, builder.remaining(), max_fragment_payload_, queue_, new_data);
   size_t added = 0;
@@ -151,6 +162,16 @@ size_t DataSender::write_data(wire::PacketBuilder& builder, Path& path, TimePoin
   }
   if (added > 0) ++burst_packets_;
   return added;
+}
+
+void DataSender::on_data_acked(size_t bytes_acked) {
+  // RFC 9260 6.2: a receiver acknowledges at least every second packet, so an ack-clocked SACK
+  // takes at most two packets out of flight; a SACK acknowledging more (a cumulative jump after a
+  // loss was repaired) releases its data as a burst, which Max.Burst still bounds (6.1 rule 4).
+  if (bytes_acked == 0 || max_fragment_payload_ == 0) return;
+  const size_t packets = (bytes_acked + max_fragment_payload_ - 1) / max_fragment_payload_;
+  ack_clocked_packets_ = static_cast<int>(
+      std::min<size_t>(kMaxAckClockedPackets, static_cast<size_t>(ack_clocked_packets_) + packets));
 }
 
 Path* DataSender::alternate_retransmission_path(PathManager& paths, const Path& data_path) const {

@@ -48,7 +48,10 @@ class DataSender {
   // RFC 9260 6.1 rule 4: at most Max.Burst packets with DATA per burst (see begin_burst()).
   size_t write_data(wire::PacketBuilder& builder, Path& path, TimePoint now, bool new_data = true);
   // A new burst begins: an input (packet, timer, user call) may let a packet train out.
-  void begin_burst() { burst_packets_ = 0; }
+  void begin_burst() {
+    burst_packets_ = 0;
+    ack_clocked_packets_ = 0;
+  }
   // RFC 9260 6.4: a path other than `data_path` that chunks which timed out wait for.
   Path* alternate_retransmission_path(PathManager& paths, const Path& data_path) const;
   // Whether write_data might add anything for `path` now (cheap; may say yes when the packet then
@@ -93,6 +96,10 @@ class DataSender {
   std::vector<wire::Tsn> dup_scratch_;
   AssociationCounters counters_;
   int burst_packets_ = 0;
+  // Packets' worth of data this input's SACKs took out of flight (at most kMaxAckClockedPackets):
+  // sending that much again is the ack clock, not a burst (see write_data()).
+  int ack_clocked_packets_ = 0;
+  void on_data_acked(size_t bytes_acked);
 };
 
 }  // namespace sctpkit::assoc

@@ -127,6 +127,22 @@ TEST_F(TxSmallWindow, ExpiredProbeIsReportedAsSuch) {  // RFC 9260 6.1 A: probes
   EXPECT_EQ(packet(), range(102, 102));  // retransmitted regardless of rwnd
 }
 
+// RFC 9260 6.1 A / 8.1: a probe sent into a window smaller than the chunk (never seen at zero, so
+// no probe pacing ran) stops being a probe once the window opens. It kept the mark for good, so
+// its T3-rtx expiries never counted as errors and a peer that died then was never detected.
+TEST_F(TxSmallWindow, ProbeIntoSmallWindowIsOrdinaryDataOnceTheWindowOpens) {
+  queue_messages(3);
+  EXPECT_EQ(packet(), range(100, 101));
+  now += milliseconds(50);
+  sack(101, {}, 50);  // all acknowledged; 50 bytes of window, less than the next 84-byte chunk
+  EXPECT_EQ(packet(), range(102, 102));  // nothing in flight: sent at once, as a probe
+  sack(101, {}, 100'000);                // the window opens; 102 still outstanding
+  now += seconds(1);
+  const auto expired = rq.handle_timeout(now);
+  ASSERT_EQ(expired.size(), 1u);
+  EXPECT_FALSE(expired[0].zero_window_probe);  // counts against the peer again
+}
+
 TEST_F(TxRetransmissionQueue, T3StartsWithFirstDataAndStopsWhenAllAcked) {  // RFC 9260 6.3.2 R1, R2
   EXPECT_FALSE(rq.next_deadline());
   queue_messages(3);

@@ -138,6 +138,7 @@ void RetransmissionQueue::send_new(TimePoint now, DestinationId dest, size_t roo
     c.dest = dest;
     c.first_sent = now;
     c.zero_window_probe = probe;
+    probe_outstanding_ = probe_outstanding_ || probe;
     put_in_flight(c, d);
     emit(c, false);
     // RFC 9260 6.3.1 C4: time one chunk per round trip per destination.
@@ -287,9 +288,13 @@ SackResult RetransmissionQueue::handle_sack(TimePoint now, const SackInfo& sack)
 
 void RetransmissionQueue::pace_zero_window_probes(TimePoint now, bool new_data_acked) {
   if (peer_rwnd_ > 0) {
-    if (probe_interval_) {
-      // The window opened: a probe still outstanding is ordinary data from now on.
+    if (probe_outstanding_) {
+      // RFC 9260 6.1 A / 8.1: the window opened: a probe still outstanding is ordinary data from
+      // now on, and its expiries count again. Also for a probe sent into a window that was small
+      // but never zero (no pacing ran): keyed to the pacing, it stayed a probe for good, and a
+      // peer that died then was never declared unreachable.
       for (Outstanding& c : outstanding_) c.zero_window_probe = false;
+      probe_outstanding_ = false;
     }
     probe_interval_.reset();
     probe_at_.reset();

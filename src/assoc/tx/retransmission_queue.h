@@ -215,6 +215,7 @@ class RetransmissionQueue {
   std::optional<Duration> probe_interval_;
   std::optional<TimePoint> probe_at_;
   bool probe_timer_armed_ = false;
+  bool probe_outstanding_ = false;  // a chunk marked zero_window_probe may be outstanding
   DestinationId last_dest_{0};  // whose RTO paces the probes
   Ring<Outstanding> outstanding_;  // TSNs cum_ack_point_ + 1 ... next_tsn_ - 1, in order
   std::vector<Destination> dests_;
