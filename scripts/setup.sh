@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   # build
   g++ cmake ninja-build ccache pkg-config git
+  # LLVM's linker: links the test binaries in half the time of ld.bfd (CMakeLists.txt)
+  lld
   # libraries
   libpcap-dev libcli11-dev libfmt-dev nlohmann-json3-dev libssl-dev
   # tests and benchmarks
