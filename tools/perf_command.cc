@@ -10,6 +10,7 @@
 #include <string>
 
 #include <fmt/core.h>
+#include <nlohmann/json.hpp>
 
 #include "perf/client.h"
 #include "perf/server.h"

@@ -1,6 +1,7 @@
 #include "perf/report.h"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 namespace sctpkit::perf {
 

@@ -16,7 +16,7 @@
 #include <unordered_set>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include "trace/frame.h"
 #include "wire/ip_address.h"

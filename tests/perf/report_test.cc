@@ -1,6 +1,7 @@
 #include "perf/report.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "perf/control.h"
 

@@ -1,5 +1,6 @@
 // AssociationTracker and the --summary table on hand-built conversations.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "extras_test_util.h"
 #include "trace/association_tracker.h"
