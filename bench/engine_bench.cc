@@ -144,6 +144,8 @@ class Pair {
       if (auto* m = std::get_if<MessageEvent>(&*e)) {
         ++messages_;
         bytes_ += m->data.size();
+        // Done with it: its buffer carries a later message (no allocation per received message).
+        b_.recycle(std::move(*m));
       }
     }
   }

@@ -1,6 +1,7 @@
 #include "assoc/association.h"
 
 #include <algorithm>
+#include <string>
 
 #include "wire/control_chunks.h"
 #include "wire/error_causes.h"
@@ -98,10 +99,19 @@ void Association::start_data_transfer(wire::Tsn peer_initial_tsn, uint32_t peer_
 }
 
 void Association::flush_pending_messages() {
-  // A message on a stream the peer did not grant (its MIS was below our OS, 5.1.1) cannot be sent;
-  // it is dropped, as an association restart drops queued data.
   for (PendingMessage& m : pending_messages_) {
-    (void)sender_->send(m.data, m.stream, m.ppid, m.unordered);
+    const uint16_t stream = m.stream.value();
+    // A message on a stream the peer did not grant (its MIS was below our OS, 5.1.1) cannot be
+    // sent; the user learns it and gets the message back rather than losing it without a word.
+    if (stream >= outbound_streams_) {
+      const std::string granted = std::to_string(outbound_streams_);
+      std::string detail = "message of " + std::to_string(m.data.size()) + " bytes queued before setup on stream " +
+                           std::to_string(stream) + " not sent: the peer grants " + granted +
+                           " outbound streams (RFC 9260 5.1.1); send it on a stream below " + granted;
+      events_.push_back(SendFailedEvent{id_, m.stream, m.ppid, m.unordered, std::move(m.data), std::move(detail)});
+      continue;
+    }
+    (void)sender_->send(std::move(m.data), m.stream, m.ppid, m.unordered);
   }
   pending_messages_.clear();
   pending_bytes_ = 0;

@@ -20,6 +20,7 @@
 #include "assoc/path_manager.h"
 #include "assoc/random.h"
 #include "assoc/rx/data_receiver.h"
+#include "assoc/tx/ring.h"
 #include "assoc/tx/rto.h"
 #include "assoc/status.h"
 #include "wire/chunk.h"
@@ -53,6 +54,10 @@ class Association {
   // Builds the next packet into `buffer`; the Transmit's bytes view into it.
   std::optional<Transmit> poll_transmit(TimePoint now, wire::MutableBytes buffer);
   std::optional<Event> poll_event();
+  // A MessageEvent's buffer the user is done with: the next received message is built in it.
+  void recycle(std::vector<uint8_t>&& buffer) {
+    if (receiver_) receiver_->recycle(std::move(buffer));
+  }
 
   SendResult send(wire::Bytes message, wire::StreamId stream, wire::Ppid ppid, bool unordered, TimePoint now);
   void shutdown(TimePoint now);
@@ -197,7 +202,7 @@ class Association {
   bool pending_refused_ = false;  // a send() got WouldBlock: a SendSpaceEvent is owed
   void flush_pending_messages();
 
-  std::deque<Event> events_;
+  Ring<Event> events_;  // no allocation per event once grown (std::deque allocates as it moves)
   // Held back until every received message has been handed over: a user must read the last
   // messages before learning that the association is gone.
   std::optional<ClosedEvent> closed_event_;

@@ -45,11 +45,13 @@ DataSender::DataSender(const EndpointConfig& config, wire::Tsn local_initial_tsn
   for (Path& p : paths.paths()) {
     p.destination = rtx_.add_destination(pmdcs_for(p.max_packet_size));
   }
+  queue_.set_outstanding_limit(peer_rwnd);
   sync_rto(paths);
 }
 
-SendResult DataSender::send(wire::Bytes message, wire::StreamId stream, wire::Ppid ppid, bool unordered) {
-  switch (queue_.send(stream, message, MessageOptions{ppid, unordered})) {
+namespace {
+SendResult to_send_result(SendStatus status) {
+  switch (status) {
     case SendStatus::kOk: return SendResult::Ok;
     case SendStatus::kEmptyMessage: return SendResult::EmptyMessage;
     case SendStatus::kInvalidStream: return SendResult::InvalidStream;
@@ -57,6 +59,15 @@ SendResult DataSender::send(wire::Bytes message, wire::StreamId stream, wire::Pp
     case SendStatus::kBufferFull: return SendResult::WouldBlock;
   }
   return SendResult::WouldBlock;
+}
+}  // namespace
+
+SendResult DataSender::send(wire::Bytes message, wire::StreamId stream, wire::Ppid ppid, bool unordered) {
+  return to_send_result(queue_.send(stream, message, MessageOptions{ppid, unordered}));
+}
+
+SendResult DataSender::send(std::vector<uint8_t>&& message, wire::StreamId stream, wire::Ppid ppid, bool unordered) {
+  return to_send_result(queue_.send(stream, std::move(message), MessageOptions{ppid, unordered}));
 }
 
 void DataSender::sync_rto(PathManager& paths) const {

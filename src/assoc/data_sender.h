@@ -29,6 +29,8 @@ class DataSender {
              uint32_t peer_rwnd, PathManager& paths);
 
   SendResult send(wire::Bytes message, wire::StreamId stream, wire::Ppid ppid, bool unordered);
+  // Same, taking over a buffer the caller filled (no copy).
+  SendResult send(std::vector<uint8_t>&& message, wire::StreamId stream, wire::Ppid ppid, bool unordered);
 
   struct SackOutcome {
     bool accepted = false;        // false: stale (cum ack behind ours) or bogus, ignored (6.2.1)

@@ -375,6 +375,11 @@ std::optional<Transmit> Endpoint::poll_transmit(TimePoint now) {
   return std::nullopt;
 }
 
+void Endpoint::recycle(MessageEvent&& message) {
+  auto it = impl_->associations_.find(message.id.value);
+  if (it != impl_->associations_.end()) it->second->recycle(std::move(message.data));
+}
+
 std::optional<Event> Endpoint::poll_event() {
   auto& impl = *impl_;
   if (!impl.events_.empty()) {

@@ -113,6 +113,9 @@ class Endpoint {
   // ---- outputs
   std::optional<Transmit> poll_transmit(TimePoint now);
   std::optional<Event> poll_event();
+  // Optional: hands back a MessageEvent the user has finished with. Its buffer is reused for a later
+  // message of the same association, so a steady flow of received messages allocates nothing.
+  void recycle(MessageEvent&& message);
   [[nodiscard]] std::optional<TimePoint> next_timeout() const;
 
   // ---- inspection

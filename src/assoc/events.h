@@ -44,6 +44,18 @@ struct SendSpaceEvent {
   size_t available = 0;
 };
 
+// A message send() accepted that will never be sent, handed back whole. So far one case: it was
+// queued in COOKIE-WAIT (RFC 9260 5.1) on a stream the peer then did not grant, the outbound
+// streams being min(our OS, the peer's MIS) (5.1.1). Like RFC 6458's SCTP_SEND_FAILED_EVENT.
+struct SendFailedEvent {
+  AssociationId id;
+  wire::StreamId stream;
+  wire::Ppid ppid;
+  bool unordered = false;
+  std::vector<uint8_t> data;
+  std::string detail;  // what went wrong, for the user
+};
+
 // The peer started a graceful shutdown (SHUTDOWN received): it will send no more data.
 struct PeerShutdownEvent {
   AssociationId id;
@@ -84,6 +96,6 @@ struct PeerErrorEvent {
 };
 
 using Event = std::variant<ConnectedEvent, MessageEvent, SendSpaceEvent, PeerShutdownEvent, ClosedEvent,
-                           RestartEvent, PathEvent, PeerErrorEvent>;
+                           RestartEvent, PathEvent, PeerErrorEvent, SendFailedEvent>;
 
 }  // namespace sctpkit::assoc

@@ -121,13 +121,15 @@ void PathManager::on_success(Path& path) {
   }
 }
 
-void PathManager::schedule_heartbeat(Path& path, TimePoint now) {
-  // RFC 9260 8.3: RTO (with back-off) + HB.interval, jittered by +/- 50% of the RTO.
+void PathManager::schedule_heartbeat(Path& path, TimePoint now, bool redraw) {
+  // RFC 9260 8.3: RTO (with back-off) + HB.interval, jittered by +/- 50% of the RTO. The jitter is
+  // drawn anew for each heartbeat, not for each postponement by data (on_data_sent()).
+  if (redraw) path.heartbeat_jitter = random_.next_u32();
   Duration rto = path.rto;
   for (uint32_t i = 0; i < path.heartbeat_backoff && rto < config_.rto_max; ++i) rto *= 2;
   rto = std::min(rto, config_.rto_max);
   const auto rto_ticks = static_cast<uint64_t>(std::max<Duration::rep>(rto.count(), 1));
-  const uint64_t jitter = random_.next_u32() % (rto_ticks + 1);  // 0 .. RTO
+  const uint64_t jitter = path.heartbeat_jitter % (rto_ticks + 1);  // 0 .. RTO
   path.next_heartbeat = now + heartbeat_interval_ + rto / 2 + Duration(static_cast<Duration::rep>(jitter));
 }
 
@@ -197,7 +199,7 @@ std::optional<HeartbeatAck> PathManager::on_heartbeat_ack(wire::Bytes info, Time
 
 void PathManager::on_data_sent(Path& path, TimePoint now) {
   // RFC 9260 8.3: a path that just carried new data is not idle for another heartbeat period.
-  if (!path.heartbeat_outstanding_since) schedule_heartbeat(path, now);
+  if (!path.heartbeat_outstanding_since) schedule_heartbeat(path, now, /*redraw=*/false);
 }
 
 void PathManager::set_heartbeat(bool enabled, Duration interval) {

@@ -37,6 +37,7 @@ struct Path {
   std::optional<TimePoint> heartbeat_outstanding_since;
   uint64_t heartbeat_nonce = 0;
   uint32_t heartbeat_backoff = 0;  // RFC 9260 8.3: RTO doubled per unanswered HEARTBEAT
+  uint32_t heartbeat_jitter = 0;   // random draw behind the jitter of the next heartbeat
 };
 
 // What to put in a HEARTBEAT chunk and where to send it.
@@ -98,7 +99,9 @@ class PathManager {
   std::optional<PathEvent::State> pop_event(wire::IpAddress& address);
 
  private:
-  void schedule_heartbeat(Path& path, TimePoint now);
+  // With `redraw` false the jitter drawn last is reused: postponing a heartbeat for each packet
+  // of data must not cost a random draw per packet.
+  void schedule_heartbeat(Path& path, TimePoint now, bool redraw = true);
   void update_data_destination();
 
   const EndpointConfig& config_;

@@ -142,6 +142,30 @@ TEST(PathManagerTest, DataSentPostponesTheHeartbeat) {
   EXPECT_FALSE(pm.poll_heartbeat(f.start + 32s, failed));
 }
 
+// RFC 9260 8.3: jitter is per heartbeat; postponing the heartbeat for every packet of data draws
+// no random bytes (it drew 4 per packet, a CSPRNG call on the hot path), and the postponed
+// heartbeat still gets a jitter within +/- 50% of the RTO.
+TEST(PathManagerTest, DataSentDrawsNoRandomBytes) {
+  struct CountingRandom final : RandomSource {
+    SeededRandom inner{3};
+    size_t draws = 0;
+    void fill(wire::MutableBytes out) override {
+      ++draws;
+      inner.fill(out);
+    }
+  } random;
+  Fixture f({kA});
+  PathManager pm(f.config, std::vector{kA}, kA, random, f.start);
+  const size_t draws_before = random.draws;
+  for (int i = 0; i < 1000; ++i) {
+    const TimePoint t = f.start + std::chrono::milliseconds(i);
+    pm.on_data_sent(pm.primary(), t);
+    EXPECT_GE(pm.primary().next_heartbeat, t + 30s + 500ms);
+    EXPECT_LE(pm.primary().next_heartbeat, t + 30s + 1500ms);
+  }
+  EXPECT_EQ(random.draws, draws_before);
+}
+
 // RFC 9260 8.3: the ACK's Heartbeat Info gives the RTT and clears the error counts.
 TEST(PathManagerTest, HeartbeatAckMeasuresRttAndClearsErrors) {
   Fixture f({kA});

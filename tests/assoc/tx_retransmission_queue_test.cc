@@ -112,7 +112,28 @@ TEST_F(TxSmallWindow, ZeroWindowProbeOnlyWhenNothingInFlight) {  // RFC 9260 6.1
   EXPECT_EQ(packet(), range(104, 105));
 }
 
-TEST_F(TxSmallWindow, ExpiredProbeIsReportedAsSuch) {  // RFC 9260 6.1 A: probes do not count as errors
+// RFC 9260 6.1 A: "If the sender continues to receive SACK chunks from the peer while doing zero
+// window probing, the unacknowledged window probes SHOULD NOT increment the error counter".
+TEST_F(TxSmallWindow, ExpiredProbeIsReportedAsSuchWhileSacksArrive) {
+  queue_messages(3);
+  packet();
+  now += milliseconds(50);
+  sack(101, {}, 0);
+  now += milliseconds(150);
+  rq.handle_timeout(now);
+  ASSERT_EQ(packet().size(), 1u);
+  now += milliseconds(50);
+  sack(101, {}, 0);  // the peer answers the probe, its window still closed
+  now += milliseconds(100);
+  auto expired = rq.handle_timeout(now);
+  ASSERT_EQ(expired.size(), 1u);
+  EXPECT_TRUE(expired[0].zero_window_probe);
+  EXPECT_EQ(packet(), range(102, 102));  // retransmitted regardless of rwnd
+}
+
+// RFC 9260 6.1 A only spares probes while SACKs keep coming: a probe nobody answers (a peer that
+// died behind its closed window) is a timeout like any other (8.1, 8.2), and so is its resend.
+TEST_F(TxSmallWindow, UnansweredProbeCountsAsATimeout) {
   queue_messages(3);
   packet();
   now += milliseconds(50);
@@ -123,8 +144,12 @@ TEST_F(TxSmallWindow, ExpiredProbeIsReportedAsSuch) {  // RFC 9260 6.1 A: probes
   now += milliseconds(150);
   auto expired = rq.handle_timeout(now);
   ASSERT_EQ(expired.size(), 1u);
-  EXPECT_TRUE(expired[0].zero_window_probe);
-  EXPECT_EQ(packet(), range(102, 102));  // retransmitted regardless of rwnd
+  EXPECT_FALSE(expired[0].zero_window_probe);
+  EXPECT_EQ(packet(), range(102, 102));
+  now += seconds(1);
+  expired = rq.handle_timeout(now);
+  ASSERT_EQ(expired.size(), 1u);
+  EXPECT_FALSE(expired[0].zero_window_probe);
 }
 
 // RFC 9260 6.1 A / 8.1: a probe sent into a window smaller than the chunk (never seen at zero, so

@@ -2,6 +2,7 @@
 // with the COOKIE ECHO where it fits.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -73,6 +74,41 @@ TEST_F(EngineEarlyDataTest, CookieWaitChecksStreamAndSize) {
   EXPECT_EQ(a->send(id, "ok", /*stream=*/9), assoc::SendResult::Ok);
   ASSERT_TRUE(b->run_until_messages(1, 5s).satisfied());
   EXPECT_EQ(b->first<assoc::MessageEvent>()->stream, wire::StreamId(9));
+}
+
+// RFC 9260 5.1.1: the outbound streams are min(our OS, the peer's MIS), learnt only from the INIT
+// ACK. A message queued in COOKIE-WAIT on a stream the peer then does not grant cannot be sent: the
+// sender gets it back in a SendFailedEvent saying why (it used to vanish without a word), and the
+// messages on granted streams still go.
+TEST(EngineEarlyDataStreamsTest, MessageQueuedOnStreamThePeerDoesNotGrantIsReported) {
+  Simulation sim{19};
+  assoc::EndpointConfig client;
+  client.local_port = 5000;
+  assoc::EndpointConfig server;
+  server.local_port = 7;
+  server.listen = true;
+  server.max_inbound_streams = 4;  // our OS of 10 is negotiated down to 4: streams 0..3
+  EndpointNode a(sim, "A", {kA}, client, sim.random());
+  EndpointNode b(sim, "B", {kB}, server, sim.random());
+  sim.network().connect(kA, kB, LinkConfig{.delay = 10ms});
+  const auto id = std::get<assoc::AssociationId>(a.connect(kB, 7));
+  ASSERT_EQ(a.send(id, "kept", /*stream=*/3), assoc::SendResult::Ok);
+  ASSERT_EQ(a.send(id, "refused", /*stream=*/7), assoc::SendResult::Ok);  // 7 < our OS: accepted for now
+  ASSERT_EQ(a.send(id, "also kept", /*stream=*/0), assoc::SendResult::Ok);
+  ASSERT_TRUE(b.run_until_messages(2, 5s).satisfied());
+  auto texts = b.message_texts();
+  std::sort(texts.begin(), texts.end());  // two streams: no order between them (RFC 9260 6.6)
+  EXPECT_EQ(texts, (std::vector<std::string>{"also kept", "kept"}));
+  ASSERT_TRUE(a.has<assoc::SendFailedEvent>());
+  const auto failed = a.events_of<assoc::SendFailedEvent>();
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0].id, id);
+  EXPECT_EQ(failed[0].stream, wire::StreamId(7));
+  EXPECT_EQ(std::string(failed[0].data.begin(), failed[0].data.end()), "refused");
+  EXPECT_NE(failed[0].detail.find("4 outbound streams"), std::string::npos) << failed[0].detail;
+  ASSERT_TRUE(a.run_until_connected(1s).satisfied());
+  EXPECT_EQ(a.first<assoc::ConnectedEvent>()->outbound_streams, 4);
+  EXPECT_FALSE(a.has<assoc::ClosedEvent>());
 }
 
 }  // namespace

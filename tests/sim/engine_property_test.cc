@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <iostream>
 #include <map>
 #include <memory>
 #include <optional>
@@ -432,12 +433,36 @@ SeedOutcome run_seed(uint64_t seed) {
   return out;
 }
 
+// Most seeds of a shard must complete: a run where every association fails would prove nothing.
+// The ratio is a property of a sample: a single seed replayed with SCTPKIT_PROPERTY_SEED is
+// judged by its own properties only (seed 813, an association that legitimately fails under 30%
+// loss, used to fail its repro on the ratio alone), and so is a sample too small to have a ratio.
+constexpr size_t kMinSeedsForRatio = 8;
+std::optional<std::string> failure_ratio_error(size_t failed_associations, size_t seeds, bool single_seed) {
+  if (single_seed || seeds < kMinSeedsForRatio) return std::nullopt;
+  if (failed_associations * 4 <= seeds) return std::nullopt;
+  return std::to_string(failed_associations) + " of " + std::to_string(seeds) +
+         " associations failed (at most a quarter may)";
+}
+
+TEST(EnginePropertyRatio, AppliesToSamplesNotToOneReplayedSeed) {
+  EXPECT_FALSE(failure_ratio_error(1, 1, /*single_seed=*/true));
+  EXPECT_FALSE(failure_ratio_error(1, 2, false));  // too few to judge
+  EXPECT_FALSE(failure_ratio_error(25, 100, false));
+  EXPECT_TRUE(failure_ratio_error(26, 100, false));
+  EXPECT_TRUE(failure_ratio_error(3, 10, false));
+}
+
 class EnginePropertyTest : public ::testing::TestWithParam<uint64_t> {};
+
+// RFC 9260 6 (reliable, ordered per stream, unordered, fragmented delivery: 6.2, 6.5, 6.6, 6.9),
+// 8.1 (a failure is reported, ClosedEvent) and 9.2 (a graceful close delivers everything).
 
 TEST_P(EnginePropertyTest, EveryMessageOnceIntactInOrderOrAReportedFailure) {
   const uint64_t shard = GetParam();
   std::vector<uint64_t> seeds;
-  if (const auto only = env_u64("SCTPKIT_PROPERTY_SEED")) {
+  const auto only = env_u64("SCTPKIT_PROPERTY_SEED");
+  if (only) {
     if (shard != 0) GTEST_SKIP() << "SCTPKIT_PROPERTY_SEED runs in shard 0";
     seeds.push_back(*only);
   } else {
@@ -454,9 +479,10 @@ TEST_P(EnginePropertyTest, EveryMessageOnceIntactInOrderOrAReportedFailure) {
                     << " sim_tests --gtest_filter='EngineProperty/EnginePropertyTest.*/0'";
     }
   }
-  // Most seeds must complete: a run where every association fails would prove nothing.
-  EXPECT_LE(failed_associations * 4, seeds.size()) << failed_associations << " of " << seeds.size()
-                                                   << " associations failed";
+  if (only && failed_associations > 0) {
+    std::cout << "seed " << *only << ": the association failed with a reported reason (allowed)\n";
+  }
+  if (auto error = failure_ratio_error(failed_associations, seeds.size(), only.has_value())) ADD_FAILURE() << *error;
   RecordProperty("seeds", static_cast<int>(seeds.size()));
   RecordProperty("failed_associations", static_cast<int>(failed_associations));
 }

@@ -102,6 +102,7 @@ size_t first_train(int max_burst) {
   return train;
 }
 
+// RFC 9260 6.1 rule 4: at most Max.Burst packets per input (see first_train()).
 TEST(EngineBurstTest, NoMoreThanMaxBurstPacketsPerInput) {
   EXPECT_EQ(first_train(2), 2u);
   // The same input without the limit (0: off) sends what cwnd allows: the scenario tests the rule.

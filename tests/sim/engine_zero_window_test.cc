@@ -1,5 +1,6 @@
 // A receiving application that stops reading (RFC 9260 6.1 rule A, 6.2): the window closes, the
-// sender probes it, and the window update after the reader resumes restarts the flow.
+// sender probes it, and the window update after the reader resumes restarts the flow; a peer that
+// dies behind its closed window is still found dead (8.1, 8.2).
 #include <gtest/gtest.h>
 
 #include <string>
@@ -68,6 +69,43 @@ TEST(EngineZeroWindowTest, StalledReaderThenResumeDeliversEverything) {
   ASSERT_EQ(got.size(), kMessages);
   for (uint32_t i = 0; i < kMessages; ++i) EXPECT_EQ(got[i].data, pattern(1000, i)) << i;
   EXPECT_FALSE(b.has<assoc::ClosedEvent>());
+}
+
+// RFC 9260 6.1 A spares unanswered zero window probes the error counters only "if the sender
+// continues to receive SACK chunks from the peer": when the peer dies behind its closed window
+// (here: the link goes down for good, heartbeats off so that only the probes can tell), each
+// unanswered probe counts as a retransmission timeout (8.2 path, 8.1 association) and the
+// association fails after Association.Max.Retrans of them instead of probing forever.
+TEST(EngineZeroWindowTest, DeadPeerBehindClosedWindowIsDetected) {
+  Simulation sim{31};
+  assoc::EndpointConfig client;
+  client.local_port = 5000;
+  client.heartbeat_enabled = false;
+  assoc::EndpointConfig server;
+  server.local_port = 7;
+  server.listen = true;
+  server.receive_buffer = 16'000;
+  server.max_message_size = 16'000;
+  EndpointNode a(sim, "A", {kA}, client, sim.random());
+  EndpointNode b(sim, "B", {kB}, server, sim.random());
+  sim.network().connect(kA, kB, LinkConfig{.delay = 10ms});
+  const auto id = std::get<assoc::AssociationId>(a.connect(kB, 7));
+  ASSERT_TRUE(a.run_until_connected(5s).satisfied());
+  ASSERT_TRUE(b.run_until_connected(1s).satisfied());
+  b.pause_reading();
+  for (uint32_t i = 0; i < 100; ++i) ASSERT_EQ(a.send(id, pattern(1000, i)), assoc::SendResult::Ok);
+  ASSERT_TRUE(sim.run_until([&] { return a.endpoint().status(id)->peer_rwnd == 0; }, 10s).satisfied());
+  // Let a few probes be answered first: the peer is alive behind its closed window.
+  sim.run_for(20s);
+  ASSERT_FALSE(a.has<assoc::ClosedEvent>());
+  const TimePoint died = sim.now();
+  sim.network().set_path_up(kA, kB, false);
+  ASSERT_TRUE(sim.run_until([&] { return a.has<assoc::ClosedEvent>(); }, 1800s).satisfied())
+      << "probes into a dead peer's closed window never failed the association\n"
+      << sim.log().format();
+  EXPECT_EQ(a.first<assoc::ClosedEvent>()->reason, assoc::CloseReason::PeerUnreachable);
+  // Max.Retrans + 1 backed-off probe intervals, each at most RTO.Max (8.1): bounded.
+  EXPECT_LT(sim.now() - died, (client.association_max_retransmits + 2) * client.rto_max);
 }
 
 }  // namespace

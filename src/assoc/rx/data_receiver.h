@@ -12,6 +12,8 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <utility>
+#include <vector>
 
 #include "assoc/clock.h"
 #include "assoc/rx/ack_policy.h"
@@ -56,6 +58,8 @@ class DataReceiver {
 
   // Hands a complete message to the upper layer; may make a window update SACK due.
   std::optional<ReceivedMessage> pop_message();
+  // The buffer of a popped message, given back for the next one (see Reassembly::recycle).
+  void recycle(std::vector<uint8_t>&& buffer) { reassembly_.recycle(std::move(buffer)); }
 
   // RFC 9260 6.2: the a_rwnd to advertise.
   [[nodiscard]] uint32_t a_rwnd() const { return reassembly_.receive_window(); }

@@ -46,8 +46,10 @@ std::optional<ReassemblyError> Reassembly::insert(const DataFragment& fragment) 
       }
     }
   }
+  std::vector<uint8_t> bytes = take_buffer();
+  bytes.assign(fragment.payload.begin(), fragment.payload.end());
   ReceivedMessage message{fragment.stream, fragment.ppid, fragment.unordered, fragment.unordered ? Ssn() : fragment.ssn,
-                          fragment.mid, std::vector<uint8_t>(fragment.payload.begin(), fragment.payload.end())};
+                          fragment.mid, std::move(bytes)};
   bytes_held_ += message.payload.size();
   on_complete(std::move(message));
   return std::nullopt;
@@ -229,7 +231,24 @@ Reassembly::Partial Reassembly::fresh_partial() {
   Partial p;
   p.pieces = std::move(spare_pieces_);
   spare_pieces_ = {};
+  p.bytes = take_buffer();
   return p;
+}
+
+std::vector<uint8_t> Reassembly::take_buffer() {
+  if (spare_buffers_.empty()) return {};
+  std::vector<uint8_t> buffer = std::move(spare_buffers_.back());
+  spare_buffers_.pop_back();
+  spare_bytes_ -= buffer.capacity();
+  return buffer;
+}
+
+void Reassembly::recycle(std::vector<uint8_t>&& buffer) {
+  const size_t capacity = buffer.capacity();
+  if (capacity == 0 || spare_bytes_ + capacity > config_.receive_buffer) return;
+  buffer.clear();
+  spare_bytes_ += capacity;
+  spare_buffers_.push_back(std::move(buffer));
 }
 
 void Reassembly::finish(size_t index) {

@@ -12,11 +12,11 @@
 #include <cassert>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <span>
 #include <vector>
 
+#include "assoc/tx/ring.h"
 #include "wire/byte_io.h"
 #include "wire/types.h"
 
@@ -92,6 +92,12 @@ class Reassembly {
 
   // The next deliverable message, handing its bytes (and their share of the buffer) to the caller.
   std::optional<ReceivedMessage> pop_message();
+  // Gives back the buffer of a message the caller is done with: the next message received is built
+  // in it, so a steady flow of messages allocates nothing. Spare buffers are kept up to the receive
+  // buffer's size in capacity (what the window lets the peer make us hold at once); anything beyond
+  // is freed.
+  void recycle(std::vector<uint8_t>&& buffer);
+  [[nodiscard]] size_t spare_buffer_count() const { return spare_buffers_.size(); }
   [[nodiscard]] size_t ready_count() const { return ready_.size(); }
 
   // Payload bytes held: partial messages, messages waiting for their turn, and ready messages not
@@ -148,6 +154,7 @@ class Reassembly {
   void drop_partial(size_t index);    // forgets its bytes too
   void remove_partial(size_t index);  // bytes already moved elsewhere
   Partial fresh_partial();
+  std::vector<uint8_t> take_buffer();
   void finish(size_t index);
   void on_complete(ReceivedMessage message);
   void deliver_in_order(Stream& stream);
@@ -160,7 +167,10 @@ class Reassembly {
   // fragmented message in steady state. Bounded by kMaxSparePieces.
   std::vector<Piece> spare_pieces_;
   static constexpr size_t kMaxSparePieces = 1024;
-  std::deque<ReceivedMessage> ready_;
+  // Message buffers given back by recycle(), for the next messages (LIFO: the warmest first).
+  std::vector<std::vector<uint8_t>> spare_buffers_;
+  size_t spare_bytes_ = 0;
+  Ring<ReceivedMessage> ready_;
   size_t bytes_held_ = 0;
 };
 

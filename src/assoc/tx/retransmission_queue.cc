@@ -100,6 +100,7 @@ void RetransmissionQueue::retransmit_marked(TimePoint now, DestinationId dest, s
     // errors either while the window stays closed (they did, and failed a live association).
     c.retransmit_to.reset();
     c.dest = dest;
+    if (c.zero_window_probe) sack_since_probe_ = false;
     put_in_flight(c, d);
     emit(c, true);
     // RFC 9260 6.3.1 C5 (Karn): a retransmission makes every timed chunk with a TSN at or above it
@@ -139,6 +140,7 @@ void RetransmissionQueue::send_new(TimePoint now, DestinationId dest, size_t roo
     c.first_sent = now;
     c.zero_window_probe = probe;
     probe_outstanding_ = probe_outstanding_ || probe;
+    if (probe) sack_since_probe_ = false;
     put_in_flight(c, d);
     emit(c, false);
     // RFC 9260 6.3.1 C4: time one chunk per round trip per destination.
@@ -178,6 +180,9 @@ SackResult RetransmissionQueue::handle_sack(TimePoint now, const SackInfo& sack)
   SackResult result;
   acked_dests_.clear();
   result.acked_destinations = acked_dests_;
+  // RFC 9260 6.1 A: the peer answers while we probe its closed window (even an out-of-order SACK
+  // shows it alive).
+  sack_since_probe_ = true;
   // RFC 9260 6.2.1 D.i: a Cumulative TSN Ack below the Cumulative TSN Ack Point marks an
   // out-of-order SACK, which is dropped.
   const int32_t cum_distance = cum_ack_point_.distance_to(sack.cum_tsn_ack);
@@ -202,7 +207,15 @@ SackResult RetransmissionQueue::handle_sack(TimePoint now, const SackInfo& sack)
 
   std::optional<wire::Tsn> htna;  // RFC 9260 7.2.4: highest TSN newly acknowledged
   std::optional<wire::Tsn> highest_reported;
+  // The common SACK only moves the cumulative ack: no gap blocks, and no chunk was gap-acked
+  // before, so none above the new cum ack can be acknowledged or reneged (6.2.1 D.iii). Above it,
+  // the walk then only learns which destinations still have data outstanding, and stops once it
+  // knows for all: a SACK costs what it acknowledges, not the whole window.
+  const bool only_cum_ack = sack.gap_blocks.empty() && gap_acked_count_ == 0;
+  size_t dests_unacked = 0;
+  bool any_reneged = false;
   for (size_t i = 0; i < outstanding_.size(); ++i) {
+    if (only_cum_ack && i >= cum_acked && dests_unacked == dests_.size()) break;
     Outstanding& c = outstanding_[i];
     Destination& d = dests_[c.dest.value()];
     const bool earliest_on_dest = c.state == ChunkState::kInFlight && !d.sack_seen_earliest;
@@ -217,6 +230,7 @@ SackResult RetransmissionQueue::handle_sack(TimePoint now, const SackInfo& sack)
         --marked_count_;  // acknowledged before its retransmission went out
       }
       c.state = ChunkState::kGapAcked;
+      ++gap_acked_count_;
       d.sack_bytes_acked += chunk_size(c);
       result.bytes_acked += c.data.length;
       result.new_data_acked = true;
@@ -233,15 +247,23 @@ SackResult RetransmissionQueue::handle_sack(TimePoint now, const SackInfo& sack)
     } else if (!acked && c.state == ChunkState::kGapAcked) {
       // RFC 9260 6.2.1 D.iii: the receiver reneged on a gap-acked chunk: it is outstanding again,
       // with one miss indication, and its destination's T3-rtx runs.
+      --gap_acked_count_;
       put_in_flight(c, d);
       ++c.miss_indications;
       c.sack_mark = SackMark::kReneged;
       d.sack_reneged = true;
+      any_reneged = true;
     }
-    if (i >= cum_acked && c.state != ChunkState::kGapAcked) d.sack_has_unacked = true;
+    if (i >= cum_acked && c.state != ChunkState::kGapAcked && !d.sack_has_unacked) {
+      d.sack_has_unacked = true;
+      ++dests_unacked;
+    }
   }
   // Chunks below the new Cumulative TSN Ack are done with; their message buffers are released.
-  for (size_t i = 0; i < cum_acked; ++i) outstanding_.pop_front();
+  for (size_t i = 0; i < cum_acked; ++i) {
+    if (outstanding_.front().state == ChunkState::kGapAcked) --gap_acked_count_;
+    outstanding_.pop_front();
+  }
   cum_ack_point_ = sack.cum_tsn_ack;
   result.acked_destinations = acked_dests_;
 
@@ -262,7 +284,9 @@ SackResult RetransmissionQueue::handle_sack(TimePoint now, const SackInfo& sack)
   if (was_in_fast_recovery && cum_acked > 0) limit = highest_reported;
   if (limit) result.fast_retransmits = count_miss_indications(*limit);
   // Clear reneged marks count_miss_indications did not reach.
-  for (Outstanding& c : outstanding_) c.sack_mark = SackMark::kNone;
+  if (any_reneged) {
+    for (Outstanding& c : outstanding_) c.sack_mark = SackMark::kNone;
+  }
 
   const bool loss = std::any_of(dests_.begin(), dests_.end(), [](const Destination& d) { return d.sack_loss; });
   if (loss && !in_fast_recovery()) {
@@ -405,7 +429,11 @@ std::span<const T3Expiry> RetransmissionQueue::handle_timeout(TimePoint now) {
     // that slow start (7.2.1) can grow the window again.
     fast_recovery_exit_.reset();
     fast_retransmit_pending_ = false;
-    expired_.push_back(T3Expiry{DestinationId(static_cast<uint32_t>(id)), any && all_probes});
+    // RFC 9260 6.1 A: unacknowledged probes are spared the error counters only "if the sender
+    // continues to receive SACK chunks from the peer while doing zero window probing"; a probe
+    // nobody answered is a retransmission timeout like any other (8.1, 8.2), or a peer that died
+    // behind a closed window would never be detected.
+    expired_.push_back(T3Expiry{DestinationId(static_cast<uint32_t>(id)), any && all_probes && sack_since_probe_});
   }
   return expired_;
 }

@@ -63,8 +63,9 @@ struct SackResult {
 
 struct T3Expiry {
   DestinationId destination;
-  // RFC 9260 6.1 A: the expired chunks were all zero window probes; unacknowledged probes SHOULD
-  // NOT increment the error counters while the peer keeps sending SACKs.
+  // RFC 9260 6.1 A: the expired chunks were all zero window probes and the peer sent a SACK since
+  // the last probe went out: unacknowledged probes SHOULD NOT increment the error counters while
+  // the peer keeps sending SACKs. Probes nobody answers count as any timeout does (8.1, 8.2).
   bool zero_window_probe = false;
 };
 
@@ -208,6 +209,7 @@ class RetransmissionQueue {
   uint32_t peer_rwnd_;
   size_t outstanding_bytes_ = 0;
   size_t marked_count_ = 0;
+  size_t gap_acked_count_ = 0;  // outstanding chunks in kGapAcked
   uint64_t retransmissions_ = 0;
   bool fast_retransmit_pending_ = false;
   std::optional<wire::Tsn> fast_recovery_exit_;
@@ -216,6 +218,7 @@ class RetransmissionQueue {
   std::optional<TimePoint> probe_at_;
   bool probe_timer_armed_ = false;
   bool probe_outstanding_ = false;  // a chunk marked zero_window_probe may be outstanding
+  bool sack_since_probe_ = false;   // a SACK arrived after the last zero window probe was sent
   DestinationId last_dest_{0};  // whose RTO paces the probes
   Ring<Outstanding> outstanding_;  // TSNs cum_ack_point_ + 1 ... next_tsn_ - 1, in order
   std::vector<Destination> dests_;

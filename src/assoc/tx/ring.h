@@ -25,6 +25,7 @@ class Ring {
     return slots_[(head_ + i) & (slots_.size() - 1)];
   }
   T& front() { return (*this)[0]; }
+  const T& front() const { return (*this)[0]; }
   T& back() { return (*this)[size_ - 1]; }
 
   // Returns the new last element, default-constructed.
@@ -34,6 +35,10 @@ class Ring {
     slot = T{};
     ++size_;
     return slot;
+  }
+  void push_back(T value) { emplace_back() = std::move(value); }
+  void clear() {
+    while (!empty()) pop_front();
   }
   void pop_front() {
     assert(size_ > 0);

@@ -5,7 +5,8 @@
 namespace sctpkit::assoc {
 
 SendQueue::SendQueue(uint16_t outbound_streams, SendQueueConfig config)
-    : config_(config), streams_(outbound_streams) {
+    // The pool keeps at most a full send buffer's worth of spare buffers (plus what is outstanding).
+    : config_(config), pool_(config.buffer_limit), streams_(outbound_streams) {
   config_.max_message_size = std::min(config_.max_message_size, config_.buffer_limit);
   config_.low_watermark = std::min(config_.low_watermark, config_.buffer_limit);
 }
@@ -25,7 +26,7 @@ SendStatus SendQueue::check(wire::StreamId stream, size_t size) {
 SendStatus SendQueue::send(wire::StreamId stream, wire::Bytes message, MessageOptions options) {
   const SendStatus status = check(stream, message.size());
   if (status == SendStatus::kOk) {
-    enqueue(stream, std::make_shared<const std::vector<uint8_t>>(message.begin(), message.end()), options);
+    enqueue(stream, pool_.copy_of(message), options);
   }
   return status;
 }
@@ -33,14 +34,14 @@ SendStatus SendQueue::send(wire::StreamId stream, wire::Bytes message, MessageOp
 SendStatus SendQueue::send(wire::StreamId stream, std::vector<uint8_t>&& message, MessageOptions options) {
   const SendStatus status = check(stream, message.size());
   if (status == SendStatus::kOk) {
-    enqueue(stream, std::make_shared<const std::vector<uint8_t>>(std::move(message)), options);
+    enqueue(stream, pool_.adopt(std::move(message)), options);
   }
   return status;
 }
 
-void SendQueue::enqueue(wire::StreamId stream, MessageBuffer data, MessageOptions options) {
+void SendQueue::enqueue(wire::StreamId stream, MessageRef data, MessageOptions options) {
   Stream& s = streams_[stream.value()];
-  buffered_bytes_ += data->size();
+  buffered_bytes_ += data.size();
   ++queued_messages_;
   if (s.messages.empty()) active_.push_back(stream.value());
   s.messages.push_back(Message{std::move(data), options});
@@ -49,7 +50,7 @@ void SendQueue::enqueue(wire::StreamId stream, MessageBuffer data, MessageOption
 size_t SendQueue::peek_fragment_size(size_t max_payload) const {
   if (active_.empty()) return 0;
   const Stream& s = streams_[active_.front()];
-  return std::min<size_t>(s.messages.front().data->size() - s.head_offset, max_payload);
+  return std::min<size_t>(s.messages.front().data.size() - s.head_offset, max_payload);
 }
 
 std::optional<QueuedFragment> SendQueue::next_fragment(size_t max_payload) {
@@ -64,7 +65,7 @@ std::optional<QueuedFragment> SendQueue::next_fragment(size_t max_payload) {
     s.head_ssn = s.next_ssn;
     s.next_ssn = s.next_ssn.next();
   }
-  const size_t remaining = m.data->size() - s.head_offset;
+  const size_t remaining = m.data.size() - s.head_offset;
   const auto length = static_cast<uint32_t>(std::min(remaining, max_payload));
 
   QueuedFragment f;
@@ -101,13 +102,17 @@ size_t SendQueue::set_outbound_streams(uint16_t count) {
   size_t dropped = 0;
   for (size_t id = count; id < streams_.size(); ++id) {
     Stream& s = streams_[id];
-    for (const Message& m : s.messages) buffered_bytes_ -= m.data->size();
+    for (const Message& m : s.messages) buffered_bytes_ -= m.data.size();
     // A message cut off mid-fragmentation only has its unsent tail still counted.
     if (!s.messages.empty()) buffered_bytes_ += s.head_offset;
     dropped += s.messages.size();
   }
   queued_messages_ -= dropped;
-  std::erase_if(active_, [count](uint16_t id) { return id >= count; });
+  Ring<uint16_t> kept;
+  for (const uint16_t id : active_) {
+    if (id < count) kept.push_back(id);
+  }
+  active_ = std::move(kept);
   streams_.resize(count);
   return dropped;
 }

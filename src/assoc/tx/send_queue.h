@@ -1,20 +1,21 @@
 // User messages waiting to be sent, per outgoing stream, and their fragmentation into DATA chunk
 // payloads (RFC 9260 6.5, 6.9, 3.3.1).
 //
-// Each message is stored once, in one buffer; the fragments handed out share that buffer (a
-// reference count, no copy and no allocation per fragment). Streams are served round-robin, one
+// Each message is stored once, in one buffer from a MessagePool; the fragments handed out share that
+// buffer (a reference count, no copy and no allocation per fragment), and the buffer goes back to
+// the pool for the next message once the last fragment is acknowledged. Streams are served round-robin, one
 // whole message at a time: with DATA chunks (not I-DATA) the fragments of a message must occupy
 // consecutive TSNs (RFC 9260 6.9), so a message is never interleaved with another.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
-#include <memory>
 #include <optional>
 #include <span>
 #include <vector>
 
+#include "assoc/tx/message_pool.h"
+#include "assoc/tx/ring.h"
 #include "wire/byte_io.h"
 #include "wire/types.h"
 
@@ -43,8 +44,6 @@ struct MessageOptions {
   bool unordered = false;  // RFC 9260 3.3.1 U bit: no SSN is consumed (6.5)
 };
 
-using MessageBuffer = std::shared_ptr<const std::vector<uint8_t>>;
-
 // One DATA chunk's worth of a user message (RFC 9260 3.3.1 fields, less the TSN).
 struct QueuedFragment {
   wire::StreamId stream;
@@ -53,18 +52,19 @@ struct QueuedFragment {
   bool unordered = false;
   bool beginning = false;  // B bit
   bool end = false;        // E bit
-  MessageBuffer message;
+  MessageRef message;
   uint32_t offset = 0;
   uint32_t length = 0;
 
-  [[nodiscard]] wire::Bytes payload() const { return wire::Bytes(*message).subspan(offset, length); }
+  [[nodiscard]] wire::Bytes payload() const { return message.bytes().subspan(offset, length); }
 };
 
 class SendQueue {
  public:
   SendQueue(uint16_t outbound_streams, SendQueueConfig config = {});
 
-  // Queues one user message. The bytes are copied once into the message's buffer.
+  // Queues one user message. The bytes are copied once into the message's buffer (a recycled one in
+  // steady state: no allocation).
   SendStatus send(wire::StreamId stream, wire::Bytes message, MessageOptions options = {});
   // Same, taking ownership of a buffer the caller already filled (no copy).
   SendStatus send(wire::StreamId stream, std::vector<uint8_t>&& message, MessageOptions options = {});
@@ -87,6 +87,10 @@ class SendQueue {
   [[nodiscard]] size_t buffered_bytes() const { return buffered_bytes_; }
   [[nodiscard]] size_t queued_messages() const { return queued_messages_; }
   [[nodiscard]] const SendQueueConfig& config() const { return config_; }
+  // Message buffers outlive the queue while their fragments are outstanding: up to the peer's
+  // window (RFC 9260 6.1 B) beyond the queue's own limit. Recycled buffers are kept up to the two
+  // together, so a full window of messages in flight allocates nothing once warm.
+  void set_outstanding_limit(size_t bytes) { pool_.set_keep_bytes(config_.buffer_limit + bytes); }
 
   // True once (then false until the next refusal) when a send refused with kBufferFull can be
   // retried: the queue has drained to the low watermark.
@@ -94,22 +98,23 @@ class SendQueue {
 
  private:
   struct Message {
-    MessageBuffer data;
+    MessageRef data;
     MessageOptions options;
   };
   struct Stream {
-    std::deque<Message> messages;
+    Ring<Message> messages;
     wire::Ssn next_ssn{0};
     uint32_t head_offset = 0;  // bytes of messages.front() already fragmented
     wire::Ssn head_ssn{0};
   };
 
   SendStatus check(wire::StreamId stream, size_t size);
-  void enqueue(wire::StreamId stream, MessageBuffer data, MessageOptions options);
+  void enqueue(wire::StreamId stream, MessageRef data, MessageOptions options);
 
   SendQueueConfig config_;
+  MessagePool pool_;
   std::vector<Stream> streams_;
-  std::deque<uint16_t> active_;  // round-robin order of streams holding messages
+  Ring<uint16_t> active_;  // round-robin order of streams holding messages
   size_t buffered_bytes_ = 0;
   size_t queued_messages_ = 0;
   bool space_wanted_ = false;

@@ -1,0 +1,86 @@
+#include "assoc/tx/message_pool.h"
+
+namespace sctpkit::assoc {
+
+namespace detail {
+// Outlives the pool while handles are out: counts the pool itself (while alive) and every slot in
+// use; the last to go frees it.
+struct MessagePoolCore {
+  size_t keep_bytes = 0;
+  size_t refs = 1;
+  bool pool_alive = true;
+  std::vector<MessageSlot*> spare;  // LIFO: the buffer released last is the warmest in the cache
+  size_t spare_bytes = 0;
+
+  void unref() {
+    if (--refs == 0) delete this;
+  }
+};
+}  // namespace detail
+
+using detail::MessagePoolCore;
+using detail::MessageSlot;
+
+void MessageRef::release() {
+  if (!slot_) return;
+  MessageSlot* slot = std::exchange(slot_, nullptr);
+  if (--slot->refs > 0) return;
+  MessagePoolCore* core = slot->core;
+  const size_t capacity = slot->bytes.capacity();
+  if (core->pool_alive && core->spare_bytes + capacity <= core->keep_bytes) {
+    slot->bytes.clear();
+    core->spare.push_back(slot);
+    core->spare_bytes += capacity;
+  } else {
+    delete slot;
+  }
+  core->unref();
+}
+
+MessagePool::MessagePool(size_t keep_bytes) : core_(new MessagePoolCore) {
+  core_->keep_bytes = keep_bytes;
+  // The spare list never reallocates once it has held this many; a deeper queue grows it once.
+  core_->spare.reserve(64);
+}
+
+MessagePool::~MessagePool() {
+  for (MessageSlot* slot : core_->spare) delete slot;
+  core_->spare.clear();
+  core_->spare_bytes = 0;
+  core_->pool_alive = false;
+  core_->unref();
+}
+
+MessageSlot* MessagePool::take_slot() {
+  MessageSlot* slot;
+  if (!core_->spare.empty()) {
+    slot = core_->spare.back();
+    core_->spare.pop_back();
+    core_->spare_bytes -= slot->bytes.capacity();
+  } else {
+    slot = new MessageSlot;
+    slot->core = core_;
+  }
+  slot->refs = 1;
+  ++core_->refs;
+  return slot;
+}
+
+MessageRef MessagePool::copy_of(wire::Bytes bytes) {
+  MessageSlot* slot = take_slot();
+  slot->bytes.assign(bytes.begin(), bytes.end());
+  return MessageRef(slot);
+}
+
+MessageRef MessagePool::adopt(std::vector<uint8_t>&& bytes) {
+  MessageSlot* slot = take_slot();
+  slot->bytes = std::move(bytes);
+  return MessageRef(slot);
+}
+
+void MessagePool::set_keep_bytes(size_t keep_bytes) { core_->keep_bytes = keep_bytes; }
+
+size_t MessagePool::spare_count() const { return core_->spare.size(); }
+size_t MessagePool::spare_bytes() const { return core_->spare_bytes; }
+
+}  // namespace sctpkit::assoc

@@ -1,0 +1,92 @@
+// Buffers for queued user messages, recycled: a message sent, fragmented, retransmitted and finally
+// acknowledged gives its buffer back for the next message, so a steady stream of sends allocates
+// nothing (issue 3: no heap allocation per packet in steady state).
+//
+// A MessageRef is a reference-counted handle to one buffer; the fragments of a message, queued and
+// outstanding, share it (no copy per fragment). The engine is single-threaded, so the counts are
+// plain integers. Handles may outlive their pool: a buffer released after its pool is gone is freed.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "wire/byte_io.h"
+
+namespace sctpkit::assoc {
+
+namespace detail {
+struct MessagePoolCore;
+struct MessageSlot {
+  uint32_t refs = 0;
+  std::vector<uint8_t> bytes;
+  MessagePoolCore* core = nullptr;
+};
+}  // namespace detail
+
+class MessageRef {
+ public:
+  MessageRef() = default;
+  MessageRef(const MessageRef& other) : slot_(other.slot_) {
+    if (slot_) ++slot_->refs;
+  }
+  MessageRef(MessageRef&& other) noexcept : slot_(std::exchange(other.slot_, nullptr)) {}
+  MessageRef& operator=(const MessageRef& other) {
+    if (this != &other) {
+      MessageRef copy(other);
+      swap(copy);
+    }
+    return *this;
+  }
+  MessageRef& operator=(MessageRef&& other) noexcept {
+    if (this != &other) {
+      release();
+      slot_ = std::exchange(other.slot_, nullptr);
+    }
+    return *this;
+  }
+  ~MessageRef() { release(); }
+
+  void swap(MessageRef& other) noexcept { std::swap(slot_, other.slot_); }
+  explicit operator bool() const { return slot_ != nullptr; }
+  [[nodiscard]] wire::Bytes bytes() const {
+    return slot_ ? wire::Bytes(slot_->bytes) : wire::Bytes();
+  }
+  [[nodiscard]] size_t size() const { return slot_ ? slot_->bytes.size() : 0; }
+  [[nodiscard]] uint32_t use_count() const { return slot_ ? slot_->refs : 0; }
+
+ private:
+  friend class MessagePool;
+  explicit MessageRef(detail::MessageSlot* slot) : slot_(slot) {}
+  void release();
+
+  detail::MessageSlot* slot_ = nullptr;
+};
+
+class MessagePool {
+ public:
+  // Released buffers are kept while their capacities add up to at most `keep_bytes`; beyond that
+  // they are freed, so one huge message does not pin its memory for good.
+  explicit MessagePool(size_t keep_bytes);
+  void set_keep_bytes(size_t keep_bytes);
+  ~MessagePool();
+  MessagePool(const MessagePool&) = delete;
+  MessagePool& operator=(const MessagePool&) = delete;
+
+  // A buffer holding a copy of `bytes`: no allocation when a recycled buffer is big enough.
+  MessageRef copy_of(wire::Bytes bytes);
+  // A buffer taking over `bytes` (no copy).
+  MessageRef adopt(std::vector<uint8_t>&& bytes);
+
+  // Buffers waiting for reuse, and their capacity in bytes.
+  [[nodiscard]] size_t spare_count() const;
+  [[nodiscard]] size_t spare_bytes() const;
+
+ private:
+  detail::MessageSlot* take_slot();
+
+  detail::MessagePoolCore* core_;
+};
+
+}  // namespace sctpkit::assoc
