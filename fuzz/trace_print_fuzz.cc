@@ -38,8 +38,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // The same bytes as two frames, so the tracker and ladder also see a "conversation".
   trace::AssociationTracker tracker;
   trace::CaptureLadder ladder;
-  trace::TcpdumpPrinter text({trace::TimestampMode::Epoch, false});
-  trace::TcpdumpPrinter verbose({trace::TimestampMode::DeltaPrevious, true});
+  trace::TcpdumpPrinter text({trace::TimestampMode::Epoch, 0});
+  // -v or -vv (chunk lines, payload dumps, ForCES flags), chosen by a bit of the first byte.
+  trace::TcpdumpPrinter verbose({trace::TimestampMode::DeltaPrevious, data[0] & 0x40 ? 2 : 1});
   for (uint64_t number = 1; number <= 2; ++number) {
     const trace::RawPacket packet{number, {1700000000, static_cast<int32_t>(number)}, bytes,
                                   static_cast<uint32_t>(bytes.size() + (data[0] & 0x80 ? 100 : 0))};

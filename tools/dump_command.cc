@@ -89,8 +89,8 @@ int run_dump(const DumpArguments& args) {
   if (!args.write_file.empty() && (args.check || args.json || args.summary || args.ladder)) {
     return fail(kExitUsage, "-w writes packets only; --check, --json, --summary and --ladder need -r or -i without -w");
   }
-  if (args.verbose_flags > 1) {
-    return fail(kExitUsage, "only -v is supported (tcpdump's -vv payload dumps are not printed)");
+  if (args.verbose_flags > 2) {
+    return fail(kExitUsage, "at most -vv (what tcpdump adds at -vvv, ForCES TLV contents, is not printed)");
   }
 
   trace::CaptureOptions options;
@@ -126,7 +126,7 @@ int run_dump(const DumpArguments& args) {
 
   SinkOptions sink_options;
   sink_options.printer.timestamps = timestamp_mode(args.timestamp_flags);
-  sink_options.printer.verbose = args.verbose_flags > 0;
+  sink_options.printer.verbose = args.verbose_flags;
   sink_options.line_buffered = live;
   sink_options.discard = writing;
   sink_options.check = args.check;
@@ -165,7 +165,9 @@ void register_dump(CLI::App& app, CommandRegistry& registry) {
   sub->add_flag("-t", args->timestamp_flags,
                 "Time stamps: -t none, -tt epoch seconds, -ttt delta to the previous packet, "
                 "-tttt date and time, -ttttt delta to the first packet (default: local time of day)");
-  sub->add_flag("-v", args->verbose_flags, "Show the IP header (tcpdump -v)");
+  sub->add_flag("-v", args->verbose_flags,
+                "-v shows the IP header and the ForCES header; -vv also each chunk on its own line and DATA "
+                "payloads in hex (tcpdump -v, -vv)");
   sub->add_flag("-n", args->numeric_flags, "Accepted for tcpdump habits; addresses and ports are always numeric");
   sub->add_option("--udp-port", args->udp_ports,
                   "Decode UDP on this port as SCTP (RFC 6951); repeat for several (default: 9899)")

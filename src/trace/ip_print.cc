@@ -47,6 +47,48 @@ void append_ipv4_route(wire::Bytes option, std::string& out) {
   }
 }
 
+// RFC 791 3.1: the internet timestamp option: a pointer, the overflow count and the flag in one
+// byte, then 32-bit timestamps, each after the address that stamped it when the flag is 1 or 3.
+// `readable` is the option with what follows it in the header: tcpdump reads whole entries even
+// when the option's length ends inside one.
+void append_ipv4_timestamp(wire::Bytes option, wire::Bytes readable, std::string& out) {
+  auto it = std::back_inserter(out);
+  const size_t length = option.size();
+  if (length < 4) {
+    fmt::format_to(it, "[bad length {}]", length);
+    return;
+  }
+  out += " TS{";
+  const uint8_t flag = option[3] & 0x0f;
+  const size_t entry = flag == 0 ? 4 : 8;
+  if ((length - 4) & (entry - 1)) fmt::format_to(it, "[bad length {}]", length);
+  const int64_t pointer = int64_t{option[2]} - 1;
+  if (pointer < 4 || ((pointer - 4) & static_cast<int64_t>(entry - 1)) || pointer > static_cast<int64_t>(length) + 1) {
+    fmt::format_to(it, "[bad ptr {}]", option[2]);
+  }
+  size_t at = 0;
+  switch (flag) {
+    case 0: out += "TSONLY"; break;
+    case 1: out += "TS+ADDR"; break;
+    case 3: out += "PRESPEC"; break;
+    default: fmt::format_to(it, "[bad ts type {}]", flag); break;
+  }
+  if (flag == 0 || flag == 1 || flag == 3) {
+    for (at = 4; at < length && at + entry <= readable.size(); at += entry) {
+      // " ^ " marks the entry the pointer designates: the next one to fill.
+      out += pointer == static_cast<int64_t>(at) ? " ^ " : " ";
+      fmt::format_to(it, "{}@", wire::load_u32(readable, at + entry - 4));
+      if (entry == 8) fmt::format_to(it, "{}.{}.{}.{}", readable[at], readable[at + 1], readable[at + 2], readable[at + 3]);
+    }
+  }
+  if (pointer == static_cast<int64_t>(at)) out += " ^ ";
+  if (const int overflow = option[3] >> 4; overflow != 0) {
+    fmt::format_to(it, " [{} hops not recorded]}} ", overflow);
+  } else {
+    out += '}';
+  }
+}
+
 // RFC 791 3.1: the options after the fixed header, as tcpdump -v lists them.
 void append_ipv4_options(wire::Bytes options, std::string& out) {
   auto it = std::back_inserter(out);
@@ -64,6 +106,7 @@ void append_ipv4_options(wire::Bytes options, std::string& out) {
       case 137: out += "SSRR"; break;
       case 148: out += "RA"; break;
       case 82: out += "traceroute"; break;
+      case 68: out += "timestamp"; break;
       default: fmt::format_to(it, "unknown {}", code); break;
     }
     size_t length = 1;
@@ -80,6 +123,7 @@ void append_ipv4_options(wire::Bytes options, std::string& out) {
       case 7:
       case 131:
       case 137: append_ipv4_route(option, out); break;
+      case 68: append_ipv4_timestamp(option, options, out); break;
       case 148:  // RFC 2113 router alert
         if (length < 4) {
           fmt::format_to(it, " [bad length {}]", length);

@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <iterator>
 
+#include "trace/forces_print.h"
+#include "trace/hex_dump.h"
 #include "wire/packet.h"
 
 namespace sctpkit::trace {
@@ -25,7 +27,7 @@ constexpr uint8_t kFlagEnding = 0x01;
 constexpr uint8_t kFlagBeginning = 0x02;
 constexpr uint8_t kFlagUnordered = 0x04;
 
-// RFC 5811 (ForCES over SCTP) reserves these ports; tcpdump marks them after "sctp".
+// RFC 5811 5.1 (ForCES over SCTP) reserves these ports; tcpdump marks them after "sctp".
 std::string_view forces_channel(uint16_t port) {
   switch (port) {
     case 6704: return "ForCES HP";
@@ -45,7 +47,14 @@ ChunkOutcome bogus(uint16_t chunk_length, std::string& out) {
   return ChunkOutcome::Stop;
 }
 
-ChunkOutcome print_data(wire::Bytes chunk, std::string& out) {
+// What DATA printing needs beyond the chunk.
+struct DataContext {
+  wire::Bytes rest;  // from the chunk's first byte to the end of the capture
+  int verbose = 0;
+  bool forces = false;  // a ForCES port, or an earlier chunk with a ForCES PPID: tcpdump keeps it
+};
+
+ChunkOutcome print_data(wire::Bytes chunk, DataContext& context, std::string& out) {
   auto it = std::back_inserter(out);
   const uint8_t flags = chunk[1];
   const uint16_t chunk_length = wire::load_u16(chunk, 2);
@@ -67,6 +76,17 @@ ChunkOutcome print_data(wire::Bytes chunk, std::string& out) {
   }
   // RFC 9260 3.3.1: user data of length zero is a protocol violation; tcpdump flags it too.
   if (value_size == kDataHeaderSize) return bogus(chunk_length, out);
+  const size_t payload_offset = wire::kChunkHeaderSize + kDataHeaderSize;
+  const auto payload_size = static_cast<uint32_t>(chunk.size() - payload_offset);
+  if (is_forces_ppid(ppid)) context.forces = true;
+  if (context.forces) {
+    const ForcesInput forces{context.rest.subspan(payload_offset), payload_size, context.verbose};
+    if (append_forces(forces, out) == ForcesOutcome::EndLine) return ChunkOutcome::Stop;
+  } else if (context.verbose >= 2) {
+    out += "[Payload:";
+    append_hex_and_ascii(chunk.subspan(payload_offset), "\n\t", out);
+    out += ']';
+  }
   return ChunkOutcome::Continue;
 }
 
@@ -160,13 +180,17 @@ void append_sctp(const SctpPrintInput& input, std::string& out) {
   const uint16_t source_port = wire::load_u16(packet, 0);
   const uint16_t destination_port = wire::load_u16(packet, 2);
   fmt::format_to(it, "{}.{} > {}.{}: sctp", input.source, source_port, input.destination, destination_port);
+  DataContext data_context{{}, input.verbose, false};
   for (uint16_t port : {source_port, destination_port}) {
     if (const auto channel = forces_channel(port); !channel.empty()) fmt::format_to(it, "[{}]", channel);
+    if (is_forces_port(port)) data_context.forces = true;
   }
 
   size_t offset = wire::kCommonHeaderSize;
   uint32_t remaining = input.length - static_cast<uint32_t>(wire::kCommonHeaderSize);
-  std::string_view separator = " (";
+  // -vv puts each chunk on a line of its own: "\n\t1) " instead of " (1) ", ", (2) ".
+  const bool chunk_lines = input.verbose >= 2;
+  std::string_view separator = chunk_lines ? "\n\t" : " (";
   for (uint32_t number = 1; remaining != 0; ++number) {
     if (remaining < wire::kChunkHeaderSize) {
       fmt::format_to(it, "{}{}) [chunk descriptor cut off at end of packet]", separator, number);
@@ -196,7 +220,10 @@ void append_sctp(const SctpPrintInput& input, std::string& out) {
     }
     ChunkOutcome outcome = ChunkOutcome::Continue;
     switch (type) {
-      case 0: outcome = print_data(chunk, out); break;
+      case 0:
+        data_context.rest = packet.subspan(offset);
+        outcome = print_data(chunk, data_context, out);
+        break;
       case 1:
       case 2: outcome = print_init(chunk, out); break;
       case 3: outcome = print_sack(chunk, out); break;
@@ -205,7 +232,7 @@ void append_sctp(const SctpPrintInput& input, std::string& out) {
     if (outcome == ChunkOutcome::Stop) return;
     offset += chunk_length;
     remaining -= chunk_length;
-    separator = ", (";
+    separator = chunk_lines ? "\n\t" : ", (";
     // RFC 9260 3.2: chunks are padded to 4 bytes; the padding must be in the capture to go on.
     const size_t padding = wire::padded4(chunk_length) - chunk_length;
     if (padding != 0) {

@@ -15,6 +15,7 @@ struct SctpPrintInput {
   uint32_t length = 0;      // the SCTP packet's length according to the IP (and UDP) header
   std::string_view source;  // formatted addresses
   std::string_view destination;
+  int verbose = 0;  // number of -v flags: -vv numbers chunks on lines of their own and dumps DATA payloads
 };
 
 // Appends the SCTP part of the line (no trailing newline).

@@ -36,7 +36,7 @@ static void append_cooked_prefix(const CookedLinkInfo& cooked, std::string& out)
 void TcpdumpPrinter::append(const Frame& frame, std::string& out) {
   timestamps_.append(frame.timestamp, out);
   if (frame.cooked) append_cooked_prefix(*frame.cooked, out);
-  if (!append_ip_prefix(frame, options_.verbose, out)) {
+  if (!append_ip_prefix(frame, options_.verbose > 0, out)) {
     out += '\n';
     return;
   }
@@ -57,7 +57,7 @@ void TcpdumpPrinter::append(const Frame& frame, std::string& out) {
     append_udp_encapsulation_marker(*frame.udp, out);
     out += ' ';
   }
-  append_sctp(SctpPrintInput{frame.sctp, frame.sctp_length, source_text, destination_text}, out);
+  append_sctp(SctpPrintInput{frame.sctp, frame.sctp_length, source_text, destination_text, options_.verbose}, out);
   out += '\n';
 }
 

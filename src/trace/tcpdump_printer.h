@@ -13,7 +13,9 @@ namespace sctpkit::trace {
 
 struct PrinterOptions {
   TimestampMode timestamps = TimestampMode::TimeOfDay;
-  bool verbose = false;  // -v: the IP header in parentheses, then the SCTP line indented below it
+  // Number of -v flags. -v: the IP header in parentheses, then the SCTP line indented below it, and
+  // the ForCES header; -vv: chunks on lines of their own, DATA payloads dumped, ForCES flags.
+  int verbose = 0;
 };
 
 class TcpdumpPrinter {

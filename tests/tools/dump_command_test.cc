@@ -97,7 +97,8 @@ TEST(DumpCommand, ErrorsAreOneLineWithTheDocumentedExitCode) {
 
   EXPECT_EQ(run(kSctpkit + " dump").status, 2) << "neither -r nor -i";
   EXPECT_EQ(run(kSctpkit + " dump -r a -i b").status, 2);
-  EXPECT_EQ(run(kSctpkit + " dump -r " + kSample + " -vv").status, 2);
+  EXPECT_EQ(run(kSctpkit + " dump -r " + kSample + " -vvv").status, 2) << "-vvv is not printed";
+  EXPECT_EQ(run(kSctpkit + " dump -r " + kSample + " -vv").status, 0);
   EXPECT_EQ(run(kSctpkit + " dump -r " + kSample + " -c 0").status, 2);
   EXPECT_EQ(run(kSctpkit + " dump -r " + kSample + " --udp-port 0").status, 2);
   const auto bad_filter = run(kSctpkit + " dump -r " + kSample + " no such filter words");

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 
 #include "wire/packet.h"
@@ -261,6 +263,39 @@ std::vector<std::string> split_lines(const std::string& text) {
 
 std::string temp_capture_path(const std::string& name) {
   return std::string(SCTPKIT_BINARY_DIR) + "/printer_test_" + name + "_" + std::to_string(getpid()) + ".pcap";
+}
+
+std::vector<std::string> print_frames(const std::vector<Frame>& frames, PrinterOptions options) {
+  TcpdumpPrinter printer(options);
+  std::string text;
+  for (const auto& frame : frames) printer.append(frame, text);
+  return split_lines(text);
+}
+
+void expect_lines_equal(const std::vector<std::string>& expected, const std::vector<std::string>& actual,
+                        const std::string& what) {
+  EXPECT_EQ(expected.size(), actual.size()) << what;
+  for (size_t i = 0; i < std::min(expected.size(), actual.size()); ++i) {
+    EXPECT_EQ(expected[i], actual[i]) << what << ", line " << i + 1;
+  }
+}
+
+void expect_matches_tcpdump(GoldenCapture& capture, const std::string& name, LinkType link, TimestampMode mode,
+                            const std::string& ts_flag, const std::string& tz, int max_verbose) {
+  const std::string path = temp_capture_path(name);
+  const auto frames = capture.write(path, link);
+  ASSERT_FALSE(frames.empty());
+  for (int verbose = 0; verbose <= max_verbose; ++verbose) {
+    const std::string arguments = "-nn" + std::string(verbose == 0 ? "" : verbose == 1 ? " -v" : " -vv") +
+                                  (ts_flag.empty() ? "" : " " + ts_flag);
+    const auto expected = run_tcpdump(path, arguments, tz);
+    ASSERT_FALSE(expected.empty()) << "tcpdump printed nothing for " << path;
+    // Time zones are read by localtime() from TZ, as in tcpdump.
+    setenv("TZ", tz.c_str(), 1);
+    tzset();
+    expect_lines_equal(expected, print_frames(frames, {mode, verbose}), name + " " + arguments);
+  }
+  std::remove(path.c_str());
 }
 
 }  // namespace sctpkit::trace::printer_testing

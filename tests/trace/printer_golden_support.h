@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "trace/frame.h"
+#include "trace/tcpdump_printer.h"
 
 namespace sctpkit::trace::printer_testing {
 
@@ -77,5 +78,17 @@ std::vector<std::string> split_lines(const std::string& text);
 
 // A fresh path under the build tree for a test's capture file.
 std::string temp_capture_path(const std::string& name);
+
+// Our lines for the frames.
+std::vector<std::string> print_frames(const std::vector<Frame>& frames, PrinterOptions options);
+
+void expect_lines_equal(const std::vector<std::string>& expected, const std::vector<std::string>& actual,
+                        const std::string& what);
+
+// Writes the capture and compares our lines with tcpdump -nn, -nn -v and -nn -vv (up to max_verbose
+// -v flags) under the given time stamp flag and time zone.
+void expect_matches_tcpdump(GoldenCapture& capture, const std::string& name, LinkType link = LinkType::Ethernet,
+                            TimestampMode mode = TimestampMode::TimeOfDay, const std::string& ts_flag = "",
+                            const std::string& tz = "UTC", int max_verbose = 2);
 
 }  // namespace sctpkit::trace::printer_testing

@@ -16,38 +16,11 @@ using printer_testing::GoldenCapture;
 using printer_testing::LinkType;
 using printer_testing::PacketSpec;
 
+using printer_testing::expect_lines_equal;
+using printer_testing::expect_matches_tcpdump;
+
 std::vector<std::string> ours(const std::vector<Frame>& frames, PrinterOptions options) {
-  TcpdumpPrinter printer(options);
-  std::string text;
-  for (const auto& frame : frames) printer.append(frame, text);
-  return printer_testing::split_lines(text);
-}
-
-void expect_lines_equal(const std::vector<std::string>& expected, const std::vector<std::string>& actual,
-                        const std::string& what) {
-  EXPECT_EQ(expected.size(), actual.size()) << what;
-  for (size_t i = 0; i < std::min(expected.size(), actual.size()); ++i) {
-    EXPECT_EQ(expected[i], actual[i]) << what << ", line " << i + 1;
-  }
-}
-
-// Compares with tcpdump -nn and -nn -v under the given time stamp flag.
-void expect_matches_tcpdump(GoldenCapture& capture, const std::string& name, LinkType link = LinkType::Ethernet,
-                            TimestampMode mode = TimestampMode::TimeOfDay, const std::string& ts_flag = "",
-                            const std::string& tz = "UTC") {
-  const std::string path = printer_testing::temp_capture_path(name);
-  const auto frames = capture.write(path, link);
-  ASSERT_FALSE(frames.empty());
-  for (const bool verbose : {false, true}) {
-    const std::string arguments = "-nn" + std::string(verbose ? " -v" : "") + (ts_flag.empty() ? "" : " " + ts_flag);
-    const auto expected = printer_testing::run_tcpdump(path, arguments, tz);
-    ASSERT_FALSE(expected.empty()) << "tcpdump printed nothing for " << path;
-    // Time zones are read by localtime() from TZ, as in tcpdump.
-    setenv("TZ", tz.c_str(), 1);
-    tzset();
-    expect_lines_equal(expected, ours(frames, {mode, verbose}), name + " " + arguments);
-  }
-  std::remove(path.c_str());
+  return printer_testing::print_frames(frames, options);
 }
 
 Timestamp at(int64_t seconds, int32_t micros) { return Timestamp{seconds, micros}; }
@@ -83,7 +56,8 @@ TEST(PrinterGolden, EveryChunkType) {
 
 TEST(PrinterGolden, EveryDataFlagCombinationAndPpids) {
   GoldenCapture capture;
-  const std::vector<uint32_t> ppids{0, 1, 3, 18, 20, 24, 25, 26, 27, 28, 46, 51, 0x80000000, 0xffffffff};
+  // M3UA (3) is left to the -v capture below: at -vv tcpdump decodes M3UA, which sctpkit does not.
+  const std::vector<uint32_t> ppids{0, 1, 18, 20, 24, 25, 26, 27, 28, 46, 51, 0x80000000, 0xffffffff};
   int i = 0;
   for (uint8_t flags = 0; flags < 16; ++flags) capture.add(packet(printer_testing::sctp_packet({data_chunk(flags, flags)}), i++));
   capture.add(packet(printer_testing::sctp_packet({data_chunk(0xff, 1)}), i++));
@@ -93,6 +67,16 @@ TEST(PrinterGolden, EveryDataFlagCombinationAndPpids) {
     capture.add(packet(printer_testing::sctp_packet({data_chunk(3, 9, 0, payload), data_chunk(3, 10, 0, payload)}), i++));
   }
   expect_matches_tcpdump(capture, "data");
+  GoldenCapture m3ua;
+  m3ua.add(packet(printer_testing::sctp_packet({data_chunk(3, 3, 3)})));
+  expect_matches_tcpdump(m3ua, "data-m3ua", LinkType::Ethernet, TimestampMode::TimeOfDay, "", "UTC", 1);
+  // docs/dump.md: at -vv an M3UA payload is dumped like any other.
+  const std::string path = printer_testing::temp_capture_path("data-m3ua-vv");
+  const auto lines = ours(m3ua.write(path, LinkType::Ethernet), {TimestampMode::TimeOfDay, 2});
+  std::remove(path.c_str());
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_EQ(lines[2], "\t1) [DATA] (B)(E) [TSN: 3] [SID: 1] [SSEQ 2] [PPID M3UA] [Payload:");
+  EXPECT_EQ(lines[3], "\t0x0000:  6162 6364 65                             abcde]");
 }
 
 TEST(PrinterGolden, SackGapBlocksAndDuplicates) {
@@ -283,6 +267,18 @@ TEST(PrinterGolden, Ipv4HeaderDetailsWithVerbose) {
            {99, 4, 0, 0},                                  // unknown
            {1, 7, 1, 0},                                   // a length under 2
            {1, 7, 9, 4, 0, 0, 0, 0},                       // a length past the options
+           // RFC 791 timestamps: only, with addresses, prespecified; empty, partly and fully recorded.
+           {68, 12, 5, 0, 0, 0, 0, 1, 0, 0, 0, 2},
+           {68, 12, 9, 0, 0, 0, 3, 232, 0, 0, 0, 2},
+           {68, 12, 13, 0x30, 0, 0, 3, 232, 0, 0, 7, 208},  // full, 3 hops not recorded
+           {68, 20, 13, 1, 10, 0, 0, 9, 0, 0, 0, 77, 10, 0, 0, 10, 0, 0, 0, 78},
+           {68, 12, 5, 3, 10, 0, 0, 9, 0, 0, 0, 77},
+           {68, 8, 5, 2, 0, 0, 0, 0},                      // unknown flag
+           {68, 3, 5, 1},                                  // too short for its fields
+           {68, 10, 5, 1, 0, 0, 0, 0, 0, 0, 0, 0},         // a length that splits an entry
+           {68, 8, 7, 0, 0, 0, 0, 1},                      // a pointer between entries
+           {68, 8, 0, 0, 0, 0, 0, 1},                      // a pointer of 0
+           {1, 68, 11, 5, 0, 0, 0, 0, 3, 0, 0, 0, 4, 0, 0, 0},  // NOP, then an entry cut by the length
        }) {
     p = packet(printer_testing::sctp_packet({{11, 0, {}}}), i++);
     p.ipv4_options = options;
@@ -409,7 +405,7 @@ TEST(PrinterGolden, TimestampModes) {
       {TimestampMode::DeltaPrevious, "-ttt"}, {TimestampMode::Date, "-tttt"}, {TimestampMode::DeltaFirst, "-ttttt"}};
   for (const auto& tz : {"UTC", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe"}) {
     for (const auto& [mode, flag] : modes) {
-      expect_matches_tcpdump(capture, "ts", LinkType::Ethernet, mode, flag, tz);
+      expect_matches_tcpdump(capture, "ts", LinkType::Ethernet, mode, flag, tz, 1);  // -vv adds nothing here
     }
   }
 }
