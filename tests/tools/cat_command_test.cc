@@ -18,13 +18,7 @@ namespace {
 using namespace std::chrono_literals;
 using testing::Process;
 using ::testing::HasSubstr;
-
-// The exit codes the README documents (tools/commands.h), as scripts see them.
-constexpr int kExitOk = 0;
-constexpr int kExitUsage = 2;
-constexpr int kExitAborted = 5;
-constexpr int kExitTimeout = 6;
-constexpr int kExitUnreachable = 7;
+using namespace testing;  // Process, the exit codes
 
 // A UDP port nobody uses right now (bound, read back, released), so parallel tests do not collide.
 uint16_t free_udp_port() {

@@ -15,6 +15,14 @@
 
 namespace sctpkit::tools::testing {
 
+// The exit codes the README documents (tools/commands.h), as scripts see them.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitPrivilege = 4;
+inline constexpr int kExitAborted = 5;
+inline constexpr int kExitTimeout = 6;
+inline constexpr int kExitUnreachable = 7;
+
 class Process {
  public:
   explicit Process(std::vector<std::string> args) : Process({}, std::move(args)) {}

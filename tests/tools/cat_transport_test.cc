@@ -18,11 +18,7 @@ namespace {
 using namespace std::chrono_literals;
 using testing::Process;
 using ::testing::HasSubstr;
-
-constexpr int kExitOk = 0;
-constexpr int kExitPrivilege = 4;
-constexpr int kExitTimeout = 6;
-constexpr int kExitUnreachable = 7;
+using namespace testing;  // Process, the exit codes
 
 // Whether a trace line shows `chunk` going from address `from` to `to`, one of them on SCTP port
 // `port`: "... IP FROM.N > TO.M: sctp (1) [CHUNK] ...", possibly after a "[udp-encap ...]" marker.
