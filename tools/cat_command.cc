@@ -1,4 +1,5 @@
 // `sctpkit cat`: netcat for SCTP, modelled on `ncat --sctp` (docs in README).
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -10,6 +11,7 @@
 #include <string>
 
 #include "sctpkit/sctpkit.h"
+#include "tools/cat_session.h"
 #include "tools/cat_trace.h"
 #include "tools/commands.h"
 #include "tools/host_resolve.h"
@@ -18,158 +20,11 @@ namespace sctpkit::tools {
 
 namespace {
 
-struct CatArgs {
-  bool listen = false;
-  bool keep_open = false;
-  std::string source;
-  std::string host;
-  int port = 0;
-  bool udp_given = false;
-  std::string udp;  // "" for --udp without a port
-  bool raw = false;
-  bool kernel = false;
-  bool lines = false;
-  bool echo = false;
-  bool zero_io = false;
-  double wait_seconds = 10;
-  int stream = 0;
-  uint32_t ppid = 0;
-  bool unordered = false;
-  std::string streams;
-  bool trace = false;
-  std::string trace_file;
-  int hb_interval_ms = 0;
-  bool ipv4 = false;
-  bool ipv6 = false;
-  std::vector<std::string> targets;  // [HOST] PORT as given
-};
-
-int fail(int code, const std::string& reason) {
-  fmt::print(stderr, "sctpkit cat: {}\n", reason);
-  return code;
+bool wire_literal(const std::string& text) {
+  sockaddr_in6 v6{};
+  sockaddr_in v4{};
+  return ::inet_pton(AF_INET, text.c_str(), &v4.sin_addr) == 1 || ::inet_pton(AF_INET6, text.c_str(), &v6.sin6_addr) == 1;
 }
-
-int exit_code_for(const Error& error) {
-  switch (error.code) {
-    case Error::Code::Timeout: return kExitTimeout;
-    case Error::Code::NoPrivilege: return kExitPrivilege;
-    case Error::Code::InvalidArgument: return kExitUsage;
-    case Error::Code::ConnectFailed:
-      return error.message.find("aborted by the peer") != std::string::npos ? kExitAborted : kExitUnreachable;
-    default: return kExitFailure;
-  }
-}
-
-// Why an association ended (Association::close_reason) -> the exit code.
-int exit_code_for_close(const std::string& reason) {
-  if (reason.rfind("shut down", 0) == 0) return kExitOk;
-  if (reason.rfind("aborted by the peer", 0) == 0) return kExitAborted;
-  if (reason.rfind("peer unreachable", 0) == 0 || reason.rfind("no answer", 0) == 0) return kExitUnreachable;
-  if (reason.rfind("shutdown timed out", 0) == 0) return kExitTimeout;
-  return kExitFailure;
-}
-
-bool write_all(int fd, const uint8_t* data, size_t size) {
-  while (size > 0) {
-    const ssize_t n = ::write(fd, data, size);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    data += n;
-    size -= static_cast<size_t>(n);
-  }
-  return true;
-}
-
-class Session {
- public:
-  Session(Association& association, const CatArgs& args, bool read_stdin)
-      : a_(association), args_(args), read_stdin_(read_stdin) {
-    send_.stream = static_cast<uint16_t>(args.stream);
-    send_.ppid = args.ppid;
-    send_.unordered = args.unordered;
-  }
-
-  // Runs until the association ends; the exit code and its one-line reason.
-  int run() {
-    pollfd fds[2] = {{a_.fd(), POLLIN, 0}, {STDIN_FILENO, POLLIN, 0}};
-    for (;;) {
-      a_.process();
-      if (auto code = drain()) return *code;
-      if (::poll(fds, read_stdin_ ? 2 : 1, -1) < 0 && errno != EINTR)
-        return fail(kExitFailure, fmt::format("poll: {}", std::strerror(errno)));
-      if (read_stdin_ && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) {
-        if (auto code = read_input()) return *code;
-      }
-    }
-  }
-
- private:
-  // Delivers what arrived; a value once the association is over.
-  std::optional<int> drain() {
-    for (;;) {
-      auto message = a_.receive(std::chrono::milliseconds(0));
-      if (!message) {
-        if (message.error().code == Error::Code::Closed) return finish();
-        return std::nullopt;  // nothing more for now
-      }
-      if (args_.echo) {
-        SendOptions reply{message->stream, message->ppid, message->unordered};
-        if (auto status = a_.send(message->data, reply); !status && !a_.is_open()) return finish();
-      } else if (!write_all(STDOUT_FILENO, message->data.data(), message->data.size())) {
-        a_.abort("stdout closed");
-        return fail(kExitFailure, "stdout closed; association aborted");
-      }
-    }
-  }
-
-  std::optional<int> read_input() {
-    const ssize_t n = ::read(STDIN_FILENO, buffer_, sizeof buffer_);
-    if (n < 0 && (errno == EINTR || errno == EAGAIN)) return std::nullopt;
-    if (n <= 0) {
-      // EOF on stdin starts a graceful shutdown (RFC 9260 9.2).
-      if (!pending_.empty() && !send(pending_)) return finish();
-      pending_.clear();
-      read_stdin_ = false;
-      a_.shutdown();
-      if (auto code = drain()) return code;  // what arrived before the close, then the outcome
-      return finish();
-    }
-    if (!args_.lines) {
-      if (!send(std::string_view(buffer_, static_cast<size_t>(n)))) return finish();
-      return std::nullopt;
-    }
-    pending_.append(buffer_, static_cast<size_t>(n));
-    size_t start = 0;
-    for (size_t eol; (eol = pending_.find('\n', start)) != std::string::npos; start = eol + 1)
-      if (!send(std::string_view(pending_).substr(start, eol + 1 - start))) return finish();
-    pending_.erase(0, start);
-    return std::nullopt;
-  }
-
-  bool send(std::string_view data) {
-    auto status = a_.send(data, send_);
-    if (status) return true;
-    if (!a_.is_open()) return false;
-    fmt::print(stderr, "sctpkit cat: send: {}\n", status.error().message);
-    return true;
-  }
-
-  int finish() {
-    // The peer shut down: our side completes the exchange (RFC 9260 9.2) before we report.
-    if (a_.close_reason().empty()) a_.shutdown();
-    const std::string reason = a_.close_reason();
-    const int code = exit_code_for_close(reason);
-    if (code != kExitOk) fmt::print(stderr, "sctpkit cat: association ended: {}\n", reason);
-    return code;
-  }
-
-  Association& a_;
-  const CatArgs& args_;
-  bool read_stdin_;
-  SendOptions send_;
-  std::string pending_;
-  char buffer_[65536];
-};
 
 int run_cat(CatArgs& args) {
   if (args.ipv4 && args.ipv6) return fail(kExitUsage, "-4 and -6 exclude each other");
@@ -197,7 +52,11 @@ int run_cat(CatArgs& args) {
     options.max_inbound_streams = static_cast<uint16_t>(mis);
   }
   if (args.stream < 0 || args.stream > 65535) return fail(kExitUsage, "--stream must be 0..65535");
-  if (!args.source.empty()) options.local_addresses.push_back(args.source);
+  if (!args.source.empty()) {
+    options.local_addresses.push_back(args.source);
+  }
+  if (args.local_port < 0 || args.local_port > 65535) return fail(kExitUsage, "-p takes a port 1..65535");
+  if (!args.listen) options.local_port = static_cast<uint16_t>(args.local_port);
 
   std::optional<uint16_t> udp_port;
   if (args.udp_given && !args.udp.empty()) {
@@ -232,6 +91,8 @@ int run_cat(CatArgs& args) {
   const char* transport_name = options.transport == TransportKind::Kernel ? "kernel" : "raw IP";
 
   if (!args.listen) {
+    if (args.numeric && !wire_literal(args.host))
+      return finish(fail(kExitUsage, "-n: " + args.host + " is not a numeric address"));
     auto host = resolve_host(args.host, args.ipv4, args.ipv6, error);
     if (!host) return finish(fail(kExitUsage, error));
     auto connected = Association::connect(*host, static_cast<uint16_t>(args.port), options);
@@ -240,6 +101,9 @@ int run_cat(CatArgs& args) {
       connected = Association::connect(*host, static_cast<uint16_t>(args.port), options);
     }
     if (!connected) return finish(fail(exit_code_for(connected.error()), connected.error().message));
+    if (args.verbose && !args.zero_io)
+      fmt::print(stderr, "sctpkit cat: connected to {} port {} ({} transport)\n", *host, args.port,
+                 options.transport == TransportKind::Udp ? "UDP" : transport_name);
     if (args.zero_io) {
       auto info = connected->status();
       fmt::print(stderr, "sctpkit cat: connected to {} port {} ({} transport, streams {} out / {} in)\n", *host,
@@ -258,13 +122,37 @@ int run_cat(CatArgs& args) {
     listener = Listener::listen(static_cast<uint16_t>(args.port), options);
   }
   if (!listener) return finish(fail(exit_code_for(listener.error()), listener.error().message));
+  if (args.verbose)
+    fmt::print(stderr, "sctpkit cat: listening on port {} ({} transport)\n", args.port,
+               options.transport == TransportKind::Udp ? fmt::format("UDP port {}", listener->udp_port())
+                                                       : std::string(transport_name));
+  if (args.keep_open) return finish(serve_keep_open(*listener, args));
   for (;;) {
     auto association = listener->accept(std::chrono::milliseconds::max());
     if (!association) return finish(fail(exit_code_for(association.error()), association.error().message));
-    // With --echo or -k the listener serves peers, so stdin is not theirs.
-    const int code = Session(*association, args, !args.echo && !args.keep_open).run();
-    if (!args.keep_open) return finish(code);
+    // With --echo the peer's own messages are the answers, so stdin is not read.
+    return finish(Session(*association, args, !args.echo).run());
   }
+}
+
+// ncat's forms: `HOST PORT`; `-l PORT`, `-l ADDR PORT`, `-l -p PORT`, `-l ADDR -p PORT`.
+bool parse_targets(CatArgs& args) {
+  auto targets = args.targets;
+  if (args.listen && args.local_port > 0 && targets.size() < 2) targets.push_back(std::to_string(args.local_port));
+  if (targets.empty()) return fail(kExitUsage, args.listen ? "-l needs PORT (or -p PORT)" : "connecting needs HOST PORT"), false;
+  if (targets.size() == 1 && !args.listen) return fail(kExitUsage, "connecting needs HOST PORT"), false;
+  if (targets.size() > 2) return fail(kExitUsage, "too many arguments: [HOST] PORT"), false;
+  char* end = nullptr;
+  const long port = std::strtol(targets.back().c_str(), &end, 10);
+  if (*end || targets.back().empty()) return fail(kExitUsage, "PORT must be a number"), false;
+  args.port = static_cast<int>(port);
+  if (targets.size() == 2 && !args.listen) args.host = targets[0];
+  if (targets.size() == 2 && args.listen) {
+    // ncat -l ADDR PORT: listen on ADDR only, as -s ADDR does.
+    if (!args.source.empty() && args.source != targets[0]) return fail(kExitUsage, "-l ADDR and -s name different addresses"), false;
+    args.source = targets[0];
+  }
+  return true;
 }
 
 }  // namespace
@@ -273,9 +161,12 @@ void register_cat(CLI::App& app, CommandRegistry& registry) {
   auto* sub = app.add_subcommand("cat", "Netcat for SCTP: connect or listen, stdin to messages, messages to stdout");
   auto args = std::make_shared<CatArgs>();
   sub->add_flag("-l,--listen", args->listen, "Listen for an association on PORT");
-  sub->add_flag("-k,--keep-open", args->keep_open, "With -l: accept associations one after another");
-  sub->add_option("-s,--source", args->source, "Local address to bind and announce");
-  sub->add_option("target", args->targets, "[HOST] PORT")->required()->expected(1, 2);
+  sub->add_flag("-k,--keep-open", args->keep_open,
+                "With -l: serve every peer that connects, at once, until killed; stdin goes to all of them");
+  sub->add_option("-s,--source", args->source, "Local address to bind and announce (with -l, also -l ADDR PORT)");
+  sub->add_option("-p,--source-port", args->local_port,
+                  "With -l: the port to listen on (ncat -l -p PORT); else the local SCTP port to connect from");
+  sub->add_option("target", args->targets, "[HOST] PORT (with -l: [ADDR] [PORT])")->expected(0, 2);
   auto* udp = sub->add_option("--udp", args->udp, "SCTP over UDP (RFC 6951); PORT: the listener's, or the peer's, UDP port")
       ->expected(0, 1);
   sub->add_flag("--raw", args->raw, "SCTP over raw IP (needs CAP_NET_RAW)");
@@ -294,17 +185,13 @@ void register_cat(CLI::App& app, CommandRegistry& registry) {
   sub->add_option("--hb-interval", args->hb_interval_ms, "Heartbeat interval in milliseconds (RFC 9260 8.3)");
   sub->add_flag("-4", args->ipv4, "IPv4 only");
   sub->add_flag("-6", args->ipv6, "IPv6 only");
+  sub->add_flag("-n,--nodns", args->numeric, "HOST must be a numeric address (no name resolution)");
+  sub->add_flag("-v,--verbose", args->verbose, "Say on stderr who connected and how each association ended");
+  bool sctp_flag = false;
+  sub->add_flag("--sctp", sctp_flag, "Accepted for ncat compatibility: sctpkit cat always speaks SCTP");
   registry.on_selected(sub, [args, udp] {
     args->udp_given = udp->count() > 0;
-    const auto& targets = args->targets;
-    if (targets.size() == 2) args->host = targets[0];
-    if (targets.size() == 2 && args->listen) return fail(kExitUsage, "-l takes only PORT");
-    if (targets.size() == 1 && !args->listen) return fail(kExitUsage, "connecting needs HOST PORT");
-    char* end = nullptr;
-    const long port = std::strtol(targets.back().c_str(), &end, 10);
-    if (*end || targets.back().empty()) return fail(kExitUsage, "PORT must be a number");
-    args->port = static_cast<int>(port);
-    return run_cat(*args);
+    return parse_targets(*args) ? run_cat(*args) : kExitUsage;
   });
 }
 

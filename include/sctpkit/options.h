@@ -24,14 +24,16 @@ enum class TransportKind : uint8_t {
 // selection (e.g. `sctpkit cat` without --udp/--raw/--kernel) looks at.
 [[nodiscard]] bool kernel_sctp_loaded();
 
-// One SCTP packet the stack sent or received, for tracing (e.g. `sctpkit cat --trace`). The views
-// are valid only during the callback.
+// One SCTP packet the stack sent or received, for tracing (e.g. `sctpkit cat --trace`), as it was
+// on the wire. The views are valid only during the callback.
 struct PacketTrace {
   bool sent = false;
-  std::span<const uint8_t> source_ip;       // 4 or 16 bytes; a wildcard-bound sender may show 0.0.0.0 / ::
+  // 4 or 16 bytes. A wildcard-bound sender shows the source the kernel's route gives (0.0.0.0 / ::
+  // only when there is no route).
+  std::span<const uint8_t> source_ip;
   std::span<const uint8_t> destination_ip;
-  // UDP encapsulation ports (RFC 6951) as configured; both 0 over raw IP. The remote one is the
-  // configured udp_remote_port, which may differ from a port the stack learned from the peer.
+  // UDP encapsulation ports (RFC 6951) of this packet: the bound local port, and the peer's port
+  // it came from or was sent to (learned or default); both 0 over raw IP.
   uint16_t udp_source_port = 0;
   uint16_t udp_destination_port = 0;
   std::span<const uint8_t> packet;          // the SCTP packet, common header first

@@ -131,6 +131,7 @@ size_t RawIpTransport::receive(std::span<ReceivedPacket> out) {
         p.source = d.source;
         p.destination = is_unspecified(destination) ? s.bound : destination;
         p.data = sctp;
+        if (tap_) tap_->on_wire({false, p.source, p.destination, 0, 0, sctp});
       }
       if (stored > 0) {
         next_socket_ = (next_socket_ + k + 1) % sockets_.size();
@@ -157,6 +158,7 @@ size_t RawIpTransport::send(std::span<const OutgoingPacket> packets) {
       // A socket bound to an address sends from it; a wildcard one takes the source from pktinfo.
       out_[n] = OutgoingDatagram{is_unspecified(socket->bound) ? p.source : wire::IpAddress{}, p.destination, 0,
                                  p.data};
+      if (tap_) tap_->on_wire({true, is_unspecified(socket->bound) ? p.source : socket->bound, p.destination, 0, 0, p.data});
       ++n;
     }
     accepted += io_.send(socket->fd.get(), socket->family, std::span(out_).first(n));

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "net/raw_ip_transport.h"
+#include "net/trace_tap.h"
 
 namespace sctpkit::detail {
 
@@ -31,30 +32,6 @@ std::string describe(const assoc::ClosedEvent& closed) {
   if (!closed.detail.empty()) what += ": " + closed.detail;
   return what;
 }
-
-// Hands the engine's packets to Options::packet_trace.
-class TraceObserver final : public assoc::PacketObserver {
- public:
-  TraceObserver(std::function<void(const PacketTrace&)> callback, uint16_t udp_local, uint16_t udp_remote)
-      : callback_(std::move(callback)), udp_local_(udp_local), udp_remote_(udp_remote) {}
-  void on_packet(Direction direction, const wire::IpAddress& source, const wire::IpAddress& destination,
-                 wire::Bytes packet, assoc::TimePoint) override {
-    PacketTrace t;
-    t.sent = direction == Direction::Sent;
-    t.source_ip = std::span(source.bytes().data(), source.size());
-    t.destination_ip = std::span(destination.bytes().data(), destination.size());
-    t.udp_source_port = t.sent ? udp_local_ : udp_remote_;
-    t.udp_destination_port = t.sent ? udp_remote_ : udp_local_;
-    t.packet = packet;
-    t.time = std::chrono::system_clock::now();
-    callback_(t);
-  }
-
- private:
-  std::function<void(const PacketTrace&)> callback_;
-  uint16_t udp_local_;
-  uint16_t udp_remote_;
-};
 
 }  // namespace
 
@@ -112,10 +89,9 @@ Expected<std::shared_ptr<Stack>> Stack::open(const Options& options, std::option
 
   stack->endpoint_ = std::make_unique<assoc::Endpoint>(config, stack->random_, now());
   if (options.packet_trace) {
-    const uint16_t udp_local = stack->udp_ ? stack->udp_->local_port() : 0;
-    const uint16_t udp_remote = stack->udp_ ? options.udp_remote_port : 0;
-    stack->observer_ = std::make_unique<TraceObserver>(options.packet_trace, udp_local, udp_remote);
-    stack->endpoint_->set_observer(stack->observer_.get());
+    // Traced at the transport, where the real addresses and encapsulation ports are known.
+    stack->tap_ = std::make_unique<net::TraceTap>(options.packet_trace);
+    stack->transport_->set_tap(stack->tap_.get());
   }
   stack->engine_ = std::make_unique<net::EndpointEngine>(*stack->endpoint_);
   auto loop = net::EventLoop::create(*stack->transport_);

@@ -65,7 +65,7 @@ class Stack {
   std::unique_ptr<net::Transport> transport_;
   net::UdpEncapTransport* udp_ = nullptr;
   net::PooledRandom random_;
-  std::unique_ptr<assoc::PacketObserver> observer_;  // Options::packet_trace's adapter; outlives the endpoint
+  std::unique_ptr<net::WireTap> tap_;  // Options::packet_trace's adapter, set on the transport
   std::unique_ptr<assoc::Endpoint> endpoint_;
   std::unique_ptr<net::EndpointEngine> engine_;
   std::unique_ptr<net::EventLoop> loop_;

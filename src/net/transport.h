@@ -44,6 +44,23 @@ struct OutgoingPacket {
   wire::Bytes data;
 };
 
+// One packet as it crossed a transport, for tracing (Options::packet_trace): the addresses and
+// UDP ports as on the wire, not as configured.
+struct WirePacket {
+  bool sent = false;
+  wire::IpAddress source;  // unspecified when the kernel picks it (a wildcard socket sending)
+  wire::IpAddress destination;
+  uint16_t udp_source_port = 0;  // RFC 6951 encapsulation ports; both 0 over raw IP
+  uint16_t udp_destination_port = 0;
+  wire::Bytes data;
+};
+
+class WireTap {
+ public:
+  virtual ~WireTap() = default;
+  virtual void on_wire(const WirePacket& packet) = 0;
+};
+
 class Transport {
  public:
   virtual ~Transport() = default;
@@ -76,10 +93,14 @@ class Transport {
   void unbind_port(uint16_t port);
   [[nodiscard]] bool is_bound(uint16_t port) const;
 
+  // Shown every packet handed out by receive() and every packet send() passes to the kernel.
+  void set_tap(WireTap* tap) { tap_ = tap; }
+
  protected:
   // True if `packet` is long enough to be SCTP and addressed to a bound port; counts the drop otherwise.
   bool accept(wire::Bytes packet);
   uint64_t dropped_ = 0;
+  WireTap* tap_ = nullptr;
 
  private:
   std::vector<uint16_t> ports_;

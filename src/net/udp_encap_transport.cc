@@ -127,6 +127,7 @@ size_t UdpEncapTransport::receive(std::span<ReceivedPacket> out) {
         p.source = d.source;
         p.destination = is_unspecified(d.destination) ? s.bound : d.destination;
         p.data = d.data;
+        if (tap_) tap_->on_wire({false, p.source, p.destination, d.source_port, local_port_, d.data});
       }
       if (stored > 0) {
         next_socket_ = (next_socket_ + k + 1) % sockets_.size();
@@ -156,6 +157,9 @@ size_t UdpEncapTransport::send(std::span<const OutgoingPacket> packets) {
       d.destination = p.destination;
       d.destination_port = send_port(p.destination, p.data);
       d.data = p.data;
+      if (tap_)
+        tap_->on_wire({true, is_unspecified(socket->bound) ? p.source : socket->bound, p.destination, local_port_,
+                       d.destination_port, p.data});
       ++n;
     }
     accepted += io_.send(socket->fd.get(), socket->family, std::span(out_).first(n), batching_);

@@ -18,13 +18,7 @@ namespace {
 using namespace std::chrono_literals;
 using testing::Process;
 using ::testing::HasSubstr;
-
-// The exit codes the README documents (tools/commands.h), as scripts see them.
-constexpr int kExitOk = 0;
-constexpr int kExitUsage = 2;
-constexpr int kExitAborted = 5;
-constexpr int kExitTimeout = 6;
-constexpr int kExitUnreachable = 7;
+using namespace testing;  // Process, the exit codes
 
 // A UDP port nobody uses right now (bound, read back, released), so parallel tests do not collide.
 uint16_t free_udp_port() {
@@ -111,7 +105,9 @@ TEST(CatCommand, BadArgumentsExitWithUsageCode) {
   const std::vector<std::vector<std::string>> cases = {
       {"cat"},                                        // no port
       {"cat", "127.0.0.1"},                           // connecting without a port
-      {"cat", "-l", "127.0.0.1", "5000"},             // -l takes only PORT
+      {"cat", "-l"},                                  // -l without a port
+      {"cat", "-l", "-s", "127.0.0.1", "127.0.0.2", "5000"},  // -l ADDR and -s differ
+      {"cat", "-n", "localhost", "5000"},             // -n takes numbers only
       {"cat", "127.0.0.1", "notaport"},               //
       {"cat", "127.0.0.1", "70000"},                  //
       {"cat", "--udp", "--raw", "127.0.0.1", "5000"},  //
@@ -154,6 +150,91 @@ TEST(CatCommand, TracePrintsEveryChunkInTcpdumpFormatAndWritesPcap) {
                 static_cast<uint8_t>(bytes[2]) << 16 | static_cast<uint32_t>(static_cast<uint8_t>(bytes[3])) << 24,
             0xa1b2c3d4u);  // classic pcap, written in this (little-endian) host's order
   ::unlink(pcap.c_str());
+}
+
+TEST(CatCommand, KeepOpenEchoesTwoInterleavedClientsAndThenAThird) {
+  Ports p;
+  Process server({"cat", "-l", "-k", "--udp=" + p.udp, "--echo", p.sctp});
+  Process a({"cat", "--udp=" + p.udp, "--lines", "127.0.0.1", p.sctp});
+  a.write("a1\n");
+  ASSERT_EQ(a.read_stdout_until("a1\n", 15s), "a1\n") << a.err();
+  // b connects while a is still open: neither waits for the other.
+  Process b({"cat", "--udp=" + p.udp, "--lines", "127.0.0.1", p.sctp});
+  b.write("b1\n");
+  ASSERT_EQ(b.read_stdout_until("b1\n", 15s), "b1\n") << b.err();
+  a.write("a2\n");
+  EXPECT_EQ(a.read_stdout_until("a2\n", 15s), "a1\na2\n");
+  b.write("b2\n");
+  EXPECT_EQ(b.read_stdout_until("b2\n", 15s), "b1\nb2\n");
+  a.close_stdin();
+  EXPECT_EQ(a.wait(10s), kExitOk) << a.err();
+  b.write("b3\n");  // served on after the other peer left
+  EXPECT_EQ(b.read_stdout_until("b3\n", 15s), "b1\nb2\nb3\n");
+  b.close_stdin();
+  EXPECT_EQ(b.wait(10s), kExitOk) << b.err();
+  // and the next one, after both left
+  Process c({"cat", "--udp=" + p.udp, "127.0.0.1", p.sctp});
+  c.write("c1");
+  EXPECT_EQ(c.read_stdout_until("c1", 15s), "c1");
+  c.close_stdin();
+  EXPECT_EQ(c.wait(10s), kExitOk) << c.err();
+}
+
+TEST(CatCommand, KeepOpenSendsStdinToEveryPeerAndPrintsWhatEachSends) {
+  Ports p;
+  Process server({"cat", "-l", "-k", "-v", "--lines", "--udp=" + p.udp, p.sctp});
+  Process a({"cat", "--udp=" + p.udp, "127.0.0.1", p.sctp});
+  Process b({"cat", "--udp=" + p.udp, "127.0.0.1", p.sctp});
+  // Both accepted (-v says so for each) before stdin goes out.
+  const auto deadline = std::chrono::steady_clock::now() + 15s;
+  auto accepted = [&] {
+    const std::string& e = server.err();
+    size_t count = 0;
+    for (size_t at = 0; (at = e.find("association from 127.0.0.1", at)) != std::string::npos; ++at) ++count;
+    return count;
+  };
+  while (accepted() < 2 && std::chrono::steady_clock::now() < deadline) server.read_stderr_until("\n\n", 100ms);
+  ASSERT_EQ(accepted(), 2u) << server.err();
+  server.write("to all\n");
+  EXPECT_EQ(a.read_stdout_until("to all\n", 15s), "to all\n");
+  EXPECT_EQ(b.read_stdout_until("to all\n", 15s), "to all\n");
+  a.write("from a");
+  b.write("from b");
+  server.read_stdout_until("from b", 15s);
+  server.read_stdout_until("from a", 15s);
+  EXPECT_THAT(server.out(), HasSubstr("from a"));
+  EXPECT_THAT(server.out(), HasSubstr("from b"));
+  a.close_stdin();
+  b.close_stdin();
+  EXPECT_EQ(a.wait(10s), kExitOk) << a.err();
+  EXPECT_EQ(b.wait(10s), kExitOk) << b.err();
+}
+
+TEST(CatCommand, TraceOnAWildcardListenerShowsRealAddressesAndEncapsulationPorts) {
+  Ports p;
+  Process server({"cat", "-l", "--udp=" + p.udp, "--echo", "--trace", p.sctp});
+  Process client({"cat", "--udp=" + p.udp, "127.0.0.1", p.sctp});
+  client.write("x");
+  ASSERT_EQ(client.read_stdout_until("x", 15s), "x");
+  client.close_stdin();
+  ASSERT_EQ(client.wait(10s), kExitOk) << client.err();
+  ASSERT_EQ(server.wait(10s), kExitOk) << server.err();
+  const std::string& trace = server.err();
+  EXPECT_THAT(trace, ::testing::Not(HasSubstr("0.0.0.0"))) << trace;
+  // The INIT came from the client's ephemeral UDP port; the INIT ACK goes back to that port
+  // (RFC 6951 5.4), from the address the INIT was sent to, and the trace says so.
+  std::smatch init, init_ack;
+  ASSERT_TRUE(std::regex_search(trace, init, std::regex(R"(\[udp-encap (\d+) > )" + p.udp +
+                                                       R"(\] 127\.0\.0\.1\.(\d+) > 127\.0\.0\.1\.)" + p.sctp +
+                                                       R"(: sctp \(1\) \[INIT\])")))
+      << trace;
+  ASSERT_TRUE(std::regex_search(trace, init_ack, std::regex(R"(\[udp-encap )" + p.udp + R"( > (\d+)\] 127\.0\.0\.1\.)" +
+                                                           p.sctp + R"( > 127\.0\.0\.1\.(\d+): sctp \(1\) \[INIT ACK\])")))
+      << trace;
+  EXPECT_EQ(init[1], init_ack[1]);
+  EXPECT_EQ(init[2], init_ack[2]);
+  EXPECT_NE(init_ack[1], "9899");  // not the configured default remote port
+  EXPECT_THAT(trace, HasSubstr("[SHUTDOWN COMPLETE]"));
 }
 
 }  // namespace

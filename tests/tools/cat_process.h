@@ -15,11 +15,24 @@
 
 namespace sctpkit::tools::testing {
 
+// The exit codes the README documents (tools/commands.h), as scripts see them.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitPrivilege = 4;
+inline constexpr int kExitAborted = 5;
+inline constexpr int kExitTimeout = 6;
+inline constexpr int kExitUnreachable = 7;
+
 class Process {
  public:
-  explicit Process(std::vector<std::string> args) {
+  explicit Process(std::vector<std::string> args) : Process({}, std::move(args)) {}
+  // `wrapper` runs sctpkit (e.g. {"/usr/sbin/ip", "netns", "exec", NAME}); it must exec, not fork,
+  // so that the pid stays the one to kill.
+  Process(std::vector<std::string> wrapper, std::vector<std::string> args) {
     int in[2], out[2], err[2];
-    if (::pipe(in) || ::pipe(out) || ::pipe(err)) return;
+    // Close-on-exec: a child started later must not hold this one's pipes (its stdin would never
+    // see EOF); dup2 clears the flag on the copies that become 0, 1 and 2.
+    if (::pipe2(in, O_CLOEXEC) || ::pipe2(out, O_CLOEXEC) || ::pipe2(err, O_CLOEXEC)) return;
     pid_ = ::fork();
     if (pid_ == 0) {
       ::dup2(in[0], 0);
@@ -28,10 +41,11 @@ class Process {
       for (int fd : {in[0], in[1], out[0], out[1], err[0], err[1]}) ::close(fd);
       std::vector<char*> argv;
       static std::string binary = std::string(SCTPKIT_BINARY_DIR) + "/sctpkit";
+      for (auto& w : wrapper) argv.push_back(w.data());
       argv.push_back(binary.data());
       for (auto& a : args) argv.push_back(a.data());
       argv.push_back(nullptr);
-      ::execv(binary.c_str(), argv.data());
+      ::execv(argv[0], argv.data());
       ::_exit(127);
     }
     ::close(in[0]);
@@ -87,6 +101,14 @@ class Process {
       }
       ::usleep(10000);  // the child closed its pipes and is exiting: poll its status briefly
     }
+  }
+
+  // Reads stderr until it holds `expected` (or the timeout passes); returns all read so far.
+  std::string read_stderr_until(const std::string& expected, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (err_.find(expected) == std::string::npos && read_some(stderr_, err_, deadline)) {
+    }
+    return err_;
   }
 
   [[nodiscard]] const std::string& err() const { return err_; }

@@ -1,0 +1,138 @@
+#include "tools/cat_session.h"
+
+#include <poll.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fmt/core.h>
+
+#include "tools/commands.h"
+
+namespace sctpkit::tools {
+
+namespace {
+
+bool write_all(int fd, const uint8_t* data, size_t size) {
+  while (size > 0) {
+    const ssize_t n = ::write(fd, data, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    data += n;
+    size -= static_cast<size_t>(n);
+  }
+  return true;
+}
+
+}  // namespace
+
+int fail(int code, const std::string& reason) {
+  fmt::print(stderr, "sctpkit cat: {}\n", reason);
+  return code;
+}
+
+int exit_code_for(const Error& error) {
+  switch (error.code) {
+    case Error::Code::Timeout: return kExitTimeout;
+    case Error::Code::NoPrivilege: return kExitPrivilege;
+    case Error::Code::InvalidArgument: return kExitUsage;
+    case Error::Code::ConnectFailed:
+      return error.message.find("aborted by the peer") != std::string::npos ? kExitAborted : kExitUnreachable;
+    default: return kExitFailure;
+  }
+}
+
+int exit_code_for_close(const std::string& reason) {
+  if (reason.rfind("shut down", 0) == 0) return kExitOk;
+  if (reason.rfind("aborted by the peer", 0) == 0) return kExitAborted;
+  if (reason.rfind("peer unreachable", 0) == 0 || reason.rfind("no answer", 0) == 0) return kExitUnreachable;
+  if (reason.rfind("shutdown timed out", 0) == 0) return kExitTimeout;
+  return kExitFailure;
+}
+
+std::vector<std::string> InputSplitter::feed(std::string_view chunk, bool eof) {
+  std::vector<std::string> messages;
+  if (!lines_) {
+    if (!chunk.empty()) messages.emplace_back(chunk);
+    return messages;
+  }
+  pending_.append(chunk);
+  size_t start = 0;
+  for (size_t eol; (eol = pending_.find('\n', start)) != std::string::npos; start = eol + 1)
+    messages.push_back(pending_.substr(start, eol + 1 - start));
+  pending_.erase(0, start);
+  if (eof && !pending_.empty()) messages.push_back(std::exchange(pending_, {}));
+  return messages;
+}
+
+Session::Session(Association& association, const CatArgs& args, bool read_stdin)
+    : a_(association), args_(args), read_stdin_(read_stdin), splitter_(args.lines) {
+  send_.stream = static_cast<uint16_t>(args.stream);
+  send_.ppid = args.ppid;
+  send_.unordered = args.unordered;
+}
+
+int Session::run() {
+  pollfd fds[2] = {{a_.fd(), POLLIN, 0}, {STDIN_FILENO, POLLIN, 0}};
+  for (;;) {
+    a_.process();
+    if (auto code = drain()) return *code;
+    if (::poll(fds, read_stdin_ ? 2 : 1, -1) < 0 && errno != EINTR)
+      return fail(kExitFailure, fmt::format("poll: {}", std::strerror(errno)));
+    if (read_stdin_ && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+      if (auto code = read_input()) return *code;
+    }
+  }
+}
+
+// Delivers what arrived; a value once the association is over.
+std::optional<int> Session::drain() {
+  for (;;) {
+    auto message = a_.receive(std::chrono::milliseconds(0));
+    if (!message) {
+      if (message.error().code == Error::Code::Closed) return finish();
+      return std::nullopt;  // nothing more for now
+    }
+    if (args_.echo) {
+      SendOptions reply{message->stream, message->ppid, message->unordered};
+      if (auto status = a_.send(message->data, reply); !status && !a_.is_open()) return finish();
+    } else if (!write_all(STDOUT_FILENO, message->data.data(), message->data.size())) {
+      a_.abort("stdout closed");
+      return fail(kExitFailure, "stdout closed; association aborted");
+    }
+  }
+}
+
+std::optional<int> Session::read_input() {
+  const ssize_t n = ::read(STDIN_FILENO, buffer_, sizeof buffer_);
+  if (n < 0 && (errno == EINTR || errno == EAGAIN)) return std::nullopt;
+  const bool eof = n <= 0;
+  for (const auto& message : splitter_.feed(std::string_view(buffer_, eof ? 0 : static_cast<size_t>(n)), eof))
+    if (!send(message)) return finish();
+  if (!eof) return std::nullopt;
+  // EOF on stdin starts a graceful shutdown (RFC 9260 9.2).
+  read_stdin_ = false;
+  a_.shutdown();
+  if (auto code = drain()) return code;  // what arrived before the close, then the outcome
+  return finish();
+}
+
+bool Session::send(std::string_view data) {
+  auto status = a_.send(data, send_);
+  if (status) return true;
+  if (!a_.is_open()) return false;
+  fmt::print(stderr, "sctpkit cat: send: {}\n", status.error().message);
+  return true;
+}
+
+int Session::finish() {
+  // The peer shut down: our side completes the exchange (RFC 9260 9.2) before we report.
+  if (a_.close_reason().empty()) a_.shutdown();
+  const std::string reason = a_.close_reason();
+  const int code = exit_code_for_close(reason);
+  if (code != kExitOk) fmt::print(stderr, "sctpkit cat: association ended: {}\n", reason);
+  else if (args_.verbose) fmt::print(stderr, "sctpkit cat: association ended: {}\n", reason);
+  return code;
+}
+
+}  // namespace sctpkit::tools

@@ -1,0 +1,86 @@
+// The data path of `sctpkit cat`: its arguments, one association driven from stdin to stdout
+// (Session), and the -k listener that serves many at once (serve_keep_open).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sctpkit/sctpkit.h"
+
+namespace sctpkit::tools {
+
+struct CatArgs {
+  bool listen = false;
+  bool keep_open = false;
+  std::string source;
+  std::string host;
+  int port = 0;
+  int local_port = 0;  // -p: ncat's source port for a client, the port itself for a listener
+  bool udp_given = false;
+  std::string udp;  // "" for --udp without a port
+  bool raw = false;
+  bool kernel = false;
+  bool lines = false;
+  bool echo = false;
+  bool zero_io = false;
+  bool numeric = false;  // -n: no name resolution
+  int verbose = 0;       // -v: say who connected and how it ended, on stderr
+  double wait_seconds = 10;
+  int stream = 0;
+  uint32_t ppid = 0;
+  bool unordered = false;
+  std::string streams;
+  bool trace = false;
+  std::string trace_file;
+  int hb_interval_ms = 0;
+  bool ipv4 = false;
+  bool ipv6 = false;
+  std::vector<std::string> targets;  // [HOST] PORT as given
+};
+
+// Prints "sctpkit cat: REASON" on stderr; returns `code`.
+int fail(int code, const std::string& reason);
+int exit_code_for(const Error& error);
+// Why an association ended (Association::close_reason) -> the exit code.
+int exit_code_for_close(const std::string& reason);
+
+// Cuts what stdin gives into messages: one per read, or one per line with --lines.
+class InputSplitter {
+ public:
+  explicit InputSplitter(bool lines) : lines_(lines) {}
+  // The messages `chunk` completes; with `eof`, also a last line without its newline.
+  std::vector<std::string> feed(std::string_view chunk, bool eof = false);
+
+ private:
+  bool lines_;
+  std::string pending_;
+};
+
+class Session {
+ public:
+  Session(Association& association, const CatArgs& args, bool read_stdin);
+  // Runs until the association ends; the exit code and its one-line reason.
+  int run();
+
+ private:
+  std::optional<int> drain();
+  std::optional<int> read_input();
+  bool send(std::string_view data);
+  int finish();
+
+  Association& a_;
+  const CatArgs& args_;
+  bool read_stdin_;
+  SendOptions send_;
+  InputSplitter splitter_;
+  char buffer_[65536];
+};
+
+// `-l -k`: serves every peer that connects, concurrently, until killed: each peer's messages go to
+// stdout (or back, with --echo) and stdin goes to every connected peer, as `ncat -l -k` does.
+int serve_keep_open(Listener& listener, const CatArgs& args);
+
+}  // namespace sctpkit::tools
