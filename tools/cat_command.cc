@@ -13,6 +13,7 @@
 #include "tools/cat_trace.h"
 #include "tools/commands.h"
 #include "tools/host_resolve.h"
+#include "tools/transport_flags.h"
 
 namespace sctpkit::tools {
 
@@ -24,10 +25,7 @@ struct CatArgs {
   std::string source;
   std::string host;
   int port = 0;
-  bool udp_given = false;
-  std::string udp;  // "" for --udp without a port
-  bool raw = false;
-  bool kernel = false;
+  TransportFlags transport;
   bool lines = false;
   bool echo = false;
   bool zero_io = false;
@@ -173,10 +171,9 @@ class Session {
 
 int run_cat(CatArgs& args) {
   if (args.ipv4 && args.ipv6) return fail(kExitUsage, "-4 and -6 exclude each other");
-  if (static_cast<int>(args.udp_given) + static_cast<int>(args.raw) + static_cast<int>(args.kernel) > 1)
-    return fail(kExitUsage, "--udp, --raw and --kernel exclude each other");
+  if (auto wrong = check_transport_flags(args.transport)) return fail(kExitUsage, *wrong);
   const bool tracing = args.trace || !args.trace_file.empty();
-  if (args.kernel && tracing)
+  if (args.transport.kernel && tracing)
     return fail(kExitUsage, "--trace and --trace-file need sctpkit's own stack (--udp or --raw), not --kernel");
   if (args.port <= 0 || args.port > 65535) return fail(kExitUsage, "PORT must be 1..65535");
   if (args.keep_open && !args.listen) return fail(kExitUsage, "-k needs -l");
@@ -199,13 +196,7 @@ int run_cat(CatArgs& args) {
   if (args.stream < 0 || args.stream > 65535) return fail(kExitUsage, "--stream must be 0..65535");
   if (!args.source.empty()) options.local_addresses.push_back(args.source);
 
-  std::optional<uint16_t> udp_port;
-  if (args.udp_given && !args.udp.empty()) {
-    char* end = nullptr;
-    const long port = std::strtol(args.udp.c_str(), &end, 10);
-    if (*end || port < 0 || port > 65535) return fail(kExitUsage, "--udp=PORT takes a UDP port");
-    udp_port = static_cast<uint16_t>(port);
-  }
+  const auto udp_port = tools::udp_port(args.transport);
   // --udp=PORT: the listener's own encapsulation port, or the port a client sends to (RFC 6951 5.1).
   if (udp_port && args.listen) options.udp_local_port = *udp_port;
   if (udp_port && !args.listen) options.udp_remote_port = *udp_port;
@@ -226,9 +217,8 @@ int run_cat(CatArgs& args) {
 
   // Automatic transport: the kernel's SCTP when its module is loaded (and no trace asks for our
   // stack), else raw IP when privileged, UDP encapsulation otherwise.
-  const bool automatic = !args.udp_given && !args.raw && !args.kernel;
-  options.transport = args.udp_given ? TransportKind::Udp : TransportKind::RawIp;
-  if (args.kernel || (automatic && !tracing && kernel_sctp_loaded())) options.transport = TransportKind::Kernel;
+  const bool automatic = args.transport.automatic();
+  options.transport = chosen_transport(args.transport, !tracing);
   const char* transport_name = options.transport == TransportKind::Kernel ? "kernel" : "raw IP";
 
   if (!args.listen) {
@@ -276,11 +266,8 @@ void register_cat(CLI::App& app, CommandRegistry& registry) {
   sub->add_flag("-k,--keep-open", args->keep_open, "With -l: accept associations one after another");
   sub->add_option("-s,--source", args->source, "Local address to bind and announce");
   sub->add_option("target", args->targets, "[HOST] PORT")->required()->expected(1, 2);
-  auto* udp = sub->add_option("--udp", args->udp, "SCTP over UDP (RFC 6951); PORT: the listener's, or the peer's, UDP port")
-      ->expected(0, 1);
-  sub->add_flag("--raw", args->raw, "SCTP over raw IP (needs CAP_NET_RAW)");
-  sub->add_flag("--kernel", args->kernel,
-                "The kernel's own SCTP (RFC 6458 sockets; needs the sctp module). Default when it is loaded");
+  // Without a flag: the kernel's SCTP when its module is loaded, else raw IP or UDP.
+  add_transport_flags(*sub, args->transport, "the listener's, or the peer's, UDP port");
   sub->add_flag("--lines", args->lines, "One message per stdin line (default: one per read)");
   sub->add_flag("--echo", args->echo, "With -l: answer each message on its stream with its PPID");
   sub->add_flag("-z", args->zero_io, "Connect, report, and shut down");
@@ -294,8 +281,7 @@ void register_cat(CLI::App& app, CommandRegistry& registry) {
   sub->add_option("--hb-interval", args->hb_interval_ms, "Heartbeat interval in milliseconds (RFC 9260 8.3)");
   sub->add_flag("-4", args->ipv4, "IPv4 only");
   sub->add_flag("-6", args->ipv6, "IPv6 only");
-  registry.on_selected(sub, [args, udp] {
-    args->udp_given = udp->count() > 0;
+  registry.on_selected(sub, [args] {
     const auto& targets = args->targets;
     if (targets.size() == 2) args->host = targets[0];
     if (targets.size() == 2 && args->listen) return fail(kExitUsage, "-l takes only PORT");
