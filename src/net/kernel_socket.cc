@@ -10,6 +10,7 @@
 #include <linux/sctp.h>
 #include <linux/sock_diag.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -276,6 +277,7 @@ KernelAssociation::Read KernelAssociation::read_once() {
   }
   partial_.data.insert(partial_.data.end(), buffer_.begin(), buffer_.begin() + static_cast<ptrdiff_t>(size));
   if (!(msg.msg_flags & MSG_EOR)) return Read::Nothing;
+  bytes_received_ += partial_.data.size();
   inbox_.push_back(std::move(partial_));
   partial_ = Message{};
   ++messages_received_;
@@ -312,6 +314,7 @@ Status KernelAssociation::send(std::span<const uint8_t> data, const SendOptions&
   for (;;) {
     if (send_with_sndrcv(fd_, data.data(), data.size(), info) >= 0) {
       ++messages_sent_;
+      bytes_accepted_ += data.size();
       return {};
     }
     const int error = errno;
@@ -407,6 +410,10 @@ Expected<AssociationInfo> KernelAssociation::status() const {
     info.queued_bytes = meminfo[SK_MEMINFO_WMEM_QUEUED];
   else if (status.sstat_penddata + status.sstat_unackdata > 0)
     info.queued_bytes = 1;  // some left, amount unknown
+  // The kernel counts no acknowledged bytes: what it took minus what it still holds. That holding
+  // includes each chunk's buffer overhead, so the figure runs low until everything is acknowledged.
+  info.bytes_sent = bytes_accepted_ - std::min<uint64_t>(bytes_accepted_, info.queued_bytes);
+  info.bytes_received = bytes_received_;
   sctp_assoc_stats stats{};
   socklen_t stats_length = sizeof stats;
   if (::getsockopt(fd_, IPPROTO_SCTP, SCTP_GET_ASSOC_STATS, &stats, &stats_length) == 0)

@@ -110,8 +110,10 @@ TEST(GuestLinktest, KernelClientPassesAgainstOurServer) {
   EXPECT_EQ(phase_results(report), "setup=pass data=pass heartbeat=skip shutdown=pass abort=pass") << output;
   const auto* heartbeat = phase(report, "heartbeat");
   ASSERT_NE(heartbeat, nullptr);
-  EXPECT_NE((*heartbeat)["seen"].get<std::string>().find("not observable on kernel sockets"), std::string::npos);
-  EXPECT_TRUE(report["rtt_ms"].is_number()) << "SCTP_STATUS gives the primary path's srtt";
+  const std::string seen = (*heartbeat)["seen"].get<std::string>();
+  EXPECT_NE(seen.find("not observable on kernel sockets"), std::string::npos) << seen;
+  // What it did check: SCTP_STATUS kept the primary path active (its srtt, in whole ms, may be 0).
+  EXPECT_NE(seen.find("the primary path stayed active"), std::string::npos) << seen;
   EXPECT_TRUE(report["throughput_mbps"].is_number()) << output;
   EXPECT_EQ(report["association"]["os"], 10) << output;  // the default Options::outbound_streams
   // Our server saw the first association shut down and the second one aborted by the peer.
