@@ -28,10 +28,9 @@ bool wire_literal(const std::string& text) {
 
 int run_cat(CatArgs& args) {
   if (args.ipv4 && args.ipv6) return fail(kExitUsage, "-4 and -6 exclude each other");
-  if (static_cast<int>(args.udp_given) + static_cast<int>(args.raw) + static_cast<int>(args.kernel) > 1)
-    return fail(kExitUsage, "--udp, --raw and --kernel exclude each other");
+  if (auto wrong = check_transport_flags(args.transport)) return fail(kExitUsage, *wrong);
   const bool tracing = args.trace || !args.trace_file.empty();
-  if (args.kernel && tracing)
+  if (args.transport.kernel && tracing)
     return fail(kExitUsage, "--trace and --trace-file need sctpkit's own stack (--udp or --raw), not --kernel");
   if (args.port <= 0 || args.port > 65535) return fail(kExitUsage, "PORT must be 1..65535");
   if (args.keep_open && !args.listen) return fail(kExitUsage, "-k needs -l");
@@ -58,13 +57,7 @@ int run_cat(CatArgs& args) {
   if (args.local_port < 0 || args.local_port > 65535) return fail(kExitUsage, "-p takes a port 1..65535");
   if (!args.listen) options.local_port = static_cast<uint16_t>(args.local_port);
 
-  std::optional<uint16_t> udp_port;
-  if (args.udp_given && !args.udp.empty()) {
-    char* end = nullptr;
-    const long port = std::strtol(args.udp.c_str(), &end, 10);
-    if (*end || port < 0 || port > 65535) return fail(kExitUsage, "--udp=PORT takes a UDP port");
-    udp_port = static_cast<uint16_t>(port);
-  }
+  const auto udp_port = tools::udp_port(args.transport);
   // --udp=PORT: the listener's own encapsulation port, or the port a client sends to (RFC 6951 5.1).
   if (udp_port && args.listen) options.udp_local_port = *udp_port;
   if (udp_port && !args.listen) options.udp_remote_port = *udp_port;
@@ -85,9 +78,8 @@ int run_cat(CatArgs& args) {
 
   // Automatic transport: the kernel's SCTP when its module is loaded (and no trace asks for our
   // stack), else raw IP when privileged, UDP encapsulation otherwise.
-  const bool automatic = !args.udp_given && !args.raw && !args.kernel;
-  options.transport = args.udp_given ? TransportKind::Udp : TransportKind::RawIp;
-  if (args.kernel || (automatic && !tracing && kernel_sctp_loaded())) options.transport = TransportKind::Kernel;
+  const bool automatic = args.transport.automatic();
+  options.transport = chosen_transport(args.transport, !tracing);
   const char* transport_name = options.transport == TransportKind::Kernel ? "kernel" : "raw IP";
 
   if (!args.listen) {
@@ -167,11 +159,8 @@ void register_cat(CLI::App& app, CommandRegistry& registry) {
   sub->add_option("-p,--source-port", args->local_port,
                   "With -l: the port to listen on (ncat -l -p PORT); else the local SCTP port to connect from");
   sub->add_option("target", args->targets, "[HOST] PORT (with -l: [ADDR] [PORT])")->expected(0, 2);
-  auto* udp = sub->add_option("--udp", args->udp, "SCTP over UDP (RFC 6951); PORT: the listener's, or the peer's, UDP port")
-      ->expected(0, 1);
-  sub->add_flag("--raw", args->raw, "SCTP over raw IP (needs CAP_NET_RAW)");
-  sub->add_flag("--kernel", args->kernel,
-                "The kernel's own SCTP (RFC 6458 sockets; needs the sctp module). Default when it is loaded");
+  // Without a flag: the kernel's SCTP when its module is loaded, else raw IP or UDP.
+  add_transport_flags(*sub, args->transport, "the listener's, or the peer's, UDP port");
   sub->add_flag("--lines", args->lines, "One message per stdin line (default: one per read)");
   sub->add_flag("--echo", args->echo, "With -l: answer each message on its stream with its PPID");
   sub->add_flag("-z", args->zero_io, "Connect, report, and shut down");
@@ -189,8 +178,7 @@ void register_cat(CLI::App& app, CommandRegistry& registry) {
   sub->add_flag("-v,--verbose", args->verbose, "Say on stderr who connected and how each association ended");
   bool sctp_flag = false;
   sub->add_flag("--sctp", sctp_flag, "Accepted for ncat compatibility: sctpkit cat always speaks SCTP");
-  registry.on_selected(sub, [args, udp] {
-    args->udp_given = udp->count() > 0;
+  registry.on_selected(sub, [args] {
     return parse_targets(*args) ? run_cat(*args) : kExitUsage;
   });
 }

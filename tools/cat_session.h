@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "sctpkit/sctpkit.h"
+#include "tools/transport_flags.h"
 
 namespace sctpkit::tools {
 
@@ -19,10 +20,7 @@ struct CatArgs {
   std::string host;
   int port = 0;
   int local_port = 0;  // -p: ncat's source port for a client, the port itself for a listener
-  bool udp_given = false;
-  std::string udp;  // "" for --udp without a port
-  bool raw = false;
-  bool kernel = false;
+  TransportFlags transport;
   bool lines = false;
   bool echo = false;
   bool zero_io = false;

@@ -20,6 +20,7 @@
 #include "tools/commands.h"
 #include "tools/host_resolve.h"
 #include "tools/linktest_matrix.h"
+#include "tools/transport_flags.h"
 #include "wire/ip_address.h"
 
 namespace sctpkit::tools {
@@ -32,9 +33,7 @@ struct LinktestArgs {
   std::vector<std::string> targets;  // [HOST [PORT]]
   bool serve = false;
   std::string serve_port;
-  bool udp_given = false;
-  std::string udp;
-  bool raw = false;
+  TransportFlags transport;
   bool ipv4 = false;
   bool ipv6 = false;
   int hb_interval_ms = 200;
@@ -122,8 +121,10 @@ int print_report(const LinktestArgs& args, const linktest::Runner& runner, const
   if (args.json) {
     fmt::print("{}\n", linktest::to_json(report));
   } else {
-    if (!args.quiet && !args.no_trace) fmt::print("{}\n", runner.log().tcpdump_lines());
-    if (!args.quiet && !args.no_ladder) fmt::print("{}\n", runner.log().ladder());
+    // The kernel transport has no packet view: no trace, no chart.
+    const bool traced = report.transport != "kernel";
+    if (traced && !args.quiet && !args.no_trace) fmt::print("{}\n", runner.log().tcpdump_lines());
+    if (traced && !args.quiet && !args.no_ladder) fmt::print("{}\n", runner.log().ladder());
     fmt::print("{}", linktest::format_table(report));
   }
   std::fflush(stdout);
@@ -201,10 +202,10 @@ int run_serve(const LinktestArgs& args, Options options) {
     if (!parsed || *parsed == 0) return fail(kExitUsage, "--serve PORT must be 1..65535");
     port = *parsed;
   }
-  if (args.udp_given && !args.udp.empty()) options.udp_local_port = parse_port(args.udp);
-  const bool automatic = !args.udp_given && !args.raw;
-  options.transport = args.udp_given ? TransportKind::Udp : TransportKind::RawIp;
-  if (automatic && !raw_allowed(args.ipv6)) options.transport = TransportKind::Udp;
+  options.udp_local_port = udp_port(args.transport);
+  options.transport = chosen_transport(args.transport, true);
+  if (args.transport.automatic() && options.transport == TransportKind::RawIp && !raw_allowed(args.ipv6))
+    options.transport = TransportKind::Udp;
   if (args.ipv4) options.local_addresses = {"0.0.0.0"};
   auto server = linktest::EchoServer::open(port, options);
   if (!server) {
@@ -213,8 +214,9 @@ int run_serve(const LinktestArgs& args, Options options) {
   }
   // Matrix requests: the tests run the way this agent serves (every agent of a matrix is alike).
   (*server)->set_control_handler(matrix_control_handler(
-      options.transport == TransportKind::Udp ? std::vector<std::string>{fmt::format("--udp={}", (*server)->udp_port())}
-                                              : std::vector<std::string>{"--raw"}));
+      options.transport == TransportKind::Udp      ? std::vector<std::string>{fmt::format("--udp={}", (*server)->udp_port())}
+      : options.transport == TransportKind::Kernel ? std::vector<std::string>{"--kernel"}
+                                                   : std::vector<std::string>{"--raw"}));
   (*server)->set_event_handler([](const linktest::ServerEvent& e) {
     if (e.kind == linktest::ServerEvent::Kind::Accepted)
       fmt::print(stderr, "sctpkit linktest: association from {}: accepted\n", e.peer);
@@ -229,7 +231,8 @@ int run_serve(const LinktestArgs& args, Options options) {
     fmt::print(stderr, "sctpkit linktest: serving SCTP port {} over UDP port {}; Ctrl-C stops\n", port,
                (*server)->udp_port());
   else
-    fmt::print(stderr, "sctpkit linktest: serving SCTP port {} over raw IP; Ctrl-C stops\n", port);
+    fmt::print(stderr, "sctpkit linktest: serving SCTP port {} over {}; Ctrl-C stops\n", port,
+               options.transport == TransportKind::Kernel ? "the kernel's SCTP" : "raw IP");
   (*server)->run(g_stop);
   return kExitOk;
 }
@@ -237,11 +240,12 @@ int run_serve(const LinktestArgs& args, Options options) {
 // --matrix: the targets are the peers; the handshake flags go to every agent's test.
 int run_matrix_mode(const LinktestArgs& args) {
   if (args.serve) return fail(kExitUsage, "--matrix and --serve exclude each other");
+  if (args.transport.kernel) return fail(kExitUsage, "--matrix drives its agents over sctpkit's stack: drop --kernel");
   linktest::ControlSettings control;
-  control.transport = args.udp_given ? linktest::ControlTransport::Udp
-                      : args.raw     ? linktest::ControlTransport::Raw
-                                     : linktest::ControlTransport::Auto;
-  if (args.udp_given && !args.udp.empty()) control.udp_port = parse_port(args.udp);
+  control.transport = args.transport.udp_given() ? linktest::ControlTransport::Udp
+                      : args.transport.raw       ? linktest::ControlTransport::Raw
+                                                 : linktest::ControlTransport::Auto;
+  control.udp_port = udp_port(args.transport);
   if (control.transport == linktest::ControlTransport::Raw && !raw_allowed(false))
     return fail(kExitPrivilege, kNoPrivilege);
   control.init_retries = args.init_retries;
@@ -252,8 +256,7 @@ int run_matrix_mode(const LinktestArgs& args) {
 
 int run_linktest(LinktestArgs& args) {
   if (args.ipv4 && args.ipv6) return fail(kExitUsage, "-4 and -6 exclude each other");
-  if (args.udp_given && args.raw) return fail(kExitUsage, "--udp and --raw exclude each other");
-  if (args.udp_given && !args.udp.empty() && !parse_port(args.udp)) return fail(kExitUsage, "--udp=PORT takes a UDP port");
+  if (auto wrong = check_transport_flags(args.transport)) return fail(kExitUsage, *wrong);
   if (args.timeout_seconds <= 0) return fail(kExitUsage, "--timeout needs a positive number of seconds");
   if (args.hb_interval_ms <= 0) return fail(kExitUsage, "--hb-interval needs a positive number of ms");
   if (args.init_retries < 0 || args.init_retries > 100) return fail(kExitUsage, "--init-retries takes 0..100");
@@ -273,7 +276,8 @@ int run_linktest(LinktestArgs& args) {
   config.abort_phase = args.abort;
   config.bulk_bytes = static_cast<size_t>(args.bulk_kib) * 1024;
   if (args.targets.empty()) {
-    if (args.raw) return fail(kExitUsage, "the local run uses UDP on loopback; --raw needs a HOST (split mode)");
+    if (args.transport.raw || args.transport.kernel)
+      return fail(kExitUsage, "the local run uses UDP on loopback; --raw and --kernel need a HOST (split mode)");
     return run_local(args, std::move(config));
   }
 
@@ -288,12 +292,13 @@ int run_linktest(LinktestArgs& args) {
     config.port = *port;
   }
   const auto address = wire::IpAddress::parse(*host);
-  if (args.udp_given && !args.udp.empty()) config.options.udp_remote_port = *parse_port(args.udp);
-  // Automatic transport, as `sctpkit cat`: raw IP when privileged, UDP encapsulation otherwise.
+  if (auto port = udp_port(args.transport)) config.options.udp_remote_port = *port;
+  // Automatic transport, as `sctpkit cat`: the kernel's SCTP when its module is loaded (our stack's
+  // raw IP would fight it for the packets), else raw IP when privileged, UDP encapsulation otherwise.
   const bool v6 = address && !address->is_v4();
-  config.options.transport = args.udp_given ? TransportKind::Udp : TransportKind::RawIp;
+  config.options.transport = chosen_transport(args.transport, true);
   if (config.options.transport == TransportKind::RawIp && !raw_allowed(v6)) {
-    if (args.raw) return fail(kExitPrivilege, kNoPrivilege);
+    if (args.transport.raw) return fail(kExitPrivilege, kNoPrivilege);
     config.options.transport = TransportKind::Udp;
   }
   linktest::Runner runner(std::move(config));
@@ -310,16 +315,15 @@ void register_linktest(CLI::App& app, CommandRegistry& registry) {
       "Check an SCTP path end to end: handshake, data, heartbeat, shutdown (and abort), with a verdict.\n"
       "Without HOST: a local run needing no privilege, our echo server and client in one process over\n"
       "UDP encapsulation (RFC 6951) on 127.0.0.1, each on a free UDP port. Split mode: `--serve [PORT]`\n"
-      "on one host, `linktest HOST [PORT]` on the other (default port 30102; raw IP when privileged,\n"
-      "else UDP, as sctpkit cat). Exit 0 when every phase passed, 1 when one failed. See docs/linktest.md.");
+      "on one host, `linktest HOST [PORT]` on the other (default port 30102; as sctpkit cat: the kernel's\n"
+      "SCTP when its module is loaded, else raw IP when privileged, else UDP). Exit 0 when every phase passed, 1 when one failed. See docs/linktest.md.");
   auto args = std::make_shared<LinktestArgs>();
   sub->add_option("target", args->targets,
                   "[HOST [PORT]]: the server to test (none: the local run); with --matrix, the peers NAME=HOST:PORT")
       ->expected(0, -1);
   auto* serve = sub->add_option("--serve", args->serve_port, "Be the server: echo on PORT (default 30102) until SIGINT")
                     ->expected(0, 1);
-  auto* udp = sub->add_option("--udp", args->udp, "SCTP over UDP (RFC 6951); PORT: the server's UDP port")->expected(0, 1);
-  sub->add_flag("--raw", args->raw, "SCTP over raw IP (needs CAP_NET_RAW)");
+  add_transport_flags(*sub, args->transport, "the server's UDP port");
   sub->add_flag("-4", args->ipv4, "IPv4 only");
   sub->add_flag("-6", args->ipv6, "IPv6 only");
   sub->add_option("--hb-interval", args->hb_interval_ms, "Heartbeat interval in ms (default 200)");
@@ -334,8 +338,7 @@ void register_linktest(CLI::App& app, CommandRegistry& registry) {
   sub->add_flag("--json", args->json, "Write the JSON report to stdout instead of the human output");
   sub->add_option("--junit", args->junit, "Also write a JUnit XML report to FILE");
   add_matrix_options(*sub, args->matrix);
-  registry.on_selected(sub, [args, udp, serve] {
-    args->udp_given = udp->count() > 0;
+  registry.on_selected(sub, [args, serve] {
     args->serve = serve->count() > 0;
     return run_linktest(*args);
   });

@@ -18,6 +18,7 @@
 #include "sctpkit/sctpkit.h"
 #include "tools/commands.h"
 #include "tools/host_resolve.h"
+#include "tools/transport_flags.h"
 
 namespace sctpkit::tools {
 
@@ -37,9 +38,7 @@ struct PerfArgs {
   bool json = false;
   std::string plot;
   uint64_t count = 0;
-  bool udp_given = false;
-  std::string udp;
-  bool raw = false;
+  TransportFlags transport;
   double wait_seconds = 10;
   bool ipv4 = false;
   bool ipv6 = false;
@@ -102,7 +101,8 @@ int run_server(const PerfArgs& args, Options options, bool automatic) {
   if (options.transport == TransportKind::Udp)
     fmt::print("Server listening on SCTP port {} (UDP encapsulation port {})\n", args.port, listener->udp_port());
   else
-    fmt::print("Server listening on SCTP port {} (raw IP)\n", args.port);
+    fmt::print("Server listening on SCTP port {} ({})\n", args.port,
+               options.transport == TransportKind::Kernel ? "the kernel's SCTP" : "raw IP");
   std::fflush(stdout);
   perf::ServerConfig config;
   config.one_off = args.one_off;
@@ -149,7 +149,7 @@ int run_client(const PerfArgs& args, Options options, bool automatic) {
     };
     perf::TestResult header;
     header.mode = *mode;
-    header.transport = options.transport == TransportKind::Udp ? "udp" : automatic ? "auto" : "raw";
+    header.transport = automatic && options.transport == TransportKind::RawIp ? "auto" : transport_name(options.transport);
     header.message_size = config.message_size;
     header.streams = args.streams;
     header.unordered = args.unordered;
@@ -171,7 +171,7 @@ int run_client(const PerfArgs& args, Options options, bool automatic) {
 int run_perf(PerfArgs& args) {
   if (args.server == !args.client.empty()) return fail(kExitUsage, "give either -s (server) or -c HOST (client)");
   if (args.ipv4 && args.ipv6) return fail(kExitUsage, "-4 and -6 exclude each other");
-  if (args.udp_given && args.raw) return fail(kExitUsage, "--udp and --raw exclude each other");
+  if (auto wrong = check_transport_flags(args.transport)) return fail(kExitUsage, *wrong);
   if (args.port <= 0 || args.port > 65535) return fail(kExitUsage, "-p must be 1..65535");
   if (args.wait_seconds <= 0) return fail(kExitUsage, "-w needs a positive number of seconds");
   if (args.one_off && !args.server) return fail(kExitUsage, "--one-off needs -s");
@@ -179,17 +179,15 @@ int run_perf(PerfArgs& args) {
   Options options;
   options.timeout = std::chrono::milliseconds(static_cast<int64_t>(args.wait_seconds * 1000));
   options.outbound_streams = static_cast<uint16_t>(std::clamp(args.streams, 1, 65535));
-  if (args.udp_given && !args.udp.empty()) {
-    char* end = nullptr;
-    const long port = std::strtol(args.udp.c_str(), &end, 10);
-    if (*end || port < 0 || port > 65535) return fail(kExitUsage, "--udp=PORT takes a UDP port");
+  if (auto port = udp_port(args.transport)) {
     // RFC 6951 5.1: the server's own encapsulation port, or the one a client sends to.
-    if (args.server) options.udp_local_port = static_cast<uint16_t>(port);
-    else options.udp_remote_port = static_cast<uint16_t>(port);
+    if (args.server) options.udp_local_port = *port;
+    else options.udp_remote_port = *port;
   }
-  // Automatic transport: raw IP when privileged, UDP encapsulation otherwise.
-  const bool automatic = !args.udp_given && !args.raw;
-  options.transport = args.udp_given ? TransportKind::Udp : TransportKind::RawIp;
+  // Automatic transport, as cat's: the kernel's SCTP when its module is loaded, else raw IP when
+  // privileged, UDP encapsulation otherwise.
+  const bool automatic = args.transport.automatic();
+  options.transport = chosen_transport(args.transport, true);
   return args.server ? run_server(args, options, automatic) : run_client(args, options, automatic);
 }
 
@@ -211,15 +209,11 @@ void register_perf(CLI::App& app, CommandRegistry& registry) {
   sub->add_flag("-J,--json", args->json, "Print one JSON object at the end instead of text");
   sub->add_option("--plot", args->plot, "Write throughput, cwnd and RTT over time to an SVG file");
   sub->add_option("--count", args->count, "setup: associations to set up instead of -t; idle: to hold (default 1000)");
-  auto* udp = sub->add_option("--udp", args->udp, "SCTP over UDP (RFC 6951); PORT: the server's UDP port")->expected(0, 1);
-  sub->add_flag("--raw", args->raw, "SCTP over raw IP (needs CAP_NET_RAW)");
+  add_transport_flags(*sub, args->transport, "the server's UDP port");
   sub->add_option("-w,--wait", args->wait_seconds, "Timeout in seconds for connect, shutdown and answers (default 10)");
   sub->add_flag("-4", args->ipv4, "IPv4 only");
   sub->add_flag("-6", args->ipv6, "IPv6 only");
-  registry.on_selected(sub, [args, udp] {
-    args->udp_given = udp->count() > 0;
-    return run_perf(*args);
-  });
+  registry.on_selected(sub, [args] { return run_perf(*args); });
 }
 
 }  // namespace sctpkit::tools

@@ -20,8 +20,12 @@ void EchoServer::run(const std::atomic<bool>& stop, milliseconds tick) {
 }
 
 void EchoServer::poll_once(milliseconds wait) {
-  pollfd p{listener_.fd(), POLLIN, 0};
-  ::poll(&p, 1, static_cast<int>(wait.count()));
+  // Our stack serves every association through the listener's socket; on the kernel transport
+  // each association has its own, and a message there must wake us as well.
+  poll_fds_.assign(1, {listener_.fd(), POLLIN, 0});
+  for (const auto& s : sessions_)
+    if (const int fd = s->association.fd(); fd != listener_.fd()) poll_fds_.push_back({fd, POLLIN, 0});
+  ::poll(poll_fds_.data(), poll_fds_.size(), static_cast<int>(wait.count()));
   listener_.process();
   accept_new();
   for (size_t i = 0; i < sessions_.size();) {

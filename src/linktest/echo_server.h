@@ -4,6 +4,8 @@
 // when one is installed. Drives the public API in non-blocking mode from one thread.
 #pragma once
 
+#include <poll.h>
+
 #include <atomic>
 #include <chrono>
 #include <deque>
@@ -57,6 +59,7 @@ class EchoServer {
 
   Listener listener_;
   std::vector<std::unique_ptr<Session>> sessions_;
+  std::vector<pollfd> poll_fds_;  // reused by every round
   ControlHandler control_;
   std::function<void(const ServerEvent&)> on_event_;
 };

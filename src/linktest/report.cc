@@ -65,7 +65,9 @@ std::string format_table(const Report& report) {
       report.phases.begin(), report.phases.end(), [](const PhaseResult& p) { return p.result == Outcome::Fail; }));
   fmt::format_to(it, "\nverdict: {} ({} of {} phases failed; server {}, {} transport)\n",
                  report.passed() ? "PASS" : "FAIL", failed, report.phases.size(), report.server,
-                 report.transport == "raw" ? "raw IP" : "UDP");
+                 report.transport == "raw"      ? "raw IP"
+                 : report.transport == "kernel" ? "kernel"
+                                                : "UDP");
   return out;
 }
 

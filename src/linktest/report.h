@@ -31,7 +31,7 @@ struct AssociationFacts {
 
 struct Report {
   std::string server;     // HOST:PORT
-  std::string transport;  // "udp" or "raw"
+  std::string transport;  // "udp", "raw" or "kernel"
   std::optional<double> handshake_ms;
   std::optional<double> rtt_ms;
   std::optional<double> throughput_mbps;

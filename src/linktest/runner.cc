@@ -56,7 +56,9 @@ std::optional<std::string> describe_abort(const std::string& reason) {
 
 Runner::Runner(RunConfig config) : config_(std::move(config)) {
   report_.server = fmt::format("{}:{}", config_.host, config_.port);
-  report_.transport = config_.options.transport == TransportKind::RawIp ? "raw" : "udp";
+  report_.transport = config_.options.transport == TransportKind::RawIp    ? "raw"
+                      : config_.options.transport == TransportKind::Kernel ? "kernel"
+                                                                           : "udp";
 }
 
 Options Runner::client_options() {
@@ -117,6 +119,10 @@ PhaseResult Runner::setup(std::optional<Association>& association) {
   const auto inits = log_.chunks(ChunkType::Init, true);
   const auto init_acks = log_.chunks(ChunkType::InitAck, false);
   const auto echoes = log_.chunks(ChunkType::CookieEcho, true);
+  if (!connected && on_kernel()) {
+    explain_kernel_setup_failure(connected.error(), p);
+    return p;
+  }
   if (!connected) {
     const auto& e = connected.error();
     if (e.code == Error::Code::NoPrivilege || e.code == Error::Code::InvalidArgument ||
@@ -147,12 +153,20 @@ PhaseResult Runner::setup(std::optional<Association>& association) {
   const auto cookie_ack = log_.chunks(ChunkType::CookieAck, false);
   if (inits.first && cookie_ack.first)
     report_.handshake_ms = std::chrono::duration<double, std::milli>(*cookie_ack.first - *inits.first).count();
+  // The kernel's connect() returns at SCTP_COMM_UP: the whole handshake, seen from the socket.
+  if (on_kernel()) report_.handshake_ms = static_cast<double>(p.ms);
   fill_facts(*association);
   if (!report_.association) {
     fail(p, "connected, but no status", "report this as a bug");
     return p;
   }
   const auto& f = *report_.association;
+  if (on_kernel()) {
+    pass(p, fmt::format("connected in {} ms (SCTP_COMM_UP), OS {} MIS {}, peer rwnd {} (SCTP_STATUS); the chunks and "
+                        "tags are not observable on kernel sockets",
+                        p.ms, f.os, f.mis, f.peer_rwnd));
+    return p;
+  }
   pass(p, fmt::format("handshake {:.1f} ms, OS {} MIS {}, peer rwnd {}, tags 0x{:08x}/0x{:08x}",
                       report_.handshake_ms.value_or(0), f.os, f.mis, f.peer_rwnd, f.local_tag, f.peer_tag));
   return p;
@@ -214,7 +228,55 @@ PhaseResult Runner::data(Association& a) {
   return p;
 }
 
+void Runner::explain_kernel_setup_failure(const Error& e, PhaseResult& p) const {
+  if (auto abort = describe_abort(e.message)) {
+    fail(p, *abort, "the server refused the association: is it listening on this port?");
+  } else if (e.code == Error::Code::ConnectFailed || e.code == Error::Code::Timeout) {
+    fail(p, e.message + " (the kernel's packets are not observable on kernel sockets)",
+         "is SCTP filtered, or is the server down? `--raw` runs the test on sctpkit's stack, with a trace");
+  } else {
+    fail(p, e.message, "the local end could not start: see the message");
+  }
+}
+
+PhaseResult Runner::heartbeat_on_kernel(Association& a) {
+  auto p = make_phase("heartbeat", "the path stays active (HEARTBEATs are not observable on kernel sockets)");
+  const auto start = Clock::now();
+  // The kernel sends its heartbeats itself: wait long enough for some to go and come back.
+  const auto interval = config_.options.heartbeat_interval.value_or(milliseconds(0));
+  const auto deadline = start + std::min<Clock::duration>(config_.phase_timeout, std::max(milliseconds(2000), interval * 3));
+  size_t stray = 0;
+  while (Clock::now() < deadline && a.is_open())
+    if (auto got = a.receive(milliseconds(100))) ++stray;
+  p.ms = ms_since(start);
+  if (!a.is_open()) {
+    explain_close(a, p);
+    return p;
+  }
+  auto info = a.status();
+  const PathInfo* primary = nullptr;
+  if (info)
+    for (const auto& path : info->paths)
+      if (path.primary) primary = &path;
+  if (primary == nullptr) {
+    fail(p, "no primary path in SCTP_STATUS", "report this as a bug");
+    return p;
+  }
+  if (primary->srtt.count() > 0) report_.rtt_ms = static_cast<double>(primary->srtt.count()) / 1000.0;
+  if (!primary->active) {
+    fail(p, fmt::format("the kernel marked the primary path {} inactive", primary->address),
+         "its heartbeats went unanswered (RFC 9260 8.3): is a middlebox dropping HEARTBEAT?");
+    return p;
+  }
+  p.result = Outcome::Skip;
+  p.seen = fmt::format("not observable on kernel sockets (no packet view); the primary path stayed active for {} ms, "
+                       "srtt {:.1f} ms (SCTP_STATUS){}",
+                       p.ms, report_.rtt_ms.value_or(0), stray ? fmt::format(", {} unexpected messages ignored", stray) : "");
+  return p;
+}
+
 PhaseResult Runner::heartbeat(Association& a, size_t from) {
+  if (on_kernel()) return heartbeat_on_kernel(a);
   const auto interval = config_.options.heartbeat_interval;
   auto p = make_phase("heartbeat", config_.peer_is_ours ? "HB REQ and HB ACK both ways"
                                                         : "our HB REQ answered by HB ACK (the peer's if it sends one)");
@@ -283,6 +345,11 @@ PhaseResult Runner::shutdown(Association& a) {
   const std::string reason = a.close_reason();
   if (auto abort = describe_abort(reason)) {
     fail(p, *abort, "the server aborted instead of shutting down: see its log");
+  } else if (on_kernel() && (!status || reason.rfind("shut down", 0) != 0)) {
+    fail(p, fmt::format("no SCTP_SHUTDOWN_COMP: {}", status ? reason : status.error().message),
+         "the server does not complete a graceful shutdown (RFC 9260 9.2)");
+  } else if (on_kernel()) {
+    pass(p, "SCTP_SHUTDOWN_COMP (SCTP_ASSOC_CHANGE); the chunks are not observable on kernel sockets");
   } else if (!status || reason.rfind("shut down", 0) != 0) {
     fail(p, acks == 0 ? fmt::format("SHUTDOWN sent {} times, no SHUTDOWN ACK", shutdowns)
                       : fmt::format("SHUTDOWN ACK received, association not closed: {}", reason),
@@ -310,7 +377,12 @@ PhaseResult Runner::abort_phase() {
   }
   connected->abort("linktest abort phase");
   const auto aborts = log_.chunks(ChunkType::Abort, true, from).count;
-  if (aborts == 0) {
+  if (on_kernel() && !config_.server_saw_end) {
+    p.ms = ms_since(start);
+    pass(p, "ABORT requested (SCTP_ABORT); the chunk and the server's side are not observable on kernel sockets");
+    return p;
+  }
+  if (aborts == 0 && !on_kernel()) {
     p.ms = ms_since(start);
     fail(p, "no ABORT left", "report this as a bug");
     return p;

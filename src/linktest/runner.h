@@ -43,6 +43,11 @@ class Runner {
   PhaseResult heartbeat(Association& association, size_t association_start);
   PhaseResult shutdown(Association& association);
   PhaseResult abort_phase();
+  // The kernel transport has no packet view: what its socket API shows instead (SCTP_STATUS,
+  // SCTP_ASSOC_CHANGE), and "not observable on kernel sockets" for the rest.
+  [[nodiscard]] bool on_kernel() const { return config_.options.transport == TransportKind::Kernel; }
+  void explain_kernel_setup_failure(const Error& error, PhaseResult& phase) const;
+  PhaseResult heartbeat_on_kernel(Association& association);
   // Why the association ended, as a phase failure: ABORT with its cause, or what timed out.
   void explain_close(const Association& association, PhaseResult& phase) const;
   void fill_facts(const Association& association);

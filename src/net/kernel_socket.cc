@@ -8,7 +8,9 @@
 
 // The kernel's UAPI header (no libsctp); it needs the socket types declared first.
 #include <linux/sctp.h>
+#include <linux/sock_diag.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -100,6 +102,23 @@ Status bind_local(int fd, int family, const Options& o, uint16_t port) {
     if (::setsockopt(fd, IPPROTO_SCTP, SCTP_SOCKOPT_BINDX_ADD, &ss, length) != 0) return system_failure("bindx");
   }
   return {};
+}
+
+// One sendmsg() with an SCTP_SNDRCV cmsg (RFC 6458 5.3.2): stream, PPID and flags go with the data.
+ssize_t send_with_sndrcv(int fd, const void* data, size_t size, const sctp_sndrcvinfo& info) {
+  char control[CMSG_SPACE(sizeof(sctp_sndrcvinfo))] = {};
+  iovec iov{const_cast<void*>(data), size};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = IPPROTO_SCTP;
+  c->cmsg_type = SCTP_SNDRCV;
+  c->cmsg_len = CMSG_LEN(sizeof(sctp_sndrcvinfo));
+  std::memcpy(CMSG_DATA(c), &info, sizeof info);
+  return ::sendmsg(fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
 const char* state_name(int state) {
@@ -258,6 +277,7 @@ KernelAssociation::Read KernelAssociation::read_once() {
   }
   partial_.data.insert(partial_.data.end(), buffer_.begin(), buffer_.begin() + static_cast<ptrdiff_t>(size));
   if (!(msg.msg_flags & MSG_EOR)) return Read::Nothing;
+  bytes_received_ += partial_.data.size();
   inbox_.push_back(std::move(partial_));
   partial_ = Message{};
   ++messages_received_;
@@ -286,26 +306,15 @@ Status KernelAssociation::send(std::span<const uint8_t> data, const SendOptions&
   if (data.empty()) return Error{Error::Code::InvalidArgument, "RFC 9260 6: a message carries at least one byte"};
   if (data.size() > options_.max_message_size)
     return Error{Error::Code::InvalidArgument, "message larger than max_message_size"};
-  char control[CMSG_SPACE(sizeof(sctp_sndrcvinfo))] = {};
-  iovec iov{const_cast<uint8_t*>(data.data()), data.size()};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  cmsghdr* c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = IPPROTO_SCTP;
-  c->cmsg_type = SCTP_SNDRCV;
-  c->cmsg_len = CMSG_LEN(sizeof(sctp_sndrcvinfo));
   sctp_sndrcvinfo info{};
   info.sinfo_stream = options.stream;
   info.sinfo_ppid = htonl(options.ppid);
   info.sinfo_flags = options.unordered ? SCTP_UNORDERED : 0;  // RFC 9260 6.6
-  std::memcpy(CMSG_DATA(c), &info, sizeof info);
   const auto deadline = deadline_for(std::nullopt);
   for (;;) {
-    if (::sendmsg(fd_, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0) {
+    if (send_with_sndrcv(fd_, data.data(), data.size(), info) >= 0) {
       ++messages_sent_;
+      bytes_accepted_ += data.size();
       return {};
     }
     const int error = errno;
@@ -355,21 +364,9 @@ void KernelAssociation::abort(const std::string& reason) {
   }
   // RFC 6458 5.3.2 SCTP_ABORT: the message becomes the ABORT's User-Initiated Abort cause
   // (RFC 9260 3.3.10.12), so the peer sees the reason.
-  char control[CMSG_SPACE(sizeof(sctp_sndrcvinfo))] = {};
-  iovec iov{const_cast<char*>(reason.data()), reason.size()};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  cmsghdr* c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = IPPROTO_SCTP;
-  c->cmsg_type = SCTP_SNDRCV;
-  c->cmsg_len = CMSG_LEN(sizeof(sctp_sndrcvinfo));
   sctp_sndrcvinfo info{};
   info.sinfo_flags = SCTP_ABORT;
-  std::memcpy(CMSG_DATA(c), &info, sizeof info);
-  if (::sendmsg(fd_, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 && fd_ >= 0) {
+  if (send_with_sndrcv(fd_, reason.data(), reason.size(), info) < 0 && fd_ >= 0) {
     // RFC 6458 8.1.4: close() with a zero linger time aborts as well.
     linger l{1, 0};
     ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &l, sizeof l);
@@ -404,6 +401,19 @@ Expected<AssociationInfo> KernelAssociation::status() const {
     info.paths.push_back({info.peer_address, primary.spinfo_state == SCTP_ACTIVE, true,
                           milliseconds(primary.spinfo_srtt), milliseconds(primary.spinfo_rto), primary.spinfo_cwnd});
   }
+  // What the kernel still holds to send or to see acknowledged (sk_wmem_queued, with its
+  // per-chunk overhead): 0 once the peer acknowledged everything, which is what callers wait for.
+  uint32_t meminfo[SK_MEMINFO_VARS] = {};
+  socklen_t meminfo_length = sizeof meminfo;
+  if (::getsockopt(fd_, SOL_SOCKET, SO_MEMINFO, meminfo, &meminfo_length) == 0 &&
+      meminfo_length > SK_MEMINFO_WMEM_QUEUED * sizeof(uint32_t))
+    info.queued_bytes = meminfo[SK_MEMINFO_WMEM_QUEUED];
+  else if (status.sstat_penddata + status.sstat_unackdata > 0)
+    info.queued_bytes = 1;  // some left, amount unknown
+  // The kernel counts no acknowledged bytes: what it took minus what it still holds. That holding
+  // includes each chunk's buffer overhead, so the figure runs low until everything is acknowledged.
+  info.bytes_sent = bytes_accepted_ - std::min<uint64_t>(bytes_accepted_, info.queued_bytes);
+  info.bytes_received = bytes_received_;
   sctp_assoc_stats stats{};
   socklen_t stats_length = sizeof stats;
   if (::getsockopt(fd_, IPPROTO_SCTP, SCTP_GET_ASSOC_STATS, &stats, &stats_length) == 0)

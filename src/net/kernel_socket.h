@@ -63,6 +63,8 @@ class KernelAssociation {
   std::vector<uint8_t> buffer_;
   uint64_t messages_sent_ = 0;
   uint64_t messages_received_ = 0;
+  uint64_t bytes_accepted_ = 0;  // payload sendmsg() took; the kernel may not have sent it yet
+  uint64_t bytes_received_ = 0;
 };
 
 class KernelListener {

@@ -91,7 +91,9 @@ class Client {
       options_.transport = TransportKind::Udp;
       a = Association::connect(c_.host, c_.port, options_);
     }
-    result_.transport = options_.transport == TransportKind::Udp ? "udp" : "raw";
+    result_.transport = options_.transport == TransportKind::Udp      ? "udp"
+                        : options_.transport == TransportKind::Kernel ? "kernel"
+                                                                      : "raw";
     return a;
   }
 

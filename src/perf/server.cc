@@ -23,8 +23,16 @@ Server::Server(Listener& listener, ServerConfig config) : listener_(listener), c
 Status Server::run(const std::atomic<bool>& stop) {
   auto last_sweep = std::chrono::steady_clock::now();
   while (!stop.load()) {
-    pollfd p{listener_.fd(), POLLIN, 0};
-    if (::poll(&p, 1, 100) < 0 && errno != EINTR)
+    // On the kernel transport each test association has its own socket: its data must wake us too
+    // (our stack serves them all through the listener's).
+    poll_fds_.assign(1, {listener_.fd(), POLLIN, 0});
+    auto watch = [&](const std::list<Session>& sessions) {
+      for (const auto& s : sessions)
+        if (const int fd = s.association.fd(); fd != listener_.fd()) poll_fds_.push_back({fd, POLLIN, 0});
+    };
+    watch(tests_);
+    if (others_.size() <= kEagerLimit) watch(others_);  // a hello may still come
+    if (::poll(poll_fds_.data(), poll_fds_.size(), 100) < 0 && errno != EINTR)
       return Error{Error::Code::System, fmt::format("poll: {}", std::strerror(errno))};
     listener_.process();
     // A zero timeout in blocking mode looks without running the stack again (api.cc: Stack::wait).

@@ -4,11 +4,14 @@
 // setup and idle modes' extra ones) are only accepted, swept now and then, and forgotten once closed.
 #pragma once
 
+#include <poll.h>
+
 #include <atomic>
 #include <chrono>
 #include <functional>
 #include <list>
 #include <string>
+#include <vector>
 
 #include "perf/control.h"
 #include "sctpkit/sctpkit.h"
@@ -52,6 +55,7 @@ class Server {
   Listener& listener_;
   ServerConfig config_;
   std::list<Session> tests_;   // checked on every wake-up
+  std::vector<pollfd> poll_fds_;  // reused by every wake-up
   std::list<Session> others_;  // swept every 100 ms when there are many
   uint64_t accepted_ = 0;
   uint64_t tests_finished_ = 0;

@@ -1,0 +1,45 @@
+// The transport flags that cat, linktest and perf share: --udp[=PORT], --raw and --kernel, their
+// checks, and the automatic choice when none is given.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "sctpkit/sctpkit.h"
+
+// Declared, not included: CLI11 is header-only and costs seconds in every file that includes it.
+namespace CLI {
+class App;
+class Option;
+}  // namespace CLI
+
+namespace sctpkit::tools {
+
+struct TransportFlags {
+  std::string udp;  // "" for --udp without a port
+  bool raw = false;
+  bool kernel = false;
+  CLI::Option* udp_option = nullptr;
+
+  [[nodiscard]] bool udp_given() const;
+  [[nodiscard]] bool automatic() const { return !udp_given() && !raw && !kernel; }
+};
+
+// Adds the three flags to `sub`; `udp_help` says whose UDP port --udp=PORT names.
+void add_transport_flags(CLI::App& sub, TransportFlags& flags, const std::string& udp_help);
+
+// A usage error in words (two flags at once, a bad --udp=PORT), or nullopt.
+std::optional<std::string> check_transport_flags(const TransportFlags& flags);
+
+// --udp=PORT, once check_transport_flags() passed.
+std::optional<uint16_t> udp_port(const TransportFlags& flags);
+
+// The transport the flags ask for. Without a flag: the kernel's SCTP when `kernel_if_loaded` and its
+// module is loaded, else raw IP (the caller falls back to UDP when raw IP lacks the privilege).
+TransportKind chosen_transport(const TransportFlags& flags, bool kernel_if_loaded);
+
+// "raw", "udp" or "kernel": the name reports and JSON use.
+const char* transport_name(TransportKind kind);
+
+}  // namespace sctpkit::tools
