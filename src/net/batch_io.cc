@@ -1,5 +1,8 @@
 #include "net/batch_io.h"
 
+#include <netinet/udp.h>
+
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -7,7 +10,19 @@
 
 namespace sctpkit::net {
 
-BatchIo::BatchIo() : buffers_(new uint8_t[kBatch * kBufferSize]) {}
+BatchIo::BatchIo() : buffers_(new uint8_t[kBatch * kBufferSize]), send_iov_(new iovec[kBatch * kMaxSegments]) {}
+
+bool BatchIo::probe_gso(int fd) {
+  // 0 leaves the socket unsegmented; the option's existence is what we ask about. Each train sets
+  // its own size per message (prepare_send).
+  int size = 0;
+  return ::setsockopt(fd, SOL_UDP, UDP_SEGMENT, &size, sizeof size) == 0;
+}
+
+bool BatchIo::enable_gro(int fd) {
+  int on = 1;
+  return ::setsockopt(fd, SOL_UDP, UDP_GRO, &on, sizeof on) == 0;
+}
 
 void BatchIo::size_buffers(int fd) {
   // The kernel's default (rmem_default, ~208 KiB) holds a tenth of the 2 MiB a_rwnd we advertise:
@@ -32,22 +47,30 @@ void BatchIo::enable_pktinfo(int fd, int family) {
 
 namespace {
 
-wire::IpAddress destination_of(msghdr& msg) {
+// The local address (IP_PKTINFO / IPV6_PKTINFO) and the GRO segment size (UDP_GRO) of a received
+// datagram.
+wire::IpAddress destination_of(msghdr& msg, uint16_t& segment_size) {
+  wire::IpAddress destination;
+  segment_size = 0;
   for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO) {
+      int size;
+      std::memcpy(&size, CMSG_DATA(c), sizeof size);
+      segment_size = static_cast<uint16_t>(std::clamp(size, 0, 65535));
+    }
     if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
       in_pktinfo info;
       std::memcpy(&info, CMSG_DATA(c), sizeof info);
-      return wire::IpAddress::v4(reinterpret_cast<const uint8_t*>(&info.ipi_addr));
+      destination = wire::IpAddress::v4(reinterpret_cast<const uint8_t*>(&info.ipi_addr));
     }
     if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
       in6_pktinfo info;
       std::memcpy(&info, CMSG_DATA(c), sizeof info);
       const auto* b = reinterpret_cast<const uint8_t*>(&info.ipi6_addr);
-      if (IN6_IS_ADDR_V4MAPPED(&info.ipi6_addr)) return wire::IpAddress::v4(b + 12);
-      return wire::IpAddress::v6(b);
+      destination = IN6_IS_ADDR_V4MAPPED(&info.ipi6_addr) ? wire::IpAddress::v4(b + 12) : wire::IpAddress::v6(b);
     }
   }
-  return {};
+  return destination;
 }
 
 // Sets the source address of an outgoing packet through a pktinfo control message.
@@ -116,54 +139,92 @@ size_t BatchIo::receive(int fd, std::span<Datagram> out, bool batching) {
     auto source = from_sockaddr(slots_[i].name, &d.source_port);
     if (!source) continue;
     d.source = *source;
-    d.destination = destination_of(msgs_[i].msg_hdr);
+    d.destination = destination_of(msgs_[i].msg_hdr, d.segment_size);
     d.data = wire::Bytes(buffers_.get() + i * kBufferSize, msgs_[i].msg_len);
     ++stored;
   }
   return stored;
 }
 
-size_t BatchIo::send(int fd, int family, std::span<const OutgoingDatagram> packets, bool batching) {
+size_t BatchIo::gso_train(std::span<const OutgoingDatagram> packets, size_t first) {
+  const OutgoingDatagram& head = packets[first];
+  const size_t segment = head.data.size();
+  size_t count = 1;
+  size_t bytes = segment;
+  // Linux udp_send_skb: every segment but the last is exactly gso_size bytes; the last may be shorter.
+  while (first + count < packets.size() && count < kMaxSegments) {
+    const OutgoingDatagram& p = packets[first + count];
+    if (p.data.size() > segment || p.data.empty() || bytes + p.data.size() > kMaxGsoBytes) break;
+    if (p.destination != head.destination || p.destination_port != head.destination_port || p.source != head.source)
+      break;
+    ++count;
+    bytes += p.data.size();
+    if (p.data.size() < segment) break;  // a shorter packet ends the train
+  }
+  return count;
+}
+
+void BatchIo::prepare_send(size_t i, int family, std::span<const OutgoingDatagram> packets, size_t first,
+                           size_t count, iovec* iov) {
+  const OutgoingDatagram& p = packets[first];
+  wire::IpAddress destination = p.destination;
+  if (family == AF_INET6 && destination.is_v4()) {
+    // A dual-stack socket reaches IPv4 peers through IPv4-mapped addresses.
+    uint8_t mapped[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    std::memcpy(mapped + 12, destination.bytes().data(), 4);
+    destination = wire::IpAddress::v6(mapped);
+  }
+  const socklen_t len = to_sockaddr(destination, p.destination_port, slots_[i].name);
+  for (size_t k = 0; k < count; ++k) iov[k] = {const_cast<uint8_t*>(packets[first + k].data.data()), packets[first + k].data.size()};
+  msghdr& m = msgs_[i].msg_hdr;
+  m = {};
+  m.msg_name = &slots_[i].name;
+  m.msg_namelen = len;
+  m.msg_iov = iov;
+  m.msg_iovlen = count;
+  wire::IpAddress source = p.source;
+  if (family == AF_INET6 && source.is_v4() && !is_unspecified(source)) {
+    uint8_t mapped[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    std::memcpy(mapped + 12, source.bytes().data(), 4);
+    source = wire::IpAddress::v6(mapped);
+  }
+  uint8_t* control = slots_[i].control.data();
+  size_t used = write_source(source, control, slots_[i].control.size());
+  if (count > 1) {
+    // The segment size travels with the message (UDP_SEGMENT as a control message) rather than
+    // on the socket, so that trains of different sizes can share one sendmmsg.
+    const uint16_t segment = static_cast<uint16_t>(p.data.size());
+    auto* c = reinterpret_cast<cmsghdr*>(control + used);
+    c->cmsg_level = SOL_UDP;
+    c->cmsg_type = UDP_SEGMENT;
+    c->cmsg_len = CMSG_LEN(sizeof segment);
+    std::memcpy(CMSG_DATA(c), &segment, sizeof segment);
+    used += CMSG_SPACE(sizeof segment);
+  }
+  m.msg_control = used ? control : nullptr;
+  m.msg_controllen = used;
+}
+
+size_t BatchIo::send(int fd, int family, std::span<const OutgoingDatagram> packets, bool batching, bool* gso) {
   size_t sent = 0;
   size_t accepted = 0;
   while (sent < packets.size()) {
-    const size_t count = std::min(packets.size() - sent, kBatch);
-    for (size_t i = 0; i < count; ++i) {
-      const OutgoingDatagram& p = packets[sent + i];
-      wire::IpAddress destination = p.destination;
-      socklen_t len;
-      if (family == AF_INET6 && destination.is_v4()) {
-        // A dual-stack socket reaches IPv4 peers through IPv4-mapped addresses.
-        uint8_t mapped[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-        std::memcpy(mapped + 12, destination.bytes().data(), 4);
-        destination = wire::IpAddress::v6(mapped);
-      }
-      len = to_sockaddr(destination, p.destination_port, slots_[i].name);
-      iov_[i] = {const_cast<uint8_t*>(p.data.data()), p.data.size()};
-      msghdr& m = msgs_[i].msg_hdr;
-      m = {};
-      m.msg_name = &slots_[i].name;
-      m.msg_namelen = len;
-      m.msg_iov = &iov_[i];
-      m.msg_iovlen = 1;
-      wire::IpAddress source = p.source;
-      if (family == AF_INET6 && source.is_v4() && !is_unspecified(source)) {
-        uint8_t mapped[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-        std::memcpy(mapped + 12, source.bytes().data(), 4);
-        source = wire::IpAddress::v6(mapped);
-      }
-      const size_t control = write_source(source, slots_[i].control.data(), slots_[i].control.size());
-      m.msg_control = control ? slots_[i].control.data() : nullptr;
-      m.msg_controllen = control;
+    const bool trains = batching && gso != nullptr && *gso;
+    size_t messages = 0;
+    for (size_t next = sent; next < packets.size() && messages < kBatch; ++messages) {
+      const size_t count = trains ? gso_train(packets, next) : 1;
+      prepare_send(messages, family, packets, next, count, send_iov_.get() + messages * kMaxSegments);
+      counts_[messages] = count;
+      next += count;
     }
     int n;
     if (batching) {
       do {
-        n = ::sendmmsg(fd, msgs_.data(), static_cast<unsigned>(count), MSG_DONTWAIT);
+        n = ::sendmmsg(fd, msgs_.data(), static_cast<unsigned>(messages), MSG_DONTWAIT);
       } while (n < 0 && errno == EINTR);
     } else {
       n = 0;
-      for (size_t i = 0; i < count; ++i) {
+      for (size_t i = 0; i < messages; ++i) {
         ssize_t r;
         do {
           r = ::sendmsg(fd, &msgs_[i].msg_hdr, MSG_DONTWAIT);
@@ -173,13 +234,23 @@ size_t BatchIo::send(int fd, int family, std::span<const OutgoingDatagram> packe
       }
     }
     if (n <= 0) {
+      const int error = errno;
+      if (counts_[0] > 1 && error != EAGAIN && error != ENOBUFS) {
+        // The kernel refused the GSO message itself (EIO: no checksum offload on the device;
+        // EINVAL: a segment larger than the path MTU; ENOPROTOOPT: no UDP_SEGMENT): send plain
+        // datagrams from now on, starting with this train.
+        *gso = false;
+        continue;
+      }
       // One packet the kernel refuses (e.g. no route to that destination) must not stall the rest:
-      // drop it, as an IP network would, and go on.
-      ++sent;
+      // drop it (or its train: the same destination), as an IP network would, and go on.
+      sent += counts_[0];
       continue;
     }
-    sent += static_cast<size_t>(n);
-    accepted += static_cast<size_t>(n);
+    for (int i = 0; i < n; ++i) {
+      sent += counts_[static_cast<size_t>(i)];
+      accepted += counts_[static_cast<size_t>(i)];
+    }
   }
   return accepted;
 }

@@ -1,6 +1,12 @@
 // recvmmsg/sendmmsg over one datagram socket (UDP or raw IP), with the local address of each packet
 // carried in IP_PKTINFO / IPV6_PKTINFO control messages. The buffers are allocated once, so the
 // receive and send paths allocate nothing per packet.
+//
+// On UDP sockets, where the kernel has them (Linux 4.18 / 5.0), the send path also uses UDP GSO
+// (UDP_SEGMENT): a train of equal-size packets to one destination leaves as one message of up to
+// kMaxSegments segments, which the kernel cuts into separate datagrams after routing it once; and the
+// receive path UDP GRO (UDP_GRO): the kernel may hand such a train up as one buffer, which
+// Datagram::segment_size says how to cut. See docs/perf.md, "Batching, GSO and GRO".
 #pragma once
 
 #include <netinet/in.h>
@@ -22,6 +28,9 @@ struct Datagram {
   uint16_t source_port = 0;  // UDP only; 0 for raw IP
   wire::IpAddress destination;  // from the pktinfo control message; unspecified if the kernel gave none
   wire::Bytes data;
+  // UDP GRO: `data` holds several datagrams of this size back to back (the last may be shorter).
+  // 0: `data` is one datagram.
+  uint16_t segment_size = 0;
 };
 
 struct OutgoingDatagram {
@@ -35,6 +44,10 @@ class BatchIo {
  public:
   static constexpr size_t kBatch = 32;
   static constexpr size_t kBufferSize = 65536;  // the largest IP datagram
+  // UDP GSO: segments per message (UDP_MAX_SEGMENTS was 64 before Linux 5.5) and payload bytes per
+  // message (a UDP datagram's length field is 16 bits; the IPv4 header takes 20 of them).
+  static constexpr size_t kMaxSegments = 64;
+  static constexpr size_t kMaxGsoBytes = 65535 - 20 - 8;
 
   BatchIo();
   // Asks the kernel for the destination address of each received packet.
@@ -42,12 +55,20 @@ class BatchIo {
   // Socket buffers large enough for a receive window of data arriving while we are not scheduled.
   static void size_buffers(int fd);
   static constexpr int kSocketBuffer = 4 << 20;
+  // UDP only: whether the kernel takes UDP_SEGMENT on `fd` (probed with a harmless size of 0).
+  static bool probe_gso(int fd);
+  // UDP only: asks for GRO trains on `fd`; false if the kernel does not have UDP_GRO.
+  static bool enable_gro(int fd);
 
   // Non-blocking; returns how many datagrams were read (0 when none are waiting). With
   // `batching` off it reads one datagram per call to recvmsg (for the benchmark's comparison).
   size_t receive(int fd, std::span<Datagram> out, bool batching = true);
-  // Returns how many datagrams the kernel accepted; stops at the first it refused.
-  size_t send(int fd, int family, std::span<const OutgoingDatagram> packets, bool batching = true);
+  // Returns how many datagrams the kernel accepted; a datagram (or GSO train) it refuses is dropped
+  // and the rest still go. `gso` (UDP only, may be null): true to send trains of equal-size packets
+  // as GSO messages; set to false, and the train sent again without GSO, if the kernel refuses one
+  // (a device without checksum offload, a path that would fragment).
+  size_t send(int fd, int family, std::span<const OutgoingDatagram> packets, bool batching = true,
+              bool* gso = nullptr);
 
  private:
   struct Slot {
@@ -57,9 +78,18 @@ class BatchIo {
   // kBatch * kBufferSize, left uninitialised: the kernel writes before we read, and pages nobody
   // touched cost no memory (a stack per client association would otherwise hold 2 MiB each).
   std::unique_ptr<uint8_t[]> buffers_;
+  // Fills msgs_[i] for packets[first, first + count), to one destination; returns the control
+  // bytes written (the source address, the GSO segment size).
+  void prepare_send(size_t i, int family, std::span<const OutgoingDatagram> packets, size_t first, size_t count,
+                    iovec* iov);
+  // How many packets from `first` can leave as one GSO message.
+  static size_t gso_train(std::span<const OutgoingDatagram> packets, size_t first);
+
   std::array<Slot, kBatch> slots_{};
   std::array<iovec, kBatch> iov_{};
   std::array<mmsghdr, kBatch> msgs_{};
+  std::array<size_t, kBatch> counts_{};  // packets in each message of a send
+  std::unique_ptr<iovec[]> send_iov_;    // kBatch * kMaxSegments: one per packet of a GSO train
 };
 
 }  // namespace sctpkit::net

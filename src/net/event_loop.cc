@@ -29,8 +29,8 @@ std::variant<std::unique_ptr<EventLoop>, TransportError> EventLoop::create(Trans
     ev.data.u64 = static_cast<uint64_t>(fd);
     if (::epoll_ctl(loop->epoll_.get(), EPOLL_CTL_ADD, fd, &ev) != 0) return system_error("epoll_ctl", errno);
   }
-  loop->slab_.reset(new uint8_t[kBatch * kSlot]);
-  loop->pending_.reserve(kBatch);
+  loop->slab_.reset(new uint8_t[kSlabBytes]);
+  loop->pending_.reserve(kMaxPending);
   loop->received_.resize(kBatch);
   return loop;
 }
@@ -104,6 +104,9 @@ void EventLoop::receive_all(assoc::TimePoint now) {
       // Transmit's bytes are copied while valid.
       drain(**it, now);
     }
+    // What the engines answered to this read (SACKs; data the SACKs made room for) leaves before
+    // the next read, so that answers wait at most one read batch.
+    send_pending();
   }
 }
 
@@ -126,11 +129,13 @@ void EventLoop::flush() {
 
 void EventLoop::drain(Engine& engine, assoc::TimePoint now) {
   while (auto transmit = engine.poll_transmit(now)) {
-    if (pending_.size() == kBatch) send_pending();
-    if (transmit->packet.size() > kSlot) continue;  // cannot be an IP datagram
-    uint8_t* slot = slab_.get() + pending_.size() * kSlot;
-    std::memcpy(slot, transmit->packet.data(), transmit->packet.size());
-    pending_.push_back({transmit->source, transmit->destination, wire::Bytes(slot, transmit->packet.size())});
+    const size_t size = transmit->packet.size();
+    if (size > 65535) continue;  // cannot be an IP datagram
+    if (pending_.size() == kMaxPending || slab_used_ + size > kSlabBytes) send_pending();
+    uint8_t* slot = slab_.get() + slab_used_;
+    std::memcpy(slot, transmit->packet.data(), size);
+    slab_used_ += size;
+    pending_.push_back({transmit->source, transmit->destination, wire::Bytes(slot, size)});
   }
   while (auto event = engine.poll_event()) {
     if (handler_) handler_(engine, std::move(*event));
@@ -141,6 +146,7 @@ void EventLoop::send_pending() {
   if (pending_.empty()) return;
   counters_.packets_sent += transport_.send(pending_);
   pending_.clear();
+  slab_used_ = 0;
 }
 
 void EventLoop::arm_timer() {

@@ -65,11 +65,14 @@ class EventLoop {
   std::vector<Engine*> engines_;
   EventHandler handler_;
   Counters counters_;
-  // Outgoing packets are copied here (a Transmit's bytes die with the next engine call) and sent
-  // in batches; sized once and left uninitialised, so that only the slots in use take memory.
-  static constexpr size_t kBatch = 32;
-  static constexpr size_t kSlot = 65536;
+  // Outgoing packets are copied here back to back (a Transmit's bytes die with the next engine
+  // call) and sent in batches, so that a train of equal-size packets can leave as UDP GSO messages;
+  // sized once and left uninitialised, so that only the bytes in use take memory.
+  static constexpr size_t kMaxPending = 256;
+  static constexpr size_t kSlabBytes = 2 << 20;
+  static constexpr size_t kBatch = 32;  // packets asked of the transport per receive
   std::unique_ptr<uint8_t[]> slab_;
+  size_t slab_used_ = 0;
   std::optional<assoc::TimePoint> armed_;  // the deadline the timerfd holds (nullopt: disarmed)
   std::vector<OutgoingPacket> pending_;
   std::vector<ReceivedPacket> received_;

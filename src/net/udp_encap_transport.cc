@@ -3,19 +3,22 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 namespace sctpkit::net {
 
 namespace {
 
-std::variant<UniqueFd, TransportError> open_udp(int family, const wire::IpAddress& address, uint16_t port) {
+std::variant<UniqueFd, TransportError> open_udp(int family, const wire::IpAddress& address, uint16_t port,
+                                                bool offload) {
   UniqueFd fd(::socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP));
   if (fd.get() < 0) return system_error("UDP socket", errno);
   int on = 1;
   if (family == AF_INET6) ::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
   BatchIo::enable_pktinfo(fd.get(), family);
   BatchIo::size_buffers(fd.get());
+  if (offload) BatchIo::enable_gro(fd.get());  // without it the kernel cuts trains up on receive
   sockaddr_storage sa;
   const socklen_t len = to_sockaddr(address, port, sa);
   if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&sa), len) != 0) {
@@ -43,7 +46,7 @@ std::variant<std::unique_ptr<UdpEncapTransport>, TransportError> UdpEncapTranspo
   uint16_t port = options.local_port;
   for (const auto& address : addresses) {
     const int family = address.is_v4() ? AF_INET : AF_INET6;
-    auto opened = open_udp(family, address, port);
+    auto opened = open_udp(family, address, port, options.offload);
     if (auto* error = std::get_if<TransportError>(&opened)) {
       // A host without IPv6 still serves IPv4 on the wildcard.
       if (wildcard && family == AF_INET6 && !t->sockets_.empty()) continue;
@@ -53,6 +56,7 @@ std::variant<std::unique_ptr<UdpEncapTransport>, TransportError> UdpEncapTranspo
     s.fd = std::move(std::get<UniqueFd>(opened));
     s.family = family;
     s.bound = address;
+    s.gso = options.offload && BatchIo::probe_gso(s.fd.get());
     if (port == 0) {
       // The first socket picked an ephemeral port; the others share it so that a peer sees one
       // encapsulation port whichever of our addresses it talks to.
@@ -94,12 +98,20 @@ void UdpEncapTransport::on_answered_stateless(const ReceivedPacket& packet) {
   ports_.reply_once(packet.source, wire::load_u16(packet.data, 0), packet.encapsulation_port);
 }
 
-const UdpEncapTransport::Socket* UdpEncapTransport::socket_for(const wire::IpAddress& source,
-                                                               const wire::IpAddress& destination) const {
+bool UdpEncapTransport::gso() const {
+  return std::all_of(sockets_.begin(), sockets_.end(), [](const Socket& s) { return s.gso; });
+}
+
+void UdpEncapTransport::disable_gso() {
+  for (auto& s : sockets_) s.gso = false;
+}
+
+UdpEncapTransport::Socket* UdpEncapTransport::socket_for(const wire::IpAddress& source,
+                                                         const wire::IpAddress& destination) {
   const int family = destination.is_v4() ? AF_INET : AF_INET6;
-  const Socket* wildcard = nullptr;
-  const Socket* any_of_family = nullptr;
-  for (const auto& s : sockets_) {
+  Socket* wildcard = nullptr;
+  Socket* any_of_family = nullptr;
+  for (auto& s : sockets_) {
     if (s.family != family) continue;
     if (!is_unspecified(source) && s.bound == source) return &s;
     if (is_unspecified(s.bound) && !wildcard) wildcard = &s;
@@ -108,28 +120,49 @@ const UdpEncapTransport::Socket* UdpEncapTransport::socket_for(const wire::IpAdd
   return wildcard ? wildcard : any_of_family;
 }
 
+size_t UdpEncapTransport::hand_out(std::span<ReceivedPacket> out) {
+  size_t stored = 0;
+  while (in_next_ < in_count_ && stored < out.size()) {
+    const Datagram& d = in_[in_next_];
+    // UDP GRO: the buffer holds datagrams of segment_size bytes back to back, each one SCTP packet
+    // (RFC 6951 5.1: one SCTP packet per UDP datagram).
+    const size_t segment = d.segment_size ? d.segment_size : d.data.size();
+    const size_t length = std::min(segment, d.data.size() - in_offset_);
+    const wire::Bytes packet = d.data.subspan(in_offset_, length);
+    if (d.segment_size && length < d.data.size()) ++gro_packets_;
+    in_offset_ += length;
+    if (in_offset_ >= d.data.size() || length == 0) {
+      ++in_next_;
+      in_offset_ = 0;
+    }
+    if (!accept(packet)) continue;
+    // The source port is learned only after the engine verified the packet (on_verified).
+    ReceivedPacket& p = out[stored++];
+    p.encapsulation_port = d.source_port;
+    p.source = d.source;
+    p.destination = is_unspecified(d.destination) ? in_socket_->bound : d.destination;
+    p.data = packet;
+    if (tap_) tap_->on_wire({false, p.source, p.destination, d.source_port, local_port_, packet});
+  }
+  return stored;
+}
+
 size_t UdpEncapTransport::receive(std::span<ReceivedPacket> out) {
-  const size_t want = std::min(in_.size(), out.size());
-  // The spans handed out point into io_'s buffers, which the next read overwrites, so one call
-  // reads from one socket; the starting socket rotates so that none starves the others.
-  for (size_t k = 0; k < sockets_.size() && want > 0; ++k) {
+  if (out.empty()) return 0;
+  // The spans handed out point into io_'s buffers, which the next read overwrites: what the last
+  // read left goes out first, and a call that handed out anything reads no more.
+  if (const size_t stored = hand_out(out)) return stored;
+  // One read per call, from one socket; the starting socket rotates so that none starves the others.
+  for (size_t k = 0; k < sockets_.size(); ++k) {
     const Socket& s = sockets_[(next_socket_ + k) % sockets_.size()];
     for (;;) {
-      const size_t n = io_.receive(s.fd.get(), std::span(in_).first(want), batching_);
+      const size_t n = io_.receive(s.fd.get(), in_, batching_);
       if (n == 0) break;
-      size_t stored = 0;
-      for (size_t i = 0; i < n; ++i) {
-        const Datagram& d = in_[i];
-        if (!accept(d.data)) continue;
-        // The source port is learned only after the engine verified the packet (on_verified).
-        ReceivedPacket& p = out[stored++];
-        p.encapsulation_port = d.source_port;
-        p.source = d.source;
-        p.destination = is_unspecified(d.destination) ? s.bound : d.destination;
-        p.data = d.data;
-        if (tap_) tap_->on_wire({false, p.source, p.destination, d.source_port, local_port_, d.data});
-      }
-      if (stored > 0) {
+      in_count_ = n;
+      in_next_ = 0;
+      in_offset_ = 0;
+      in_socket_ = &s;
+      if (const size_t stored = hand_out(out)) {
         next_socket_ = (next_socket_ + k + 1) % sockets_.size();
         return stored;
       }
@@ -143,13 +176,14 @@ size_t UdpEncapTransport::send(std::span<const OutgoingPacket> packets) {
   size_t i = 0;
   while (i < packets.size()) {
     // Group consecutive packets that leave through the same socket into one sendmmsg.
-    const Socket* socket = socket_for(packets[i].source, packets[i].destination);
+    Socket* socket = socket_for(packets[i].source, packets[i].destination);
     if (!socket) {
       ++i;  // no socket of that family: unreachable, like a missing route
       continue;
     }
     size_t n = 0;
-    while (i + n < packets.size() && n < out_.size() &&
+    if (out_.size() < packets.size() - i) out_.resize(packets.size() - i);
+    while (i + n < packets.size() &&
            socket_for(packets[i + n].source, packets[i + n].destination) == socket) {
       const OutgoingPacket& p = packets[i + n];
       OutgoingDatagram& d = out_[n];
@@ -162,7 +196,7 @@ size_t UdpEncapTransport::send(std::span<const OutgoingPacket> packets) {
                        d.destination_port, p.data});
       ++n;
     }
-    accepted += io_.send(socket->fd.get(), socket->family, std::span(out_).first(n), batching_);
+    accepted += io_.send(socket->fd.get(), socket->family, std::span(out_).first(n), batching_, &socket->gso);
     i += n;
   }
   return accepted;

@@ -25,6 +25,9 @@ struct UdpEncapOptions {
   // Local addresses to bind, one socket each. Empty: the IPv4 and IPv6 wildcards (whichever the
   // host has).
   std::vector<wire::IpAddress> local_addresses;
+  // UDP GSO on send and GRO on receive where the kernel has them (BatchIo); off: one datagram per
+  // packet in both directions (for the benchmark's comparison and for tests of the fallback).
+  bool offload = true;
 };
 
 class UdpEncapTransport final : public Transport {
@@ -49,15 +52,25 @@ class UdpEncapTransport final : public Transport {
 
   // For the benchmark: one system call per packet instead of recvmmsg/sendmmsg.
   void set_batching(bool on) { batching_ = on; }
+  // Whether trains leave as UDP GSO messages: on where the kernel took UDP_SEGMENT, until it
+  // refused a train (every socket must still have it).
+  [[nodiscard]] bool gso() const;
+  // Turns GSO off (it stays off once the kernel refused it).
+  void disable_gso();
+  // Packets that arrived inside UDP GRO trains (more than one datagram per buffer).
+  [[nodiscard]] uint64_t gro_packets() const { return gro_packets_; }
 
  private:
   struct Socket {
     UniqueFd fd;
     int family = AF_INET;
     wire::IpAddress bound;  // unspecified for a wildcard socket
+    bool gso = false;
   };
   UdpEncapTransport() = default;
-  const Socket* socket_for(const wire::IpAddress& source, const wire::IpAddress& destination) const;
+  Socket* socket_for(const wire::IpAddress& source, const wire::IpAddress& destination);
+  // Hands out what the last read left (GRO trains are cut into packets here); returns how many.
+  size_t hand_out(std::span<ReceivedPacket> out);
 
   std::vector<Socket> sockets_;
   std::vector<int> fd_numbers_;
@@ -68,7 +81,16 @@ class UdpEncapTransport final : public Transport {
   std::unordered_map<wire::IpAddress, uint16_t> pinned_;
   BatchIo io_;
   std::array<Datagram, BatchIo::kBatch> in_{};
-  std::array<OutgoingDatagram, BatchIo::kBatch> out_{};
+  // The last read, not yet all handed out: a GRO train may hold more packets than the caller has
+  // room for, and the rest stay in io_'s buffers until the next receive().
+  size_t in_count_ = 0;
+  size_t in_next_ = 0;
+  size_t in_offset_ = 0;  // into in_[in_next_].data
+  const Socket* in_socket_ = nullptr;
+  uint64_t gro_packets_ = 0;
+  // Grows to the largest batch sent once (GSO trains want more than BatchIo::kBatch packets per
+  // call), then allocates no more.
+  std::vector<OutgoingDatagram> out_;
   bool batching_ = true;
   size_t next_socket_ = 0;
 };

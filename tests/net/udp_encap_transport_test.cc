@@ -133,7 +133,7 @@ TEST(UdpEncapTransport, BatchesManyPacketsBothWays) {
   while (tags.size() < kCount) {
     const size_t n = receive_wait(*a, in);
     if (n == 0) break;
-    EXPECT_LE(n, BatchIo::kBatch);
+    EXPECT_LE(n, in.size());
     for (size_t i = 0; i < n; ++i) tags.push_back(wire::load_u32(in[i].data, 4));
   }
   ASSERT_EQ(tags.size(), kCount);
