@@ -17,6 +17,7 @@
 #include <span>
 #include <vector>
 
+#include "assoc/sparse_queue.h"
 #include "wire/byte_io.h"
 #include "wire/types.h"
 
@@ -160,7 +161,7 @@ class Reassembly {
   // fragmented message in steady state. Bounded by kMaxSparePieces.
   std::vector<Piece> spare_pieces_;
   static constexpr size_t kMaxSparePieces = 1024;
-  std::deque<ReceivedMessage> ready_;
+  SparseQueue<ReceivedMessage, QueueStorage::kKeep> ready_;
   size_t bytes_held_ = 0;
 };
 

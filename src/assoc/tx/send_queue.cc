@@ -107,7 +107,7 @@ size_t SendQueue::set_outbound_streams(uint16_t count) {
     dropped += s.messages.size();
   }
   queued_messages_ -= dropped;
-  std::erase_if(active_, [count](uint16_t id) { return id >= count; });
+  active_.erase_if([count](uint16_t id) { return id >= count; });
   streams_.resize(count);
   return dropped;
 }

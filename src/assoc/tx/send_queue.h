@@ -15,6 +15,7 @@
 #include <span>
 #include <vector>
 
+#include "assoc/sparse_queue.h"
 #include "wire/byte_io.h"
 #include "wire/types.h"
 
@@ -98,7 +99,7 @@ class SendQueue {
     MessageOptions options;
   };
   struct Stream {
-    std::deque<Message> messages;
+    SparseQueue<Message, QueueStorage::kKeep> messages;  // nothing allocated for a stream never used
     wire::Ssn next_ssn{0};
     uint32_t head_offset = 0;  // bytes of messages.front() already fragmented
     wire::Ssn head_ssn{0};
@@ -109,7 +110,7 @@ class SendQueue {
 
   SendQueueConfig config_;
   std::vector<Stream> streams_;
-  std::deque<uint16_t> active_;  // round-robin order of streams holding messages
+  SparseQueue<uint16_t, QueueStorage::kKeep> active_;  // round-robin order of streams holding messages
   size_t buffered_bytes_ = 0;
   size_t queued_messages_ = 0;
   bool space_wanted_ = false;
