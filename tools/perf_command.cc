@@ -36,6 +36,7 @@ struct PerfArgs {
   bool json = false;
   std::string plot;
   uint64_t count = 0;
+  int parallel = 1;
   bool udp_given = false;
   std::string udp;
   bool raw = false;
@@ -140,6 +141,7 @@ int run_client(const PerfArgs& args, Options options, bool automatic) {
   config.unordered = args.unordered;
   config.seconds = args.seconds;
   config.count = *mode == perf::Mode::Idle && args.count == 0 ? 1000 : args.count;
+  config.parallel = args.parallel;
   config.interval = args.interval;
   if (!args.json) {
     config.on_interval = [mode = *mode](const perf::IntervalSample& s) {
@@ -210,6 +212,8 @@ void register_perf(CLI::App& app, CommandRegistry& registry) {
   sub->add_flag("-J,--json", args->json, "Print one JSON object at the end instead of text");
   sub->add_option("--plot", args->plot, "Write throughput, cwnd and RTT over time to an SVG file");
   sub->add_option("--count", args->count, "setup: associations to set up instead of -t; idle: to hold (default 1000)");
+  sub->add_option("--parallel", args->parallel, "setup: associations in setup or shutdown at once (default 1: one after another)")
+      ->check(CLI::Range(1, 10000));
   auto* udp = sub->add_option("--udp", args->udp, "SCTP over UDP (RFC 6951); PORT: the server's UDP port")->expected(0, 1);
   sub->add_flag("--raw", args->raw, "SCTP over raw IP (needs CAP_NET_RAW)");
   sub->add_option("-w,--wait", args->wait_seconds, "Timeout in seconds for connect, shutdown and answers (default 10)");
