@@ -22,7 +22,7 @@ NO_TCP = {"rate_64", "idle_memory"}
 def main():
     build_dir = sys.argv[1]
     done = subprocess.run([sys.executable, os.path.join(here, "compare.py"), "--quick", "--paths", "udp", "--json",
-                           "--build-dir", build_dir] + sys.argv[2:], capture_output=True, text=True, timeout=170)
+                           "--idle-count", "500", "--build-dir", build_dir] + sys.argv[2:], capture_output=True, text=True, timeout=170)
     sys.stderr.write(done.stderr)
     if done.returncode == 3:
         print("SKIPPED: compare.py is missing a program (see above)")

@@ -38,6 +38,7 @@ struct PerfArgs {
   bool json = false;
   std::string plot;
   uint64_t count = 0;
+  int parallel = 1;
   TransportFlags transport;
   double wait_seconds = 10;
   bool ipv4 = false;
@@ -141,6 +142,7 @@ int run_client(const PerfArgs& args, Options options, bool automatic) {
   config.unordered = args.unordered;
   config.seconds = args.seconds;
   config.count = *mode == perf::Mode::Idle && args.count == 0 ? 1000 : args.count;
+  config.parallel = args.parallel;
   config.interval = args.interval;
   if (!args.json) {
     config.on_interval = [mode = *mode](const perf::IntervalSample& s) {
@@ -210,6 +212,8 @@ void register_perf(CLI::App& app, CommandRegistry& registry) {
   sub->add_option("--plot", args->plot, "Write throughput, cwnd and RTT over time to an SVG file");
   sub->add_option("--count", args->count, "setup: associations to set up instead of -t; idle: to hold (default 1000)");
   add_transport_flags(*sub, args->transport, "the server's UDP port");
+  sub->add_option("--parallel", args->parallel, "setup: associations in setup or shutdown at once (default 1: one after another)")
+      ->check(CLI::Range(1, 10000));
   sub->add_option("-w,--wait", args->wait_seconds, "Timeout in seconds for connect, shutdown and answers (default 10)");
   sub->add_flag("-4", args->ipv4, "IPv4 only");
   sub->add_flag("-6", args->ipv6, "IPv6 only");

@@ -12,8 +12,8 @@ namespace sctpkit::assoc {
 
 namespace {
 
-template <typename T>
-void push_bounded(std::deque<T>& queue, T item, size_t limit) {
+template <typename Queue, typename T>
+void push_bounded(Queue& queue, T item, size_t limit) {
   // A peer that makes us answer faster than we send must not grow our memory: drop the oldest.
   if (queue.size() >= limit) queue.pop_front();
   queue.push_back(std::move(item));
@@ -50,7 +50,7 @@ std::optional<TimePoint> earliest(std::optional<TimePoint> a, std::optional<Time
 
 Association::Association(AssociationId id, EndpointServices services, const ConnectRequest& request, TimePoint now)
     : id_(id), services_(services), config_(services.config), t1_rto_(rto_config(services.config)) {
-  local_port_ = config_.local_port;
+  local_port_ = request.local_port.value_or(config_.local_port);
   peer_port_ = request.remote_port;
   // RFC 9260 5.3.1: random tags and initial TSN, never a zero tag.
   local_tag_ = wire::VerificationTag(services_.random.next_nonzero_u32());
@@ -90,11 +90,6 @@ void Association::start_data_transfer(wire::Tsn peer_initial_tsn, uint32_t peer_
   initial_peer_rwnd_ = peer_rwnd;
   sender_.emplace(config_, local_initial_tsn_, outbound_streams_, peer_rwnd, *paths_);
   receiver_.emplace(receiver_config(config_, inbound_streams_), peer_initial_tsn);
-  // Room for every gap block and duplicate a SACK in one packet could carry (RFC 9260 3.3.4).
-  const size_t entries = config_.max_packet_size / 4;
-  sack_gap_storage_.resize(entries);
-  sack_dup_storage_.resize(entries);
-  sack_wire_gaps_.reserve(entries);
   flush_pending_messages();
 }
 

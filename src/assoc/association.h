@@ -19,8 +19,8 @@
 #include "assoc/handshake.h"
 #include "assoc/path_manager.h"
 #include "assoc/random.h"
+#include "assoc/sparse_queue.h"
 #include "assoc/rx/data_receiver.h"
-#include "assoc/tx/ring.h"
 #include "assoc/tx/rto.h"
 #include "assoc/status.h"
 #include "wire/chunk.h"
@@ -28,11 +28,25 @@
 
 namespace sctpkit::assoc {
 
+// Room for every gap block and duplicate one SACK could carry (RFC 9260 3.3.4), sized once per
+// endpoint from the packet size: a SACK is built whole within one call, so the associations of an
+// endpoint (driven one at a time) share it instead of holding 4 KiB each.
+struct SackScratch {
+  explicit SackScratch(size_t max_packet_size)
+      : gaps(max_packet_size / 4), duplicates(max_packet_size / 4) {
+    wire_gaps.reserve(max_packet_size / 4);
+  }
+  std::vector<GapAckBlock> gaps;
+  std::vector<wire::Tsn> duplicates;
+  std::vector<wire::GapAckBlock> wire_gaps;
+};
+
 // What an association borrows from its endpoint.
 struct EndpointServices {
   const EndpointConfig& config;
   RandomSource& random;
   CookieAuthority& cookies;
+  SackScratch& sack_scratch;
 };
 
 class Association {
@@ -68,6 +82,7 @@ class Association {
   [[nodiscard]] AssociationId id() const { return id_; }
   [[nodiscard]] AssociationState state() const { return state_; }
   [[nodiscard]] uint16_t peer_port() const { return peer_port_; }
+  [[nodiscard]] uint16_t local_port() const { return local_port_; }
   [[nodiscard]] wire::VerificationTag local_tag() const { return local_tag_; }
   [[nodiscard]] std::vector<wire::IpAddress> peer_addresses() const;
   // Closed, with its last packets sent and its events drained: the endpoint may forget it.
@@ -172,20 +187,16 @@ class Association {
   bool send_shutdown_complete_ = false;
   std::optional<std::vector<uint8_t>> abort_causes_;  // an ABORT to send, then nothing more
   std::vector<uint8_t> cookie_;                       // from the INIT ACK, for COOKIE ECHO
-  std::deque<std::vector<uint8_t>> errors_;           // ERROR chunks' causes
+  SparseQueue<std::vector<uint8_t>> errors_;          // ERROR chunks' causes
   struct HeartbeatReply {
     wire::IpAddress source;  // RFC 9260 6.4: the reply leaves from where the HEARTBEAT arrived
     wire::IpAddress destination;
     std::vector<uint8_t> info;  // the Heartbeat Info TLV, echoed whole (RFC 9260 8.3)
   };
-  std::deque<HeartbeatReply> heartbeat_acks_;
-  std::deque<OwnedPacket> prebuilt_;  // INIT ACKs of collisions, out-of-association replies
+  SparseQueue<HeartbeatReply> heartbeat_acks_;
+  SparseQueue<OwnedPacket> prebuilt_;  // INIT ACKs of collisions, out-of-association replies
   std::optional<wire::IpAddress> sack_destination_;
   bool data_with_cookie_echo_ = false;  // RFC 9260 5.1.5 step 7: SACK bundled DATA at once
-  // Reused SACK building storage: no allocation per SACK.
-  std::vector<GapAckBlock> sack_gap_storage_;
-  std::vector<wire::Tsn> sack_dup_storage_;
-  std::vector<wire::GapAckBlock> sack_wire_gaps_;
   bool shutdown_requested_ = false;
 
   // RFC 9260 5.1: messages sent in COOKIE-WAIT, before the DataSender exists (the peer's window and
@@ -197,12 +208,12 @@ class Association {
     bool unordered = false;
     std::vector<uint8_t> data;
   };
-  std::deque<PendingMessage> pending_messages_;
+  SparseQueue<PendingMessage> pending_messages_;
   size_t pending_bytes_ = 0;
   bool pending_refused_ = false;  // a send() got WouldBlock: a SendSpaceEvent is owed
   void flush_pending_messages();
 
-  Ring<Event> events_;  // no allocation per event once grown (std::deque allocates as it moves)
+  SparseQueue<Event> events_;  // connection, restart, shutdown and error events; messages come from receiver_
   // Held back until every received message has been handed over: a user must read the last
   // messages before learning that the association is gone.
   std::optional<ClosedEvent> closed_event_;

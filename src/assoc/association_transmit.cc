@@ -149,11 +149,12 @@ wire::IpAddress Association::source_for(const wire::IpAddress& to) const {
 
 bool Association::write_sack(wire::PacketBuilder& builder) {
   if (builder.remaining() < wire::kChunkHeaderSize + wire::SackChunk::kFixedSize) return false;
-  const SackContent content = receiver_->make_sack(builder.remaining(), sack_gap_storage_, sack_dup_storage_);
-  sack_wire_gaps_.clear();
-  for (const GapAckBlock& b : content.gap_blocks) sack_wire_gaps_.push_back(wire::GapAckBlock{b.start, b.end});
+  SackScratch& scratch = services_.sack_scratch;
+  const SackContent content = receiver_->make_sack(builder.remaining(), scratch.gaps, scratch.duplicates);
+  scratch.wire_gaps.clear();
+  for (const GapAckBlock& b : content.gap_blocks) scratch.wire_gaps.push_back(wire::GapAckBlock{b.start, b.end});
   const wire::SackChunk sack{content.cumulative_tsn_ack, content.a_rwnd,
-                             wire::WireList<wire::GapAckBlock>::of(sack_wire_gaps_),
+                             wire::WireList<wire::GapAckBlock>::of(scratch.wire_gaps),
                              wire::WireList<wire::Tsn>::of(content.duplicate_tsns)};
   if (!builder.add(sack)) return false;
   receiver_->on_sack_sent(content);

@@ -3,7 +3,8 @@
 #include "assoc/endpoint.h"
 
 #include <algorithm>
-#include <map>
+#include <functional>
+#include <queue>
 #include <unordered_map>
 
 #include "assoc/association.h"
@@ -19,13 +20,18 @@ namespace {
 constexpr size_t kMaxStatelessReplies = 64;
 constexpr size_t kTransmitBufferSize = 65536;
 
+// RFC 9260 5.1.2: a packet belongs to the association of its (peer address, peer port) on the
+// local port it came to; associations opened with ConnectRequest::local_port sit on other ports.
 struct PeerKey {
   wire::IpAddress address;
   uint16_t port;
+  uint16_t local_port;
   bool operator==(const PeerKey&) const = default;
 };
 struct PeerKeyHash {
-  size_t operator()(const PeerKey& k) const noexcept { return std::hash<wire::IpAddress>{}(k.address) * 31 + k.port; }
+  size_t operator()(const PeerKey& k) const noexcept {
+    return std::hash<wire::IpAddress>{}(k.address) * 31 + (size_t{k.port} << 16 | k.local_port);
+  }
 };
 
 bool is_unicast(const wire::IpAddress& a) {
@@ -40,7 +46,18 @@ class EndpointImpl {
  public:
   EndpointImpl(const EndpointConfig& config, RandomSource& random, TimePoint now)
       : config_(config), random_(random), cookies_(random), next_rotation_(now + config.cookie_secret_lifetime),
-        transmit_buffer_(kTransmitBufferSize) {}
+        transmit_buffer_(kTransmitBufferSize), sack_scratch_(config.max_packet_size) {}
+
+  // An association and where it stands in the endpoint's work lists. Every input, user call and
+  // poll touches only the associations it concerns, so the work per call does not grow with the
+  // number of associations (thousands of idle ones cost nothing while others are busy).
+  struct Slot {
+    std::unique_ptr<Association> association;
+    std::optional<TimePoint> deadline;  // its next_timeout() as entered in timers_
+    bool transmit_listed = false;       // in transmit_ready_
+    bool event_listed = false;          // in event_ready_
+  };
+  using TimerEntry = std::pair<TimePoint, uint32_t>;
 
   EndpointConfig config_;
   RandomSource& random_;
@@ -49,43 +66,108 @@ class EndpointImpl {
   EndpointCounters counters_;
   PacketObserver* observer_ = nullptr;
   uint32_t next_id_ = 1;
-  std::map<uint32_t, std::unique_ptr<Association>> associations_;
+  std::unordered_map<uint32_t, Slot> associations_;
   std::unordered_map<PeerKey, uint32_t, PeerKeyHash> by_peer_;
+  // Associations that may have a packet to send / an event to hand out, in the order they were
+  // touched. Ids of forgotten associations are skipped when they come up (ids are never reused).
+  std::deque<uint32_t> transmit_ready_;
+  std::deque<uint32_t> event_ready_;
+  // Min-heap of deadlines. An entry whose time no longer matches its slot's deadline is stale and
+  // dropped when it reaches the top; compact() bounds how many can pile up.
+  mutable std::priority_queue<TimerEntry, std::vector<TimerEntry>, std::greater<>> timers_;
+  std::vector<uint32_t> due_;  // handle_timeout's scratch
   std::deque<OwnedPacket> stateless_;
   std::deque<Event> events_;  // events of associations already removed
   std::vector<uint8_t> transmit_buffer_;
-  uint32_t transmit_cursor_ = 0;
+  SackScratch sack_scratch_;
 
-  EndpointServices services() { return {config_, random_, cookies_}; }
+  EndpointServices services() { return {config_, random_, cookies_, sack_scratch_}; }
 
-  Association* find(const wire::IpAddress& address, uint16_t port) {
-    auto it = by_peer_.find({address, port});
-    if (it == by_peer_.end()) return nullptr;
-    auto a = associations_.find(it->second);
-    return a == associations_.end() ? nullptr : a->second.get();
+  Slot* slot(uint32_t id) {
+    auto it = associations_.find(id);
+    return it == associations_.end() ? nullptr : &it->second;
+  }
+  Association* association(uint32_t id) {
+    Slot* s = slot(id);
+    return s ? s->association.get() : nullptr;
+  }
+
+  Association* find(const wire::IpAddress& address, uint16_t port, uint16_t local_port) {
+    auto it = by_peer_.find({address, port, local_port});
+    return it == by_peer_.end() ? nullptr : association(it->second);
   }
 
   void index(Association& a) {
-    for (const auto& address : a.peer_addresses()) by_peer_[{address, a.peer_port()}] = a.id().value;
+    for (const auto& address : a.peer_addresses()) {
+      by_peer_[{address, a.peer_port(), a.local_port()}] = a.id().value;
+    }
+  }
+
+  Association& add(std::unique_ptr<Association> association) {
+    Association& a = *association;
+    const uint32_t id = a.id().value;
+    Slot& s = associations_[id];
+    s.association = std::move(association);
+    index(a);
+    touch(id, s);
+    return a;
   }
 
   void forget(uint32_t id) {
-    for (auto it = by_peer_.begin(); it != by_peer_.end();) {
-      it = it->second == id ? by_peer_.erase(it) : std::next(it);
+    Slot* s = slot(id);
+    if (!s) return;
+    const Association& a = *s->association;
+    // Only the entries still naming this association: a restart may have handed one to another.
+    for (const auto& address : a.peer_addresses()) {
+      auto it = by_peer_.find({address, a.peer_port(), a.local_port()});
+      if (it != by_peer_.end() && it->second == id) by_peer_.erase(it);
     }
     associations_.erase(id);
   }
 
-  // Closed associations whose last event was taken and last packet (ABORT, SHUTDOWN COMPLETE) sent
-  // are forgotten with their demultiplexing entries: the ports and tags are free again.
-  void reap() {
-    for (auto it = associations_.begin(); it != associations_.end();) {
-      const uint32_t id = it->first;
-      const bool done = it->second->finished();
-      ++it;
-      if (done) forget(id);
+  // Something happened to the association: it may have packets, events and a new deadline.
+  void touch(uint32_t id, Slot& s) {
+    list_transmit(id, s);
+    list_event(id, s);
+    reschedule(id, s);
+  }
+  void list_transmit(uint32_t id, Slot& s) {
+    if (s.transmit_listed) return;
+    s.transmit_listed = true;
+    transmit_ready_.push_back(id);
+  }
+  void list_event(uint32_t id, Slot& s) {
+    if (s.event_listed) return;
+    s.event_listed = true;
+    event_ready_.push_back(id);
+  }
+  void reschedule(uint32_t id, Slot& s) {
+    const std::optional<TimePoint> next = s.association->next_timeout();
+    if (next == s.deadline) return;
+    s.deadline = next;
+    if (next) timers_.emplace(*next, id);
+    if (timers_.size() > 2 * associations_.size() + 64) compact();
+  }
+  void compact() {
+    std::vector<TimerEntry> live;
+    live.reserve(associations_.size());
+    for (const auto& [id, s] : associations_) {
+      if (s.deadline) live.emplace_back(*s.deadline, id);
+    }
+    timers_ = decltype(timers_)(std::greater<>{}, std::move(live));
+  }
+  // Drops stale entries off the top of the heap.
+  void settle_timers() const {
+    while (!timers_.empty()) {
+      const auto& [t, id] = timers_.top();
+      auto it = associations_.find(id);
+      if (it != associations_.end() && it->second.deadline == t) return;
+      timers_.pop();
     }
   }
+  void handle_timeout(TimePoint now);
+  std::optional<Transmit> poll_transmit(TimePoint now);
+  std::optional<Event> poll_event();
 
   void queue_stateless(OwnedPacket packet) {
     if (stateless_.size() >= kMaxStatelessReplies) stateless_.pop_front();
@@ -114,21 +196,22 @@ PacketDisposition EndpointImpl::handle_packet(wire::Bytes bytes, const wire::IpA
     return PacketDisposition::Dropped;
   }
   const wire::PacketView& packet = *parsed;
-  // Not ours: another stack's port.
-  if (packet.header().destination_port != config_.local_port) return PacketDisposition::Dropped;
+  const uint16_t port = packet.header().destination_port;
+  Association* association = find(source, packet.header().source_port, port);
+  // Not ours: another stack's port (or one of our client ports with no association on it).
+  if (!association && port != config_.local_port) return PacketDisposition::Dropped;
   // RFC 9260 6.8: a packet with a bad checksum is silently discarded.
   if (!wire::verify_checksum(bytes)) {
     ++counters_.checksum_errors;
     return PacketDisposition::Dropped;
   }
   if (packet.chunk_count() == 0) return PacketDisposition::Dropped;
-  Association* association = find(source, packet.header().source_port);
   if (!association && packet.begin()->type == wire::InitChunk::kType) {
     // RFC 9260 5.1.2 rule 4: an INIT listing an address of an existing association belongs to it.
     if (auto init = wire::InitChunk::parse(*packet.begin())) {
       const InitParameters parameters = read_init_parameters(init->parameters);
       for (const auto& a : parameters.addresses) {
-        if ((association = find(a, packet.header().source_port))) break;
+        if ((association = find(a, packet.header().source_port, port))) break;
       }
     }
   }
@@ -145,6 +228,8 @@ PacketDisposition EndpointImpl::handle_packet(wire::Bytes bytes, const wire::IpA
   // RFC 9260 5.1.2: the INIT ACK (or a restart) told us the peer's addresses; packets from each of
   // them belong to this association from now on.
   if (association->take_peer_addresses_changed()) index(*association);
+  const uint32_t id = association->id().value;
+  touch(id, *slot(id));
   return accepted ? PacketDisposition::Accepted : PacketDisposition::Dropped;
 }
 
@@ -284,13 +369,90 @@ void EndpointImpl::accept_cookie(const wire::CookieEchoChunk& echo, const wire::
   auto addresses = peer_addresses(c.peer_address, read_init_parameters(init->parameters));
   if (std::find(addresses.begin(), addresses.end(), source) == addresses.end()) addresses.push_back(source);
   const AssociationId id{next_id_++};
-  auto association = std::make_unique<Association>(id, services(), c, *init, addresses, destination, now);
-  Association& a = *association;
-  associations_.emplace(id.value, std::move(association));
-  index(a);
+  Association& a = add(std::make_unique<Association>(id, services(), c, *init, addresses, destination, now));
   // The same packet, now for the association: its COOKIE ECHO gets the COOKIE ACK (5.2.4 case D)
   // and bundled DATA is received like any other.
   a.handle_packet(packet, source, destination, now);
+  touch(id.value, *slot(id.value));
+}
+
+void EndpointImpl::handle_timeout(TimePoint now) {
+  if (now >= next_rotation_) {
+    // RFC 9260 5.1.3: change the cookie secret reasonably frequently.
+    cookies_.rotate(random_);
+    next_rotation_ = now + config_.cookie_secret_lifetime;
+  }
+  // Collected first: an association still due after its handle_timeout waits for the next call,
+  // as before, instead of spinning here.
+  due_.clear();
+  for (settle_timers(); !timers_.empty() && timers_.top().first <= now; settle_timers()) {
+    const uint32_t id = timers_.top().second;
+    timers_.pop();
+    slot(id)->deadline.reset();
+    due_.push_back(id);
+  }
+  for (uint32_t id : due_) {
+    Slot* s = slot(id);
+    if (!s) continue;
+    ++counters_.association_visits;
+    s->association->handle_timeout(now);
+    touch(id, *s);
+  }
+}
+
+std::optional<Transmit> EndpointImpl::poll_transmit(TimePoint now) {
+  while (!transmit_ready_.empty()) {
+    const uint32_t id = transmit_ready_.front();
+    Slot* s = slot(id);
+    if (!s) {
+      transmit_ready_.pop_front();
+      continue;
+    }
+    ++counters_.association_visits;
+    auto transmit = s->association->poll_transmit(now, transmit_buffer_);
+    // Sending starts timers (T3-rtx, T1, T2) and may close it (ABORT): new deadline, new events.
+    reschedule(id, *s);
+    if (transmit) {
+      list_event(id, *s);
+      return transmit;  // keep draining this one while it has packets
+    }
+    transmit_ready_.pop_front();
+    s->transmit_listed = false;
+    // Closed, with its last packet (ABORT, SHUTDOWN COMPLETE) sent and its ClosedEvent taken.
+    if (s->association->finished()) forget(id);
+  }
+  return std::nullopt;
+}
+
+std::optional<Event> EndpointImpl::poll_event() {
+  if (!events_.empty()) {
+    Event e = std::move(events_.front());
+    events_.pop_front();
+    return e;
+  }
+  while (!event_ready_.empty()) {
+    const uint32_t id = event_ready_.front();
+    Slot* s = slot(id);
+    if (!s) {
+      event_ready_.pop_front();
+      continue;
+    }
+    ++counters_.association_visits;
+    auto event = s->association->poll_event();
+    if (event) {
+      // A delivered message frees receive window (a window update to send); a taken ClosedEvent
+      // may let it finish.
+      list_transmit(id, *s);
+      reschedule(id, *s);
+    } else {
+      event_ready_.pop_front();
+      s->event_listed = false;
+    }
+    // Closed, its last packets sent: remember nothing of it but the event just taken.
+    if (s->association->finished()) forget(id);
+    if (event) return event;
+  }
+  return std::nullopt;
 }
 
 // ---------------------------------------------------------------- Endpoint
@@ -304,122 +466,87 @@ PacketDisposition Endpoint::handle_packet(wire::Bytes packet, const wire::IpAddr
   return impl_->handle_packet(packet, source, destination, now);
 }
 
-void Endpoint::handle_timeout(TimePoint now) {
-  if (now >= impl_->next_rotation_) {
-    // RFC 9260 5.1.3: change the cookie secret reasonably frequently.
-    impl_->cookies_.rotate(impl_->random_);
-    impl_->next_rotation_ = now + impl_->config_.cookie_secret_lifetime;
-  }
-  for (auto& [id, association] : impl_->associations_) association->handle_timeout(now);
-}
+void Endpoint::handle_timeout(TimePoint now) { impl_->handle_timeout(now); }
 
 std::variant<AssociationId, ConnectError> Endpoint::connect(const ConnectRequest& request, TimePoint now) {
+  auto& impl = *impl_;
   if (request.remote_addresses.empty()) return ConnectError::NoAddress;
-  if (impl_->associations_.size() >= impl_->config_.max_associations) return ConnectError::TooManyAssociations;
-  if (impl_->find(request.remote_addresses.front(), request.remote_port)) return ConnectError::NotAllowed;
-  const AssociationId id{impl_->next_id_++};
-  auto association = std::make_unique<Association>(id, impl_->services(), request, now);
-  impl_->index(*association);
-  impl_->associations_.emplace(id.value, std::move(association));
+  if (impl.associations_.size() >= impl.config_.max_associations) return ConnectError::TooManyAssociations;
+  const uint16_t local_port = request.local_port.value_or(impl.config_.local_port);
+  if (local_port == 0) return ConnectError::NotAllowed;
+  if (impl.find(request.remote_addresses.front(), request.remote_port, local_port)) return ConnectError::NotAllowed;
+  const AssociationId id{impl.next_id_++};
+  impl.add(std::make_unique<Association>(id, impl.services(), request, now));
   return id;
 }
 
+namespace {
+// Runs a user call on one association and lists it for the work the call may have made.
+template <typename F>
+auto with_association(EndpointImpl& impl, AssociationId id, F&& call) -> std::optional<decltype(call(std::declval<Association&>()))> {
+  EndpointImpl::Slot* s = impl.slot(id.value);
+  if (!s) return std::nullopt;
+  auto result = call(*s->association);
+  impl.touch(id.value, *s);
+  return result;
+}
+}  // namespace
+
 SendResult Endpoint::send(AssociationId id, wire::Bytes message, wire::StreamId stream, wire::Ppid ppid,
                           bool unordered, TimePoint now) {
-  auto it = impl_->associations_.find(id.value);
-  if (it == impl_->associations_.end()) return SendResult::NotConnected;
-  return it->second->send(message, stream, ppid, unordered, now);
+  return with_association(*impl_, id, [&](Association& a) { return a.send(message, stream, ppid, unordered, now); })
+      .value_or(SendResult::NotConnected);
 }
 
 void Endpoint::shutdown(AssociationId id, TimePoint now) {
-  auto it = impl_->associations_.find(id.value);
-  if (it != impl_->associations_.end()) it->second->shutdown(now);
+  with_association(*impl_, id, [&](Association& a) { return (a.shutdown(now), true); });
 }
 
 void Endpoint::abort(AssociationId id, std::string_view reason, TimePoint now) {
-  auto it = impl_->associations_.find(id.value);
-  if (it != impl_->associations_.end()) it->second->abort(reason, now);
+  with_association(*impl_, id, [&](Association& a) { return (a.abort(reason, now), true); });
 }
 
 std::optional<Transmit> Endpoint::poll_transmit(TimePoint now) {
   auto& impl = *impl_;
-  auto observe = [&](const Transmit& t) {
-    if (impl.observer_) {
-      impl.observer_->on_packet(PacketObserver::Direction::Sent, t.source, t.destination, t.packet, now);
-    }
-    return t;
-  };
+  std::optional<Transmit> t;
   if (!impl.stateless_.empty()) {
     OwnedPacket p = std::move(impl.stateless_.front());
     impl.stateless_.pop_front();
     std::copy(p.bytes.begin(), p.bytes.end(), impl.transmit_buffer_.begin());
-    return observe(Transmit{p.source, p.destination, wire::Bytes(impl.transmit_buffer_.data(), p.bytes.size())});
+    t = Transmit{p.source, p.destination, wire::Bytes(impl.transmit_buffer_.data(), p.bytes.size())};
+  } else {
+    t = impl.poll_transmit(now);
   }
-  // An association whose ClosedEvent was taken before its ABORT or SHUTDOWN COMPLETE went out is
-  // finished only now, and nothing else would look at it again.
-  impl.reap();
-  // Round-robin over associations so one busy association cannot starve the others.
-  if (impl.associations_.empty()) return std::nullopt;
-  auto start = impl.associations_.lower_bound(impl.transmit_cursor_);
-  for (size_t visited = 0; visited < impl.associations_.size(); ++visited) {
-    if (start == impl.associations_.end()) start = impl.associations_.begin();
-    auto transmit = start->second->poll_transmit(now, impl.transmit_buffer_);
-    const uint32_t id = start->first;
-    ++start;
-    impl.transmit_cursor_ = start == impl.associations_.end() ? 0 : start->first;
-    if (transmit) {
-      impl.transmit_cursor_ = id;  // keep draining this one while it has packets
-      return observe(*transmit);
-    }
+  if (t && impl.observer_) {
+    impl.observer_->on_packet(PacketObserver::Direction::Sent, t->source, t->destination, t->packet, now);
   }
-  return std::nullopt;
+  return t;
 }
 
 void Endpoint::recycle(MessageEvent&& message) {
-  auto it = impl_->associations_.find(message.id.value);
-  if (it != impl_->associations_.end()) it->second->recycle(std::move(message.data));
+  if (Association* a = impl_->association(message.id.value)) a->recycle(std::move(message.data));
 }
 
-std::optional<Event> Endpoint::poll_event() {
-  auto& impl = *impl_;
-  if (!impl.events_.empty()) {
-    Event e = std::move(impl.events_.front());
-    impl.events_.pop_front();
-    return e;
-  }
-  for (auto it = impl.associations_.begin(); it != impl.associations_.end();) {
-    auto event = it->second->poll_event();
-    if (it->second->finished()) {
-      // Closed, its last packets sent: remember nothing of it but the event just taken.
-      const uint32_t id = it->first;
-      ++it;
-      impl.forget(id);
-      if (event) return event;
-      continue;
-    }
-    if (event) return event;
-    ++it;
-  }
-  return std::nullopt;
-}
+std::optional<Event> Endpoint::poll_event() { return impl_->poll_event(); }
 
 std::optional<TimePoint> Endpoint::next_timeout() const {
+  impl_->settle_timers();
   std::optional<TimePoint> next = impl_->next_rotation_;
-  for (const auto& [id, association] : impl_->associations_) {
-    if (auto t = association->next_timeout(); t && (!next || *t < *next)) next = t;
-  }
+  if (!impl_->timers_.empty()) next = std::min(*next, impl_->timers_.top().first);
   return next;
 }
 
 std::optional<AssociationStatus> Endpoint::status(AssociationId id) const {
-  auto it = impl_->associations_.find(id.value);
-  if (it == impl_->associations_.end()) return std::nullopt;
-  return it->second->status();
+  const Association* a = impl_->association(id.value);
+  if (!a) return std::nullopt;
+  return a->status();
 }
 
 std::vector<AssociationId> Endpoint::associations() const {
   std::vector<AssociationId> out;
-  for (const auto& [id, a] : impl_->associations_) out.push_back(a->id());
+  out.reserve(impl_->associations_.size());
+  for (const auto& [id, s] : impl_->associations_) out.push_back(AssociationId{id});
+  std::sort(out.begin(), out.end(), [](AssociationId a, AssociationId b) { return a.value < b.value; });
   return out;
 }
 
@@ -428,8 +555,7 @@ const EndpointCounters& Endpoint::counters() const { return impl_->counters_; }
 void Endpoint::set_observer(PacketObserver* observer) { impl_->observer_ = observer; }
 
 void Endpoint::set_heartbeat(AssociationId id, bool enabled, Duration interval) {
-  auto it = impl_->associations_.find(id.value);
-  if (it != impl_->associations_.end()) it->second->set_heartbeat(enabled, interval);
+  with_association(*impl_, id, [&](Association& a) { return (a.set_heartbeat(enabled, interval), true); });
 }
 
 }  // namespace sctpkit::assoc

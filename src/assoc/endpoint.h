@@ -53,6 +53,11 @@ struct ConnectRequest {
   std::vector<wire::IpAddress> remote_addresses;  // the first is the primary path
   uint16_t remote_port = 0;
   std::optional<uint16_t> outbound_streams;  // defaults to the endpoint's
+  // The association's own SCTP port instead of the endpoint's (nonzero). Each such port is a
+  // client-only SCTP endpoint of its own (RFC 9260 2.5 allows one association between two
+  // endpoints), so one Endpoint, one socket and one loop can hold thousands of associations to
+  // the same peer. Packets to the port are taken only while an association uses it.
+  std::optional<uint16_t> local_port;
 };
 
 // Sees every packet in or out, for tracing (the tcpdump-style printer hooks in here).
@@ -75,6 +80,9 @@ struct EndpointCounters {
   uint64_t cookies_bad_mac = 0;     // RFC 9260 5.1.5 step 2
   uint64_t cookies_stale = 0;       // RFC 9260 5.1.5 step 4
   uint64_t associations_refused = 0;  // limit reached: ABORT with Out of Resource
+  // Associations the endpoint polled or ran timers on: the work grows with the associations an
+  // input concerns, not with how many are held.
+  uint64_t association_visits = 0;
 };
 
 class EndpointImpl;

@@ -17,6 +17,7 @@
 #include "assoc/config.h"
 #include "assoc/events.h"
 #include "assoc/random.h"
+#include "assoc/sparse_queue.h"
 #include "assoc/tx/retransmission_queue.h"
 #include "wire/ip_address.h"
 
@@ -112,7 +113,7 @@ class PathManager {
   uint32_t association_errors_ = 0;
   bool heartbeat_enabled_ = true;
   Duration heartbeat_interval_{};
-  std::deque<std::pair<wire::IpAddress, PathEvent::State>> events_;
+  SparseQueue<std::pair<wire::IpAddress, PathEvent::State>> events_;
 };
 
 }  // namespace sctpkit::assoc

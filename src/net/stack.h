@@ -12,6 +12,7 @@
 
 #include "assoc/endpoint.h"
 #include "assoc/random.h"
+#include "assoc/sparse_queue.h"
 #include "net/endpoint_engine.h"
 #include "net/event_loop.h"
 #include "net/pooled_random.h"
@@ -24,7 +25,8 @@ namespace sctpkit::detail {
 class Stack {
  public:
   struct AssociationState {
-    std::deque<Message> inbox;
+    // Allocated with the first message, kept after: an idle association's state holds no buffer.
+    assoc::SparseQueue<Message, assoc::QueueStorage::kKeep> inbox;
     bool connected = false;
     bool closed = false;
     bool peer_shutdown = false;

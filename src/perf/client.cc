@@ -1,13 +1,11 @@
 #include "perf/client.h"
 
-#include <poll.h>
-#include <sys/resource.h>
-
 #include <fmt/format.h>
 
 #include "perf/control.h"
 #include "perf/histogram.h"
 #include "perf/interval_sampler.h"
+#include "perf/swarm.h"
 
 namespace sctpkit::perf {
 
@@ -77,7 +75,9 @@ class Client {
     result_.server_messages = report->messages;
     if (c_.mode == Mode::Idle) {
       result_.idle = IdleSummary{report->associations, report->rss_kib_before, report->rss_kib_after};
-      held_.clear();  // the extra associations end (ABORT) only after the server measured them
+      // The extra associations end (ABORT) only after the server measured them.
+      if (swarm_) swarm_->abort_all();
+      swarm_.reset();
     }
     if (auto s = control->shutdown(); !s) return s.error();
     return std::move(result_);
@@ -163,23 +163,36 @@ class Client {
     return {};
   }
 
-  // Sequential associations, each set up (RFC 9260 5.1) and shut down gracefully (9.2).
+  // Associations set up (RFC 9260 5.1) and shut down gracefully (9.2), `parallel` at a time (1:
+  // one after another), all on one endpoint and socket (Swarm).
   Status run_setup() {
     const auto start = Clock::now();
     const auto stop = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(c_.seconds));
     IntervalSampler sampler(start, interval());
-    uint64_t done = 0;
-    auto now = start;
-    while (c_.count ? done < c_.count : now < stop) {
-      auto a = Association::connect(c_.host, c_.port, with_next_port());
-      if (!a) return a.error();
-      if (auto s = a->shutdown(); !s) return s.error();
-      if (a->close_reason().rfind("shut down", 0) != 0)
-        return Error{Error::Code::Closed, "association closed: " + a->close_reason()};
-      ++done;
-      now = Clock::now();
-      if (sampler.due(now)) close_interval(sampler, now, 0, done);
-    }
+    uint64_t done = 0, started = 0;
+    std::optional<Error> failure;
+    Swarm* swarm = nullptr;
+    auto more = [&] { return c_.count ? started < c_.count : Clock::now() < stop; };
+    auto start_one = [&] {
+      auto id = swarm->connect(next_port());
+      if (!id) return void(failure = id.error());
+      ++started;
+    };
+    auto opened = Swarm::open(options_, c_.host, c_.port, [&](uint32_t id, Swarm::Outcome outcome, const std::string& detail) {
+      switch (outcome) {
+        case Swarm::Outcome::Connected: swarm->shutdown(id); break;
+        case Swarm::Outcome::ShutDown:
+          ++done;
+          if (more()) start_one();
+          break;
+        case Swarm::Outcome::Failed: failure = Error{Error::Code::Closed, "association closed: " + detail}; break;
+      }
+    });
+    if (!opened) return opened.error();
+    swarm = opened->get();
+    for (int i = 0; i < std::max(c_.parallel, 1) && more() && !failure; ++i) start_one();
+    if (auto s = drive(*swarm, failure, sampler, done, [&] { return swarm->open_associations() == 0; }); !s) return s;
+    const auto now = Clock::now();
     close_interval(sampler, now, 0, done, kFinal);
     result_.seconds = seconds_since(start, now);
     result_.messages = done;
@@ -188,41 +201,68 @@ class Client {
     return {};
   }
 
-  // `count` associations opened and held without traffic for -t seconds; the server measures its
-  // RSS before the first and while all are open.
+  // `count` associations opened (up to kIdleWindow handshakes at a time, on one endpoint and
+  // socket) and held without traffic for -t seconds; the server measures its RSS before the first
+  // and while all are open.
   Status run_idle(Association& control) {
-    raise_descriptor_limit(c_.count);
+    constexpr uint64_t kIdleWindow = 64;
     const auto start = Clock::now();
     IntervalSampler sampler(start, interval());
-    held_.reserve(c_.count);
-    while (held_.size() < c_.count) {
-      auto a = Association::connect(c_.host, c_.port, with_next_port());
-      if (!a) return Error{a.error().code, fmt::format("idle association {}: {}", held_.size() + 1, a.error().message)};
-      held_.push_back(std::move(*a));
-      const auto now = Clock::now();
-      if (sampler.due(now)) close_interval(sampler, now, 0, held_.size());
-    }
-    // Hold: keep every stack answering (heartbeats) until the time is up.
-    const auto stop = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(c_.seconds));
-    std::vector<pollfd> fds;
-    for (auto& a : held_) fds.push_back({a.fd(), POLLIN, 0});
-    fds.push_back({control.fd(), POLLIN, 0});
-    for (auto now = Clock::now(); now < stop; now = Clock::now()) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(stop - now).count();
-      if (::poll(fds.data(), fds.size(), static_cast<int>(std::clamp<int64_t>(left, 1, 100))) > 0) {
-        for (size_t i = 0; i < held_.size(); ++i)
-          if (fds[i].revents) held_[i].process();
-        if (fds.back().revents) control.process();
+    uint64_t started = 0, connected = 0;
+    std::optional<Error> failure;
+    Swarm* swarm = nullptr;
+    auto start_one = [&] {
+      auto id = swarm->connect(next_port());
+      if (!id) return void(failure = Error{id.error().code, fmt::format("idle association {}: {}", started + 1, id.error().message)});
+      ++started;
+    };
+    auto opened = Swarm::open(options_, c_.host, c_.port, [&](uint32_t, Swarm::Outcome outcome, const std::string& detail) {
+      if (outcome == Swarm::Outcome::Connected) {
+        ++connected;
+        if (started < c_.count) start_one();
+      } else {
+        failure = Error{Error::Code::Closed, fmt::format("an idle association closed: {}", detail)};
       }
-      if (sampler.due(now)) close_interval(sampler, now, 0, held_.size());
+    });
+    if (!opened) return opened.error();
+    swarm_ = std::move(*opened);  // held until the server has measured
+    swarm = swarm_.get();
+    while (started < std::min(c_.count, kIdleWindow) && !failure) start_one();
+    if (auto s = drive(*swarm, failure, sampler, connected, [&] { return connected == c_.count; }); !s) return s;
+    // Hold: keep answering (heartbeats) until the time is up.
+    const auto stop = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(c_.seconds));
+    for (auto now = Clock::now(); now < stop && !failure; now = Clock::now()) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(stop - now);
+      if (auto s = swarm->run_once(std::clamp(left, 1ms, 100ms)); !s) return s;
+      control.process();  // its heartbeats too
+      if (sampler.due(now)) close_interval(sampler, now, 0, connected);
     }
-    size_t open = 0;
-    for (auto& a : held_) open += a.is_open() ? 1 : 0;
-    if (open != held_.size())
-      return Error{Error::Code::Closed, fmt::format("{} of {} idle associations closed", held_.size() - open, held_.size())};
+    if (failure) return *failure;
     result_.seconds = seconds_since(start, Clock::now());
-    result_.messages = held_.size();
+    result_.messages = connected;
     result_.intervals = sampler.samples();
+    return {};
+  }
+
+  // Runs the swarm until `finished`, a failure, or no progress for the wait limit (-w).
+  template <typename Finished>
+  Status drive(Swarm& swarm, std::optional<Error>& failure, IntervalSampler& sampler, const uint64_t& progress,
+               Finished finished) {
+    uint64_t seen = progress;
+    auto deadline = Clock::now() + drain_limit();
+    while (!finished() && !failure) {
+      if (auto s = swarm.run_once(100ms); !s) return s;
+      const auto now = Clock::now();
+      if (progress != seen) {
+        seen = progress;
+        deadline = now + drain_limit();
+      } else if (now > deadline) {
+        return Error{Error::Code::Timeout, fmt::format("no association set up or shut down for {} s (is the server running?)",
+                                                       std::chrono::duration_cast<std::chrono::seconds>(drain_limit()).count())};
+      }
+      if (sampler.due(now)) close_interval(sampler, now, 0, progress);
+    }
+    if (failure) return *failure;
     return {};
   }
 
@@ -240,21 +280,6 @@ class Client {
     }
     return Error{Error::Code::Timeout, type == ControlType::Ready ? "the server did not answer the hello (is it sctpkit perf -s?)"
                                                                   : "the server sent no report"};
-  }
-
-  // The client's own stacks need three descriptors each (socket, epoll, timer).
-  static void raise_descriptor_limit(uint64_t associations) {
-    rlimit limit{};
-    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
-    const rlim_t want = static_cast<rlim_t>(associations) * 3 + 64;
-    if (limit.rlim_cur >= want) return;
-    limit.rlim_cur = std::min(want, limit.rlim_max);
-    if (limit.rlim_max < want) limit.rlim_max = limit.rlim_cur = want;  // root (CAP_SYS_RESOURCE) may raise it
-    if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) {
-      ::getrlimit(RLIMIT_NOFILE, &limit);
-      limit.rlim_cur = limit.rlim_max;
-      ::setrlimit(RLIMIT_NOFILE, &limit);
-    }
   }
 
   static constexpr bool kFinal = true;
@@ -284,11 +309,9 @@ class Client {
   // Each extra association gets its own SCTP port, counting up from the control association's. With
   // random ephemeral ports, a few of 2,000 idle ones shared a port: to the server the same
   // (address, ports) again, an INIT for an existing association (RFC 9260 5.2), not a new one.
-  Options with_next_port() {
+  uint16_t next_port() {
     constexpr uint32_t kFirst = 1024, kSpan = 65536 - kFirst;
-    Options o = options_;
-    o.local_port = static_cast<uint16_t>(kFirst + (next_port_++ - kFirst) % kSpan);
-    return o;
+    return static_cast<uint16_t>(kFirst + (next_port_++ - kFirst) % kSpan);
   }
 
   [[nodiscard]] Clock::duration interval() const {
@@ -302,7 +325,7 @@ class Client {
   Options options_;
   TestResult result_;
   std::vector<uint8_t> payload_;
-  std::vector<Association> held_;
+  std::unique_ptr<Swarm> swarm_;  // the idle mode's associations
   uint64_t control_bytes_ = 0;
   uint32_t next_port_ = 49153;
 };

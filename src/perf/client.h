@@ -23,6 +23,7 @@ struct ClientConfig {
   bool unordered = false;
   double seconds = 10;
   uint64_t count = 0;    // setup: this many instead of -t (0: by time); idle: how many to hold
+  int parallel = 1;      // setup: associations in setup or shutdown at once (1: one after another)
   double interval = 1;   // seconds between interval samples
   std::function<void(const IntervalSample&)> on_interval;  // live progress, as each interval closes
 };

@@ -145,7 +145,8 @@ TEST(PerfCommand, PingpongGivesOrderedPercentiles) {
 TEST(PerfCommand, SetupCountsAssociationsSetUpAndShutDown) {
   PerfPair pair;
   ASSERT_TRUE(pair.ready()) << pair.server().err();
-  auto j = pair.run({"--mode", "setup", "--count", "20"});
+  // Four at a time, all on one client endpoint and socket, each on its own SCTP port.
+  auto j = pair.run({"--mode", "setup", "--count", "20", "--parallel", "4"});
   ASSERT_EQ(pair.client_exit(), kExitOk) << pair.client_err();
   expect_common(j, "setup");
   EXPECT_EQ(j["messages"], 20);

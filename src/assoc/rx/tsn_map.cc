@@ -16,19 +16,23 @@ TsnMap::TsnMap(Tsn peer_initial_tsn, uint32_t window_tsns, size_t max_duplicates
   // gives each a distinct position; a power of two keeps positions continuous across 2^32.
   const uint32_t ring = std::max<uint32_t>(64, std::bit_ceil(window_ + 1));
   mask_ = ring - 1;
-  bits_.assign(ring / 64, 0);
-  duplicates_.reserve(max_duplicates_);
+  // The bitmap (8 KiB at the largest window) is allocated when the first TSN arrives out of
+  // order, the duplicate list when the first duplicate does: an association that receives in
+  // order, or nothing (an idle one), holds neither.
 }
 
 bool TsnMap::test(Tsn tsn) const {
+  if (bits_.empty()) return false;
   const size_t i = bit_index(tsn);
   return (bits_[i / 64] >> (i % 64)) & 1u;
 }
 void TsnMap::set(Tsn tsn) {
+  if (bits_.empty()) bits_.assign((size_t{mask_} + 1) / 64, 0);
   const size_t i = bit_index(tsn);
   bits_[i / 64] |= uint64_t{1} << (i % 64);
 }
 void TsnMap::clear(Tsn tsn) {
+  if (bits_.empty()) return;
   const size_t i = bit_index(tsn);
   bits_[i / 64] &= ~(uint64_t{1} << (i % 64));
 }
@@ -53,11 +57,19 @@ TsnMap::AddResult TsnMap::add(Tsn tsn) {
     case AddResult::Duplicate:
       // RFC 9260 3.3.4: every arrival of a duplicate is listed, so TSN 19 received three times is
       // listed twice. The list is bounded; beyond it, duplicates are counted by nobody.
-      if (duplicates_.size() < max_duplicates_) duplicates_.push_back(tsn);
+      if (duplicates_.size() < max_duplicates_) {
+        if (duplicates_.capacity() == 0) duplicates_.reserve(max_duplicates_);
+        duplicates_.push_back(tsn);
+      }
       break;
     case AddResult::OutOfWindow:
       break;
     case AddResult::New:
+      if (highest_ == cumulative_ && tsn == cumulative_.next()) {
+        // In order with no gaps: the cumulative point moves on without a bit set and cleared.
+        cumulative_ = highest_ = tsn;
+        break;
+      }
       set(tsn);
       if (tsn.after(highest_)) highest_ = tsn;
       advance_cumulative();
@@ -77,6 +89,7 @@ void TsnMap::advance_cumulative() {
 
 uint32_t TsnMap::find(uint32_t from, uint32_t to, bool value) const {
   uint32_t offset = from;
+  if (bits_.empty()) return value || from > to ? to + 1 : from;  // nothing held above the point
   while (offset <= to) {
     const size_t i = bit_index(cumulative_.plus(offset));
     uint64_t word = bits_[i / 64] >> (i % 64);

@@ -1,0 +1,173 @@
+#include "perf/swarm.h"
+
+#include <poll.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <limits>
+
+#include <fmt/format.h>
+
+#include "net/event_loop.h"
+#include "net/raw_ip_transport.h"
+#include "net/stack.h"
+#include "net/udp_encap_transport.h"
+
+namespace sctpkit::perf {
+
+namespace {
+constexpr size_t kBatch = 64;
+constexpr size_t kSlot = 65536;  // a Transmit is at most one IP datagram
+
+assoc::TimePoint now() { return net::EventLoop::now(); }
+}  // namespace
+
+Expected<std::unique_ptr<Swarm>> Swarm::open(const Options& options, const std::string& host, uint16_t port,
+                                             OnOutcome on_outcome) {
+  auto server = wire::IpAddress::parse(host);
+  if (!server) return Error{Error::Code::InvalidArgument, fmt::format("not an IP address: {}", host)};
+  std::unique_ptr<Swarm> swarm(new Swarm());
+  swarm->on_outcome_ = std::move(on_outcome);
+  swarm->server_ = *server;
+  swarm->server_port_ = port;
+  if (options.transport == TransportKind::Udp) {
+    net::UdpEncapOptions udp;
+    udp.local_port = options.udp_local_port.value_or(0);
+    udp.remote_port = options.udp_remote_port;
+    auto opened = net::UdpEncapTransport::open(udp);
+    if (auto* error = std::get_if<net::TransportError>(&opened)) return detail::to_error(*error);
+    swarm->transport_ = std::move(std::get<0>(opened));
+  } else {
+    auto opened = net::RawIpTransport::open(net::RawIpOptions{});
+    if (auto* error = std::get_if<net::TransportError>(&opened)) return detail::to_error(*error);
+    swarm->transport_ = std::move(std::get<0>(opened));
+  }
+  assoc::EndpointConfig config;
+  config.listen = false;
+  // Every association names its own port (connect); the endpoint's own port is never used.
+  config.local_port = 0;
+  config.outbound_streams = options.outbound_streams;
+  config.max_inbound_streams = options.max_inbound_streams;
+  config.max_init_retransmits = options.max_init_retransmits;
+  if (options.heartbeat_interval) config.heartbeat_interval = *options.heartbeat_interval;
+  // Options::max_associations bounds what peers can make a listener hold; a client endpoint holds
+  // what the test opens, so its own count is the only bound.
+  config.max_associations = std::numeric_limits<size_t>::max();
+  config.rto_initial = options.rto_initial;
+  config.rto_min = options.rto_min;
+  // RFC 6951 5.5: UDP takes 8 bytes of the path MTU, the IP header 20 (IPv4) or 40 (IPv6).
+  const size_t headers = (server->is_v4() ? 20 : 40) + swarm->transport_->overhead();
+  if (options.mtu <= headers + 64) return Error{Error::Code::InvalidArgument, "MTU too small"};
+  config.max_packet_size = options.mtu - headers;
+  swarm->endpoint_ = std::make_unique<assoc::Endpoint>(config, swarm->random_, now());
+  swarm->slab_.resize(kBatch * kSlot);
+  swarm->pending_.reserve(kBatch);
+  swarm->received_.resize(kBatch);
+  return swarm;
+}
+
+Swarm::~Swarm() = default;
+
+Expected<uint32_t> Swarm::connect(uint16_t local_port) {
+  assoc::ConnectRequest request;
+  request.remote_addresses = {server_};
+  request.remote_port = server_port_;
+  request.local_port = local_port;
+  auto result = endpoint_->connect(request, now());
+  if (auto* error = std::get_if<assoc::ConnectError>(&result)) {
+    return Error{Error::Code::InvalidArgument,
+                 *error == assoc::ConnectError::TooManyAssociations
+                     ? "too many associations (Options::max_associations)"
+                     : fmt::format("SCTP port {} already has an association to the server", local_port)};
+  }
+  const uint32_t id = std::get<assoc::AssociationId>(result).value;
+  transport_->bind_port(local_port);
+  ports_[id] = local_port;
+  ++open_;
+  return id;  // the INIT goes out with the next run_once()
+}
+
+void Swarm::shutdown(uint32_t id) {
+  endpoint_->shutdown(assoc::AssociationId{id}, now());
+}
+
+void Swarm::abort_all() {
+  for (const auto& [id, port] : ports_) endpoint_->abort(assoc::AssociationId{id}, "test over", now());
+  flush();
+}
+
+Status Swarm::run_once(std::chrono::milliseconds timeout) {
+  flush();  // what connect() and shutdown() queued
+  auto wait = timeout;
+  if (auto deadline = endpoint_->next_timeout()) {
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline - now());
+    wait = std::clamp(left, std::chrono::milliseconds::zero(), wait);
+  }
+  std::vector<pollfd> fds;
+  for (int fd : transport_->fds()) fds.push_back({fd, POLLIN, 0});
+  if (::poll(fds.data(), fds.size(), static_cast<int>(wait.count())) < 0 && errno != EINTR) {
+    return Error{Error::Code::System, fmt::format("poll: {}", std::strerror(errno))};
+  }
+  for (;;) {
+    const size_t n = transport_->receive(received_);
+    if (n == 0) break;
+    const auto t = now();
+    for (size_t i = 0; i < n; ++i) {
+      const net::ReceivedPacket& p = received_[i];
+      switch (endpoint_->handle_packet(p.data, p.source, p.destination, t)) {
+        case assoc::PacketDisposition::Accepted: transport_->on_verified(p); break;
+        case assoc::PacketDisposition::AnsweredStateless: transport_->on_answered_stateless(p); break;
+        case assoc::PacketDisposition::Dropped: break;
+      }
+      flush();  // the Transmit's bytes are valid only until the next call into the endpoint
+    }
+  }
+  const auto t = now();
+  if (auto deadline = endpoint_->next_timeout(); deadline && *deadline <= t) {
+    endpoint_->handle_timeout(t);
+    flush();
+  }
+  return {};
+}
+
+void Swarm::flush() {
+  auto send = [&] {
+    if (!pending_.empty()) transport_->send(pending_);
+    pending_.clear();
+  };
+  // The callback may connect or shut down more associations: go round until nothing is left.
+  for (bool again = true; again;) {
+    const auto t = now();
+    while (auto transmit = endpoint_->poll_transmit(t)) {
+      if (pending_.size() == kBatch) send();
+      if (transmit->packet.size() > kSlot) continue;
+      uint8_t* slot = slab_.data() + pending_.size() * kSlot;
+      std::memcpy(slot, transmit->packet.data(), transmit->packet.size());
+      pending_.push_back({transmit->source, transmit->destination, wire::Bytes(slot, transmit->packet.size())});
+    }
+    send();
+    again = false;
+    while (auto event = endpoint_->poll_event()) again |= on_event(*event);
+  }
+}
+
+bool Swarm::on_event(assoc::Event& event) {
+  if (auto* connected = std::get_if<assoc::ConnectedEvent>(&event)) {
+    on_outcome_(connected->id.value, Outcome::Connected, {});
+    return true;
+  } else if (auto* closed = std::get_if<assoc::ClosedEvent>(&event)) {
+    const uint32_t id = closed->id.value;
+    if (auto it = ports_.find(id); it != ports_.end()) {
+      transport_->unbind_port(it->second);
+      ports_.erase(it);
+    }
+    --open_;
+    const bool graceful = closed->reason == assoc::CloseReason::Graceful;
+    on_outcome_(id, graceful ? Outcome::ShutDown : Outcome::Failed, closed->detail);
+    return true;
+  }
+  return false;
+}
+
+}  // namespace sctpkit::perf
