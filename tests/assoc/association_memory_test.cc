@@ -37,7 +37,7 @@ class ServerHeap {
 };
 
 // Runs client and server in lock step with no delay, measuring only the server's calls.
-int64_t server_bytes_per_idle_association() {
+[[maybe_unused]] int64_t server_bytes_per_idle_association() {
   SeededRandom client_random(1), server_random(2);
   EndpointConfig client_config = EndpointPair::default_config(5000, false);
   EndpointConfig server_config = EndpointPair::default_config(7, true);
