@@ -127,6 +127,19 @@ bool tlv_fits(uint32_t tlv_length, uint32_t remaining) {
 
 enum class Verdict { Ok, Invalid, Truncated };
 
+// Where a walk over a run of TLVs stands: the next TLV's offset and the bytes left in the run.
+struct TlvWalk {
+  size_t at;
+  uint32_t remaining;
+
+  // RFC 5810 6.2: TLVs are padded to 4 bytes.
+  void skip(uint16_t tlv_length) {
+    const auto step = static_cast<uint32_t>(wire::padded4(tlv_length));
+    remaining -= step;
+    at += step;
+  }
+};
+
 class ForcesPrinter {
  public:
   ForcesPrinter(const ForcesInput& input, std::string& out) : in_(input), out_(out) {}
@@ -180,6 +193,9 @@ class ForcesPrinter {
     value = wire::load_u16(in_.available, at);
     return true;
   }
+  bool read_tlv_header(const TlvWalk& walk, uint16_t& type, uint16_t& length) const {
+    return read_u16(walk.at, type) && read_u16(walk.at + 2, length);
+  }
   bool read_u32(size_t at, uint32_t& value) const {
     if (at + 4 > in_.available.size()) return false;
     value = wire::load_u32(in_.available, at);
@@ -231,26 +247,25 @@ class ForcesPrinter {
     }
     if (message.rules & kNoTlv) return Verdict::Ok;
     int budget = message.rules >> 4;
-    size_t at = kHeaderSize;
-    while (remaining != 0) {
+    TlvWalk walk{kHeaderSize, remaining};
+    while (walk.remaining != 0) {
       uint16_t type = 0;
       uint16_t tlv_length = 0;
-      if (!read_u16(at, type) || !read_u16(at + 2, tlv_length)) return Verdict::Truncated;
-      if (!tlv_fits(tlv_length, remaining)) break;
+      if (!read_tlv_header(walk, type, tlv_length)) return Verdict::Truncated;
+      if (!tlv_fits(tlv_length, walk.remaining)) break;
       if (!top_level_type_known(type)) {
         fmt::format_to(it(), "\n\tInvalid ForCES Top TLV type=0x{:x}", type);
         return Verdict::Invalid;
       }
-      if (const Verdict v = body(message, at + kTlvHeader, tlv_length); v != Verdict::Ok) return v;
-      const auto step = static_cast<uint32_t>(wire::padded4(tlv_length));
-      remaining -= step;
-      at += step;
+      if (const Verdict v = body(message, walk.at + kTlvHeader, tlv_length); v != Verdict::Ok) return v;
+      walk.skip(tlv_length);
       if (--budget <= 0) break;
     }
-    if (remaining != 0) {
+    if (walk.remaining != 0) {
       uint16_t advertised = 0;
-      if (!read_u16(at + 2, advertised)) return Verdict::Truncated;
-      fmt::format_to(it(), "\tMess TopTLV header: min {}, total {} advertised {} ", kTlvHeader, remaining, advertised);
+      if (!read_u16(walk.at + 2, advertised)) return Verdict::Truncated;
+      fmt::format_to(it(), "\tMess TopTLV header: min {}, total {} advertised {} ", kTlvHeader, walk.remaining,
+                     advertised);
       return Verdict::Invalid;
     }
     return Verdict::Ok;
@@ -290,24 +305,20 @@ class ForcesPrinter {
       fmt::format_to(it(), "\n\t\ttruncated lfb selector: {} bytes missing! ", kLfbSelectMinimum - size);
       return Verdict::Invalid;
     }
-    uint32_t remaining = size - kLfbSelectHeader;
-    at += kLfbSelectHeader;
-    while (remaining != 0) {
+    TlvWalk walk{at + kLfbSelectHeader, size - kLfbSelectHeader};
+    while (walk.remaining != 0) {
       uint16_t type = 0;
       uint16_t length = 0;
-      if (!read_u16(at, type) || !read_u16(at + 2, length)) return Verdict::Truncated;
-      if (!tlv_fits(length, remaining)) break;
+      if (!read_tlv_header(walk, type, length)) return Verdict::Truncated;
+      if (!tlv_fits(length, walk.remaining)) break;
       if (operation_allowed(type, allowed)) {
         operation(type, length);
       } else {
         fmt::format_to(it(), "\n\t\tINValid oper-TLV type 0x{:x} length {} for this ForCES message\n", type, length);
       }
-      const auto step = static_cast<uint32_t>(wire::padded4(length));
-      remaining -= step;
-      at += step;
+      walk.skip(length);
     }
-    if (remaining != 0) return messy(at, remaining, "oper");
-    return Verdict::Ok;
+    return messy(walk, "oper");
   }
 
   // The path data inside is printed by tcpdump only at -vvv (and its complaints are not decoded
@@ -320,13 +331,14 @@ class ForcesPrinter {
     }
   }
 
-  // The "type (0x..) excess of N Bytes" complaint about leftover bytes after a TLV walk.
-  Verdict messy(size_t at, uint32_t remaining, std::string_view what) {
+  // The "type (0x..) excess of N Bytes" complaint about bytes left over after a TLV walk.
+  Verdict messy(const TlvWalk& walk, std::string_view what) {
+    if (walk.remaining == 0) return Verdict::Ok;
     uint16_t type = 0;
     uint16_t length = 0;
-    if (!read_u16(at, type) || !read_u16(at + 2, length)) return Verdict::Truncated;
+    if (!read_tlv_header(walk, type, length)) return Verdict::Truncated;
     fmt::format_to(it(), "\n\t\tMessy {} TLV header, type (0x{:x})\n\t\texcess of {} Bytes ", what, type,
-                   remaining - length);
+                   walk.remaining - length);
     return Verdict::Invalid;
   }
 
@@ -338,28 +350,27 @@ class ForcesPrinter {
       return Verdict::Invalid;
     }
     constexpr int kIndent = 10;
-    uint32_t remaining = size;
-    while (remaining != 0) {
+    TlvWalk walk{at, size};
+    while (walk.remaining != 0) {
       uint16_t type = 0;
       uint16_t length = 0;
-      if (!read_u16(at, type) || !read_u16(at + 2, length)) return Verdict::Truncated;
-      if (!tlv_fits(length, remaining)) {
+      if (!read_tlv_header(walk, type, length)) return Verdict::Truncated;
+      if (!tlv_fits(length, walk.remaining)) {
         out_ += "Bad Redirect data\n";
         break;
       }
       if (type == kTlvMetadata) {
-        if (const Verdict v = metadata(at + kTlvHeader, length - kTlvHeader, kIndent); v != Verdict::Ok) return v;
+        if (const Verdict v = metadata(walk.at + kTlvHeader, length - kTlvHeader, kIndent); v != Verdict::Ok) {
+          return v;
+        }
       } else if (type == kTlvRedirectData) {
         fmt::format_to(it(), "\n{:{}} Redirect Data length {}\n", "", kIndent, length - kTlvHeader);
       } else {
         fmt::format_to(it(), "Unknown REDIRECT TLV 0x{:x} len {}\n", type, length);
       }
-      const auto step = static_cast<uint32_t>(wire::padded4(length));
-      remaining -= step;
-      at += step;
+      walk.skip(length);
     }
-    if (remaining != 0) return messy(at, remaining, "Redirect");
-    return Verdict::Ok;
+    return messy(walk, "Redirect");
   }
 
   // RFC 5810 7.9: metadata items are ILVs (32-bit id and length).

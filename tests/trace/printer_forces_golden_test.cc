@@ -19,14 +19,8 @@ constexpr uint16_t kHighPriority = 6704;  // RFC 5811 5.1
 constexpr uint16_t kLowPriority = 6706;
 constexpr uint32_t kForcesMediumPpid = 22;  // RFC 5811 5.2
 
-void put_u16(std::vector<uint8_t>& out, uint16_t v) {
-  out.push_back(static_cast<uint8_t>(v >> 8));
-  out.push_back(static_cast<uint8_t>(v));
-}
-void put_u32(std::vector<uint8_t>& out, uint32_t v) {
-  put_u16(out, static_cast<uint16_t>(v >> 16));
-  put_u16(out, static_cast<uint16_t>(v));
-}
+using printer_testing::put_u16;
+using printer_testing::put_u32;
 
 struct Header {
   uint8_t type = 0x0f;
@@ -159,7 +153,8 @@ TEST(PrinterForcesGolden, LengthsAndTruncation) {
   h.length_adjust = -1;
   capture.add(message(h));                                      // shorter
   capture.add({0x10, 0x01, 0x00});                               // too short for the header: [|forces]
-  capture.add(std::vector<uint8_t>(message(1).begin(), message(1).begin() + 20));
+  const auto setup = message(1);
+  capture.add(std::vector<uint8_t>(setup.begin(), setup.begin() + 20));
   // A short message followed by another chunk: tcpdump reads the header across the chunk boundary.
   capture.add({data({0x10, 0x01, 0x00}), {11, 0, {}}});
   capture.add({data({0x10, 0x0f, 0x00}), data(message(0x0f), 0, 2)});

@@ -25,6 +25,16 @@ struct ChunkSpec {
   bool pad = true;
 };
 
+// Big-endian appends, for building packets field by field.
+inline void put_u16(std::vector<uint8_t>& out, uint16_t v) {
+  out.push_back(static_cast<uint8_t>(v >> 8));
+  out.push_back(static_cast<uint8_t>(v));
+}
+inline void put_u32(std::vector<uint8_t>& out, uint32_t v) {
+  put_u16(out, static_cast<uint16_t>(v >> 16));
+  put_u16(out, static_cast<uint16_t>(v));
+}
+
 std::vector<uint8_t> encode_chunk(const ChunkSpec& chunk);
 // Common header plus chunks with a correct CRC32c.
 std::vector<uint8_t> sctp_packet(const std::vector<ChunkSpec>& chunks, uint16_t source_port = 5000,

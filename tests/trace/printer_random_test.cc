@@ -15,7 +15,7 @@ namespace {
 
 namespace pt = printer_testing;
 
-std::vector<uint8_t> random_chunk_chain(std::mt19937& rng) {
+std::vector<uint8_t> random_chunk_chain(std::mt19937& rng, uint16_t source_port) {
   static constexpr uint8_t kTypes[] = {0, 0, 0, 1, 2, 3, 3, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 64, 192, 193, 77};
   std::uniform_int_distribution<int> byte(0, 255);
   std::vector<pt::ChunkSpec> chunks;
@@ -33,7 +33,7 @@ std::vector<uint8_t> random_chunk_chain(std::mt19937& rng) {
     }
     chunks.push_back(chunk);
   }
-  return pt::sctp_packet(chunks);
+  return pt::sctp_packet(chunks, source_port);
 }
 
 TEST(PrinterRandom, MatchesTcpdumpOnRandomPackets) {
@@ -42,7 +42,8 @@ TEST(PrinterRandom, MatchesTcpdumpOnRandomPackets) {
   for (int i = 0; i < 400; ++i) {
     pt::PacketSpec p;
     p.timestamp = Timestamp{1700000000 + i, i * 1000};
-    p.sctp = random_chunk_chain(rng);
+    // Every fifth packet on the ForCES port (RFC 5811), so DATA payloads go through that printer.
+    p.sctp = random_chunk_chain(rng, i % 5 == 0 ? 6704 : 5000);
     p.version = i % 3 == 0 ? IpVersion::V6 : IpVersion::V4;
     if (i % 7 == 0) p.snaplen = 14 + 40 + std::uniform_int_distribution<uint32_t>(0, 60)(rng);
     if (i % 11 == 0) {
@@ -55,8 +56,8 @@ TEST(PrinterRandom, MatchesTcpdumpOnRandomPackets) {
   const auto frames = capture.write(path, pt::LinkType::Ethernet);
   setenv("TZ", "UTC", 1);
   tzset();
-  for (bool verbose : {false, true}) {
-    const auto expected = pt::run_tcpdump(path, verbose ? "-nn -v" : "-nn");
+  for (int verbose : {0, 1, 2}) {
+    const auto expected = pt::run_tcpdump(path, verbose == 0 ? "-nn" : verbose == 1 ? "-nn -v" : "-nn -vv");
     TcpdumpPrinter printer({TimestampMode::TimeOfDay, verbose});
     std::string text;
     for (const auto& frame : frames) {
@@ -69,7 +70,7 @@ TEST(PrinterRandom, MatchesTcpdumpOnRandomPackets) {
     const auto actual = pt::split_lines(text);
     // The seed must keep producing every kind of complaint, or this test checks less than it says.
     for (const char* kind : {"bogus chunk length", " [|sctp]", "< size of chunk descriptor", "cut off at end",
-                             "[gap ack block", "truncated-sctp"}) {
+                             "[gap ack block", "truncated-sctp", "Invalid ForCES message type", "\tForCES "}) {
       EXPECT_TRUE(std::any_of(expected.begin(), expected.end(),
                               [&](const std::string& line) { return line.find(kind) != std::string::npos; }))
           << "no packet printed " << kind;
