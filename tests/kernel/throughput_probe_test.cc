@@ -74,7 +74,7 @@ TEST(Throughput, DISABLED_OurStackToKernelSinkAndBack) {
 // `perf -c` against `perf -s --kernel` in the guest. Prints each client's JSON summary.
 TEST(Throughput, DISABLED_PerfWithTheKernelTransport) {
   SCTPKIT_KERNEL_PEER(peer);
-  if (peer->run("test -x /guest/sctpkit").exit_code != 0) GTEST_SKIP() << "no sctpkit in the guest";
+  SCTPKIT_GUEST_TOOL(peer);
   for (Carrier carrier : {Carrier::RawIpv4, Carrier::UdpIpv4}) {
     prepare_carrier(*peer, carrier);
     const std::string port = std::to_string(info(carrier).port_base + 8);
