@@ -87,6 +87,11 @@ class KernelView {
 CommandResult run_guest_client(KernelPeer& peer, const std::string& command,
                                std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
+// In a test body: skip unless the sctpkit binary was packed into the guest (/guest/sctpkit).
+#define SCTPKIT_GUEST_TOOL(peer)                                                  \
+  if ((peer)->run("test -x /guest/sctpkit").exit_code != 0)                       \
+  GTEST_SKIP() << "the sctpkit binary could not be packed into the guest (pack_tool.sh)"
+
 // Message i of a test: a pattern that differs by message and by position.
 std::vector<uint8_t> pattern(size_t size, unsigned seed);
 

@@ -13,10 +13,6 @@ namespace {
 
 using std::chrono::seconds;
 
-#define SCTPKIT_GUEST_TOOL(peer)                                                  \
-  if ((peer)->run("test -x /guest/sctpkit").exit_code != 0)                       \
-  GTEST_SKIP() << "the sctpkit binary could not be packed into the guest (pack_tool.sh)"
-
 // Our stack connects (raw IPv4) to `sctpkit cat -l --kernel --echo` in the guest.
 TEST(KernelBackend, GuestCatKernelEchoServesOurStack) {
   SCTPKIT_KERNEL_PEER(peer);

@@ -16,10 +16,6 @@ namespace {
 
 using std::chrono::seconds;
 
-#define SCTPKIT_GUEST_TOOL(peer)                                                  \
-  if ((peer)->run("test -x /guest/sctpkit").exit_code != 0)                       \
-  GTEST_SKIP() << "the sctpkit binary could not be packed into the guest (pack_tool.sh)"
-
 // The JSON object a tool printed on a line of its own, amid its other output; null if none parses.
 nlohmann::json json_line(const std::string& output) {
   std::istringstream lines(output);

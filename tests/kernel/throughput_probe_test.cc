@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "kernel/interop_support.h"
 
@@ -64,6 +66,45 @@ TEST(Throughput, DISABLED_OurStackToKernelSinkAndBack) {
     std::printf("%s: our stack -> kernel %.1f MB/s, kernel -> our stack %.1f MB/s (%d x %zu B)\n",
                 info(carrier).name, out, in, kMessages, kSize);
     accepted->shutdown();
+  }
+}
+
+// `sctpkit perf` across the link, each way, with the kernel's sockets on the guest's end:
+// `perf --kernel -c` in the guest against `perf -s` on our stack in the namespace, and our
+// `perf -c` against `perf -s --kernel` in the guest. Prints each client's JSON summary.
+TEST(Throughput, DISABLED_PerfWithTheKernelTransport) {
+  SCTPKIT_KERNEL_PEER(peer);
+  SCTPKIT_GUEST_TOOL(peer);
+  for (Carrier carrier : {Carrier::RawIpv4, Carrier::UdpIpv4}) {
+    prepare_carrier(*peer, carrier);
+    const std::string port = std::to_string(info(carrier).port_base + 8);
+    const std::string host_flag = info(carrier).udp ? "--udp=" + std::to_string(kUdpPort) : "--raw";
+    // Where a slow run loses its time: the guest's retransmissions, the namespace's UDP drops.
+    const auto before = peer->snmp();
+    const std::string udp_counters = "ip netns exec " + peer->namespace_name() + " grep Udp: /proc/net/snmp";
+    std::system(udp_counters.c_str());
+    {
+      HostProcess server(*peer, {SCTPKIT_TOOL, "perf", "-s", "--one-off", host_flag, "-p", port});
+      std::this_thread::sleep_for(seconds(1));
+      const auto run = peer->run("sctpkit perf --kernel -c " + std::string(info(carrier).host_address) + " -p " + port +
+                                     " -t 5 -l 16384 -w 40 | tail -3",
+                                 seconds(60));
+      std::printf("%s, kernel (guest) -> our stack: exit %d\n%s\n", info(carrier).name, run.exit_code,
+                  run.output.c_str());
+    }
+    std::system(udp_counters.c_str());
+    for (const auto& [name, value] : peer->snmp())
+      if (value != before.at(name) && name.find("Retrans") != std::string::npos)
+        std::printf("guest %s +%lld\n", name.c_str(), value - before.at(name));
+    peer->start_program("tp_perf", "sctpkit perf -s --one-off --kernel -p " + port);
+    std::this_thread::sleep_for(seconds(1));
+    HostProcess client(*peer, {SCTPKIT_TOOL, "perf", "-c", info(carrier).guest_address, "-p", port, host_flag, "-t",
+                               "5", "-l", "16384", "-w", "40"});
+    const int code = client.wait(seconds(60));
+    const std::string out = client.log();
+    std::printf("%s, our stack -> kernel (guest): exit %d\n%s\n", info(carrier).name, code,
+                out.substr(out.size() > 400 ? out.size() - 400 : 0).c_str());
+    peer->stop_program("tp_perf");
   }
 }
 
