@@ -27,6 +27,11 @@ Expected<std::unique_ptr<Swarm>> Swarm::open(const Options& options, const std::
                                              OnOutcome on_outcome) {
   auto server = wire::IpAddress::parse(host);
   if (!server) return Error{Error::Code::InvalidArgument, fmt::format("not an IP address: {}", host)};
+  // The swarm drives many associations through one engine endpoint, which kernel sockets cannot
+  // stand in for (one socket per association there).
+  if (options.transport == TransportKind::Kernel)
+    return Error{Error::Code::InvalidArgument,
+                 "the setup and idle modes run on sctpkit's own stack: use --udp or --raw, not --kernel"};
   std::unique_ptr<Swarm> swarm(new Swarm());
   swarm->on_outcome_ = std::move(on_outcome);
   swarm->server_ = *server;
