@@ -45,6 +45,10 @@ struct Options {
   // UDP encapsulation ports. Local: a listener defaults to 9899, a client to an ephemeral port.
   std::optional<uint16_t> udp_local_port;
   uint16_t udp_remote_port = 9899;  // until the peer's packets teach us its port
+  // UDP GSO on send and GRO on receive where the kernel has them (docs/perf.md, "Batching, GSO and
+  // GRO"). Off by default: a capture on the sending host, or on loopback or a veth, shows each
+  // train as one oversized datagram that tcpdump, tshark and `sctpkit dump` flag as malformed.
+  bool udp_offload = false;
 
   // Local addresses to bind and to list in the INIT (multi-homing); empty: the wildcard, and the
   // peer uses our packets' source address.

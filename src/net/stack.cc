@@ -51,6 +51,7 @@ Expected<std::shared_ptr<Stack>> Stack::open(const Options& options, std::option
     udp.local_port = options.udp_local_port.value_or(listen_port ? net::kSctpUdpPort : 0);
     udp.remote_port = options.udp_remote_port;
     udp.local_addresses = locals;
+    udp.offload = options.udp_offload;
     auto opened = net::UdpEncapTransport::open(udp);
     if (auto* error = std::get_if<net::TransportError>(&opened)) return to_error(*error);
     stack->udp_ = std::get<0>(opened).get();

@@ -26,8 +26,9 @@ struct UdpEncapOptions {
   // host has).
   std::vector<wire::IpAddress> local_addresses;
   // UDP GSO on send and GRO on receive where the kernel has them (BatchIo); off: one datagram per
-  // packet in both directions (for the benchmark's comparison and for tests of the fallback).
-  bool offload = true;
+  // packet in both directions. Off by default: captures on the sending host (and on loopback or a
+  // veth) see each GSO train as one oversized datagram (sctpkit::Options::udp_offload).
+  bool offload = false;
 };
 
 class UdpEncapTransport final : public Transport {
