@@ -176,8 +176,7 @@ void register_cat(CLI::App& app, CommandRegistry& registry) {
   sub->add_flag("-6", args->ipv6, "IPv6 only");
   sub->add_flag("-n,--nodns", args->numeric, "HOST must be a numeric address (no name resolution)");
   sub->add_flag("-v,--verbose", args->verbose, "Say on stderr who connected and how each association ended");
-  bool sctp_flag = false;
-  sub->add_flag("--sctp", sctp_flag, "Accepted for ncat compatibility: sctpkit cat always speaks SCTP");
+  sub->add_flag("--sctp", args->sctp, "Accepted for ncat compatibility: sctpkit cat always speaks SCTP");
   registry.on_selected(sub, [args] {
     return parse_targets(*args) ? run_cat(*args) : kExitUsage;
   });

@@ -26,6 +26,7 @@ struct CatArgs {
   bool zero_io = false;
   bool numeric = false;  // -n: no name resolution
   int verbose = 0;       // -v: say who connected and how it ended, on stderr
+  bool sctp = false;     // --sctp: accepted and ignored, as in `ncat --sctp`
   double wait_seconds = 10;
   int stream = 0;
   uint32_t ppid = 0;

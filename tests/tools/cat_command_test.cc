@@ -78,6 +78,16 @@ TEST(CatCommand, ZeroIoConnectsReportsAndShutsDown) {
   EXPECT_EQ(server.wait(10s), kExitOk) << server.err();
 }
 
+TEST(CatCommand, NcatStyleArgumentsWork) {
+  Ports p;
+  // ncat --sctp -l ADDR -p PORT, and ncat --sctp -n -z HOST PORT
+  Process server({"cat", "--sctp", "-l", "127.0.0.1", "-p", p.sctp, "--udp=" + p.udp, "--echo"});
+  Process client({"cat", "--sctp", "-n", "-z", "--udp=" + p.udp, "127.0.0.1", p.sctp});
+  EXPECT_EQ(client.wait(15s), kExitOk) << client.err();
+  EXPECT_THAT(client.err(), HasSubstr("connected to 127.0.0.1 port " + p.sctp));
+  EXPECT_EQ(server.wait(10s), kExitOk) << server.err();
+}
+
 TEST(CatCommand, PeerAbortExitsWithAbortCodeAndTheCause) {
   Ports p;
   Options options;
