@@ -23,29 +23,56 @@ std::vector<uint8_t> pattern(size_t size, uint32_t seed) {
   return v;
 }
 
+// A client sending to a server whose reader has stopped: 100 messages of 1000 bytes fill its
+// 16,000-byte receive buffer and the window closes (RFC 9260 6.2).
+struct StalledReader {
+  static assoc::EndpointConfig client_config(bool heartbeats) {
+    assoc::EndpointConfig c;
+    c.local_port = 5000;
+    c.heartbeat_enabled = heartbeats;
+    return c;
+  }
+  static assoc::EndpointConfig server_config() {
+    assoc::EndpointConfig c;
+    c.local_port = 7;
+    c.listen = true;
+    c.receive_buffer = 16'000;
+    c.max_message_size = 16'000;
+    return c;
+  }
+  StalledReader(uint64_t seed, bool heartbeats)
+      : sim{seed}, client(client_config(heartbeats)), a(sim, "A", {kA}, client, sim.random()),
+        b(sim, "B", {kB}, server_config(), sim.random()) {
+    sim.network().connect(kA, kB, LinkConfig{.delay = 10ms});
+    id = std::get<assoc::AssociationId>(a.connect(kB, 7));
+  }
+  // Connects, stalls the reader and sends until the peer's window is closed.
+  [[nodiscard]] bool close_window() {
+    if (!a.run_until_connected(5s).satisfied() || !b.run_until_connected(1s).satisfied()) return false;
+    b.pause_reading();
+    for (uint32_t i = 0; i < kMessages; ++i) {
+      if (a.send(id, pattern(1000, i)) != assoc::SendResult::Ok) return false;
+    }
+    return sim.run_until([&] { return a.endpoint().status(id)->peer_rwnd == 0; }, 10s).satisfied();
+  }
+
+  static constexpr uint32_t kMessages = 100;
+  Simulation sim;
+  assoc::EndpointConfig client;
+  EndpointNode a;
+  EndpointNode b;
+  assoc::AssociationId id{};
+};
+
 // RFC 9260 6.1 A: with the reader stalled for ten minutes the sender keeps probing the closed
 // window at growing intervals; the unanswered probes do not count against the association while
 // SACKs come back (more probes go out than Association.Max.Retrans allows timeouts). 6.2: once the
 // reader resumes, the window update SACK restarts the flow and every byte arrives, in order.
 TEST(EngineZeroWindowTest, StalledReaderThenResumeDeliversEverything) {
-  Simulation sim{29};
-  assoc::EndpointConfig client;
-  client.local_port = 5000;
-  assoc::EndpointConfig server;
-  server.local_port = 7;
-  server.listen = true;
-  server.receive_buffer = 16'000;
-  server.max_message_size = 16'000;
-  EndpointNode a(sim, "A", {kA}, client, sim.random());
-  EndpointNode b(sim, "B", {kB}, server, sim.random());
-  sim.network().connect(kA, kB, LinkConfig{.delay = 10ms});
-  const auto id = std::get<assoc::AssociationId>(a.connect(kB, 7));
-  ASSERT_TRUE(a.run_until_connected(5s).satisfied());
-  ASSERT_TRUE(b.run_until_connected(1s).satisfied());
-  b.pause_reading();
-  constexpr uint32_t kMessages = 100;
-  for (uint32_t i = 0; i < kMessages; ++i) ASSERT_EQ(a.send(id, pattern(1000, i)), assoc::SendResult::Ok);
-  ASSERT_TRUE(sim.run_until([&] { return a.endpoint().status(id)->peer_rwnd == 0; }, 10s).satisfied());
+  StalledReader t(29, /*heartbeats=*/true);
+  ASSERT_TRUE(t.close_window());
+  auto& [sim, client, a, b, id] = t;
+  constexpr uint32_t kMessages = StalledReader::kMessages;
   const size_t packets_before = sim.log().size();
   sim.run_for(600s);
   size_t probes = 0;
@@ -77,24 +104,9 @@ TEST(EngineZeroWindowTest, StalledReaderThenResumeDeliversEverything) {
 // unanswered probe counts as a retransmission timeout (8.2 path, 8.1 association) and the
 // association fails after Association.Max.Retrans of them instead of probing forever.
 TEST(EngineZeroWindowTest, DeadPeerBehindClosedWindowIsDetected) {
-  Simulation sim{31};
-  assoc::EndpointConfig client;
-  client.local_port = 5000;
-  client.heartbeat_enabled = false;
-  assoc::EndpointConfig server;
-  server.local_port = 7;
-  server.listen = true;
-  server.receive_buffer = 16'000;
-  server.max_message_size = 16'000;
-  EndpointNode a(sim, "A", {kA}, client, sim.random());
-  EndpointNode b(sim, "B", {kB}, server, sim.random());
-  sim.network().connect(kA, kB, LinkConfig{.delay = 10ms});
-  const auto id = std::get<assoc::AssociationId>(a.connect(kB, 7));
-  ASSERT_TRUE(a.run_until_connected(5s).satisfied());
-  ASSERT_TRUE(b.run_until_connected(1s).satisfied());
-  b.pause_reading();
-  for (uint32_t i = 0; i < 100; ++i) ASSERT_EQ(a.send(id, pattern(1000, i)), assoc::SendResult::Ok);
-  ASSERT_TRUE(sim.run_until([&] { return a.endpoint().status(id)->peer_rwnd == 0; }, 10s).satisfied());
+  StalledReader t(31, /*heartbeats=*/false);
+  ASSERT_TRUE(t.close_window());
+  auto& [sim, client, a, b, id] = t;
   // Let a few probes be answered first: the peer is alive behind its closed window.
   sim.run_for(20s);
   ASSERT_FALSE(a.has<assoc::ClosedEvent>());
