@@ -20,6 +20,7 @@
 #include "assoc/path_manager.h"
 #include "assoc/random.h"
 #include "assoc/sparse_queue.h"
+#include "assoc/tx/ring.h"
 #include "assoc/rx/data_receiver.h"
 #include "assoc/tx/rto.h"
 #include "assoc/status.h"
@@ -213,7 +214,10 @@ class Association {
   bool pending_refused_ = false;  // a send() got WouldBlock: a SendSpaceEvent is owed
   void flush_pending_messages();
 
-  SparseQueue<Event> events_;  // connection, restart, shutdown and error events; messages come from receiver_
+  // Connection, restart, send-space, shutdown and error events (messages come from receiver_). A
+  // ring: a send-space event per refused send() must not allocate (steady state), and it holds one slot
+  // in an idle association.
+  Ring<Event> events_;
   // Held back until every received message has been handed over: a user must read the last
   // messages before learning that the association is gone.
   std::optional<ClosedEvent> closed_event_;

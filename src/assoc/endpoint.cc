@@ -10,6 +10,7 @@
 #include "assoc/association.h"
 #include "assoc/cookie.h"
 #include "assoc/handshake.h"
+#include "assoc/tx/ring.h"
 #include "wire/chunk.h"
 #include "wire/control_chunks.h"
 #include "wire/error_causes.h"
@@ -70,11 +71,13 @@ class EndpointImpl {
   std::unordered_map<PeerKey, uint32_t, PeerKeyHash> by_peer_;
   // Associations that may have a packet to send / an event to hand out, in the order they were
   // touched. Ids of forgotten associations are skipped when they come up (ids are never reused).
-  std::deque<uint32_t> transmit_ready_;
-  std::deque<uint32_t> event_ready_;
+  Ring<uint32_t> transmit_ready_;  // rings: no allocation per touch once grown (a deque's is per block)
+  Ring<uint32_t> event_ready_;
   // Min-heap of deadlines. An entry whose time no longer matches its slot's deadline is stale and
   // dropped when it reaches the top; compact() bounds how many can pile up.
-  mutable std::priority_queue<TimerEntry, std::vector<TimerEntry>, std::greater<>> timers_;
+  // A std::vector kept as a heap (not a std::priority_queue): compact() prunes it in place, so
+  // it keeps its capacity and steady traffic allocates nothing.
+  mutable std::vector<TimerEntry> timers_;
   std::vector<uint32_t> due_;  // handle_timeout's scratch
   std::deque<OwnedPacket> stateless_;
   std::deque<Event> events_;  // events of associations already removed
@@ -145,25 +148,31 @@ class EndpointImpl {
     const std::optional<TimePoint> next = s.association->next_timeout();
     if (next == s.deadline) return;
     s.deadline = next;
-    if (next) timers_.emplace(*next, id);
+    if (next) {
+      timers_.emplace_back(*next, id);
+      std::push_heap(timers_.begin(), timers_.end(), std::greater<>{});
+    }
     if (timers_.size() > 2 * associations_.size() + 64) compact();
   }
   void compact() {
-    std::vector<TimerEntry> live;
-    live.reserve(associations_.size());
-    for (const auto& [id, s] : associations_) {
-      if (s.deadline) live.emplace_back(*s.deadline, id);
-    }
-    timers_ = decltype(timers_)(std::greater<>{}, std::move(live));
+    // Stale entries go, and so do repeats of a live one (a deadline that came back to an earlier
+    // value): one entry per association with a deadline, as when each was first entered.
+    std::erase_if(timers_, [this](const TimerEntry& entry) { return stale(entry); });
+    std::sort(timers_.begin(), timers_.end());
+    timers_.erase(std::unique(timers_.begin(), timers_.end()), timers_.end());
+    std::make_heap(timers_.begin(), timers_.end(), std::greater<>{});
   }
   // Drops stale entries off the top of the heap.
   void settle_timers() const {
-    while (!timers_.empty()) {
-      const auto& [t, id] = timers_.top();
-      auto it = associations_.find(id);
-      if (it != associations_.end() && it->second.deadline == t) return;
-      timers_.pop();
-    }
+    while (!timers_.empty() && stale(timers_.front())) pop_timer();
+  }
+  bool stale(const TimerEntry& entry) const {
+    auto it = associations_.find(entry.second);
+    return it == associations_.end() || it->second.deadline != entry.first;
+  }
+  void pop_timer() const {
+    std::pop_heap(timers_.begin(), timers_.end(), std::greater<>{});
+    timers_.pop_back();
   }
   void handle_timeout(TimePoint now);
   std::optional<Transmit> poll_transmit(TimePoint now);
@@ -385,9 +394,9 @@ void EndpointImpl::handle_timeout(TimePoint now) {
   // Collected first: an association still due after its handle_timeout waits for the next call,
   // as before, instead of spinning here.
   due_.clear();
-  for (settle_timers(); !timers_.empty() && timers_.top().first <= now; settle_timers()) {
-    const uint32_t id = timers_.top().second;
-    timers_.pop();
+  for (settle_timers(); !timers_.empty() && timers_.front().first <= now; settle_timers()) {
+    const uint32_t id = timers_.front().second;
+    pop_timer();
     slot(id)->deadline.reset();
     due_.push_back(id);
   }
@@ -532,7 +541,7 @@ std::optional<Event> Endpoint::poll_event() { return impl_->poll_event(); }
 std::optional<TimePoint> Endpoint::next_timeout() const {
   impl_->settle_timers();
   std::optional<TimePoint> next = impl_->next_rotation_;
-  if (!impl_->timers_.empty()) next = std::min(*next, impl_->timers_.top().first);
+  if (!impl_->timers_.empty()) next = std::min(*next, impl_->timers_.front().first);
   return next;
 }
 

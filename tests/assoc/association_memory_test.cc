@@ -96,9 +96,11 @@ TEST(AssociationMemory, IdleAssociationHeapIsSmall) {
   RecordProperty("server_heap_bytes_per_idle_association", static_cast<int>(per_association));
   std::printf("server heap per idle association: %lld bytes (sizeof(Association) %zu)\n",
               static_cast<long long>(per_association), sizeof(Association));
-  // About 3.3 KB (1.5 KB of it the object itself); before lazy allocation an 8 KiB TSN bitmap,
-  // 4 KiB of SACK scratch and a dozen eagerly allocated deques made it about 20 KiB.
-  EXPECT_LT(per_association, 3584);
+  // About 3.6 KB (1.6 KB of it the object itself; 3.3 KB before the allocation-free data path
+  // added its event ring slot and pool handles); before lazy allocation an 8 KiB TSN bitmap,
+  // 4 KiB of SACK scratch and a dozen eagerly allocated deques made it about 20 KiB. The bound
+  // catches growth; the target (2 KiB of server RSS) is not met yet.
+  EXPECT_LT(per_association, 3712);
 #endif
 }
 

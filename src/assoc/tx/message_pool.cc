@@ -29,6 +29,9 @@ void MessageRef::release() {
   const size_t capacity = slot->bytes.capacity();
   if (core->pool_alive && core->spare_bytes + capacity <= core->keep_bytes) {
     slot->bytes.clear();
+    // Reserved at the first release, not at construction: an association that never sends keeps
+    // no spare list. It never reallocates once it has held this many; a deeper queue grows it once.
+    if (core->spare.capacity() == 0) core->spare.reserve(64);
     core->spare.push_back(slot);
     core->spare_bytes += capacity;
   } else {
@@ -37,13 +40,10 @@ void MessageRef::release() {
   core->unref();
 }
 
-MessagePool::MessagePool(size_t keep_bytes) : core_(new MessagePoolCore) {
-  core_->keep_bytes = keep_bytes;
-  // The spare list never reallocates once it has held this many; a deeper queue grows it once.
-  core_->spare.reserve(64);
-}
+MessagePool::MessagePool(size_t keep_bytes) : keep_bytes_(keep_bytes) {}
 
 MessagePool::~MessagePool() {
+  if (!core_) return;
   for (MessageSlot* slot : core_->spare) delete slot;
   core_->spare.clear();
   core_->spare_bytes = 0;
@@ -52,6 +52,10 @@ MessagePool::~MessagePool() {
 }
 
 MessageSlot* MessagePool::take_slot() {
+  if (!core_) {
+    core_ = new MessagePoolCore;
+    core_->keep_bytes = keep_bytes_;
+  }
   MessageSlot* slot;
   if (!core_->spare.empty()) {
     slot = core_->spare.back();
@@ -78,9 +82,12 @@ MessageRef MessagePool::adopt(std::vector<uint8_t>&& bytes) {
   return MessageRef(slot);
 }
 
-void MessagePool::set_keep_bytes(size_t keep_bytes) { core_->keep_bytes = keep_bytes; }
+void MessagePool::set_keep_bytes(size_t keep_bytes) {
+  keep_bytes_ = keep_bytes;
+  if (core_) core_->keep_bytes = keep_bytes;
+}
 
-size_t MessagePool::spare_count() const { return core_->spare.size(); }
-size_t MessagePool::spare_bytes() const { return core_->spare_bytes; }
+size_t MessagePool::spare_count() const { return core_ ? core_->spare.size() : 0; }
+size_t MessagePool::spare_bytes() const { return core_ ? core_->spare_bytes : 0; }
 
 }  // namespace sctpkit::assoc

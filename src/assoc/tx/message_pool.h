@@ -86,7 +86,9 @@ class MessagePool {
  private:
   detail::MessageSlot* take_slot();
 
-  detail::MessagePoolCore* core_;
+  size_t keep_bytes_;
+  // Created by the first message: an association that never sends pays nothing for its pool.
+  detail::MessagePoolCore* core_ = nullptr;
 };
 
 }  // namespace sctpkit::assoc

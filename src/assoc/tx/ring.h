@@ -5,7 +5,8 @@
 #include <cassert>
 #include <cstddef>
 #include <utility>
-#include <vector>
+#include <cstdint>
+#include <memory>
 
 namespace sctpkit::assoc {
 
@@ -14,15 +15,15 @@ class Ring {
  public:
   [[nodiscard]] size_t size() const { return size_; }
   [[nodiscard]] bool empty() const { return size_ == 0; }
-  [[nodiscard]] size_t capacity() const { return slots_.size(); }
+  [[nodiscard]] size_t capacity() const { return capacity_; }
 
   T& operator[](size_t i) {
     assert(i < size_);
-    return slots_[(head_ + i) & (slots_.size() - 1)];
+    return slots_[(head_ + i) & (capacity_ - 1)];
   }
   const T& operator[](size_t i) const {
     assert(i < size_);
-    return slots_[(head_ + i) & (slots_.size() - 1)];
+    return slots_[(head_ + i) & (capacity_ - 1)];
   }
   T& front() { return (*this)[0]; }
   const T& front() const { return (*this)[0]; }
@@ -30,8 +31,8 @@ class Ring {
 
   // Returns the new last element, default-constructed.
   T& emplace_back() {
-    if (size_ == slots_.size()) grow();
-    T& slot = slots_[(head_ + size_) & (slots_.size() - 1)];
+    if (size_ == capacity_) grow();
+    T& slot = slots_[(head_ + size_) & (capacity_ - 1)];
     slot = T{};
     ++size_;
     return slot;
@@ -43,7 +44,7 @@ class Ring {
   void pop_front() {
     assert(size_ > 0);
     slots_[head_] = T{};  // release what the element holds (e.g. a message buffer) now
-    head_ = (head_ + 1) & (slots_.size() - 1);
+    head_ = (head_ + 1) & (capacity_ - 1);
     --size_;
   }
 
@@ -69,16 +70,22 @@ class Ring {
 
  private:
   void grow() {
-    // Capacity stays a power of two so that indices wrap with a mask.
-    std::vector<T> bigger(slots_.empty() ? 16 : 2 * slots_.size());
+    // Capacity stays a power of two so that indices wrap with a mask. It starts at one: an
+    // association holds a dozen rings, most of which never hold more than a few elements.
+    const uint32_t bigger_capacity = capacity_ == 0 ? 1 : 2 * capacity_;
+    std::unique_ptr<T[]> bigger(new T[bigger_capacity]());
     for (size_t i = 0; i < size_; ++i) bigger[i] = std::move((*this)[i]);
     slots_ = std::move(bigger);
+    capacity_ = bigger_capacity;
     head_ = 0;
   }
 
-  std::vector<T> slots_;
-  size_t head_ = 0;
-  size_t size_ = 0;
+  // 24 bytes in place (not a std::vector and two size_t): rings sit in per-stream and
+  // per-association state that idle associations pay for.
+  std::unique_ptr<T[]> slots_;
+  uint32_t capacity_ = 0;
+  uint32_t head_ = 0;
+  uint32_t size_ = 0;
 };
 
 }  // namespace sctpkit::assoc
