@@ -238,7 +238,11 @@ class Client {
       if (sampler.due(now)) close_interval(sampler, now, 0, connected);
     }
     if (failure) return *failure;
-    result_.seconds = seconds_since(start, Clock::now());
+    // The last period, as every mode ends: without it a hold shorter than an interval past the
+    // first due time would report no interval at all.
+    const auto end = Clock::now();
+    close_interval(sampler, end, 0, connected, kFinal);
+    result_.seconds = seconds_since(start, end);
     result_.messages = connected;
     result_.intervals = sampler.samples();
     return {};
