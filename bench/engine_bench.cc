@@ -14,10 +14,10 @@
 #include <variant>
 #include <vector>
 
+#include "assoc/counting_new.h"  // this binary counts every allocation
 #include "assoc/in_memory_pair.h"
 
 namespace {
-std::atomic<uint64_t> g_allocations{0};
 
 // glibc gives freed memory at the top of the heap back to the kernel (brk) and maps large blocks
 // afresh (mmap), so a 64 KiB message freed and allocated again costs page faults whose count
@@ -30,27 +30,6 @@ const bool g_malloc_tuned = [] {
 }();
 }  // namespace
 
-// Counting every allocation of the process: the benchmark reads the difference across its loop.
-// GCC pairs the replaced new and delete below by their bodies (malloc vs ::operator new) once
-// inlined and warns; they are a matched malloc/free pair.
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-void* operator new(size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](size_t size) { return operator new(size); }
-// The nothrow forms too (std::stable_sort's temporary buffer uses them): all of them pair with the
-// free()-based deletes below, which sanitizers check.
-void* operator new(size_t size, const std::nothrow_t&) noexcept {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  return std::malloc(size == 0 ? 1 : size);
-}
-void* operator new[](size_t size, const std::nothrow_t& tag) noexcept { return operator new(size, tag); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
-void operator delete[](void* p, size_t) noexcept { std::free(p); }
 
 namespace sctpkit::assoc {
 namespace {
@@ -71,7 +50,7 @@ void BM_EngineThroughput(benchmark::State& state) {
   const uint64_t bytes_before = pair.bytes();
   const uint64_t packets_before = pair.packets();
   const uint64_t advances_before = pair.advances();
-  const uint64_t allocations_before = g_allocations.load(std::memory_order_relaxed);
+  const uint64_t allocations_before = allocations_so_far();
   uint64_t sent = 2000;
   for (auto _ : state) {
     if (!pair.send(message, static_cast<uint16_t>(sent % 4))) {
@@ -81,7 +60,7 @@ void BM_EngineThroughput(benchmark::State& state) {
     ++sent;
   }
   pair.flush(sent);
-  const uint64_t allocations = g_allocations.load(std::memory_order_relaxed) - allocations_before;
+  const uint64_t allocations = allocations_so_far() - allocations_before;
   const uint64_t messages = pair.messages() - messages_before;
   const uint64_t packets = pair.packets() - packets_before;
   if (pair.messages() != sent) state.SkipWithError("not every message arrived");

@@ -4,39 +4,12 @@
 // counting operator new (in this test binary) must see nothing while thousands of packets move.
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <cstdlib>
-#include <new>
 #include <variant>
 #include <vector>
 
+#include "assoc/counting_new.h"  // this binary counts every allocation
 #include "assoc/in_memory_pair.h"
 #include "assoc/tx/message_pool.h"
-
-namespace {
-std::atomic<uint64_t> g_allocations{0};
-}  // namespace
-
-// GCC pairs the replaced new and delete below by their bodies once inlined and warns; they are a
-// matched malloc/free pair.
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-void* operator new(size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](size_t size) { return operator new(size); }
-// The nothrow forms too (std::stable_sort's temporary buffer uses them): all of them pair with the
-// free()-based deletes below, which sanitizers check.
-void* operator new(size_t size, const std::nothrow_t&) noexcept {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  return std::malloc(size == 0 ? 1 : size);
-}
-void* operator new[](size_t size, const std::nothrow_t& tag) noexcept { return operator new(size, tag); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
-void operator delete[](void* p, size_t) noexcept { std::free(p); }
 
 namespace sctpkit::assoc {
 namespace {
@@ -62,10 +35,10 @@ Measured measure(size_t size, int warm_up, int measured) {
   };
   EXPECT_TRUE(send_many(warm_up));
   const uint64_t packets_before = pair.packets();
-  const uint64_t before = g_allocations.load(std::memory_order_relaxed);
+  const uint64_t before = allocations_so_far();
   EXPECT_TRUE(send_many(measured));
   Measured m;
-  m.allocations = g_allocations.load(std::memory_order_relaxed) - before;
+  m.allocations = allocations_so_far() - before;
   m.packets = pair.packets() - packets_before;
   EXPECT_TRUE(pair.intact());
   return m;
@@ -92,10 +65,10 @@ TEST(SteadyStateAllocations, FragmentedMessagesAllocateNothingPerPacket) {  // R
 
 TEST(SteadyStateAllocations, CountingHookSeesAllocations) {
   // Guards the test itself: a hook that counted nothing would pass the tests above vacuously.
-  const uint64_t before = g_allocations.load(std::memory_order_relaxed);
+  const uint64_t before = allocations_so_far();
   auto* p = new std::vector<uint8_t>(10);
   delete p;
-  EXPECT_GE(g_allocations.load(std::memory_order_relaxed) - before, 2u);
+  EXPECT_GE(allocations_so_far() - before, 2u);
 }
 
 TEST(MessagePool, ReusesReleasedBuffersAndOutlivesItsHandles) {
@@ -110,9 +83,9 @@ TEST(MessagePool, ReusesReleasedBuffersAndOutlivesItsHandles) {
     a = MessageRef();
     b = MessageRef();
     EXPECT_EQ(pool.spare_count(), 1u);
-    const uint64_t before = g_allocations.load(std::memory_order_relaxed);
+    const uint64_t before = allocations_so_far();
     MessageRef c = pool.copy_of(data);
-    EXPECT_EQ(g_allocations.load(std::memory_order_relaxed) - before, 0u);
+    EXPECT_EQ(allocations_so_far() - before, 0u);
     EXPECT_EQ(c.bytes().data(), storage);
     EXPECT_EQ(pool.spare_count(), 0u);
     survivor = c;
