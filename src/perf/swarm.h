@@ -43,7 +43,8 @@ class Swarm {
   void shutdown(uint32_t id);
   // Waits up to `timeout` for packets or the next timer, handles them and sends what follows.
   Status run_once(std::chrono::milliseconds timeout);
-  // RFC 9260 9.1: aborts every association still open (the idle mode's end) and sends the ABORTs.
+  // RFC 9260 9.1: aborts every association still open (the idle mode's end) and sends the ABORTs;
+  // the outcome callback is not called any more.
   void abort_all();
   [[nodiscard]] size_t open_associations() const { return open_; }
 
