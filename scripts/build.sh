@@ -21,4 +21,5 @@ case "$flavour" in
   *) echo "build.sh: unknown flavour '$flavour' (release, asan or fuzz)" >&2; exit 2 ;;
 esac
 cmake -S . -B "build/$flavour" -G Ninja "${args[@]}" >/dev/null
-cmake --build "build/$flavour" -j "$(nproc)"
+# SCTPKIT_JOBS: parallel jobs (default: one a core); CI builds the fuzz flavour with one, beside tests.
+cmake --build "build/$flavour" -j "${SCTPKIT_JOBS:-$(nproc)}"
