@@ -21,5 +21,4 @@ case "$flavour" in
   *) echo "build.sh: unknown flavour '$flavour' (release, asan or fuzz)" >&2; exit 2 ;;
 esac
 cmake -S . -B "build/$flavour" -G Ninja "${args[@]}" >/dev/null
-# SCTPKIT_JOBS: parallel jobs (default: one a core); CI builds the fuzz flavour with one, beside tests.
-cmake --build "build/$flavour" -j "${SCTPKIT_JOBS:-$(nproc)}"
+cmake --build "build/$flavour" -j "$(nproc)"
