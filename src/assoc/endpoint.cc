@@ -57,6 +57,7 @@ class EndpointImpl {
     std::optional<TimePoint> deadline;  // its next_timeout() as entered in timers_
     bool transmit_listed = false;       // in transmit_ready_
     bool event_listed = false;          // in event_ready_
+    bool deadline_stale = false;        // in stale_deadlines_
   };
   using TimerEntry = std::pair<TimePoint, uint32_t>;
 
@@ -78,6 +79,11 @@ class EndpointImpl {
   // A std::vector kept as a heap (not a std::priority_queue): compact() prunes it in place, so
   // it keeps its capacity and steady traffic allocates nothing.
   mutable std::vector<TimerEntry> timers_;
+  // Associations whose deadline may have moved since it was entered in timers_. Asking an
+  // association for its next_timeout() walks all its timers, and a busy association is touched
+  // several times per packet: the deadlines are brought up to date once, when the embedder asks
+  // for the next timeout or runs the timers, for every association touched since.
+  std::vector<uint32_t> stale_deadlines_;
   std::vector<uint32_t> due_;  // handle_timeout's scratch
   std::deque<OwnedPacket> stateless_;
   std::deque<Event> events_;  // events of associations already removed
@@ -145,6 +151,22 @@ class EndpointImpl {
     event_ready_.push_back(id);
   }
   void reschedule(uint32_t id, Slot& s) {
+    if (s.deadline_stale) return;
+    s.deadline_stale = true;
+    stale_deadlines_.push_back(id);
+  }
+  // Enters the deadlines of every association rescheduled since the last call.
+  void refresh_deadlines() {
+    for (uint32_t id : stale_deadlines_) {
+      Slot* s = slot(id);
+      if (!s) continue;  // forgotten since
+      s->deadline_stale = false;
+      refresh_deadline(id, *s);
+    }
+    stale_deadlines_.clear();
+  }
+  void refresh_deadline(uint32_t id, Slot& s) {
+    ++counters_.deadline_refreshes;
     const std::optional<TimePoint> next = s.association->next_timeout();
     if (next == s.deadline) return;
     s.deadline = next;
@@ -393,6 +415,7 @@ void EndpointImpl::handle_timeout(TimePoint now) {
   }
   // Collected first: an association still due after its handle_timeout waits for the next call,
   // as before, instead of spinning here.
+  refresh_deadlines();
   due_.clear();
   for (settle_timers(); !timers_.empty() && timers_.front().first <= now; settle_timers()) {
     const uint32_t id = timers_.front().second;
@@ -539,6 +562,7 @@ void Endpoint::recycle(MessageEvent&& message) {
 std::optional<Event> Endpoint::poll_event() { return impl_->poll_event(); }
 
 std::optional<TimePoint> Endpoint::next_timeout() const {
+  impl_->refresh_deadlines();
   impl_->settle_timers();
   std::optional<TimePoint> next = impl_->next_rotation_;
   if (!impl_->timers_.empty()) next = std::min(*next, impl_->timers_.front().first);

@@ -83,6 +83,9 @@ struct EndpointCounters {
   // Associations the endpoint polled or ran timers on: the work grows with the associations an
   // input concerns, not with how many are held.
   uint64_t association_visits = 0;
+  // Associations whose next timeout the endpoint recomputed (it walks every timer they hold): once
+  // per association touched between two next_timeout() / handle_timeout() calls, not per packet.
+  uint64_t deadline_refreshes = 0;
 };
 
 class EndpointImpl;

@@ -181,5 +181,39 @@ TEST(EndpointDatapathTest, ZeroWindowThenUpdate) {
   for (int i = 0; i < 20; ++i) EXPECT_EQ(got[i].data, pattern(4'000, static_cast<uint32_t>(i)));
 }
 
+
+// A busy association is touched several times per packet; asking it for its next timeout walks
+// every timer it holds, so the endpoint does that once per wake-up (next_timeout() or
+// handle_timeout()), for the associations touched since, and still sees every new deadline.
+TEST(EndpointDatapathTest, DeadlinesAreRefreshedOncePerWakeUpNotPerPacket) {
+  EndpointPair pair;
+  const AssociationId id = pair.connect();
+  ASSERT_TRUE(pair.run_until([&] { return pair.has<ConnectedEvent>(0) && pair.has<ConnectedEvent>(1); }));
+  pair.drain();
+  ASSERT_TRUE(pair.run_until([&] { return pair.client().status(id)->bytes_in_flight == 0; }));
+  Endpoint& client = pair.client();
+  const std::optional<TimePoint> idle_deadline = client.next_timeout();
+  const uint64_t before = client.counters().deadline_refreshes;
+  size_t packets = 0;
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_EQ(client.send(id, pattern(1000, static_cast<uint32_t>(i)), wire::StreamId(0), wire::Ppid(0), false, pair.now),
+              SendResult::Ok);
+    while (client.poll_transmit(pair.now)) ++packets;
+  }
+  ASSERT_GT(packets, 3u);
+  EXPECT_EQ(client.counters().deadline_refreshes, before);
+  // RFC 9260 6.3.2 R1: the DATA just sent started T3-rtx, due within one RTO.
+  const std::optional<TimePoint> deadline = client.next_timeout();
+  EXPECT_EQ(client.counters().deadline_refreshes, before + 1);
+  ASSERT_TRUE(deadline);
+  EXPECT_LE(*deadline, pair.now + client.config().rto_initial);
+  if (idle_deadline) {
+    EXPECT_LT(*deadline, *idle_deadline);
+  }
+  // Nothing touched since: asking again recomputes nothing.
+  EXPECT_EQ(client.next_timeout(), deadline);
+  EXPECT_EQ(client.counters().deadline_refreshes, before + 1);
+}
+
 }  // namespace
 }  // namespace sctpkit::assoc
