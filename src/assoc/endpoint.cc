@@ -92,9 +92,20 @@ class EndpointImpl {
 
   EndpointServices services() { return {config_, random_, cookies_, sack_scratch_}; }
 
+  // The association of the last lookup: a busy one is looked up several times per packet (its
+  // peer, its slot, its touch) and per poll. std::unordered_map never moves its elements, so the
+  // pointers stay valid until the entry is erased (forget() drops them).
+  uint32_t last_id_ = 0;  // ids start at 1
+  Slot* last_slot_ = nullptr;
+  std::optional<std::pair<PeerKey, uint32_t>> last_peer_;
+
   Slot* slot(uint32_t id) {
+    if (id == last_id_) return last_slot_;
     auto it = associations_.find(id);
-    return it == associations_.end() ? nullptr : &it->second;
+    if (it == associations_.end()) return nullptr;
+    last_id_ = id;
+    last_slot_ = &it->second;
+    return last_slot_;
   }
   Association* association(uint32_t id) {
     Slot* s = slot(id);
@@ -102,11 +113,16 @@ class EndpointImpl {
   }
 
   Association* find(const wire::IpAddress& address, uint16_t port, uint16_t local_port) {
-    auto it = by_peer_.find({address, port, local_port});
-    return it == by_peer_.end() ? nullptr : association(it->second);
+    const PeerKey key{address, port, local_port};
+    if (last_peer_ && last_peer_->first == key) return association(last_peer_->second);
+    auto it = by_peer_.find(key);
+    if (it == by_peer_.end()) return nullptr;
+    last_peer_.emplace(key, it->second);
+    return association(it->second);
   }
 
   void index(Association& a) {
+    last_peer_.reset();
     for (const auto& address : a.peer_addresses()) {
       by_peer_[{address, a.peer_port(), a.local_port()}] = a.id().value;
     }
@@ -126,11 +142,14 @@ class EndpointImpl {
     Slot* s = slot(id);
     if (!s) return;
     const Association& a = *s->association;
+    last_peer_.reset();
     // Only the entries still naming this association: a restart may have handed one to another.
     for (const auto& address : a.peer_addresses()) {
       auto it = by_peer_.find({address, a.peer_port(), a.local_port()});
       if (it != by_peer_.end() && it->second == id) by_peer_.erase(it);
     }
+    last_id_ = 0;
+    last_slot_ = nullptr;
     associations_.erase(id);
   }
 
