@@ -549,6 +549,18 @@ SendResult Endpoint::send(AssociationId id, wire::Bytes message, wire::StreamId 
       .value_or(SendResult::NotConnected);
 }
 
+SendResult Endpoint::send(AssociationId id, std::vector<uint8_t>&& message, wire::StreamId stream, wire::Ppid ppid,
+                          bool unordered, TimePoint now) {
+  return with_association(*impl_, id,
+                          [&](Association& a) { return a.send(std::move(message), stream, ppid, unordered, now); })
+      .value_or(SendResult::NotConnected);
+}
+
+std::vector<uint8_t> Endpoint::take_send_buffer(AssociationId id) {
+  Association* a = impl_->association(id.value);
+  return a ? a->take_send_buffer() : std::vector<uint8_t>{};
+}
+
 void Endpoint::shutdown(AssociationId id, TimePoint now) {
   with_association(*impl_, id, [&](Association& a) { return (a.shutdown(now), true); });
 }

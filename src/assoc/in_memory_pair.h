@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <optional>
 #include <variant>
+#include <vector>
 
 #include "assoc/endpoint.h"
 
@@ -48,6 +49,27 @@ class InMemoryPair {
   bool send(wire::Bytes message, uint16_t stream) {
     for (int stalls = 0; stalls < 1000; ++stalls) {
       if (a_.send(id_, message, wire::StreamId(stream), wire::Ppid(0), false, now_) == SendResult::Ok) return true;
+      if (!pump()) advance();
+    }
+    return false;
+  }
+
+  // The same, as a sender that builds each message in a buffer the engine gives back
+  // (Endpoint::take_send_buffer) and hands it over without a copy (send(&&)). While none is back
+  // yet it lets the packets move (acknowledgements free buffers) and allocates only when nothing
+  // moves. Writing the message (`fill`) is the application's work, so it counts.
+  bool send_owned(size_t size, uint8_t fill, uint16_t stream) {
+    std::vector<uint8_t> message;
+    for (int stalls = 0; stalls < 1000; ++stalls) {
+      if (message.empty()) {
+        message = a_.take_send_buffer(id_);
+        if (message.capacity() < size && pump()) continue;
+        message.assign(size, fill);
+      }
+      // Left as it was unless taken (Ok).
+      if (a_.send(id_, std::move(message), wire::StreamId(stream), wire::Ppid(0), false, now_) == SendResult::Ok) {
+        return true;
+      }
       if (!pump()) advance();
     }
     return false;

@@ -215,5 +215,38 @@ TEST(EndpointDatapathTest, DeadlinesAreRefreshedOncePerWakeUpNotPerPacket) {
   EXPECT_EQ(client.counters().deadline_refreshes, before + 1);
 }
 
+// Endpoint::send(&&) keeps the caller's buffer instead of copying it, queued before setup (RFC
+// 9260 5.1) or after; a refused message stays with the caller, whole.
+TEST(EndpointDatapathTest, OwnedSendsTakeTheBufferOnlyWhenAccepted) {
+  EndpointPair pair;
+  const AssociationId id = pair.connect();
+  std::vector<uint8_t> early = pattern(3000, 1);
+  const uint8_t* early_storage = early.data();
+  ASSERT_EQ(pair.client().send(id, std::move(early), wire::StreamId(0), wire::Ppid(3), false, pair.now), SendResult::Ok);
+  ASSERT_TRUE(pair.run_until([&] { return pair.has<ConnectedEvent>(0) && pair.has<MessageEvent>(1); }));
+  EXPECT_EQ(pair.events_of<MessageEvent>(1).front().data, pattern(3000, 1));
+
+  std::vector<uint8_t> refused = pattern(100, 2);
+  const uint16_t streams = pair.client().status(id)->outbound_streams;
+  EXPECT_EQ(pair.client().send(id, std::move(refused), wire::StreamId(streams), wire::Ppid(0), false, pair.now),
+            SendResult::InvalidStream);
+  EXPECT_EQ(refused, pattern(100, 2));
+  EXPECT_EQ(pair.client().send(AssociationId{999}, std::move(refused), wire::StreamId(0), wire::Ppid(0), false, pair.now),
+            SendResult::NotConnected);
+  EXPECT_EQ(refused, pattern(100, 2));
+
+  // Once acknowledged, the first message's buffer comes back for the next one.
+  ASSERT_TRUE(pair.run_until([&] { return pair.client().status(id)->bytes_in_flight == 0; }));
+  std::vector<uint8_t> next = pair.client().take_send_buffer(id);
+  EXPECT_EQ(next.data(), early_storage);
+  EXPECT_GE(next.capacity(), 3000u);
+  const std::vector<uint8_t> content = pattern(2000, 3);
+  next.assign(content.begin(), content.end());
+  ASSERT_EQ(pair.client().send(id, std::move(next), wire::StreamId(1), wire::Ppid(0), false, pair.now), SendResult::Ok);
+  ASSERT_TRUE(pair.run_until([&] { return pair.events_of<MessageEvent>(1).size() == 2; }));
+  EXPECT_EQ(pair.events_of<MessageEvent>(1).back().data, pattern(2000, 3));
+  EXPECT_EQ(pair.client().take_send_buffer(AssociationId{999}).capacity(), 0u);
+}
+
 }  // namespace
 }  // namespace sctpkit::assoc
