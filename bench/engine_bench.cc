@@ -36,9 +36,12 @@ namespace {
 
 // Sends by copying each message (Endpoint::send with bytes) or, `owned`, by building it in a
 // buffer the engine hands back and giving that buffer over (take_send_buffer + send(&&)).
-void run_throughput(benchmark::State& state, bool owned) {
+// `recycle`: the receiver hands every message buffer back (Endpoint::recycle); without, each
+// message is reassembled into a new buffer.
+void run_throughput(benchmark::State& state, bool owned, bool recycle = true) {
   const size_t size = static_cast<size_t>(state.range(0));
   InMemoryPair pair(size);
+  pair.set_recycle(recycle);
   if (!pair.connect()) {
     state.SkipWithError("handshake did not complete");
     return;
@@ -86,6 +89,11 @@ BENCHMARK(BM_EngineThroughput)->Arg(64)->Arg(1024)->Arg(64 << 10)->Unit(benchmar
 // One copy less per message: the engine keeps the caller's buffer.
 void BM_EngineThroughputOwned(benchmark::State& state) { run_throughput(state, true); }
 BENCHMARK(BM_EngineThroughputOwned)->Arg(1024)->Arg(64 << 10)->Unit(benchmark::kMicrosecond);
+
+// A receiver that keeps (frees) every message instead of recycling it: the reassembly buffer is
+// new for each message (what the receive side of `sctpkit perf` did).
+void BM_EngineThroughputNoRecycle(benchmark::State& state) { run_throughput(state, false, false); }
+BENCHMARK(BM_EngineThroughputNoRecycle)->Arg(64 << 10)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 }  // namespace sctpkit::assoc

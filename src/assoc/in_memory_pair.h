@@ -116,6 +116,9 @@ class InMemoryPair {
     }
   }
 
+  // Whether the receiving user gives message buffers back (Endpoint::recycle); an application that
+  // does not makes the engine build every message in a new buffer.
+  void set_recycle(bool recycle) { recycle_ = recycle; }
   // Every message received so far had this first and last byte (checked when set).
   void expect_fill(uint8_t fill) { fill_ = fill; }
   [[nodiscard]] bool intact() const { return intact_; }
@@ -135,7 +138,7 @@ class InMemoryPair {
         bytes_ += m->data.size();
         if (fill_) intact_ = intact_ && !m->data.empty() && m->data.front() == *fill_ && m->data.back() == *fill_;
         // Done with it: its buffer carries a later message (no allocation per received message).
-        b_.recycle(std::move(*m));
+        if (recycle_) b_.recycle(std::move(*m));
       }
     }
   }
@@ -149,6 +152,7 @@ class InMemoryPair {
   bool connected_ = false;
   std::optional<uint8_t> fill_;
   bool intact_ = true;
+  bool recycle_ = true;
   uint64_t messages_ = 0;
   uint64_t bytes_ = 0;
   uint64_t packets_ = 0;
