@@ -222,6 +222,26 @@ bool Association::handle_packet(const wire::PacketView& packet, const wire::IpAd
 
 void Association::handle_chunk(const wire::RawChunk& raw, const wire::IpAddress& source,
                                const wire::IpAddress& destination, TimePoint now, bool& stop) {
+  // The data path's two chunks are decoded directly: building the variant of every chunk type
+  // (parse_chunk) for each of them cost more than their handling. Same decoders, same errors.
+  if (raw.type == wire::DataChunk::kType) {
+    auto data = wire::DataChunk::parse(raw);
+    if (!data) {
+      stop = true;  // as below: a malformed chunk ends the packet
+      return;
+    }
+    handle_data(*data, source, now, stop);
+    return;
+  }
+  if (raw.type == wire::SackChunk::kType) {
+    auto sack = wire::SackChunk::parse(raw);
+    if (!sack) {
+      stop = true;
+      return;
+    }
+    handle_sack(*sack, now);
+    return;
+  }
   auto parsed = wire::parse_chunk(raw);
   if (!parsed) {
     // A chunk we know whose fields are malformed: nothing after it can be trusted to be framed as
