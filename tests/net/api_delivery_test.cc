@@ -14,15 +14,11 @@
 namespace sctpkit {
 namespace {
 
-using namespace std::chrono_literals;
-
+// Non-blocking: one thread drives both ends. Ephemeral UDP ports: tests run side by side.
 Options loopback_options() {
   Options o;
-  o.timeout = 20s;
   o.udp_local_port = 0;
-  o.rto_initial = 200ms;
-  o.rto_min = 100ms;
-  o.non_blocking = true;  // one thread drives both ends
+  o.non_blocking = true;
   return o;
 }
 
