@@ -34,16 +34,25 @@ const bool g_malloc_tuned = [] {
 namespace sctpkit::assoc {
 namespace {
 
-void BM_EngineThroughput(benchmark::State& state) {
+// Sends by copying each message (Endpoint::send with bytes) or, `owned`, by building it in a
+// buffer the engine hands back and giving that buffer over (take_send_buffer + send(&&)).
+// `recycle`: the receiver hands every message buffer back (Endpoint::recycle); without, each
+// message is reassembled into a new buffer.
+void run_throughput(benchmark::State& state, bool owned, bool recycle = true) {
   const size_t size = static_cast<size_t>(state.range(0));
   InMemoryPair pair(size);
+  pair.set_recycle(recycle);
   if (!pair.connect()) {
     state.SkipWithError("handshake did not complete");
     return;
   }
   std::vector<uint8_t> message(size, 0xA5);
+  const auto send_one = [&](uint64_t n) {
+    const auto stream = static_cast<uint16_t>(n % 4);
+    return owned ? pair.send_owned(size, 0xA5, stream) : pair.send(message, stream);
+  };
   // Warm up: the congestion window opens and every reused buffer reaches its steady size.
-  for (int i = 0; i < 2000; ++i) pair.send(message, static_cast<uint16_t>(i % 4));
+  for (uint64_t i = 0; i < 2000; ++i) send_one(i);
   pair.flush(2000);
 
   const uint64_t messages_before = pair.messages();
@@ -53,7 +62,7 @@ void BM_EngineThroughput(benchmark::State& state) {
   const uint64_t allocations_before = allocations_so_far();
   uint64_t sent = 2000;
   for (auto _ : state) {
-    if (!pair.send(message, static_cast<uint16_t>(sent % 4))) {
+    if (!send_one(sent)) {
       state.SkipWithError("send stalled");
       return;
     }
@@ -73,7 +82,18 @@ void BM_EngineThroughput(benchmark::State& state) {
       messages ? static_cast<double>(pair.advances() - advances_before) / static_cast<double>(messages) : 0;
   state.counters["pkts_per_msg"] = messages ? static_cast<double>(packets) / static_cast<double>(messages) : 0;
 }
+
+void BM_EngineThroughput(benchmark::State& state) { run_throughput(state, false); }
 BENCHMARK(BM_EngineThroughput)->Arg(64)->Arg(1024)->Arg(64 << 10)->Unit(benchmark::kMicrosecond);
+
+// One copy less per message: the engine keeps the caller's buffer.
+void BM_EngineThroughputOwned(benchmark::State& state) { run_throughput(state, true); }
+BENCHMARK(BM_EngineThroughputOwned)->Arg(1024)->Arg(64 << 10)->Unit(benchmark::kMicrosecond);
+
+// A receiver that keeps (frees) every message instead of recycling it: the reassembly buffer is
+// new for each message (what the receive side of `sctpkit perf` did).
+void BM_EngineThroughputNoRecycle(benchmark::State& state) { run_throughput(state, false, false); }
+BENCHMARK(BM_EngineThroughputNoRecycle)->Arg(64 << 10)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 }  // namespace sctpkit::assoc

@@ -32,6 +32,16 @@ struct SendOptions {
   bool unordered = false;  // RFC 9260 6.6: delivered as soon as complete, not in stream order
 };
 
+// A message send() took that could not be sent after all: queued while the association was being
+// set up, on a stream the peer then did not grant (RFC 9260 5.1.1: the outbound streams are the
+// lesser of ours and the peer's inbound limit). The message comes back whole, to send again on a
+// stream below AssociationInfo::outbound_streams.
+struct SendFailure {
+  SendOptions options;
+  std::vector<uint8_t> data;
+  std::string reason;
+};
+
 struct PathInfo {
   std::string address;
   bool active = false;
@@ -80,6 +90,13 @@ class Association {
   // Waits for a whole message. Error::Code::Closed once the peer has shut down and all its data was read.
   Expected<Message> receive();
   Expected<Message> receive(std::chrono::milliseconds timeout);
+  // Optional: hands back a received message the caller is done with. Its buffer receives a later
+  // message, so a steady flow of messages allocates (and faults in) no new memory for each.
+  void recycle(Message&& message);
+  // Messages send() accepted that could not be sent after all (see SendFailure), oldest first,
+  // each returned once. Check after the association is up when sending before it is (a
+  // non-blocking connect). Always empty with TransportKind::Kernel.
+  std::vector<SendFailure> take_send_failures();
 
   // RFC 9260 9.2: sends what is queued, then closes; blocking mode waits until it is done.
   Status shutdown();

@@ -222,6 +222,26 @@ bool Association::handle_packet(const wire::PacketView& packet, const wire::IpAd
 
 void Association::handle_chunk(const wire::RawChunk& raw, const wire::IpAddress& source,
                                const wire::IpAddress& destination, TimePoint now, bool& stop) {
+  // The data path's two chunks are decoded directly: building the variant of every chunk type
+  // (parse_chunk) for each of them cost more than their handling. Same decoders, same errors.
+  if (raw.type == wire::DataChunk::kType) {
+    auto data = wire::DataChunk::parse(raw);
+    if (!data) {
+      stop = true;  // as below: a malformed chunk ends the packet
+      return;
+    }
+    handle_data(*data, source, now, stop);
+    return;
+  }
+  if (raw.type == wire::SackChunk::kType) {
+    auto sack = wire::SackChunk::parse(raw);
+    if (!sack) {
+      stop = true;
+      return;
+    }
+    handle_sack(*sack, now);
+    return;
+  }
   auto parsed = wire::parse_chunk(raw);
   if (!parsed) {
     // A chunk we know whose fields are malformed: nothing after it can be trusted to be framed as
@@ -505,30 +525,53 @@ bool Association::finished() const {
          events_.empty();
 }
 
+SendResult Association::check_pending(size_t size, wire::StreamId stream) {
+  // RFC 9260 5.1: user data may be queued before the association is up ("the COOKIE ECHO chunk
+  // can be bundled with any pending outbound DATA chunks"); checked against what we asked for.
+  if (size == 0) return SendResult::EmptyMessage;
+  if (size > config_.max_message_size) return SendResult::MessageTooLarge;
+  if (stream.value() >= requested_outbound_streams_) return SendResult::InvalidStream;
+  if (pending_bytes_ + size > config_.send_buffer) {
+    pending_refused_ = true;
+    return SendResult::WouldBlock;
+  }
+  pending_bytes_ += size;
+  return SendResult::Ok;
+}
+
+DataSender* Association::data_sender_for_send() {
+  // COOKIE-ECHOED has a DataSender already (the INIT ACK told us the peer's window and streams).
+  // RFC 9260 9.2: no new data once a shutdown has begun on either side.
+  const bool open = state_ == AssociationState::Established || state_ == AssociationState::CookieEchoed;
+  if (closed_ || !open || !sender_) return nullptr;
+  sender_->begin_burst();
+  return &*sender_;
+}
+
 SendResult Association::send(wire::Bytes message, wire::StreamId stream, wire::Ppid ppid, bool unordered,
                              TimePoint now) {
   (void)now;
   if (!closed_ && state_ == AssociationState::CookieWait) {
-    // RFC 9260 5.1: user data may be queued before the association is up ("the COOKIE ECHO chunk
-    // can be bundled with any pending outbound DATA chunks"); checked against what we asked for.
-    if (message.empty()) return SendResult::EmptyMessage;
-    if (message.size() > config_.max_message_size) return SendResult::MessageTooLarge;
-    if (stream.value() >= requested_outbound_streams_) return SendResult::InvalidStream;
-    if (pending_bytes_ + message.size() > config_.send_buffer) {
-      pending_refused_ = true;
-      return SendResult::WouldBlock;
+    const SendResult result = check_pending(message.size(), stream);
+    if (result == SendResult::Ok) {
+      pending_messages_.push_back(PendingMessage{stream, ppid, unordered, {message.begin(), message.end()}});
     }
-    pending_bytes_ += message.size();
-    pending_messages_.push_back(PendingMessage{stream, ppid, unordered, {message.begin(), message.end()}});
-    return SendResult::Ok;
+    return result;
   }
-  // COOKIE-ECHOED has a DataSender already (the INIT ACK told us the peer's window and streams).
-  // RFC 9260 9.2: no new data once a shutdown has begun on either side.
-  const bool open = state_ == AssociationState::Established || state_ == AssociationState::CookieEchoed;
-  if (closed_ || !open || !sender_) return SendResult::NotConnected;
-  sender_->begin_burst();
-  const SendResult result = sender_->send(message, stream, ppid, unordered);
-  return result;
+  DataSender* sender = data_sender_for_send();
+  return sender ? sender->send(message, stream, ppid, unordered) : SendResult::NotConnected;
+}
+
+SendResult Association::send(std::vector<uint8_t>&& message, wire::StreamId stream, wire::Ppid ppid, bool unordered,
+                             TimePoint now) {
+  (void)now;
+  if (!closed_ && state_ == AssociationState::CookieWait) {
+    const SendResult result = check_pending(message.size(), stream);
+    if (result == SendResult::Ok) pending_messages_.push_back(PendingMessage{stream, ppid, unordered, std::move(message)});
+    return result;
+  }
+  DataSender* sender = data_sender_for_send();
+  return sender ? sender->send(std::move(message), stream, ppid, unordered) : SendResult::NotConnected;
 }
 
 void Association::set_heartbeat(bool enabled, Duration interval) {

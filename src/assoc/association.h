@@ -75,6 +75,11 @@ class Association {
   }
 
   SendResult send(wire::Bytes message, wire::StreamId stream, wire::Ppid ppid, bool unordered, TimePoint now);
+  // Takes over `message` on Ok (no copy); leaves it untouched otherwise.
+  SendResult send(std::vector<uint8_t>&& message, wire::StreamId stream, wire::Ppid ppid, bool unordered,
+                  TimePoint now);
+  // A buffer of a message sent and acknowledged, emptied, for the next send(&&).
+  std::vector<uint8_t> take_send_buffer() { return sender_ ? sender_->take_send_buffer() : std::vector<uint8_t>{}; }
   void shutdown(TimePoint now);
   void abort(std::string_view reason, TimePoint now);
   void set_heartbeat(bool enabled, Duration interval);
@@ -213,6 +218,10 @@ class Association {
   size_t pending_bytes_ = 0;
   bool pending_refused_ = false;  // a send() got WouldBlock: a SendSpaceEvent is owed
   void flush_pending_messages();
+  // send()'s checks before the association is up: Ok when a message of `size` bytes may be queued.
+  SendResult check_pending(size_t size, wire::StreamId stream);
+  // Where send() goes once the association is set up: the DataSender, or nothing (NotConnected).
+  DataSender* data_sender_for_send();
 
   // Connection, restart, send-space, shutdown and error events (messages come from receiver_). A
   // ring: a send-space event per refused send() must not allocate (steady state), and it holds one slot

@@ -31,6 +31,7 @@ class DataSender {
   SendResult send(wire::Bytes message, wire::StreamId stream, wire::Ppid ppid, bool unordered);
   // Same, taking over a buffer the caller filled (no copy).
   SendResult send(std::vector<uint8_t>&& message, wire::StreamId stream, wire::Ppid ppid, bool unordered);
+  std::vector<uint8_t> take_send_buffer() { return queue_.take_buffer(); }
 
   struct SackOutcome {
     bool accepted = false;        // false: stale (cum ack behind ours) or bogus, ignored (6.2.1)

@@ -57,6 +57,7 @@ class EndpointImpl {
     std::optional<TimePoint> deadline;  // its next_timeout() as entered in timers_
     bool transmit_listed = false;       // in transmit_ready_
     bool event_listed = false;          // in event_ready_
+    bool deadline_stale = false;        // in stale_deadlines_
   };
   using TimerEntry = std::pair<TimePoint, uint32_t>;
 
@@ -78,6 +79,11 @@ class EndpointImpl {
   // A std::vector kept as a heap (not a std::priority_queue): compact() prunes it in place, so
   // it keeps its capacity and steady traffic allocates nothing.
   mutable std::vector<TimerEntry> timers_;
+  // Associations whose deadline may have moved since it was entered in timers_. Asking an
+  // association for its next_timeout() walks all its timers, and a busy association is touched
+  // several times per packet: the deadlines are brought up to date once, when the embedder asks
+  // for the next timeout or runs the timers, for every association touched since.
+  std::vector<uint32_t> stale_deadlines_;
   std::vector<uint32_t> due_;  // handle_timeout's scratch
   std::deque<OwnedPacket> stateless_;
   std::deque<Event> events_;  // events of associations already removed
@@ -86,9 +92,20 @@ class EndpointImpl {
 
   EndpointServices services() { return {config_, random_, cookies_, sack_scratch_}; }
 
+  // The association of the last lookup: a busy one is looked up several times per packet (its
+  // peer, its slot, its touch) and per poll. std::unordered_map never moves its elements, so the
+  // pointers stay valid until the entry is erased (forget() drops them).
+  uint32_t last_id_ = 0;  // ids start at 1
+  Slot* last_slot_ = nullptr;
+  std::optional<std::pair<PeerKey, uint32_t>> last_peer_;
+
   Slot* slot(uint32_t id) {
+    if (id == last_id_) return last_slot_;
     auto it = associations_.find(id);
-    return it == associations_.end() ? nullptr : &it->second;
+    if (it == associations_.end()) return nullptr;
+    last_id_ = id;
+    last_slot_ = &it->second;
+    return last_slot_;
   }
   Association* association(uint32_t id) {
     Slot* s = slot(id);
@@ -96,11 +113,16 @@ class EndpointImpl {
   }
 
   Association* find(const wire::IpAddress& address, uint16_t port, uint16_t local_port) {
-    auto it = by_peer_.find({address, port, local_port});
-    return it == by_peer_.end() ? nullptr : association(it->second);
+    const PeerKey key{address, port, local_port};
+    if (last_peer_ && last_peer_->first == key) return association(last_peer_->second);
+    auto it = by_peer_.find(key);
+    if (it == by_peer_.end()) return nullptr;
+    last_peer_.emplace(key, it->second);
+    return association(it->second);
   }
 
   void index(Association& a) {
+    last_peer_.reset();
     for (const auto& address : a.peer_addresses()) {
       by_peer_[{address, a.peer_port(), a.local_port()}] = a.id().value;
     }
@@ -120,11 +142,14 @@ class EndpointImpl {
     Slot* s = slot(id);
     if (!s) return;
     const Association& a = *s->association;
+    last_peer_.reset();
     // Only the entries still naming this association: a restart may have handed one to another.
     for (const auto& address : a.peer_addresses()) {
       auto it = by_peer_.find({address, a.peer_port(), a.local_port()});
       if (it != by_peer_.end() && it->second == id) by_peer_.erase(it);
     }
+    last_id_ = 0;
+    last_slot_ = nullptr;
     associations_.erase(id);
   }
 
@@ -145,6 +170,22 @@ class EndpointImpl {
     event_ready_.push_back(id);
   }
   void reschedule(uint32_t id, Slot& s) {
+    if (s.deadline_stale) return;
+    s.deadline_stale = true;
+    stale_deadlines_.push_back(id);
+  }
+  // Enters the deadlines of every association rescheduled since the last call.
+  void refresh_deadlines() {
+    for (uint32_t id : stale_deadlines_) {
+      Slot* s = slot(id);
+      if (!s) continue;  // forgotten since
+      s->deadline_stale = false;
+      refresh_deadline(id, *s);
+    }
+    stale_deadlines_.clear();
+  }
+  void refresh_deadline(uint32_t id, Slot& s) {
+    ++counters_.deadline_refreshes;
     const std::optional<TimePoint> next = s.association->next_timeout();
     if (next == s.deadline) return;
     s.deadline = next;
@@ -393,6 +434,7 @@ void EndpointImpl::handle_timeout(TimePoint now) {
   }
   // Collected first: an association still due after its handle_timeout waits for the next call,
   // as before, instead of spinning here.
+  refresh_deadlines();
   due_.clear();
   for (settle_timers(); !timers_.empty() && timers_.front().first <= now; settle_timers()) {
     const uint32_t id = timers_.front().second;
@@ -507,6 +549,18 @@ SendResult Endpoint::send(AssociationId id, wire::Bytes message, wire::StreamId 
       .value_or(SendResult::NotConnected);
 }
 
+SendResult Endpoint::send(AssociationId id, std::vector<uint8_t>&& message, wire::StreamId stream, wire::Ppid ppid,
+                          bool unordered, TimePoint now) {
+  return with_association(*impl_, id,
+                          [&](Association& a) { return a.send(std::move(message), stream, ppid, unordered, now); })
+      .value_or(SendResult::NotConnected);
+}
+
+std::vector<uint8_t> Endpoint::take_send_buffer(AssociationId id) {
+  Association* a = impl_->association(id.value);
+  return a ? a->take_send_buffer() : std::vector<uint8_t>{};
+}
+
 void Endpoint::shutdown(AssociationId id, TimePoint now) {
   with_association(*impl_, id, [&](Association& a) { return (a.shutdown(now), true); });
 }
@@ -539,6 +593,7 @@ void Endpoint::recycle(MessageEvent&& message) {
 std::optional<Event> Endpoint::poll_event() { return impl_->poll_event(); }
 
 std::optional<TimePoint> Endpoint::next_timeout() const {
+  impl_->refresh_deadlines();
   impl_->settle_timers();
   std::optional<TimePoint> next = impl_->next_rotation_;
   if (!impl_->timers_.empty()) next = std::min(*next, impl_->timers_.front().first);

@@ -83,6 +83,9 @@ struct EndpointCounters {
   // Associations the endpoint polled or ran timers on: the work grows with the associations an
   // input concerns, not with how many are held.
   uint64_t association_visits = 0;
+  // Associations whose next timeout the endpoint recomputed (it walks every timer they hold): once
+  // per association touched between two next_timeout() / handle_timeout() calls, not per packet.
+  uint64_t deadline_refreshes = 0;
 };
 
 class EndpointImpl;
@@ -113,6 +116,14 @@ class Endpoint {
   // Copies the message into the send queue.
   SendResult send(AssociationId id, wire::Bytes message, wire::StreamId stream, wire::Ppid ppid, bool unordered,
                   TimePoint now);
+  // Takes over the message's buffer instead of copying it, when the result is Ok; on any other
+  // result `message` is left as it was, to send again later. With buffers from take_send_buffer()
+  // a sender copies nothing into the engine and allocates nothing per message.
+  SendResult send(AssociationId id, std::vector<uint8_t>&& message, wire::StreamId stream, wire::Ppid ppid,
+                  bool unordered, TimePoint now);
+  // The emptied buffer of a message this association sent and the peer acknowledged, to build the
+  // next message in and hand to send(&&); no capacity when none is free (or no such association).
+  std::vector<uint8_t> take_send_buffer(AssociationId id);
   // RFC 9260 9.2: graceful; queued data is still delivered first.
   void shutdown(AssociationId id, TimePoint now);
   // RFC 9260 9.1: ABORT with a User-Initiated Abort cause carrying `reason`.

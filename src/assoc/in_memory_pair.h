@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <optional>
 #include <variant>
+#include <vector>
 
 #include "assoc/endpoint.h"
 
@@ -48,6 +49,27 @@ class InMemoryPair {
   bool send(wire::Bytes message, uint16_t stream) {
     for (int stalls = 0; stalls < 1000; ++stalls) {
       if (a_.send(id_, message, wire::StreamId(stream), wire::Ppid(0), false, now_) == SendResult::Ok) return true;
+      if (!pump()) advance();
+    }
+    return false;
+  }
+
+  // The same, as a sender that builds each message in a buffer the engine gives back
+  // (Endpoint::take_send_buffer) and hands it over without a copy (send(&&)). While none is back
+  // yet it lets the packets move (acknowledgements free buffers) and allocates only when nothing
+  // moves. Writing the message (`fill`) is the application's work, so it counts.
+  bool send_owned(size_t size, uint8_t fill, uint16_t stream) {
+    std::vector<uint8_t> message;
+    for (int stalls = 0; stalls < 1000; ++stalls) {
+      if (message.empty()) {
+        message = a_.take_send_buffer(id_);
+        if (message.capacity() < size && pump()) continue;
+        message.assign(size, fill);
+      }
+      // Left as it was unless taken (Ok).
+      if (a_.send(id_, std::move(message), wire::StreamId(stream), wire::Ppid(0), false, now_) == SendResult::Ok) {
+        return true;
+      }
       if (!pump()) advance();
     }
     return false;
@@ -94,6 +116,9 @@ class InMemoryPair {
     }
   }
 
+  // Whether the receiving user gives message buffers back (Endpoint::recycle); an application that
+  // does not makes the engine build every message in a new buffer.
+  void set_recycle(bool recycle) { recycle_ = recycle; }
   // Every message received so far had this first and last byte (checked when set).
   void expect_fill(uint8_t fill) { fill_ = fill; }
   [[nodiscard]] bool intact() const { return intact_; }
@@ -113,7 +138,7 @@ class InMemoryPair {
         bytes_ += m->data.size();
         if (fill_) intact_ = intact_ && !m->data.empty() && m->data.front() == *fill_ && m->data.back() == *fill_;
         // Done with it: its buffer carries a later message (no allocation per received message).
-        b_.recycle(std::move(*m));
+        if (recycle_) b_.recycle(std::move(*m));
       }
     }
   }
@@ -127,6 +152,7 @@ class InMemoryPair {
   bool connected_ = false;
   std::optional<uint8_t> fill_;
   bool intact_ = true;
+  bool recycle_ = true;
   uint64_t messages_ = 0;
   uint64_t bytes_ = 0;
   uint64_t packets_ = 0;

@@ -135,6 +135,10 @@ std::optional<uint32_t> Stack::pop_accept() {
   return id;
 }
 
+void Stack::recycle(uint32_t id, std::vector<uint8_t>&& buffer) {
+  endpoint_->recycle(assoc::MessageEvent{assoc::AssociationId{id}, {}, {}, false, std::move(buffer)});
+}
+
 void Stack::on_event(assoc::Event&& event) {
   std::visit(
       [this](auto& e) {
@@ -145,6 +149,10 @@ void Stack::on_event(assoc::Event&& event) {
           if (e.passive) accept_queue_.push_back(e.id.value);
         } else if constexpr (std::is_same_v<T, assoc::MessageEvent>) {
           s.inbox.push_back(Message{e.stream.value(), e.ppid.value(), e.unordered, std::move(e.data)});
+        } else if constexpr (std::is_same_v<T, assoc::SendFailedEvent>) {
+          // RFC 9260 5.1.1: queued before setup on a stream the peer did not grant.
+          s.send_failures.push_back(
+              SendFailure{SendOptions{e.stream.value(), e.ppid.value(), e.unordered}, std::move(e.data), e.detail});
         } else if constexpr (std::is_same_v<T, assoc::SendSpaceEvent>) {
           s.send_space = true;
         } else if constexpr (std::is_same_v<T, assoc::PeerShutdownEvent>) {

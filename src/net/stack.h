@@ -27,6 +27,7 @@ class Stack {
   struct AssociationState {
     // Allocated with the first message, kept after: an idle association's state holds no buffer.
     assoc::SparseQueue<Message, assoc::QueueStorage::kKeep> inbox;
+    assoc::SparseQueue<SendFailure> send_failures;  // rare: allocated by the first
     bool connected = false;
     bool closed = false;
     bool peer_shutdown = false;
@@ -50,6 +51,8 @@ class Stack {
   AssociationState& state(uint32_t id) { return associations_[id]; }
   void forget(uint32_t id) { associations_.erase(id); }
   std::optional<uint32_t> pop_accept();
+  // A received message's buffer back to the engine, for the association's next message.
+  void recycle(uint32_t id, std::vector<uint8_t>&& buffer);
 
   assoc::Endpoint& endpoint() { return *endpoint_; }
   [[nodiscard]] const Options& options() const { return options_; }

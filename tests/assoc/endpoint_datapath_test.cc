@@ -181,5 +181,72 @@ TEST(EndpointDatapathTest, ZeroWindowThenUpdate) {
   for (int i = 0; i < 20; ++i) EXPECT_EQ(got[i].data, pattern(4'000, static_cast<uint32_t>(i)));
 }
 
+
+// A busy association is touched several times per packet; asking it for its next timeout walks
+// every timer it holds, so the endpoint does that once per wake-up (next_timeout() or
+// handle_timeout()), for the associations touched since, and still sees every new deadline.
+TEST(EndpointDatapathTest, DeadlinesAreRefreshedOncePerWakeUpNotPerPacket) {
+  EndpointPair pair;
+  const AssociationId id = pair.connect();
+  ASSERT_TRUE(pair.run_until([&] { return pair.has<ConnectedEvent>(0) && pair.has<ConnectedEvent>(1); }));
+  pair.drain();
+  ASSERT_TRUE(pair.run_until([&] { return pair.client().status(id)->bytes_in_flight == 0; }));
+  Endpoint& client = pair.client();
+  const std::optional<TimePoint> idle_deadline = client.next_timeout();
+  const uint64_t before = client.counters().deadline_refreshes;
+  size_t packets = 0;
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_EQ(client.send(id, pattern(1000, static_cast<uint32_t>(i)), wire::StreamId(0), wire::Ppid(0), false, pair.now),
+              SendResult::Ok);
+    while (client.poll_transmit(pair.now)) ++packets;
+  }
+  ASSERT_GT(packets, 3u);
+  EXPECT_EQ(client.counters().deadline_refreshes, before);
+  // RFC 9260 6.3.2 R1: the DATA just sent started T3-rtx, due within one RTO.
+  const std::optional<TimePoint> deadline = client.next_timeout();
+  EXPECT_EQ(client.counters().deadline_refreshes, before + 1);
+  ASSERT_TRUE(deadline);
+  EXPECT_LE(*deadline, pair.now + client.config().rto_initial);
+  if (idle_deadline) {
+    EXPECT_LT(*deadline, *idle_deadline);
+  }
+  // Nothing touched since: asking again recomputes nothing.
+  EXPECT_EQ(client.next_timeout(), deadline);
+  EXPECT_EQ(client.counters().deadline_refreshes, before + 1);
+}
+
+// Endpoint::send(&&) keeps the caller's buffer instead of copying it, queued before setup (RFC
+// 9260 5.1) or after; a refused message stays with the caller, whole.
+TEST(EndpointDatapathTest, OwnedSendsTakeTheBufferOnlyWhenAccepted) {
+  EndpointPair pair;
+  const AssociationId id = pair.connect();
+  std::vector<uint8_t> early = pattern(3000, 1);
+  const uint8_t* early_storage = early.data();
+  ASSERT_EQ(pair.client().send(id, std::move(early), wire::StreamId(0), wire::Ppid(3), false, pair.now), SendResult::Ok);
+  ASSERT_TRUE(pair.run_until([&] { return pair.has<ConnectedEvent>(0) && pair.has<MessageEvent>(1); }));
+  EXPECT_EQ(pair.events_of<MessageEvent>(1).front().data, pattern(3000, 1));
+
+  std::vector<uint8_t> refused = pattern(100, 2);
+  const uint16_t streams = pair.client().status(id)->outbound_streams;
+  EXPECT_EQ(pair.client().send(id, std::move(refused), wire::StreamId(streams), wire::Ppid(0), false, pair.now),
+            SendResult::InvalidStream);
+  EXPECT_EQ(refused, pattern(100, 2));
+  EXPECT_EQ(pair.client().send(AssociationId{999}, std::move(refused), wire::StreamId(0), wire::Ppid(0), false, pair.now),
+            SendResult::NotConnected);
+  EXPECT_EQ(refused, pattern(100, 2));
+
+  // Once acknowledged, the first message's buffer comes back for the next one.
+  ASSERT_TRUE(pair.run_until([&] { return pair.client().status(id)->bytes_in_flight == 0; }));
+  std::vector<uint8_t> next = pair.client().take_send_buffer(id);
+  EXPECT_EQ(next.data(), early_storage);
+  EXPECT_GE(next.capacity(), 3000u);
+  const std::vector<uint8_t> content = pattern(2000, 3);
+  next.assign(content.begin(), content.end());
+  ASSERT_EQ(pair.client().send(id, std::move(next), wire::StreamId(1), wire::Ppid(0), false, pair.now), SendResult::Ok);
+  ASSERT_TRUE(pair.run_until([&] { return pair.events_of<MessageEvent>(1).size() == 2; }));
+  EXPECT_EQ(pair.events_of<MessageEvent>(1).back().data, pattern(2000, 3));
+  EXPECT_EQ(pair.client().take_send_buffer(AssociationId{999}).capacity(), 0u);
+}
+
 }  // namespace
 }  // namespace sctpkit::assoc

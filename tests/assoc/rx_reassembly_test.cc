@@ -350,5 +350,33 @@ TEST(RxReassemblyIData, Rfc8260IForwardTsnSkipsOrderedAndUnorderedMessages) {
   EXPECT_EQ(r.bytes_held(), 2u);
 }
 
+// A fragmented message's buffer is reserved at the size of the last one (no regrowth by doubling
+// per message), but only for the one partial message held at a time.
+TEST(ReassemblyTest, FreshMessageReservesTheLastMessageSize) {
+  Reassembly r(config());
+  const std::string a(100, 'a');
+  const std::string b(50, 'b');
+  ASSERT_FALSE(r.insert(data(1, 0, 0, "B", a)));
+  ASSERT_FALSE(r.insert(data(2, 0, 0, "", a)));
+  ASSERT_FALSE(r.insert(data(3, 0, 0, "E", b)));
+  ASSERT_EQ(r.pop_message()->payload.size(), 250u);
+  ASSERT_FALSE(r.insert(data(4, 0, 1, "B", a)));
+  ASSERT_FALSE(r.insert(data(5, 0, 1, "", a)));
+  ASSERT_FALSE(r.insert(data(6, 0, 1, "E", b)));
+  const auto second = r.pop_message();
+  ASSERT_TRUE(second);
+  EXPECT_EQ(text_of(second->payload), a + a + b);
+  EXPECT_EQ(second->payload.capacity(), 250u);  // grown fragment by fragment it would be 400
+
+  // A second partial message while one is held gets no reservation.
+  ASSERT_FALSE(r.insert(data(7, 0, 2, "B", a)));
+  ASSERT_FALSE(r.insert(data(10, 1, 0, "B", a)));
+  ASSERT_FALSE(r.insert(data(11, 1, 0, "E", b)));
+  const auto other = r.pop_message();
+  ASSERT_TRUE(other);
+  EXPECT_EQ(text_of(other->payload), a + b);
+  EXPECT_LT(other->payload.capacity(), 250u);
+}
+
 }  // namespace
 }  // namespace sctpkit::assoc

@@ -232,6 +232,7 @@ Reassembly::Partial Reassembly::fresh_partial() {
   p.pieces = std::move(spare_pieces_);
   spare_pieces_ = {};
   p.bytes = take_buffer();
+  if (partials_.empty() && p.bytes.capacity() < size_hint_) p.bytes.reserve(size_hint_);
   return p;
 }
 
@@ -253,6 +254,7 @@ void Reassembly::recycle(std::vector<uint8_t>&& buffer) {
 
 void Reassembly::finish(size_t index) {
   Partial& p = partials_[index];
+  size_hint_ = static_cast<uint32_t>(p.bytes.size());
   ReceivedMessage message{p.stream, p.ppid, p.unordered, p.ssn, p.mid, std::move(p.bytes)};
   remove_partial(index);
   on_complete(std::move(message));

@@ -172,6 +172,11 @@ class Reassembly {
   size_t spare_bytes_ = 0;
   Ring<ReceivedMessage> ready_;
   size_t bytes_held_ = 0;
+  // The size of the last message completed from fragments (at most max_message_size): a fresh
+  // partial message reserves that much, so its buffer does not regrow by doubling, copying and
+  // faulting in pages, once per message. Only while no other partial is held: a peer that opens
+  // many partial messages cannot make each reserve a whole message's worth.
+  uint32_t size_hint_ = 0;
 };
 
 }  // namespace sctpkit::assoc

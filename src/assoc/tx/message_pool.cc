@@ -11,6 +11,11 @@ struct MessagePoolCore {
   bool pool_alive = true;
   std::vector<MessageSlot*> spare;  // LIFO: the buffer released last is the warmest in the cache
   size_t spare_bytes = 0;
+  // Slots whose buffer take_buffer() handed out, for adopt() to refill: kept apart from `spare`
+  // so that copy_of() finds a buffer with capacity on top. Bounded: one per buffer handed out
+  // and not yet adopted, at most kMaxBare.
+  std::vector<MessageSlot*> bare;
+  static constexpr size_t kMaxBare = 64;
 
   void unref() {
     if (--refs == 0) delete this;
@@ -45,7 +50,9 @@ MessagePool::MessagePool(size_t keep_bytes) : keep_bytes_(keep_bytes) {}
 MessagePool::~MessagePool() {
   if (!core_) return;
   for (MessageSlot* slot : core_->spare) delete slot;
+  for (MessageSlot* slot : core_->bare) delete slot;
   core_->spare.clear();
+  core_->bare.clear();
   core_->spare_bytes = 0;
   core_->pool_alive = false;
   core_->unref();
@@ -77,9 +84,34 @@ MessageRef MessagePool::copy_of(wire::Bytes bytes) {
 }
 
 MessageRef MessagePool::adopt(std::vector<uint8_t>&& bytes) {
-  MessageSlot* slot = take_slot();
+  MessageSlot* slot;
+  if (core_ && !core_->bare.empty()) {
+    // The slot of a buffer take_buffer() handed out: no spare buffer is dropped for this one.
+    slot = core_->bare.back();
+    core_->bare.pop_back();
+    slot->refs = 1;
+    ++core_->refs;
+  } else {
+    slot = take_slot();
+  }
   slot->bytes = std::move(bytes);
   return MessageRef(slot);
+}
+
+std::vector<uint8_t> MessagePool::take_buffer() {
+  if (!core_ || core_->spare.empty()) return {};
+  MessageSlot* slot = core_->spare.back();
+  core_->spare.pop_back();
+  core_->spare_bytes -= slot->bytes.capacity();
+  std::vector<uint8_t> buffer = std::move(slot->bytes);
+  slot->bytes = {};
+  if (core_->bare.size() < MessagePoolCore::kMaxBare) {
+    if (core_->bare.capacity() == 0) core_->bare.reserve(MessagePoolCore::kMaxBare);
+    core_->bare.push_back(slot);
+  } else {
+    delete slot;
+  }
+  return buffer;
 }
 
 void MessagePool::set_keep_bytes(size_t keep_bytes) {

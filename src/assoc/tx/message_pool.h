@@ -78,6 +78,10 @@ class MessagePool {
   MessageRef copy_of(wire::Bytes bytes);
   // A buffer taking over `bytes` (no copy).
   MessageRef adopt(std::vector<uint8_t>&& bytes);
+  // The warmest spare buffer itself, emptied, for a caller to fill and adopt() again: a caller
+  // that builds its messages in these copies nothing into the pool and allocates nothing once
+  // warm. An empty vector (no capacity) when no buffer is spare.
+  std::vector<uint8_t> take_buffer();
 
   // Buffers waiting for reuse, and their capacity in bytes.
   [[nodiscard]] size_t spare_count() const;

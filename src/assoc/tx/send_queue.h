@@ -68,6 +68,9 @@ class SendQueue {
   SendStatus send(wire::StreamId stream, wire::Bytes message, MessageOptions options = {});
   // Same, taking ownership of a buffer the caller already filled (no copy).
   SendStatus send(wire::StreamId stream, std::vector<uint8_t>&& message, MessageOptions options = {});
+  // An emptied buffer of an acknowledged message, to build the next message in (see
+  // MessagePool::take_buffer); no capacity when none is spare.
+  std::vector<uint8_t> take_buffer() { return pool_.take_buffer(); }
 
   // The next fragment for a DATA chunk whose payload may hold up to max_payload bytes, or nothing
   // if no message is waiting. Ordered messages get their SSN when their first fragment is made.

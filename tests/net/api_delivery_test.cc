@@ -1,0 +1,119 @@
+// The public API's buffer hand-offs over UDP on loopback: a message queued before setup on a
+// stream the peer does not grant comes back to the user (RFC 9260 5.1.1), and received messages'
+// buffers can be handed back for the next message.
+#include <gtest/gtest.h>
+
+#include <poll.h>
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "sctpkit/sctpkit.h"
+
+namespace sctpkit {
+namespace {
+
+// Non-blocking: one thread drives both ends. Ephemeral UDP ports: tests run side by side.
+Options loopback_options() {
+  Options o;
+  o.udp_local_port = 0;
+  o.non_blocking = true;
+  return o;
+}
+
+std::string text_of(const std::vector<uint8_t>& data) { return {data.begin(), data.end()}; }
+
+// A non-blocking listener and client driven in one loop, bounded in time.
+struct Ends {
+  std::optional<Listener> listener;
+  std::optional<Association> client;
+  std::optional<Association> server;
+
+  bool run_until(const std::function<bool()>& done) {
+    for (int i = 0; i < 1000 && !done(); ++i) {  // 1000 x at most 10 ms
+      pollfd fds[2] = {{listener->fd(), POLLIN, 0}, {client->fd(), POLLIN, 0}};
+      ::poll(fds, 2, 10);
+      listener->process();
+      client->process();
+      if (!server) {
+        if (auto accepted = listener->accept(); accepted) server.emplace(std::move(*accepted));
+      }
+    }
+    return done();
+  }
+  std::optional<Message> receive(Association& at) {
+    std::optional<Message> got;
+    run_until([&] {
+      if (auto m = at.receive()) got = std::move(*m);
+      return got.has_value();
+    });
+    return got;
+  }
+};
+
+TEST(ApiDelivery, MessageQueuedOnAStreamThePeerDoesNotGrantComesBack) {
+  Ends ends;
+  Options server_options = loopback_options();
+  server_options.max_inbound_streams = 2;
+  auto listener = Listener::listen(5010, server_options);
+  ASSERT_TRUE(listener) << listener.error().message;
+  ends.listener.emplace(std::move(*listener));
+  Options client_options = loopback_options();
+  client_options.udp_remote_port = ends.listener->udp_port();
+  client_options.outbound_streams = 10;
+  auto client = Association::connect("127.0.0.1", 5010, client_options);
+  ASSERT_TRUE(client) << client.error().message;
+  ends.client.emplace(std::move(*client));
+  // COOKIE-WAIT: both are taken against the 10 streams we asked for (RFC 9260 5.1).
+  ASSERT_TRUE(ends.client->send(std::string_view("lost"), {.stream = 5, .ppid = 9}));
+  ASSERT_TRUE(ends.client->send(std::string_view("kept"), {.stream = 1}));
+  EXPECT_TRUE(ends.client->take_send_failures().empty());
+
+  ASSERT_TRUE(ends.run_until([&] { return ends.client->is_open() && ends.server; }));
+  std::vector<SendFailure> failures;
+  ASSERT_TRUE(ends.run_until([&] {
+    for (auto& f : ends.client->take_send_failures()) failures.push_back(std::move(f));
+    return !failures.empty();
+  }));
+  ASSERT_EQ(failures.size(), 1u);
+  EXPECT_EQ(failures[0].options.stream, 5);
+  EXPECT_EQ(failures[0].options.ppid, 9u);
+  EXPECT_EQ(text_of(failures[0].data), "lost");
+  EXPECT_NE(failures[0].reason.find("5.1.1"), std::string::npos) << failures[0].reason;
+  EXPECT_TRUE(ends.client->take_send_failures().empty());  // each once
+
+  auto kept = ends.receive(*ends.server);
+  ASSERT_TRUE(kept);
+  EXPECT_EQ(text_of(kept->data), "kept");
+  EXPECT_EQ(kept->stream, 1);
+  ends.client->abort();
+}
+
+TEST(ApiDelivery, RecycledMessageBufferReceivesTheNextMessage) {
+  Ends ends;
+  auto listener = Listener::listen(5011, loopback_options());
+  ASSERT_TRUE(listener) << listener.error().message;
+  ends.listener.emplace(std::move(*listener));
+  Options client_options = loopback_options();
+  client_options.udp_remote_port = ends.listener->udp_port();
+  auto client = Association::connect("127.0.0.1", 5011, client_options);
+  ASSERT_TRUE(client) << client.error().message;
+  ends.client.emplace(std::move(*client));
+  ASSERT_TRUE(ends.run_until([&] { return ends.client->is_open() && ends.server; }));
+
+  ASSERT_TRUE(ends.client->send(std::string_view("first message")));
+  auto first = ends.receive(*ends.server);
+  ASSERT_TRUE(first);
+  const uint8_t* storage = first->data.data();
+  ends.server->recycle(std::move(*first));
+  ASSERT_TRUE(ends.client->send(std::string_view("second")));
+  auto second = ends.receive(*ends.server);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(text_of(second->data), "second");
+  EXPECT_EQ(second->data.data(), storage);
+  ends.client->abort();
+}
+
+}  // namespace
+}  // namespace sctpkit
