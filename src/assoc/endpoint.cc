@@ -83,8 +83,10 @@ class EndpointImpl {
   std::deque<Event> events_;  // events of associations already removed
   std::vector<uint8_t> transmit_buffer_;
   SackScratch sack_scratch_;
+  // Every association refers to this one copy (a reference each, not four).
+  const EndpointServices services_{config_, random_, cookies_, sack_scratch_};
 
-  EndpointServices services() { return {config_, random_, cookies_, sack_scratch_}; }
+  const EndpointServices& services() const { return services_; }
 
   Slot* slot(uint32_t id) {
     auto it = associations_.find(id);
