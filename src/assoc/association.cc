@@ -97,8 +97,7 @@ void Association::start_data_transfer(wire::Tsn peer_initial_tsn, uint32_t peer_
 }
 
 void Association::flush_pending_messages() {
-  if (!active_open_) return;  // only COOKIE-WAIT queues messages (send())
-  for (PendingMessage& m : active_open_->pending_messages) {
+  for (PendingMessage& m : pending_messages_) {
     const uint16_t stream = m.stream.value();
     // A message on a stream the peer did not grant (its MIS was below our OS, 5.1.1) cannot be
     // sent; the user learns it and gets the message back rather than losing it without a word.
@@ -112,8 +111,8 @@ void Association::flush_pending_messages() {
     }
     (void)sender_->send(std::move(m.data), m.stream, m.ppid, m.unordered);
   }
-  active_open_->pending_messages.clear();
-  active_open_->pending_bytes = 0;
+  pending_messages_.clear();
+  pending_bytes_ = 0;
   if (pending_refused_) {
     pending_refused_ = false;
     push_event(SendSpaceEvent{id_, config_.send_buffer - std::min(config_.send_buffer, sender_->queued_bytes())});
@@ -550,13 +549,12 @@ SendResult Association::send(wire::Bytes message, wire::StreamId stream, wire::P
     if (message.empty()) return SendResult::EmptyMessage;
     if (message.size() > config_.max_message_size) return SendResult::MessageTooLarge;
     if (stream.value() >= requested_outbound_streams_) return SendResult::InvalidStream;
-    ActiveOpen& open = *active_open_;  // COOKIE-WAIT: a handshake we started
-    if (open.pending_bytes + message.size() > config_.send_buffer) {
+    if (pending_bytes_ + message.size() > config_.send_buffer) {
       pending_refused_ = true;
       return SendResult::WouldBlock;
     }
-    open.pending_bytes += message.size();
-    open.pending_messages.push_back(PendingMessage{stream, ppid, unordered, {message.begin(), message.end()}});
+    pending_bytes_ += message.size();
+    pending_messages_.push_back(PendingMessage{stream, ppid, unordered, {message.begin(), message.end()}});
     return SendResult::Ok;
   }
   // COOKIE-ECHOED has a DataSender already (the INIT ACK told us the peer's window and streams).

@@ -15,6 +15,7 @@
 #include "assoc/config.h"
 #include "assoc/cookie.h"
 #include "assoc/data_sender.h"
+#include "assoc/deadline.h"
 #include "assoc/endpoint.h"
 #include "assoc/events.h"
 #include "assoc/handshake.h"
@@ -187,12 +188,6 @@ class Association {
   wire::IpAddress local_address_;  // the address the peer reached us on (source of our packets)
   std::optional<wire::IpAddress> sack_destination_;
 
-  struct PendingMessage {
-    wire::StreamId stream;
-    wire::Ppid ppid;
-    bool unordered = false;
-    std::vector<uint8_t> data;
-  };
   // Our side of a handshake we started (RFC 9260 5.1: COOKIE-WAIT and COOKIE-ECHOED); released
   // when the association is established, absent in one accepted from a cookie.
   struct ActiveOpen {
@@ -204,11 +199,6 @@ class Association {
     int t1_retransmits = 0;
     std::vector<wire::IpAddress> connect_addresses;  // as the user gave them, for INIT collisions
     std::vector<uint8_t> cookie;                     // from the INIT ACK, for COOKIE ECHO
-    // RFC 9260 5.1: messages sent in COOKIE-WAIT, before the DataSender exists (the peer's window
-    // and streams are not known yet); handed to it when the INIT ACK arrives, so the first can ride
-    // with the COOKIE ECHO. Bounded by the send buffer.
-    SparseQueue<PendingMessage> pending_messages;
-    size_t pending_bytes = 0;
   };
   std::unique_ptr<ActiveOpen> active_open_;
   std::optional<PathManager> paths_;
@@ -216,9 +206,9 @@ class Association {
   std::optional<DataReceiver> receiver_;
 
   // Timers (RFC 9260 5.1, 9.2); data, SACK and heartbeat timers live in their owners.
-  std::optional<TimePoint> t1_;
-  std::optional<TimePoint> t2_;
-  std::optional<TimePoint> t5_;
+  Deadline t1_;
+  Deadline t2_;
+  Deadline t5_;
 
   std::unique_ptr<std::vector<uint8_t>> abort_causes_;  // an ABORT to send, then nothing more
   SparseQueue<std::vector<uint8_t>> errors_;            // ERROR chunks' causes
@@ -230,6 +220,17 @@ class Association {
   SparseQueue<HeartbeatReply> heartbeat_acks_;
   SparseQueue<OwnedPacket> prebuilt_;  // INIT ACKs of collisions, out-of-association replies
 
+  // RFC 9260 5.1: messages sent in COOKIE-WAIT, before the DataSender exists (the peer's window and
+  // streams are not known yet); handed to it when the INIT ACK arrives, so the first can ride with
+  // the COOKIE ECHO. Bounded by the send buffer.
+  struct PendingMessage {
+    wire::StreamId stream;
+    wire::Ppid ppid;
+    bool unordered = false;
+    std::vector<uint8_t> data;
+  };
+  SparseQueue<PendingMessage> pending_messages_;
+  size_t pending_bytes_ = 0;
   void flush_pending_messages();
 
   // Connection, restart, send-space, shutdown and error events (messages come from receiver_). A
