@@ -39,6 +39,9 @@ ROWS = [
     ("idle_memory", "memory per idle association", "B", False, None, None, 2048.0),
 ]
 
+# What --metrics selects: one measurement each (pingpong gives both ping-pong rows).
+METRICS = ("bulk_64k", "bulk_1k", "rate_64", "pingpong", "setup", "idle")
+
 
 class Tools:
     """The programs measured, found in the build tree; `missing()` says what is not there."""
@@ -83,6 +86,7 @@ class Bench:
         self.tools = tools
         self.seconds = args.seconds
         self.idle_count = args.idle_count
+        self.metrics = args.metrics
         self.errors = []
 
     def client_timeout(self, mode):
@@ -163,19 +167,26 @@ class Bench:
             return summary
 
         for key, size in (("bulk_64k", 65536), ("bulk_1k", 1024)):
+            if key not in self.metrics:
+                continue
             s, u, t = trio(key, lambda tool, sz=size: self.sctp(tool, path, "bulk", sz),
                            lambda sz=size: self.iperf3(path, sz))
             values[key] = (field(s, "throughput_mbps"), field(u, "throughput_mbps"), t)
-        s, u, _ = trio("rate_64", lambda tool: self.sctp(tool, path, "rate", 64), None)
-        values["rate_64"] = (field(s, "messages_per_s"), field(u, "messages_per_s"), None)
-        s, u, t = trio("pingpong", lambda tool: self.sctp(tool, path, "pingpong", 64),
-                       lambda: self.tcp(path, "pingpong", 64))
-        values["pingpong_p50"] = tuple(field(x, "latency_us", "p50") for x in (s, u, t))
-        values["pingpong_p99"] = tuple(field(x, "latency_us", "p99") for x in (s, u, t))
-        s, u, t = trio("setup", lambda tool: self.sctp(tool, path, "setup", 64), lambda: self.tcp(path, "setup", 64))
-        values["setup"] = tuple(field(x, "setups_per_s") for x in (s, u, t))
-        s, u, _ = trio("idle", lambda tool: idle_bytes_per_assoc(self.sctp(tool, path, "idle", 64)), None)
-        values["idle_memory"] = (s, u, None)
+        if "rate_64" in self.metrics:
+            s, u, _ = trio("rate_64", lambda tool: self.sctp(tool, path, "rate", 64), None)
+            values["rate_64"] = (field(s, "messages_per_s"), field(u, "messages_per_s"), None)
+        if "pingpong" in self.metrics:
+            s, u, t = trio("pingpong", lambda tool: self.sctp(tool, path, "pingpong", 64),
+                           lambda: self.tcp(path, "pingpong", 64))
+            values["pingpong_p50"] = tuple(field(x, "latency_us", "p50") for x in (s, u, t))
+            values["pingpong_p99"] = tuple(field(x, "latency_us", "p99") for x in (s, u, t))
+        if "setup" in self.metrics:
+            s, u, t = trio("setup", lambda tool: self.sctp(tool, path, "setup", 64),
+                           lambda: self.tcp(path, "setup", 64))
+            values["setup"] = tuple(field(x, "setups_per_s") for x in (s, u, t))
+        if "idle" in self.metrics:
+            s, u, _ = trio("idle", lambda tool: idle_bytes_per_assoc(self.sctp(tool, path, "idle", 64)), None)
+            values["idle_memory"] = (s, u, None)
         return values
 
 
@@ -217,6 +228,8 @@ def table_rows(path_name, values):
     rows = []
     for row in ROWS:
         key, label, unit = row[0], row[1], row[2]
+        if key not in values:
+            continue  # not among --metrics
         s, u, t = values[key]
         target, met = judge(row, s, u, t)
         rows.append({"path": path_name, "metric": key, "label": label, "unit": unit, "sctpkit": s, "usrsctp": u,
@@ -263,12 +276,18 @@ def main():
     p.add_argument("--seconds", type=float, help="seconds per measurement (default 5; --quick 0.5)")
     p.add_argument("--idle-count", type=int,
                    help="idle associations (default 10000, also with --quick: issue 5's target is stated at 10,000)")
+    p.add_argument("--metrics", default=",".join(METRICS),
+                   help=f"comma-separated measurements to run: {', '.join(METRICS)} (default: all)")
     p.add_argument("--quick", action="store_true", help="short smoke run")
     p.add_argument("--json", action="store_true", help="print the table as JSON")
     args = p.parse_args()
     paths = [x for x in args.paths.split(",") if x]
     if not paths or any(x not in ("udp", "raw") for x in paths):
         print("compare: --paths takes udp and/or raw", file=sys.stderr)
+        return EXIT_USAGE
+    args.metrics = [x for x in args.metrics.split(",") if x]
+    if not args.metrics or any(x not in METRICS for x in args.metrics):
+        print(f"compare: --metrics takes {', '.join(METRICS)}", file=sys.stderr)
         return EXIT_USAGE
     args.seconds = args.seconds or (0.5 if args.quick else 5.0)
     args.idle_count = args.idle_count or 10000

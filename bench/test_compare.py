@@ -8,6 +8,7 @@ import socket
 import sys
 import tempfile
 import unittest
+import unittest.mock
 from contextlib import redirect_stdout
 
 sys.dont_write_bytecode = True
@@ -87,6 +88,36 @@ class VerdictTest(unittest.TestCase):
         for r in compare.ROWS:
             self.assertIn(r[1], text)
         self.assertIn("skipped: path raw: needs root", text)
+
+
+class MetricsTest(unittest.TestCase):
+    """--metrics runs only the measurements named, and the table shows only their rows."""
+
+    def bench(self, metrics):
+        args = type("Args", (), {"seconds": 1.0, "idle_count": 4, "metrics": metrics})()
+        bench = compare.Bench(tools=None, args=args)
+        calls = []
+        bench.sctp = lambda tool, path, mode, size: calls.append((tool, mode)) or summary(mode=mode, setups_per_s=5.0)
+        bench.tcp = lambda path, mode, size: calls.append(("tcp", mode)) or {"setups_per_s": 10.0}
+        bench.iperf3 = lambda path, size: calls.append(("iperf3", "bulk")) or 1.0
+        return bench, calls
+
+    def test_only_the_named_measurements_run(self):
+        bench, calls = self.bench(["setup", "idle"])
+        path = compare.Path("udp", "127.0.0.1", None, None, {})
+        with redirect_stdout(io.StringIO()), unittest.mock.patch("sys.stderr", io.StringIO()):
+            values = bench.path_values(path)
+        self.assertEqual(sorted(values), ["idle_memory", "setup"])
+        self.assertEqual(sorted({mode for _, mode in calls}), ["idle", "setup"])
+        self.assertEqual(values["setup"], (5.0, 5.0, 10.0))
+        rows = compare.table_rows("udp", values)
+        self.assertEqual([r["metric"] for r in rows], ["setup", "idle_memory"])
+
+    def test_unknown_metric_is_a_usage_error(self):
+        with unittest.mock.patch("sys.argv", ["compare.py", "--metrics", "setup,nonsense"]), \
+                unittest.mock.patch("sys.stderr", io.StringIO()) as err:
+            self.assertEqual(compare.main(), compare.EXIT_USAGE)
+        self.assertIn("--metrics takes", err.getvalue())
 
 
 class ProcessTest(unittest.TestCase):

@@ -48,27 +48,30 @@ std::optional<TimePoint> earliest(std::optional<TimePoint> a, std::optional<Time
 }
 }  // namespace
 
-Association::Association(AssociationId id, EndpointServices services, const ConnectRequest& request, TimePoint now)
-    : id_(id), services_(services), config_(services.config), t1_rto_(rto_config(services.config)) {
+Association::Association(AssociationId id, const EndpointServices& services, const ConnectRequest& request,
+                         TimePoint now)
+    : services_(services), config_(services.config), id_(id),
+      active_open_(std::make_unique<ActiveOpen>(rto_config(services.config))) {
   local_port_ = request.local_port.value_or(config_.local_port);
   peer_port_ = request.remote_port;
   // RFC 9260 5.3.1: random tags and initial TSN, never a zero tag.
   local_tag_ = wire::VerificationTag(services_.random.next_nonzero_u32());
   local_initial_tsn_ = wire::Tsn(services_.random.next_u32());
   requested_outbound_streams_ = request.outbound_streams.value_or(config_.outbound_streams);
-  connect_addresses_ = request.remote_addresses;
-  paths_.emplace(config_, connect_addresses_, connect_addresses_.front(), services_.random, now);
+  active_open_->connect_addresses = request.remote_addresses;
+  paths_.emplace(config_, active_open_->connect_addresses, active_open_->connect_addresses.front(), services_.random,
+                 now);
   // RFC 9260 5.1 step 1: send INIT, start T1-init, enter COOKIE-WAIT.
   state_ = AssociationState::CookieWait;
   send_init_ = true;
-  t1_started_ = now;
+  active_open_->t1_started = now;
   restart_t1(now);
 }
 
-Association::Association(AssociationId id, EndpointServices services, const CookieContents& cookie,
+Association::Association(AssociationId id, const EndpointServices& services, const CookieContents& cookie,
                          const wire::InitChunk& peer_init, std::vector<wire::IpAddress> peer_addresses,
                          const wire::IpAddress& local_address, TimePoint now)
-    : id_(id), services_(services), config_(services.config), t1_rto_(rto_config(services.config)) {
+    : services_(services), config_(services.config), id_(id) {
   local_port_ = cookie.local_port;
   peer_port_ = cookie.peer_port;
   local_tag_ = cookie.local_tag;
@@ -103,7 +106,7 @@ void Association::flush_pending_messages() {
       std::string detail = "message of " + std::to_string(m.data.size()) + " bytes queued before setup on stream " +
                            std::to_string(stream) + " not sent: the peer grants " + granted +
                            " outbound streams (RFC 9260 5.1.1); send it on a stream below " + granted;
-      events_.push_back(SendFailedEvent{id_, m.stream, m.ppid, m.unordered, std::move(m.data), std::move(detail)});
+      push_event(SendFailedEvent{id_, m.stream, m.ppid, m.unordered, std::move(m.data), std::move(detail)});
       continue;
     }
     (void)sender_->send(std::move(m.data), m.stream, m.ppid, m.unordered);
@@ -112,7 +115,7 @@ void Association::flush_pending_messages() {
   pending_bytes_ = 0;
   if (pending_refused_) {
     pending_refused_ = false;
-    events_.push_back(SendSpaceEvent{id_, config_.send_buffer - std::min(config_.send_buffer, sender_->queued_bytes())});
+    push_event(SendSpaceEvent{id_, config_.send_buffer - std::min(config_.send_buffer, sender_->queued_bytes())});
   }
 }
 
@@ -120,17 +123,41 @@ void Association::enter_established(TimePoint now, bool passive) {
   (void)now;
   state_ = AssociationState::Established;
   t1_.reset();
+  active_open_.reset();  // the handshake is over: an established association keeps none of it
+  connected_event_passive_ = passive;
+  connected_event_primary_ = static_cast<uint16_t>(&paths_->primary() - paths_->paths().data());
+  if (events_.empty()) {
+    connected_event_owed_ = true;
+  } else {
+    events_.push_back(connected_event());
+  }
+}
+
+ConnectedEvent Association::connected_event() const {
+  // Everything read here is fixed from enter_established until a restart, which hands the owed
+  // event over before it changes any of it (restart_from_cookie).
   ConnectedEvent event;
   event.id = id_;
-  event.passive = passive;
-  event.peer_primary = paths_->primary().address;
+  event.passive = connected_event_passive_;
+  event.peer_primary = paths_->paths()[connected_event_primary_].address;
   event.peer_port = peer_port_;
   event.outbound_streams = outbound_streams_;
   event.inbound_streams = inbound_streams_;
   event.local_tag = local_tag_;
   event.peer_tag = peer_tag_;
   event.peer_rwnd = initial_peer_rwnd_;
-  events_.push_back(event);
+  return event;
+}
+
+void Association::hand_over_connected_event() {
+  if (!connected_event_owed_) return;
+  connected_event_owed_ = false;
+  events_.push_back(connected_event());
+}
+
+void Association::push_event(Event event) {
+  hand_over_connected_event();  // it came first
+  events_.push_back(std::move(event));
 }
 
 std::vector<wire::IpAddress> Association::peer_addresses() const {
@@ -423,10 +450,12 @@ bool Association::heartbeats_run() const {
 Duration Association::primary_rto() const {
   // RFC 9260 9.2: T2-shutdown uses the RTO of the destination it was sent to.
   if (sender_) return sender_->rto(paths_->primary());
-  return t1_rto_.rto();
+  // Without a DataSender the association is still in its handshake, which we started.
+  return active_open_ ? active_open_->t1_rto.rto() : config_.rto_initial;
 }
 
-void Association::restart_t1(TimePoint now) { t1_ = now + t1_rto_.rto(); }
+// Only while a handshake we started runs (COOKIE-WAIT, COOKIE-ECHOED): active_open_ exists.
+void Association::restart_t1(TimePoint now) { t1_ = now + active_open_->t1_rto.rto(); }
 
 void Association::restart_t2(TimePoint now) { t2_ = now + primary_rto(); }
 
@@ -446,14 +475,16 @@ void Association::handle_timeout(TimePoint now) {
   if (sender_) sender_->begin_burst();
   if (t1_ && *t1_ <= now) {
     // RFC 9260 5.1 / 6.3.3: resend INIT or COOKIE ECHO with back-off, up to Max.Init.Retransmits.
-    if (++t1_retransmits_ > config_.max_init_retransmits) {
+    // T1 runs only during a handshake we started: active_open_ exists.
+    const int sent = ++active_open_->t1_retransmits;
+    if (sent > config_.max_init_retransmits) {
       const bool cookie = state_ == AssociationState::CookieEchoed;
       close(CloseReason::InitFailed, std::nullopt,
-            cookie ? "COOKIE ECHO sent " + std::to_string(t1_retransmits_) + " times, no COOKIE ACK"
-                   : "INIT sent " + std::to_string(t1_retransmits_) + " times, no INIT ACK");
+            cookie ? "COOKIE ECHO sent " + std::to_string(sent) + " times, no COOKIE ACK"
+                   : "INIT sent " + std::to_string(sent) + " times, no INIT ACK");
       return;
     }
-    t1_rto_.back_off();  // RFC 9260 6.3.3 E2 applies to T1 too (5.1)
+    active_open_->t1_rto.back_off();  // RFC 9260 6.3.3 E2 applies to T1 too (5.1)
     if (state_ == AssociationState::CookieWait) send_init_ = true;
     if (state_ == AssociationState::CookieEchoed) send_cookie_echo_ = true;
     restart_t1(now);
@@ -492,6 +523,10 @@ void Association::handle_timeout(TimePoint now) {
 // ---------------------------------------------------------------- output
 
 std::optional<Event> Association::poll_event() {
+  if (connected_event_owed_) {
+    connected_event_owed_ = false;
+    return Event(connected_event());
+  }
   if (!events_.empty()) {
     Event e = std::move(events_.front());
     events_.pop_front();
@@ -522,7 +557,7 @@ std::optional<Event> Association::poll_event() {
 
 bool Association::finished() const {
   return closed_ && closed_event_delivered_ && prebuilt_.empty() && !abort_causes_ && !send_shutdown_complete_ &&
-         events_.empty();
+         events_.empty() && !connected_event_owed_;
 }
 
 SendResult Association::check_pending(size_t size, wire::StreamId stream) {
@@ -588,7 +623,16 @@ AssociationStatus Association::status() const {
   s.outbound_streams = outbound_streams_;
   s.inbound_streams = inbound_streams_;
   s.error_count = paths_ ? paths_->association_error_count() : 0;
-  s.counters = counters_;
+  s.counters.packets_sent = counters_.packets_sent;
+  s.counters.packets_received = counters_.packets_received;
+  s.counters.messages_received = counters_.messages_received;
+  s.counters.bytes_received = counters_.bytes_received;
+  s.counters.sacks_sent = counters_.sacks_sent;
+  s.counters.sacks_received = counters_.sacks_received;
+  s.counters.duplicate_tsns_received = counters_.duplicate_tsns_received;
+  s.counters.gap_blocks_received = counters_.gap_blocks_received;
+  s.counters.heartbeats_sent = counters_.heartbeats_sent;
+  s.counters.heartbeat_acks_received = counters_.heartbeat_acks_received;
   if (paths_) {
     for (const Path& p : paths_->paths()) {
       PathStatus ps;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <deque>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -14,6 +15,7 @@
 #include "assoc/config.h"
 #include "assoc/cookie.h"
 #include "assoc/data_sender.h"
+#include "assoc/deadline.h"
 #include "assoc/endpoint.h"
 #include "assoc/events.h"
 #include "assoc/handshake.h"
@@ -53,11 +55,12 @@ struct EndpointServices {
 class Association {
  public:
   // Active open (RFC 9260 5.1 step 1): COOKIE-WAIT, an INIT ready to go.
-  Association(AssociationId id, EndpointServices services, const ConnectRequest& request, TimePoint now);
+  // `services` belongs to the endpoint and outlives the association.
+  Association(AssociationId id, const EndpointServices& services, const ConnectRequest& request, TimePoint now);
   // Passive open from a verified State Cookie (5.1.5 step 5): ESTABLISHED. The endpoint then feeds
   // the packet that carried the cookie, so the COOKIE ECHO is answered (5.2.4 case D) and bundled
   // DATA is processed by the same code as any other.
-  Association(AssociationId id, EndpointServices services, const CookieContents& cookie,
+  Association(AssociationId id, const EndpointServices& services, const CookieContents& cookie,
               const wire::InitChunk& peer_init, std::vector<wire::IpAddress> peer_addresses,
               const wire::IpAddress& local_address, TimePoint now);
 
@@ -149,41 +152,15 @@ class Association {
   static constexpr size_t kMaxQueuedHeartbeatAcks = 8;
   static constexpr size_t kMaxPrebuilt = 8;
 
-  AssociationId id_;
-  EndpointServices services_;
+  // Members are grouped by size so that an idle association carries little padding, and what only
+  // an active open or the end of an association needs lives behind pointers allocated then: the
+  // budget is 2 KiB of server memory per idle association (issue 5, association_memory_test).
+  const EndpointServices& services_;
   const EndpointConfig& config_;
+  AssociationId id_;
   AssociationState state_ = AssociationState::Closed;
   bool closed_ = false;
-
-  uint16_t local_port_ = 0;
-  uint16_t peer_port_ = 0;
-  wire::VerificationTag local_tag_;
-  wire::VerificationTag peer_tag_;
-  wire::VerificationTag local_tie_tag_;
-  wire::VerificationTag peer_tie_tag_;
-  wire::Tsn local_initial_tsn_;
-  uint16_t requested_outbound_streams_ = 0;
-  uint16_t outbound_streams_ = 0;
-  uint16_t inbound_streams_ = 0;
-  uint32_t initial_peer_rwnd_ = 0;
-  wire::IpAddress local_address_;  // the address the peer reached us on (source of our packets)
   bool peer_addresses_changed_ = false;
-
-  std::vector<wire::IpAddress> connect_addresses_;  // as the user gave them, for INIT collisions
-  std::optional<PathManager> paths_;
-  std::optional<DataSender> sender_;
-  std::optional<DataReceiver> receiver_;
-
-  // Timers (RFC 9260 5.1, 9.2); data, SACK and heartbeat timers live in their owners.
-  // RFC 9260 6.3: T1-init and T1-cookie follow the RTO rules before any DataSender (and its
-  // per-destination estimators) exists.
-  RtoEstimator t1_rto_;
-  std::optional<TimePoint> t1_;
-  int t1_retransmits_ = 0;
-  std::optional<TimePoint> t2_;
-  std::optional<TimePoint> t5_;
-  TimePoint t1_started_{};
-
   // What the next packets must carry.
   bool send_init_ = false;
   bool send_cookie_echo_ = false;
@@ -191,9 +168,55 @@ class Association {
   bool send_shutdown_ = false;
   bool send_shutdown_ack_ = false;
   bool send_shutdown_complete_ = false;
-  std::optional<std::vector<uint8_t>> abort_causes_;  // an ABORT to send, then nothing more
-  std::vector<uint8_t> cookie_;                       // from the INIT ACK, for COOKIE ECHO
-  SparseQueue<std::vector<uint8_t>> errors_;          // ERROR chunks' causes
+  bool data_with_cookie_echo_ = false;  // RFC 9260 5.1.5 step 7: SACK bundled DATA at once
+  bool shutdown_requested_ = false;
+  bool pending_refused_ = false;  // a send() got WouldBlock: a SendSpaceEvent is owed
+  bool closed_event_delivered_ = false;
+  // The ConnectedEvent, owed and not yet in events_: built by poll_event from the association's
+  // state, so that an idle association keeps no ring slot (an Event is ~90 bytes) for it. Only
+  // while events_ is empty; push_event puts it in the ring first to keep the order.
+  bool connected_event_owed_ = false;
+  bool connected_event_passive_ = false;
+  uint16_t connected_event_primary_ = 0;  // index of the primary path when it was established
+
+  uint16_t local_port_ = 0;
+  uint16_t peer_port_ = 0;
+  uint16_t requested_outbound_streams_ = 0;
+  uint16_t outbound_streams_ = 0;
+  uint16_t inbound_streams_ = 0;
+  wire::VerificationTag local_tag_;
+  wire::VerificationTag peer_tag_;
+  wire::VerificationTag local_tie_tag_;
+  wire::VerificationTag peer_tie_tag_;
+  wire::Tsn local_initial_tsn_;
+  uint32_t initial_peer_rwnd_ = 0;
+  wire::IpAddress local_address_;  // the address the peer reached us on (source of our packets)
+  std::optional<wire::IpAddress> sack_destination_;
+
+  // Our side of a handshake we started (RFC 9260 5.1: COOKIE-WAIT and COOKIE-ECHOED); released
+  // when the association is established, absent in one accepted from a cookie.
+  struct ActiveOpen {
+    explicit ActiveOpen(const RtoConfig& rto) : t1_rto(rto) {}
+    // RFC 9260 6.3: T1-init and T1-cookie follow the RTO rules before any DataSender (and its
+    // per-destination estimators) exists.
+    RtoEstimator t1_rto;
+    TimePoint t1_started{};
+    int t1_retransmits = 0;
+    std::vector<wire::IpAddress> connect_addresses;  // as the user gave them, for INIT collisions
+    std::vector<uint8_t> cookie;                     // from the INIT ACK, for COOKIE ECHO
+  };
+  std::unique_ptr<ActiveOpen> active_open_;
+  std::optional<PathManager> paths_;
+  std::optional<DataSender> sender_;
+  std::optional<DataReceiver> receiver_;
+
+  // Timers (RFC 9260 5.1, 9.2); data, SACK and heartbeat timers live in their owners.
+  Deadline t1_;
+  Deadline t2_;
+  Deadline t5_;
+
+  std::unique_ptr<std::vector<uint8_t>> abort_causes_;  // an ABORT to send, then nothing more
+  SparseQueue<std::vector<uint8_t>> errors_;            // ERROR chunks' causes
   struct HeartbeatReply {
     wire::IpAddress source;  // RFC 9260 6.4: the reply leaves from where the HEARTBEAT arrived
     wire::IpAddress destination;
@@ -201,9 +224,6 @@ class Association {
   };
   SparseQueue<HeartbeatReply> heartbeat_acks_;
   SparseQueue<OwnedPacket> prebuilt_;  // INIT ACKs of collisions, out-of-association replies
-  std::optional<wire::IpAddress> sack_destination_;
-  bool data_with_cookie_echo_ = false;  // RFC 9260 5.1.5 step 7: SACK bundled DATA at once
-  bool shutdown_requested_ = false;
 
   // RFC 9260 5.1: messages sent in COOKIE-WAIT, before the DataSender exists (the peer's window and
   // streams are not known yet); handed to it when the INIT ACK arrives, so the first can ride with
@@ -216,7 +236,6 @@ class Association {
   };
   SparseQueue<PendingMessage> pending_messages_;
   size_t pending_bytes_ = 0;
-  bool pending_refused_ = false;  // a send() got WouldBlock: a SendSpaceEvent is owed
   void flush_pending_messages();
   // send()'s checks before the association is up: Ok when a message of `size` bytes may be queued.
   SendResult check_pending(size_t size, wire::StreamId stream);
@@ -224,14 +243,30 @@ class Association {
   DataSender* data_sender_for_send();
 
   // Connection, restart, send-space, shutdown and error events (messages come from receiver_). A
-  // ring: a send-space event per refused send() must not allocate (steady state), and it holds one slot
-  // in an idle association.
+  // ring: a send-space event per refused send() must not allocate (steady state). Events go in
+  // through push_event().
   Ring<Event> events_;
+  void push_event(Event event);
+  ConnectedEvent connected_event() const;
+  void hand_over_connected_event();  // into events_, if owed
   // Held back until every received message has been handed over: a user must read the last
   // messages before learning that the association is gone.
-  std::optional<ClosedEvent> closed_event_;
-  bool closed_event_delivered_ = false;
-  AssociationCounters counters_;
+  std::unique_ptr<ClosedEvent> closed_event_;
+
+  // What the association itself counts; status() adds DataSender's (the rest of AssociationCounters).
+  struct Counters {
+    uint64_t packets_sent = 0;
+    uint64_t packets_received = 0;
+    uint64_t messages_received = 0;
+    uint64_t bytes_received = 0;
+    uint64_t sacks_sent = 0;
+    uint64_t sacks_received = 0;
+    uint64_t duplicate_tsns_received = 0;
+    uint64_t gap_blocks_received = 0;
+    uint64_t heartbeats_sent = 0;
+    uint64_t heartbeat_acks_received = 0;
+  };
+  Counters counters_;
 };
 
 }  // namespace sctpkit::assoc

@@ -140,13 +140,14 @@ void Association::handle_init_ack(const wire::InitAckChunk& ack, const wire::IpA
   // RFC 9260 5.1.2: the source of the INIT ACK plus its listed addresses; our first address stays
   // primary if the peer kept it.
   auto addresses = assoc::peer_addresses(source, parameters);
-  for (const auto& a : connect_addresses_) {
+  ActiveOpen& open = *active_open_;  // COOKIE-WAIT: we started this handshake
+  for (const auto& a : open.connect_addresses) {
     if (std::find(addresses.begin(), addresses.end(), a) == addresses.end() && a.family() == source.family()) {
       addresses.push_back(a);
     }
   }
-  const wire::IpAddress primary = connect_addresses_.front();
-  const Duration measured = now - t1_started_;
+  const wire::IpAddress primary = open.connect_addresses.front();
+  const Duration measured = now - open.t1_started;
   paths_.emplace(config_, addresses, std::find(addresses.begin(), addresses.end(), primary) != addresses.end()
                                          ? primary : source,
                  services_.random, now);
@@ -160,11 +161,11 @@ void Association::handle_init_ack(const wire::InitAckChunk& ack, const wire::IpA
     local_address_ = destination;
   }
   // RFC 9260 6.3.1 C5 (Karn): only an INIT that was sent once gives an RTT.
-  if (t1_retransmits_ == 0) t1_rto_.add_measurement(measured);
+  if (open.t1_retransmits == 0) open.t1_rto.add_measurement(measured);
   start_data_transfer(ack.initial_tsn, ack.a_rwnd, ack.inbound_streams, ack.outbound_streams);
   // The first RTT, measured on the INIT, seeds the primary destination's estimator too.
-  if (t1_retransmits_ == 0) sender_->on_rtt_sample(paths_->primary(), measured);
-  cookie_.assign(parameters.state_cookie.begin(), parameters.state_cookie.end());
+  if (open.t1_retransmits == 0) sender_->on_rtt_sample(paths_->primary(), measured);
+  open.cookie.assign(parameters.state_cookie.begin(), parameters.state_cookie.end());
   if (!parameters.unrecognized.empty()) {
     // RFC 9260 3.2.2: report the INIT ACK's unrecognized parameters in an ERROR after COOKIE ECHO.
     std::vector<uint8_t> listed;
@@ -177,8 +178,8 @@ void Association::handle_init_ack(const wire::InitAckChunk& ack, const wire::IpA
   // RFC 9260 5.1 step 3: COOKIE ECHO, T1-cookie, COOKIE-ECHOED.
   state_ = AssociationState::CookieEchoed;
   send_cookie_echo_ = true;
-  t1_retransmits_ = 0;
-  t1_started_ = now;
+  open.t1_retransmits = 0;
+  open.t1_started = now;
   restart_t1(now);
 }
 
@@ -256,6 +257,8 @@ bool Association::handle_cookie_echo(const wire::CookieEchoChunk& echo, const wi
 void Association::restart_from_cookie(const CookieContents& c, const wire::InitChunk& peer_init, TimePoint now) {
   // RFC 9260 5.2.4 action A: as if an ABORT and a new COOKIE ECHO had arrived, but the user hears
   // RESTART, and congestion state starts afresh. Queued and unacknowledged data is dropped.
+  // A ConnectedEvent still owed is built from the state this changes: hand it over first.
+  hand_over_connected_event();
   local_tag_ = c.local_tag;
   peer_tag_ = c.peer_tag;
   local_initial_tsn_ = c.local_initial_tsn;
@@ -272,15 +275,16 @@ void Association::restart_from_cookie(const CookieContents& c, const wire::InitC
   send_shutdown_ = send_shutdown_ack_ = false;
   shutdown_requested_ = false;
   state_ = AssociationState::Established;
-  events_.push_back(RestartEvent{id_});
+  push_event(RestartEvent{id_});
 }
 
 void Association::handle_cookie_ack(TimePoint now) {
   // RFC 9260 5.1 step 5; 5.2.5: elsewhere a COOKIE ACK is discarded.
   if (state_ != AssociationState::CookieEchoed) return;
-  if (t1_retransmits_ == 0) {
-    t1_rto_.add_measurement(now - t1_started_);
-    if (sender_) sender_->on_rtt_sample(paths_->primary(), now - t1_started_);
+  ActiveOpen& open = *active_open_;  // COOKIE-ECHOED: we started this handshake
+  if (open.t1_retransmits == 0) {
+    open.t1_rto.add_measurement(now - open.t1_started);
+    if (sender_) sender_->on_rtt_sample(paths_->primary(), now - open.t1_started);
   }
   enter_established(now, /*passive=*/false);
 }

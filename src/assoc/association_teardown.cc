@@ -36,14 +36,16 @@ void Association::close(CloseReason reason, std::optional<uint16_t> cause, std::
   t1_.reset();
   t2_.reset();
   t5_.reset();
-  closed_event_ = ClosedEvent{id_, reason, cause, std::move(detail)};
+  closed_event_ = std::make_unique<ClosedEvent>(ClosedEvent{id_, reason, cause, std::move(detail)});
 }
 
 void Association::send_abort_and_close(std::vector<uint8_t> causes, CloseReason reason, std::string detail) {
   std::optional<uint16_t> code;
   if (causes.size() >= 2) code = static_cast<uint16_t>((causes[0] << 8) | causes[1]);
   // RFC 9260 9.1: an ABORT needs the peer's tag; before we know it there is no one to tell.
-  if (peer_tag_.value() != 0 || state_ != AssociationState::CookieWait) abort_causes_ = std::move(causes);
+  if (peer_tag_.value() != 0 || state_ != AssociationState::CookieWait) {
+    abort_causes_ = std::make_unique<std::vector<uint8_t>>(std::move(causes));
+  }
   close(reason, code, std::move(detail));
 }
 
@@ -107,7 +109,7 @@ void Association::handle_shutdown(const wire::ShutdownChunk& shutdown, TimePoint
       sender_->on_cumulative_ack(shutdown.cumulative_tsn_ack, *paths_, now);
       if (state_ != AssociationState::ShutdownReceived) {
         state_ = AssociationState::ShutdownReceived;
-        events_.push_back(PeerShutdownEvent{id_});
+        push_event(PeerShutdownEvent{id_});
       }
       maybe_progress_shutdown(now);
       return;
@@ -163,14 +165,14 @@ void Association::handle_error(const wire::ErrorChunk& error, TimePoint now) {
       sender_.reset();
       receiver_.reset();
       send_init_ = true;
-      ++t1_retransmits_;
-      t1_started_ = now;
+      ++active_open_->t1_retransmits;  // COOKIE-ECHOED: a handshake we started
+      active_open_->t1_started = now;
       restart_t1(now);
       return;
     }
     std::optional<uint16_t> code;
     const std::string detail = describe_causes(tlv.whole, code);
-    events_.push_back(PeerErrorEvent{id_, tlv.type, detail});
+    push_event(PeerErrorEvent{id_, tlv.type, detail});
   }
 }
 

@@ -45,7 +45,7 @@ std::optional<Transmit> Association::poll_transmit(TimePoint now, wire::MutableB
     send_init_ = false;
     // RFC 9260 5.1: retransmissions of INIT SHOULD use all addresses of the peer.
     auto all = paths_->paths();
-    const wire::IpAddress to = all[static_cast<size_t>(t1_retransmits_) % all.size()].address;
+    const wire::IpAddress to = all[static_cast<size_t>(active_open_->t1_retransmits) % all.size()].address;
     InitOffer offer{local_tag_, config_.receive_buffer, requested_outbound_streams_, config_.max_inbound_streams,
                     local_initial_tsn_};
     OwnedPacket init = build_init({local_address_, to, local_port_, peer_port_}, offer, config_.local_addresses);
@@ -59,7 +59,7 @@ std::optional<Transmit> Association::poll_transmit(TimePoint now, wire::MutableB
     // RFC 9260 5.1 step 3: COOKIE ECHO first; until COOKIE ACK nothing else goes out, except the
     // ERROR that reports INIT ACK parameters we did not recognise (3.2.2), which follows it.
     wire::PacketBuilder builder(buffer, limit, {local_port_, peer_port_, peer_tag_, 0});
-    builder.add(wire::CookieEchoChunk{cookie_});
+    builder.add(wire::CookieEchoChunk{active_open_->cookie});
     while (!errors_.empty() && builder.add(wire::ErrorChunk{errors_.front()})) errors_.pop_front();
     // RFC 9260 5.1: "The COOKIE ECHO chunk can be bundled with any pending outbound DATA chunks,
     // but it MUST be the first chunk in the packet": queued data rides along where it fits (and

@@ -97,7 +97,17 @@ class DataSender {
   // Reused SACK conversion buffers: no allocation per SACK once they have grown.
   std::vector<SackGapBlock> gap_scratch_;
   std::vector<wire::Tsn> dup_scratch_;
-  AssociationCounters counters_;
+  // The part of AssociationCounters the sender keeps (fill_status() adds them in): an idle
+  // association carries no unused counters (issue 5's memory budget).
+  struct Counters {
+    uint64_t messages_sent = 0;
+    uint64_t bytes_sent = 0;
+    uint64_t data_chunks_sent = 0;
+    uint64_t retransmitted_chunks = 0;
+    uint64_t fast_retransmits = 0;
+    uint64_t t3_expirations = 0;
+  };
+  Counters counters_;
   int burst_packets_ = 0;
   // Packets' worth of data this input's SACKs took out of flight (at most kMaxAckClockedPackets):
   // sending that much again is the ack clock, not a burst (see write_data()).

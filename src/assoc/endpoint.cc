@@ -89,8 +89,10 @@ class EndpointImpl {
   std::deque<Event> events_;  // events of associations already removed
   std::vector<uint8_t> transmit_buffer_;
   SackScratch sack_scratch_;
+  // Every association refers to this one copy (a reference each, not four).
+  const EndpointServices services_{config_, random_, cookies_, sack_scratch_};
 
-  EndpointServices services() { return {config_, random_, cookies_, sack_scratch_}; }
+  const EndpointServices& services() const { return services_; }
 
   // The association of the last lookup: a busy one is looked up several times per packet (its
   // peer, its slot, its touch) and per poll. std::unordered_map never moves its elements, so the

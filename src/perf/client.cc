@@ -163,8 +163,11 @@ class Client {
     return {};
   }
 
-  // Associations set up (RFC 9260 5.1) and shut down gracefully (9.2), `parallel` at a time (1:
-  // one after another), all on one endpoint and socket (Swarm).
+  // Associations set up (RFC 9260 5.1) and shut down gracefully (9.2), `parallel` handshakes at a
+  // time (1: one after another), all on one endpoint and socket (Swarm). As TCP's close() returns
+  // before the FIN exchange, the next handshake starts once one is up and its SHUTDOWN is queued:
+  // the shutdown runs beside it (the SHUTDOWN leaves with the next INIT). A setup counts once its
+  // SHUTDOWN COMPLETE has arrived, and the test ends when every association is closed.
   Status run_setup() {
     const auto start = Clock::now();
     const auto stop = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(c_.seconds));
@@ -180,11 +183,11 @@ class Client {
     };
     auto opened = Swarm::open(options_, c_.host, c_.port, [&](uint32_t id, Swarm::Outcome outcome, const std::string& detail) {
       switch (outcome) {
-        case Swarm::Outcome::Connected: swarm->shutdown(id); break;
-        case Swarm::Outcome::ShutDown:
-          ++done;
+        case Swarm::Outcome::Connected:
+          swarm->shutdown(id);
           if (more()) start_one();
           break;
+        case Swarm::Outcome::ShutDown: ++done; break;
         case Swarm::Outcome::Failed: failure = Error{Error::Code::Closed, "association closed: " + detail}; break;
       }
     });

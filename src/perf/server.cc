@@ -26,7 +26,7 @@ Status Server::run(const std::atomic<bool>& stop) {
     // On the kernel transport each test association has its own socket: its data must wake us too
     // (our stack serves them all through the listener's).
     poll_fds_.assign(1, {listener_.fd(), POLLIN, 0});
-    auto watch = [&](const std::list<Session>& sessions) {
+    auto watch = [&](const auto& sessions) {
       for (const auto& s : sessions)
         if (const int fd = s.association.fd(); fd != listener_.fd()) poll_fds_.push_back({fd, POLLIN, 0});
     };
@@ -37,29 +37,33 @@ Status Server::run(const std::atomic<bool>& stop) {
     listener_.process();
     // A zero timeout in blocking mode looks without running the stack again (api.cc: Stack::wait).
     while (auto a = listener_.accept(0ms)) {
-      others_.emplace_back(std::move(*a), accepted_++);
+      ++accepted_;
+      Session s(std::move(*a));
       // Its hello may have come with the handshake's last packet: claim it now.
-      if (!service(others_.back())) {
-        others_.pop_back();
-      } else if (others_.back().test) {
-        tests_.splice(tests_.end(), others_, std::prev(others_.end()));
+      if (!service(s)) continue;
+      if (s.test) {
+        tests_.push_back(std::move(s));
+      } else {
+        others_.push_back(std::move(s));
       }
     }
     for (auto it = tests_.begin(); it != tests_.end();) it = service(*it) ? std::next(it) : tests_.erase(it);
     const auto now = std::chrono::steady_clock::now();
     if (others_.size() <= kEagerLimit || now - last_sweep >= kSweepPeriod) {
       last_sweep = now;
-      for (auto it = others_.begin(); it != others_.end();) {
-        if (!service(*it)) {
-          it = others_.erase(it);
-        } else if (it->test) {
-          auto next = std::next(it);
-          tests_.splice(tests_.end(), others_, it);
-          it = next;
-        } else {
-          ++it;
+      // Compacted in place: the ones still open and without a hello keep their order.
+      size_t kept = 0;
+      for (size_t i = 0; i < others_.size(); ++i) {
+        Session& s = others_[i];
+        if (!service(s)) continue;  // over: erased below
+        if (s.test) {
+          tests_.push_back(std::move(s));
+          continue;
         }
+        if (kept != i) others_[kept] = std::move(s);
+        ++kept;
       }
+      others_.erase(others_.begin() + static_cast<std::ptrdiff_t>(kept), others_.end());
     }
     if (config_.one_off && tests_finished_ > 0 && tests_.empty()) break;
   }
@@ -74,9 +78,9 @@ bool Server::service(Session& s) {
     if (!message) {
       if (message.error().code != Error::Code::Closed) return true;  // nothing more for now
       // The peer shut down or the association ended.
-      if (s.test && !s.done) {
+      if (s.test && !s.test->done) {
         // A client that leaves without "end" (interrupted) still ends the test.
-        s.done = true;
+        s.test->done = true;
         ++tests_finished_;
       }
       // RFC 9260 9.2: the engine completes the peer's shutdown (SHUTDOWN ACK) by itself; dropping the
@@ -88,9 +92,9 @@ bool Server::service(Session& s) {
       continue;
     }
     if (!s.test) continue;  // data before a hello: not a test of ours
-    s.bytes += message->data.size();
-    ++s.messages;
-    if (s.hello.mode == Mode::Pingpong) {
+    s.test->bytes += message->data.size();
+    ++s.test->messages;
+    if (s.test->hello.mode == Mode::Pingpong) {
       const SendOptions echo{message->stream, message->ppid, message->unordered};
       if (!s.association.send(message->data, echo)) return s.association.is_open();
     }
@@ -102,33 +106,35 @@ void Server::on_control(Session& s, const Message& message) {
   auto control = decode_control(message.data);
   if (!control) return;
   if (control->type == ControlType::Hello) {
-    s.test = true;
-    s.hello = control->hello;
-    s.rss_before = resident_kib();
-    s.started = std::chrono::steady_clock::now();
+    if (!s.test) s.test = std::make_unique<Test>();
+    s.test->accepted_before = accepted_;  // this association included
+    s.test->hello = control->hello;
+    s.test->rss_before = resident_kib();
+    s.test->started = std::chrono::steady_clock::now();
     (void)s.association.send(encode_ready(), SendOptions{0, kControlPpid, false});
     return;
   }
   if (control->type != ControlType::End || !s.test) return;
+  Test& t = *s.test;
   ServerReport report;
-  report.bytes = s.bytes;
-  report.messages = s.messages;
-  report.associations = accepted_ - s.accepted_index - 1;  // not counting the control association
-  report.rss_kib_before = s.rss_before;
+  report.bytes = t.bytes;
+  report.messages = t.messages;
+  report.associations = accepted_ - t.accepted_before;  // since the hello: not counting this one
+  report.rss_kib_before = t.rss_before;
   report.rss_kib_after = resident_kib();
   (void)s.association.send(encode(report), SendOptions{0, kControlPpid, false});
-  s.done = true;
+  t.done = true;
   ++tests_finished_;
   if (!config_.on_result) return;
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - s.started).count();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t.started).count();
   auto info = s.association.status();
   const std::string peer = info ? fmt::format("{} port {}", info->peer_address, info->peer_port) : "?";
-  std::string line = fmt::format("{} test from {}: ", to_string(s.hello.mode), peer);
-  switch (s.hello.mode) {
+  std::string line = fmt::format("{} test from {}: ", to_string(t.hello.mode), peer);
+  switch (t.hello.mode) {
     case Mode::Bulk:
     case Mode::Rate:
     case Mode::Pingpong:
-      line += fmt::format("received {} in {} messages, {:.2f} sec", format_bytes(s.bytes), s.messages, seconds);
+      line += fmt::format("received {} in {} messages, {:.2f} sec", format_bytes(t.bytes), t.messages, seconds);
       break;
     case Mode::Setup:
       line += fmt::format("{} associations accepted in {:.2f} sec", report.associations, seconds);

@@ -40,6 +40,9 @@ Expected<std::unique_ptr<Swarm>> Swarm::open(const Options& options, const std::
     net::UdpEncapOptions udp;
     udp.local_port = options.udp_local_port.value_or(0);
     udp.remote_port = options.udp_remote_port;
+    // One socket, of the server's family: the wildcard default opens one per family, and every
+    // wake-up's last, empty read costs a system call per socket (a setup has four wake-ups).
+    udp.local_addresses = {server->is_v4() ? wire::IpAddress::v4(0, 0, 0, 0) : *wire::IpAddress::parse("::")};
     auto opened = net::UdpEncapTransport::open(udp);
     if (auto* error = std::get_if<net::TransportError>(&opened)) return detail::to_error(*error);
     swarm->transport_ = std::move(std::get<0>(opened));

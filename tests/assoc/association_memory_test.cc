@@ -96,17 +96,18 @@ TEST(AssociationMemory, IdleAssociationHeapIsSmall) {
   RecordProperty("server_heap_bytes_per_idle_association", static_cast<int>(per_association));
   std::printf("server heap per idle association: %lld bytes (sizeof(Association) %zu)\n",
               static_cast<long long>(per_association), sizeof(Association));
-  // About 3.6 KB (1.6 KB of it the object itself; 3.3 KB before the allocation-free data path
-  // added its event ring slot and pool handles); before lazy allocation an 8 KiB TSN bitmap,
-  // 4 KiB of SACK scratch and a dozen eagerly allocated deques made it about 20 KiB. The bound
-  // catches growth; the issue's target (2 KiB of server RSS) is not met yet.
-  EXPECT_LT(per_association, 3712);
+  // About 2.98 KB (1.24 KB of it the object itself). It was 3.6 KB with the handshake's state, the
+  // ConnectedEvent's ring slot and unused counters held for life; before lazy allocation an 8 KiB
+  // TSN bitmap, 4 KiB of SACK scratch and a dozen eagerly allocated deques made it about 20 KiB.
+  // This test's endpoints count more than the perf server's RSS shows (issue 5's 2 KiB target,
+  // met there at ~2.0 KiB with the net layer's share): the bound catches growth.
+  EXPECT_LT(per_association, 3008);
 #endif
 }
 
 TEST(AssociationMemory, AssociationObjectStaysSmall) {
   // Everything an idle association holds inline; grown on purpose, this bound moves with it.
-  EXPECT_LE(sizeof(Association), 2048u);
+  EXPECT_LE(sizeof(Association), 1248u);
 }
 
 }  // namespace

@@ -156,6 +156,19 @@ TEST(PerfCommand, SetupCountsAssociationsSetUpAndShutDown) {
   EXPECT_NE(pair.server().out().find("20 associations accepted"), std::string::npos) << pair.server().out();
 }
 
+TEST(PerfCommand, SetupOneAtATimeCountsOnlyCompletedShutdowns) {
+  PerfPair pair;
+  ASSERT_TRUE(pair.ready()) << pair.server().err();
+  // One handshake at a time, each association's shutdown beside the next handshake: all 12 are
+  // set up and shut down before the test ends.
+  auto j = pair.run({"--mode", "setup", "--count", "12"});
+  ASSERT_EQ(pair.client_exit(), kExitOk) << pair.client_err();
+  expect_common(j, "setup");
+  EXPECT_EQ(j["messages"], 12);
+  EXPECT_EQ(pair.server().wait(30s), kExitOk) << pair.server().err();
+  EXPECT_NE(pair.server().out().find("12 associations accepted"), std::string::npos) << pair.server().out();
+}
+
 TEST(PerfCommand, IdleHoldsAssociationsAndReportsServerMemory) {
   PerfPair pair;
   ASSERT_TRUE(pair.ready()) << pair.server().err();
