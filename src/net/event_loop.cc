@@ -43,6 +43,10 @@ void EventLoop::add(Engine& engine) {
 }
 
 void EventLoop::remove(Engine& engine) {
+  // What it owes still leaves (a SHUTDOWN COMPLETE answering the SHUTDOWN ACK that let a blocking
+  // shutdown() return, just before the program exits).
+  drain_transmits(engine, now());
+  send_pending();
   std::erase(engines_, &engine);
   // Another engine may share the port only by mistake; keep the port while one still uses it.
   const bool still_used = std::any_of(engines_.begin(), engines_.end(),
@@ -51,7 +55,10 @@ void EventLoop::remove(Engine& engine) {
   arm_timer();
 }
 
-bool EventLoop::run_once(std::optional<assoc::Duration> timeout) {
+bool EventLoop::run_once(std::optional<assoc::Duration> timeout, bool wake_when_owed) {
+  // What the last input made the engines answer leaves before we wait (if the caller never
+  // replied, without its reply), and so does what user calls queued.
+  flush();
   int wait_ms = -1;
   if (timeout) {
     const auto ms = std::chrono::ceil<std::chrono::milliseconds>(std::max(*timeout, assoc::Duration::zero()));
@@ -63,22 +70,29 @@ bool EventLoop::run_once(std::optional<assoc::Duration> timeout) {
     n = ::epoll_wait(epoll_.get(), events, 8, wait_ms);
   } while (n < 0 && errno == EINTR);
   const auto t = now();
-  bool readable = false;
+  ready_fds_.clear();
   for (int i = 0; i < n; ++i) {
     if (events[i].data.u64 == kTimerTag) {
       uint64_t expirations;
       [[maybe_unused]] auto r = ::read(timer_.get(), &expirations, sizeof expirations);
       armed_.reset();  // a one-shot timerfd that fired is disarmed
     } else {
-      readable = true;
+      ready_fds_.push_back(static_cast<int>(events[i].data.u64));
     }
   }
-  if (readable) receive_all(t);
+  if (!ready_fds_.empty()) {
+    // Only the sockets epoll named are read (a wildcard transport has an IPv4 and an IPv6 one: an
+    // empty read costs a system call).
+    transport_.set_ready(ready_fds_);
+    receive_all(t);
+  }
   // Timers are checked on every wake-up, not only when the timerfd fired: a deadline may have
   // passed while we were handling packets.
   const uint64_t before = counters_.timeouts;
   fire_timers(t);
-  flush();
+  if (counters_.timeouts != before) owed_ = true;
+  deliver_events();
+  arm_timer(wake_when_owed);
   return n > 0 || counters_.timeouts != before;
 }
 
@@ -100,16 +114,19 @@ void EventLoop::receive_all(assoc::TimePoint now) {
         case assoc::PacketDisposition::AnsweredStateless: transport_.on_answered_stateless(p); break;
         case assoc::PacketDisposition::Dropped: break;
       }
-      // The engine may answer at once (INIT ACK, SACK): collect before the next packet so that the
-      // Transmit's bytes are copied while valid.
-      drain(**it, now);
+      owed_ = true;
+      // The application gets its messages as they come; the answers stay in the engine (the
+      // endpoint queues up to 64 stateless replies, more than one read batch).
+      drain_events(**it);
     }
-    // What the engines answered to this read (SACKs; data the SACKs made room for) leaves before
-    // the next read, so that answers wait at most one read batch.
+    // A short batch was probably the last (the transport then answers the next call without a
+    // read): its answers stay owed. After a full one more is waiting: what the engines answered to this one (SACKs; data the SACKs
+    // made room for) leaves before the next read, so that answers wait at most one read batch.
+    if (n < received_.size()) continue;
+    for (Engine* engine : engines_) drain_transmits(*engine, now);
     send_pending();
   }
 }
-
 void EventLoop::fire_timers(assoc::TimePoint now) {
   for (Engine* engine : engines_) {
     auto deadline = engine->next_timeout();
@@ -122,12 +139,22 @@ void EventLoop::fire_timers(assoc::TimePoint now) {
 
 void EventLoop::flush() {
   const auto t = now();
+  owed_ = false;
   for (size_t i = 0; i < engines_.size(); ++i) drain(*engines_[i], t);
   send_pending();
   arm_timer();
 }
 
+void EventLoop::deliver_events() {
+  for (size_t i = 0; i < engines_.size(); ++i) drain_events(*engines_[i]);
+}
+
 void EventLoop::drain(Engine& engine, assoc::TimePoint now) {
+  drain_transmits(engine, now);
+  drain_events(engine);
+}
+
+void EventLoop::drain_transmits(Engine& engine, assoc::TimePoint now) {
   while (auto transmit = engine.poll_transmit(now)) {
     const size_t size = transmit->packet.size();
     if (size > 65535) continue;  // cannot be an IP datagram
@@ -137,6 +164,9 @@ void EventLoop::drain(Engine& engine, assoc::TimePoint now) {
     slab_used_ += size;
     pending_.push_back({transmit->source, transmit->destination, wire::Bytes(slot, size)});
   }
+}
+
+void EventLoop::drain_events(Engine& engine) {
   while (auto event = engine.poll_event()) {
     if (handler_) handler_(engine, std::move(*event));
   }
@@ -149,8 +179,10 @@ void EventLoop::send_pending() {
   slab_used_ = 0;
 }
 
-void EventLoop::arm_timer() {
+void EventLoop::arm_timer(bool wake_when_owed) {
   std::optional<assoc::TimePoint> earliest;
+  // Owed answers: fire at once, so that an embedder polling fd() comes back to send them.
+  if (owed_ && wake_when_owed) earliest = assoc::TimePoint{};
   for (Engine* engine : engines_) {
     auto deadline = engine->next_timeout();
     if (deadline && (!earliest || *deadline < *earliest)) earliest = deadline;
@@ -167,7 +199,7 @@ void EventLoop::arm_timer() {
     auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(since - secs);
     spec.it_value.tv_sec = secs.count();
     spec.it_value.tv_nsec = nanos.count();
-    if (spec.it_value.tv_sec <= 0 && spec.it_value.tv_nsec <= 0) spec.it_value.tv_nsec = 1;  // 0 disarms
+    if (spec.it_value.tv_sec <= 0 && spec.it_value.tv_nsec <= 0) spec.it_value.tv_nsec = 1;  // 0 disarms; 1 ns is past
   }
   ::timerfd_settime(timer_.get(), TFD_TIMER_ABSTIME, &spec, nullptr);
 }

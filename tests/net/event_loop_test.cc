@@ -107,6 +107,7 @@ TEST(EventLoop, DispatchesByPortAndSendsTheEnginesAnswers) {
   EXPECT_EQ(events[0].first, 5000);
   EXPECT_EQ(events[1].first, 5001);
 
+  rig.loop->flush();  // the answers are owed until the next call (see the test below)
   std::array<ReceivedPacket, 8> in;
   std::vector<uint32_t> tags;
   while (tags.size() < 2) {
@@ -151,6 +152,67 @@ TEST(EventLoop, FlushSendsWhatAUserCallQueued) {
   EXPECT_EQ(wire::load_u32(in[0].data, 4), 99u);
   rig.loop->remove(engine);
   EXPECT_FALSE(rig.server->is_bound(5000));
+}
+
+TEST(EventLoop, AnswersToInputStayOwedUntilTheNextCallAndTheFdSaysSo) {
+  Rig rig;
+  EchoEngine engine(5000);
+  rig.loop->add(engine);
+  rig.client->bind_port(7000);
+  rig.server->set_remote_port(kLoopback, rig.client->local_port());
+  std::vector<uint32_t> events;
+  rig.loop->set_event_handler([&](Engine&, assoc::Event&& e) { events.push_back(std::get<assoc::PeerShutdownEvent>(e).id.value); });
+  const auto p = testing::sctp_packet(7000, 5000, 42);
+  rig.client->send(std::array{OutgoingPacket{{}, kLoopback, p}});
+  const auto deadline = EventLoop::now() + 5s;
+  while (engine.received.empty() && EventLoop::now() < deadline) rig.loop->run_once(100ms);
+  ASSERT_EQ(engine.received.size(), 1u);
+  // The event was handed out, the echo was not sent: a reply the application makes now could
+  // carry it (a SACK riding on DATA).
+  EXPECT_EQ(events, std::vector<uint32_t>{1});
+  EXPECT_TRUE(rig.loop->owed());
+  EXPECT_EQ(rig.loop->counters().packets_sent, 0u);
+  pollfd client{rig.client->fds()[0], POLLIN, 0};
+  EXPECT_EQ(::poll(&client, 1, 50), 0);
+  // An embedder polling the loop's fd is woken at once to send it...
+  pollfd loop_fd{rig.loop->fd(), POLLIN, 0};
+  EXPECT_EQ(::poll(&loop_fd, 1, 2000), 1);
+  // ... and its next call does.
+  rig.loop->run_once(0s);
+  EXPECT_FALSE(rig.loop->owed());
+  std::array<ReceivedPacket, 4> in;
+  ASSERT_EQ(rig.client_receive(in), 1u);
+  EXPECT_EQ(wire::load_u32(in[0].data, 4), 42u);
+  // Nothing owed: the fd goes quiet again.
+  EXPECT_EQ(::poll(&loop_fd, 1, 0), 0);
+}
+
+TEST(EventLoop, ReadsOnlyTheSocketsPollNamedAndStopsAtAShortRead) {
+  // A wildcard transport: an IPv4 and an IPv6 socket.
+  UdpEncapOptions options;
+  options.local_port = 0;
+  auto opened = UdpEncapTransport::open(options);
+  auto& server = *std::get<std::unique_ptr<UdpEncapTransport>>(opened);
+  if (server.fds().size() < 2) GTEST_SKIP() << "no IPv6 socket on this host";
+  options.local_addresses = {kLoopback};
+  options.remote_port = server.local_port();
+  auto client = std::move(std::get<std::unique_ptr<UdpEncapTransport>>(UdpEncapTransport::open(options)));
+  server.bind_port(5000);
+  const auto p = testing::sctp_packet(7000, 5000, 7);
+  client->send(std::array{OutgoingPacket{{}, kLoopback, p}, OutgoingPacket{{}, kLoopback, p}});
+  pollfd v4{server.fds()[0], POLLIN, 0};
+  ASSERT_EQ(::poll(&v4, 1, 2000), 1);
+  // Told that only the IPv4 socket is ready, the transport reads it once (a short read: the
+  // kernel had no more) and then answers 0 without reading again; the next call starts over.
+  server.set_ready(server.fds().first(1));
+  std::array<ReceivedPacket, 8> in;
+  size_t got = 0;
+  for (int i = 0; i < 10 && got < 2; ++i) got += server.receive(in);
+  EXPECT_EQ(got, 2u);
+  client->send(std::array{OutgoingPacket{{}, kLoopback, p}});
+  ASSERT_EQ(::poll(&v4, 1, 2000), 1);
+  EXPECT_EQ(server.receive(in), 0u);  // the round ended: every socket was found empty
+  EXPECT_EQ(server.receive(in), 1u);  // a new round reads both again
 }
 
 }  // namespace
