@@ -100,6 +100,9 @@ void EventLoop::receive_all(assoc::TimePoint now) {
   for (;;) {
     const size_t n = transport_.receive(received_);
     if (n == 0) break;
+    // A short batch was probably the last (the transport then answers the next call without a
+    // read): the answer to its last packet stays owed, for the application's reply to carry.
+    const size_t defer = n < received_.size() ? n - 1 : n;
     for (size_t i = 0; i < n; ++i) {
       const ReceivedPacket& p = received_[i];
       ++counters_.packets_received;
@@ -114,19 +117,23 @@ void EventLoop::receive_all(assoc::TimePoint now) {
         case assoc::PacketDisposition::AnsweredStateless: transport_.on_answered_stateless(p); break;
         case assoc::PacketDisposition::Dropped: break;
       }
-      owed_ = true;
-      // The application gets its messages as they come; the answers stay in the engine (the
-      // endpoint queues up to 64 stateless replies, more than one read batch).
       drain_events(**it);
+      // Every other packet's answer is collected at once: RFC 9260 6.2's SACK for every second
+      // packet exists only if the engine is asked between packets (asked after a batch, it
+      // acknowledges the batch once, and a sender in slow start grows its window by one MTU per
+      // SACK, 7.2.1). The Transmit's bytes are copied while valid.
+      if (i == defer) {
+        owed_ = true;
+      } else {
+        drain_transmits(**it, now);
+      }
     }
-    // A short batch was probably the last (the transport then answers the next call without a
-    // read): its answers stay owed. After a full one more is waiting: what the engines answered to this one (SACKs; data the SACKs
-    // made room for) leaves before the next read, so that answers wait at most one read batch.
-    if (n < received_.size()) continue;
-    for (Engine* engine : engines_) drain_transmits(*engine, now);
+    // What the engines answered to this read (SACKs; data the SACKs made room for) leaves before
+    // the next read, so that answers wait at most one read batch.
     send_pending();
   }
 }
+
 void EventLoop::fire_timers(assoc::TimePoint now) {
   for (Engine* engine : engines_) {
     auto deadline = engine->next_timeout();

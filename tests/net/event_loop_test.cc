@@ -187,6 +187,28 @@ TEST(EventLoop, AnswersToInputStayOwedUntilTheNextCallAndTheFdSaysSo) {
   EXPECT_EQ(::poll(&loop_fd, 1, 0), 0);
 }
 
+TEST(EventLoop, OnlyTheAnswerToTheLastPacketReadIsOwed) {
+  Rig rig;
+  EchoEngine engine(5000);
+  rig.loop->add(engine);
+  rig.client->bind_port(7000);
+  rig.server->set_remote_port(kLoopback, rig.client->local_port());
+  std::vector<OutgoingPacket> burst;
+  const auto p = testing::sctp_packet(7000, 5000, 5);
+  for (int i = 0; i < 4; ++i) burst.push_back({{}, kLoopback, p});
+  rig.client->send(burst);
+  const auto deadline = EventLoop::now() + 5s;
+  while (engine.received.size() < 4 && EventLoop::now() < deadline) rig.loop->run_once(100ms);
+  ASSERT_EQ(engine.received.size(), 4u);
+  // The engine is asked for its answers between packets (RFC 9260 6.2: a SACK for every second
+  // packet, which a sender's window grows by), so only the last one waits for a reply to ride on.
+  const uint64_t owed = 1;
+  EXPECT_EQ(rig.loop->counters().packets_sent, engine.received.size() - owed);
+  EXPECT_TRUE(rig.loop->owed());
+  rig.loop->flush();
+  EXPECT_EQ(rig.loop->counters().packets_sent, 4u);
+}
+
 TEST(EventLoop, ReadsOnlyTheSocketsPollNamedAndStopsAtAShortRead) {
   // A wildcard transport: an IPv4 and an IPv6 socket.
   UdpEncapOptions options;
