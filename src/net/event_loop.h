@@ -56,6 +56,8 @@ class EventLoop {
   // Hands out the engines' events without sending anything (what is owed stays owed).
   void deliver_events();
   [[nodiscard]] bool owed() const { return owed_; }
+  static constexpr size_t kBatch = 32;      // packets asked of the transport per receive
+  static constexpr size_t kMaxBatches = 8;  // reads per run_once (see receive_all)
 
   struct Counters {
     uint64_t packets_received = 0;
@@ -86,7 +88,6 @@ class EventLoop {
   // sized once and left uninitialised, so that only the bytes in use take memory.
   static constexpr size_t kMaxPending = 256;
   static constexpr size_t kSlabBytes = 2 << 20;
-  static constexpr size_t kBatch = 32;  // packets asked of the transport per receive
   std::unique_ptr<uint8_t[]> slab_;
   size_t slab_used_ = 0;
   std::optional<assoc::TimePoint> armed_;  // the deadline the timerfd holds (nullopt: disarmed)

@@ -104,6 +104,8 @@ void Server::on_control(Session& s, const Message& message) {
   if (control->type == ControlType::Hello) {
     s.test = true;
     s.hello = control->hello;
+    // Not for setup and idle, whose RSS figure must not hold freed memory.
+    if (s.hello.mode == Mode::Bulk || s.hello.mode == Mode::Rate || s.hello.mode == Mode::Pingpong) keep_freed_memory();
     s.rss_before = resident_kib();
     s.started = std::chrono::steady_clock::now();
     (void)s.association.send(encode_ready(), SendOptions{0, kControlPpid, false});

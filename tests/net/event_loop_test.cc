@@ -209,6 +209,27 @@ TEST(EventLoop, OnlyTheAnswerToTheLastPacketReadIsOwed) {
   EXPECT_EQ(rig.loop->counters().packets_sent, 4u);
 }
 
+TEST(EventLoop, OneWakeUpReadsABoundedNumberOfBatches) {
+  Rig rig;
+  EchoEngine engine(5000);
+  rig.loop->add(engine);
+  rig.client->bind_port(7000);
+  const size_t bound = EventLoop::kMaxBatches * EventLoop::kBatch;
+  const auto p = testing::sctp_packet(7000, 5000, 9);
+  const std::vector<OutgoingPacket> burst(bound + 40, OutgoingPacket{{}, kLoopback, p});
+  ASSERT_EQ(rig.client->send(burst), burst.size());
+  pollfd ready{rig.server->fds()[0], POLLIN, 0};
+  ASSERT_EQ(::poll(&ready, 1, 2000), 1);
+  // Loopback delivers within sendmmsg: everything is queued. One wake-up stops after `bound`
+  // packets so that the application gets to what was delivered (a fast sender would otherwise
+  // keep it in this loop, its messages piling up); the rest waits for the next.
+  rig.loop->run_once(0s);
+  EXPECT_EQ(engine.received.size(), bound);
+  const auto deadline = EventLoop::now() + 5s;
+  while (engine.received.size() < burst.size() && EventLoop::now() < deadline) rig.loop->run_once(100ms);
+  EXPECT_EQ(engine.received.size(), burst.size());
+}
+
 TEST(EventLoop, ReadsOnlyTheSocketsPollNamedAndStopsAtAShortRead) {
   // A wildcard transport: an IPv4 and an IPv6 socket.
   UdpEncapOptions options;
