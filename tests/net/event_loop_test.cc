@@ -81,6 +81,21 @@ struct Rig {
   }
 };
 
+// A Rig whose loop serves one echo engine on port 5000, answering the client's port 7000.
+struct EchoRig : Rig {
+  EchoEngine engine{5000};
+  EchoRig() {
+    loop->add(engine);
+    client->bind_port(7000);
+    server->set_remote_port(kLoopback, client->local_port());
+  }
+  // Runs the loop until the engine has received `count` packets (or 5 s passed).
+  void run_until_received(size_t count) {
+    const auto deadline = EventLoop::now() + 5s;
+    while (engine.received.size() < count && EventLoop::now() < deadline) loop->run_once(100ms);
+  }
+};
+
 TEST(EventLoop, DispatchesByPortAndSendsTheEnginesAnswers) {
   Rig rig;
   EchoEngine five(5000), six(5001);
@@ -155,17 +170,13 @@ TEST(EventLoop, FlushSendsWhatAUserCallQueued) {
 }
 
 TEST(EventLoop, AnswersToInputStayOwedUntilTheNextCallAndTheFdSaysSo) {
-  Rig rig;
-  EchoEngine engine(5000);
-  rig.loop->add(engine);
-  rig.client->bind_port(7000);
-  rig.server->set_remote_port(kLoopback, rig.client->local_port());
+  EchoRig rig;
+  auto& engine = rig.engine;
   std::vector<uint32_t> events;
   rig.loop->set_event_handler([&](Engine&, assoc::Event&& e) { events.push_back(std::get<assoc::PeerShutdownEvent>(e).id.value); });
   const auto p = testing::sctp_packet(7000, 5000, 42);
   rig.client->send(std::array{OutgoingPacket{{}, kLoopback, p}});
-  const auto deadline = EventLoop::now() + 5s;
-  while (engine.received.empty() && EventLoop::now() < deadline) rig.loop->run_once(100ms);
+  rig.run_until_received(1);
   ASSERT_EQ(engine.received.size(), 1u);
   // The event was handed out, the echo was not sent: a reply the application makes now could
   // carry it (a SACK riding on DATA).
@@ -188,17 +199,11 @@ TEST(EventLoop, AnswersToInputStayOwedUntilTheNextCallAndTheFdSaysSo) {
 }
 
 TEST(EventLoop, OnlyTheAnswerToTheLastPacketReadIsOwed) {
-  Rig rig;
-  EchoEngine engine(5000);
-  rig.loop->add(engine);
-  rig.client->bind_port(7000);
-  rig.server->set_remote_port(kLoopback, rig.client->local_port());
-  std::vector<OutgoingPacket> burst;
+  EchoRig rig;
+  auto& engine = rig.engine;
   const auto p = testing::sctp_packet(7000, 5000, 5);
-  for (int i = 0; i < 4; ++i) burst.push_back({{}, kLoopback, p});
-  rig.client->send(burst);
-  const auto deadline = EventLoop::now() + 5s;
-  while (engine.received.size() < 4 && EventLoop::now() < deadline) rig.loop->run_once(100ms);
+  rig.client->send(std::vector<OutgoingPacket>(4, OutgoingPacket{{}, kLoopback, p}));
+  rig.run_until_received(4);
   ASSERT_EQ(engine.received.size(), 4u);
   // The engine is asked for its answers between packets (RFC 9260 6.2: a SACK for every second
   // packet, which a sender's window grows by), so only the last one waits for a reply to ride on.
@@ -210,10 +215,8 @@ TEST(EventLoop, OnlyTheAnswerToTheLastPacketReadIsOwed) {
 }
 
 TEST(EventLoop, OneWakeUpReadsABoundedNumberOfBatches) {
-  Rig rig;
-  EchoEngine engine(5000);
-  rig.loop->add(engine);
-  rig.client->bind_port(7000);
+  EchoRig rig;
+  auto& engine = rig.engine;
   const size_t bound = EventLoop::kMaxBatches * EventLoop::kBatch;
   const auto p = testing::sctp_packet(7000, 5000, 9);
   const std::vector<OutgoingPacket> burst(bound + 40, OutgoingPacket{{}, kLoopback, p});
@@ -225,8 +228,7 @@ TEST(EventLoop, OneWakeUpReadsABoundedNumberOfBatches) {
   // keep it in this loop, its messages piling up); the rest waits for the next.
   rig.loop->run_once(0s);
   EXPECT_EQ(engine.received.size(), bound);
-  const auto deadline = EventLoop::now() + 5s;
-  while (engine.received.size() < burst.size() && EventLoop::now() < deadline) rig.loop->run_once(100ms);
+  rig.run_until_received(burst.size());
   EXPECT_EQ(engine.received.size(), burst.size());
 }
 
