@@ -1,6 +1,7 @@
 #include "net/event_loop.h"
 
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@ namespace sctpkit::net {
 
 namespace {
 constexpr uint64_t kTimerTag = ~uint64_t{0};
+constexpr uint64_t kOwedTag = ~uint64_t{0} - 1;
 }
 
 std::variant<std::unique_ptr<EventLoop>, TransportError> EventLoop::create(Transport& transport) {
@@ -24,6 +26,13 @@ std::variant<std::unique_ptr<EventLoop>, TransportError> EventLoop::create(Trans
   ev.events = EPOLLIN;
   ev.data.u64 = kTimerTag;
   if (::epoll_ctl(loop->epoll_.get(), EPOLL_CTL_ADD, loop->timer_.get(), &ev) != 0)
+    return system_error("epoll_ctl", errno);
+  // Readable while answers are owed and the caller may be an embedder polling fd() (an eventfd:
+  // arming the timerfd "now" programs a timer, a VM exit on a virtual machine).
+  loop->owed_fd_ = UniqueFd(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+  if (loop->owed_fd_.get() < 0) return system_error("eventfd", errno);
+  ev.data.u64 = kOwedTag;
+  if (::epoll_ctl(loop->epoll_.get(), EPOLL_CTL_ADD, loop->owed_fd_.get(), &ev) != 0)
     return system_error("epoll_ctl", errno);
   for (int fd : transport.fds()) {
     ev.data.u64 = static_cast<uint64_t>(fd);
@@ -72,7 +81,9 @@ bool EventLoop::run_once(std::optional<assoc::Duration> timeout, bool wake_when_
   const auto t = now();
   ready_fds_.clear();
   for (int i = 0; i < n; ++i) {
-    if (events[i].data.u64 == kTimerTag) {
+    if (events[i].data.u64 == kOwedTag) {
+      clear_owed_signal();
+    } else if (events[i].data.u64 == kTimerTag) {
       uint64_t expirations;
       [[maybe_unused]] auto r = ::read(timer_.get(), &expirations, sizeof expirations);
       armed_.reset();  // a one-shot timerfd that fired is disarmed
@@ -92,7 +103,11 @@ bool EventLoop::run_once(std::optional<assoc::Duration> timeout, bool wake_when_
   fire_timers(t);
   if (counters_.timeouts != before) owed_ = true;
   deliver_events();
-  arm_timer(wake_when_owed);
+  arm_timer();
+  if (owed_ && wake_when_owed && !owed_signaled_) {
+    const uint64_t one = 1;
+    owed_signaled_ = ::write(owed_fd_.get(), &one, sizeof one) == sizeof one;
+  }
   return n > 0 || counters_.timeouts != before;
 }
 
@@ -148,9 +163,17 @@ void EventLoop::fire_timers(assoc::TimePoint now) {
   }
 }
 
+void EventLoop::clear_owed_signal() {
+  if (!owed_signaled_) return;
+  uint64_t count;
+  [[maybe_unused]] auto r = ::read(owed_fd_.get(), &count, sizeof count);
+  owed_signaled_ = false;
+}
+
 void EventLoop::flush() {
   const auto t = now();
   owed_ = false;
+  clear_owed_signal();
   for (size_t i = 0; i < engines_.size(); ++i) drain(*engines_[i], t);
   send_pending();
   arm_timer();
@@ -190,10 +213,8 @@ void EventLoop::send_pending() {
   slab_used_ = 0;
 }
 
-void EventLoop::arm_timer(bool wake_when_owed) {
+void EventLoop::arm_timer() {
   std::optional<assoc::TimePoint> earliest;
-  // Owed answers: fire at once, so that an embedder polling fd() comes back to send them.
-  if (owed_ && wake_when_owed) earliest = assoc::TimePoint{};
   for (Engine* engine : engines_) {
     auto deadline = engine->next_timeout();
     if (deadline && (!earliest || *deadline < *earliest)) earliest = deadline;

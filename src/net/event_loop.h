@@ -10,8 +10,8 @@
 // application that replies to a message at once gets its reply and the SACK into one packet
 // instead of two (RFC 9260 6.2 asks for a SACK for every second packet; 6.1 lets it ride with
 // DATA). Owed output never waits on a blocked poll: run_once() sends it before it waits, and while
-// any is owed the timerfd is armed to fire at once, so fd() polls readable (unless run_once was
-// told that its caller comes straight back). The Transport reads only the sockets epoll named.
+// any is owed an eventfd in the epoll set is made readable, so fd() polls readable (unless
+// run_once was told that its caller comes straight back). The Transport reads only the sockets epoll named.
 //
 // fd() is an epoll descriptor that is readable whenever there is work; an embedder with its own
 // poll loop waits on it and calls run_once(0).
@@ -48,7 +48,7 @@ class EventLoop {
   // timer, handles whatever is ready and hands out the events; the answers are owed (see above).
   // Returns true if anything was handled. `wake_when_owed` false: the caller comes back at once
   // (a blocking API call about to return to an application that replies or calls again), so the
-  // timerfd is not armed for what is owed (two system calls saved per round trip).
+  // eventfd is not signalled for what is owed (two system calls saved per round trip).
   bool run_once(std::optional<assoc::Duration> timeout, bool wake_when_owed = true);
   // Sends what the engines have queued and hands out their events; call after user calls
   // (connect, send, shutdown, abort) so their effects leave without waiting for the next input.
@@ -75,7 +75,8 @@ class EventLoop {
   void drain_transmits(Engine& engine, assoc::TimePoint now);
   void drain_events(Engine& engine);
   void send_pending();
-  void arm_timer(bool wake_when_owed = true);
+  void arm_timer();
+  void clear_owed_signal();
 
   Transport& transport_;
   UniqueFd epoll_;
@@ -92,6 +93,8 @@ class EventLoop {
   size_t slab_used_ = 0;
   std::optional<assoc::TimePoint> armed_;  // the deadline the timerfd holds (nullopt: disarmed)
   bool owed_ = false;                      // the engines may hold answers to input (see above)
+  UniqueFd owed_fd_;                       // eventfd, readable while owed_ is signalled to embedders
+  bool owed_signaled_ = false;
   std::vector<int> ready_fds_;             // the transport's descriptors epoll reported readable
   std::vector<OutgoingPacket> pending_;
   std::vector<ReceivedPacket> received_;
