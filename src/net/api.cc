@@ -145,6 +145,9 @@ Expected<Message> Association::receive(std::chrono::milliseconds timeout) {
   if (!stack_->wait([&] { return !state.inbox.empty() || state.closed || state.peer_shutdown; }, limit))
     return timeout_or_block(stack_->options(), "receive");
   if (state.inbox.empty()) {
+    // No reply will come to what is owed (a SHUTDOWN ACK, RFC 9260 9.2): it leaves now, before the
+    // caller drops the handle (which would abort an association still shutting down).
+    stack_->flush();
     if (state.closed) return closed_error(state);
     return Error{Error::Code::Closed, "the peer shut down"};
   }
@@ -159,6 +162,7 @@ Status Association::shutdown() {
   if (state.closed) return {};
   stack_->endpoint().shutdown(assoc::AssociationId{id_}, Stack::now());
   if (!stack_->wait([&] { return state.closed; }, std::nullopt)) return timeout_or_block(stack_->options(), "shutdown");
+  stack_->flush();  // RFC 9260 9.2: the SHUTDOWN COMPLETE that answers the peer's SHUTDOWN ACK leaves now
   return {};
 }
 

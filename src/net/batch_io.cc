@@ -10,6 +10,17 @@
 
 namespace sctpkit::net {
 
+void ReadRound::set_ready(std::span<const int> fds, std::span<const int> ready) {
+  for (size_t i = 0; i < fds.size() && i < drained_.size(); ++i)
+    drained_[i] = std::find(ready.begin(), ready.end(), fds[i]) == ready.end();
+}
+
+bool ReadRound::finished() {
+  if (std::find(drained_.begin(), drained_.end(), false) != drained_.end()) return false;
+  drained_.assign(drained_.size(), false);
+  return true;
+}
+
 BatchIo::BatchIo() : buffers_(new uint8_t[kBatch * kBufferSize]), send_iov_(new iovec[kBatch * kMaxSegments]) {}
 
 bool BatchIo::probe_gso(int fd) {

@@ -40,6 +40,24 @@ struct OutgoingDatagram {
   wire::Bytes data;
 };
 
+// Which of a transport's sockets may still hold input (Transport::receive, Transport::set_ready):
+// a read that comes back short means the kernel had no more, so the socket is not read again until
+// every socket was found empty; then a new round starts with all of them.
+class ReadRound {
+ public:
+  void add_socket() { drained_.push_back(false); }
+  void set_ready(std::span<const int> fds, std::span<const int> ready);
+  [[nodiscard]] bool drained(size_t socket) const { return drained_[socket]; }
+  void record(size_t socket, size_t got, size_t asked) {
+    if (got < asked) drained_[socket] = true;
+  }
+  // True, and a new round begun, if every socket is drained.
+  bool finished();
+
+ private:
+  std::vector<bool> drained_;
+};
+
 class BatchIo {
  public:
   static constexpr size_t kBatch = 32;

@@ -1,9 +1,17 @@
 // Drives one or more engines over one Transport with epoll:
 //   readable transport -> Engine::handle_packet (dispatched by SCTP destination port)
 //   timer expiry       -> Engine::handle_timeout
-// and after every input drains poll_transmit (sent in batches) and poll_event (handed to the
-// event handler). Timers come from Engine::next_timeout through a CLOCK_MONOTONIC timerfd, the
-// clock behind std::chrono::steady_clock and so behind assoc::TimePoint: deadlines need no mapping.
+// and after every input hands out poll_event (to the event handler). Timers come from
+// Engine::next_timeout through a CLOCK_MONOTONIC timerfd, the clock behind
+// std::chrono::steady_clock and so behind assoc::TimePoint: deadlines need no mapping.
+//
+// What the engines answer to the last input read (a SACK, data a SACK made room for) is left in
+// the engines, "owed", until the next call (flush(), run_once(), a user call that flushes): an
+// application that replies to a message at once gets its reply and the SACK into one packet
+// instead of two (RFC 9260 6.2 asks for a SACK for every second packet; 6.1 lets it ride with
+// DATA). Owed output never waits on a blocked poll: run_once() sends it before it waits, and while
+// any is owed an eventfd in the epoll set is made readable, so fd() polls readable (unless
+// run_once was told that its caller comes straight back). The Transport reads only the sockets epoll named.
 //
 // fd() is an epoll descriptor that is readable whenever there is work; an embedder with its own
 // poll loop waits on it and calls run_once(0).
@@ -36,12 +44,20 @@ class EventLoop {
   [[nodiscard]] int fd() const { return epoll_.get(); }
   static assoc::TimePoint now() { return std::chrono::steady_clock::now(); }
 
-  // Waits up to `timeout` (nullopt: until something happens) for packets or a timer, handles
-  // whatever is ready, flushes output. Returns true if anything was handled.
-  bool run_once(std::optional<assoc::Duration> timeout);
+  // Sends what is owed, waits up to `timeout` (nullopt: until something happens) for packets or a
+  // timer, handles whatever is ready and hands out the events; the answers are owed (see above).
+  // Returns true if anything was handled. `wake_when_owed` false: the caller comes back at once
+  // (a blocking API call about to return to an application that replies or calls again), so the
+  // eventfd is not signalled for what is owed (two system calls saved per round trip).
+  bool run_once(std::optional<assoc::Duration> timeout, bool wake_when_owed = true);
   // Sends what the engines have queued and hands out their events; call after user calls
   // (connect, send, shutdown, abort) so their effects leave without waiting for the next input.
   void flush();
+  // Hands out the engines' events without sending anything (what is owed stays owed).
+  void deliver_events();
+  [[nodiscard]] bool owed() const { return owed_; }
+  static constexpr size_t kBatch = 32;      // packets asked of the transport per receive
+  static constexpr size_t kMaxBatches = 8;  // reads per run_once (see receive_all)
 
   struct Counters {
     uint64_t packets_received = 0;
@@ -56,8 +72,11 @@ class EventLoop {
   void receive_all(assoc::TimePoint now);
   void fire_timers(assoc::TimePoint now);
   void drain(Engine& engine, assoc::TimePoint now);
+  void drain_transmits(Engine& engine, assoc::TimePoint now);
+  void drain_events(Engine& engine);
   void send_pending();
   void arm_timer();
+  void clear_owed_signal();
 
   Transport& transport_;
   UniqueFd epoll_;
@@ -70,10 +89,13 @@ class EventLoop {
   // sized once and left uninitialised, so that only the bytes in use take memory.
   static constexpr size_t kMaxPending = 256;
   static constexpr size_t kSlabBytes = 2 << 20;
-  static constexpr size_t kBatch = 32;  // packets asked of the transport per receive
   std::unique_ptr<uint8_t[]> slab_;
   size_t slab_used_ = 0;
   std::optional<assoc::TimePoint> armed_;  // the deadline the timerfd holds (nullopt: disarmed)
+  bool owed_ = false;                      // the engines may hold answers to input (see above)
+  UniqueFd owed_fd_;                       // eventfd, readable while owed_ is signalled to embedders
+  bool owed_signaled_ = false;
+  std::vector<int> ready_fds_;             // the transport's descriptors epoll reported readable
   std::vector<OutgoingPacket> pending_;
   std::vector<ReceivedPacket> received_;
 };

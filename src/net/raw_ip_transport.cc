@@ -88,6 +88,7 @@ std::variant<std::unique_ptr<RawIpTransport>, TransportError> RawIpTransport::op
     s.bound = address;
     t->fd_numbers_.push_back(s.fd.get());
     t->sockets_.push_back(std::move(s));
+    t->round_.add_socket();
   }
   return t;
 }
@@ -107,9 +108,11 @@ const RawIpTransport::Socket* RawIpTransport::socket_for(const wire::IpAddress& 
 size_t RawIpTransport::receive(std::span<ReceivedPacket> out) {
   const size_t want = std::min(in_.size(), out.size());
   for (size_t k = 0; k < sockets_.size() && want > 0; ++k) {
-    const Socket& s = sockets_[(next_socket_ + k) % sockets_.size()];
-    for (;;) {
+    const size_t index = (next_socket_ + k) % sockets_.size();
+    const Socket& s = sockets_[index];
+    while (!round_.drained(index)) {
       const size_t n = io_.receive(s.fd.get(), std::span(in_).first(want));
+      round_.record(index, n, want);
       if (n == 0) break;
       size_t stored = 0;
       for (size_t i = 0; i < n; ++i) {
@@ -139,6 +142,7 @@ size_t RawIpTransport::receive(std::span<ReceivedPacket> out) {
       }
     }
   }
+  if (want > 0) round_.finished();
   return 0;
 }
 

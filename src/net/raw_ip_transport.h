@@ -38,6 +38,7 @@ class RawIpTransport final : public Transport {
 
   [[nodiscard]] std::span<const int> fds() const override { return fd_numbers_; }
   size_t receive(std::span<ReceivedPacket> out) override;
+  void set_ready(std::span<const int> ready_fds) override { round_.set_ready(fd_numbers_, ready_fds); }
   size_t send(std::span<const OutgoingPacket> packets) override;
   [[nodiscard]] size_t overhead() const override { return 0; }
 
@@ -49,6 +50,7 @@ class RawIpTransport final : public Transport {
   };
   RawIpTransport() = default;
   const Socket* socket_for(const wire::IpAddress& source, const wire::IpAddress& destination) const;
+  ReadRound round_;
 
   std::vector<Socket> sockets_;
   std::vector<int> fd_numbers_;

@@ -109,7 +109,9 @@ Stack::~Stack() {
 }
 
 bool Stack::wait(const std::function<bool()>& done, std::optional<std::chrono::milliseconds> timeout) {
-  loop_->flush();
+  // Events only: what the last input made the engine answer stays owed (net/event_loop.h), so
+  // that a reply the caller sends next carries the SACK; run_once() sends it before it waits.
+  loop_->deliver_events();
   if (done()) return true;
   if (options_.non_blocking) {
     process();
@@ -123,7 +125,8 @@ bool Stack::wait(const std::function<bool()>& done, std::optional<std::chrono::m
       left = *deadline - now();
       if (*left <= assoc::Duration::zero()) return false;
     }
-    loop_->run_once(left);
+    // Blocking callers come back (with a reply, or to wait again) before anything owed matters.
+    loop_->run_once(left, /*wake_when_owed=*/false);
   }
   return true;
 }

@@ -69,8 +69,13 @@ class Transport {
   [[nodiscard]] virtual std::span<const int> fds() const = 0;
   // Receives up to out.size() packets without blocking; returns how many were stored. Packets the
   // transport must not handle (a port we did not bind, garbage too short to be SCTP) are dropped
-  // here and counted in dropped().
+  // here and counted in dropped(). A socket whose read came back short (the kernel had no more) is
+  // not read again until every socket has been found empty: that call returns 0 without a system
+  // call, and the next one reads them all again.
   virtual size_t receive(std::span<ReceivedPacket> out) = 0;
+  // Readiness from the caller's poll: until then, receive() reads only these of fds() (an
+  // empty read of a socket poll did not name costs a system call for nothing).
+  virtual void set_ready(std::span<const int> ready_fds) { (void)ready_fds; }
   // Sends the packets (batched where the kernel allows); returns how many the kernel took. A
   // packet the kernel refuses (no route, buffer full) is lost, as on any IP network: SCTP retransmits.
   virtual size_t send(std::span<const OutgoingPacket> packets) = 0;

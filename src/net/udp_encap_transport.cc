@@ -67,6 +67,7 @@ std::variant<std::unique_ptr<UdpEncapTransport>, TransportError> UdpEncapTranspo
     }
     t->fd_numbers_.push_back(s.fd.get());
     t->sockets_.push_back(std::move(s));
+    t->round_.add_socket();
   }
   t->local_port_ = port;
   return t;
@@ -154,9 +155,11 @@ size_t UdpEncapTransport::receive(std::span<ReceivedPacket> out) {
   if (const size_t stored = hand_out(out)) return stored;
   // One read per call, from one socket; the starting socket rotates so that none starves the others.
   for (size_t k = 0; k < sockets_.size(); ++k) {
-    const Socket& s = sockets_[(next_socket_ + k) % sockets_.size()];
-    for (;;) {
+    const size_t index = (next_socket_ + k) % sockets_.size();
+    const Socket& s = sockets_[index];
+    while (!round_.drained(index)) {
       const size_t n = io_.receive(s.fd.get(), in_, batching_);
+      round_.record(index, n, batching_ ? in_.size() : 1);
       if (n == 0) break;
       in_count_ = n;
       in_next_ = 0;
@@ -168,6 +171,7 @@ size_t UdpEncapTransport::receive(std::span<ReceivedPacket> out) {
       }
     }
   }
+  round_.finished();
   return 0;
 }
 

@@ -37,6 +37,7 @@ class UdpEncapTransport final : public Transport {
 
   [[nodiscard]] std::span<const int> fds() const override { return fd_numbers_; }
   size_t receive(std::span<ReceivedPacket> out) override;
+  void set_ready(std::span<const int> ready_fds) override { round_.set_ready(fd_numbers_, ready_fds); }
   size_t send(std::span<const OutgoingPacket> packets) override;
   [[nodiscard]] size_t overhead() const override { return kUdpHeaderSize; }
 
@@ -70,6 +71,7 @@ class UdpEncapTransport final : public Transport {
   };
   UdpEncapTransport() = default;
   Socket* socket_for(const wire::IpAddress& source, const wire::IpAddress& destination);
+  ReadRound round_;
   // Hands out what the last read left (GRO trains are cut into packets here); returns how many.
   size_t hand_out(std::span<ReceivedPacket> out);
 

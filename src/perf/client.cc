@@ -61,8 +61,14 @@ class Client {
     Status ran;
     switch (c_.mode) {
       case Mode::Bulk:
-      case Mode::Rate: ran = run_bulk(*control); break;
-      case Mode::Pingpong: ran = run_pingpong(*control); break;
+      case Mode::Rate:
+        keep_freed_memory();
+        ran = run_bulk(*control);
+        break;
+      case Mode::Pingpong:
+        keep_freed_memory();
+        ran = run_pingpong(*control);
+        break;
       case Mode::Setup: ran = run_setup(); break;
       case Mode::Idle: ran = run_idle(*control); break;
     }

@@ -1,5 +1,7 @@
 #include "perf/control.h"
 
+#include <malloc.h>
+
 #include <fstream>
 
 #include <nlohmann/json.hpp>
@@ -96,6 +98,16 @@ int64_t resident_kib() {
     if (line.rfind("VmRSS:", 0) == 0) return std::strtoll(line.c_str() + 6, nullptr, 10);
   }
   return -1;
+}
+
+bool keep_freed_memory() {
+  // Fixed thresholds also switch off glibc's dynamic mmap threshold. 256 MiB: more than a test's
+  // buffers (4 MiB socket and send buffers, a 2 MiB window) ever hold at once.
+  constexpr int kKeep = 256 << 20;
+  const bool trim = ::mallopt(M_TRIM_THRESHOLD, kKeep) == 1;
+  const bool mmap = ::mallopt(M_MMAP_THRESHOLD, 32 << 20) == 1;  // glibc's largest
+  const bool pad = ::mallopt(M_TOP_PAD, 16 << 20) == 1;  // grow the heap in big steps (untouched pages cost nothing)
+  return trim && mmap && pad;
 }
 
 }  // namespace sctpkit::perf

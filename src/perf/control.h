@@ -53,4 +53,10 @@ struct ControlMessage {
 // This process's resident set size in KiB (/proc/self/status VmRSS); -1 if unknown.
 [[nodiscard]] int64_t resident_kib();
 
+// For the data modes (bulk, rate, pingpong): glibc's heap keeps what is freed instead of giving it
+// back to the kernel (trim threshold, mmap threshold). Every received message is a fresh buffer
+// (the API does not recycle them yet): with glibc's defaults the 64 KiB ones were trimmed and
+// faulted in again, three quarters of a bulk receiver's CPU time. Returns false if glibc refused.
+bool keep_freed_memory();
+
 }  // namespace sctpkit::perf

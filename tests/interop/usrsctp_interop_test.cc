@@ -107,8 +107,9 @@ TEST_P(WeConnectToEchoServer, EchoesEverySizeAndShutsDownCleanly) {
   start_capture();
   echo_round_trip(path, echo_messages(1));
   EXPECT_TRUE(server_->running()) << "echo_server exited: " << server_->err();
-  // Handshake 4 + data and SACKs + shutdown 3: far more than 15 frames in every cell.
-  expect_clean_capture(path, 15);
+  // Handshake 4 + shutdown 3 + data each way at the least: how many more depends on how DATA
+  // and SACKs bundle (replies carry SACKs), so only the floor is asserted.
+  expect_clean_capture(path, 9);
 }
 
 INSTANTIATE_TEST_SUITE_P(Paths, WeConnectToEchoServer, ::testing::Values(Path::RawV4, Path::RawV6, Path::Udp),

@@ -96,6 +96,51 @@ TEST(Api, UdpLoopbackEchoThenShutdown) {
   EXPECT_NE(server.end.find("shut down"), std::string::npos) << server.end;
 }
 
+// The chunk types of a packet (RFC 9260 3.2), in order.
+std::vector<uint8_t> chunk_types(std::span<const uint8_t> packet) {
+  std::vector<uint8_t> types;
+  for (size_t at = 12; at + 4 <= packet.size();) {
+    types.push_back(packet[at]);
+    const size_t length = (size_t{packet[at + 2]} << 8) | packet[at + 3];
+    if (length < 4) break;
+    at += (length + 3) & ~size_t{3};
+  }
+  return types;
+}
+
+TEST(Api, AReplyCarriesTheSackAndShutdownCompleteLeavesBeforeShutdownReturns) {
+  auto listener = Listener::listen(5004, base_options());
+  ASSERT_TRUE(listener) << listener.error().message;
+  EchoServer server;
+  server.start(*listener);
+  auto options = base_options();
+  options.udp_remote_port = listener->udp_port();
+  std::vector<std::vector<uint8_t>> sent;
+  options.packet_trace = [&](const PacketTrace& t) {
+    if (t.sent) sent.push_back(chunk_types(t.packet));
+  };
+  auto client = Association::connect("127.0.0.1", 5004, options);
+  ASSERT_TRUE(client) << client.error().message;
+  sent.clear();
+  constexpr int kRounds = 20;
+  for (int i = 0; i < kRounds; ++i) {
+    ASSERT_TRUE(client->send(std::string_view("ping")));
+    ASSERT_TRUE(client->receive());
+  }
+  // RFC 9260 6.2 wants a SACK for every second packet: without the answers staying owed until
+  // the application's reply, every second round trip sent a SACK of its own (10 of 20). Only a
+  // 200 ms SACK.Delay expiring between an echo and the next send (a stalled machine) sends one now.
+  const auto sack_alone = std::count(sent.begin(), sent.end(), std::vector<uint8_t>{3});
+  EXPECT_LT(sack_alone, kRounds / 4) << "SACKs sent in packets of their own";
+  ASSERT_TRUE(client->shutdown());
+  // RFC 9260 9.2: the SHUTDOWN COMPLETE answering the peer's SHUTDOWN ACK left before shutdown()
+  // returned (a program that exits next would otherwise leave the peer retransmitting).
+  ASSERT_FALSE(sent.empty());
+  EXPECT_EQ(sent.back(), std::vector<uint8_t>{14}) << ::testing::PrintToString(sent);
+  server.join();
+  EXPECT_NE(server.end.find("shut down"), std::string::npos) << server.end;
+}
+
 TEST(Api, UdpLoopbackAbortReachesThePeer) {
   auto listener = Listener::listen(5001, base_options());
   ASSERT_TRUE(listener);
