@@ -1,0 +1,234 @@
+// The endpoint's internals, shared by endpoint.cc (demultiplexing, the work lists, timers, the
+// public Endpoint) and endpoint_handshake.cc (what is answered without an association: INIT,
+// COOKIE ECHO, out-of-the-blue packets). Not part of the engine's interface.
+#pragma once
+
+#include <algorithm>
+#include <functional>
+#include <queue>
+#include <unordered_map>
+
+#include "assoc/association.h"
+#include "assoc/cookie.h"
+#include "assoc/endpoint.h"
+#include "assoc/handshake.h"
+#include "assoc/tx/ring.h"
+#include "wire/chunk.h"
+#include "wire/control_chunks.h"
+#include "wire/error_causes.h"
+
+namespace sctpkit::assoc {
+
+inline constexpr size_t kMaxStatelessReplies = 64;
+inline constexpr size_t kTransmitBufferSize = 65536;
+
+// RFC 9260 5.1.2: a packet belongs to the association of its (peer address, peer port) on the
+// local port it came to; associations opened with ConnectRequest::local_port sit on other ports.
+struct PeerKey {
+  wire::IpAddress address;
+  uint16_t port;
+  uint16_t local_port;
+  bool operator==(const PeerKey&) const = default;
+};
+struct PeerKeyHash {
+  size_t operator()(const PeerKey& k) const noexcept {
+    return std::hash<wire::IpAddress>{}(k.address) * 31 + (size_t{k.port} << 16 | k.local_port);
+  }
+};
+
+class EndpointImpl {
+ public:
+  EndpointImpl(const EndpointConfig& config, RandomSource& random, TimePoint now)
+      : config_(config), random_(random), cookies_(random), next_rotation_(now + config.cookie_secret_lifetime),
+        transmit_buffer_(kTransmitBufferSize), sack_scratch_(config.max_packet_size) {}
+
+  // An association and where it stands in the endpoint's work lists. Every input, user call and
+  // poll touches only the associations it concerns, so the work per call does not grow with the
+  // number of associations (thousands of idle ones cost nothing while others are busy).
+  struct Slot {
+    std::unique_ptr<Association> association;
+    std::optional<TimePoint> deadline;  // its next_timeout() as entered in timers_
+    bool transmit_listed = false;       // in transmit_ready_
+    bool event_listed = false;          // in event_ready_
+    bool deadline_stale = false;        // in stale_deadlines_
+  };
+  using TimerEntry = std::pair<TimePoint, uint32_t>;
+
+  EndpointConfig config_;
+  RandomSource& random_;
+  CookieAuthority cookies_;
+  TimePoint next_rotation_;
+  EndpointCounters counters_;
+  PacketObserver* observer_ = nullptr;
+  uint32_t next_id_ = 1;
+  std::unordered_map<uint32_t, Slot> associations_;
+  std::unordered_map<PeerKey, uint32_t, PeerKeyHash> by_peer_;
+  // Associations that may have a packet to send / an event to hand out, in the order they were
+  // touched. Ids of forgotten associations are skipped when they come up (ids are never reused).
+  Ring<uint32_t> transmit_ready_;  // rings: no allocation per touch once grown (a deque's is per block)
+  Ring<uint32_t> event_ready_;
+  // Min-heap of deadlines. An entry whose time no longer matches its slot's deadline is stale and
+  // dropped when it reaches the top; compact() bounds how many can pile up.
+  // A std::vector kept as a heap (not a std::priority_queue): compact() prunes it in place, so
+  // it keeps its capacity and steady traffic allocates nothing.
+  mutable std::vector<TimerEntry> timers_;
+  // Associations whose deadline may have moved since it was entered in timers_. Asking an
+  // association for its next_timeout() walks all its timers, and a busy association is touched
+  // several times per packet: the deadlines are brought up to date once, when the embedder asks
+  // for the next timeout or runs the timers, for every association touched since.
+  std::vector<uint32_t> stale_deadlines_;
+  std::vector<uint32_t> due_;  // handle_timeout's scratch
+  std::deque<OwnedPacket> stateless_;
+  std::deque<Event> events_;  // events of associations already removed
+  std::vector<uint8_t> transmit_buffer_;
+  SackScratch sack_scratch_;
+  // Every association refers to this one copy (a reference each, not four).
+  const EndpointServices services_{config_, random_, cookies_, sack_scratch_};
+
+  const EndpointServices& services() const { return services_; }
+
+  // The association of the last lookup: a busy one is looked up several times per packet (its
+  // peer, its slot, its touch) and per poll. std::unordered_map never moves its elements, so the
+  // pointers stay valid until the entry is erased (forget() drops them).
+  uint32_t last_id_ = 0;  // ids start at 1
+  Slot* last_slot_ = nullptr;
+  std::optional<std::pair<PeerKey, uint32_t>> last_peer_;
+
+  Slot* slot(uint32_t id) {
+    if (id == last_id_) return last_slot_;
+    auto it = associations_.find(id);
+    if (it == associations_.end()) return nullptr;
+    last_id_ = id;
+    last_slot_ = &it->second;
+    return last_slot_;
+  }
+  Association* association(uint32_t id) {
+    Slot* s = slot(id);
+    return s ? s->association.get() : nullptr;
+  }
+
+  Association* find(const wire::IpAddress& address, uint16_t port, uint16_t local_port) {
+    const PeerKey key{address, port, local_port};
+    if (last_peer_ && last_peer_->first == key) return association(last_peer_->second);
+    auto it = by_peer_.find(key);
+    if (it == by_peer_.end()) return nullptr;
+    last_peer_.emplace(key, it->second);
+    return association(it->second);
+  }
+
+  void index(Association& a) {
+    last_peer_.reset();
+    for (const auto& address : a.peer_addresses()) {
+      by_peer_[{address, a.peer_port(), a.local_port()}] = a.id().value;
+    }
+  }
+
+  Association& add(std::unique_ptr<Association> association) {
+    Association& a = *association;
+    const uint32_t id = a.id().value;
+    Slot& s = associations_[id];
+    s.association = std::move(association);
+    index(a);
+    touch(id, s);
+    return a;
+  }
+
+  void forget(uint32_t id) {
+    Slot* s = slot(id);
+    if (!s) return;
+    const Association& a = *s->association;
+    last_peer_.reset();
+    // Only the entries still naming this association: a restart may have handed one to another.
+    for (const auto& address : a.peer_addresses()) {
+      auto it = by_peer_.find({address, a.peer_port(), a.local_port()});
+      if (it != by_peer_.end() && it->second == id) by_peer_.erase(it);
+    }
+    last_id_ = 0;
+    last_slot_ = nullptr;
+    associations_.erase(id);
+  }
+
+  // Something happened to the association: it may have packets, events and a new deadline.
+  void touch(uint32_t id, Slot& s) {
+    list_transmit(id, s);
+    list_event(id, s);
+    reschedule(id, s);
+  }
+  void list_transmit(uint32_t id, Slot& s) {
+    if (s.transmit_listed) return;
+    s.transmit_listed = true;
+    transmit_ready_.push_back(id);
+  }
+  void list_event(uint32_t id, Slot& s) {
+    if (s.event_listed) return;
+    s.event_listed = true;
+    event_ready_.push_back(id);
+  }
+  void reschedule(uint32_t id, Slot& s) {
+    if (s.deadline_stale) return;
+    s.deadline_stale = true;
+    stale_deadlines_.push_back(id);
+  }
+  // Enters the deadlines of every association rescheduled since the last call.
+  void refresh_deadlines() {
+    for (uint32_t id : stale_deadlines_) {
+      Slot* s = slot(id);
+      if (!s) continue;  // forgotten since
+      s->deadline_stale = false;
+      refresh_deadline(id, *s);
+    }
+    stale_deadlines_.clear();
+  }
+  void refresh_deadline(uint32_t id, Slot& s) {
+    ++counters_.deadline_refreshes;
+    const std::optional<TimePoint> next = s.association->next_timeout();
+    if (next == s.deadline) return;
+    s.deadline = next;
+    if (next) {
+      timers_.emplace_back(*next, id);
+      std::push_heap(timers_.begin(), timers_.end(), std::greater<>{});
+    }
+    if (timers_.size() > 2 * associations_.size() + 64) compact();
+  }
+  void compact() {
+    // Stale entries go, and so do repeats of a live one (a deadline that came back to an earlier
+    // value): one entry per association with a deadline, as when each was first entered.
+    std::erase_if(timers_, [this](const TimerEntry& entry) { return stale(entry); });
+    std::sort(timers_.begin(), timers_.end());
+    timers_.erase(std::unique(timers_.begin(), timers_.end()), timers_.end());
+    std::make_heap(timers_.begin(), timers_.end(), std::greater<>{});
+  }
+  // Drops stale entries off the top of the heap.
+  void settle_timers() const {
+    while (!timers_.empty() && stale(timers_.front())) pop_timer();
+  }
+  bool stale(const TimerEntry& entry) const {
+    auto it = associations_.find(entry.second);
+    return it == associations_.end() || it->second.deadline != entry.first;
+  }
+  void pop_timer() const {
+    std::pop_heap(timers_.begin(), timers_.end(), std::greater<>{});
+    timers_.pop_back();
+  }
+  void handle_timeout(TimePoint now);
+  std::optional<Transmit> poll_transmit(TimePoint now);
+  std::optional<Event> poll_event();
+
+  void queue_stateless(OwnedPacket packet) {
+    if (stateless_.size() >= kMaxStatelessReplies) stateless_.pop_front();
+    stateless_.push_back(std::move(packet));
+    ++stateless_queued_;
+  }
+  uint64_t stateless_queued_ = 0;
+
+  PacketDisposition handle_packet(wire::Bytes bytes, const wire::IpAddress& source, const wire::IpAddress& destination,
+                     TimePoint now);
+  void handle_out_of_the_blue(const wire::PacketView& packet, const wire::IpAddress& source,
+                              const wire::IpAddress& destination, TimePoint now);
+  void answer_init(const wire::InitChunk& init, const wire::PacketView& packet, const wire::IpAddress& source,
+                   const wire::IpAddress& destination, TimePoint now);
+  void accept_cookie(const wire::CookieEchoChunk& echo, const wire::PacketView& packet,
+                     const wire::IpAddress& source, const wire::IpAddress& destination, TimePoint now);
+};
+
+}  // namespace sctpkit::assoc
