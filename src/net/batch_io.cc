@@ -166,6 +166,7 @@ size_t BatchIo::gso_train(std::span<const OutgoingDatagram> packets, size_t firs
   while (first + count < packets.size() && count < kMaxSegments) {
     const OutgoingDatagram& p = packets[first + count];
     if (p.data.size() > segment || p.data.empty() || bytes + p.data.size() > kMaxGsoBytes) break;
+    if (!p.header.empty() || !head.header.empty()) break;
     if (p.destination != head.destination || p.destination_port != head.destination_port || p.source != head.source)
       break;
     ++count;
@@ -186,13 +187,16 @@ void BatchIo::prepare_send(size_t i, int family, std::span<const OutgoingDatagra
     destination = wire::IpAddress::v6(mapped);
   }
   const socklen_t len = to_sockaddr(destination, p.destination_port, slots_[i].name);
-  for (size_t k = 0; k < count; ++k) iov[k] = {const_cast<uint8_t*>(packets[first + k].data.data()), packets[first + k].data.size()};
+  size_t pieces = 0;
+  if (!p.header.empty()) iov[pieces++] = {const_cast<uint8_t*>(p.header.data()), p.header.size()};
+  for (size_t k = 0; k < count; ++k)
+    iov[pieces++] = {const_cast<uint8_t*>(packets[first + k].data.data()), packets[first + k].data.size()};
   msghdr& m = msgs_[i].msg_hdr;
   m = {};
   m.msg_name = &slots_[i].name;
   m.msg_namelen = len;
   m.msg_iov = iov;
-  m.msg_iovlen = count;
+  m.msg_iovlen = pieces;
   wire::IpAddress source = p.source;
   if (family == AF_INET6 && source.is_v4() && !is_unspecified(source)) {
     uint8_t mapped[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};

@@ -38,6 +38,8 @@ struct OutgoingDatagram {
   wire::IpAddress destination;
   uint16_t destination_port = 0;  // UDP only
   wire::Bytes data;
+  // Raw IPv4 with IP_HDRINCL: the IP header, sent in front of `data` (no GSO train). Empty: none.
+  wire::Bytes header;
 };
 
 // Which of a transport's sockets may still hold input (Transport::receive, Transport::set_ready):

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 
 namespace sctpkit::net {
@@ -33,6 +34,17 @@ std::variant<UniqueFd, TransportError> open_raw(int family, const wire::IpAddres
   return fd;
 }
 
+// IPv4 only: asks to write our own IP header; returns the TTL to put in it (the socket's, which is
+// the system default), or nullopt if the kernel refuses IP_HDRINCL.
+std::optional<uint8_t> enable_hdrincl(int fd) {
+  int ttl = 0;
+  socklen_t len = sizeof ttl;
+  if (::getsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, &len) != 0 || ttl <= 0 || ttl > 255) return std::nullopt;
+  const int on = 1;
+  if (::setsockopt(fd, IPPROTO_IP, IP_HDRINCL, &on, sizeof on) != 0) return std::nullopt;
+  return static_cast<uint8_t>(ttl);
+}
+
 bool exists(const std::string& path) {
   struct stat st;
   return ::stat(path.c_str(), &st) == 0;
@@ -50,6 +62,20 @@ std::optional<Ipv4Payload> strip_ipv4_header(wire::Bytes datagram) {
   const size_t total = wire::load_u16(datagram, 2);
   if (total < header || total > datagram.size()) return std::nullopt;
   return Ipv4Payload{wire::IpAddress::v4(datagram.data() + 16), datagram.subspan(header, total - header)};
+}
+
+void write_ipv4_header(std::span<uint8_t, kIpv4HeaderSize> out, const wire::IpAddress& source,
+                       const wire::IpAddress& destination, size_t payload_size, uint8_t ttl) {
+  // RFC 791 3.1. Linux (raw_send_hdrinc) overwrites the total length and checksum and chooses the
+  // identification when it is 0; DF as the kernel set it for us before (IP_PMTUDISC_WANT).
+  std::fill(out.begin(), out.end(), uint8_t{0});
+  out[0] = 0x45;  // version 4, 5 words
+  wire::store_u16(out, 2, static_cast<uint16_t>(kIpv4HeaderSize + payload_size));
+  wire::store_u16(out, 6, 0x4000);  // DF, fragment offset 0
+  out[8] = ttl;
+  out[9] = kIpProtocolSctp;
+  if (source.is_v4()) std::copy_n(source.bytes().begin(), 4, out.begin() + 12);
+  if (destination.is_v4()) std::copy_n(destination.bytes().begin(), 4, out.begin() + 16);
 }
 
 bool RawIpTransport::kernel_sctp_loaded(const std::string& proc_root, const std::string& sys_root) {
@@ -86,6 +112,12 @@ std::variant<std::unique_ptr<RawIpTransport>, TransportError> RawIpTransport::op
     s.fd = std::move(std::get<UniqueFd>(opened));
     s.family = family;
     s.bound = address;
+    if (family == AF_INET) {
+      if (auto ttl = enable_hdrincl(s.fd.get())) {
+        s.hdrincl = true;
+        s.ttl = *ttl;
+      }
+    }
     t->fd_numbers_.push_back(s.fd.get());
     t->sockets_.push_back(std::move(s));
     t->round_.add_socket();
@@ -93,11 +125,11 @@ std::variant<std::unique_ptr<RawIpTransport>, TransportError> RawIpTransport::op
   return t;
 }
 
-const RawIpTransport::Socket* RawIpTransport::socket_for(const wire::IpAddress& source,
-                                                         const wire::IpAddress& destination) const {
+RawIpTransport::Socket* RawIpTransport::socket_for(const wire::IpAddress& source,
+                                                   const wire::IpAddress& destination) {
   const int family = destination.is_v4() ? AF_INET : AF_INET6;
-  const Socket* fallback = nullptr;
-  for (const auto& s : sockets_) {
+  Socket* fallback = nullptr;
+  for (auto& s : sockets_) {
     if (s.family != family) continue;
     if (!is_unspecified(source) && s.bound == source) return &s;
     if (!fallback || (is_unspecified(s.bound) && !is_unspecified(fallback->bound))) fallback = &s;
@@ -150,7 +182,7 @@ size_t RawIpTransport::send(std::span<const OutgoingPacket> packets) {
   size_t accepted = 0;
   size_t i = 0;
   while (i < packets.size()) {
-    const Socket* socket = socket_for(packets[i].source, packets[i].destination);
+    Socket* socket = socket_for(packets[i].source, packets[i].destination);
     if (!socket) {
       ++i;
       continue;
@@ -160,12 +192,30 @@ size_t RawIpTransport::send(std::span<const OutgoingPacket> packets) {
            socket_for(packets[i + n].source, packets[i + n].destination) == socket) {
       const OutgoingPacket& p = packets[i + n];
       // A socket bound to an address sends from it; a wildcard one takes the source from pktinfo.
+      const wire::IpAddress source = is_unspecified(socket->bound) ? p.source : socket->bound;
       out_[n] = OutgoingDatagram{is_unspecified(socket->bound) ? p.source : wire::IpAddress{}, p.destination, 0,
-                                 p.data};
-      if (tap_) tap_->on_wire({true, is_unspecified(socket->bound) ? p.source : socket->bound, p.destination, 0, 0, p.data});
+                                 p.data, {}};
+      if (socket->hdrincl) {
+        write_ipv4_header(headers_[n], source, p.destination, p.data.size(), socket->ttl);
+        out_[n].header = headers_[n];
+      }
+      if (tap_) tap_->on_wire({true, source, p.destination, 0, 0, p.data});
       ++n;
     }
-    accepted += io_.send(socket->fd.get(), socket->family, std::span(out_).first(n));
+    errno = 0;
+    size_t sent = io_.send(socket->fd.get(), socket->family, std::span(out_).first(n));
+    if (sent < n && socket->hdrincl && errno == EMSGSIZE) {
+      // Larger than the device MTU: with its own header a raw socket refuses what it would otherwise
+      // fragment. Give the header back to the kernel for good and send the batch again (packets it
+      // already took arrive twice, which SCTP tolerates: RFC 9260 6.2 reports duplicate TSNs).
+      const int off = 0;
+      if (::setsockopt(socket->fd.get(), IPPROTO_IP, IP_HDRINCL, &off, sizeof off) == 0) {
+        socket->hdrincl = false;
+        for (size_t k = 0; k < n; ++k) out_[k].header = {};
+        sent = io_.send(socket->fd.get(), socket->family, std::span(out_).first(n));
+      }
+    }
+    accepted += sent;
     i += n;
   }
   return accepted;

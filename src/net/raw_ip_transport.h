@@ -16,6 +16,7 @@
 namespace sctpkit::net {
 
 inline constexpr int kIpProtocolSctp = 132;  // IANA protocol number (RFC 9260 1.1)
+inline constexpr size_t kIpv4HeaderSize = 20;  // RFC 791 3.1: the header without options
 
 struct RawIpOptions {
   // Local addresses to bind, one socket each (a bound raw socket only sees packets to its address).
@@ -47,9 +48,15 @@ class RawIpTransport final : public Transport {
     UniqueFd fd;
     int family = AF_INET;
     wire::IpAddress bound;
+    // IPv4: we write the IP header (IP_HDRINCL), so the kernel copies the payload without summing
+    // it (a raw socket without it runs csum_and_copy over every byte, for a checksum nobody reads);
+    // off again once the kernel refuses a packet larger than the device MTU (EMSGSIZE), to let it
+    // fragment as it did before.
+    bool hdrincl = false;
+    uint8_t ttl = 64;
   };
   RawIpTransport() = default;
-  const Socket* socket_for(const wire::IpAddress& source, const wire::IpAddress& destination) const;
+  Socket* socket_for(const wire::IpAddress& source, const wire::IpAddress& destination);
   ReadRound round_;
 
   std::vector<Socket> sockets_;
@@ -57,6 +64,7 @@ class RawIpTransport final : public Transport {
   BatchIo io_;
   std::array<Datagram, BatchIo::kBatch> in_{};
   std::array<OutgoingDatagram, BatchIo::kBatch> out_{};
+  std::array<std::array<uint8_t, kIpv4HeaderSize>, BatchIo::kBatch> headers_{};
   size_t next_socket_ = 0;
 };
 
@@ -67,5 +75,11 @@ struct Ipv4Payload {
   wire::Bytes payload;
 };
 std::optional<Ipv4Payload> strip_ipv4_header(wire::Bytes datagram);
+
+// The IPv4 header (RFC 791 3.1) in front of an SCTP packet of `payload_size` bytes, as an IP_HDRINCL
+// raw socket sends it: DF set, identification and checksum 0 (the kernel fills both in), and the
+// source 0 when unspecified (the kernel takes the route's).
+void write_ipv4_header(std::span<uint8_t, kIpv4HeaderSize> out, const wire::IpAddress& source,
+                       const wire::IpAddress& destination, size_t payload_size, uint8_t ttl);
 
 }  // namespace sctpkit::net

@@ -90,6 +90,27 @@ TEST_F(RawIpAcrossNamespaces, PacketToAPortWeDidNotBindIsIgnoredNotAnswered) {
   }
 }
 
+TEST_F(RawIpAcrossNamespaces, Ipv4PacketLargerThanTheLinkMtuStillArrivesFragmented) {
+  // We write IPv4 headers ourselves (IP_HDRINCL), and then the kernel refuses rather than fragments
+  // a packet larger than the device MTU: the transport must hand fragmentation back to the kernel.
+  const std::string veth = fmt::format("sk-vb{}", ::getpid() % 100000);
+  ASSERT_EQ(std::system(fmt::format("ip -n {} link set {} mtu 1280", pair_.b(), veth).c_str()), 0);
+  std::array<ReceivedPacket, 8> in;
+  for (size_t size : {1400u, 1500u}) {  // the second goes out after the switch, as the first did
+    const auto big = testing::sctp_packet(6000, 5000, 0x5eedf00d, size);
+    ASSERT_EQ(b_->send(std::array{OutgoingPacket{{}, NetnsPair::a_v4(), big}}), 1u) << size;
+    ASSERT_EQ(receive_wait(*a_, in, 2000), 1u) << size;
+    ASSERT_EQ(in[0].data.size(), big.size());
+    EXPECT_TRUE(std::equal(big.begin(), big.end(), in[0].data.begin()));
+    EXPECT_EQ(in[0].source, NetnsPair::b_v4());
+  }
+  // A small packet still goes, and nothing else was queued (no duplicates of the big ones).
+  const auto small = testing::sctp_packet(6000, 5000, 0x5eedf00d, 8);
+  ASSERT_EQ(b_->send(std::array{OutgoingPacket{{}, NetnsPair::a_v4(), small}}), 1u);
+  ASSERT_EQ(receive_wait(*a_, in, 2000), 1u);
+  EXPECT_EQ(in[0].data.size(), small.size());
+}
+
 TEST(RawIpTransport, WithoutCapNetRawTheErrorSaysSoAndSuggestsUdp) {
   if (::geteuid() != 0) GTEST_SKIP() << "needs root to drop privileges in a child";
   int pipe_fds[2];
@@ -162,6 +183,26 @@ TEST(StripIpv4Header, AcceptsSctpAndRejectsMalformedHeaders) {
   bad[9] = 17;
   EXPECT_FALSE(strip_ipv4_header(bad));
   EXPECT_FALSE(strip_ipv4_header(std::span(d).first(19)));
+}
+
+TEST(WriteIpv4Header, WritesWhatStripIpv4HeaderReadsAndLeavesTheKernelItsFields) {
+  std::vector<uint8_t> d(kIpv4HeaderSize + 16, 0xee);
+  write_ipv4_header(std::span<uint8_t, kIpv4HeaderSize>(d.data(), kIpv4HeaderSize), wire::IpAddress::v4(10, 0, 0, 1),
+                    wire::IpAddress::v4(10, 0, 0, 7), 16, 61);
+  auto stripped = strip_ipv4_header(d);
+  ASSERT_TRUE(stripped);
+  EXPECT_EQ(stripped->destination, wire::IpAddress::v4(10, 0, 0, 7));
+  EXPECT_EQ(stripped->payload.size(), 16u);
+  EXPECT_EQ(wire::load_u16(d, 6), 0x4000);  // DF, offset 0
+  EXPECT_EQ(d[8], 61);                      // the TTL given
+  EXPECT_EQ(wire::load_u16(d, 4), 0);       // identification: the kernel chooses one
+  EXPECT_EQ(wire::load_u16(d, 10), 0);      // checksum: the kernel computes it
+  EXPECT_EQ(wire::IpAddress::v4(d.data() + 12), wire::IpAddress::v4(10, 0, 0, 1));
+  // An unspecified source stays 0.0.0.0, which the kernel replaces with the route's.
+  write_ipv4_header(std::span<uint8_t, kIpv4HeaderSize>(d.data(), kIpv4HeaderSize), wire::IpAddress{},
+                    wire::IpAddress::v4(10, 0, 0, 7), 16, 64);
+  EXPECT_EQ(wire::load_u32(d, 12), 0u);
+  EXPECT_EQ(d[kIpv4HeaderSize], 0xee);  // the payload is not touched
 }
 
 }  // namespace
