@@ -280,5 +280,13 @@ int Listener::fd() const { return kernel_ ? kernel_->fd() : stack_->fd(); }
 void Listener::process() {
   if (!kernel_) stack_->process();
 }
+void Listener::process(std::chrono::milliseconds timeout) {
+  if (!kernel_) {
+    stack_->process(timeout);
+    return;
+  }
+  pollfd ready{kernel_->fd(), POLLIN, 0};
+  ::poll(&ready, 1, static_cast<int>(std::min<int64_t>(timeout.count(), 1 << 30)));
+}
 
 }  // namespace sctpkit

@@ -64,6 +64,7 @@ class EventLoop {
     uint64_t packets_sent = 0;
     uint64_t unknown_port = 0;  // received for a port no engine owns (a bound port was removed)
     uint64_t timeouts = 0;
+    uint64_t timer_settings = 0;  // timerfd_settime calls (see arm_timer)
   };
   [[nodiscard]] const Counters& counters() const { return counters_; }
 
@@ -91,7 +92,8 @@ class EventLoop {
   static constexpr size_t kSlabBytes = 2 << 20;
   std::unique_ptr<uint8_t[]> slab_;
   size_t slab_used_ = 0;
-  std::optional<assoc::TimePoint> armed_;  // the deadline the timerfd holds (nullopt: disarmed)
+  // The deadline the timerfd holds (nullopt: disarmed); never later than the engines' earliest.
+  std::optional<assoc::TimePoint> armed_;
   bool owed_ = false;                      // the engines may hold answers to input (see above)
   UniqueFd owed_fd_;                       // eventfd, readable while owed_ is signalled to embedders
   bool owed_signaled_ = false;
