@@ -170,8 +170,7 @@ void EventLoop::clear_owed_signal() {
   owed_signaled_ = false;
 }
 
-void EventLoop::flush() {
-  const auto t = now();
+void EventLoop::flush(assoc::TimePoint t) {
   owed_ = false;
   clear_owed_signal();
   for (size_t i = 0; i < engines_.size(); ++i) drain(*engines_[i], t);

@@ -52,7 +52,9 @@ class EventLoop {
   bool run_once(std::optional<assoc::Duration> timeout, bool wake_when_owed = true);
   // Sends what the engines have queued and hands out their events; call after user calls
   // (connect, send, shutdown, abort) so their effects leave without waiting for the next input.
-  void flush();
+  void flush() { flush(now()); }
+  // The same, at `now` (a caller that just read the clock for the engine).
+  void flush(assoc::TimePoint now);
   // Hands out the engines' events without sending anything (what is owed stays owed).
   void deliver_events();
   [[nodiscard]] bool owed() const { return owed_; }

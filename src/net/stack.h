@@ -49,6 +49,7 @@ class Stack {
   // Waits in the loop itself; the caller comes straight back, so what is owed is not signalled.
   void process(std::chrono::milliseconds timeout) { loop_->run_once(timeout, /*wake_when_owed=*/false); }
   void flush() { loop_->flush(); }
+  void flush(assoc::TimePoint now) { loop_->flush(now); }
 
   AssociationState& state(uint32_t id) { return associations_[id]; }
   void forget(uint32_t id) { associations_.erase(id); }

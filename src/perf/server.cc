@@ -104,6 +104,8 @@ bool Server::service(Session& s) {
       const SendOptions echo{message->stream, message->ppid, message->unordered};
       if (!s.association.send(message->data, echo)) return s.association.is_open();
     }
+    // Its buffer holds the association's next message: no allocation and free per message.
+    s.association.recycle(std::move(*message));
   }
   return true;
 }
