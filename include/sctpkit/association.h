@@ -142,6 +142,9 @@ class Listener {
   [[nodiscard]] uint16_t udp_port() const;
   [[nodiscard]] int fd() const;
   void process();
+  // Waits up to `timeout` for work, then runs the protocol: for a program whose only wait is on
+  // fd(), the same as poll(fd(), timeout) then process(), with one system call fewer per wake-up.
+  void process(std::chrono::milliseconds timeout);
 
  private:
   explicit Listener(std::shared_ptr<detail::Stack> stack);

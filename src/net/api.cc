@@ -114,10 +114,12 @@ Status Association::send(std::span<const uint8_t> data, const SendOptions& optio
   for (;;) {
     if (state.closed) return closed_error(state);
     state.send_space = false;
+    // One clock read per message: the flush happens at the same instant.
+    const auto now = Stack::now();
     auto result = stack_->endpoint().send(assoc::AssociationId{id_}, data, wire::StreamId(options.stream),
-                                          wire::Ppid(options.ppid), options.unordered, Stack::now());
+                                          wire::Ppid(options.ppid), options.unordered, now);
     switch (result) {
-      case assoc::SendResult::Ok: stack_->flush(); return {};
+      case assoc::SendResult::Ok: stack_->flush(now); return {};
       case assoc::SendResult::MessageTooLarge:
         return Error{Error::Code::InvalidArgument, "message larger than max_message_size"};
       case assoc::SendResult::InvalidStream:
@@ -279,6 +281,14 @@ uint16_t Listener::udp_port() const { return kernel_ ? 0 : stack_->udp_port(); }
 int Listener::fd() const { return kernel_ ? kernel_->fd() : stack_->fd(); }
 void Listener::process() {
   if (!kernel_) stack_->process();
+}
+void Listener::process(std::chrono::milliseconds timeout) {
+  if (!kernel_) {
+    stack_->process(timeout);
+    return;
+  }
+  pollfd ready{kernel_->fd(), POLLIN, 0};
+  ::poll(&ready, 1, static_cast<int>(std::min<int64_t>(timeout.count(), 1 << 30)));
 }
 
 }  // namespace sctpkit

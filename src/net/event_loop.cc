@@ -170,8 +170,7 @@ void EventLoop::clear_owed_signal() {
   owed_signaled_ = false;
 }
 
-void EventLoop::flush() {
-  const auto t = now();
+void EventLoop::flush(assoc::TimePoint t) {
   owed_ = false;
   clear_owed_signal();
   for (size_t i = 0; i < engines_.size(); ++i) drain(*engines_[i], t);
@@ -220,8 +219,11 @@ void EventLoop::arm_timer() {
     if (deadline && (!earliest || *deadline < *earliest)) earliest = deadline;
   }
   // flush() runs after every API call (each send()): re-arming an unchanged deadline was one
-  // timerfd_settime system call per message, half of the small-message path's time.
-  if (earliest == armed_) return;
+  // timerfd_settime system call per message, half of the small-message path's time. Nor is the
+  // timer moved later or disarmed: a ping-pong stops and restarts T3-rtx (RFC 9260 6.3.2) and the
+  // delayed SACK timer (6.2) every round trip, which was a timerfd_settime per round trip on each
+  // side. An early expiry only wakes us once: fire_timers finds nothing due and we arm again here.
+  if (!earliest || (armed_ && *armed_ <= *earliest)) return;
   armed_ = earliest;
   itimerspec spec{};
   if (earliest) {
@@ -233,6 +235,7 @@ void EventLoop::arm_timer() {
     spec.it_value.tv_nsec = nanos.count();
     if (spec.it_value.tv_sec <= 0 && spec.it_value.tv_nsec <= 0) spec.it_value.tv_nsec = 1;  // 0 disarms; 1 ns is past
   }
+  ++counters_.timer_settings;
   ::timerfd_settime(timer_.get(), TFD_TIMER_ABSTIME, &spec, nullptr);
 }
 

@@ -52,7 +52,9 @@ class EventLoop {
   bool run_once(std::optional<assoc::Duration> timeout, bool wake_when_owed = true);
   // Sends what the engines have queued and hands out their events; call after user calls
   // (connect, send, shutdown, abort) so their effects leave without waiting for the next input.
-  void flush();
+  void flush() { flush(now()); }
+  // The same, at `now` (a caller that just read the clock for the engine).
+  void flush(assoc::TimePoint now);
   // Hands out the engines' events without sending anything (what is owed stays owed).
   void deliver_events();
   [[nodiscard]] bool owed() const { return owed_; }
@@ -64,6 +66,7 @@ class EventLoop {
     uint64_t packets_sent = 0;
     uint64_t unknown_port = 0;  // received for a port no engine owns (a bound port was removed)
     uint64_t timeouts = 0;
+    uint64_t timer_settings = 0;  // timerfd_settime calls (see arm_timer)
   };
   [[nodiscard]] const Counters& counters() const { return counters_; }
 
@@ -91,7 +94,8 @@ class EventLoop {
   static constexpr size_t kSlabBytes = 2 << 20;
   std::unique_ptr<uint8_t[]> slab_;
   size_t slab_used_ = 0;
-  std::optional<assoc::TimePoint> armed_;  // the deadline the timerfd holds (nullopt: disarmed)
+  // The deadline the timerfd holds (nullopt: disarmed); never later than the engines' earliest.
+  std::optional<assoc::TimePoint> armed_;
   bool owed_ = false;                      // the engines may hold answers to input (see above)
   UniqueFd owed_fd_;                       // eventfd, readable while owed_ is signalled to embedders
   bool owed_signaled_ = false;

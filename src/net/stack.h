@@ -46,7 +46,10 @@ class Stack {
   // In non-blocking mode it runs once without waiting. Returns whether done() holds.
   bool wait(const std::function<bool()>& done, std::optional<std::chrono::milliseconds> timeout);
   void process() { loop_->run_once(assoc::Duration::zero()); }
+  // Waits in the loop itself; the caller comes straight back, so what is owed is not signalled.
+  void process(std::chrono::milliseconds timeout) { loop_->run_once(timeout, /*wake_when_owed=*/false); }
   void flush() { loop_->flush(); }
+  void flush(assoc::TimePoint now) { loop_->flush(now); }
 
   AssociationState& state(uint32_t id) { return associations_[id]; }
   void forget(uint32_t id) { associations_.erase(id); }

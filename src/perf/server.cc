@@ -32,9 +32,15 @@ Status Server::run(const std::atomic<bool>& stop) {
     };
     watch(tests_);
     if (others_.size() <= kEagerLimit) watch(others_);  // a hello may still come
-    if (::poll(poll_fds_.data(), poll_fds_.size(), 100) < 0 && errno != EINTR)
-      return Error{Error::Code::System, fmt::format("poll: {}", std::strerror(errno))};
-    listener_.process();
+    if (poll_fds_.size() == 1) {
+      // Everything wakes the listener's descriptor: wait in the stack's own loop (one epoll_wait
+      // per wake-up, not a poll and then an epoll_wait).
+      listener_.process(100ms);
+    } else {
+      if (::poll(poll_fds_.data(), poll_fds_.size(), 100) < 0 && errno != EINTR)
+        return Error{Error::Code::System, fmt::format("poll: {}", std::strerror(errno))};
+      listener_.process();
+    }
     // A zero timeout in blocking mode looks without running the stack again (api.cc: Stack::wait).
     while (auto a = listener_.accept(0ms)) {
       ++accepted_;
@@ -98,6 +104,8 @@ bool Server::service(Session& s) {
       const SendOptions echo{message->stream, message->ppid, message->unordered};
       if (!s.association.send(message->data, echo)) return s.association.is_open();
     }
+    // Its buffer holds the association's next message: no allocation and free per message.
+    s.association.recycle(std::move(*message));
   }
   return true;
 }

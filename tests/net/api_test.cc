@@ -196,6 +196,48 @@ TEST(Api, NonBlockingClientDrivenThroughItsFd) {
   server.join();
 }
 
+TEST(Api, NonBlockingListenerWaitsInProcessWithATimeout) {
+  auto options = base_options();
+  options.non_blocking = true;
+  auto listener = Listener::listen(5005, options);
+  ASSERT_TRUE(listener);
+  // Nothing to do: it waits out the timeout (a plain process() would return at once).
+  const auto start = std::chrono::steady_clock::now();
+  listener->process(30ms);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 25ms);
+  auto none = listener->accept(0ms);
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().code, Error::Code::WouldBlock);
+  auto client_options = base_options();
+  client_options.udp_remote_port = listener->udp_port();
+  std::string echoed;
+  std::thread client([&] {
+    auto a = Association::connect("127.0.0.1", 5005, client_options);
+    if (!a || !a->send(std::string_view("ping"))) return;
+    if (auto m = a->receive()) echoed.assign(m->data.begin(), m->data.end());
+    (void)a->shutdown();
+  });
+  // A server whose only wait is process(timeout): no poll of its own.
+  std::optional<Association> server;
+  bool replied = false;
+  for (int i = 0; i < 1000 && !replied; ++i) {
+    listener->process(20ms);
+    if (!server)
+      if (auto a = listener->accept(0ms)) server = std::move(*a);
+    if (server && server->readable())
+      if (auto m = server->receive(0ms)) replied = static_cast<bool>(server->send(m->data));
+  }
+  EXPECT_TRUE(replied);
+  // The client's SHUTDOWN is answered from the same loop.
+  for (int i = 0; i < 1000 && server && server->is_open(); ++i) {
+    listener->process(20ms);
+    while (server->readable() && server->receive(0ms)) {
+    }
+  }
+  client.join();
+  EXPECT_EQ(echoed, "ping");
+}
+
 TEST(Api, MultiHomedListenerListsItsAddressesInTheHandshake) {
   auto options = base_options();
   // All of 127/8 is local: two addresses of one host stand in for two interfaces.

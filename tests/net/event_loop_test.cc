@@ -152,6 +152,34 @@ TEST(EventLoop, WakesForTheEnginesDeadline) {
   EXPECT_EQ(engine.timeouts.size(), 1u);
 }
 
+TEST(EventLoop, ProgramsTheTimerOnlyWhenADeadlineComesEarlier) {
+  Rig rig;
+  EchoEngine engine(5000);
+  const auto t0 = EventLoop::now();
+  engine.deadline = t0 + 30ms;
+  rig.loop->add(engine);
+  const auto settings = [&] { return rig.loop->counters().timer_settings; };
+  EXPECT_EQ(settings(), 1u);
+  // A deadline restarted later or stopped (T3-rtx in a ping-pong) leaves the timer alone.
+  engine.deadline = t0 + 300ms;
+  rig.loop->flush();
+  engine.deadline.reset();
+  rig.loop->flush();
+  engine.deadline = t0 + 300ms;
+  rig.loop->flush();
+  EXPECT_EQ(settings(), 1u);
+  engine.deadline = t0 + 20ms;  // earlier: programmed
+  rig.loop->flush();
+  EXPECT_EQ(settings(), 2u);
+  // The timer then fires early once: nothing is due, and it is programmed for the real deadline.
+  engine.deadline = t0 + 300ms;
+  const auto limit = EventLoop::now() + 5s;
+  while (engine.timeouts.empty() && EventLoop::now() < limit) rig.loop->run_once(100ms);
+  ASSERT_EQ(engine.timeouts.size(), 1u);
+  EXPECT_GE(engine.timeouts[0], t0 + 300ms);
+  EXPECT_EQ(settings(), 3u);
+}
+
 TEST(EventLoop, FlushSendsWhatAUserCallQueued) {
   Rig rig;
   EchoEngine engine(5000);
