@@ -38,6 +38,7 @@ DataReceiverConfig receiver_config(const EndpointConfig& c, uint16_t inbound_str
   r.sack_delay = c.sack_delay;
   r.sack_freq = static_cast<uint32_t>(std::max(c.sack_frequency, 1));
   r.mtu = static_cast<uint32_t>(c.max_packet_size);
+  r.reassembly.hold_until_consumed = c.hold_window_until_consumed;
   return r;
 }
 

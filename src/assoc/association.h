@@ -76,6 +76,9 @@ class Association {
   void recycle(std::vector<uint8_t>&& buffer) {
     if (receiver_) receiver_->recycle(std::move(buffer));
   }
+  // EndpointConfig::hold_window_until_consumed: the user is done with `bytes` of received messages.
+  // Returns whether a window update SACK is now due.
+  bool consumed(size_t bytes) { return receiver_ && receiver_->consumed(bytes); }
 
   SendResult send(wire::Bytes message, wire::StreamId stream, wire::Ppid ppid, bool unordered, TimePoint now);
   // Takes over `message` on Ok (no copy); leaves it untouched otherwise.

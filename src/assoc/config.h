@@ -24,6 +24,12 @@ struct EndpointConfig {
   uint16_t outbound_streams = 10;        // OS we ask for
   uint16_t max_inbound_streams = 65535;  // MIS we accept
   uint32_t receive_buffer = 1 << 21;     // bytes; our advertised a_rwnd starts here
+  // RFC 9260 6.2: a_rwnd covers data the upper layer has not consumed. false (the default): a
+  // MessageEvent handed out by poll_event() is consumed (an embedder that acts on each message at
+  // once needs no further call). true: its bytes count against receive_buffer until
+  // Endpoint::consumed() says the embedder is done with them, so an embedder that queues messages
+  // for a slow application bounds that queue by the window (the public API's Stack does this).
+  bool hold_window_until_consumed = false;
   size_t send_buffer = 1 << 22;          // bytes queued per association before send() says WouldBlock
   size_t max_message_size = 1 << 20;     // larger messages are refused (send) or aborted (receive)
   size_t max_packet_size = 1452;         // SCTP packet bytes: PMTU minus IP (and UDP) headers

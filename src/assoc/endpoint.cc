@@ -216,6 +216,8 @@ void Endpoint::recycle(MessageEvent&& message) {
   if (Association* a = impl_->association(message.id.value)) a->recycle(std::move(message.data));
 }
 
+bool Endpoint::consumed(AssociationId id, size_t bytes) { return impl_->consumed(id.value, bytes); }
+
 std::optional<Event> Endpoint::poll_event() { return impl_->poll_event(); }
 
 std::optional<TimePoint> Endpoint::next_timeout() const {

@@ -135,6 +135,11 @@ class Endpoint {
   // Optional: hands back a MessageEvent the user has finished with. Its buffer is reused for a later
   // message of the same association, so a steady flow of received messages allocates nothing.
   void recycle(MessageEvent&& message);
+  // With EndpointConfig::hold_window_until_consumed: the user is done with `bytes` of the messages
+  // poll_event() handed out for `id` (RFC 9260 6.2: they leave the receive window). Returns whether
+  // a window update SACK is now due (then poll_transmit() has it). Without that option, or for an
+  // unknown association, nothing happens.
+  bool consumed(AssociationId id, size_t bytes);
   [[nodiscard]] std::optional<TimePoint> next_timeout() const;
 
   // ---- inspection

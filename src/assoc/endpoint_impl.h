@@ -213,6 +213,14 @@ class EndpointImpl {
   void handle_timeout(TimePoint now);
   std::optional<Transmit> poll_transmit(TimePoint now);
   std::optional<Event> poll_event();
+  bool consumed(uint32_t id, size_t bytes) {
+    Slot* s = slot(id);
+    if (!s || !s->association->consumed(bytes)) return false;
+    // The window update SACK is due now: poll_transmit() must visit this association.
+    list_transmit(id, *s);
+    reschedule(id, *s);
+    return true;
+  }
 
   void queue_stateless(OwnedPacket packet) {
     if (stateless_.size() >= kMaxStatelessReplies) stateless_.pop_front();

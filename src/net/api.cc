@@ -155,6 +155,7 @@ Expected<Message> Association::receive(std::chrono::milliseconds timeout) {
   }
   Message m = std::move(state.inbox.front());
   state.inbox.pop_front();
+  stack_->consumed(id_, m.data.size());
   return m;
 }
 

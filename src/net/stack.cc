@@ -79,6 +79,9 @@ Expected<std::shared_ptr<Stack>> Stack::open(const Options& options, std::option
   config.send_buffer = options.send_buffer;
   config.max_associations = options.max_associations;
   config.receive_buffer = options.receive_buffer;
+  // RFC 9260 6.2: the window covers the inbox too: a message counts against receive_buffer until
+  // the application takes it (consumed()), so a reader slower than its peer holds at most that much.
+  config.hold_window_until_consumed = true;
   config.rto_initial = options.rto_initial;
   config.rto_min = options.rto_min;
   // RFC 6951 5.5: UDP takes 8 bytes of the path MTU; the IP header takes 20 (IPv4) or 40 (IPv6).
@@ -140,6 +143,12 @@ std::optional<uint32_t> Stack::pop_accept() {
 
 void Stack::recycle(uint32_t id, std::vector<uint8_t>&& buffer) {
   endpoint_->recycle(assoc::MessageEvent{assoc::AssociationId{id}, {}, {}, false, std::move(buffer)});
+}
+
+void Stack::consumed(uint32_t id, size_t bytes) {
+  // Rare (SWS avoidance, RFC 9260 6.2: the window opened by a quarter of the buffer or reopened
+  // from closed): a reader that keeps up sends no update of its own.
+  if (endpoint_->consumed(assoc::AssociationId{id}, bytes)) loop_->flush();
 }
 
 void Stack::on_event(assoc::Event&& event) {

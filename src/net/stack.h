@@ -56,6 +56,10 @@ class Stack {
   std::optional<uint32_t> pop_accept();
   // A received message's buffer back to the engine, for the association's next message.
   void recycle(uint32_t id, std::vector<uint8_t>&& buffer);
+  // The application took `bytes` of messages out of the association's inbox: they leave the
+  // receive window (the engine runs with hold_window_until_consumed, so the inbox never holds more
+  // than Options::receive_buffer, RFC 9260 6.2). A window update the engine now owes leaves at once.
+  void consumed(uint32_t id, size_t bytes);
 
   assoc::Endpoint& endpoint() { return *endpoint_; }
   [[nodiscard]] const Options& options() const { return options_; }

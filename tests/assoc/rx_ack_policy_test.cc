@@ -147,6 +147,25 @@ TEST(RxAckPolicy, Section62WindowUpdateOnlyWhenItOpensEnough) {
   EXPECT_EQ(p.decision().kind, Kind::None);
 }
 
+TEST(RxAckPolicy, Section62ConsumedWindowUpdatesOnlyByAQuarterOrFromClosed) {
+  // RFC 9260 6.2: "a window update only if the window can be increased by at least a quarter of
+  // the receive buffer size"; a window below one MTU reopens by an MTU (RFC 1122 4.2.3.3).
+  AckPolicy p(config());  // buffer 100000: a quarter is 25000; MTU 1500
+  p.on_sack_sent(50000);
+  p.on_window_consumed(74999);
+  EXPECT_EQ(p.decision().kind, Kind::None);
+  p.on_window_consumed(75000);
+  EXPECT_EQ(p.decision().kind, Kind::Now);
+  p.on_sack_sent(1000);  // nearly closed for the peer
+  p.on_window_consumed(2499);
+  EXPECT_EQ(p.decision().kind, Kind::None);
+  p.on_window_consumed(2500);
+  EXPECT_EQ(p.decision().kind, Kind::Now);
+  p.on_sack_sent(2500);
+  p.on_window_consumed(2000);  // smaller than advertised
+  EXPECT_EQ(p.decision().kind, Kind::None);
+}
+
 TEST(RxAckPolicy, WindowUpdateThresholdIsHalfASmallBuffer) {
   AckPolicyConfig c = config();
   c.receive_buffer = 2000;

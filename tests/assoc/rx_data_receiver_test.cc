@@ -154,6 +154,52 @@ TEST_F(RxDataReceiver, Section62RwndIsBufferMinusBytesHeldAndWindowUpdateFollows
   EXPECT_EQ(rx.ack_decision().kind, Kind::None);
 }
 
+TEST_F(RxDataReceiver, Section62HeldUntilConsumedWindowCoversWhatTheUpperLayerHasNotConsumed) {
+  DataReceiverConfig c = config(4000);
+  c.reassembly.hold_until_consumed = true;
+  DataReceiver rx(c, Tsn(1));
+  packet(rx, kT0, {chunk(1, 0, 1500), chunk(2, 1, 1500), chunk(3, 2, 1000)});
+  EXPECT_EQ(send_sack(rx).a_rwnd, 0u);
+  // Popping moves the bytes to the upper layer without opening the window.
+  ASSERT_TRUE(rx.pop_message());
+  ASSERT_TRUE(rx.pop_message());
+  EXPECT_EQ(rx.reassembly().unconsumed_bytes(), 3000u);
+  EXPECT_EQ(rx.a_rwnd(), 0u);
+  EXPECT_EQ(rx.ack_decision().kind, Kind::None);
+  // Still closed: a new TSN above the highest is refused (6.2).
+  EXPECT_THAT(packet(rx, kT0, {chunk(4, 3, 10)}), ElementsAre(DataVerdict::DroppedNoSpace));
+  send_sack(rx);
+  // 1500 consumed reopens a closed window by a full MTU (1000): update at once.
+  EXPECT_TRUE(rx.consumed(1500));
+  EXPECT_EQ(rx.a_rwnd(), 1500u);
+  EXPECT_EQ(rx.ack_decision().kind, Kind::Now);
+  EXPECT_EQ(send_sack(rx).a_rwnd, 1500u);
+  // +500 from an open window: below a quarter of the buffer (1000), no SACK of its own.
+  EXPECT_FALSE(rx.consumed(500));
+  EXPECT_EQ(rx.ack_decision().kind, Kind::None);
+  EXPECT_EQ(rx.a_rwnd(), 2000u);
+  // +1000 more: 3000 against the 1500 advertised opens by 1500, over a quarter: update.
+  EXPECT_TRUE(rx.consumed(1000));
+  EXPECT_EQ(rx.a_rwnd(), 3000u);
+  // Consuming more than was handed out only empties the count.
+  ASSERT_TRUE(rx.pop_message());
+  EXPECT_EQ(rx.reassembly().unconsumed_bytes(), 1000u);
+  rx.consumed(5000);
+  EXPECT_EQ(rx.reassembly().unconsumed_bytes(), 0u);
+  EXPECT_EQ(rx.a_rwnd(), 4000u);
+  EXPECT_FALSE(rx.consumed(100));  // nothing left to consume
+}
+
+TEST_F(RxDataReceiver, WithoutHoldUntilConsumedPoppingIsConsuming) {
+  DataReceiver rx(config(4000), Tsn(1));
+  packet(rx, kT0, {chunk(1, 0, 1500)});
+  ASSERT_TRUE(rx.pop_message());
+  EXPECT_EQ(rx.reassembly().unconsumed_bytes(), 0u);
+  EXPECT_EQ(rx.a_rwnd(), 4000u);
+  EXPECT_FALSE(rx.consumed(1500));
+  EXPECT_EQ(rx.a_rwnd(), 4000u);
+}
+
 TEST_F(RxDataReceiver, HostileFarFutureTsnIsDroppedWithoutHoldingAnything) {
   DataReceiver rx(config(), Tsn(1));
   EXPECT_THAT(packet(rx, kT0, {chunk(1 + 128, 0, 10)}), ElementsAre(DataVerdict::DroppedOutOfWindow));

@@ -1,10 +1,13 @@
 // The public API's buffer hand-offs over UDP on loopback: a message queued before setup on a
 // stream the peer does not grant comes back to the user (RFC 9260 5.1.1), and received messages'
-// buffers can be handed back for the next message.
+// buffers can be handed back for the next message, and a slow reader's inbox stays within the
+// receive buffer (RFC 9260 6.2: the window covers what the application has not taken).
 #include <gtest/gtest.h>
 
 #include <poll.h>
 
+#include <algorithm>
+#include <cstring>
 #include <functional>
 #include <optional>
 #include <string>
@@ -112,6 +115,69 @@ TEST(ApiDelivery, RecycledMessageBufferReceivesTheNextMessage) {
   ASSERT_TRUE(second);
   EXPECT_EQ(text_of(second->data), "second");
   EXPECT_EQ(second->data.data(), storage);
+  ends.client->abort();
+}
+
+// Messages the engine delivered that receive() has not returned: the stack's inbox.
+uint64_t inbox_bytes(Association& at, uint64_t taken) {
+  auto info = at.status();
+  return info ? info->bytes_received - taken : 0;
+}
+
+TEST(ApiDelivery, SlowReadersInboxStaysWithinTheReceiveBuffer) {
+  constexpr uint32_t kBuffer = 64 * 1024;
+  constexpr size_t kMessage = 1024;
+  constexpr uint32_t kMessages = 1024;  // 1 MiB: 16 receive buffers
+  // A message may overshoot a closed window by one chunk (a zero window probe, RFC 9260 6.1 A).
+  constexpr uint64_t kBound = kBuffer + 2 * kMessage;
+  Ends ends;
+  Options server_options = loopback_options();
+  server_options.receive_buffer = kBuffer;
+  server_options.max_message_size = 16 * 1024;
+  auto listener = Listener::listen(5012, server_options);
+  ASSERT_TRUE(listener) << listener.error().message;
+  ends.listener.emplace(std::move(*listener));
+  Options client_options = loopback_options();
+  client_options.udp_remote_port = ends.listener->udp_port();
+  client_options.send_buffer = 2 << 20;
+  auto client = Association::connect("127.0.0.1", 5012, client_options);
+  ASSERT_TRUE(client) << client.error().message;
+  ends.client.emplace(std::move(*client));
+  ASSERT_TRUE(ends.run_until([&] { return ends.client->is_open() && ends.server; }));
+
+  // The whole megabyte fits in the sender's queue: it sends as fast as the window lets it.
+  std::vector<uint8_t> message(kMessage);
+  for (uint32_t i = 0; i < kMessages; ++i) {
+    std::memcpy(message.data(), &i, sizeof i);
+    ASSERT_TRUE(ends.client->send(message));
+  }
+  // The reader does not read: the window closes with at most the receive buffer in its inbox.
+  ASSERT_TRUE(ends.run_until([&] { return inbox_bytes(*ends.server, 0) >= kBuffer - kMessage; }));
+  int turns = 0;
+  ends.run_until([&] { return ++turns == 20; });  // the sender gets its chance to overrun it
+  EXPECT_LE(inbox_bytes(*ends.server, 0), kBound);
+  EXPECT_LT(ends.client->status()->peer_rwnd, kMessage);
+
+  // A slow reader, a few messages per turn of the loop: everything arrives, in order, and the
+  // inbox never holds more than the receive buffer.
+  uint64_t taken = 0;
+  uint32_t next = 0;
+  uint64_t most = 0;
+  ASSERT_TRUE(ends.run_until([&] {
+    most = std::max(most, inbox_bytes(*ends.server, taken));
+    for (int i = 0; i < 8; ++i) {
+      auto m = ends.server->receive();
+      if (!m) break;
+      uint32_t index = 0;
+      std::memcpy(&index, m->data.data(), sizeof index);
+      EXPECT_EQ(index, next);
+      ++next;
+      taken += m->data.size();
+    }
+    return next == kMessages;
+  })) << next << " of " << kMessages << " messages read";
+  EXPECT_LE(most, kBound);
+  EXPECT_EQ(taken, uint64_t{kMessages} * kMessage);
   ends.client->abort();
 }
 

@@ -70,6 +70,12 @@ class BasicEndpointNode final : public SimNode {
     endpoint_.abort(id, reason, sim_.now());
     after_user_call();
   }
+  // EndpointConfig::hold_window_until_consumed: the user is done with `bytes` of received messages.
+  bool consumed(assoc::AssociationId id, size_t bytes) {
+    const bool update_due = endpoint_.consumed(id, bytes);
+    after_user_call();
+    return update_due;
+  }
 
   // ---- what the engine reported, in order, with the simulated time it was drained at
   [[nodiscard]] const std::vector<RecordedEvent>& events() const { return events_; }

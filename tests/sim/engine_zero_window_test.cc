@@ -98,6 +98,49 @@ TEST(EngineZeroWindowTest, StalledReaderThenResumeDeliversEverything) {
   EXPECT_FALSE(b.has<assoc::ClosedEvent>());
 }
 
+// RFC 9260 6.2 with EndpointConfig::hold_window_until_consumed: messages the user took but did not
+// say it consumed keep the window closed (an embedder's inbox is bounded by the receive buffer);
+// nothing is lost, and consuming reopens the window with an update SACK, not the probe timer.
+TEST(EngineZeroWindowTest, TakenButUnconsumedMessagesKeepTheWindowClosed) {
+  Simulation sim{37};
+  assoc::EndpointConfig server = StalledReader::server_config();
+  server.hold_window_until_consumed = true;
+  EndpointNode a(sim, "A", {kA}, StalledReader::client_config(true), sim.random());
+  EndpointNode b(sim, "B", {kB}, server, sim.random());
+  sim.network().connect(kA, kB, LinkConfig{.delay = 10ms});
+  const auto id = std::get<assoc::AssociationId>(a.connect(kB, 7));
+  ASSERT_TRUE(a.run_until_connected(5s).satisfied());
+  ASSERT_TRUE(b.run_until_connected(1s).satisfied());
+  const auto server_id = b.first<assoc::ConnectedEvent>()->id;
+  constexpr uint32_t kMessages = 100;
+  for (uint32_t i = 0; i < kMessages; ++i) ASSERT_EQ(a.send(id, pattern(1000, i)), assoc::SendResult::Ok);
+
+  // B takes every message the engine hands out (it keeps reading) but consumes none.
+  ASSERT_TRUE(sim.run_until([&] { return a.endpoint().status(id)->peer_rwnd == 0; }, 10s).satisfied());
+  sim.run_for(30s);  // probes come and are refused; the window stays closed
+  const size_t held = b.count<assoc::MessageEvent>();
+  EXPECT_LE(held * 1000, server.receive_buffer + 1000u) << "delivered past the receive buffer";
+  EXPECT_GE(held, 15u);
+  EXPECT_EQ(b.endpoint().status(server_id)->local_rwnd, 0u);
+  EXPECT_LT(a.endpoint().status(id)->counters.messages_sent, kMessages);
+  EXPECT_FALSE(a.has<assoc::ClosedEvent>());
+
+  // B consumes what it took, message by message: the window update restarts the flow at once.
+  const TimePoint resumed = sim.now();
+  size_t consumed = 0;
+  for (int step = 0; step < 2000 && b.count<assoc::MessageEvent>() < kMessages; ++step) {
+    const size_t taken = b.count<assoc::MessageEvent>();
+    EXPECT_LE((taken - consumed) * 1000, server.receive_buffer + 1000u) << "step " << step;
+    for (; consumed < taken; ++consumed) b.consumed(server_id, 1000);
+    sim.run_for(5ms);
+  }
+  ASSERT_EQ(b.count<assoc::MessageEvent>(), kMessages);
+  EXPECT_LT(sim.now() - resumed, 5s);  // window updates, not the probe timer (RTO.Max away by now)
+  const auto got = b.events_of<assoc::MessageEvent>();
+  for (uint32_t i = 0; i < kMessages; ++i) EXPECT_EQ(got[i].data, pattern(1000, i)) << i;
+  EXPECT_FALSE(b.has<assoc::ClosedEvent>());
+}
+
 // RFC 9260 6.1 A spares unanswered zero window probes the error counters only "if the sender
 // continues to receive SACK chunks from the peer": when the peer dies behind its closed window
 // (here: the link goes down for good, heartbeats off so that only the probes can tell), each

@@ -11,6 +11,7 @@ AckPolicy::AckPolicy(const AckPolicyConfig& config)
       // RFC 1122 4.2.3.3 (which RFC 9260 6.2 points to): open the window only by at least
       // min(half the receive buffer, one MTU).
       window_update_threshold_(std::max<uint32_t>(1, std::min(config.receive_buffer / 2, config.mtu))),
+      window_update_quarter_(std::max<uint32_t>(1, config.receive_buffer / 4)),
       // Until the first SACK, the peer knows the window from INIT / INIT ACK (RFC 9260 6.2 step 1).
       last_advertised_(config.receive_buffer) {}
 
@@ -35,6 +36,19 @@ void AckPolicy::on_packet(TimePoint now, const RxPacketSummary& summary) {
 void AckPolicy::on_receive_window(uint32_t a_rwnd) {
   // RFC 9260 6.2: when the window opens, send a window update, but avoid a burst of small ones.
   if (a_rwnd > last_advertised_ && a_rwnd - last_advertised_ >= window_update_threshold_) immediate_ = true;
+}
+
+void AckPolicy::on_window_consumed(uint32_t a_rwnd) {
+  if (a_rwnd <= last_advertised_) return;
+  const uint32_t opened = a_rwnd - last_advertised_;
+  // RFC 9260 6.2: "send a window update only if the window can be increased by at least a quarter
+  // of the receive buffer size" (no burst of updates while a reader catches up message by message);
+  // but a window the peer saw as (nearly) closed reopens as soon as it has room for a full packet
+  // (RFC 1122 4.2.3.3), or the peer would wait for its zero window probe's timer.
+  if (opened >= window_update_quarter_ ||
+      (last_advertised_ < window_update_threshold_ && opened >= window_update_threshold_)) {
+    immediate_ = true;
+  }
 }
 
 void AckPolicy::on_sack_sent(uint32_t advertised_a_rwnd) {

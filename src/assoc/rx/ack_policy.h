@@ -51,6 +51,10 @@ class AckPolicy {
   void on_packet(TimePoint now, const RxPacketSummary& summary);
   // After the upper layer took data: `a_rwnd` is the window that a SACK would now advertise.
   void on_receive_window(uint32_t a_rwnd);
+  // After the upper layer said it consumed data it had taken earlier (a window that may have been
+  // closed for a while): a SACK of its own only when the window opens by a quarter of the receive
+  // buffer, or from below one MTU (closed for the peer's chunks) by at least window_update_threshold.
+  void on_window_consumed(uint32_t a_rwnd);
   // Every SACK sent, with the a_rwnd it advertised.
   void on_sack_sent(uint32_t advertised_a_rwnd);
 
@@ -66,6 +70,7 @@ class AckPolicy {
   Duration sack_delay_;
   uint32_t sack_freq_;
   uint32_t window_update_threshold_;
+  uint32_t window_update_quarter_;
   uint32_t last_advertised_;
   uint32_t unacked_packets_ = 0;
   bool immediate_ = false;

@@ -100,8 +100,19 @@ void DataReceiver::end_packet(TimePoint now) {
 
 std::optional<ReceivedMessage> DataReceiver::pop_message() {
   auto message = reassembly_.pop_message();
-  if (message) ack_.on_receive_window(a_rwnd());
+  // Held until consumed, its bytes still count: the window did not move.
+  if (message && !reassembly_.config().hold_until_consumed) ack_.on_receive_window(a_rwnd());
   return message;
+}
+
+bool DataReceiver::consumed(size_t bytes) {
+  if (reassembly_.unconsumed_bytes() == 0) return false;
+  reassembly_.consume(bytes);
+  // A SACK already due (answering input, and owed until the application's next call so that a
+  // reply carries it) will advertise the new window: the update is news only when nothing was due.
+  const bool was_due = ack_.decision().kind == AckDecision::Kind::Now;
+  ack_.on_window_consumed(a_rwnd());
+  return !was_due && ack_.decision().kind == AckDecision::Kind::Now;
 }
 
 void DataReceiver::on_sack_sent(const SackContent& sent) {

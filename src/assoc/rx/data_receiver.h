@@ -60,6 +60,10 @@ class DataReceiver {
   std::optional<ReceivedMessage> pop_message();
   // The buffer of a popped message, given back for the next one (see Reassembly::recycle).
   void recycle(std::vector<uint8_t>&& buffer) { reassembly_.recycle(std::move(buffer)); }
+  // ReassemblyConfig::hold_until_consumed: the upper layer is done with `bytes` of the messages
+  // popped (RFC 9260 6.2: they leave the window). Returns whether that made a window update SACK
+  // due (false when a SACK was due already: it will carry the new window).
+  bool consumed(size_t bytes);
 
   // RFC 9260 6.2: the a_rwnd to advertise.
   [[nodiscard]] uint32_t a_rwnd() const { return reassembly_.receive_window(); }

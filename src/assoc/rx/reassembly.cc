@@ -372,9 +372,20 @@ std::optional<ReceivedMessage> Reassembly::pop_message() {
   if (ready_.empty()) return std::nullopt;
   ReceivedMessage message = std::move(ready_.front());
   ready_.pop_front();
-  // RFC 9260 6.2 step 3: bytes handed to the ULP open the window again.
-  bytes_held_ -= message.payload.size();
+  if (config_.hold_until_consumed) {
+    // The window opens when the upper layer consumes them (consume()), not when it is handed them.
+    unconsumed_ += static_cast<uint32_t>(message.payload.size());
+  } else {
+    // RFC 9260 6.2 step 3: bytes handed to the ULP open the window again.
+    bytes_held_ -= message.payload.size();
+  }
   return message;
+}
+
+void Reassembly::consume(size_t bytes) {
+  const uint32_t n = static_cast<uint32_t>(std::min<size_t>(bytes, unconsumed_));
+  unconsumed_ -= n;
+  bytes_held_ -= n;
 }
 
 }  // namespace sctpkit::assoc

@@ -49,6 +49,11 @@ struct ReceivedMessage {
 struct ReassemblyConfig {
   uint16_t inbound_streams = 1;  // negotiated number of inbound streams (RFC 9260 5.1.1)
   bool interleaving = false;     // I-DATA (RFC 8260) instead of DATA
+  // RFC 9260 6.2: the window covers what the upper layer has not consumed yet. true: a message
+  // handed out by pop_message() keeps counting against the receive buffer until consume() says the
+  // upper layer is done with its bytes (an embedder with its own inbox). false: handing it out is
+  // consuming it.
+  bool hold_until_consumed = false;
   size_t max_message_size = 256 * 1024;
   // What the association advertises as a_rwnd in INIT / INIT ACK (RFC 9260 6.2 step 1). Keep it at
   // least max_message_size: without partial delivery (6.9) a bigger message could never complete.
@@ -90,8 +95,14 @@ class Reassembly {
   // RFC 8260 2.3.1: the same for I-FORWARD-TSN; messages are named by (stream, U, MID).
   void i_forward_tsn(std::span<const IForwardTsnSkip> skips);
 
-  // The next deliverable message, handing its bytes (and their share of the buffer) to the caller.
+  // The next deliverable message, handing its bytes (and, unless hold_until_consumed, their share
+  // of the buffer) to the caller.
   std::optional<ReceivedMessage> pop_message();
+  // hold_until_consumed: the upper layer is done with `bytes` of the popped messages; they leave
+  // the buffer. More than was popped and not consumed yet is ignored.
+  void consume(size_t bytes);
+  // Payload bytes popped and not consumed yet (0 without hold_until_consumed).
+  [[nodiscard]] uint32_t unconsumed_bytes() const { return unconsumed_; }
   // Gives back the buffer of a message the caller is done with: the next message received is built
   // in it, so a steady flow of messages allocates nothing. Spare buffers are kept up to the receive
   // buffer's size in capacity (what the window lets the peer make us hold at once); anything beyond
@@ -100,8 +111,8 @@ class Reassembly {
   [[nodiscard]] size_t spare_buffer_count() const { return spare_buffers_.size(); }
   [[nodiscard]] size_t ready_count() const { return ready_.size(); }
 
-  // Payload bytes held: partial messages, messages waiting for their turn, and ready messages not
-  // yet popped.
+  // Payload bytes held: partial messages, messages waiting for their turn, ready messages not yet
+  // popped, and (hold_until_consumed) popped messages not yet consumed.
   [[nodiscard]] size_t bytes_held() const { return bytes_held_; }
   // RFC 9260 6.2: the a_rwnd to advertise: the receive buffer minus what is held, never below 0.
   [[nodiscard]] uint32_t receive_window() const;
@@ -177,6 +188,8 @@ class Reassembly {
   // faulting in pages, once per message. Only while no other partial is held: a peer that opens
   // many partial messages cannot make each reserve a whole message's worth.
   uint32_t size_hint_ = 0;
+  // Within the receive buffer (plus a zero window probe's chunk): the window held these bytes.
+  uint32_t unconsumed_ = 0;
 };
 
 }  // namespace sctpkit::assoc
