@@ -131,9 +131,11 @@ Status Swarm::run_once(std::chrono::milliseconds timeout) {
         case assoc::PacketDisposition::AnsweredStateless: transport_->on_answered_stateless(p); break;
         case assoc::PacketDisposition::Dropped: break;
       }
-      flush();  // the Transmit's bytes are valid only until the next call into the endpoint
+      collect(t);  // the Transmit's bytes are valid only until the next call into the endpoint
     }
   }
+  // The answers to a whole read leave in one sendmmsg, not one per packet.
+  flush();
   const auto t = now();
   if (auto deadline = endpoint_->next_timeout(); deadline && *deadline <= t) {
     endpoint_->handle_timeout(t);
@@ -142,22 +144,26 @@ Status Swarm::run_once(std::chrono::milliseconds timeout) {
   return {};
 }
 
+void Swarm::send_pending() {
+  if (!pending_.empty()) transport_->send(pending_);
+  pending_.clear();
+}
+
+void Swarm::collect(assoc::TimePoint t) {
+  while (auto transmit = endpoint_->poll_transmit(t)) {
+    if (pending_.size() == kBatch) send_pending();
+    if (transmit->packet.size() > kSlot) continue;
+    uint8_t* slot = slab_.data() + pending_.size() * kSlot;
+    std::memcpy(slot, transmit->packet.data(), transmit->packet.size());
+    pending_.push_back({transmit->source, transmit->destination, wire::Bytes(slot, transmit->packet.size())});
+  }
+}
+
 void Swarm::flush() {
-  auto send = [&] {
-    if (!pending_.empty()) transport_->send(pending_);
-    pending_.clear();
-  };
   // The callback may connect or shut down more associations: go round until nothing is left.
   for (bool again = true; again;) {
-    const auto t = now();
-    while (auto transmit = endpoint_->poll_transmit(t)) {
-      if (pending_.size() == kBatch) send();
-      if (transmit->packet.size() > kSlot) continue;
-      uint8_t* slot = slab_.data() + pending_.size() * kSlot;
-      std::memcpy(slot, transmit->packet.data(), transmit->packet.size());
-      pending_.push_back({transmit->source, transmit->destination, wire::Bytes(slot, transmit->packet.size())});
-    }
-    send();
+    collect(now());
+    send_pending();
     again = false;
     while (auto event = endpoint_->poll_event()) again |= on_event(*event);
   }

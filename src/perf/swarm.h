@@ -51,6 +51,9 @@ class Swarm {
  private:
   Swarm() = default;
   void flush();
+  // Copies what the endpoint has to send into pending_ (sending only when it is full).
+  void collect(assoc::TimePoint now);
+  void send_pending();
   // Returns whether the callback ran (and so may have queued work).
   bool on_event(assoc::Event& event);
 
