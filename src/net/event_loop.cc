@@ -112,10 +112,10 @@ bool EventLoop::run_once(std::optional<assoc::Duration> timeout, bool wake_when_
 }
 
 void EventLoop::receive_all(assoc::TimePoint now) {
-  // At most kMaxBatches reads per wake-up: the application must get to what was delivered. The
-  // engine counts a message handed out as consumed (its window reopens), so while a fast sender
-  // kept the socket full this loop never ended, and every message received stayed queued for the
-  // application (a bulk receiver's memory grew by all the data it received: 140 MB in 3 s).
+  // At most kMaxBatches reads per wake-up: the application must get to what was delivered. While
+  // a fast sender kept the socket full, this loop once never ended and the application starved
+  // (the Stack now also keeps the window closed over what the application has not taken:
+  // EndpointConfig::hold_window_until_consumed, so its inbox is bounded by the receive buffer).
   for (size_t reads = 0; reads < kMaxBatches; ++reads) {
     const size_t n = transport_.receive(received_);
     if (n == 0) break;
