@@ -9,49 +9,12 @@
 #include "guest_common.h"
 
 static void send_sndinfo(int fd, const char* data, size_t length, int stream, uint32_t ppid, int unordered) {
-  char control[CMSG_SPACE(sizeof(struct sctp_sndinfo))];
-  memset(control, 0, sizeof(control));
-  struct iovec iov = {(void*)data, length};
-  struct msghdr msg;
-  memset(&msg, 0, sizeof(msg));
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof(control);
-  struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = IPPROTO_SCTP;
-  c->cmsg_type = SCTP_SNDINFO;
-  c->cmsg_len = CMSG_LEN(sizeof(struct sctp_sndinfo));
   struct sctp_sndinfo info;
   memset(&info, 0, sizeof(info));
   info.snd_sid = (uint16_t)stream;
   info.snd_ppid = htonl(ppid);  // RFC 6458: the PPID is passed through opaquely, in network order
   if (unordered) info.snd_flags = SCTP_UNORDERED;
-  memcpy(CMSG_DATA(c), &info, sizeof(info));
-  if (sendmsg(fd, &msg, 0) != (ssize_t)length) die("sendmsg");
-}
-
-// Receives one whole message with its SCTP_RCVINFO.
-static ssize_t receive_rcvinfo(int fd, char* buffer, size_t size, struct sctp_rcvinfo* info) {
-  size_t have = 0;
-  for (;;) {
-    char control[CMSG_SPACE(sizeof(struct sctp_rcvinfo))];
-    struct iovec iov = {buffer + have, size - have};
-    struct msghdr msg;
-    memset(&msg, 0, sizeof(msg));
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof(control);
-    ssize_t n = recvmsg(fd, &msg, 0);
-    if (n <= 0) return n;
-    if (msg.msg_flags & MSG_NOTIFICATION) continue;
-    for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
-      if (c->cmsg_level == IPPROTO_SCTP && c->cmsg_type == SCTP_RCVINFO) memcpy(info, CMSG_DATA(c), sizeof(*info));
-    }
-    have += (size_t)n;
-    if ((msg.msg_flags & MSG_EOR) || have == size) return (ssize_t)have;
-  }
+  if (send_with_cmsg(fd, data, length, SCTP_SNDINFO, &info, sizeof(info)) != (ssize_t)length) die("sendmsg");
 }
 
 int main(int argc, char** argv) {
@@ -95,8 +58,7 @@ int main(int argc, char** argv) {
     send_sndinfo(fd, out, (size_t)length, sid, ppid, unordered);
     if (!expect_echo) continue;
     struct sctp_rcvinfo info;
-    memset(&info, 0, sizeof(info));
-    ssize_t n = receive_rcvinfo(fd, in, sizeof(in), &info);
+    ssize_t n = receive_with_cmsg(fd, in, sizeof(in), SCTP_RCVINFO, &info, sizeof(info));
     if (n < 0) die("recvmsg");
     const int got_unordered = (info.rcv_flags & SCTP_UNORDERED) != 0;
     if (n != length || memcmp(in, out, (size_t)length) != 0 || info.rcv_sid != sid || ntohl(info.rcv_ppid) != ppid ||

@@ -89,13 +89,14 @@ static inline int listen_on(int family, int type, int port, int streams) {
   return fd;
 }
 
-// Receives one whole message (until MSG_EOR) with its SCTP_SNDRCV info. Returns its length, 0 at
-// the end of the association (one-to-one), -1 on error; notifications are skipped.
-static inline ssize_t receive_message(int fd, char* buffer, size_t size, struct sctp_sndrcvinfo* info) {
+// Receives one whole message (until MSG_EOR), copying the ancillary data of IPPROTO_SCTP type
+// `cmsg_type` (SCTP_SNDRCV, RFC 6458 5.3.2, or SCTP_RCVINFO, 5.3.5) into `info`. Returns its length,
+// 0 at the end of the association (one-to-one), -1 on error; notifications are skipped.
+static inline ssize_t receive_with_cmsg(int fd, char* buffer, size_t size, int cmsg_type, void* info, size_t info_size) {
   size_t have = 0;
-  memset(info, 0, sizeof(*info));
+  memset(info, 0, info_size);
   for (;;) {
-    char control[CMSG_SPACE(sizeof(struct sctp_sndrcvinfo))];
+    char control[CMSG_SPACE(sizeof(struct sctp_sndrcvinfo))];  // the larger of the two
     struct iovec iov = {buffer + have, size - have};
     struct msghdr msg;
     memset(&msg, 0, sizeof(msg));
@@ -107,17 +108,21 @@ static inline ssize_t receive_message(int fd, char* buffer, size_t size, struct 
     if (n <= 0) return n;
     if (msg.msg_flags & MSG_NOTIFICATION) continue;
     for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
-      if (c->cmsg_level == IPPROTO_SCTP && c->cmsg_type == SCTP_SNDRCV) memcpy(info, CMSG_DATA(c), sizeof(*info));
+      if (c->cmsg_level == IPPROTO_SCTP && c->cmsg_type == cmsg_type) memcpy(info, CMSG_DATA(c), info_size);
     }
     have += (size_t)n;
     if ((msg.msg_flags & MSG_EOR) || have == size) return (ssize_t)have;
   }
 }
 
-// Sends one message on the stream with the PPID of `info` (an SCTP_SNDRCV cmsg); on a one-to-many
-// socket, sinfo_assoc_id picks the association.
-static inline ssize_t send_sndrcv(int fd, const char* data, size_t length, const struct sctp_sndrcvinfo* info) {
-  char control[CMSG_SPACE(sizeof(struct sctp_sndrcvinfo))];
+static inline ssize_t receive_message(int fd, char* buffer, size_t size, struct sctp_sndrcvinfo* info) {
+  return receive_with_cmsg(fd, buffer, size, SCTP_SNDRCV, info, sizeof(*info));
+}
+
+// Sends one message with one IPPROTO_SCTP cmsg of `cmsg_type` (SCTP_SNDRCV or SCTP_SNDINFO).
+static inline ssize_t send_with_cmsg(int fd, const char* data, size_t length, int cmsg_type, const void* info,
+                                     size_t info_size) {
+  char control[CMSG_SPACE(sizeof(struct sctp_sndrcvinfo))];  // the larger of the two
   memset(control, 0, sizeof(control));
   struct iovec iov = {(void*)data, length};
   struct msghdr msg;
@@ -125,19 +130,25 @@ static inline ssize_t send_sndrcv(int fd, const char* data, size_t length, const
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
   msg.msg_control = control;
-  msg.msg_controllen = sizeof(control);
+  msg.msg_controllen = CMSG_SPACE(info_size);
   struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
   c->cmsg_level = IPPROTO_SCTP;
-  c->cmsg_type = SCTP_SNDRCV;
-  c->cmsg_len = CMSG_LEN(sizeof(*info));
+  c->cmsg_type = cmsg_type;
+  c->cmsg_len = CMSG_LEN(info_size);
+  memcpy(CMSG_DATA(c), info, info_size);
+  return sendmsg(fd, &msg, 0);
+}
+
+// Sends one message on the stream with the PPID of `info` (an SCTP_SNDRCV cmsg); on a one-to-many
+// socket, sinfo_assoc_id picks the association.
+static inline ssize_t send_sndrcv(int fd, const char* data, size_t length, const struct sctp_sndrcvinfo* info) {
   struct sctp_sndrcvinfo out;
   memset(&out, 0, sizeof(out));
   out.sinfo_stream = info->sinfo_stream;
   out.sinfo_ppid = info->sinfo_ppid;  // already in network order as received
   out.sinfo_flags = info->sinfo_flags & SCTP_UNORDERED;
   out.sinfo_assoc_id = info->sinfo_assoc_id;
-  memcpy(CMSG_DATA(c), &out, sizeof(out));
-  return sendmsg(fd, &msg, 0);
+  return send_with_cmsg(fd, data, length, SCTP_SNDRCV, &out, sizeof(out));
 }
 
 // Parses "-6" and the port shared by the servers.
