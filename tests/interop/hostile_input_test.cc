@@ -17,6 +17,7 @@
 #include "interop/hostile_packets.h"
 #include "interop/usrsctp_fixture.h"
 #include "sctpkit/sctpkit.h"
+#include "free_port.h"
 
 namespace sctpkit::interop {
 namespace {
@@ -30,17 +31,7 @@ constexpr long kRssGrowthLimitKb = 64 * 1024;
 constexpr long kRssGrowthLimitKb = 8 * 1024;
 #endif
 
-uint16_t free_udp_port() {
-  const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t length = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &length);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
+using test::free_udp_port;
 
 // A UDP socket on 127.0.0.1 that sends to the server's encapsulation port and reads its answers.
 class Attacker {

@@ -12,6 +12,7 @@
 
 #include "linktest/child_process.h"
 #include "sctpkit/sctpkit.h"
+#include "free_port.h"
 
 namespace sctpkit::linktest {
 namespace {
@@ -24,17 +25,7 @@ using testing::sctpkit_binary;
 constexpr auto kRunTimeout = 90s;
 
 // A UDP port that was free a moment ago (nobody serves it).
-uint16_t free_udp_port() {
-  const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in sin{};
-  sin.sin_family = AF_INET;
-  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&sin), sizeof sin);
-  socklen_t len = sizeof sin;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&sin), &len);
-  ::close(fd);
-  return ntohs(sin.sin_port);
-}
+using test::free_udp_port;
 
 Child linktest(std::vector<std::string> args) {
   args.insert(args.begin(), {sctpkit_binary(), "linktest"});

@@ -11,6 +11,7 @@
 
 #include "cat_process.h"
 #include "sctpkit/sctpkit.h"
+#include "free_port.h"
 
 namespace sctpkit::tools {
 namespace {
@@ -20,18 +21,7 @@ using testing::Process;
 using ::testing::HasSubstr;
 using namespace testing;  // Process, the exit codes
 
-// A UDP port nobody uses right now (bound, read back, released), so parallel tests do not collide.
-uint16_t free_udp_port() {
-  const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t length = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &length);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
+using test::free_udp_port;
 
 struct Ports {
   std::string udp = std::to_string(free_udp_port());

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cat_process.h"
+#include "free_port.h"
 
 namespace sctpkit::tools {
 namespace {
@@ -20,22 +21,12 @@ namespace {
 using namespace std::chrono_literals;
 using testing::Process;
 
-constexpr int kExitOk = 0;
-constexpr int kExitUsage = 2;
-constexpr int kExitTimeout = 6;
-constexpr int kExitUnreachable = 7;
+using testing::kExitOk;
+using testing::kExitTimeout;
+using testing::kExitUnreachable;
+using testing::kExitUsage;
 
-uint16_t free_udp_port() {
-  const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t length = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &length);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
+using test::free_udp_port;
 
 // A one-off server on a fresh UDP port; a client run against it returns its parsed JSON.
 class PerfPair {
