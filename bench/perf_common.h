@@ -4,6 +4,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <arpa/inet.h>
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -61,6 +62,20 @@ inline void add_perf_options(CLI::App& app, PerfOptions& o, bool with_transport)
     auto* raw = app.add_flag("--raw", o.raw, "raw IPv4 (needs root)");
     udp->excludes(raw);
   }
+}
+
+// Exactly one of -s and -c, and -c takes an IPv4 address: kExitOk, or kExitUsage after saying why.
+inline int check_role(const char* program, const PerfOptions& o) {
+  if (o.server == !o.host.empty()) {
+    std::fprintf(stderr, "%s: give either -s (server) or -c HOST (client)\n", program);
+    return kExitUsage;
+  }
+  in_addr probe{};
+  if (!o.server && inet_pton(AF_INET, o.host.c_str(), &probe) != 1) {
+    std::fprintf(stderr, "%s: -c wants an IPv4 address, not '%s'\n", program, o.host.c_str());
+    return kExitUsage;
+  }
+  return kExitOk;
 }
 
 using Clock = std::chrono::steady_clock;

@@ -222,15 +222,7 @@ int main(int argc, char** argv) {
   CLI::App app{"tcp_perf: kernel TCP ping-pong latency and connect/close rate (bench/compare.py)"};
   add_perf_options(app, o, false);
   CLI11_PARSE(app, argc, argv);
-  if (o.server == !o.host.empty()) {
-    std::fprintf(stderr, "tcp_perf: give either -s (server) or -c HOST (client)\n");
-    return kExitUsage;
-  }
-  in_addr probe{};
-  if (!o.server && inet_pton(AF_INET, o.host.c_str(), &probe) != 1) {
-    std::fprintf(stderr, "tcp_perf: -c wants an IPv4 address, not '%s'\n", o.host.c_str());
-    return kExitUsage;
-  }
+  if (const int rc = check_role("tcp_perf", o); rc != kExitOk) return rc;
   if (o.server) return run_server(o);
   PerfResult r;
   int rc = Client(o).run(r);

@@ -318,15 +318,7 @@ int main(int argc, char** argv) {
   CLI::App app{"usrsctp_perf: usrsctp throughput, message rate, latency and setup rate (bench/compare.py)"};
   add_perf_options(app, o, true);
   CLI11_PARSE(app, argc, argv);
-  if (o.server == !o.host.empty()) {
-    std::fprintf(stderr, "usrsctp_perf: give either -s (server) or -c HOST (client)\n");
-    return kExitUsage;
-  }
-  in_addr probe{};
-  if (!o.server && inet_pton(AF_INET, o.host.c_str(), &probe) != 1) {
-    std::fprintf(stderr, "usrsctp_perf: -c wants an IPv4 address, not '%s'\n", o.host.c_str());
-    return kExitUsage;
-  }
+  if (const int rc = check_role("usrsctp_perf", o); rc != kExitOk) return rc;
   if (!o.udp && !o.raw) {
     std::fprintf(stderr, "usrsctp_perf: choose a transport: --udp[=PORT] or --raw\n");
     return kExitUsage;
