@@ -107,6 +107,7 @@ int run_server(const PerfArgs& args, Options options, bool automatic) {
   std::fflush(stdout);
   perf::ServerConfig config;
   config.one_off = args.one_off;
+  config.kernel_transport = options.transport == TransportKind::Kernel;
   config.on_result = [](const std::string& line) {
     fmt::print("{}\n", line);
     std::fflush(stdout);

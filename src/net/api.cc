@@ -114,12 +114,17 @@ Status Association::send(std::span<const uint8_t> data, const SendOptions& optio
   for (;;) {
     if (state.closed) return closed_error(state);
     state.send_space = false;
-    // One clock read per message: the flush happens at the same instant.
-    const auto now = Stack::now();
+    // A sender that keeps the queue ahead of the window (a bulk or rate sender) finds it full at
+    // almost every send(): the message only joins the queue, and what made room (a SACK) will
+    // send it from the loop. Otherwise one clock read per message: the flush happens at that instant.
+    const bool queue_only = stack_->window_full(state);
+    const auto now = queue_only ? stack_->last_now() : Stack::now();
     auto result = stack_->endpoint().send(assoc::AssociationId{id_}, data, wire::StreamId(options.stream),
                                           wire::Ppid(options.ppid), options.unordered, now);
     switch (result) {
-      case assoc::SendResult::Ok: stack_->flush(now); return {};
+      case assoc::SendResult::Ok:
+        if (!queue_only) stack_->flush_after_send(state, now);
+        return {};
       case assoc::SendResult::MessageTooLarge:
         return Error{Error::Code::InvalidArgument, "message larger than max_message_size"};
       case assoc::SendResult::InvalidStream:
@@ -143,18 +148,21 @@ Expected<Message> Association::receive() {
 Expected<Message> Association::receive(std::chrono::milliseconds timeout) {
   if (kernel_) return kernel_->receive(timeout);
   auto& state = stack_->state(id_);
-  const auto limit = timeout == std::chrono::milliseconds::max() ? std::nullopt : std::optional(timeout);
-  if (!stack_->wait([&] { return !state.inbox.empty() || state.closed || state.peer_shutdown; }, limit))
-    return timeout_or_block(stack_->options(), "receive");
   if (state.inbox.empty()) {
-    // No reply will come to what is owed (a SHUTDOWN ACK, RFC 9260 9.2): it leaves now, before the
-    // caller drops the handle (which would abort an association still shutting down).
-    stack_->flush();
-    if (state.closed) return closed_error(state);
-    return Error{Error::Code::Closed, "the peer shut down"};
+    // A message already in the inbox is returned without running the stack (a reader draining a
+    // burst); what arrived meanwhile is handed out by the next call that waits.
+    const auto limit = timeout == std::chrono::milliseconds::max() ? std::nullopt : std::optional(timeout);
+    if (!stack_->wait([&] { return !state.inbox.empty() || state.closed || state.peer_shutdown; }, limit))
+      return timeout_or_block(stack_->options(), "receive");
+    if (state.inbox.empty()) {
+      // No reply will come to what is owed (a SHUTDOWN ACK, RFC 9260 9.2): it leaves now, before the
+      // caller drops the handle (which would abort an association still shutting down).
+      stack_->flush();
+      if (state.closed) return closed_error(state);
+      return Error{Error::Code::Closed, "the peer shut down"};
+    }
   }
-  Message m = std::move(state.inbox.front());
-  state.inbox.pop_front();
+  Message m = state.inbox.pop_front();
   stack_->consumed(id_, m.data.size());
   return m;
 }

@@ -6,6 +6,12 @@ namespace sctpkit::net {
 
 void EncapPortMap::learn(const wire::IpAddress& peer, uint16_t sctp_port, uint16_t udp_port) {
   const Key key{peer, sctp_port};
+  // Every verified packet comes here, nearly always from the peer of the packet before: the front
+  // of the list (the most recently used) answers without hashing the address.
+  if (!entries_.empty() && entries_.front().key == key) {
+    entries_.front().udp_port = udp_port;
+    return;
+  }
   if (auto it = index_.find(key); it != index_.end()) {
     // RFC 6951 5.4: the port follows the peer (e.g. a NAT rebinding), once verified.
     it->second->udp_port = udp_port;
@@ -35,6 +41,7 @@ std::optional<uint16_t> EncapPortMap::take(const wire::IpAddress& peer, uint16_t
       return port;
     }
   }
+  if (!entries_.empty() && entries_.front().key == key) return entries_.front().udp_port;  // as in learn()
   auto it = index_.find(key);
   if (it == index_.end()) return std::nullopt;
   entries_.splice(entries_.begin(), entries_, it->second);

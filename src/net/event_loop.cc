@@ -79,6 +79,7 @@ bool EventLoop::run_once(std::optional<assoc::Duration> timeout, bool wake_when_
     n = ::epoll_wait(epoll_.get(), events, 8, wait_ms);
   } while (n < 0 && errno == EINTR);
   const auto t = now();
+  last_now_ = t;
   ready_fds_.clear();
   for (int i = 0; i < n; ++i) {
     if (events[i].data.u64 == kOwedTag) {
@@ -170,25 +171,28 @@ void EventLoop::clear_owed_signal() {
   owed_signaled_ = false;
 }
 
-void EventLoop::flush(assoc::TimePoint t) {
+size_t EventLoop::flush(assoc::TimePoint t) {
+  last_now_ = t;
   owed_ = false;
   clear_owed_signal();
-  for (size_t i = 0; i < engines_.size(); ++i) drain(*engines_[i], t);
+  size_t packets = 0;
+  for (size_t i = 0; i < engines_.size(); ++i) {
+    packets += drain_transmits(*engines_[i], t);
+    drain_events(*engines_[i]);
+  }
   send_pending();
   arm_timer();
+  return packets;
 }
 
 void EventLoop::deliver_events() {
   for (size_t i = 0; i < engines_.size(); ++i) drain_events(*engines_[i]);
 }
 
-void EventLoop::drain(Engine& engine, assoc::TimePoint now) {
-  drain_transmits(engine, now);
-  drain_events(engine);
-}
-
-void EventLoop::drain_transmits(Engine& engine, assoc::TimePoint now) {
+size_t EventLoop::drain_transmits(Engine& engine, assoc::TimePoint now) {
+  size_t taken = 0;
   while (auto transmit = engine.poll_transmit(now)) {
+    ++taken;
     const size_t size = transmit->packet.size();
     if (size > 65535) continue;  // cannot be an IP datagram
     if (pending_.size() == kMaxPending || slab_used_ + size > kSlabBytes) send_pending();
@@ -197,6 +201,7 @@ void EventLoop::drain_transmits(Engine& engine, assoc::TimePoint now) {
     slab_used_ += size;
     pending_.push_back({transmit->source, transmit->destination, wire::Bytes(slot, size)});
   }
+  return taken;
 }
 
 void EventLoop::drain_events(Engine& engine) {

@@ -52,12 +52,18 @@ class EventLoop {
   bool run_once(std::optional<assoc::Duration> timeout, bool wake_when_owed = true);
   // Sends what the engines have queued and hands out their events; call after user calls
   // (connect, send, shutdown, abort) so their effects leave without waiting for the next input.
-  void flush() { flush(now()); }
+  // Returns how many packets the engines gave.
+  size_t flush() { return flush(now()); }
   // The same, at `now` (a caller that just read the clock for the engine).
-  void flush(assoc::TimePoint now);
+  size_t flush(assoc::TimePoint now);
   // Hands out the engines' events without sending anything (what is owed stays owed).
   void deliver_events();
   [[nodiscard]] bool owed() const { return owed_; }
+  // Inputs handed to the engines so far (packets read, timer expiries): what can open a window
+  // that was full (a SACK) or start a retransmission. Only user calls change the engines otherwise.
+  [[nodiscard]] uint64_t inputs() const { return counters_.packets_received + counters_.timeouts; }
+  // The time the loop read last (a wake-up, a flush).
+  [[nodiscard]] assoc::TimePoint last_now() const { return last_now_; }
   static constexpr size_t kBatch = 32;      // packets asked of the transport per receive
   static constexpr size_t kMaxBatches = 8;  // reads per run_once (see receive_all)
 
@@ -74,8 +80,7 @@ class EventLoop {
   explicit EventLoop(Transport& transport) : transport_(transport) {}
   void receive_all(assoc::TimePoint now);
   void fire_timers(assoc::TimePoint now);
-  void drain(Engine& engine, assoc::TimePoint now);
-  void drain_transmits(Engine& engine, assoc::TimePoint now);
+  size_t drain_transmits(Engine& engine, assoc::TimePoint now);  // returns the packets taken
   void drain_events(Engine& engine);
   void send_pending();
   void arm_timer();
@@ -96,6 +101,7 @@ class EventLoop {
   size_t slab_used_ = 0;
   // The deadline the timerfd holds (nullopt: disarmed); never later than the engines' earliest.
   std::optional<assoc::TimePoint> armed_;
+  assoc::TimePoint last_now_{};
   bool owed_ = false;                      // the engines may hold answers to input (see above)
   UniqueFd owed_fd_;                       // eventfd, readable while owed_ is signalled to embedders
   bool owed_signaled_ = false;

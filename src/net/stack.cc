@@ -155,7 +155,7 @@ void Stack::on_event(assoc::Event&& event) {
   std::visit(
       [this](auto& e) {
         using T = std::decay_t<decltype(e)>;
-        auto& s = associations_[e.id.value];
+        auto& s = state(e.id.value);
         if constexpr (std::is_same_v<T, assoc::ConnectedEvent>) {
           s.connected = true;
           if (e.passive) accept_queue_.push_back(e.id.value);

@@ -13,6 +13,7 @@
 #include "assoc/endpoint.h"
 #include "assoc/random.h"
 #include "assoc/sparse_queue.h"
+#include "assoc/tx/ring.h"
 #include "net/endpoint_engine.h"
 #include "net/event_loop.h"
 #include "net/pooled_random.h"
@@ -22,12 +23,38 @@
 
 namespace sctpkit::detail {
 
+// Received messages receive() has not returned, oldest first. One pointer until the first
+// message (an idle association holds no buffer); then a ring that keeps its slots, so a steady flow
+// allocates nothing (a std::deque freed and allocated a block every dozen 64 B messages).
+class Inbox {
+ public:
+  [[nodiscard]] bool empty() const { return !ring_ || ring_->empty(); }
+  [[nodiscard]] size_t size() const { return ring_ ? ring_->size() : 0; }
+  void push_back(Message&& message) {
+    if (!ring_) ring_ = std::make_unique<assoc::Ring<Message>>();
+    ring_->push_back(std::move(message));
+  }
+  // Not empty().
+  Message pop_front() {
+    Message m = std::move(ring_->front());
+    ring_->pop_front();
+    return m;
+  }
+
+ private:
+  std::unique_ptr<assoc::Ring<Message>> ring_;
+};
+
 class Stack {
  public:
+  static constexpr uint64_t kNever = ~uint64_t{0};
   struct AssociationState {
-    // Allocated with the first message, kept after: an idle association's state holds no buffer.
-    assoc::SparseQueue<Message, assoc::QueueStorage::kKeep> inbox;
+    Inbox inbox;
     assoc::SparseQueue<SendFailure> send_failures;  // rare: allocated by the first
+    // The loop's input count (EventLoop::inputs) when a send()'s flush found nothing to transmit:
+    // the association's window (cwnd, the peer's rwnd, RFC 9260 6.1) was full, and stays full
+    // until an input (a SACK, a timer), so until then a send() only queues (see window_full).
+    uint64_t window_full_at = kNever;
     bool connected = false;
     bool closed = false;
     bool peer_shutdown = false;
@@ -51,8 +78,31 @@ class Stack {
   void flush() { loop_->flush(); }
   void flush(assoc::TimePoint now) { loop_->flush(now); }
 
-  AssociationState& state(uint32_t id) { return associations_[id]; }
-  void forget(uint32_t id) { associations_.erase(id); }
+  // The last one asked for is remembered: an application calls for the same association over and
+  // over (std::map keeps its nodes in place, so the pointer holds until forget()).
+  AssociationState& state(uint32_t id) {
+    if (cached_ && cached_id_ == id) return *cached_;
+    cached_id_ = id;
+    cached_ = &associations_[id];
+    return *cached_;
+  }
+  void forget(uint32_t id) {
+    if (cached_id_ == id) cached_ = nullptr;
+    associations_.erase(id);
+  }
+  // Whether a send() on `s` can only queue: its window was found full with no input since. Such a
+  // send() skips the flush: no poll_transmit, no deadline to recompute, no clock to read (the
+  // engine queues a message without the time; T3-rtx starts when DATA is transmitted, RFC 9260
+  // 6.3.2 R1). What an input makes owed is not held back: the first send() after it flushes.
+  // Nor is a message stranded: a full window has DATA in flight, whose SACK or T3-rtx is an input
+  // (and a peer's zero window is probed from the loop, RFC 9260 6.1 A).
+  [[nodiscard]] bool window_full(const AssociationState& s) const { return s.window_full_at == loop_->inputs(); }
+  // After a send() the engine took: sends what it can, and remembers for `s` if that was nothing.
+  void flush_after_send(AssociationState& s, assoc::TimePoint now) {
+    s.window_full_at = loop_->flush(now) == 0 ? loop_->inputs() : kNever;
+  }
+  // The time the loop last read (for an engine call that queues only).
+  [[nodiscard]] assoc::TimePoint last_now() const { return loop_->last_now(); }
   std::optional<uint32_t> pop_accept();
   // A received message's buffer back to the engine, for the association's next message.
   void recycle(uint32_t id, std::vector<uint8_t>&& buffer);
@@ -82,6 +132,8 @@ class Stack {
   std::unique_ptr<net::EndpointEngine> engine_;
   std::unique_ptr<net::EventLoop> loop_;
   std::map<uint32_t, AssociationState> associations_;
+  AssociationState* cached_ = nullptr;  // state(cached_id_), or null
+  uint32_t cached_id_ = 0;
   std::deque<uint32_t> accept_queue_;
 };
 

@@ -62,11 +62,11 @@ class Client {
     switch (c_.mode) {
       case Mode::Bulk:
       case Mode::Rate:
-        keep_freed_memory();
         ran = run_bulk(*control);
         break;
       case Mode::Pingpong:
-        keep_freed_memory();
+        // The kernel's replies are fresh buffers each (see keep_freed_memory).
+        if (options_.transport == TransportKind::Kernel) keep_freed_memory();
         ran = run_pingpong(*control);
         break;
       case Mode::Setup: ran = run_setup(); break;

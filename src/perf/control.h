@@ -53,10 +53,14 @@ struct ControlMessage {
 // This process's resident set size in KiB (/proc/self/status VmRSS); -1 if unknown.
 [[nodiscard]] int64_t resident_kib();
 
-// For the data modes (bulk, rate, pingpong): glibc's heap keeps what is freed instead of giving it
-// back to the kernel (trim threshold, mmap threshold). Every received message is a fresh buffer
-// (the API does not recycle them yet): with glibc's defaults the 64 KiB ones were trimmed and
-// faulted in again, three quarters of a bulk receiver's CPU time. Returns false if glibc refused.
+// glibc's heap keeps what is freed instead of giving it back to the kernel (trim threshold, mmap
+// threshold). For the data modes over TransportKind::Kernel only: there every received message is
+// a fresh buffer (recycle() has nothing to reuse it for), and with glibc's defaults the 64 KiB ones
+// were trimmed and faulted in again, three quarters of a bulk receiver's CPU time. Our own stack's
+// ends recycle received messages (perf's server and ping-pong client) and the engine reuses sent
+// ones: with or without this, UDP bulk 64 KiB, 1 KiB, rate and ping-pong all fault the same
+// (0.03-0.05 faults per 64 KiB message, start-up's), so it stays off there, as an embedder sees it.
+// Returns false if glibc refused.
 bool keep_freed_memory();
 
 }  // namespace sctpkit::perf

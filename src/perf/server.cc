@@ -117,9 +117,11 @@ void Server::on_control(Session& s, const Message& message) {
     if (!s.test) s.test = std::make_unique<Test>();
     s.test->accepted_before = accepted_;  // this association included
     s.test->hello = control->hello;
-    // Not for setup and idle, whose RSS figure must not hold freed memory.
+    // Not for setup and idle, whose RSS figure must not hold freed memory; nor for our own stack,
+    // whose received messages this server recycles.
     const Mode mode = s.test->hello.mode;
-    if (mode == Mode::Bulk || mode == Mode::Rate || mode == Mode::Pingpong) keep_freed_memory();
+    if (config_.kernel_transport && (mode == Mode::Bulk || mode == Mode::Rate || mode == Mode::Pingpong))
+      keep_freed_memory();
     s.test->rss_before = resident_kib();
     s.test->started = std::chrono::steady_clock::now();
     (void)s.association.send(encode_ready(), SendOptions{0, kControlPpid, false});

@@ -22,6 +22,9 @@ namespace sctpkit::perf {
 
 struct ServerConfig {
   bool one_off = false;  // return after the first test has reported
+  // The listener runs on TransportKind::Kernel: received messages are fresh buffers (see
+  // keep_freed_memory).
+  bool kernel_transport = false;
   // A line for a person about each finished test (stdout in the CLI).
   std::function<void(const std::string&)> on_result;
 };
