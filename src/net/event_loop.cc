@@ -131,7 +131,8 @@ void EventLoop::receive_all(assoc::TimePoint now) {
         ++counters_.unknown_port;
         continue;
       }
-      switch ((*it)->handle_packet(p.data, p.source, p.destination, now)) {
+      const assoc::PacketDisposition disposition = (*it)->handle_packet(p.data, p.source, p.destination, now);
+      switch (disposition) {
         case assoc::PacketDisposition::Accepted: transport_.on_verified(p); break;
         case assoc::PacketDisposition::AnsweredStateless: transport_.on_answered_stateless(p); break;
         case assoc::PacketDisposition::Dropped: break;
@@ -140,8 +141,11 @@ void EventLoop::receive_all(assoc::TimePoint now) {
       // Every other packet's answer is collected at once: RFC 9260 6.2's SACK for every second
       // packet exists only if the engine is asked between packets (asked after a batch, it
       // acknowledges the batch once, and a sender in slow start grows its window by one MTU per
-      // SACK, 7.2.1). The Transmit's bytes are copied while valid.
-      if (i == defer) {
+      // SACK, 7.2.1). The Transmit's bytes are copied while valid. A stateless answer (an INIT
+      // ACK, RFC 9260 5.1) is never owed: no association exists for a reply to ride with, and
+      // owing it cost a second sendmmsg per setup on a server (the SHUTDOWN ACK of the last
+      // association and the INIT ACK of the next arrive in one read).
+      if (i == defer && disposition != assoc::PacketDisposition::AnsweredStateless) {
         owed_ = true;
       } else {
         drain_transmits(**it, now);

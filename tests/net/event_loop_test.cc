@@ -27,7 +27,7 @@ class EchoEngine final : public Engine {
     auto reply = testing::sctp_packet(port_, wire::load_u16(packet, 0), wire::load_u32(packet, 4));
     replies_.push_back({destination, source, std::move(reply)});
     events_.push_back(assoc::PeerShutdownEvent{assoc::AssociationId{static_cast<uint32_t>(received.size())}});
-    return assoc::PacketDisposition::Accepted;
+    return disposition;
   }
   void handle_timeout(assoc::TimePoint now) override {
     timeouts.push_back(now);
@@ -50,6 +50,7 @@ class EchoEngine final : public Engine {
   std::vector<std::vector<uint8_t>> received;
   std::vector<assoc::TimePoint> timeouts;
   std::optional<assoc::TimePoint> deadline;
+  assoc::PacketDisposition disposition = assoc::PacketDisposition::Accepted;  // what handle_packet says
 
  private:
   struct Reply {
@@ -240,6 +241,20 @@ TEST(EventLoop, OnlyTheAnswerToTheLastPacketReadIsOwed) {
   EXPECT_TRUE(rig.loop->owed());
   rig.loop->flush();
   EXPECT_EQ(rig.loop->counters().packets_sent, 4u);
+}
+
+TEST(EventLoop, AStatelessAnswerToTheLastPacketReadIsNotOwed) {
+  // An INIT ACK (RFC 9260 5.1) has no association for a reply to ride with: it leaves with the
+  // answers to the rest of the read, in the same sendmmsg, instead of waiting for the next call.
+  EchoRig rig;
+  auto& engine = rig.engine;
+  engine.disposition = assoc::PacketDisposition::AnsweredStateless;
+  const auto p = testing::sctp_packet(7000, 5000, 8);
+  rig.client->send(std::vector<OutgoingPacket>(2, OutgoingPacket{{}, kLoopback, p}));
+  rig.run_until_received(2);
+  ASSERT_EQ(engine.received.size(), 2u);
+  EXPECT_EQ(rig.loop->counters().packets_sent, 2u);
+  EXPECT_FALSE(rig.loop->owed());
 }
 
 TEST(EventLoop, OneWakeUpReadsABoundedNumberOfBatches) {
