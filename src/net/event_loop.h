@@ -76,7 +76,8 @@ class EventLoop {
   void fire_timers(assoc::TimePoint now);
   void drain(Engine& engine, assoc::TimePoint now);
   void drain_transmits(Engine& engine, assoc::TimePoint now);
-  void drain_events(Engine& engine);
+  // Returns whether an association began shutting down (RFC 9260 9.2) or closed.
+  bool drain_events(Engine& engine);
   void send_pending();
   void arm_timer();
   void clear_owed_signal();

@@ -26,7 +26,12 @@ class EchoEngine final : public Engine {
     received.emplace_back(packet.begin(), packet.end());
     auto reply = testing::sctp_packet(port_, wire::load_u16(packet, 0), wire::load_u32(packet, 4));
     replies_.push_back({destination, source, std::move(reply)});
-    events_.push_back(assoc::PeerShutdownEvent{assoc::AssociationId{static_cast<uint32_t>(received.size())}});
+    const assoc::AssociationId id{static_cast<uint32_t>(received.size())};
+    if (shuts_down) {
+      events_.push_back(assoc::PeerShutdownEvent{id});
+    } else {
+      events_.push_back(assoc::SendSpaceEvent{id, 0});
+    }
     return disposition;
   }
   void handle_timeout(assoc::TimePoint now) override {
@@ -51,6 +56,7 @@ class EchoEngine final : public Engine {
   std::vector<assoc::TimePoint> timeouts;
   std::optional<assoc::TimePoint> deadline;
   assoc::PacketDisposition disposition = assoc::PacketDisposition::Accepted;  // what handle_packet says
+  bool shuts_down = false;  // each packet reports a PeerShutdownEvent (a SHUTDOWN), not a SendSpaceEvent
 
  private:
   struct Reply {
@@ -202,7 +208,7 @@ TEST(EventLoop, AnswersToInputStayOwedUntilTheNextCallAndTheFdSaysSo) {
   EchoRig rig;
   auto& engine = rig.engine;
   std::vector<uint32_t> events;
-  rig.loop->set_event_handler([&](Engine&, assoc::Event&& e) { events.push_back(std::get<assoc::PeerShutdownEvent>(e).id.value); });
+  rig.loop->set_event_handler([&](Engine&, assoc::Event&& e) { events.push_back(std::get<assoc::SendSpaceEvent>(e).id.value); });
   const auto p = testing::sctp_packet(7000, 5000, 42);
   rig.client->send(std::array{OutgoingPacket{{}, kLoopback, p}});
   rig.run_until_received(1);
@@ -254,6 +260,20 @@ TEST(EventLoop, AStatelessAnswerToTheLastPacketReadIsNotOwed) {
   rig.run_until_received(2);
   ASSERT_EQ(engine.received.size(), 2u);
   EXPECT_EQ(rig.loop->counters().packets_sent, 2u);
+  EXPECT_FALSE(rig.loop->owed());
+}
+
+TEST(EventLoop, AnAnswerToAPacketThatShutsItsAssociationDownIsNotOwed) {
+  // RFC 9260 9.2: after a SHUTDOWN the user may send no new data, so no reply can carry the
+  // SHUTDOWN ACK; it leaves with the rest of the read.
+  EchoRig rig;
+  auto& engine = rig.engine;
+  engine.shuts_down = true;
+  const auto p = testing::sctp_packet(7000, 5000, 6);
+  rig.client->send(std::array{OutgoingPacket{{}, kLoopback, p}});
+  rig.run_until_received(1);
+  ASSERT_EQ(engine.received.size(), 1u);
+  EXPECT_EQ(rig.loop->counters().packets_sent, 1u);
   EXPECT_FALSE(rig.loop->owed());
 }
 
