@@ -1,6 +1,7 @@
 #include "perf/swarm.h"
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <limits>
@@ -141,8 +142,25 @@ Status Swarm::run_once(std::chrono::milliseconds timeout) {
   return {};
 }
 
+void order_largest_first(std::span<net::OutgoingPacket> packets) {
+  if (packets.size() < 2 || packets.size() > kBatch) return;
+  std::array<uint16_t, kBatch> ports;
+  for (size_t i = 0; i < packets.size(); ++i) {
+    if (packets[i].data.size() < 2) return;
+    ports[i] = wire::load_u16(packets[i].data, 0);  // RFC 9260 3.1: the source port comes first
+  }
+  std::sort(ports.begin(), ports.begin() + static_cast<std::ptrdiff_t>(packets.size()));
+  if (std::adjacent_find(ports.begin(), ports.begin() + static_cast<std::ptrdiff_t>(packets.size())) !=
+      ports.begin() + static_cast<std::ptrdiff_t>(packets.size()))
+    return;
+  std::stable_sort(packets.begin(), packets.end(),
+                   [](const net::OutgoingPacket& a, const net::OutgoingPacket& b) { return a.data.size() > b.data.size(); });
+}
+
 void Swarm::send_pending() {
-  if (!pending_.empty()) transport_->send(pending_);
+  if (pending_.empty()) return;
+  order_largest_first(pending_);
+  transport_->send(pending_);
   pending_.clear();
 }
 

@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -24,6 +25,14 @@
 #include "sctpkit/sctpkit.h"
 
 namespace sctpkit::perf {
+
+// Puts larger packets ahead of smaller ones when every packet is of a different association (a
+// different SCTP source port: the swarm gives each association its own), keeping the order of equal
+// sizes; leaves the batch alone otherwise, since one association's packets must keep their order.
+// A flight of the setup mode (the next INIT and the last SHUTDOWN; a COOKIE ECHO and a SHUTDOWN
+// COMPLETE) then leaves as one UDP GSO message (net/batch_io.h: every segment but the last is as
+// long as the first), which the server reads in one wake-up instead of being woken by each.
+void order_largest_first(std::span<net::OutgoingPacket> packets);
 
 class Swarm {
  public:
