@@ -29,9 +29,12 @@ namespace sctpkit::perf {
 // Puts larger packets ahead of smaller ones when every packet is of a different association (a
 // different SCTP source port: the swarm gives each association its own), keeping the order of equal
 // sizes; leaves the batch alone otherwise, since one association's packets must keep their order.
-// A flight of the setup mode (the next INIT and the last SHUTDOWN; a COOKIE ECHO and a SHUTDOWN
-// COMPLETE) then leaves as one UDP GSO message (net/batch_io.h: every segment but the last is as
-// long as the first), which the server reads in one wake-up instead of being woken by each.
+// In the setup mode the server then reads the next INIT before the last SHUTDOWN and answers
+// largest first as well: its INIT ACK and SHUTDOWN ACK leave as one UDP GSO message (net/batch_io.h:
+// every segment but the last is as long as the first) that wakes us once, not once per packet
+// (unpinned, context switches per setup fell from 3.06 to 2.1 on both ends). Our own pair is not
+// a GSO train yet: the new association's INIT leaves from an unset source address, the other
+// association's packet from the one it learned, and batch_io only joins packets of one source.
 void order_largest_first(std::span<net::OutgoingPacket> packets);
 
 class Swarm {
