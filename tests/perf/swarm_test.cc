@@ -25,12 +25,12 @@ TEST(OrderLargestFirst, PutsTheNextInitAheadOfTheLastShutdown) {
   // The setup mode's flights: a SHUTDOWN (20 bytes) queued before the next INIT (32), and a
   // SHUTDOWN COMPLETE (16) before a COOKIE ECHO (136): larger first makes each one GSO message.
   const auto shutdown = packet(50001, 20), init = packet(50002, 32), complete = packet(50003, 16),
-             echo = packet(50004, 136);
+             echo = packet(50004, 136), other_complete = packet(50005, 16);
   std::vector<net::OutgoingPacket> flight{{{}, {}, shutdown}, {{}, {}, init}};
   order_largest_first(flight);
   EXPECT_EQ(sizes(flight), (std::vector<size_t>{32, 20}));
   EXPECT_EQ(flight[0].data.data(), init.data());
-  std::vector<net::OutgoingPacket> second{{{}, {}, complete}, {{}, {}, echo}, {{}, {}, packet(50005, 16)}};
+  std::vector<net::OutgoingPacket> second{{{}, {}, complete}, {{}, {}, echo}, {{}, {}, other_complete}};
   const uint8_t* first_small = second[0].data.data();
   order_largest_first(second);
   EXPECT_EQ(sizes(second), (std::vector<size_t>{136, 16, 16}));
