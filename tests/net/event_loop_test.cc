@@ -249,32 +249,27 @@ TEST(EventLoop, OnlyTheAnswerToTheLastPacketReadIsOwed) {
   EXPECT_EQ(rig.loop->counters().packets_sent, 4u);
 }
 
-TEST(EventLoop, AStatelessAnswerToTheLastPacketReadIsNotOwed) {
-  // An INIT ACK (RFC 9260 5.1) has no association for a reply to ride with: it leaves with the
-  // answers to the rest of the read, in the same sendmmsg, instead of waiting for the next call.
-  EchoRig rig;
-  auto& engine = rig.engine;
-  engine.disposition = assoc::PacketDisposition::AnsweredStateless;
-  const auto p = testing::sctp_packet(7000, 5000, 8);
-  rig.client->send(std::vector<OutgoingPacket>(2, OutgoingPacket{{}, kLoopback, p}));
-  rig.run_until_received(2);
-  ASSERT_EQ(engine.received.size(), 2u);
-  EXPECT_EQ(rig.loop->counters().packets_sent, 2u);
-  EXPECT_FALSE(rig.loop->owed());
-}
-
-TEST(EventLoop, AnAnswerToAPacketThatShutsItsAssociationDownIsNotOwed) {
-  // RFC 9260 9.2: after a SHUTDOWN the user may send no new data, so no reply can carry the
-  // SHUTDOWN ACK; it leaves with the rest of the read.
-  EchoRig rig;
-  auto& engine = rig.engine;
-  engine.shuts_down = true;
-  const auto p = testing::sctp_packet(7000, 5000, 6);
-  rig.client->send(std::array{OutgoingPacket{{}, kLoopback, p}});
-  rig.run_until_received(1);
-  ASSERT_EQ(engine.received.size(), 1u);
-  EXPECT_EQ(rig.loop->counters().packets_sent, 1u);
-  EXPECT_FALSE(rig.loop->owed());
+TEST(EventLoop, AnAnswerNoReplyCanRideWithIsNotOwed) {
+  // A stateless answer (an INIT ACK, RFC 9260 5.1: there is no association to reply on), and the
+  // answer to a packet that shut its association down (RFC 9260 9.2: the user may send no new
+  // data, so nothing can carry the SHUTDOWN ACK), leave with the rest of the read's answers, in
+  // the same sendmmsg, instead of waiting for the next call.
+  for (const bool stateless : {true, false}) {
+    SCOPED_TRACE(stateless ? "stateless" : "shutting down");
+    EchoRig rig;
+    auto& engine = rig.engine;
+    if (stateless) {
+      engine.disposition = assoc::PacketDisposition::AnsweredStateless;
+    } else {
+      engine.shuts_down = true;
+    }
+    const auto p = testing::sctp_packet(7000, 5000, 8);
+    rig.client->send(std::vector<OutgoingPacket>(2, OutgoingPacket{{}, kLoopback, p}));
+    rig.run_until_received(2);
+    ASSERT_EQ(engine.received.size(), 2u);
+    EXPECT_EQ(rig.loop->counters().packets_sent, 2u);
+    EXPECT_FALSE(rig.loop->owed());
+  }
 }
 
 TEST(EventLoop, OneWakeUpReadsABoundedNumberOfBatches) {
