@@ -1,11 +1,13 @@
 #include "assoc/cookie.h"
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/params.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 
 namespace sctpkit::assoc {
 namespace {
@@ -16,18 +18,47 @@ int64_t to_us(TimePoint t) {
 }
 }  // namespace
 
-CookieAuthority::CookieAuthority(RandomSource& random) { random.fill(current_); }
+void CookieAuthority::MacContextFree::operator()(evp_mac_ctx_st* context) const { EVP_MAC_CTX_free(context); }
+
+CookieAuthority::MacContext CookieAuthority::keyed(wire::Bytes secret) {
+  EVP_MAC* hmac = EVP_MAC_fetch(nullptr, OSSL_MAC_NAME_HMAC, nullptr);
+  MacContext context(hmac ? EVP_MAC_CTX_new(hmac) : nullptr);
+  EVP_MAC_free(hmac);  // the context holds its own reference
+  char digest[] = OSSL_DIGEST_NAME_SHA2_256;
+  const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                               OSSL_PARAM_construct_end()};
+  // Without a working MAC every cookie would be refused or, worse, trusted: fatal, as a failing
+  // CSPRNG is (random.cc).
+  if (!context || EVP_MAC_init(context.get(), secret.data(), secret.size(), params) != 1) std::abort();
+  return context;
+}
+
+CookieAuthority::CookieAuthority(RandomSource& random) {
+  std::array<uint8_t, kSecretSize> secret;
+  random.fill(secret);
+  current_ = keyed(secret);
+  // The context holds its own copy of the key; ours goes.
+  OPENSSL_cleanse(secret.data(), secret.size());
+}
+
+CookieAuthority::~CookieAuthority() = default;
 
 void CookieAuthority::rotate(RandomSource& random) {
-  previous_ = current_;
-  has_previous_ = true;
-  random.fill(current_);
+  std::array<uint8_t, kSecretSize> secret;
+  random.fill(secret);
+  previous_ = std::move(current_);
+  current_ = keyed(secret);
+  OPENSSL_cleanse(secret.data(), secret.size());
   ++current_id_;
 }
 
-void CookieAuthority::mac(const Secret& secret, wire::Bytes data, uint8_t out[kMacSize]) const {
-  unsigned int length = kMacSize;
-  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()), data.data(), data.size(), out, &length);
+void CookieAuthority::mac(evp_mac_ctx_st* key, wire::Bytes data, uint8_t out[kMacSize]) const {
+  // A null key restarts the MAC under the key it holds (the HMAC provider keeps the padded key).
+  size_t length = 0;
+  if (EVP_MAC_init(key, nullptr, 0, nullptr) != 1 || EVP_MAC_update(key, data.data(), data.size()) != 1 ||
+      EVP_MAC_final(key, out, &length, kMacSize) != 1 || length != kMacSize) {
+    std::abort();  // as in keyed(): a cookie must never go out, or in, unsigned
+  }
 }
 
 size_t CookieAuthority::sign(const CookieContents& c, wire::MutableBytes out) const {
@@ -54,7 +85,7 @@ size_t CookieAuthority::sign(const CookieContents& c, wire::MutableBytes out) co
   w.bytes(c.peer_address.bytes());
   w.bytes(c.peer_init);
   uint8_t digest[kMacSize];
-  mac(current_, w.written(), digest);
+  mac(current_.get(), w.written(), digest);
   w.bytes(wire::Bytes(digest, kMacSize));
   return w.overflowed() ? 0 : w.position();
 }
@@ -64,18 +95,18 @@ CookieCheck CookieAuthority::verify(wire::Bytes cookie, TimePoint now) const {
   if (cookie.size() < kFixedSize + kMacSize || cookie[0] != kVersion) return check;
   const wire::Bytes signed_part = cookie.first(cookie.size() - kMacSize);
 
-  const Secret* secret = nullptr;
+  evp_mac_ctx_st* secret = nullptr;
   if (cookie[1] == current_id_) {
-    secret = &current_;
-  } else if (has_previous_ && cookie[1] == static_cast<uint8_t>(current_id_ - 1)) {
-    secret = &previous_;
+    secret = current_.get();
+  } else if (previous_ && cookie[1] == static_cast<uint8_t>(current_id_ - 1)) {
+    secret = previous_.get();
   }
   if (secret == nullptr) {
     check.verdict = CookieVerdict::UnknownKey;
     return check;
   }
   uint8_t expected[kMacSize];
-  mac(*secret, signed_part, expected);
+  mac(secret, signed_part, expected);
   // RFC 9260 5.1.5 step 2, compared in constant time so the MAC cannot be found byte by byte.
   if (CRYPTO_memcmp(expected, cookie.data() + signed_part.size(), kMacSize) != 0) {
     check.verdict = CookieVerdict::BadMac;

@@ -132,17 +132,22 @@ void EventLoop::receive_all(assoc::TimePoint now) {
         ++counters_.unknown_port;
         continue;
       }
-      switch ((*it)->handle_packet(p.data, p.source, p.destination, now)) {
+      const assoc::PacketDisposition disposition = (*it)->handle_packet(p.data, p.source, p.destination, now);
+      switch (disposition) {
         case assoc::PacketDisposition::Accepted: transport_.on_verified(p); break;
         case assoc::PacketDisposition::AnsweredStateless: transport_.on_answered_stateless(p); break;
         case assoc::PacketDisposition::Dropped: break;
       }
-      drain_events(**it);
+      const bool closing = drain_events(**it);
       // Every other packet's answer is collected at once: RFC 9260 6.2's SACK for every second
       // packet exists only if the engine is asked between packets (asked after a batch, it
       // acknowledges the batch once, and a sender in slow start grows its window by one MTU per
-      // SACK, 7.2.1). The Transmit's bytes are copied while valid.
-      if (i == defer) {
+      // SACK, 7.2.1). The Transmit's bytes are copied while valid. An answer no reply can ride
+      // with is never owed: a stateless one (an INIT ACK, RFC 9260 5.1: no association exists),
+      // or one to a packet that shut its association down (a SHUTDOWN ACK: 9.2, the user may
+      // send no new data) or closed it. Owing them cost a second sendmmsg per setup on a server
+      // (the SHUTDOWN of the last association and the INIT of the next arrive in one read).
+      if (i == defer && disposition != assoc::PacketDisposition::AnsweredStateless && !closing) {
         owed_ = true;
       } else {
         drain_transmits(**it, now);
@@ -204,10 +209,14 @@ size_t EventLoop::drain_transmits(Engine& engine, assoc::TimePoint now) {
   return taken;
 }
 
-void EventLoop::drain_events(Engine& engine) {
+bool EventLoop::drain_events(Engine& engine) {
+  bool closing = false;
   while (auto event = engine.poll_event()) {
+    closing |= std::holds_alternative<assoc::PeerShutdownEvent>(*event) ||
+               std::holds_alternative<assoc::ClosedEvent>(*event);
     if (handler_) handler_(engine, std::move(*event));
   }
+  return closing;
 }
 
 void EventLoop::send_pending() {

@@ -81,7 +81,8 @@ class EventLoop {
   void receive_all(assoc::TimePoint now);
   void fire_timers(assoc::TimePoint now);
   size_t drain_transmits(Engine& engine, assoc::TimePoint now);  // returns the packets taken
-  void drain_events(Engine& engine);
+  // Returns whether an association began shutting down (RFC 9260 9.2) or closed.
+  bool drain_events(Engine& engine);
   void send_pending();
   void arm_timer();
   void clear_owed_signal();

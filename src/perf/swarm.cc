@@ -1,8 +1,7 @@
 #include "perf/swarm.h"
 
-#include <poll.h>
-
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <limits>
@@ -69,7 +68,8 @@ Expected<std::unique_ptr<Swarm>> Swarm::open(const Options& options, const std::
   if (options.mtu <= headers + 64) return Error{Error::Code::InvalidArgument, "MTU too small"};
   config.max_packet_size = options.mtu - headers;
   swarm->endpoint_ = std::make_unique<assoc::Endpoint>(config, swarm->random_, now());
-  swarm->slab_.resize(kBatch * kSlot);
+  swarm->slab_.reset(new uint8_t[kBatch * kSlot]);
+  for (int fd : swarm->transport_->fds()) swarm->poll_fds_.push_back({fd, POLLIN, 0});
   swarm->pending_.reserve(kBatch);
   swarm->received_.resize(kBatch);
   return swarm;
@@ -115,9 +115,7 @@ Status Swarm::run_once(std::chrono::milliseconds timeout) {
     const auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline - now());
     wait = std::clamp(left, std::chrono::milliseconds::zero(), wait);
   }
-  std::vector<pollfd> fds;
-  for (int fd : transport_->fds()) fds.push_back({fd, POLLIN, 0});
-  if (::poll(fds.data(), fds.size(), static_cast<int>(wait.count())) < 0 && errno != EINTR) {
+  if (::poll(poll_fds_.data(), poll_fds_.size(), static_cast<int>(wait.count())) < 0 && errno != EINTR) {
     return Error{Error::Code::System, fmt::format("poll: {}", std::strerror(errno))};
   }
   for (;;) {
@@ -144,8 +142,25 @@ Status Swarm::run_once(std::chrono::milliseconds timeout) {
   return {};
 }
 
+void order_largest_first(std::span<net::OutgoingPacket> packets) {
+  if (packets.size() < 2 || packets.size() > kBatch) return;
+  std::array<uint16_t, kBatch> ports;
+  for (size_t i = 0; i < packets.size(); ++i) {
+    if (packets[i].data.size() < 2) return;
+    ports[i] = wire::load_u16(packets[i].data, 0);  // RFC 9260 3.1: the source port comes first
+  }
+  std::sort(ports.begin(), ports.begin() + static_cast<std::ptrdiff_t>(packets.size()));
+  if (std::adjacent_find(ports.begin(), ports.begin() + static_cast<std::ptrdiff_t>(packets.size())) !=
+      ports.begin() + static_cast<std::ptrdiff_t>(packets.size()))
+    return;
+  std::stable_sort(packets.begin(), packets.end(),
+                   [](const net::OutgoingPacket& a, const net::OutgoingPacket& b) { return a.data.size() > b.data.size(); });
+}
+
 void Swarm::send_pending() {
-  if (!pending_.empty()) transport_->send(pending_);
+  if (pending_.empty()) return;
+  order_largest_first(pending_);
+  transport_->send(pending_);
   pending_.clear();
 }
 
@@ -153,7 +168,7 @@ void Swarm::collect(assoc::TimePoint t) {
   while (auto transmit = endpoint_->poll_transmit(t)) {
     if (pending_.size() == kBatch) send_pending();
     if (transmit->packet.size() > kSlot) continue;
-    uint8_t* slot = slab_.data() + pending_.size() * kSlot;
+    uint8_t* slot = slab_.get() + pending_.size() * kSlot;
     std::memcpy(slot, transmit->packet.data(), transmit->packet.size());
     pending_.push_back({transmit->source, transmit->destination, wire::Bytes(slot, transmit->packet.size())});
   }

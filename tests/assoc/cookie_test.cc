@@ -1,7 +1,10 @@
 #include "assoc/cookie.h"
 
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
+#include <array>
 #include <vector>
 
 namespace sctpkit::assoc {
@@ -89,6 +92,45 @@ TEST_F(CookieTest, PreviousSecretStillVerifiesButNotTheOneBefore) {
   authority.rotate(random);
   EXPECT_EQ(authority.verify(old_cookie, t0).verdict, CookieVerdict::UnknownKey);
   EXPECT_EQ(authority.verify(newer_cookie, t0).verdict, CookieVerdict::Ok);
+}
+
+// The MAC of `cookie`'s signed part under `secret`, computed afresh by OpenSSL's one-shot HMAC.
+std::vector<uint8_t> reference_hmac_sha256(const std::array<uint8_t, 32>& secret, const std::vector<uint8_t>& cookie) {
+  std::vector<uint8_t> out(CookieAuthority::kMacSize);
+  unsigned int length = 0;
+  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()), cookie.data(),
+       cookie.size() - CookieAuthority::kMacSize, out.data(), &length);
+  EXPECT_EQ(length, CookieAuthority::kMacSize);
+  return out;
+}
+
+TEST_F(CookieTest, MacIsHmacSha256UnderTheCurrentSecretAcrossRotations) {
+  // RFC 9260 5.1.3: the MAC keeps its strength with the keyed context reused per cookie. The
+  // secrets are the random source's next 32 bytes at construction and at each rotation.
+  SeededRandom replay{42};
+  std::array<uint8_t, 32> secret;
+  for (int rotation = 0; rotation < 3; ++rotation) {
+    replay.fill(secret);
+    auto c = contents();
+    for (int i = 0; i < 3; ++i) {  // each MAC restarts from the key, not from the last cookie
+      c.local_tag = wire::VerificationTag(0x1000 + static_cast<uint32_t>(i));
+      const auto cookie = signed_cookie(c);
+      const std::vector<uint8_t> mac(cookie.end() - CookieAuthority::kMacSize, cookie.end());
+      EXPECT_EQ(mac, reference_hmac_sha256(secret, cookie)) << "rotation " << rotation << " cookie " << i;
+      EXPECT_EQ(authority.verify(cookie, t0).verdict, CookieVerdict::Ok);
+    }
+    authority.rotate(random);
+  }
+}
+
+TEST_F(CookieTest, VerifyingAForgeryLeavesTheNextMacIntact) {
+  // A failed verification (an attacker's cookie) must not disturb the MAC of the next real one.
+  const auto cookie = signed_cookie(contents());
+  auto forged = cookie;
+  forged.back() ^= 0x80;
+  EXPECT_EQ(authority.verify(forged, t0).verdict, CookieVerdict::BadMac);
+  EXPECT_EQ(signed_cookie(contents()), cookie);
+  EXPECT_EQ(authority.verify(cookie, t0).verdict, CookieVerdict::Ok);
 }
 
 TEST_F(CookieTest, AnotherEndpointsCookieDoesNotVerify) {

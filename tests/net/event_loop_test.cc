@@ -26,8 +26,13 @@ class EchoEngine final : public Engine {
     received.emplace_back(packet.begin(), packet.end());
     auto reply = testing::sctp_packet(port_, wire::load_u16(packet, 0), wire::load_u32(packet, 4));
     replies_.push_back({destination, source, std::move(reply)});
-    events_.push_back(assoc::PeerShutdownEvent{assoc::AssociationId{static_cast<uint32_t>(received.size())}});
-    return assoc::PacketDisposition::Accepted;
+    const assoc::AssociationId id{static_cast<uint32_t>(received.size())};
+    if (shuts_down) {
+      events_.push_back(assoc::PeerShutdownEvent{id});
+    } else {
+      events_.push_back(assoc::SendSpaceEvent{id, 0});
+    }
+    return disposition;
   }
   void handle_timeout(assoc::TimePoint now) override {
     timeouts.push_back(now);
@@ -50,6 +55,8 @@ class EchoEngine final : public Engine {
   std::vector<std::vector<uint8_t>> received;
   std::vector<assoc::TimePoint> timeouts;
   std::optional<assoc::TimePoint> deadline;
+  assoc::PacketDisposition disposition = assoc::PacketDisposition::Accepted;  // what handle_packet says
+  bool shuts_down = false;  // each packet reports a PeerShutdownEvent (a SHUTDOWN), not a SendSpaceEvent
 
  private:
   struct Reply {
@@ -203,7 +210,7 @@ TEST(EventLoop, AnswersToInputStayOwedUntilTheNextCallAndTheFdSaysSo) {
   EchoRig rig;
   auto& engine = rig.engine;
   std::vector<uint32_t> events;
-  rig.loop->set_event_handler([&](Engine&, assoc::Event&& e) { events.push_back(std::get<assoc::PeerShutdownEvent>(e).id.value); });
+  rig.loop->set_event_handler([&](Engine&, assoc::Event&& e) { events.push_back(std::get<assoc::SendSpaceEvent>(e).id.value); });
   const auto p = testing::sctp_packet(7000, 5000, 42);
   rig.client->send(std::array{OutgoingPacket{{}, kLoopback, p}});
   rig.run_until_received(1);
@@ -242,6 +249,29 @@ TEST(EventLoop, OnlyTheAnswerToTheLastPacketReadIsOwed) {
   EXPECT_TRUE(rig.loop->owed());
   rig.loop->flush();
   EXPECT_EQ(rig.loop->counters().packets_sent, 4u);
+}
+
+TEST(EventLoop, AnAnswerNoReplyCanRideWithIsNotOwed) {
+  // A stateless answer (an INIT ACK, RFC 9260 5.1: there is no association to reply on), and the
+  // answer to a packet that shut its association down (RFC 9260 9.2: the user may send no new
+  // data, so nothing can carry the SHUTDOWN ACK), leave with the rest of the read's answers, in
+  // the same sendmmsg, instead of waiting for the next call.
+  for (const bool stateless : {true, false}) {
+    SCOPED_TRACE(stateless ? "stateless" : "shutting down");
+    EchoRig rig;
+    auto& engine = rig.engine;
+    if (stateless) {
+      engine.disposition = assoc::PacketDisposition::AnsweredStateless;
+    } else {
+      engine.shuts_down = true;
+    }
+    const auto p = testing::sctp_packet(7000, 5000, 8);
+    rig.client->send(std::vector<OutgoingPacket>(2, OutgoingPacket{{}, kLoopback, p}));
+    rig.run_until_received(2);
+    ASSERT_EQ(engine.received.size(), 2u);
+    EXPECT_EQ(rig.loop->counters().packets_sent, 2u);
+    EXPECT_FALSE(rig.loop->owed());
+  }
 }
 
 TEST(EventLoop, OneWakeUpReadsABoundedNumberOfBatches) {
