@@ -88,7 +88,11 @@ std::optional<Transmit> EndpointImpl::poll_transmit(TimePoint now) {
     ++counters_.association_visits;
     auto transmit = s->association->poll_transmit(now, transmit_buffer_);
     // Sending starts timers (T3-rtx, T1, T2) and may close it (ABORT): new deadline, new events.
-    reschedule(id, *s);
+    // A poll that builds no packet moves a timer only through work that is due by the clock (an
+    // unanswered HEARTBEAT, RFC 9260 8.3), which cannot come before the deadline entered for the
+    // association: an application that sends while the congestion window is full polls after
+    // every send(), and recomputing the deadline each time was a fifth of the sender's time.
+    if (transmit || !s->deadline || *s->deadline <= now) reschedule(id, *s);
     if (transmit) {
       list_event(id, *s);
       return transmit;  // keep draining this one while it has packets
@@ -167,19 +171,29 @@ auto with_association(EndpointImpl& impl, AssociationId id, F&& call) -> std::op
   impl.touch(id.value, *s);
   return result;
 }
+
+// send() only queues the message (before setup, or in the DataSender's SendQueue): DATA leaves,
+// and T3-rtx starts (RFC 9260 6.3.2 R1), in poll_transmit. No timer moves and no event is made
+// (a refused send's SendSpaceEvent comes with the SACK that makes room), so the deadline entered
+// for the association stays true and is not recomputed per message.
+template <typename F>
+SendResult send_with(EndpointImpl& impl, AssociationId id, F&& call) {
+  EndpointImpl::Slot* s = impl.slot(id.value);
+  if (!s) return SendResult::NotConnected;
+  const SendResult result = call(*s->association);
+  impl.list_transmit(id.value, *s);
+  return result;
+}
 }  // namespace
 
 SendResult Endpoint::send(AssociationId id, wire::Bytes message, wire::StreamId stream, wire::Ppid ppid,
                           bool unordered, TimePoint now) {
-  return with_association(*impl_, id, [&](Association& a) { return a.send(message, stream, ppid, unordered, now); })
-      .value_or(SendResult::NotConnected);
+  return send_with(*impl_, id, [&](Association& a) { return a.send(message, stream, ppid, unordered, now); });
 }
 
 SendResult Endpoint::send(AssociationId id, std::vector<uint8_t>&& message, wire::StreamId stream, wire::Ppid ppid,
                           bool unordered, TimePoint now) {
-  return with_association(*impl_, id,
-                          [&](Association& a) { return a.send(std::move(message), stream, ppid, unordered, now); })
-      .value_or(SendResult::NotConnected);
+  return send_with(*impl_, id, [&](Association& a) { return a.send(std::move(message), stream, ppid, unordered, now); });
 }
 
 std::vector<uint8_t> Endpoint::take_send_buffer(AssociationId id) {

@@ -215,6 +215,39 @@ TEST(EndpointDatapathTest, DeadlinesAreRefreshedOncePerWakeUpNotPerPacket) {
   EXPECT_EQ(client.counters().deadline_refreshes, before + 1);
 }
 
+// send() only queues: with T3-rtx already running (RFC 9260 6.3.2 R1 starts it with the first
+// DATA), neither it nor a poll that finds the congestion window full moves a timer, so the endpoint
+// does not recompute the association's deadline for them; a packet that leaves does.
+TEST(EndpointDatapathTest, SendWithT3RunningLeavesTheDeadlineAlone) {
+  EndpointPair pair;
+  const AssociationId id = pair.connect();
+  ASSERT_TRUE(pair.run_until([&] { return pair.has<ConnectedEvent>(0) && pair.has<ConnectedEvent>(1); }));
+  pair.drain();
+  Endpoint& client = pair.client();
+  // Fill the congestion window: DATA in flight, T3-rtx running, and more queued behind it.
+  size_t packets = 0;
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_EQ(client.send(id, pattern(1000, static_cast<uint32_t>(i)), wire::StreamId(0), wire::Ppid(0), false, pair.now),
+              SendResult::Ok);
+    while (client.poll_transmit(pair.now)) ++packets;
+  }
+  ASSERT_GT(packets, 0u);
+  ASSERT_GT(client.status(id)->queued_bytes, 0u) << "the window should be full, with messages waiting";
+  const std::optional<TimePoint> deadline = client.next_timeout();
+  ASSERT_TRUE(deadline);
+  const uint64_t before = client.counters().deadline_refreshes;
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_EQ(client.send(id, pattern(64, static_cast<uint32_t>(i)), wire::StreamId(0), wire::Ppid(0), false, pair.now),
+              SendResult::Ok);
+    EXPECT_FALSE(client.poll_transmit(pair.now)) << "cwnd is full: nothing may leave";
+    EXPECT_EQ(client.next_timeout(), deadline);
+  }
+  EXPECT_EQ(client.counters().deadline_refreshes, before);
+  // The peer's SACKs move T3-rtx (6.3.2 R3) and let the rest out: refreshed then.
+  ASSERT_TRUE(pair.run_until([&] { return pair.events_of<MessageEvent>(1).size() == 25; }));
+  EXPECT_GT(client.counters().deadline_refreshes, before);
+}
+
 // Endpoint::send(&&) keeps the caller's buffer instead of copying it, queued before setup (RFC
 // 9260 5.1) or after; a refused message stays with the caller, whole.
 TEST(EndpointDatapathTest, OwnedSendsTakeTheBufferOnlyWhenAccepted) {
