@@ -57,7 +57,7 @@ std::optional<QueuedFragment> SendQueue::next_fragment(size_t max_payload) {
   if (active_.empty() || max_payload == 0) return std::nullopt;
   const uint16_t id = active_.front();
   Stream& s = streams_[id];
-  const Message& m = s.messages.front();
+  Message& m = s.messages.front();
   const bool beginning = s.head_offset == 0;
   if (beginning && !m.options.unordered) {
     // RFC 9260 6.5: SSNs start at 0 and go up by one per ordered message, 65535 wrapping to 0;
@@ -75,7 +75,8 @@ std::optional<QueuedFragment> SendQueue::next_fragment(size_t max_payload) {
   f.unordered = m.options.unordered;
   f.beginning = beginning;
   f.end = length == remaining;
-  f.message = m.data;
+  // The last fragment takes the queue's reference along (the message leaves the queue with it).
+  f.message = f.end ? std::move(m.data) : m.data;
   f.offset = s.head_offset;
   f.length = length;
 
