@@ -517,6 +517,13 @@ SendResult Association::send(std::vector<uint8_t>&& message, wire::StreamId stre
   return sender ? sender->send(std::move(message), stream, ppid, unordered) : SendResult::NotConnected;
 }
 
+bool Association::data_may_leave() {
+  // Before ESTABLISHED data rides with the COOKIE ECHO (RFC 9260 5.1), and a closing association
+  // has its own chunks to send: only an established one is asked about its window.
+  if (closed_ || state_ != AssociationState::Established || !sender_) return true;
+  return sender_->wants_to_send(paths_->data_destination());
+}
+
 void Association::set_heartbeat(bool enabled, Duration interval) {
   if (paths_) paths_->set_heartbeat(enabled, interval);
 }

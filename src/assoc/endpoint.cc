@@ -121,10 +121,10 @@ std::optional<Event> EndpointImpl::poll_event() {
     ++counters_.association_visits;
     auto event = s->association->poll_event();
     if (event) {
-      // A delivered message frees receive window (a window update to send); a taken ClosedEvent
-      // may let it finish.
-      list_transmit(id, *s);
-      reschedule(id, *s);
+      // Handing out an event moves no timer. A delivered message may free receive window: a
+      // window update SACK to send (RFC 9260 6.2); only then, or after another kind of event
+      // (rare), does poll_transmit have to visit the association, not once per message.
+      if (!std::holds_alternative<MessageEvent>(*event) || s->association->sack_owed()) list_transmit(id, *s);
     } else {
       event_ready_.pop_front();
       s->event_listed = false;
@@ -181,7 +181,11 @@ SendResult send_with(EndpointImpl& impl, AssociationId id, F&& call) {
   EndpointImpl::Slot* s = impl.slot(id.value);
   if (!s) return SendResult::NotConnected;
   const SendResult result = call(*s->association);
-  impl.list_transmit(id.value, *s);
+  // A sender filling a full congestion window is polled after every send() (the Stack flushes
+  // after each call): the SACK that opens the window lists the association again (handle_packet).
+  if (result == SendResult::Ok && !s->transmit_listed && s->association->data_may_leave()) {
+    impl.list_transmit(id.value, *s);
+  }
   return result;
 }
 }  // namespace

@@ -217,7 +217,8 @@ TEST(EndpointDatapathTest, DeadlinesAreRefreshedOncePerWakeUpNotPerPacket) {
 
 // send() only queues: with T3-rtx already running (RFC 9260 6.3.2 R1 starts it with the first
 // DATA), neither it nor a poll that finds the congestion window full moves a timer, so the endpoint
-// does not recompute the association's deadline for them; a packet that leaves does.
+// does not recompute the association's deadline for them (nor polls it while the window is full);
+// a packet that leaves does.
 TEST(EndpointDatapathTest, SendWithT3RunningLeavesTheDeadlineAlone) {
   EndpointPair pair;
   const AssociationId id = pair.connect();
@@ -236,6 +237,7 @@ TEST(EndpointDatapathTest, SendWithT3RunningLeavesTheDeadlineAlone) {
   const std::optional<TimePoint> deadline = client.next_timeout();
   ASSERT_TRUE(deadline);
   const uint64_t before = client.counters().deadline_refreshes;
+  const uint64_t visits = client.counters().association_visits;
   for (int i = 0; i < 5; ++i) {
     ASSERT_EQ(client.send(id, pattern(64, static_cast<uint32_t>(i)), wire::StreamId(0), wire::Ppid(0), false, pair.now),
               SendResult::Ok);
@@ -243,6 +245,8 @@ TEST(EndpointDatapathTest, SendWithT3RunningLeavesTheDeadlineAlone) {
     EXPECT_EQ(client.next_timeout(), deadline);
   }
   EXPECT_EQ(client.counters().deadline_refreshes, before);
+  // Nor is the association polled for a packet it cannot send (RFC 9260 6.1 B).
+  EXPECT_EQ(client.counters().association_visits, visits);
   // The peer's SACKs move T3-rtx (6.3.2 R3) and let the rest out: refreshed then.
   ASSERT_TRUE(pair.run_until([&] { return pair.events_of<MessageEvent>(1).size() == 25; }));
   EXPECT_GT(client.counters().deadline_refreshes, before);
