@@ -69,7 +69,8 @@ class Ring {
   auto end() const { return Iterator<const Ring, const T&>(this, size_); }
 
  private:
-  void grow() {
+  // Out of line, so that push and pop, on every chunk and message, inline into their callers.
+  [[gnu::noinline]] void grow() {
     // Capacity stays a power of two so that indices wrap with a mask. It starts at one: an
     // association holds a dozen rings, most of which never hold more than a few elements.
     const uint32_t bigger_capacity = capacity_ == 0 ? 1 : 2 * capacity_;

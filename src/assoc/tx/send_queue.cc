@@ -54,7 +54,13 @@ size_t SendQueue::peek_fragment_size(size_t max_payload) const {
 }
 
 std::optional<QueuedFragment> SendQueue::next_fragment(size_t max_payload) {
-  if (active_.empty() || max_payload == 0) return std::nullopt;
+  QueuedFragment f;
+  if (!next_fragment(max_payload, f)) return std::nullopt;
+  return f;
+}
+
+bool SendQueue::next_fragment(size_t max_payload, QueuedFragment& f) {
+  if (active_.empty() || max_payload == 0) return false;
   const uint16_t id = active_.front();
   Stream& s = streams_[id];
   Message& m = s.messages.front();
@@ -68,7 +74,6 @@ std::optional<QueuedFragment> SendQueue::next_fragment(size_t max_payload) {
   const size_t remaining = m.data.size() - s.head_offset;
   const auto length = static_cast<uint32_t>(std::min(remaining, max_payload));
 
-  QueuedFragment f;
   f.stream = wire::StreamId(id);
   f.ssn = m.options.unordered ? wire::Ssn(0) : s.head_ssn;
   f.ppid = m.options.ppid;
@@ -96,7 +101,7 @@ std::optional<QueuedFragment> SendQueue::next_fragment(size_t max_payload) {
     space_wanted_ = false;
     space_available_ = true;
   }
-  return f;
+  return true;
 }
 
 size_t SendQueue::set_outbound_streams(uint16_t count) {
