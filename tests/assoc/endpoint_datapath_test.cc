@@ -252,6 +252,33 @@ TEST(EndpointDatapathTest, SendWithT3RunningLeavesTheDeadlineAlone) {
   EXPECT_GT(client.counters().deadline_refreshes, before);
 }
 
+// Handing received messages to the application moves no timer: the receiver's deadline (the
+// delayed SACK, RFC 9260 6.2) is not recomputed once per message taken.
+TEST(EndpointDatapathTest, TakingMessagesLeavesTheDeadlineAlone) {
+  EndpointPair pair;
+  const AssociationId id = pair.connect();
+  ASSERT_TRUE(pair.run_until([&] { return pair.has<ConnectedEvent>(0) && pair.has<ConnectedEvent>(1); }));
+  pair.drain();
+  Endpoint& client = pair.client();
+  Endpoint& server = pair.server();
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_EQ(client.send(id, pattern(64, static_cast<uint32_t>(i)), wire::StreamId(0), wire::Ppid(0), false, pair.now),
+              SendResult::Ok);
+  }
+  // By hand, so that nobody takes the server's events yet.
+  while (auto t = client.poll_transmit(pair.now)) {
+    const std::vector<uint8_t> packet(t->packet.begin(), t->packet.end());
+    server.handle_packet(packet, t->source, t->destination, pair.now);
+  }
+  const std::optional<TimePoint> deadline = server.next_timeout();
+  const uint64_t before = server.counters().deadline_refreshes;
+  size_t messages = 0;
+  while (auto e = server.poll_event()) messages += std::holds_alternative<MessageEvent>(*e) ? 1 : 0;
+  EXPECT_EQ(messages, 10u);
+  EXPECT_EQ(server.next_timeout(), deadline);
+  EXPECT_EQ(server.counters().deadline_refreshes, before);
+}
+
 // Endpoint::send(&&) keeps the caller's buffer instead of copying it, queued before setup (RFC
 // 9260 5.1) or after; a refused message stays with the caller, whole.
 TEST(EndpointDatapathTest, OwnedSendsTakeTheBufferOnlyWhenAccepted) {
