@@ -29,11 +29,11 @@ class Ring {
   const T& front() const { return (*this)[0]; }
   T& back() { return (*this)[size_ - 1]; }
 
-  // Returns the new last element, default-constructed.
+  // Returns the new last element, default-constructed: a free slot always holds a T{} (grow()
+  // value-initialises the array, pop_front() resets what it frees), so nothing is reset here.
   T& emplace_back() {
     if (size_ == capacity_) grow();
     T& slot = slots_[(head_ + size_) & (capacity_ - 1)];
-    slot = T{};
     ++size_;
     return slot;
   }
