@@ -7,6 +7,7 @@
 #include <utility>
 #include <cstdint>
 #include <memory>
+#include <new>
 
 namespace sctpkit::assoc {
 
@@ -43,7 +44,11 @@ class Ring {
   }
   void pop_front() {
     assert(size_ > 0);
-    slots_[head_] = T{};  // release what the element holds (e.g. a message buffer) now
+    // Release what the element holds (e.g. a message buffer) now, and leave a T{} for
+    // emplace_back(): rebuilt in place, not a T{} built aside and move-assigned field by field.
+    T* slot = &slots_[head_];
+    std::destroy_at(slot);
+    ::new (static_cast<void*>(slot)) T{};
     head_ = (head_ + 1) & (capacity_ - 1);
     --size_;
   }
