@@ -71,7 +71,8 @@ class Association {
   [[nodiscard]] std::optional<TimePoint> next_timeout() const;
   // Builds the next packet into `buffer`; the Transmit's bytes view into it.
   std::optional<Transmit> poll_transmit(TimePoint now, wire::MutableBytes buffer);
-  std::optional<Event> poll_event();
+  // The next event into `out` (left empty when there is none).
+  void poll_event(std::optional<Event>& out);
   // A MessageEvent's buffer the user is done with: the next received message is built in it.
   void recycle(std::vector<uint8_t>&& buffer) {
     if (receiver_) receiver_->recycle(std::move(buffer));

@@ -106,10 +106,12 @@ std::optional<Transmit> EndpointImpl::poll_transmit(TimePoint now) {
 }
 
 std::optional<Event> EndpointImpl::poll_event() {
+  // One object returned from every path (no move of the Event on the way out).
+  std::optional<Event> event;
   if (!events_.empty()) {
-    Event e = std::move(events_.front());
+    event.emplace(std::move(events_.front()));
     events_.pop_front();
-    return e;
+    return event;
   }
   while (!event_ready_.empty()) {
     const uint32_t id = event_ready_.front();
@@ -119,7 +121,7 @@ std::optional<Event> EndpointImpl::poll_event() {
       continue;
     }
     ++counters_.association_visits;
-    auto event = s->association->poll_event();
+    s->association->poll_event(event);
     if (event) {
       // Handing out an event moves no timer. A delivered message may free receive window: a
       // window update SACK to send (RFC 9260 6.2); only then, or after another kind of event
@@ -133,7 +135,7 @@ std::optional<Event> EndpointImpl::poll_event() {
     if (s->association->finished()) forget(id);
     if (event) return event;
   }
-  return std::nullopt;
+  return event;
 }
 
 // ---------------------------------------------------------------- Endpoint
