@@ -430,37 +430,45 @@ void Association::handle_heartbeat_ack(const wire::HeartbeatAckChunk& ack, TimeP
 
 // ---------------------------------------------------------------- output
 
-std::optional<Event> Association::poll_event() {
+void Association::poll_event(std::optional<Event>& out) {
   if (connected_event_owed_) {
     connected_event_owed_ = false;
-    return Event(connected_event());
+    out.emplace(connected_event());
+    return;
   }
   if (!events_.empty()) {
-    Event e = std::move(events_.front());
+    out.emplace(std::move(events_.front()));
     events_.pop_front();
-    return e;
+    return;
   }
   if (receiver_) {
     if (auto message = receiver_->pop_message()) {
       ++counters_.messages_received;
       counters_.bytes_received += message->payload.size();
-      return Event(MessageEvent{id_, message->stream, message->ppid, message->unordered, std::move(message->payload)});
+      // Built where the caller returns it from: an Event is moved by a visit of its variant.
+      out.emplace(std::in_place_type<MessageEvent>, id_, message->stream, message->ppid, message->unordered,
+                  std::move(message->payload));
+      return;
     }
   }
   if (sender_) {
-    if (auto space = sender_->take_space_available()) return Event(SendSpaceEvent{id_, *space});
+    if (auto space = sender_->take_space_available()) {
+      out.emplace(SendSpaceEvent{id_, *space});
+      return;
+    }
   }
   if (paths_) {
     wire::IpAddress address;
-    if (auto state = paths_->pop_event(address)) return Event(PathEvent{id_, address, *state});
+    if (auto state = paths_->pop_event(address)) {
+      out.emplace(PathEvent{id_, address, *state});
+      return;
+    }
   }
   if (closed_event_) {
-    Event e(std::move(*closed_event_));
+    out.emplace(std::move(*closed_event_));
     closed_event_.reset();
     closed_event_delivered_ = true;
-    return e;
   }
-  return std::nullopt;
 }
 
 bool Association::finished() const {
@@ -515,6 +523,13 @@ SendResult Association::send(std::vector<uint8_t>&& message, wire::StreamId stre
   }
   DataSender* sender = data_sender_for_send();
   return sender ? sender->send(std::move(message), stream, ppid, unordered) : SendResult::NotConnected;
+}
+
+bool Association::data_may_leave() {
+  // Before ESTABLISHED data rides with the COOKIE ECHO (RFC 9260 5.1), and a closing association
+  // has its own chunks to send: only an established one is asked about its window.
+  if (closed_ || state_ != AssociationState::Established || !sender_) return true;
+  return sender_->wants_to_send(paths_->data_destination());
 }
 
 void Association::set_heartbeat(bool enabled, Duration interval) {

@@ -71,7 +71,8 @@ class Association {
   [[nodiscard]] std::optional<TimePoint> next_timeout() const;
   // Builds the next packet into `buffer`; the Transmit's bytes view into it.
   std::optional<Transmit> poll_transmit(TimePoint now, wire::MutableBytes buffer);
-  std::optional<Event> poll_event();
+  // The next event into `out` (left empty when there is none).
+  void poll_event(std::optional<Event>& out);
   // A MessageEvent's buffer the user is done with: the next received message is built in it.
   void recycle(std::vector<uint8_t>&& buffer) {
     if (receiver_) receiver_->recycle(std::move(buffer));
@@ -79,11 +80,18 @@ class Association {
   // EndpointConfig::hold_window_until_consumed: the user is done with `bytes` of received messages.
   // Returns whether a window update SACK is now due.
   bool consumed(size_t bytes) { return receiver_ && receiver_->consumed(bytes); }
+  // A SACK is due now (not at the delayed-ack deadline): poll_transmit has one to send.
+  [[nodiscard]] bool sack_owed() const {
+    return receiver_ && receiver_->ack_decision().kind == AckDecision::Kind::Now;
+  }
 
   SendResult send(wire::Bytes message, wire::StreamId stream, wire::Ppid ppid, bool unordered, TimePoint now);
   // Takes over `message` on Ok (no copy); leaves it untouched otherwise.
   SendResult send(std::vector<uint8_t>&& message, wire::StreamId stream, wire::Ppid ppid, bool unordered,
                   TimePoint now);
+  // Whether poll_transmit might send DATA now (cheap; may say yes and then send nothing, never
+  // no when it would send): no while the congestion window is full (RFC 9260 6.1 B).
+  [[nodiscard]] bool data_may_leave();
   // A buffer of a message sent and acknowledged, emptied, for the next send(&&).
   std::vector<uint8_t> take_send_buffer() { return sender_ ? sender_->take_send_buffer() : std::vector<uint8_t>{}; }
   void shutdown(TimePoint now);

@@ -88,7 +88,11 @@ std::optional<Transmit> EndpointImpl::poll_transmit(TimePoint now) {
     ++counters_.association_visits;
     auto transmit = s->association->poll_transmit(now, transmit_buffer_);
     // Sending starts timers (T3-rtx, T1, T2) and may close it (ABORT): new deadline, new events.
-    reschedule(id, *s);
+    // A poll that builds no packet moves a timer only through work that is due by the clock (an
+    // unanswered HEARTBEAT, RFC 9260 8.3), which cannot come before the deadline entered for the
+    // association: an application that sends while the congestion window is full polls after
+    // every send(), and recomputing the deadline each time was a fifth of the sender's time.
+    if (transmit || !s->deadline || *s->deadline <= now) reschedule(id, *s);
     if (transmit) {
       list_event(id, *s);
       return transmit;  // keep draining this one while it has packets
@@ -102,10 +106,12 @@ std::optional<Transmit> EndpointImpl::poll_transmit(TimePoint now) {
 }
 
 std::optional<Event> EndpointImpl::poll_event() {
+  // One object returned from every path (no move of the Event on the way out).
+  std::optional<Event> event;
   if (!events_.empty()) {
-    Event e = std::move(events_.front());
+    event.emplace(std::move(events_.front()));
     events_.pop_front();
-    return e;
+    return event;
   }
   while (!event_ready_.empty()) {
     const uint32_t id = event_ready_.front();
@@ -115,12 +121,12 @@ std::optional<Event> EndpointImpl::poll_event() {
       continue;
     }
     ++counters_.association_visits;
-    auto event = s->association->poll_event();
+    s->association->poll_event(event);
     if (event) {
-      // A delivered message frees receive window (a window update to send); a taken ClosedEvent
-      // may let it finish.
-      list_transmit(id, *s);
-      reschedule(id, *s);
+      // Handing out an event moves no timer. A delivered message may free receive window: a
+      // window update SACK to send (RFC 9260 6.2); only then, or after another kind of event
+      // (rare), does poll_transmit have to visit the association, not once per message.
+      if (!std::holds_alternative<MessageEvent>(*event) || s->association->sack_owed()) list_transmit(id, *s);
     } else {
       event_ready_.pop_front();
       s->event_listed = false;
@@ -129,7 +135,7 @@ std::optional<Event> EndpointImpl::poll_event() {
     if (s->association->finished()) forget(id);
     if (event) return event;
   }
-  return std::nullopt;
+  return event;
 }
 
 // ---------------------------------------------------------------- Endpoint
@@ -167,19 +173,33 @@ auto with_association(EndpointImpl& impl, AssociationId id, F&& call) -> std::op
   impl.touch(id.value, *s);
   return result;
 }
+
+// send() only queues the message (before setup, or in the DataSender's SendQueue): DATA leaves,
+// and T3-rtx starts (RFC 9260 6.3.2 R1), in poll_transmit. No timer moves and no event is made
+// (a refused send's SendSpaceEvent comes with the SACK that makes room), so the deadline entered
+// for the association stays true and is not recomputed per message.
+template <typename F>
+SendResult send_with(EndpointImpl& impl, AssociationId id, F&& call) {
+  EndpointImpl::Slot* s = impl.slot(id.value);
+  if (!s) return SendResult::NotConnected;
+  const SendResult result = call(*s->association);
+  // A sender filling a full congestion window is polled after every send() (the Stack flushes
+  // after each call): the SACK that opens the window lists the association again (handle_packet).
+  if (result == SendResult::Ok && !s->transmit_listed && s->association->data_may_leave()) {
+    impl.list_transmit(id.value, *s);
+  }
+  return result;
+}
 }  // namespace
 
 SendResult Endpoint::send(AssociationId id, wire::Bytes message, wire::StreamId stream, wire::Ppid ppid,
                           bool unordered, TimePoint now) {
-  return with_association(*impl_, id, [&](Association& a) { return a.send(message, stream, ppid, unordered, now); })
-      .value_or(SendResult::NotConnected);
+  return send_with(*impl_, id, [&](Association& a) { return a.send(message, stream, ppid, unordered, now); });
 }
 
 SendResult Endpoint::send(AssociationId id, std::vector<uint8_t>&& message, wire::StreamId stream, wire::Ppid ppid,
                           bool unordered, TimePoint now) {
-  return with_association(*impl_, id,
-                          [&](Association& a) { return a.send(std::move(message), stream, ppid, unordered, now); })
-      .value_or(SendResult::NotConnected);
+  return send_with(*impl_, id, [&](Association& a) { return a.send(std::move(message), stream, ppid, unordered, now); });
 }
 
 std::vector<uint8_t> Endpoint::take_send_buffer(AssociationId id) {

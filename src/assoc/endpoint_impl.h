@@ -203,6 +203,8 @@ class EndpointImpl {
     while (!timers_.empty() && stale(timers_.front())) pop_timer();
   }
   bool stale(const TimerEntry& entry) const {
+    // Asked on every next_timeout(), about the association at the top: usually the busy one.
+    if (entry.second == last_id_) return last_slot_->deadline != entry.first;
     auto it = associations_.find(entry.second);
     return it == associations_.end() || it->second.deadline != entry.first;
   }

@@ -182,24 +182,37 @@ TEST(EndpointDatapathTest, ZeroWindowThenUpdate) {
 }
 
 
+// Connects and runs until both ends are established, their events taken.
+AssociationId established(EndpointPair& pair) {
+  const AssociationId id = pair.connect();
+  EXPECT_TRUE(pair.run_until([&] { return pair.has<ConnectedEvent>(0) && pair.has<ConnectedEvent>(1); }));
+  pair.drain();
+  return id;
+}
+
+// Sends `count` 1000-byte messages on stream 0, polling every packet out after each (as an
+// embedder that flushes after every call does); returns the packets polled.
+size_t send_polling(Endpoint& client, AssociationId id, TimePoint now, int count) {
+  size_t packets = 0;
+  for (int i = 0; i < count; ++i) {
+    EXPECT_EQ(client.send(id, pattern(1000, static_cast<uint32_t>(i)), wire::StreamId(0), wire::Ppid(0), false, now),
+              SendResult::Ok);
+    while (client.poll_transmit(now)) ++packets;
+  }
+  return packets;
+}
+
 // A busy association is touched several times per packet; asking it for its next timeout walks
 // every timer it holds, so the endpoint does that once per wake-up (next_timeout() or
 // handle_timeout()), for the associations touched since, and still sees every new deadline.
 TEST(EndpointDatapathTest, DeadlinesAreRefreshedOncePerWakeUpNotPerPacket) {
   EndpointPair pair;
-  const AssociationId id = pair.connect();
-  ASSERT_TRUE(pair.run_until([&] { return pair.has<ConnectedEvent>(0) && pair.has<ConnectedEvent>(1); }));
-  pair.drain();
+  const AssociationId id = established(pair);
   ASSERT_TRUE(pair.run_until([&] { return pair.client().status(id)->bytes_in_flight == 0; }));
   Endpoint& client = pair.client();
   const std::optional<TimePoint> idle_deadline = client.next_timeout();
   const uint64_t before = client.counters().deadline_refreshes;
-  size_t packets = 0;
-  for (int i = 0; i < 20; ++i) {
-    ASSERT_EQ(client.send(id, pattern(1000, static_cast<uint32_t>(i)), wire::StreamId(0), wire::Ppid(0), false, pair.now),
-              SendResult::Ok);
-    while (client.poll_transmit(pair.now)) ++packets;
-  }
+  const size_t packets = send_polling(client, id, pair.now, 20);
   ASSERT_GT(packets, 3u);
   EXPECT_EQ(client.counters().deadline_refreshes, before);
   // RFC 9260 6.3.2 R1: the DATA just sent started T3-rtx, due within one RTO.
@@ -213,6 +226,61 @@ TEST(EndpointDatapathTest, DeadlinesAreRefreshedOncePerWakeUpNotPerPacket) {
   // Nothing touched since: asking again recomputes nothing.
   EXPECT_EQ(client.next_timeout(), deadline);
   EXPECT_EQ(client.counters().deadline_refreshes, before + 1);
+}
+
+// send() only queues: with T3-rtx already running (RFC 9260 6.3.2 R1 starts it with the first
+// DATA), neither it nor a poll that finds the congestion window full moves a timer, so the endpoint
+// does not recompute the association's deadline for them (nor polls it while the window is full);
+// a packet that leaves does.
+TEST(EndpointDatapathTest, SendWithT3RunningLeavesTheDeadlineAlone) {
+  EndpointPair pair;
+  const AssociationId id = established(pair);
+  Endpoint& client = pair.client();
+  // Fill the congestion window: DATA in flight, T3-rtx running, and more queued behind it.
+  const size_t packets = send_polling(client, id, pair.now, 20);
+  ASSERT_GT(packets, 0u);
+  ASSERT_GT(client.status(id)->queued_bytes, 0u) << "the window should be full, with messages waiting";
+  const std::optional<TimePoint> deadline = client.next_timeout();
+  ASSERT_TRUE(deadline);
+  const uint64_t before = client.counters().deadline_refreshes;
+  const uint64_t visits = client.counters().association_visits;
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_EQ(client.send(id, pattern(64, static_cast<uint32_t>(i)), wire::StreamId(0), wire::Ppid(0), false, pair.now),
+              SendResult::Ok);
+    EXPECT_FALSE(client.poll_transmit(pair.now)) << "cwnd is full: nothing may leave";
+    EXPECT_EQ(client.next_timeout(), deadline);
+  }
+  EXPECT_EQ(client.counters().deadline_refreshes, before);
+  // Nor is the association polled for a packet it cannot send (RFC 9260 6.1 B).
+  EXPECT_EQ(client.counters().association_visits, visits);
+  // The peer's SACKs move T3-rtx (6.3.2 R3) and let the rest out: refreshed then.
+  ASSERT_TRUE(pair.run_until([&] { return pair.events_of<MessageEvent>(1).size() == 25; }));
+  EXPECT_GT(client.counters().deadline_refreshes, before);
+}
+
+// Handing received messages to the application moves no timer: the receiver's deadline (the
+// delayed SACK, RFC 9260 6.2) is not recomputed once per message taken.
+TEST(EndpointDatapathTest, TakingMessagesLeavesTheDeadlineAlone) {
+  EndpointPair pair;
+  const AssociationId id = established(pair);
+  Endpoint& client = pair.client();
+  Endpoint& server = pair.server();
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_EQ(client.send(id, pattern(64, static_cast<uint32_t>(i)), wire::StreamId(0), wire::Ppid(0), false, pair.now),
+              SendResult::Ok);
+  }
+  // By hand, so that nobody takes the server's events yet.
+  while (auto t = client.poll_transmit(pair.now)) {
+    const std::vector<uint8_t> packet(t->packet.begin(), t->packet.end());
+    server.handle_packet(packet, t->source, t->destination, pair.now);
+  }
+  const std::optional<TimePoint> deadline = server.next_timeout();
+  const uint64_t before = server.counters().deadline_refreshes;
+  size_t messages = 0;
+  while (auto e = server.poll_event()) messages += std::holds_alternative<MessageEvent>(*e) ? 1 : 0;
+  EXPECT_EQ(messages, 10u);
+  EXPECT_EQ(server.next_timeout(), deadline);
+  EXPECT_EQ(server.counters().deadline_refreshes, before);
 }
 
 // Endpoint::send(&&) keeps the caller's buffer instead of copying it, queued before setup (RFC

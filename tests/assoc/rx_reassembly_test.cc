@@ -378,5 +378,70 @@ TEST(ReassemblyTest, FreshMessageReservesTheLastMessageSize) {
   EXPECT_LT(other->payload.capacity(), 250u);
 }
 
+// One chunk per message, in order (the small-message rate's traffic): straight to the ready queue,
+// with the same fields, SSN order and window accounting as the general path.
+TEST(RxReassembly, InOrderUnfragmentedMessagesTakeTheFastPath) {
+  ReassemblyConfig c = config();
+  c.hold_until_consumed = true;
+  Reassembly r(c);
+  ASSERT_FALSE(r.insert(data(1, 0, 0, "BE", "first", false, 11)));
+  ASSERT_FALSE(r.insert(data(2, 2, 9, "BE", "loose", /*unordered=*/true, 12)));
+  ASSERT_FALSE(r.insert(data(3, 0, 1, "BE", "second", false, 13)));
+  EXPECT_EQ(r.fast_deliveries(), 3u);
+  EXPECT_EQ(r.bytes_held(), 16u);  // RFC 9260 6.2: ready messages still hold the window
+  EXPECT_EQ(r.next_ssn(StreamId(0)), Ssn(2));
+  EXPECT_EQ(r.next_ssn(StreamId(2)), Ssn(0));  // unordered messages take no SSN (6.6)
+  auto first = r.pop_message();
+  ASSERT_TRUE(first);
+  EXPECT_EQ(text_of(first->payload), "first");
+  EXPECT_EQ(first->ppid, Ppid(11));
+  EXPECT_EQ(first->ssn, Ssn(0));
+  EXPECT_FALSE(first->unordered);
+  auto loose = r.pop_message();
+  ASSERT_TRUE(loose);
+  EXPECT_TRUE(loose->unordered);
+  EXPECT_EQ(loose->stream, StreamId(2));
+  EXPECT_EQ(loose->ssn, Ssn(0));  // as the general path reports it: an unordered SSN means nothing
+  EXPECT_THAT(drain(r), ElementsAre("second"));
+  EXPECT_EQ(r.bytes_held(), 16u);  // handed out, not consumed: still in the window
+  r.consume(16);
+  EXPECT_EQ(r.bytes_held(), 0u);
+}
+
+// The edges: a message ahead of its turn, the one it waited for (others wait behind it), and any
+// partial message held (a neighbour fragment could contradict it) take the general path.
+TEST(RxReassembly, OutOfOrderOrPartialHeldFallsBackToTheGeneralPath) {
+  Reassembly r(config());
+  ASSERT_FALSE(r.insert(data(2, 0, 1, "BE", "b")));
+  EXPECT_EQ(r.fast_deliveries(), 0u);
+  EXPECT_EQ(r.ready_count(), 0u);  // RFC 9260 6.6: SSN 1 waits for SSN 0
+  ASSERT_FALSE(r.insert(data(1, 0, 0, "BE", "a")));
+  EXPECT_EQ(r.fast_deliveries(), 0u);
+  EXPECT_THAT(drain(r), ElementsAre("a", "b"));
+  ASSERT_FALSE(r.insert(data(3, 0, 2, "BE", "c")));
+  EXPECT_EQ(r.fast_deliveries(), 1u);  // nothing waits any more
+  // A first fragment held at TSN 4: an unfragmented chunk at TSN 5 contradicts it (6.9: no E yet).
+  ASSERT_FALSE(r.insert(data(4, 1, 0, "B", "x")));
+  EXPECT_EQ(r.insert(data(5, 0, 3, "BE", "d")), ReassemblyError::InconsistentFragment);
+  ASSERT_FALSE(r.insert(data(7, 0, 3, "BE", "d")));
+  EXPECT_EQ(r.fast_deliveries(), 1u);
+  EXPECT_THAT(drain(r), ElementsAre("c", "d"));
+}
+
+// I-DATA (RFC 8260): ordered by MID per stream; with a partial message of the same MID held, an
+// unfragmented chunk claiming it is a contradiction, which only the general path sees.
+TEST(RxReassembly, InterleavedFastPathFollowsMidOrder) {
+  Reassembly r(config(4, /*interleaving=*/true));
+  ASSERT_FALSE(r.insert(idata(1, 0, 0, 0, "BE", "m0", false, 5)));
+  ASSERT_FALSE(r.insert(idata(3, 0, 2, 0, "BE", "m2")));
+  EXPECT_EQ(r.fast_deliveries(), 1u);
+  ASSERT_FALSE(r.insert(idata(2, 0, 1, 0, "BE", "m1")));
+  EXPECT_EQ(r.fast_deliveries(), 1u);
+  EXPECT_EQ(r.next_mid(StreamId(0)), Mid(3));
+  EXPECT_THAT(drain(r), ElementsAre("m0", "m1", "m2"));
+  ASSERT_FALSE(r.insert(idata(4, 1, 0, 0, "B", "p")));
+  EXPECT_EQ(r.insert(idata(5, 1, 0, 0, "BE", "q")), ReassemblyError::InconsistentFragment);
+}
+
 }  // namespace
 }  // namespace sctpkit::assoc

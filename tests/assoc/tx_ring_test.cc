@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <vector>
 
 namespace sctpkit::assoc {
 namespace {
@@ -46,6 +47,29 @@ TEST(TxRing, PopReleasesTheElement) {
   r.pop_front();
   EXPECT_EQ(p.use_count(), 1);
   EXPECT_TRUE(r.empty());
+}
+
+// emplace_back() hands out a default element without resetting it: every slot it reuses was reset
+// when popped, and slots a growth adds start default, wherever the head stood.
+TEST(TxRing, ReusedSlotsComeBackDefault) {
+  struct Chunk {
+    int transmit_count = 1;
+    std::vector<int> data;
+  };
+  Ring<Chunk> r;
+  for (int round = 0; round < 40; ++round) {
+    for (int i = 0; i < 3; ++i) {
+      Chunk& c = r.emplace_back();
+      EXPECT_EQ(c.transmit_count, 1);
+      EXPECT_TRUE(c.data.empty());
+      c.transmit_count = 7;
+      c.data.assign(5, round);
+    }
+    r.pop_front();
+    r.pop_front();
+  }
+  EXPECT_EQ(r.size(), 40u);
+  for (const Chunk& c : r) EXPECT_EQ(c.transmit_count, 7);
 }
 
 }  // namespace

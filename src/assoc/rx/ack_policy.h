@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "assoc/clock.h"
+#include "assoc/deadline.h"
 
 namespace sctpkit::assoc {
 
@@ -74,7 +75,7 @@ class AckPolicy {
   uint32_t last_advertised_;
   uint32_t unacked_packets_ = 0;
   bool immediate_ = false;
-  std::optional<TimePoint> deadline_;
+  Deadline deadline_;  // 8 bytes, not an optional's 16: every association holds one (issue 5's budget)
 };
 
 }  // namespace sctpkit::assoc

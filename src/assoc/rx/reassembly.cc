@@ -35,6 +35,27 @@ std::optional<ReassemblyError> Reassembly::insert(const DataFragment& fragment) 
   }
   // An unfragmented message: straight into its own buffer, no reassembly bookkeeping.
   if (fragment.payload.size() > config_.max_message_size) return ReassemblyError::MessageTooLarge;
+  Stream& stream = streams_[fragment.stream.value()];
+  if (partials_.empty() && (fragment.unordered || (stream.waiting.empty() && is_next(stream, fragment)))) {
+    // The common case, one chunk per message arriving in order, goes straight to the ready queue:
+    // with no partial message held no fragment can contradict it (RFC 9260 6.9, RFC 8260 2.1),
+    // and it is deliverable at once (RFC 9260 6.6: unordered, or the next SSN / MID of a stream
+    // with nothing waiting), so on_complete's ordering has nothing to do.
+    ReceivedMessage& message = ready_.emplace_back();
+    message.stream = fragment.stream;
+    message.ppid = fragment.ppid;
+    message.unordered = fragment.unordered;
+    message.mid = fragment.mid;
+    message.payload = take_buffer();
+    message.payload.assign(fragment.payload.begin(), fragment.payload.end());
+    bytes_held_ += fragment.payload.size();
+    if (!fragment.unordered) {
+      message.ssn = fragment.ssn;
+      advance(stream);
+    }
+    ++fast_deliveries_;
+    return std::nullopt;
+  }
   if (!config_.interleaving) {
     std::optional<size_t> left;
     std::optional<size_t> right;
@@ -264,6 +285,18 @@ bool Reassembly::is_next(const Stream& stream, const ReceivedMessage& message) c
   return config_.interleaving ? message.mid == stream.next_mid : message.ssn == stream.next_ssn;
 }
 
+bool Reassembly::is_next(const Stream& stream, const DataFragment& fragment) const {
+  return config_.interleaving ? fragment.mid == stream.next_mid : fragment.ssn == stream.next_ssn;
+}
+
+void Reassembly::advance(Stream& stream) const {
+  if (config_.interleaving) {
+    stream.next_mid = stream.next_mid.next();
+  } else {
+    stream.next_ssn = stream.next_ssn.next();
+  }
+}
+
 void Reassembly::on_complete(ReceivedMessage message) {
   // RFC 9260 6.6: unordered messages bypass the ordering mechanism once reassembled.
   if (message.unordered) {
@@ -273,11 +306,7 @@ void Reassembly::on_complete(ReceivedMessage message) {
   Stream& stream = streams_[message.stream.value()];
   if (is_next(stream, message)) {
     ready_.push_back(std::move(message));
-    if (config_.interleaving) {
-      stream.next_mid = stream.next_mid.next();
-    } else {
-      stream.next_ssn = stream.next_ssn.next();
-    }
+    advance(stream);
     deliver_in_order(stream);
     return;
   }
@@ -298,11 +327,7 @@ void Reassembly::deliver_in_order(Stream& stream) {
     if (it == stream.waiting.end()) return;
     ready_.push_back(std::move(*it));
     stream.waiting.erase(it);
-    if (config_.interleaving) {
-      stream.next_mid = stream.next_mid.next();
-    } else {
-      stream.next_ssn = stream.next_ssn.next();
-    }
+    advance(stream);
   }
 }
 

@@ -130,6 +130,8 @@ class Reassembly {
     return streams_[stream.value()].next_mid;
   }
   [[nodiscard]] size_t partial_count() const { return partials_.size(); }
+  // Unfragmented messages that went straight to the ready queue (in order, nothing partial held).
+  [[nodiscard]] uint64_t fast_deliveries() const { return fast_deliveries_; }
 
  private:
   struct Piece {
@@ -170,6 +172,8 @@ class Reassembly {
   void on_complete(ReceivedMessage message);
   void deliver_in_order(Stream& stream);
   [[nodiscard]] bool is_next(const Stream& stream, const ReceivedMessage& message) const;
+  [[nodiscard]] bool is_next(const Stream& stream, const DataFragment& fragment) const;
+  void advance(Stream& stream) const;  // the stream expects its next SSN / MID
 
   ReassemblyConfig config_;
   std::vector<Stream> streams_;
@@ -190,6 +194,7 @@ class Reassembly {
   uint32_t size_hint_ = 0;
   // Within the receive buffer (plus a zero window probe's chunk): the window held these bytes.
   uint32_t unconsumed_ = 0;
+  uint64_t fast_deliveries_ = 0;
 };
 
 }  // namespace sctpkit::assoc

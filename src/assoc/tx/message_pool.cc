@@ -26,10 +26,7 @@ struct MessagePoolCore {
 using detail::MessagePoolCore;
 using detail::MessageSlot;
 
-void MessageRef::release() {
-  if (!slot_) return;
-  MessageSlot* slot = std::exchange(slot_, nullptr);
-  if (--slot->refs > 0) return;
+void MessageRef::recycle(MessageSlot* slot) {
   MessagePoolCore* core = slot->core;
   const size_t capacity = slot->bytes.capacity();
   if (core->pool_alive && core->spare_bytes + capacity <= core->keep_bytes) {

@@ -59,7 +59,14 @@ class MessageRef {
  private:
   friend class MessagePool;
   explicit MessageRef(detail::MessageSlot* slot) : slot_(slot) {}
-  void release();
+  // Inline up to the last reference: handles are moved, copied and emptied several times per
+  // message (queue, fragment, outstanding chunk), mostly with nothing or another reference left.
+  void release() {
+    if (!slot_) return;
+    detail::MessageSlot* slot = std::exchange(slot_, nullptr);
+    if (--slot->refs == 0) recycle(slot);
+  }
+  static void recycle(detail::MessageSlot* slot);  // the last reference is gone
 
   detail::MessageSlot* slot_ = nullptr;
 };

@@ -129,13 +129,13 @@ void RetransmissionQueue::send_new(TimePoint now, DestinationId dest, size_t roo
     const bool probe = payload > peer_rwnd_;
     if (probe && (!outstanding_.empty() || (probe_at_ && now < *probe_at_))) break;
 
-    std::optional<QueuedFragment> fragment = send_queue.next_fragment(max_fragment_payload);
-    assert(fragment && fragment->length == payload);
     used += size;
     Outstanding& c = outstanding_.emplace_back();
+    // Straight into the chunk that keeps it until acknowledged: no copy of the fragment per chunk.
+    [[maybe_unused]] const bool taken = send_queue.next_fragment(max_fragment_payload, c.data);
+    assert(taken && c.data.length == payload);
     c.tsn = next_tsn_;
     next_tsn_ = next_tsn_.next();
-    c.data = std::move(*fragment);
     c.dest = dest;
     c.first_sent = now;
     c.zero_window_probe = probe;

@@ -7,6 +7,7 @@
 #include <utility>
 #include <cstdint>
 #include <memory>
+#include <new>
 
 namespace sctpkit::assoc {
 
@@ -29,11 +30,11 @@ class Ring {
   const T& front() const { return (*this)[0]; }
   T& back() { return (*this)[size_ - 1]; }
 
-  // Returns the new last element, default-constructed.
+  // Returns the new last element, default-constructed: a free slot always holds a T{} (grow()
+  // value-initialises the array, pop_front() resets what it frees), so nothing is reset here.
   T& emplace_back() {
     if (size_ == capacity_) grow();
     T& slot = slots_[(head_ + size_) & (capacity_ - 1)];
-    slot = T{};
     ++size_;
     return slot;
   }
@@ -43,7 +44,11 @@ class Ring {
   }
   void pop_front() {
     assert(size_ > 0);
-    slots_[head_] = T{};  // release what the element holds (e.g. a message buffer) now
+    // Release what the element holds (e.g. a message buffer) now, and leave a T{} for
+    // emplace_back(): rebuilt in place, not a T{} built aside and move-assigned field by field.
+    T* slot = &slots_[head_];
+    std::destroy_at(slot);
+    ::new (static_cast<void*>(slot)) T{};
     head_ = (head_ + 1) & (capacity_ - 1);
     --size_;
   }
@@ -69,7 +74,8 @@ class Ring {
   auto end() const { return Iterator<const Ring, const T&>(this, size_); }
 
  private:
-  void grow() {
+  // Out of line, so that push and pop, on every chunk and message, inline into their callers.
+  [[gnu::noinline]] void grow() {
     // Capacity stays a power of two so that indices wrap with a mask. It starts at one: an
     // association holds a dozen rings, most of which never hold more than a few elements.
     const uint32_t bigger_capacity = capacity_ == 0 ? 1 : 2 * capacity_;

@@ -54,10 +54,16 @@ size_t SendQueue::peek_fragment_size(size_t max_payload) const {
 }
 
 std::optional<QueuedFragment> SendQueue::next_fragment(size_t max_payload) {
-  if (active_.empty() || max_payload == 0) return std::nullopt;
+  QueuedFragment f;
+  if (!next_fragment(max_payload, f)) return std::nullopt;
+  return f;
+}
+
+bool SendQueue::next_fragment(size_t max_payload, QueuedFragment& f) {
+  if (active_.empty() || max_payload == 0) return false;
   const uint16_t id = active_.front();
   Stream& s = streams_[id];
-  const Message& m = s.messages.front();
+  Message& m = s.messages.front();
   const bool beginning = s.head_offset == 0;
   if (beginning && !m.options.unordered) {
     // RFC 9260 6.5: SSNs start at 0 and go up by one per ordered message, 65535 wrapping to 0;
@@ -68,14 +74,14 @@ std::optional<QueuedFragment> SendQueue::next_fragment(size_t max_payload) {
   const size_t remaining = m.data.size() - s.head_offset;
   const auto length = static_cast<uint32_t>(std::min(remaining, max_payload));
 
-  QueuedFragment f;
   f.stream = wire::StreamId(id);
   f.ssn = m.options.unordered ? wire::Ssn(0) : s.head_ssn;
   f.ppid = m.options.ppid;
   f.unordered = m.options.unordered;
   f.beginning = beginning;
   f.end = length == remaining;
-  f.message = m.data;
+  // The last fragment takes the queue's reference along (the message leaves the queue with it).
+  f.message = f.end ? std::move(m.data) : m.data;
   f.offset = s.head_offset;
   f.length = length;
 
@@ -95,7 +101,7 @@ std::optional<QueuedFragment> SendQueue::next_fragment(size_t max_payload) {
     space_wanted_ = false;
     space_available_ = true;
   }
-  return f;
+  return true;
 }
 
 size_t SendQueue::set_outbound_streams(uint16_t count) {

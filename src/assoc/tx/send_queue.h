@@ -75,6 +75,8 @@ class SendQueue {
   // The next fragment for a DATA chunk whose payload may hold up to max_payload bytes, or nothing
   // if no message is waiting. Ordered messages get their SSN when their first fragment is made.
   std::optional<QueuedFragment> next_fragment(size_t max_payload);
+  // The same, written into `out` (the chunk that will carry it): false, `out` untouched, when none.
+  bool next_fragment(size_t max_payload, QueuedFragment& out);
   // Payload size the next next_fragment(max_payload) would produce (0 when empty).
   [[nodiscard]] size_t peek_fragment_size(size_t max_payload) const;
 
