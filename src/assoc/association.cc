@@ -446,8 +446,10 @@ void Association::poll_event(std::optional<Event>& out) {
       ++counters_.messages_received;
       counters_.bytes_received += message->payload.size();
       // Built where the caller returns it from: an Event is moved by a visit of its variant.
-      out.emplace(std::in_place_type<MessageEvent>, id_, message->stream, message->ppid, message->unordered,
-                  std::move(message->payload));
+      // (Braces, not emplace's arguments: clang 15, which builds the fuzzers, has no parenthesised
+      // aggregate initialisation.)
+      out.emplace(std::in_place_type<MessageEvent>,
+                  MessageEvent{id_, message->stream, message->ppid, message->unordered, std::move(message->payload)});
       return;
     }
   }
