@@ -326,20 +326,21 @@ TEST(EndpointDatapathTest, PollTransmitBuildsInTheCallersBuffer) {
   pair.connect();
   std::vector<uint8_t> slab(kMaxTransmitSize + 100);
   const wire::MutableBytes at(slab.data() + 100, kMaxTransmitSize);
+  auto built_at = [&](const std::optional<Transmit>& t, wire::ChunkType type) {
+    ASSERT_TRUE(t);
+    EXPECT_EQ(t->packet.data(), at.data());
+    ASSERT_GT(t->packet.size(), 12u);
+    EXPECT_EQ(t->packet[12], static_cast<uint8_t>(type));
+    EXPECT_TRUE(wire::verify_checksum(t->packet));
+  };
   auto init = pair.client().poll_transmit(pair.now, at);
+  built_at(init, wire::ChunkType::Init);
   ASSERT_TRUE(init);
-  EXPECT_EQ(init->packet.data(), at.data());
-  ASSERT_GT(init->packet.size(), 12u);
-  EXPECT_EQ(init->packet[12], static_cast<uint8_t>(wire::ChunkType::Init));
-  EXPECT_TRUE(wire::verify_checksum(init->packet));
   const std::vector<uint8_t> init_bytes(init->packet.begin(), init->packet.end());
   pair.server().handle_packet(init_bytes, pair.address[0], pair.address[1], pair.now);
   auto init_ack = pair.server().poll_transmit(pair.now, at);
+  built_at(init_ack, wire::ChunkType::InitAck);
   ASSERT_TRUE(init_ack);
-  EXPECT_EQ(init_ack->packet.data(), at.data());
-  ASSERT_GT(init_ack->packet.size(), 12u);
-  EXPECT_EQ(init_ack->packet[12], static_cast<uint8_t>(wire::ChunkType::InitAck));
-  EXPECT_TRUE(wire::verify_checksum(init_ack->packet));
   EXPECT_EQ(init_ack->destination, pair.address[0]);
   EXPECT_FALSE(pair.server().poll_transmit(pair.now, at));
 }
