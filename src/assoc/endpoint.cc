@@ -77,7 +77,7 @@ void EndpointImpl::handle_timeout(TimePoint now) {
   }
 }
 
-std::optional<Transmit> EndpointImpl::poll_transmit(TimePoint now) {
+std::optional<Transmit> EndpointImpl::poll_transmit(TimePoint now, wire::MutableBytes buffer) {
   while (!transmit_ready_.empty()) {
     const uint32_t id = transmit_ready_.front();
     Slot* s = slot(id);
@@ -86,7 +86,7 @@ std::optional<Transmit> EndpointImpl::poll_transmit(TimePoint now) {
       continue;
     }
     ++counters_.association_visits;
-    auto transmit = s->association->poll_transmit(now, transmit_buffer_);
+    auto transmit = s->association->poll_transmit(now, buffer);
     // Sending starts timers (T3-rtx, T1, T2) and may close it (ABORT): new deadline, new events.
     // A poll that builds no packet moves a timer only through work that is due by the clock (an
     // unanswered HEARTBEAT, RFC 9260 8.3), which cannot come before the deadline entered for the
@@ -216,15 +216,20 @@ void Endpoint::abort(AssociationId id, std::string_view reason, TimePoint now) {
 }
 
 std::optional<Transmit> Endpoint::poll_transmit(TimePoint now) {
+  return poll_transmit(now, impl_->transmit_buffer_);
+}
+
+std::optional<Transmit> Endpoint::poll_transmit(TimePoint now, wire::MutableBytes buffer) {
   auto& impl = *impl_;
   std::optional<Transmit> t;
   if (!impl.stateless_.empty()) {
     OwnedPacket p = std::move(impl.stateless_.front());
     impl.stateless_.pop_front();
-    std::copy(p.bytes.begin(), p.bytes.end(), impl.transmit_buffer_.begin());
-    t = Transmit{p.source, p.destination, wire::Bytes(impl.transmit_buffer_.data(), p.bytes.size())};
+    if (p.bytes.size() > buffer.size()) return std::nullopt;  // not a buffer of kMaxTransmitSize
+    std::copy(p.bytes.begin(), p.bytes.end(), buffer.begin());
+    t = Transmit{p.source, p.destination, wire::Bytes(buffer.data(), p.bytes.size())};
   } else {
-    t = impl.poll_transmit(now);
+    t = impl.poll_transmit(now, buffer);
   }
   if (t && impl.observer_) {
     impl.observer_->on_packet(PacketObserver::Direction::Sent, t->source, t->destination, t->packet, now);

@@ -38,6 +38,10 @@ struct Transmit {
   wire::Bytes packet;           // valid until the next call into the Endpoint
 };
 
+// The largest packet poll_transmit builds (an IP datagram's payload): a caller's buffer is at least
+// this large.
+inline constexpr size_t kMaxTransmitSize = 65536;
+
 enum class SendResult : uint8_t {
   Ok,
   WouldBlock,       // the send buffer is full: wait for SendSpaceEvent
@@ -131,6 +135,10 @@ class Endpoint {
 
   // ---- outputs
   std::optional<Transmit> poll_transmit(TimePoint now);
+  // The same, built in the caller's `buffer` (at least kMaxTransmitSize bytes), which the Transmit's
+  // bytes view into: a loop that batches packets has the engine write each one where the send
+  // system call reads it, instead of copying it there.
+  std::optional<Transmit> poll_transmit(TimePoint now, wire::MutableBytes buffer);
   std::optional<Event> poll_event();
   // Optional: hands back a MessageEvent the user has finished with. Its buffer is reused for a later
   // message of the same association, so a steady flow of received messages allocates nothing.

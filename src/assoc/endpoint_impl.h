@@ -20,7 +20,7 @@
 namespace sctpkit::assoc {
 
 inline constexpr size_t kMaxStatelessReplies = 64;
-inline constexpr size_t kTransmitBufferSize = 65536;
+inline constexpr size_t kTransmitBufferSize = kMaxTransmitSize;
 
 // RFC 9260 5.1.2: a packet belongs to the association of its (peer address, peer port) on the
 // local port it came to; associations opened with ConnectRequest::local_port sit on other ports.
@@ -213,7 +213,7 @@ class EndpointImpl {
     timers_.pop_back();
   }
   void handle_timeout(TimePoint now);
-  std::optional<Transmit> poll_transmit(TimePoint now);
+  std::optional<Transmit> poll_transmit(TimePoint now, wire::MutableBytes buffer);
   std::optional<Event> poll_event();
   bool consumed(uint32_t id, size_t bytes) {
     Slot* s = slot(id);

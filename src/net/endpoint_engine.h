@@ -16,8 +16,8 @@ class EndpointEngine final : public Engine {
     return endpoint_.handle_packet(packet, source, destination, now);
   }
   void handle_timeout(assoc::TimePoint now) override { endpoint_.handle_timeout(now); }
-  std::optional<assoc::Transmit> poll_transmit(assoc::TimePoint now) override {
-    return endpoint_.poll_transmit(now);
+  std::optional<assoc::Transmit> poll_transmit(assoc::TimePoint now, wire::MutableBytes buffer) override {
+    return endpoint_.poll_transmit(now, buffer);
   }
   std::optional<assoc::Event> poll_event() override { return endpoint_.poll_event(); }
   [[nodiscard]] std::optional<assoc::TimePoint> next_timeout() const override { return endpoint_.next_timeout(); }

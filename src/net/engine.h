@@ -17,7 +17,9 @@ class Engine {
   virtual assoc::PacketDisposition handle_packet(wire::Bytes packet, const wire::IpAddress& source,
                                                  const wire::IpAddress& destination, assoc::TimePoint now) = 0;
   virtual void handle_timeout(assoc::TimePoint now) = 0;
-  virtual std::optional<assoc::Transmit> poll_transmit(assoc::TimePoint now) = 0;
+  // Builds the next packet into `buffer` (at least assoc::kMaxTransmitSize bytes); the Transmit's
+  // bytes view into it.
+  virtual std::optional<assoc::Transmit> poll_transmit(assoc::TimePoint now, wire::MutableBytes buffer) = 0;
   virtual std::optional<assoc::Event> poll_event() = 0;
   [[nodiscard]] virtual std::optional<assoc::TimePoint> next_timeout() const = 0;
 };

@@ -196,15 +196,21 @@ void EventLoop::deliver_events() {
 
 size_t EventLoop::drain_transmits(Engine& engine, assoc::TimePoint now) {
   size_t taken = 0;
-  while (auto transmit = engine.poll_transmit(now)) {
+  for (;;) {
+    // The engine writes each packet straight into the slab, where sendmmsg reads it: a copy of every
+    // packet less (at 64 B messages the copies were 6% of the sender's time).
+    if (pending_.size() == kMaxPending || kSlabBytes - slab_used_ < assoc::kMaxTransmitSize) send_pending();
+    auto transmit = engine.poll_transmit(now, wire::MutableBytes(slab_.get() + slab_used_, assoc::kMaxTransmitSize));
+    if (!transmit) break;
     ++taken;
     const size_t size = transmit->packet.size();
     if (size > 65535) continue;  // cannot be an IP datagram
-    if (pending_.size() == kMaxPending || slab_used_ + size > kSlabBytes) send_pending();
-    uint8_t* slot = slab_.get() + slab_used_;
-    std::memcpy(slot, transmit->packet.data(), size);
+    if (transmit->packet.data() != slab_.get() + slab_used_) {
+      // An engine that built it elsewhere (Engine allows it): the slab still takes it.
+      std::memmove(slab_.get() + slab_used_, transmit->packet.data(), size);
+    }
+    pending_.push_back({transmit->source, transmit->destination, wire::Bytes(slab_.get() + slab_used_, size)});
     slab_used_ += size;
-    pending_.push_back({transmit->source, transmit->destination, wire::Bytes(slot, size)});
   }
   return taken;
 }

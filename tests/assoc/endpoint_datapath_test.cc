@@ -5,6 +5,8 @@
 
 #include "assoc/endpoint.h"
 #include "endpoint_pair.h"
+#include "wire/chunk_types.h"
+#include "wire/packet.h"
 
 namespace sctpkit::assoc {
 namespace {
@@ -314,6 +316,33 @@ TEST(EndpointDatapathTest, OwnedSendsTakeTheBufferOnlyWhenAccepted) {
   ASSERT_TRUE(pair.run_until([&] { return pair.events_of<MessageEvent>(1).size() == 2; }));
   EXPECT_EQ(pair.events_of<MessageEvent>(1).back().data, pattern(2000, 3));
   EXPECT_EQ(pair.client().take_send_buffer(AssociationId{999}).capacity(), 0u);
+}
+
+// poll_transmit(now, buffer) builds in the caller's buffer (the event loop's send slab), both what an
+// association sends (the INIT, RFC 9260 5.1) and a stateless reply (the INIT ACK): whole packets
+// with a valid checksum, one after another at the same place.
+TEST(EndpointDatapathTest, PollTransmitBuildsInTheCallersBuffer) {
+  EndpointPair pair;
+  pair.connect();
+  std::vector<uint8_t> slab(kMaxTransmitSize + 100);
+  const wire::MutableBytes at(slab.data() + 100, kMaxTransmitSize);
+  auto built_at = [&](const std::optional<Transmit>& t, wire::ChunkType type) {
+    ASSERT_TRUE(t);
+    EXPECT_EQ(t->packet.data(), at.data());
+    ASSERT_GT(t->packet.size(), 12u);
+    EXPECT_EQ(t->packet[12], static_cast<uint8_t>(type));
+    EXPECT_TRUE(wire::verify_checksum(t->packet));
+  };
+  auto init = pair.client().poll_transmit(pair.now, at);
+  built_at(init, wire::ChunkType::Init);
+  ASSERT_TRUE(init);
+  const std::vector<uint8_t> init_bytes(init->packet.begin(), init->packet.end());
+  pair.server().handle_packet(init_bytes, pair.address[0], pair.address[1], pair.now);
+  auto init_ack = pair.server().poll_transmit(pair.now, at);
+  built_at(init_ack, wire::ChunkType::InitAck);
+  ASSERT_TRUE(init_ack);
+  EXPECT_EQ(init_ack->destination, pair.address[0]);
+  EXPECT_FALSE(pair.server().poll_transmit(pair.now, at));
 }
 
 }  // namespace

@@ -304,6 +304,43 @@ TEST_F(TxRetransmissionQueue, RetransmissionCanGoToAnotherDestination) {  // RFC
   EXPECT_EQ(r.acked_destinations[0], d1);  // 8.2: the address the data was last sent to
 }
 
+// The common SACK, which only moves the cumulative ack (acknowledged and released in one pass), over
+// chunks sent to two destinations in turn, in flight or marked for retransmission: every byte
+// counts once, each destination is reported once (RFC 9260 8.2), nothing is left to retransmit.
+TEST_F(TxRetransmissionQueue, CumAckOverTwoDestinationsAndMarkedChunks) {
+  const DestinationId d1 = rq.add_destination(kPmdcs);
+  queue_messages(2);
+  EXPECT_EQ(packet(d0), range(100, 101));
+  queue_messages(2);
+  EXPECT_EQ(packet(d1), range(102, 103));
+  now += seconds(1);
+  EXPECT_EQ(rq.handle_timeout(now).size(), 2u);  // RFC 9260 6.3.3 E1: both T3-rtx expire
+  ASSERT_EQ(rq.chunks_to_retransmit(), 4u);
+  queue_messages(2);
+  EXPECT_EQ(packet(d0, 2 * kPmdcs), std::vector<uint32_t>({100, 101, 102, 103, 104, 105}));
+  ASSERT_EQ(rq.chunks_to_retransmit(), 0u);
+  queue_messages(2);
+  EXPECT_EQ(packet(d1), range(106, 107));
+  auto first = sack(101);  // retransmitted chunks: acknowledged, no RTT (Karn)
+  EXPECT_EQ(first.bytes_acked, 2 * kPayload);
+  ASSERT_EQ(first.acked_destinations.size(), 1u);
+  EXPECT_EQ(first.acked_destinations[0], d0);
+  now += seconds(2);
+  EXPECT_EQ(rq.handle_timeout(now).size(), 2u);  // 102..105 on d0 and 106, 107 on d1 marked again
+  ASSERT_EQ(rq.chunks_to_retransmit(), 6u);
+  auto r = sack(107);
+  EXPECT_TRUE(r.new_data_acked);
+  EXPECT_EQ(r.bytes_acked, 6 * kPayload);
+  ASSERT_EQ(r.acked_destinations.size(), 2u);
+  EXPECT_EQ(r.acked_destinations[0], d0);
+  EXPECT_EQ(r.acked_destinations[1], d1);
+  EXPECT_EQ(rq.chunks_to_retransmit(), 0u);
+  EXPECT_EQ(rq.flight_size(d0), 0u);
+  EXPECT_EQ(rq.flight_size(d1), 0u);
+  EXPECT_FALSE(rq.next_deadline());
+  EXPECT_TRUE(packet(d0).empty());
+}
+
 TEST_F(TxRetransmissionQueue, IdleDestinationDecaysCwndBeforeSending) {  // RFC 9260 7.2.1
   queue_messages(40);
   send_all();

@@ -38,7 +38,7 @@ class EchoEngine final : public Engine {
     timeouts.push_back(now);
     deadline.reset();
   }
-  std::optional<assoc::Transmit> poll_transmit(assoc::TimePoint) override {
+  std::optional<assoc::Transmit> poll_transmit(assoc::TimePoint, wire::MutableBytes) override {
     if (replies_.empty()) return std::nullopt;
     current_ = std::move(replies_.front());
     replies_.pop_front();

@@ -193,6 +193,8 @@ class RetransmissionQueue {
   static size_t chunk_size(const Outstanding& c);
   void put_in_flight(Outstanding& c, Destination& d);
   void take_out_of_flight(Outstanding& c, Destination& d);
+  // A newly acknowledged chunk's share of the SACK's result, its destination's count and RTT.
+  void acknowledge(TimePoint now, const Outstanding& c, Destination& d, SackResult& result);
   void emit(const Outstanding& c, bool retransmission);
   void retransmit_marked(TimePoint now, DestinationId dest, size_t room, size_t& used);
   void send_new(TimePoint now, DestinationId dest, size_t room, size_t& used, size_t max_fragment_payload,
