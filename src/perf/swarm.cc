@@ -36,6 +36,7 @@ Expected<std::unique_ptr<Swarm>> Swarm::open(const Options& options, const std::
   swarm->on_outcome_ = std::move(on_outcome);
   swarm->server_ = *server;
   swarm->server_port_ = port;
+  swarm->busy_poll_ = options.busy_poll;
   if (options.transport == TransportKind::Udp) {
     net::UdpEncapOptions udp;
     udp.local_port = options.udp_local_port.value_or(0);
@@ -117,7 +118,15 @@ Status Swarm::run_once(std::chrono::milliseconds timeout) {
     const auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline - now());
     wait = std::clamp(left, std::chrono::milliseconds::zero(), wait);
   }
-  if (::poll(poll_fds_.data(), poll_fds_.size(), static_cast<int>(wait.count())) < 0 && errno != EINTR) {
+  int ready = 0;
+  if (busy_poll_.count() > 0 && wait.count() > 0) {
+    // Options::busy_poll: poll without sleeping for a while before the wait that sleeps.
+    const auto until = now() + std::min<assoc::Duration>(busy_poll_, wait);
+    do {
+      ready = ::poll(poll_fds_.data(), poll_fds_.size(), 0);
+    } while (ready <= 0 && now() < until);
+  }
+  if (ready <= 0 && ::poll(poll_fds_.data(), poll_fds_.size(), static_cast<int>(wait.count())) < 0 && errno != EINTR) {
     return Error{Error::Code::System, fmt::format("poll: {}", std::strerror(errno))};
   }
   for (;;) {

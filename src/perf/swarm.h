@@ -91,6 +91,7 @@ class Swarm {
   std::vector<net::OutgoingPacket> pending_;
   std::vector<net::ReceivedPacket> received_;
   std::vector<pollfd> poll_fds_;  // the transport's descriptors, built once
+  std::chrono::microseconds busy_poll_{0};  // Options::busy_poll
   std::unordered_map<uint32_t, uint16_t> ports_;  // association id -> its SCTP port (bound in the transport)
 };
 
