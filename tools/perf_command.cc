@@ -41,6 +41,7 @@ struct PerfArgs {
   int parallel = 1;
   TransportFlags transport;
   double wait_seconds = 10;
+  int64_t busy_poll_us = 0;
   bool ipv4 = false;
   bool ipv6 = false;
 };
@@ -184,6 +185,8 @@ int run_perf(PerfArgs& args) {
   options.outbound_streams = static_cast<uint16_t>(std::clamp(args.streams, 1, 65535));
   // A throughput tool: trains of packets leave as UDP GSO and arrive as GRO (docs/perf.md).
   options.udp_offload = true;
+  if (args.busy_poll_us < 0) return fail(kExitUsage, "--busy-poll needs microseconds >= 0 (0: off)");
+  options.busy_poll = std::chrono::microseconds(args.busy_poll_us);
   if (auto port = udp_port(args.transport)) {
     // RFC 6951 5.1: the server's own encapsulation port, or the one a client sends to.
     if (args.server) options.udp_local_port = *port;
@@ -218,6 +221,9 @@ void register_perf(CLI::App& app, CommandRegistry& registry) {
   sub->add_option("--parallel", args->parallel, "setup: associations in setup or shutdown at once (default 1: one after another)")
       ->check(CLI::Range(1, 10000));
   sub->add_option("-w,--wait", args->wait_seconds, "Timeout in seconds for connect, shutdown and answers (default 10)");
+  sub->add_option("--busy-poll", args->busy_poll_us,
+                  "Poll the sockets for up to USEC microseconds before sleeping (like SO_BUSY_POLL): "
+                  "trades CPU (a core spins) for latency; default 0 (off)");
   sub->add_flag("-4", args->ipv4, "IPv4 only");
   sub->add_flag("-6", args->ipv6, "IPv6 only");
   registry.on_selected(sub, [args] { return run_perf(*args); });

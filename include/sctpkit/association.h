@@ -137,6 +137,9 @@ class Listener {
   // The next association a peer set up (the handshake is already done).
   Expected<Association> accept();
   Expected<Association> accept(std::chrono::milliseconds timeout);
+  // The next association already set up, or nullopt at once, without running the stack or building
+  // an error (a server polling after process() looks on every wake-up, mostly finding none).
+  std::optional<Association> try_accept();
 
   // The UDP encapsulation port actually bound (useful with udp_local_port = 0); 0 for raw IP.
   [[nodiscard]] uint16_t udp_port() const;

@@ -77,6 +77,10 @@ struct Options {
   // gives its own timeout. nullopt: forever.
   std::optional<std::chrono::milliseconds> timeout = std::chrono::milliseconds(30000);
   bool non_blocking = false;  // calls return Error::Code::WouldBlock instead of waiting
+  // Busy polling, like the kernel's SO_BUSY_POLL: before a wait would sleep, the stack polls its
+  // sockets without sleeping for up to this long. Trades CPU (a core spins while it waits) for
+  // latency (no sleep and wake-up when the answer comes within it). 0: off.
+  std::chrono::microseconds busy_poll{0};
 };
 
 }  // namespace sctpkit

@@ -286,6 +286,18 @@ Expected<Association> Listener::accept(std::chrono::milliseconds timeout) {
   return Association(stack_, *id);
 }
 
+std::optional<Association> Listener::try_accept() {
+  if (kernel_) {
+    auto kernel = kernel_->accept(std::chrono::milliseconds(0));
+    if (!kernel) return std::nullopt;
+    return Association(std::shared_ptr<detail::KernelAssociation>(std::move(*kernel)));
+  }
+  const auto id = stack_->pop_accept();
+  if (!id) return std::nullopt;
+  stack_->state(*id).accepted = true;
+  return Association(stack_, *id);
+}
+
 uint16_t Listener::udp_port() const { return kernel_ ? 0 : stack_->udp_port(); }
 int Listener::fd() const { return kernel_ ? kernel_->fd() : stack_->fd(); }
 void Listener::process() {

@@ -74,10 +74,13 @@ bool EventLoop::run_once(std::optional<assoc::Duration> timeout, bool wake_when_
     wait_ms = static_cast<int>(std::min<int64_t>(ms.count(), 1 << 30));
   }
   epoll_event events[8];
-  int n;
-  do {
-    n = ::epoll_wait(epoll_.get(), events, 8, wait_ms);
-  } while (n < 0 && errno == EINTR);
+  int n = busy_poll_ > assoc::Duration::zero() && wait_ms != 0 ? spin(events, 8, wait_ms) : 0;
+  if (n == 0) {
+    if (wait_ms != 0) ++counters_.sleeps;
+    do {
+      n = ::epoll_wait(epoll_.get(), events, 8, wait_ms);
+    } while (n < 0 && errno == EINTR);
+  }
   const auto t = now();
   last_now_ = t;
   ready_fds_.clear();
@@ -110,6 +113,26 @@ bool EventLoop::run_once(std::optional<assoc::Duration> timeout, bool wake_when_
     owed_signaled_ = ::write(owed_fd_.get(), &one, sizeof one) == sizeof one;
   }
   return n > 0 || counters_.timeouts != before;
+}
+
+int EventLoop::spin(epoll_event* events, int capacity, int& wait_ms) {
+  const auto start = now();
+  auto until = start + busy_poll_;
+  if (wait_ms >= 0) until = std::min(until, start + std::chrono::milliseconds(wait_ms));
+  int n = 0;
+  auto t = start;
+  do {
+    ++counters_.spins;
+    n = ::epoll_wait(epoll_.get(), events, capacity, 0);
+    t = now();
+  } while (n <= 0 && t < until);
+  if (n > 0) return n;
+  // Nothing came: the blocking wait gets what is left of the caller's timeout.
+  if (wait_ms > 0) {
+    const auto spun = std::chrono::duration_cast<std::chrono::milliseconds>(t - start).count();
+    wait_ms = static_cast<int>(std::max<int64_t>(wait_ms - spun, 0));
+  }
+  return 0;
 }
 
 void EventLoop::receive_all(assoc::TimePoint now) {

@@ -17,6 +17,8 @@
 // poll loop waits on it and calls run_once(0).
 #pragma once
 
+#include <sys/epoll.h>
+
 #include <functional>
 #include <memory>
 #include <optional>
@@ -40,6 +42,9 @@ class EventLoop {
   void add(Engine& engine);
   void remove(Engine& engine);
   void set_event_handler(EventHandler handler) { handler_ = std::move(handler); }
+  // Busy polling (sctpkit::Options::busy_poll): run_once polls without sleeping for up to this long
+  // before it blocks; zero (the default) blocks at once.
+  void set_busy_poll(assoc::Duration spin) { busy_poll_ = spin; }
 
   [[nodiscard]] int fd() const { return epoll_.get(); }
   static assoc::TimePoint now() { return std::chrono::steady_clock::now(); }
@@ -73,6 +78,8 @@ class EventLoop {
     uint64_t unknown_port = 0;  // received for a port no engine owns (a bound port was removed)
     uint64_t timeouts = 0;
     uint64_t timer_settings = 0;  // timerfd_settime calls (see arm_timer)
+    uint64_t spins = 0;           // non-blocking polls while busy polling
+    uint64_t sleeps = 0;          // waits that could block (a timeout other than zero)
   };
   [[nodiscard]] const Counters& counters() const { return counters_; }
 
@@ -85,6 +92,9 @@ class EventLoop {
   bool drain_events(Engine& engine);
   void send_pending();
   void arm_timer();
+  // Busy polling: non-blocking epoll_waits for up to busy_poll_ (and `wait_ms`, if not -1); returns
+  // the events found (0: none) and takes the time spun from wait_ms.
+  int spin(epoll_event* events, int capacity, int& wait_ms);
   void clear_owed_signal();
 
   Transport& transport_;
@@ -103,6 +113,7 @@ class EventLoop {
   // The deadline the timerfd holds (nullopt: disarmed); never later than the engines' earliest.
   std::optional<assoc::TimePoint> armed_;
   assoc::TimePoint last_now_{};
+  assoc::Duration busy_poll_{};
   bool owed_ = false;                      // the engines may hold answers to input (see above)
   UniqueFd owed_fd_;                       // eventfd, readable while owed_ is signalled to embedders
   bool owed_signaled_ = false;

@@ -35,8 +35,8 @@ class PooledRandom final : public assoc::RandomSource {
     if (RAND_bytes(pool_.data(), static_cast<int>(pool_.size())) != 1) std::abort();
     used_ = 0;
   }
-  std::array<uint8_t, 256> pool_{};
-  size_t used_ = 256;
+  std::array<uint8_t, 4096> pool_{};
+  size_t used_ = pool_.size();
 };
 
 }  // namespace sctpkit::net

@@ -102,6 +102,7 @@ Expected<std::shared_ptr<Stack>> Stack::open(const Options& options, std::option
   if (auto* error = std::get_if<net::TransportError>(&loop)) return to_error(*error);
   stack->loop_ = std::move(std::get<0>(loop));
   stack->loop_->add(*stack->engine_);
+  stack->loop_->set_busy_poll(options.busy_poll);
   Stack* raw = stack.get();
   stack->loop_->set_event_handler([raw](net::Engine&, assoc::Event&& event) { raw->on_event(std::move(event)); });
   return stack;

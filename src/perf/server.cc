@@ -41,8 +41,8 @@ Status Server::run(const std::atomic<bool>& stop) {
         return Error{Error::Code::System, fmt::format("poll: {}", std::strerror(errno))};
       listener_.process();
     }
-    // A zero timeout in blocking mode looks without running the stack again (api.cc: Stack::wait).
-    while (auto a = listener_.accept(0ms)) {
+    // Looks without running the stack again, nor building a "would block" error on every wake-up.
+    while (auto a = listener_.try_accept()) {
       ++accepted_;
       Session s(std::move(*a));
       // Its hello may have come with the handshake's last packet: claim it now.

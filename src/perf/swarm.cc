@@ -10,6 +10,7 @@
 
 #include "net/event_loop.h"
 #include "net/raw_ip_transport.h"
+#include "net/socket_util.h"
 #include "net/stack.h"
 #include "net/udp_encap_transport.h"
 
@@ -35,10 +36,12 @@ Expected<std::unique_ptr<Swarm>> Swarm::open(const Options& options, const std::
   swarm->on_outcome_ = std::move(on_outcome);
   swarm->server_ = *server;
   swarm->server_port_ = port;
+  swarm->busy_poll_ = options.busy_poll;
   if (options.transport == TransportKind::Udp) {
     net::UdpEncapOptions udp;
     udp.local_port = options.udp_local_port.value_or(0);
     udp.remote_port = options.udp_remote_port;
+    udp.offload = options.udp_offload;  // the flight of two associations leaves as one GSO message
     // One socket, of the server's family: the wildcard default opens one per family, and every
     // wake-up's last, empty read costs a system call per socket (a setup has four wake-ups).
     udp.local_addresses = {server->is_v4() ? wire::IpAddress::v4(0, 0, 0, 0) : *wire::IpAddress::parse("::")};
@@ -115,7 +118,15 @@ Status Swarm::run_once(std::chrono::milliseconds timeout) {
     const auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline - now());
     wait = std::clamp(left, std::chrono::milliseconds::zero(), wait);
   }
-  if (::poll(poll_fds_.data(), poll_fds_.size(), static_cast<int>(wait.count())) < 0 && errno != EINTR) {
+  int ready = 0;
+  if (busy_poll_.count() > 0 && wait.count() > 0) {
+    // Options::busy_poll: poll without sleeping for a while before the wait that sleeps.
+    const auto until = now() + std::min<assoc::Duration>(busy_poll_, wait);
+    do {
+      ready = ::poll(poll_fds_.data(), poll_fds_.size(), 0);
+    } while (ready <= 0 && now() < until);
+  }
+  if (ready <= 0 && ::poll(poll_fds_.data(), poll_fds_.size(), static_cast<int>(wait.count())) < 0 && errno != EINTR) {
     return Error{Error::Code::System, fmt::format("poll: {}", std::strerror(errno))};
   }
   for (;;) {
@@ -124,6 +135,8 @@ Status Swarm::run_once(std::chrono::milliseconds timeout) {
     const auto t = now();
     for (size_t i = 0; i < n; ++i) {
       const net::ReceivedPacket& p = received_[i];
+      if (!learned_source_ && p.source == server_ && !net::is_unspecified(p.destination))
+        learned_source_ = p.destination;
       switch (endpoint_->handle_packet(p.data, p.source, p.destination, t)) {
         case assoc::PacketDisposition::Accepted: transport_->on_verified(p); break;
         case assoc::PacketDisposition::AnsweredStateless: transport_->on_answered_stateless(p); break;
@@ -157,8 +170,15 @@ void order_largest_first(std::span<net::OutgoingPacket> packets) {
                    [](const net::OutgoingPacket& a, const net::OutgoingPacket& b) { return a.data.size() > b.data.size(); });
 }
 
+void give_unset_sources(std::span<net::OutgoingPacket> packets, const wire::IpAddress& server,
+                        const wire::IpAddress& learned) {
+  for (net::OutgoingPacket& p : packets)
+    if (p.destination == server && net::is_unspecified(p.source)) p.source = learned;
+}
+
 void Swarm::send_pending() {
   if (pending_.empty()) return;
+  if (learned_source_) give_unset_sources(pending_, server_, *learned_source_);
   order_largest_first(pending_);
   transport_->send(pending_);
   pending_.clear();

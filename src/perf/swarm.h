@@ -32,10 +32,16 @@ namespace sctpkit::perf {
 // In the setup mode the server then reads the next INIT before the last SHUTDOWN and answers
 // largest first as well: its INIT ACK and SHUTDOWN ACK leave as one UDP GSO message (net/batch_io.h:
 // every segment but the last is as long as the first) that wakes us once, not once per packet
-// (unpinned, context switches per setup fell from 3.06 to 2.1 on both ends). Our own pair is not
-// a GSO train yet: the new association's INIT leaves from an unset source address, the other
-// association's packet from the one it learned, and batch_io only joins packets of one source.
+// (unpinned, context switches per setup fell from 3.06 to 2.1 on both ends). Our own pair joins
+// too once give_unset_sources has run (batch_io joins only packets of one source).
 void order_largest_first(std::span<net::OutgoingPacket> packets);
+
+// Gives packets to `server` that leave from an unset source address (a new association's INIT:
+// it has heard nothing yet) the address the server's packets came to. Routing picks that same
+// address for them anyway; set, the INIT and the other associations' packets of the flight have
+// one source and leave as one UDP GSO message.
+void give_unset_sources(std::span<net::OutgoingPacket> packets, const wire::IpAddress& server,
+                        const wire::IpAddress& learned);
 
 class Swarm {
  public:
@@ -76,6 +82,7 @@ class Swarm {
   net::PooledRandom random_;
   std::unique_ptr<assoc::Endpoint> endpoint_;
   wire::IpAddress server_;
+  std::optional<wire::IpAddress> learned_source_;  // where the server's packets came to
   uint16_t server_port_ = 0;
   size_t open_ = 0;
   // Copies of the packets of one flush, sent as one batch: left uninitialised (as the event loop's),
@@ -84,6 +91,7 @@ class Swarm {
   std::vector<net::OutgoingPacket> pending_;
   std::vector<net::ReceivedPacket> received_;
   std::vector<pollfd> poll_fds_;  // the transport's descriptors, built once
+  std::chrono::microseconds busy_poll_{0};  // Options::busy_poll
   std::unordered_map<uint32_t, uint16_t> ports_;  // association id -> its SCTP port (bound in the transport)
 };
 

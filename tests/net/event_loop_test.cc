@@ -320,5 +320,28 @@ TEST(EventLoop, ReadsOnlyTheSocketsPollNamedAndStopsAtAShortRead) {
   EXPECT_EQ(server.receive(in), 1u);  // a new round reads both again
 }
 
+TEST(EventLoop, BusyPollingStillDeliversAndStillSleepsWhenIdle) {
+  EchoRig rig;
+  rig.loop->set_busy_poll(std::chrono::microseconds(500));
+  // Idle: the spin ends and the loop goes to sleep in epoll_wait (no busy loop for the whole timeout).
+  EXPECT_FALSE(rig.loop->run_once(20ms));
+  EXPECT_GE(rig.loop->counters().spins, 1u);
+  EXPECT_EQ(rig.loop->counters().sleeps, 1u);
+  // A packet is still handled and answered.
+  const auto ping = testing::sctp_packet(7000, 5000, 42);
+  rig.client->send(std::array{OutgoingPacket{{}, kLoopback, ping}});
+  rig.run_until_received(1);
+  ASSERT_EQ(rig.engine.received.size(), 1u);
+  EXPECT_EQ(wire::load_u32(rig.engine.received[0], 4), 42u);
+  rig.loop->flush();
+  std::array<ReceivedPacket, 8> in;
+  ASSERT_EQ(rig.client_receive(in), 1u);
+  EXPECT_EQ(wire::load_u32(in[0].data, 4), 42u);
+  // A zero timeout never spins: an embedder's run_once(0) returns at once.
+  const uint64_t spins = rig.loop->counters().spins;
+  rig.loop->run_once(0ms);
+  EXPECT_EQ(rig.loop->counters().spins, spins);
+}
+
 }  // namespace
 }  // namespace sctpkit::net

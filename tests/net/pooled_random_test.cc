@@ -10,7 +10,7 @@ namespace {
 
 TEST(PooledRandom, ServesRequestsAcrossPoolRefillsWithoutRepeating) {
   PooledRandom random;
-  // 1000 draws of 8 bytes span about 31 refills of the 256-byte pool; 64-bit values from a CSPRNG
+  // 1000 draws of 8 bytes span two refills of the 4 KiB pool; 64-bit values from a CSPRNG
   // do not repeat (nor come out zero, as a served-and-wiped slot read twice would).
   std::set<uint64_t> seen;
   for (int i = 0; i < 1000; ++i) {

@@ -37,6 +37,17 @@ TEST(OrderLargestFirst, PutsTheNextInitAheadOfTheLastShutdown) {
   EXPECT_EQ(second[1].data.data(), first_small);  // equal sizes keep their order
 }
 
+TEST(GiveUnsetSources, TheNewInitLeavesFromTheLearnedAddressLikeTheRest) {
+  const auto server = wire::IpAddress::v4(127, 0, 0, 1), learned = wire::IpAddress::v4(127, 0, 0, 2),
+             elsewhere = wire::IpAddress::v4(10, 0, 0, 9);
+  const auto shutdown = packet(50001, 20), init = packet(50002, 32), other = packet(50003, 32);
+  std::vector<net::OutgoingPacket> flight{{learned, server, shutdown}, {{}, server, init}, {{}, elsewhere, other}};
+  give_unset_sources(flight, server, learned);
+  EXPECT_EQ(flight[0].source, learned);
+  EXPECT_EQ(flight[1].source, learned);  // the INIT: one source with the SHUTDOWN, one GSO message
+  EXPECT_EQ(flight[2].source, wire::IpAddress{});  // not to the server: routing still chooses
+}
+
 TEST(OrderLargestFirst, LeavesOneAssociationsPacketsInOrder) {
   // Two packets from one SCTP port are one association's: reordering them could, say, put a
   // retransmission behind newer data, so the batch is left as it came.
