@@ -67,14 +67,14 @@ CaptureVerdict check_capture(const std::string& file, const std::vector<uint16_t
   return verdict;
 }
 
-NftLoss::NftLoss(const std::string& netns, int percent, bool udp) : netns_(netns) {
+NftLoss::NftLoss(const std::string& netns, int every_nth, bool udp) : netns_(netns) {
   const std::string protocol = udp ? "udp" : "sctp";
   const std::string rules = fmt::format(
       "table inet sk_loss {{\n"
-      "  chain in {{ type filter hook input priority 0; meta l4proto {0} numgen random mod 100 < {1} counter drop; }}\n"
-      "  chain out {{ type filter hook output priority 0; meta l4proto {0} numgen random mod 100 < {1} counter drop; }}\n"
+      "  chain in {{ type filter hook input priority 0; meta l4proto {0} numgen inc mod {1} == 0 counter drop; }}\n"
+      "  chain out {{ type filter hook output priority 0; meta l4proto {0} numgen inc mod {1} == 0 counter drop; }}\n"
       "}}\n",
-      protocol, percent);
+      protocol, every_nth);
   const std::string path = current_temp_dir() + "/loss.nft";
   std::ofstream(path) << rules;
   ok_ = run_command(fmt::format("ip netns exec {} nft -f {}", netns_, path), 20).code == 0;
