@@ -14,6 +14,7 @@
 
 #include "perf/client.h"
 #include "perf/server.h"
+#include "perf/swarm_ports.h"
 #include "perf/svg_plot.h"
 #include "sctpkit/sctpkit.h"
 #include "tools/commands.h"
@@ -129,6 +130,9 @@ int run_client(const PerfArgs& args, Options options, bool automatic) {
   const bool carries_data = *mode == perf::Mode::Bulk || *mode == perf::Mode::Rate || *mode == perf::Mode::Pingpong;
   if (carries_data && (size < 1 || static_cast<size_t>(size) > options.max_message_size))
     return fail(kExitUsage, fmt::format("-l must be 1..{} bytes", options.max_message_size));
+  if (*mode == perf::Mode::Idle && args.count > perf::SwarmPorts::kDistinct)
+    return fail(kExitUsage, fmt::format("--count: idle holds at most {} associations (one SCTP port each)",
+                                        perf::SwarmPorts::kDistinct));
   std::string error;
   auto host = resolve_host(args.client, args.ipv4, args.ipv6, error);
   if (!host) return fail(kExitUsage, error);

@@ -6,6 +6,7 @@
 #include "perf/histogram.h"
 #include "perf/interval_sampler.h"
 #include "perf/swarm.h"
+#include "perf/swarm_ports.h"
 
 namespace sctpkit::perf {
 
@@ -52,7 +53,7 @@ class Client {
   Expected<TestResult> run() {
     auto control = connect();
     if (!control) return control.error();
-    if (auto info = control->status()) next_port_ = info->local_port + 1u;
+    if (auto info = control->status()) ports_ = SwarmPorts(info->local_port);
     Hello hello{c_.mode, c_.message_size, c_.streams, c_.unordered, c_.seconds, c_.count};
     const std::string hello_text = encode(hello);
     control_bytes_ = hello_text.size();  // acknowledged with the test data: not test data
@@ -324,13 +325,10 @@ class Client {
     if (c_.on_interval) c_.on_interval(s);
   }
 
-  // Each extra association gets its own SCTP port, counting up from the control association's. With
-  // random ephemeral ports, a few of 2,000 idle ones shared a port: to the server the same
-  // (address, ports) again, an INIT for an existing association (RFC 9260 5.2), not a new one.
-  uint16_t next_port() {
-    constexpr uint32_t kFirst = 1024, kSpan = 65536 - kFirst;
-    return static_cast<uint16_t>(kFirst + (next_port_++ - kFirst) % kSpan);
-  }
+  // Each extra association gets its own SCTP port. With random ephemeral ports, a few of 2,000 idle
+  // ones shared a port: to the server the same (address, ports) again, an INIT for an existing
+  // association (RFC 9260 5.2), not a new one.
+  uint16_t next_port() { return ports_.next(); }
 
   [[nodiscard]] Clock::duration interval() const {
     return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(c_.interval));
@@ -345,7 +343,7 @@ class Client {
   std::vector<uint8_t> payload_;
   std::unique_ptr<Swarm> swarm_;  // the idle mode's associations
   uint64_t control_bytes_ = 0;
-  uint32_t next_port_ = 49153;
+  SwarmPorts ports_{49152};
 };
 
 }  // namespace

@@ -194,7 +194,8 @@ TEST(PerfCommand, BadArgumentsExitWithTheUsageCode) {
                                         {"perf", "-c", "127.0.0.1", "-l", "0"},
                                         {"perf", "-c", "127.0.0.1", "-t", "0"},
                                         {"perf", "-c", "127.0.0.1", "--udp", "--raw"},
-                                        {"perf", "-c", "127.0.0.1", "--one-off"}}) {
+                                        {"perf", "-c", "127.0.0.1", "--one-off"},
+                                        {"perf", "-c", "127.0.0.1", "--mode", "idle", "--count", "64512"}}) {
     Process p(args);
     EXPECT_EQ(p.wait(30s), kExitUsage) << args.back() << ": " << p.err();
     EXPECT_FALSE(p.err().empty());
