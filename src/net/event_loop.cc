@@ -69,7 +69,12 @@ bool EventLoop::run_once(std::optional<assoc::Duration> timeout, bool wake_when_
   // replied, without its reply), and so does what user calls queued.
   flush();
   int wait_ms = -1;
-  if (timeout) {
+  // Packets read but not yet handed out make no descriptor readable: waiting for one stranded them
+  // until the peer's next packet (at the end of a 64 B rate test, its T3-rtx a second later).
+  const bool held = transport_.holds_input();
+  if (held) {
+    wait_ms = 0;
+  } else if (timeout) {
     const auto ms = std::chrono::ceil<std::chrono::milliseconds>(std::max(*timeout, assoc::Duration::zero()));
     wait_ms = static_cast<int>(std::min<int64_t>(ms.count(), 1 << 30));
   }
@@ -95,7 +100,7 @@ bool EventLoop::run_once(std::optional<assoc::Duration> timeout, bool wake_when_
       ready_fds_.push_back(static_cast<int>(events[i].data.u64));
     }
   }
-  if (!ready_fds_.empty()) {
+  if (!ready_fds_.empty() || held) {
     // Only the sockets epoll named are read (a wildcard transport has an IPv4 and an IPv6 one: an
     // empty read costs a system call).
     transport_.set_ready(ready_fds_);
@@ -108,7 +113,8 @@ bool EventLoop::run_once(std::optional<assoc::Duration> timeout, bool wake_when_
   if (counters_.timeouts != before) owed_ = true;
   deliver_events();
   arm_timer();
-  if (owed_ && wake_when_owed && !owed_signaled_) {
+  // Held input is owed work too: an application polling our descriptor must come back for it.
+  if ((owed_ || transport_.holds_input()) && wake_when_owed && !owed_signaled_) {
     const uint64_t one = 1;
     owed_signaled_ = ::write(owed_fd_.get(), &one, sizeof one) == sizeof one;
   }

@@ -76,6 +76,9 @@ class Transport {
   // Readiness from the caller's poll: until then, receive() reads only these of fds() (an
   // empty read of a socket poll did not name costs a system call for nothing).
   virtual void set_ready(std::span<const int> ready_fds) { (void)ready_fds; }
+  // True while packets the kernel already handed over wait in the transport for receive() (a UDP
+  // GRO read brings up to 64 packets per datagram): no descriptor turns readable for them.
+  [[nodiscard]] virtual bool holds_input() const { return false; }
   // Sends the packets (batched where the kernel allows); returns how many the kernel took. A
   // packet the kernel refuses (no route, buffer full) is lost, as on any IP network: SCTP retransmits.
   virtual size_t send(std::span<const OutgoingPacket> packets) = 0;

@@ -38,6 +38,7 @@ class UdpEncapTransport final : public Transport {
   [[nodiscard]] std::span<const int> fds() const override { return fd_numbers_; }
   size_t receive(std::span<ReceivedPacket> out) override;
   void set_ready(std::span<const int> ready_fds) override { round_.set_ready(fd_numbers_, ready_fds); }
+  [[nodiscard]] bool holds_input() const override { return in_next_ < in_count_; }
   size_t send(std::span<const OutgoingPacket> packets) override;
   [[nodiscard]] size_t overhead() const override { return kUdpHeaderSize; }
 

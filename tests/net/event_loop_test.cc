@@ -292,6 +292,37 @@ TEST(EventLoop, OneWakeUpReadsABoundedNumberOfBatches) {
   EXPECT_EQ(engine.received.size(), burst.size());
 }
 
+TEST(EventLoop, PacketsAGroReadBroughtBeyondTheBoundAreHandledWithoutWaiting) {
+  UdpEncapOptions options;
+  options.local_port = 0;
+  options.local_addresses = {kLoopback};
+  options.offload = true;
+  auto server = std::move(std::get<std::unique_ptr<UdpEncapTransport>>(UdpEncapTransport::open(options)));
+  options.remote_port = server->local_port();
+  auto client = std::move(std::get<std::unique_ptr<UdpEncapTransport>>(UdpEncapTransport::open(options)));
+  if (!client->gso()) GTEST_SKIP() << "this kernel has no UDP_SEGMENT (UDP GSO, Linux 4.18)";
+  auto loop = std::move(std::get<std::unique_ptr<EventLoop>>(EventLoop::create(*server)));
+  EchoEngine engine{5000};
+  loop->add(engine);
+  // Five GSO trains of 64 equal packets: over loopback each reaches the GRO socket as one datagram,
+  // so the first wake-up's one read takes all 320 from the kernel and hands out the bound of them.
+  const size_t bound = EventLoop::kMaxBatches * EventLoop::kBatch;
+  const auto p = testing::sctp_packet(7000, 5000, 9);
+  const std::vector<OutgoingPacket> burst(5 * 64, OutgoingPacket{{}, kLoopback, p});
+  ASSERT_EQ(client->send(burst), burst.size());
+  pollfd ready{server->fds()[0], POLLIN, 0};
+  ASSERT_EQ(::poll(&ready, 1, 2000), 1);
+  loop->run_once(0s);
+  ASSERT_EQ(engine.received.size(), bound);
+  if (server->gro_packets() == 0) GTEST_SKIP() << "the trains were not coalesced (no UDP GRO on this kernel)";
+  // Nothing is left in the kernel, so no descriptor is readable; the rest must not wait for the
+  // peer's next packet (it slept the whole 10 s here, and a real peer's next one is a T3-rtx).
+  ASSERT_TRUE(server->holds_input());
+  loop->run_once(10s);
+  EXPECT_EQ(engine.received.size(), burst.size());
+  EXPECT_FALSE(server->holds_input());
+}
+
 TEST(EventLoop, ReadsOnlyTheSocketsPollNamedAndStopsAtAShortRead) {
   // A wildcard transport: an IPv4 and an IPv6 socket.
   UdpEncapOptions options;
