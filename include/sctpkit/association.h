@@ -30,6 +30,10 @@ struct SendOptions {
   uint16_t stream = 0;
   uint32_t ppid = 0;
   bool unordered = false;  // RFC 9260 6.6: delivered as soon as complete, not in stream order
+  // RFC 9260 6.1 / 11.1 sack-immediately: the I bit on the message's last DATA chunk asks the peer
+  // to acknowledge it at once instead of after its delayed-SACK wait (up to 200 ms): for the last
+  // message before waiting on its acknowledgement (a shutdown, the end of a transfer).
+  bool sack_immediately = false;
 };
 
 // A message send() took that could not be sent after all: queued while the association was being

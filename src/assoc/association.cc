@@ -105,7 +105,8 @@ void Association::flush_pending_messages() {
       push_event(SendFailedEvent{id_, m.stream, m.ppid, m.unordered, std::move(m.data), std::move(detail)});
       continue;
     }
-    (void)sender_->send(std::move(m.data), m.stream, m.ppid, m.unordered);
+    if (sender_->send(std::move(m.data), m.stream, m.ppid, m.unordered) == SendResult::Ok && m.sack_immediately)
+      sender_->mark_last_sack_immediately();
   }
   pending_messages_.clear();
   pending_bytes_ = 0;
@@ -490,6 +491,16 @@ SendResult Association::check_pending(size_t size, wire::StreamId stream) {
   }
   pending_bytes_ += size;
   return SendResult::Ok;
+}
+
+bool Association::mark_last_sack_immediately() {
+  if (closed_) return false;
+  if (state_ == AssociationState::CookieWait) {
+    if (pending_messages_.empty()) return false;
+    pending_messages_.back().sack_immediately = true;
+    return true;
+  }
+  return sender_ && sender_->mark_last_sack_immediately();
 }
 
 DataSender* Association::data_sender_for_send() {

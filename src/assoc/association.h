@@ -94,6 +94,9 @@ class Association {
   [[nodiscard]] bool data_may_leave();
   // A buffer of a message sent and acknowledged, emptied, for the next send(&&).
   std::vector<uint8_t> take_send_buffer() { return sender_ ? sender_->take_send_buffer() : std::vector<uint8_t>{}; }
+  // RFC 9260 6.1 / 11.1 sack-immediately: the I bit on the last DATA chunk of the message sent
+  // last. False when there is none, or its chunks have already left.
+  bool mark_last_sack_immediately();
   void shutdown(TimePoint now);
   void abort(std::string_view reason, TimePoint now);
   void set_heartbeat(bool enabled, Duration interval);
@@ -244,6 +247,7 @@ class Association {
     wire::Ppid ppid;
     bool unordered = false;
     std::vector<uint8_t> data;
+    bool sack_immediately = false;
   };
   SparseQueue<PendingMessage> pending_messages_;
   size_t pending_bytes_ = 0;

@@ -105,7 +105,8 @@ std::optional<Transmit> Association::poll_transmit(TimePoint now, wire::MutableB
     // own (new data stays on the primary).
     if (Path* alternate = sender_->alternate_retransmission_path(*paths_, data_path)) {
       wire::PacketBuilder builder(buffer, limit, {local_port_, peer_port_, peer_tag_, 0});
-      if (sender_->write_data(builder, *alternate, now, /*new_data=*/false) > 0) {
+      if (sender_->write_data(builder, *alternate, now, /*new_data=*/false,
+                              state_ == AssociationState::ShutdownPending) > 0) {
         return ship(builder.finish(), alternate->address);
       }
     }
@@ -130,7 +131,8 @@ std::optional<Transmit> Association::poll_transmit(TimePoint now, wire::MutableB
     if (write_sack(builder)) ++counters_.sacks_sent;
   }
   if (sender_ && data_allowed && to == data_path.address) {
-    const size_t added = sender_->write_data(builder, data_path, now);
+    const size_t added =
+        sender_->write_data(builder, data_path, now, /*new_data=*/true, state_ == AssociationState::ShutdownPending);
     if (added > 0) paths_->on_data_sent(data_path, now);
   }
   if (builder.empty()) return std::nullopt;

@@ -136,7 +136,8 @@ void DataSender::on_cumulative_ack(wire::Tsn cumulative_tsn_ack, PathManager& pa
   sync_rto(paths);
 }
 
-size_t DataSender::write_data(wire::PacketBuilder& builder, Path& path, TimePoint now, bool new_data) {
+size_t DataSender::write_data(wire::PacketBuilder& builder, Path& path, TimePoint now, bool new_data,
+                              bool shutdown_pending) {
   if (builder.remaining() < kDataChunkHeaderSize + 4) return 0;
   // RFC 9260 6.1 rule 4: "the protocol parameter 'Max.Burst' SHOULD be used to limit the number of
   // packets sent", here by "strictly limiting the number of packets emitted by the output
@@ -153,13 +154,19 @@ size_t DataSender::write_data(wire::PacketBuilder& builder, Path& path, TimePoin
   const auto chunks =
       rtx_.next_packet(now, path.destination, builder.remaining(), max_fragment_payload_, queue_, new_data);
   size_t added = 0;
+  // RFC 9260 6.1: the I bit "whenever the sender of a DATA chunk can benefit from the corresponding
+  // SACK chunk being sent back without delay": asked for with the message, or in SHUTDOWN-PENDING.
+  const TxChunk* last = chunks.empty() ? nullptr : &chunks.back();
   for (const TxChunk& c : chunks) {
     wire::DataChunk chunk;
     chunk.tsn = c.tsn;
     chunk.stream_id = c.stream;
     chunk.ssn = c.ssn;
     chunk.ppid = c.ppid;
-    chunk.data_flags = wire::DataFlags{.unordered = c.unordered, .beginning = c.beginning, .ending = c.end};
+    chunk.data_flags = wire::DataFlags{.unordered = c.unordered,
+                                       .beginning = c.beginning,
+                                       .ending = c.end,
+                                       .immediate = c.sack_immediately || (shutdown_pending && &c == last)};
     chunk.user_data = c.payload;
     // next_packet() chose the chunks to fit `room`, so every add succeeds.
     if (!builder.add(chunk)) break;

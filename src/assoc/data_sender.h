@@ -32,6 +32,10 @@ class DataSender {
   // Same, taking over a buffer the caller filled (no copy).
   SendResult send(std::vector<uint8_t>&& message, wire::StreamId stream, wire::Ppid ppid, bool unordered);
   std::vector<uint8_t> take_send_buffer() { return queue_.take_buffer(); }
+  // RFC 9260 6.1 / 11.1 sack-immediately: the I bit on the last DATA chunk of the message sent last;
+  // false if it has already left the queue (its chunks are out).
+  bool mark_last_sack_immediately() { return queue_.mark_last_sack_immediately(); }
+
 
   struct SackOutcome {
     bool accepted = false;        // false: stale (cum ack behind ours) or bogus, ignored (6.2.1)
@@ -49,7 +53,10 @@ class DataSender {
   // and the peer's rwnd (6.1 rules A-C, including one zero-window probe). Returns chunks added.
   // With `new_data` false, only retransmissions (a packet to an alternate destination, 6.4).
   // RFC 9260 6.1 rule 4: at most Max.Burst packets with DATA per burst (see begin_burst()).
-  size_t write_data(wire::PacketBuilder& builder, Path& path, TimePoint now, bool new_data = true);
+  // `shutdown_pending`: the association is in SHUTDOWN-PENDING, where the packet's last DATA chunk
+  // asks for an immediate SACK (6.1: the SHUTDOWN waits for it).
+  size_t write_data(wire::PacketBuilder& builder, Path& path, TimePoint now, bool new_data = true,
+                    bool shutdown_pending = false);
   // A new burst begins: an input (packet, timer, user call) may let a packet train out.
   void begin_burst() {
     burst_packets_ = 0;

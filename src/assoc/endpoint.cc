@@ -207,6 +207,11 @@ std::vector<uint8_t> Endpoint::take_send_buffer(AssociationId id) {
   return a ? a->take_send_buffer() : std::vector<uint8_t>{};
 }
 
+bool Endpoint::mark_last_sack_immediately(AssociationId id) {
+  Association* a = impl_->association(id.value);
+  return a && a->mark_last_sack_immediately();
+}
+
 void Endpoint::shutdown(AssociationId id, TimePoint now) {
   with_association(*impl_, id, [&](Association& a) { return (a.shutdown(now), true); });
 }

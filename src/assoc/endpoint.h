@@ -128,6 +128,10 @@ class Endpoint {
   // The emptied buffer of a message this association sent and the peer acknowledged, to build the
   // next message in and hand to send(&&); no capacity when none is free (or no such association).
   std::vector<uint8_t> take_send_buffer(AssociationId id);
+  // RFC 9260 6.1 / 11.1 sack-immediately: asks the peer, with the I bit on the last DATA chunk of
+  // the message sent last, to acknowledge it without the delayed-SACK wait (6.2). False when that
+  // message's chunks have already left (or no such association).
+  bool mark_last_sack_immediately(AssociationId id);
   // RFC 9260 9.2: graceful; queued data is still delivered first.
   void shutdown(AssociationId id, TimePoint now);
   // RFC 9260 9.1: ABORT with a User-Initiated Abort cause carrying `reason`.

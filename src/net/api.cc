@@ -123,6 +123,8 @@ Status Association::send(std::span<const uint8_t> data, const SendOptions& optio
                                           wire::Ppid(options.ppid), options.unordered, now);
     switch (result) {
       case assoc::SendResult::Ok:
+        // Marked before the flush: once its chunks have left, the I bit cannot ride with them.
+        if (options.sack_immediately) stack_->endpoint().mark_last_sack_immediately(assoc::AssociationId{id_});
         if (!queue_only) stack_->flush_after_send(state, now);
         return {};
       case assoc::SendResult::MessageTooLarge:

@@ -309,7 +309,8 @@ Status KernelAssociation::send(std::span<const uint8_t> data, const SendOptions&
   sctp_sndrcvinfo info{};
   info.sinfo_stream = options.stream;
   info.sinfo_ppid = htonl(options.ppid);
-  info.sinfo_flags = options.unordered ? SCTP_UNORDERED : 0;  // RFC 9260 6.6
+  info.sinfo_flags = static_cast<uint16_t>((options.unordered ? SCTP_UNORDERED : 0) |  // RFC 9260 6.6
+                                           (options.sack_immediately ? SCTP_SACK_IMMEDIATELY : 0));
   const auto deadline = deadline_for(std::nullopt);
   for (;;) {
     if (send_with_sndrcv(fd_, data.data(), data.size(), info) >= 0) {

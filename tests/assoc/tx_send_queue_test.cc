@@ -31,6 +31,32 @@ TEST(TxSendQueue, ExactFitIsOneFragment) {  // RFC 9260 3.3.1 B/E flags
   EXPECT_FALSE(q.next_fragment(100));
 }
 
+TEST(TxSendQueue, SackImmediatelyMarksOnlyTheLastFragmentOfTheMessageQueuedLast) {  // RFC 9260 6.1 I bit
+  SendQueue q(2);
+  EXPECT_FALSE(q.mark_last_sack_immediately());  // nothing queued
+  ASSERT_EQ(q.send(StreamId(0), bytes(150)), SendStatus::kOk);
+  ASSERT_EQ(q.send(StreamId(1), bytes(150)), SendStatus::kOk);
+  ASSERT_EQ(q.send(StreamId(0), bytes(10)), SendStatus::kOk);
+  ASSERT_EQ(q.send(StreamId(1), bytes(150)), SendStatus::kOk);  // the last: two fragments
+  EXPECT_TRUE(q.mark_last_sack_immediately());
+  std::vector<std::pair<uint16_t, bool>> marks;  // stream, I bit, per fragment in sending order
+  while (auto f = q.next_fragment(100)) marks.emplace_back(f->stream.value(), f->sack_immediately);
+  const std::vector<std::pair<uint16_t, bool>> want{{0, false}, {0, false}, {1, false}, {1, false},
+                                                    {0, false}, {1, false}, {1, true}};
+  EXPECT_EQ(marks, want);
+  EXPECT_FALSE(q.mark_last_sack_immediately());  // it has left the queue
+}
+
+TEST(TxSendQueue, SackImmediatelyGivenWithTheMessageMarksItsEnd) {
+  SendQueue q(1);
+  ASSERT_EQ(q.send(StreamId(0), bytes(150), MessageOptions{Ppid(0), false, true}), SendStatus::kOk);
+  auto a = q.next_fragment(100);
+  auto b = q.next_fragment(100);
+  ASSERT_TRUE(a && b);
+  EXPECT_FALSE(a->sack_immediately);
+  EXPECT_TRUE(b->sack_immediately);
+}
+
 TEST(TxSendQueue, OneByteOverMakesTwoFragments) {  // RFC 9260 6.9
   SendQueue q(1);
   const auto data = bytes(101);

@@ -141,6 +141,33 @@ TEST(Api, AReplyCarriesTheSackAndShutdownCompleteLeavesBeforeShutdownReturns) {
   EXPECT_NE(server.end.find("shut down"), std::string::npos) << server.end;
 }
 
+// RFC 9260 11.1 sack-immediately: the I bit goes on the DATA chunk of the message sent with the
+// flag (it is marked before send() flushes, so even a message that leaves at once carries it).
+TEST(Api, SackImmediatelySetsTheIBitOnThatMessageOnly) {
+  auto listener = Listener::listen(5006, base_options());
+  ASSERT_TRUE(listener) << listener.error().message;
+  EchoServer server;
+  server.start(*listener);
+  auto options = base_options();
+  options.udp_remote_port = listener->udp_port();
+  std::vector<uint8_t> data_flags;  // of each DATA chunk we sent (first chunk of its packet)
+  options.packet_trace = [&](const PacketTrace& t) {
+    if (t.sent && t.packet.size() > 16 && t.packet[12] == 0) data_flags.push_back(t.packet[13]);
+  };
+  auto client = Association::connect("127.0.0.1", 5006, options);
+  ASSERT_TRUE(client) << client.error().message;
+  ASSERT_TRUE(client->send(std::string_view("plain")));
+  ASSERT_TRUE(client->receive());
+  SendOptions immediately;
+  immediately.sack_immediately = true;
+  ASSERT_TRUE(client->send(std::string_view("ack me at once"), immediately));
+  ASSERT_TRUE(client->receive());
+  ASSERT_EQ(data_flags.size(), 2u);
+  EXPECT_EQ(data_flags[0] & 0x08, 0);  // 0x08: the I bit (RFC 9260 3.3.1)
+  EXPECT_EQ(data_flags[1] & 0x08, 0x08);
+  ASSERT_TRUE(client->shutdown());
+}
+
 TEST(Api, UdpLoopbackAbortReachesThePeer) {
   auto listener = Listener::listen(5001, base_options());
   ASSERT_TRUE(listener);

@@ -62,6 +62,15 @@ class BasicEndpointNode final : public SimNode {
     return send(id, wire::Bytes(reinterpret_cast<const uint8_t*>(text.data()), text.size()), stream, ppid,
                 unordered);
   }
+  // A message with the sack-immediately flag (RFC 9260 11.1), marked as sctpkit::Association::send
+  // does: after the engine took it, before it leaves. Returns what the marking returned.
+  bool send_sack_immediately(assoc::AssociationId id, std::string_view text) {
+    auto result = endpoint_.send(id, wire::Bytes(reinterpret_cast<const uint8_t*>(text.data()), text.size()),
+                                 wire::StreamId(0), wire::Ppid(0), false, sim_.now());
+    const bool marked = result == assoc::SendResult::Ok && endpoint_.mark_last_sack_immediately(id);
+    after_user_call();
+    return marked;
+  }
   void shutdown(assoc::AssociationId id) {
     endpoint_.shutdown(id, sim_.now());
     after_user_call();

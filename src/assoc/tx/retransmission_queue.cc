@@ -49,7 +49,7 @@ void RetransmissionQueue::take_out_of_flight(Outstanding& c, Destination& d) {
 
 void RetransmissionQueue::emit(const Outstanding& c, bool retransmission) {
   packet_.push_back(TxChunk{c.tsn, c.data.stream, c.data.ssn, c.data.ppid, c.data.unordered, c.data.beginning,
-                            c.data.end, retransmission, c.data.payload()});
+                            c.data.end, retransmission, c.data.payload(), c.data.sack_immediately});
 }
 
 std::span<const TxChunk> RetransmissionQueue::next_packet(TimePoint now, DestinationId dest, size_t room,

@@ -82,6 +82,7 @@ struct TxChunk {
   bool end = false;
   bool retransmission = false;
   wire::Bytes payload;
+  bool sack_immediately = false;  // RFC 9260 3.3.1 I bit
 };
 
 struct RetransmissionQueueConfig {

@@ -45,6 +45,15 @@ void SendQueue::enqueue(wire::StreamId stream, MessageRef data, MessageOptions o
   ++queued_messages_;
   if (s.messages.empty()) active_.push_back(stream.value());
   s.messages.push_back(Message{std::move(data), options});
+  last_stream_ = stream.value();
+}
+
+bool SendQueue::mark_last_sack_immediately() {
+  // Messages leave a stream from the front, so the last one queued is at the back of its stream's
+  // ring for as long as the ring holds anything.
+  if (last_stream_ >= streams_.size() || streams_[last_stream_].messages.empty()) return false;
+  streams_[last_stream_].messages.back().options.sack_immediately = true;
+  return true;
 }
 
 size_t SendQueue::peek_fragment_size(size_t max_payload) const {
@@ -80,6 +89,7 @@ bool SendQueue::next_fragment(size_t max_payload, QueuedFragment& f) {
   f.unordered = m.options.unordered;
   f.beginning = beginning;
   f.end = length == remaining;
+  f.sack_immediately = f.end && m.options.sack_immediately;
   // The last fragment takes the queue's reference along (the message leaves the queue with it).
   f.message = f.end ? std::move(m.data) : m.data;
   f.offset = s.head_offset;

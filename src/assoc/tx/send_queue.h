@@ -42,6 +42,8 @@ enum class SendStatus {
 struct MessageOptions {
   wire::Ppid ppid{0};
   bool unordered = false;  // RFC 9260 3.3.1 U bit: no SSN is consumed (6.5)
+  // RFC 9260 6.1 / 11.1 (sack-immediately): the I bit on the message's last DATA chunk.
+  bool sack_immediately = false;
 };
 
 // One DATA chunk's worth of a user message (RFC 9260 3.3.1 fields, less the TSN).
@@ -52,6 +54,7 @@ struct QueuedFragment {
   bool unordered = false;
   bool beginning = false;  // B bit
   bool end = false;        // E bit
+  bool sack_immediately = false;  // I bit: the last fragment of a message sent with it
   MessageRef message;
   uint32_t offset = 0;
   uint32_t length = 0;
@@ -68,6 +71,9 @@ class SendQueue {
   SendStatus send(wire::StreamId stream, wire::Bytes message, MessageOptions options = {});
   // Same, taking ownership of a buffer the caller already filled (no copy).
   SendStatus send(wire::StreamId stream, std::vector<uint8_t>&& message, MessageOptions options = {});
+  // Asks for the I bit (RFC 9260 6.1) on the last fragment of the message queued last, as if it had
+  // been sent with MessageOptions::sack_immediately; false if that message has left the queue.
+  bool mark_last_sack_immediately();
   // An emptied buffer of an acknowledged message, to build the next message in (see
   // MessagePool::take_buffer); no capacity when none is spare.
   std::vector<uint8_t> take_buffer() { return pool_.take_buffer(); }
@@ -124,6 +130,7 @@ class SendQueue {
   size_t queued_messages_ = 0;
   bool space_wanted_ = false;
   bool space_available_ = false;
+  uint16_t last_stream_ = 0;  // the stream the last message was queued on
 };
 
 }  // namespace sctpkit::assoc
