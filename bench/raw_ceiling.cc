@@ -99,9 +99,10 @@ struct Sender {
   }
 };
 
-void wait_for(int fd, short events, int ms) {
+// True if `fd` became ready within `ms` (-1: no limit).
+bool wait_for(int fd, short events, int ms) {
   pollfd p{fd, events, 0};
-  ::poll(&p, 1, ms);
+  return ::poll(&p, 1, ms) > 0;
 }
 
 int64_t now_ns() {
@@ -133,8 +134,11 @@ int run_server(const PerfOptions& o, bool acks_on) {
   std::vector<uint8_t> acks(BatchIo::kBatch * kAckSize);
   std::array<uint8_t, kReportSize> report{};
   Count c;
+  bool reported = false;
   for (;;) {
-    wait_for(fd, POLLIN, -1);
+    // --one-off: the report travels as a raw packet too and may be lost; the client then sends END
+    // again, so we stay until it has been quiet for a while.
+    if (!wait_for(fd, POLLIN, reported ? 500 : -1)) return kExitOk;
     std::size_t n;
     while ((n = io.receive(fd, in)) > 0) {
       const int64_t t = now_ns();
@@ -157,7 +161,7 @@ int run_server(const PerfOptions& o, bool acks_on) {
           const uint64_t fields[4] = {c.bytes, static_cast<uint64_t>(c.last_ns - c.first_ns), c.acks_sent, 0};
           std::memcpy(report.data() + kHeader, fields, sizeof fields);
           Sender{fd, in[i].source}.send(io, report.data(), report.size(), 1);
-          if (o.one_off) return kExitOk;
+          reported = o.one_off;
         }
       }
       if (acks_on && c.owed >= 2 && !net::is_unspecified(client)) {
