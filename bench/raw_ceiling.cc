@@ -39,7 +39,7 @@ constexpr uint8_t kKindEnd = 0xf1;
 constexpr uint8_t kKindReport = 0xf2;
 constexpr uint8_t kKindAck = 0xf3;
 constexpr std::size_t kHeader = 12 + 1 + 8;  // common header, kind, sequence / count
-constexpr std::size_t kReportSize = kHeader + 5 * 8;
+constexpr std::size_t kReportSize = kHeader + 4 * 8;  // bytes, span in ns, answers sent, spare
 constexpr std::size_t kAckSize = 28;            // common header + a SACK chunk without gap blocks
 constexpr std::size_t kDataChunkOverhead = 28;  // common header + DATA chunk header
 
@@ -87,13 +87,16 @@ int open_socket() {
 struct Sender {
   int fd;
   wire::IpAddress peer;
+  // Given: written in the IP header and passed as IP_PKTINFO too, as net::RawIpTransport does on a
+  // wildcard socket for an association's local address.
+  wire::IpAddress source{};
   std::array<std::array<uint8_t, net::kIpv4HeaderSize>, BatchIo::kBatch> headers{};
   std::array<net::OutgoingDatagram, BatchIo::kBatch> out{};
 
   std::size_t send(BatchIo& io, const uint8_t* payloads, std::size_t size, std::size_t count) {
     for (std::size_t i = 0; i < count; ++i) {
-      net::write_ipv4_header(headers[i], wire::IpAddress{}, peer, size, 64);
-      out[i] = net::OutgoingDatagram{{}, peer, 0, wire::Bytes(payloads + i * size, size), headers[i]};
+      net::write_ipv4_header(headers[i], source, peer, size, 64);
+      out[i] = net::OutgoingDatagram{source, peer, 0, wire::Bytes(payloads + i * size, size), headers[i]};
     }
     return io.send(fd, AF_INET, std::span(out).first(count));
   }
@@ -135,6 +138,16 @@ int run_server(const PerfOptions& o, bool acks_on) {
   std::array<uint8_t, kReportSize> report{};
   Count c;
   bool reported = false;
+  // One answer per two data packets, sent after each read (and before a report, which counts them).
+  auto answer = [&](const wire::IpAddress& client) {
+    while (acks_on && c.owed >= 2 && !net::is_unspecified(client)) {
+      const std::size_t due = std::min<std::size_t>(c.owed / 2, BatchIo::kBatch);
+      for (std::size_t i = 0; i < due; ++i)
+        write_packet(acks.data() + i * kAckSize, kAckSize, {o.port, c.run, kKindAck, c.packets});
+      c.acks_sent += Sender{fd, client}.send(io, acks.data(), kAckSize, due);
+      c.owed -= 2 * due;
+    }
+  };
   for (;;) {
     // --one-off: the report travels as a raw packet too and may be lost; the client then sends END
     // again, so we stay until it has been quiet for a while.
@@ -157,6 +170,7 @@ int run_server(const PerfOptions& o, bool acks_on) {
           c.bytes += ip->payload.size();
           ++c.owed;
         } else if (k->kind == kKindEnd) {
+          answer(in[i].source);
           write_packet(report.data(), report.size(), {o.port, c.run, kKindReport, c.packets});
           const uint64_t fields[4] = {c.bytes, static_cast<uint64_t>(c.last_ns - c.first_ns), c.acks_sent, 0};
           std::memcpy(report.data() + kHeader, fields, sizeof fields);
@@ -164,18 +178,12 @@ int run_server(const PerfOptions& o, bool acks_on) {
           reported = o.one_off;
         }
       }
-      if (acks_on && c.owed >= 2 && !net::is_unspecified(client)) {
-        const std::size_t due = std::min<std::size_t>(c.owed / 2, BatchIo::kBatch);
-        for (std::size_t i = 0; i < due; ++i)
-          write_packet(acks.data() + i * kAckSize, kAckSize, {o.port, c.run, kKindAck, c.packets});
-        c.acks_sent += Sender{fd, client}.send(io, acks.data(), kAckSize, due);
-        c.owed -= 2 * due;
-      }
+      answer(client);
     }
   }
 }
 
-int run_client(const PerfOptions& o) {
+int run_client(const PerfOptions& o, const std::string& source) {
   const int fd = open_socket();
   if (fd < 0) {
     std::fprintf(stderr, "raw_ceiling: raw IPv4 socket: %s (needs root or CAP_NET_RAW)\n", std::strerror(errno));
@@ -192,6 +200,14 @@ int run_client(const PerfOptions& o) {
   const uint32_t run = static_cast<uint32_t>(now_ns() ^ (static_cast<int64_t>(::getpid()) << 20)) | 1;
   BatchIo io;
   Sender sender{fd, *peer};
+  if (!source.empty()) {
+    auto parsed = wire::IpAddress::parse(source);
+    if (!parsed || !parsed->is_v4()) {
+      std::fprintf(stderr, "raw_ceiling: --source wants an IPv4 address, not '%s'\n", source.c_str());
+      return kExitUsage;
+    }
+    sender.source = *parsed;
+  }
   std::vector<uint8_t> batch(BatchIo::kBatch * size);
   std::array<net::Datagram, BatchIo::kBatch> in{};
   uint64_t sent = 0, refused = 0, acks = 0;
@@ -283,6 +299,7 @@ int main(int argc, char** argv) {
   PerfOptions o;
   o.message_size = 1480;
   bool acks = false;
+  std::string source;
   app.add_flag("-s,--server", o.server, "run the receiving end");
   app.add_option("-c,--client", o.host, "send to the receiving end at this IPv4 address");
   app.add_option("-p,--port", o.port, "SCTP port written in the packets (tells concurrent runs apart)");
@@ -290,8 +307,9 @@ int main(int argc, char** argv) {
   app.add_option("-t,--time", o.seconds, "seconds to send")->check(CLI::PositiveNumber);
   app.add_option("-l,--length", o.message_size, "SCTP packet size in bytes (after the IP header)");
   app.add_flag("--acks", acks, "server: answer every second packet with a SACK-sized one");
+  app.add_option("--source", source, "client: send from this local address, passed as IP_PKTINFO as well");
   app.add_flag("--json", o.json, "print the summary as one JSON object");
   CLI11_PARSE(app, argc, argv);
   if (int rc = check_role("raw_ceiling", o); rc != kExitOk) return rc;
-  return o.server ? run_server(o, acks) : run_client(o);
+  return o.server ? run_server(o, acks) : run_client(o, source);
 }
