@@ -198,8 +198,8 @@ def idle_bytes_per_assoc(summary):
 
 
 # The raw bulk rows against the kernel's raw IPv4 path alone (bench/raw_ceiling: no SCTP), at the SCTP
-# packet size each row fills on IPv4 at a 1500 B MTU (1452 B of DATA payload; one 1 KiB message per packet), with a
-# SACK-sized answer per two packets as a bulk receiver sends.
+# packet size each row fills on IPv4 at a 1500 B MTU (1452 B of DATA payload; one 1 KiB message per
+# packet), with a SACK-sized answer per two packets as a bulk receiver sends.
 RAW_CEILING_SIZES = {"bulk_64k": 1480, "bulk_1k": 1052}
 
 

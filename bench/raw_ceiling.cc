@@ -17,6 +17,10 @@
 // throughput_mbps counts, per packet that arrived, the user data a DATA chunk of that size carries
 // (-l minus 28: the common header and the DATA chunk header, RFC 9260 3.3.1), so that it compares
 // with `sctpkit perf`'s; packets.wire_mbps counts every SCTP byte.
+//
+// --fragment sends without IP_HDRINCL and with DF clear, so that a packet larger than the link MTU
+// leaves as IP fragments (one route lookup and one copy per packet, not per frame) and arrives
+// reassembled: what an SCTP packet size above the path MTU (RFC 9260 7.3 says SHOULD NOT) would buy.
 #include <poll.h>
 #include <unistd.h>
 
@@ -90,13 +94,16 @@ struct Sender {
   // Given: written in the IP header and passed as IP_PKTINFO too, as net::RawIpTransport does on a
   // wildcard socket for an association's local address.
   wire::IpAddress source{};
+  // False: the kernel writes the IP header, and fragments a packet larger than the link MTU.
+  bool hdrincl = true;
   std::array<std::array<uint8_t, net::kIpv4HeaderSize>, BatchIo::kBatch> headers{};
   std::array<net::OutgoingDatagram, BatchIo::kBatch> out{};
 
   std::size_t send(BatchIo& io, const uint8_t* payloads, std::size_t size, std::size_t count) {
     for (std::size_t i = 0; i < count; ++i) {
       net::write_ipv4_header(headers[i], source, peer, size, 64);
-      out[i] = net::OutgoingDatagram{source, peer, 0, wire::Bytes(payloads + i * size, size), headers[i]};
+      out[i] = net::OutgoingDatagram{source, peer, 0, wire::Bytes(payloads + i * size, size), {}};
+      if (hdrincl) out[i].header = headers[i];
     }
     return io.send(fd, AF_INET, std::span(out).first(count));
   }
@@ -183,7 +190,7 @@ int run_server(const PerfOptions& o, bool acks_on) {
   }
 }
 
-int run_client(const PerfOptions& o, const std::string& source) {
+int run_client(const PerfOptions& o, const std::string& source, bool fragment) {
   const int fd = open_socket();
   if (fd < 0) {
     std::fprintf(stderr, "raw_ceiling: raw IPv4 socket: %s (needs root or CAP_NET_RAW)\n", std::strerror(errno));
@@ -200,6 +207,13 @@ int run_client(const PerfOptions& o, const std::string& source) {
   const uint32_t run = static_cast<uint32_t>(now_ns() ^ (static_cast<int64_t>(::getpid()) << 20)) | 1;
   BatchIo io;
   Sender sender{fd, *peer};
+  if (fragment) {
+    const int off = 0;
+    ::setsockopt(fd, IPPROTO_IP, IP_HDRINCL, &off, sizeof off);
+    const int dont = IP_PMTUDISC_DONT;  // DF clear: the kernel fragments what the link cannot carry
+    ::setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &dont, sizeof dont);
+    sender.hdrincl = false;
+  }
   if (!source.empty()) {
     auto parsed = wire::IpAddress::parse(source);
     if (!parsed || !parsed->is_v4()) {
@@ -300,6 +314,7 @@ int main(int argc, char** argv) {
   o.message_size = 1480;
   bool acks = false;
   std::string source;
+  bool fragment = false;
   app.add_flag("-s,--server", o.server, "run the receiving end");
   app.add_option("-c,--client", o.host, "send to the receiving end at this IPv4 address");
   app.add_option("-p,--port", o.port, "SCTP port written in the packets (tells concurrent runs apart)");
@@ -308,8 +323,10 @@ int main(int argc, char** argv) {
   app.add_option("-l,--length", o.message_size, "SCTP packet size in bytes (after the IP header)");
   app.add_flag("--acks", acks, "server: answer every second packet with a SACK-sized one");
   app.add_option("--source", source, "client: send from this local address, passed as IP_PKTINFO as well");
+  app.add_flag("--fragment", fragment,
+               "client: no IP_HDRINCL, DF clear: a packet larger than the link MTU leaves as IP fragments");
   app.add_flag("--json", o.json, "print the summary as one JSON object");
   CLI11_PARSE(app, argc, argv);
   if (int rc = check_role("raw_ceiling", o); rc != kExitOk) return rc;
-  return o.server ? run_server(o, acks) : run_client(o, source);
+  return o.server ? run_server(o, acks) : run_client(o, source, fragment);
 }
