@@ -76,10 +76,15 @@ uint64_t load_u64_at(wire::Bytes b, std::size_t offset) {
   return v;
 }
 
-// One raw IPv4 socket of protocol 132, set up as net::RawIpTransport sets up its own.
+// One raw IPv4 socket of protocol 132, set up as net::RawIpTransport sets up its own; -1 after
+// saying why not.
 int open_socket() {
   int fd = ::socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, net::kIpProtocolSctp);
-  if (fd < 0) return -1;
+  if (fd < 0) {
+    std::fprintf(stderr, "raw_ceiling: raw IPv4 socket: %s (run as root, or give the binary CAP_NET_RAW)\n",
+                 std::strerror(errno));
+    return -1;
+  }
   BatchIo::enable_pktinfo(fd, AF_INET);
   BatchIo::size_buffers(fd);
   const int on = 1;
@@ -134,10 +139,7 @@ struct Count {
 
 int run_server(const PerfOptions& o, bool acks_on) {
   const int fd = open_socket();
-  if (fd < 0) {
-    std::fprintf(stderr, "raw_ceiling: raw IPv4 socket: %s (needs root or CAP_NET_RAW)\n", std::strerror(errno));
-    return kExitPrivilege;
-  }
+  if (fd < 0) return kExitPrivilege;
   net::UniqueFd guard(fd);
   BatchIo io;
   std::array<net::Datagram, BatchIo::kBatch> in{};
@@ -192,10 +194,7 @@ int run_server(const PerfOptions& o, bool acks_on) {
 
 int run_client(const PerfOptions& o, const std::string& source, bool fragment) {
   const int fd = open_socket();
-  if (fd < 0) {
-    std::fprintf(stderr, "raw_ceiling: raw IPv4 socket: %s (needs root or CAP_NET_RAW)\n", std::strerror(errno));
-    return kExitPrivilege;
-  }
+  if (fd < 0) return kExitPrivilege;
   net::UniqueFd guard(fd);
   const std::size_t size = o.message_size;
   if (size < kReportSize || size + net::kIpv4HeaderSize > 65535) {
@@ -237,6 +236,7 @@ int run_client(const PerfOptions& o, const std::string& source, bool fragment) {
         if (!k || k->run != run) continue;
         if (k->kind == kKindAck) ++acks;
         if (k->kind == kKindReport && ip->payload.size() >= kReportSize) {
+          // The report carries the arrival span in place of first/last arrival times.
           got = Count{run, k->value, load_u64_at(ip->payload, kHeader), 0,
                       static_cast<int64_t>(load_u64_at(ip->payload, kHeader + 8)),
                       load_u64_at(ip->payload, kHeader + 16)};
