@@ -108,7 +108,7 @@ class RawCeilingTest(unittest.TestCase):
     def test_line_names_rate_loss_and_share(self):
         line = compare.ceiling_line(compare.ceiling_entry("bulk_64k", self.SUMMARY, 2400.0))
         for text in ("bulk 64 KiB messages", "1480 B packets", "263000 packets/s", "3000 Mbit/s", "2.5% lost",
-                     "sctpkit = 0.80x"):
+                     "sctpkit right before it 2400 Mbit/s = 0.80x"):
             self.assertIn(text, line)
 
     def test_table_prints_the_ceiling_under_the_rows(self):
