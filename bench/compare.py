@@ -374,7 +374,8 @@ def main():
                             {"sctpkit": ["--raw"], "usrsctp": ["--raw"]})
                 values = bench.path_values(path)
                 report["rows"] += table_rows(name, values)
-                report["raw_ceiling"] = bench.measure("raw kernel ceiling", lambda: raw_ceiling(bench, path, values)) or []
+                ceiling = bench.measure("raw kernel ceiling", lambda: raw_ceiling(bench, path, values))
+                report["raw_ceiling"] = ceiling or []
         except MeasurementError as e:
             report["errors"].append(f"path raw: {e}")
     report["machine"]["load_after"] = [round(x, 2) for x in os.getloadavg()]
