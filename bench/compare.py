@@ -197,6 +197,56 @@ def idle_bytes_per_assoc(summary):
     return (idle["server_rss_kib_after"] - idle["server_rss_kib_before"]) * 1024 / idle["count"]
 
 
+# The raw bulk rows against the kernel's raw IPv4 path alone (bench/raw_ceiling: no SCTP), at the SCTP
+# packet size each row fills on IPv4 at a 1500 B MTU (1452 B of DATA payload; one 1 KiB message per
+# packet), with a SACK-sized answer per two packets as a bulk receiver sends: key -> (packet size,
+# message size).
+RAW_CEILING_SIZES = {"bulk_64k": (1480, 65536), "bulk_1k": (1052, 1024)}
+
+
+def raw_ceiling(bench, path, values):
+    """{"key", "packet_size", "packets_per_s", "mbps", "sent", "lost", "sctpkit_mbps", "share"} per raw bulk row
+    measured. Throughput counts the DATA payload of the packets that arrived, as `sctpkit perf` counts its
+    messages, so `share` is also our packet rate over the ceiling's. The load of this machine moves within
+    seconds: sctpkit's bulk runs again right before the ceiling, and the share is of that pair."""
+    binary = os.path.join(os.path.dirname(bench.tools.tcp), "raw_ceiling")
+    if not os.access(binary, os.X_OK):
+        raise MeasurementError(f"no raw_ceiling at {binary} (build with -DSCTPKIT_BENCH=ON)")
+    found = []
+    for key, (size, message) in RAW_CEILING_SIZES.items():
+        if key not in values:
+            continue
+        ours = bench.sctp("sctpkit", path, "bulk", message)["throughput_mbps"]
+        port = str(free_port(socket.SOCK_STREAM))
+        print(f"compare: {path.name}: kernel raw IP ceiling, {size} B packets", file=sys.stderr)
+        with Server([binary, "-s", "--acks", "-p", port], path.server_place):
+            argv = [binary, "-c", path.server_addr, "-p", port, "-t", str(bench.seconds), "-l", str(size), "--json"]
+            summary = run_client("raw_ceiling", argv, path.client_place, bench.client_timeout("bulk"))
+        found.append(ceiling_entry(key, summary, ours))
+    return found
+
+
+def ceiling_entry(key, summary, sctpkit_mbps):
+    try:
+        packets = summary["packets"]
+        entry = {"key": key, "packet_size": packets["size"], "packets_per_s": packets["per_s"],
+                 "mbps": summary["throughput_mbps"], "sent": packets["sent"], "lost": packets["lost"]}
+    except (KeyError, TypeError) as e:
+        raise MeasurementError(f"raw_ceiling: the JSON summary lacks {e}")
+    entry["sctpkit_mbps"] = sctpkit_mbps
+    entry["share"] = ratio(sctpkit_mbps, entry["mbps"])
+    return entry
+
+
+def ceiling_line(c):
+    label = next(r[1] for r in ROWS if r[0] == c["key"])
+    lost = f"{100 * c['lost'] / c['sent']:.1f}% lost" if c["sent"] else "nothing sent"
+    share = "-" if c["share"] is None else f"{c['share']:.2f}x"
+    return (f"raw kernel raw IP ceiling for {label} ({c['packet_size']} B packets, bench/raw_ceiling): "
+            f"{fmt_num(c['packets_per_s'])} packets/s, {fmt_num(c['mbps'])} Mbit/s of DATA payload ({lost}); "
+            f"sctpkit right before it {fmt_num(c['sctpkit_mbps'])} Mbit/s = {share} of it")
+
+
 def ratio(a, b):
     return a / b if a is not None and b else None
 
@@ -260,6 +310,8 @@ def print_table(report):
     widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
     for line in lines:
         print("  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip())
+    for c in report.get("raw_ceiling", []):
+        print(ceiling_line(c))
     for note in report["skipped"]:
         print(f"skipped: {note}")
     for err in report["errors"]:
@@ -320,7 +372,10 @@ def main():
             with NetnsPair() as ns:
                 path = Path("raw", ns.SERVER_ADDR, Placement(ns.server, server_cpu), Placement(ns.client, client_cpu),
                             {"sctpkit": ["--raw"], "usrsctp": ["--raw"]})
-                report["rows"] += table_rows(name, bench.path_values(path))
+                values = bench.path_values(path)
+                report["rows"] += table_rows(name, values)
+                ceiling = bench.measure("raw kernel ceiling", lambda: raw_ceiling(bench, path, values))
+                report["raw_ceiling"] = ceiling or []
         except MeasurementError as e:
             report["errors"].append(f"path raw: {e}")
     report["machine"]["load_after"] = [round(x, 2) for x in os.getloadavg()]

@@ -90,6 +90,39 @@ class VerdictTest(unittest.TestCase):
         self.assertIn("skipped: path raw: needs root", text)
 
 
+class RawCeilingTest(unittest.TestCase):
+    SUMMARY = summary(transport="raw-ceiling", throughput_mbps=3000.0,
+                      packets={"size": 1480, "per_s": 263000.0, "sent": 1000, "lost": 25, "received": 975})
+
+    def test_entry_reads_the_receivers_count_and_our_share(self):
+        c = compare.ceiling_entry("bulk_64k", self.SUMMARY, 2400.0)
+        self.assertEqual((c["packet_size"], c["packets_per_s"], c["mbps"], c["lost"]), (1480, 263000.0, 3000.0, 25))
+        self.assertAlmostEqual(c["share"], 0.8)
+        self.assertIsNone(compare.ceiling_entry("bulk_1k", self.SUMMARY, None)["share"])
+
+    def test_summary_without_packets_is_an_error(self):
+        with self.assertRaises(MeasurementError) as e:
+            compare.ceiling_entry("bulk_64k", summary(), 1.0)
+        self.assertIn("packets", str(e.exception))
+
+    def test_line_names_rate_loss_and_share(self):
+        line = compare.ceiling_line(compare.ceiling_entry("bulk_64k", self.SUMMARY, 2400.0))
+        for text in ("bulk 64 KiB messages", "1480 B packets", "263000 packets/s", "3000 Mbit/s", "2.5% lost",
+                     "sctpkit right before it 2400 Mbit/s = 0.80x"):
+            self.assertIn(text, line)
+
+    def test_table_prints_the_ceiling_under_the_rows(self):
+        report = {"machine": {"cpus": 2, "load_before": [0], "load_after": [0]}, "seconds": 1, "idle_count": 1,
+                  "rows": compare.table_rows("raw", {"bulk_64k": (2400.0, 100.0, 9000.0)}), "skipped": [],
+                  "errors": [], "raw_ceiling": [compare.ceiling_entry("bulk_64k", self.SUMMARY, 2400.0)]}
+        out = io.StringIO()
+        with redirect_stdout(out):
+            compare.print_table(report)
+        lines = out.getvalue().splitlines()
+        self.assertIn("bulk 64 KiB messages", lines[2])
+        self.assertTrue(lines[3].startswith("raw kernel raw IP ceiling"))
+
+
 class MetricsTest(unittest.TestCase):
     """--metrics runs only the measurements named, and the table shows only their rows."""
 
