@@ -30,7 +30,9 @@ EXIT_FAILURE, EXIT_USAGE, EXIT_MISSING = 1, 2, 3
 # Setups in flight at once in the setup_parallel row, the same for the three tools, each on one client
 # thread. One at a time is a latency figure (an SCTP setup is four one-way trips through the other
 # process; TCP's loopback connect() completes inside the client's own system calls); a rate is what
-# a pair sustains with several in flight. TODO(measure) why 4.
+# a pair sustains with several in flight. Why 4 (docs/bench.md has the runs): one handshake per
+# one-way trip of a setup; usrsctp gains nothing from 4 to 8 and TCP nothing from 1 to 8, while
+# sctpkit still gains (~2x at 8 under load 3): of the two, 4 is the one that flatters sctpkit less.
 SETUP_PARALLEL = 4
 
 # (key, metric label, unit, higher is better, target ratio vs usrsctp, target ratio vs TCP,

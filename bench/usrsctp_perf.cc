@@ -393,9 +393,10 @@ class Client {
         if (end > slots.size()) --end;
       }
       if (seconds_since(last_progress) > 10) {
-        std::fprintf(stderr, "usrsctp_perf: %zu associations made no progress within 10 s (%d connecting)\n",
-                     slots.size(), connecting);
-        rc = kExitTimeout;
+        std::fprintf(stderr, "usrsctp_perf: %zu associations made no progress within 10 s (%d connecting%s)\n",
+                     slots.size(), connecting, r.setups == 0 ? ": is the server running?" : "");
+        // None ever set up: the server is not answering (compare.py retries that once it is up).
+        rc = r.setups == 0 ? kExitUnreachable : kExitTimeout;
         break;
       }
     }
