@@ -260,8 +260,11 @@ class Client {
       for (int i = 0; i < n; ++i) {
         const int fd = events[i].data.fd;
         int error = 0;
-        socklen_t len = sizeof error;
-        ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len);
+        if (events[i].events & (EPOLLERR | EPOLLHUP)) {  // else connected: no system call to ask
+          socklen_t len = sizeof error;
+          ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len);
+          if (error == 0) error = ECONNRESET;
+        }
         ::close(fd);  // FIN, as the SCTP tools shut down gracefully; also leaves the epoll set
         --in_flight;
         if (error != 0) {
