@@ -35,6 +35,7 @@ struct PerfOptions {
   uint16_t streams = 1;
   bool unordered = false;
   std::size_t count = 0;  // 0: no limit (bulk, rate, pingpong, setup); idle: associations to open
+  int parallel = 1;       // setup: handshakes in flight at once (1: one after another)
   bool json = false;
   std::optional<uint16_t> udp;  // UDP encapsulation: the server's encapsulation port
   bool raw = false;
@@ -54,6 +55,8 @@ inline void add_perf_options(CLI::App& app, PerfOptions& o, bool with_transport)
   app.add_option("--streams", o.streams, "outbound streams to spread messages over")->check(CLI::Range(1, 1024));
   app.add_flag("--unordered", o.unordered, "send unordered messages");
   app.add_option("--count", o.count, "stop after this many messages/setups; idle: associations to hold");
+  app.add_option("--parallel", o.parallel, "setup: handshakes in flight at once (default 1: one after another)")
+      ->check(CLI::Range(1, 1024));
   app.add_flag("--json", o.json, "print the summary as one JSON object");
   if (with_transport) {
     auto* udp = app.add_option("--udp", o.udp, "UDP encapsulation (RFC 6951) with the server on this UDP port")

@@ -135,7 +135,7 @@ class Client {
     r.transport = "tcp";
     r.message_size = o_.message_size;
     if (o_.mode == "pingpong") return run_pingpong(r);
-    if (o_.mode == "setup") return run_setup(r);
+    if (o_.mode == "setup") return o_.parallel > 1 ? run_setup_parallel(r) : run_setup(r);
     std::fprintf(stderr, "tcp_perf: --mode %s is not measured here (use iperf3 for TCP bulk)\n", o_.mode.c_str());
     return kExitUsage;
   }
@@ -205,6 +205,81 @@ class Client {
     r.seconds = seconds_since(start);
     r.messages = r.setups;
     return kExitOk;
+  }
+
+  // `parallel` connects in flight at once on this one thread (epoll), each closed (FIN) as soon as
+  // it is up and replaced by a new one: the same shape as `sctpkit perf --parallel`, whose next
+  // handshake starts once one is up and its SHUTDOWN is queued.
+  int run_setup_parallel(PerfResult& r) {
+    const int ep = ::epoll_create1(EPOLL_CLOEXEC);
+    if (ep < 0) {
+      std::fprintf(stderr, "tcp_perf: epoll_create1: %s\n", std::strerror(errno));
+      return kExitFailure;
+    }
+    const auto start = Clock::now();
+    uint64_t started = 0;
+    int in_flight = 0;
+    bool exhausted = false;
+    auto more = [&] { return !exhausted && !done(start, started); };
+    // false: the connect failed for another reason than the local ports running out (errno set).
+    auto start_one = [&] {
+      int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+      if (fd < 0) return false;
+      if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr_), sizeof addr_) != 0 && errno != EINPROGRESS) {
+        const int saved = errno;
+        ::close(fd);
+        errno = saved;
+        if (saved != EADDRNOTAVAIL || r.setups + static_cast<uint64_t>(in_flight) == 0) return false;
+        // Every local port sits in TIME_WAIT: finish what is in flight, report the rate over that.
+        std::fprintf(stderr, "tcp_perf: local ports exhausted after %llu setups; stopping early\n",
+                     static_cast<unsigned long long>(r.setups));
+        exhausted = true;
+        return true;
+      }
+      epoll_event ev{};
+      ev.events = EPOLLOUT;  // writable: connected (or failed: EPOLLERR, SO_ERROR says why)
+      ev.data.fd = fd;
+      ::epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+      ++in_flight;
+      ++started;
+      return true;
+    };
+    int rc = kExitOk;
+    for (int i = 0; i < o_.parallel && more() && rc == kExitOk; ++i) {
+      if (!start_one()) rc = unreachable();
+    }
+    epoll_event events[64];
+    while (in_flight > 0) {
+      const int n = ::epoll_wait(ep, events, 64, 10000);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        std::fprintf(stderr, "tcp_perf: %d connects did not complete within 10 s\n", in_flight);
+        rc = kExitTimeout;
+        break;
+      }
+      for (int i = 0; i < n; ++i) {
+        const int fd = events[i].data.fd;
+        int error = 0;
+        if (events[i].events & (EPOLLERR | EPOLLHUP)) {  // else connected: no system call to ask
+          socklen_t len = sizeof error;
+          ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len);
+          if (error == 0) error = ECONNRESET;
+        }
+        ::close(fd);  // FIN, as the SCTP tools shut down gracefully; also leaves the epoll set
+        --in_flight;
+        if (error != 0) {
+          errno = error;
+          if (rc == kExitOk) rc = unreachable();
+          continue;
+        }
+        ++r.setups;
+        if (rc == kExitOk && more() && !start_one()) rc = unreachable();
+      }
+    }
+    r.seconds = seconds_since(start);
+    r.messages = r.setups;
+    ::close(ep);
+    return rc;
   }
 
   const PerfOptions& o_;

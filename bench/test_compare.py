@@ -130,8 +130,18 @@ class MetricsTest(unittest.TestCase):
         args = type("Args", (), {"seconds": 1.0, "idle_count": 4, "metrics": metrics})()
         bench = compare.Bench(tools=None, args=args)
         calls = []
-        bench.sctp = lambda tool, path, mode, size: calls.append((tool, mode)) or summary(mode=mode, setups_per_s=5.0)
-        bench.tcp = lambda path, mode, size: calls.append(("tcp", mode)) or {"setups_per_s": 10.0}
+        self.parallel = []  # (tool, parallel) of every setup measurement
+
+        def sctp(tool, path, mode, size, parallel=1):
+            calls.append((tool, mode))
+            self.parallel.append((tool, parallel))
+            return summary(mode=mode, setups_per_s=5.0 * parallel)
+
+        def tcp(path, mode, size, parallel=1):
+            calls.append(("tcp", mode))
+            self.parallel.append(("tcp", parallel))
+            return {"setups_per_s": 10.0 * parallel}
+        bench.sctp, bench.tcp = sctp, tcp
         bench.iperf3 = lambda path, size: calls.append(("iperf3", "bulk")) or 1.0
         return bench, calls
 
@@ -145,6 +155,35 @@ class MetricsTest(unittest.TestCase):
         self.assertEqual(values["setup"], (5.0, 5.0, 10.0))
         rows = compare.table_rows("udp", values)
         self.assertEqual([r["metric"] for r in rows], ["setup", "idle_memory"])
+
+    def test_setup_parallel_runs_every_tool_at_the_same_parallelism(self):
+        bench, calls = self.bench(["setup_parallel"])
+        path = compare.Path("udp", "127.0.0.1", None, None, {})
+        with redirect_stdout(io.StringIO()), unittest.mock.patch("sys.stderr", io.StringIO()):
+            values = bench.path_values(path)
+        n = compare.SETUP_PARALLEL
+        self.assertGreater(n, 1)
+        self.assertEqual(sorted(values), ["setup_parallel"])
+        self.assertEqual(sorted(self.parallel), [("sctpkit", n), ("tcp", n), ("usrsctp", n)])
+        self.assertEqual(values["setup_parallel"], (5.0 * n, 5.0 * n, 10.0 * n))
+        rows = compare.table_rows("udp", values)
+        self.assertEqual([r["metric"] for r in rows], ["setup_parallel"])
+        self.assertEqual((rows[0]["ratio_vs_tcp"], rows[0]["target"], rows[0]["met"]), (0.5, ">=1x TCP", False))
+        out = io.StringIO()
+        report = {"machine": {"cpus": 2, "load_before": [1], "load_after": [1]}, "seconds": 1, "idle_count": 1,
+                  "rows": rows, "skipped": [], "errors": []}
+        with redirect_stdout(out):
+            compare.print_table(report)
+        self.assertIn(f"setup+teardown rate, {n} at a time", out.getvalue())
+        self.assertIn("NOT met", out.getvalue())
+
+    def test_sequential_setup_passes_no_parallel_flag(self):
+        bench, _ = self.bench(["setup"])
+        with redirect_stdout(io.StringIO()), unittest.mock.patch("sys.stderr", io.StringIO()):
+            bench.path_values(compare.Path("udp", "127.0.0.1", None, None, {}))
+        self.assertEqual(sorted(self.parallel), [("sctpkit", 1), ("tcp", 1), ("usrsctp", 1)])
+        self.assertEqual(compare.parallel_args(1), [])
+        self.assertEqual(compare.parallel_args(4), ["--parallel", "4"])
 
     def test_unknown_metric_is_a_usage_error(self):
         with unittest.mock.patch("sys.argv", ["compare.py", "--metrics", "setup,nonsense"]), \

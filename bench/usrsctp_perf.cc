@@ -14,8 +14,10 @@
 #include <usrsctp.h>
 
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
 #include <map>
+#include <mutex>
 #include <thread>
 
 #include "perf_common.h"
@@ -143,6 +145,33 @@ int run_server(const PerfOptions& o) {
   return kExitOk;
 }
 
+// Wakes the parallel setup loop when usrsctp's threads report an event on one of its sockets. The
+// upcall runs on those threads, maybe with the socket's lock held: it only sets a flag, and the loop
+// calls usrsctp without holding this mutex.
+class Wakeup {
+ public:
+  static void upcall(struct socket*, void* arg, int) {
+    auto* w = static_cast<Wakeup*>(arg);
+    {
+      std::lock_guard lock(w->mutex_);
+      w->pending_ = true;
+    }
+    w->cv_.notify_one();
+  }
+
+  // Returns once an event came since the last call, or after `timeout` (the caller rescans anyway).
+  void wait(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    cv_.wait_for(lock, timeout, [this] { return pending_; });
+    pending_ = false;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool pending_ = false;
+};
+
 class Client {
  public:
   explicit Client(const PerfOptions& o) : o_(o) {
@@ -153,6 +182,19 @@ class Client {
 
   // A connected one-to-one socket, or nullptr with errno set.
   struct socket* connect() {
+    struct socket* s = make_socket();
+    if (s == nullptr) return nullptr;
+    if (usrsctp_connect(s, reinterpret_cast<sockaddr*>(&addr_), sizeof addr_) != 0) {
+      int saved = errno;
+      usrsctp_close(s);
+      errno = saved;
+      return nullptr;
+    }
+    return s;
+  }
+
+  // A one-to-one socket with the client's options, not yet connected; nullptr with errno set.
+  struct socket* make_socket() {
     struct socket* s = usrsctp_socket(AF_INET, SOCK_STREAM, IPPROTO_SCTP, nullptr, nullptr, 0, nullptr);
     if (s == nullptr) return nullptr;
     const int on = 1;
@@ -167,12 +209,6 @@ class Client {
       encaps.sue_address.ss_family = AF_INET;
       encaps.sue_port = htons(*o_.udp);
       usrsctp_setsockopt(s, IPPROTO_SCTP, SCTP_REMOTE_UDP_ENCAPS_PORT, &encaps, sizeof encaps);
-    }
-    if (usrsctp_connect(s, reinterpret_cast<sockaddr*>(&addr_), sizeof addr_) != 0) {
-      int saved = errno;
-      usrsctp_close(s);
-      errno = saved;
-      return nullptr;
     }
     return s;
   }
@@ -190,7 +226,7 @@ class Client {
     r.mode = o_.mode;
     r.transport = o_.udp ? "udp" : "raw";
     r.message_size = o_.message_size;
-    if (o_.mode == "setup") return run_setup(r);
+    if (o_.mode == "setup") return o_.parallel > 1 ? run_setup_parallel(r) : run_setup(r);
     if (o_.mode == "idle") return run_idle(r);
     struct socket* s = connect();
     if (s == nullptr) return unreachable();
@@ -276,6 +312,99 @@ class Client {
     return kExitOk;
   }
 
+  // `parallel` handshakes in flight at once on this one thread (non-blocking sockets, upcalls): as
+  // soon as one is up its SHUTDOWN is queued and a new handshake starts, the same shape as `sctpkit
+  // perf --parallel`. A setup counts at the end of its SHUTDOWN exchange (the socket reads EOF), and
+  // only then is the socket closed (see run_setup: libusrsctp 0.9.5's heap). The test ends when
+  // every association is closed.
+  int run_setup_parallel(PerfResult& r) {
+    struct Slot {
+      struct socket* s;
+      bool shutting_down;
+    };
+    std::vector<Slot> slots;
+    const auto start = Clock::now();
+    uint64_t started = 0;
+    int connecting = 0;
+    auto start_one = [&] {
+      struct socket* s = make_socket();
+      if (s == nullptr) return false;
+      usrsctp_set_non_blocking(s, 1);
+      usrsctp_set_upcall(s, &Wakeup::upcall, &wakeup_);
+      if (usrsctp_connect(s, reinterpret_cast<sockaddr*>(&addr_), sizeof addr_) != 0 && errno != EINPROGRESS) {
+        const int saved = errno;
+        usrsctp_close(s);
+        errno = saved;
+        return false;
+      }
+      slots.push_back({s, false});
+      ++started;
+      ++connecting;
+      return true;
+    };
+    int rc = kExitOk;
+    for (int i = 0; i < o_.parallel && !done(start, started) && rc == kExitOk; ++i) {
+      if (!start_one()) rc = unreachable();
+    }
+    std::vector<char> buf(256);
+    auto last_progress = Clock::now();
+    while (!slots.empty()) {
+      wakeup_.wait(std::chrono::milliseconds(10));
+      // New slots are appended while this runs: index, not iterators, and they are looked at next time.
+      for (std::size_t i = 0, end = slots.size(); i < end;) {
+        Slot& slot = slots[i];
+        const int events = usrsctp_get_events(slot.s);
+        bool finished = false;
+        if (!slot.shutting_down && (events & (SCTP_EVENT_WRITE | SCTP_EVENT_ERROR))) {
+          // Writable: up, or failed (a socket with an error is writable too); shutdown() tells which.
+          --connecting;
+          if (usrsctp_shutdown(slot.s, SHUT_WR) != 0) {
+            if (rc == kExitOk) rc = unreachable();
+            finished = true;
+          } else {
+            slot.shutting_down = true;
+            if (rc == kExitOk && !done(start, started) && !start_one()) rc = unreachable();
+          }
+          last_progress = Clock::now();
+        } else if (slot.shutting_down && (events & (SCTP_EVENT_READ | SCTP_EVENT_ERROR))) {
+          int flags = 0;
+          socklen_t fromlen = 0, infolen = 0;
+          unsigned int infotype = 0;
+          const ssize_t n = usrsctp_recvv(slot.s, buf.data(), buf.size(), nullptr, &fromlen, nullptr, &infolen,
+                                          &infotype, &flags);
+          if (n == 0) {
+            ++r.setups;  // RFC 9260 9.2: SHUTDOWN COMPLETE; EOF
+            finished = true;
+          } else if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+            std::fprintf(stderr, "usrsctp_perf: an association failed while shutting down: %s\n",
+                         std::strerror(errno));
+            rc = kExitFailure;
+            finished = true;
+          }
+          last_progress = Clock::now();
+        }
+        if (!finished) {
+          ++i;
+          continue;
+        }
+        usrsctp_close(slots[i].s);  // `slot` may dangle: start_one() appends
+        slots[i] = slots.back();  // the unvisited last slot takes this index and is visited now
+        slots.pop_back();
+        if (end > slots.size()) --end;
+      }
+      if (seconds_since(last_progress) > 10) {
+        std::fprintf(stderr, "usrsctp_perf: %zu associations made no progress within 10 s (%d connecting%s)\n",
+                     slots.size(), connecting, r.setups == 0 ? ": is the server running?" : "");
+        // None ever set up: the server is not answering (compare.py retries that once it is up).
+        rc = r.setups == 0 ? kExitUnreachable : kExitTimeout;
+        break;
+      }
+    }
+    r.seconds = seconds_since(start);
+    r.messages = r.setups;
+    return rc;
+  }
+
   int run_idle(PerfResult& r) {
     const std::size_t count = o_.count ? o_.count : 10000;
     struct socket* control = connect();
@@ -307,6 +436,7 @@ class Client {
 
   const PerfOptions& o_;
   sockaddr_in addr_{};
+  Wakeup wakeup_;  // outlives every socket whose upcall points at it: main() leaves with _exit
 };
 
 }  // namespace
