@@ -4,6 +4,7 @@
 // counting operator new (in this test binary) must see nothing while thousands of packets move.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <variant>
 #include <vector>
 
@@ -135,6 +136,57 @@ TEST(MessagePool, KeepsNoMoreSpareBytesThanItsLimit) {
   small = MessageRef();
   EXPECT_EQ(pool.spare_count(), 1u);
   EXPECT_LE(pool.spare_bytes(), 1000u);
+}
+
+TEST(MessagePool, KeepsSmallMessagesInTheSlotItself) {
+  MessagePool pool(1 << 20);
+  const std::vector<uint8_t> small(MessagePool::kSmallMessage, 3);
+  const std::vector<uint8_t> larger(MessagePool::kSmallMessage + 1, 4);
+  const MessageRef first = pool.copy_of(small);  // the pool's shared state is made once
+  // No spare slot: a small message costs its slot only, one byte more a buffer too.
+  uint64_t before = allocations_so_far();
+  MessageRef a = pool.copy_of(small);
+  const uint64_t small_cost = allocations_so_far() - before;
+  before = allocations_so_far();
+  MessageRef b = pool.copy_of(larger);
+  const uint64_t larger_cost = allocations_so_far() - before;
+  EXPECT_EQ(larger_cost, small_cost + 1);
+  ASSERT_EQ(a.size(), small.size());
+  EXPECT_TRUE(std::equal(small.begin(), small.end(), a.bytes().begin()));
+  ASSERT_EQ(b.size(), larger.size());
+  EXPECT_TRUE(std::equal(larger.begin(), larger.end(), b.bytes().begin()));
+}
+
+TEST(MessagePool, ASlotServesSmallAndLargeMessagesInTurn) {
+  MessagePool pool(1 << 20);
+  const std::vector<uint8_t> large(500, 1);
+  const std::vector<uint8_t> small(64, 2);
+  MessageRef m = pool.copy_of(large);
+  m = MessageRef();
+  // The spare slot takes a small message into itself and keeps its buffer meanwhile...
+  m = pool.copy_of(small);
+  ASSERT_EQ(m.size(), 64u);
+  EXPECT_EQ(m.bytes()[63], 2);
+  m = MessageRef();
+  EXPECT_GE(pool.spare_bytes(), 500u);
+  // ...for the next large message (no allocation) or for take_buffer().
+  const uint64_t before = allocations_so_far();
+  m = pool.copy_of(large);
+  EXPECT_EQ(allocations_so_far() - before, 0u);
+  ASSERT_EQ(m.size(), 500u);
+  EXPECT_EQ(m.bytes()[499], 1);
+  m = MessageRef();
+  std::vector<uint8_t> buffer = pool.take_buffer();
+  EXPECT_GE(buffer.capacity(), 500u);
+  // An adopted buffer is read from the buffer, even in a slot that held a small message before.
+  buffer.assign(10, 7);
+  m = pool.adopt(std::move(buffer));
+  ASSERT_EQ(m.size(), 10u);
+  EXPECT_EQ(m.bytes()[9], 7);
+  m = MessageRef();
+  m = pool.copy_of(small);
+  ASSERT_EQ(m.size(), 64u);
+  EXPECT_EQ(m.bytes()[0], 2);
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "assoc/tx/message_pool.h"
 
+#include <algorithm>
+
 namespace sctpkit::assoc {
 
 namespace detail {
@@ -76,7 +78,13 @@ MessageSlot* MessagePool::take_slot() {
 
 MessageRef MessagePool::copy_of(wire::Bytes bytes) {
   MessageSlot* slot = take_slot();
-  slot->bytes.assign(bytes.begin(), bytes.end());
+  if (bytes.size() <= MessageSlot::kSmallBytes) {
+    std::copy(bytes.begin(), bytes.end(), slot->small);
+    slot->small_size = static_cast<uint32_t>(bytes.size());
+  } else {
+    slot->small_size = MessageSlot::kLarge;
+    slot->bytes.assign(bytes.begin(), bytes.end());
+  }
   return MessageRef(slot);
 }
 
@@ -91,6 +99,7 @@ MessageRef MessagePool::adopt(std::vector<uint8_t>&& bytes) {
   } else {
     slot = take_slot();
   }
+  slot->small_size = MessageSlot::kLarge;
   slot->bytes = std::move(bytes);
   return MessageRef(slot);
 }
