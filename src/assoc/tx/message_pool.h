@@ -4,7 +4,8 @@
 //
 // A MessageRef is a reference-counted handle to one buffer; the fragments of a message, queued and
 // outstanding, share it (no copy per fragment). The engine is single-threaded, so the counts are
-// plain integers. Handles may outlive their pool: a buffer released after its pool is gone is freed.
+// plain integers. Handles may outlive their pool: the slots (made in blocks) and their buffers are
+// freed with the last handle.
 #pragma once
 
 #include <cstddef>
