@@ -4,6 +4,7 @@
 // counting operator new (in this test binary) must see nothing while thousands of packets move.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <variant>
 #include <vector>
 
@@ -133,8 +134,81 @@ TEST(MessagePool, KeepsNoMoreSpareBytesThanItsLimit) {
   MessageRef small = pool.copy_of(std::vector<uint8_t>(500));
   big = MessageRef();
   small = MessageRef();
-  EXPECT_EQ(pool.spare_count(), 1u);
+  // The big buffer was freed (its slot is kept, empty, with the small one's).
+  EXPECT_EQ(pool.spare_bytes(), 500u);
   EXPECT_LE(pool.spare_bytes(), 1000u);
+}
+
+TEST(MessagePool, MakesSlotsInBlocks) {
+  MessagePool pool(1 << 20);
+  const std::vector<uint8_t> small(64, 5);
+  std::vector<MessageRef> held;
+  held.reserve(1000);
+  const uint64_t before = allocations_so_far();
+  for (int i = 0; i < 1000; ++i) held.push_back(pool.copy_of(small));
+  // Not one allocation per message: blocks of 1, 2, 4 ... 512 slots and the list of blocks.
+  EXPECT_LT(allocations_so_far() - before, 40u);
+  for (const MessageRef& m : held) {
+    ASSERT_EQ(m.size(), 64u);
+    EXPECT_EQ(m.bytes()[63], 5);
+  }
+}
+
+TEST(MessagePool, KeepsSmallMessagesInTheSlotItself) {
+  MessagePool pool(1 << 20);
+  const std::vector<uint8_t> small(MessagePool::kSmallMessage, 3);
+  const std::vector<uint8_t> larger(MessagePool::kSmallMessage + 1, 4);
+  // Two spare slots that never held a buffer.
+  pool.copy_of(small) = MessageRef();
+  {
+    const MessageRef a = pool.copy_of(small);
+    const MessageRef b = pool.copy_of(small);
+  }
+  ASSERT_EQ(pool.spare_count(), 2u);
+  EXPECT_EQ(pool.spare_bytes(), 0u);
+  // A small message goes into such a slot as it is; one byte more needs a buffer.
+  uint64_t before = allocations_so_far();
+  const MessageRef a = pool.copy_of(small);
+  EXPECT_EQ(allocations_so_far() - before, 0u);
+  before = allocations_so_far();
+  const MessageRef b = pool.copy_of(larger);
+  EXPECT_EQ(allocations_so_far() - before, 1u);
+  ASSERT_EQ(a.size(), small.size());
+  EXPECT_TRUE(std::equal(small.begin(), small.end(), a.bytes().begin()));
+  ASSERT_EQ(b.size(), larger.size());
+  EXPECT_TRUE(std::equal(larger.begin(), larger.end(), b.bytes().begin()));
+}
+
+TEST(MessagePool, ASlotServesSmallAndLargeMessagesInTurn) {
+  MessagePool pool(1 << 20);
+  const std::vector<uint8_t> large(500, 1);
+  const std::vector<uint8_t> small(64, 2);
+  MessageRef m = pool.copy_of(large);
+  m = MessageRef();
+  // The spare slot takes a small message into itself and keeps its buffer meanwhile...
+  m = pool.copy_of(small);
+  ASSERT_EQ(m.size(), 64u);
+  EXPECT_EQ(m.bytes()[63], 2);
+  m = MessageRef();
+  EXPECT_GE(pool.spare_bytes(), 500u);
+  // ...for the next large message (no allocation) or for take_buffer().
+  const uint64_t before = allocations_so_far();
+  m = pool.copy_of(large);
+  EXPECT_EQ(allocations_so_far() - before, 0u);
+  ASSERT_EQ(m.size(), 500u);
+  EXPECT_EQ(m.bytes()[499], 1);
+  m = MessageRef();
+  std::vector<uint8_t> buffer = pool.take_buffer();
+  EXPECT_GE(buffer.capacity(), 500u);
+  // An adopted buffer is read from the buffer, even in a slot that held a small message before.
+  buffer.assign(10, 7);
+  m = pool.adopt(std::move(buffer));
+  ASSERT_EQ(m.size(), 10u);
+  EXPECT_EQ(m.bytes()[9], 7);
+  m = MessageRef();
+  m = pool.copy_of(small);
+  ASSERT_EQ(m.size(), 64u);
+  EXPECT_EQ(m.bytes()[0], 2);
 }
 
 }  // namespace

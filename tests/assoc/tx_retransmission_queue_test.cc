@@ -304,6 +304,23 @@ TEST_F(TxRetransmissionQueue, RetransmissionCanGoToAnotherDestination) {  // RFC
   EXPECT_EQ(r.acked_destinations[0], d1);  // 8.2: the address the data was last sent to
 }
 
+// RFC 9260 6.4: where timed-out chunks wait to go is the alternate of the earliest redirected one;
+// marked chunks that were not redirected (or none marked) name no destination.
+TEST_F(TxRetransmissionQueue, RedirectedDestinationIsTheEarliestRedirectedChunks) {
+  const DestinationId d1 = rq.add_destination(kPmdcs);
+  queue_messages(30);
+  send_all();
+  EXPECT_FALSE(rq.redirected_destination());
+  now += seconds(1);
+  ASSERT_EQ(rq.handle_timeout(now).size(), 1u);
+  ASSERT_EQ(rq.chunks_to_retransmit(), 30u);
+  EXPECT_FALSE(rq.redirected_destination());  // marked, not redirected
+  rq.redirect_marked(d0, d1);
+  EXPECT_EQ(rq.redirected_destination(), d1);
+  EXPECT_EQ(packet(d1), range(100, 109));
+  EXPECT_EQ(rq.redirected_destination(), d1);  // the other 20 still wait for d1
+}
+
 // The common SACK, which only moves the cumulative ack (acknowledged and released in one pass), over
 // chunks sent to two destinations in turn, in flight or marked for retransmission: every byte
 // counts once, each destination is reported once (RFC 9260 8.2), nothing is left to retransmit.

@@ -409,8 +409,14 @@ void RetransmissionQueue::redirect_marked(DestinationId from, DestinationId to) 
 
 std::optional<DestinationId> RetransmissionQueue::redirected_destination() const {
   if (marked_count_ == 0) return std::nullopt;
+  // Asked for every packet while chunks wait for retransmission: the walk ends at the last marked
+  // chunk, not at the end of a window that may hold tens of thousands of small chunks (a fast
+  // retransmission of one chunk cost a walk over all of them per packet).
+  size_t marked_seen = 0;
   for (const Outstanding& c : outstanding_) {
-    if (c.state == ChunkState::kMarked && c.retransmit_to) return c.retransmit_to;
+    if (c.state != ChunkState::kMarked) continue;
+    if (c.retransmit_to) return c.retransmit_to;
+    if (++marked_seen == marked_count_) break;
   }
   return std::nullopt;
 }
