@@ -2,7 +2,10 @@
 
 #include <signal.h>
 
+#include <cstring>
 #include <fstream>
+#include <iterator>
+#include <thread>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -22,8 +25,35 @@ Capture::Capture(const std::string& netns, const std::string& file) : file_(file
 
 Capture::~Capture() { stop(); }
 
-void Capture::stop() {
+namespace {
+
+// Frames in a classic pcap file (tcpdump -w): a 24-byte file header, then per frame a 16-byte
+// record header whose third word is the captured length. A record still being written is not counted.
+size_t pcap_frames(const std::string& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (bytes.size() < 24) return 0;
+  uint32_t magic = 0;
+  std::memcpy(&magic, bytes.data(), 4);
+  const bool swapped = magic == 0xd4c3b2a1 || magic == 0x4d3cb2a1;
+  size_t frames = 0;
+  for (size_t at = 24; at + 16 <= bytes.size(); ++frames) {
+    uint32_t length = 0;
+    std::memcpy(&length, bytes.data() + at + 8, 4);
+    if (swapped) length = __builtin_bswap32(length);
+    if (at + 16 + length > bytes.size()) break;
+    at += 16 + length;
+  }
+  return frames;
+}
+
+}  // namespace
+
+void Capture::stop(size_t expected_frames) {
   if (!tcpdump_) return;
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (pcap_frames(file_) < expected_frames && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(20ms);
   // SIGINT: tcpdump flushes and closes the file.
   tcpdump_->stop(SIGINT, 10s);
   tcpdump_.reset();

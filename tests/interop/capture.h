@@ -19,8 +19,10 @@ class Capture {
   Capture& operator=(const Capture&) = delete;
   [[nodiscard]] bool ok() const { return ok_; }
   [[nodiscard]] const std::string& file() const { return file_; }
-  // Stops tcpdump so that the file is complete.
-  void stop();
+  // Stops tcpdump so that the file is complete: first waits (up to 5 s) until the file holds at
+  // least `expected_frames` frames, since tcpdump drops what it has not read yet when SIGINT comes,
+  // and on a loaded machine it may not have run since the last packets arrived.
+  void stop(size_t expected_frames = 0);
 
  private:
   std::unique_ptr<Child> tcpdump_;

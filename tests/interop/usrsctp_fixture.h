@@ -77,7 +77,7 @@ class UsrsctpInterop : public ::testing::Test {
   // `min_sctp_frames` SCTP frames decoded.
   void expect_clean_capture(Path path, size_t min_sctp_frames) {
     ASSERT_TRUE(capture_);
-    capture_->stop();
+    capture_->stop(min_sctp_frames);
     const std::vector<uint16_t> udp_ports = path == Path::Udp ? std::vector<uint16_t>{9899} : std::vector<uint16_t>{};
     const CaptureVerdict verdict = check_capture(capture_->file(), udp_ports);
     EXPECT_GE(verdict.sctp_frames, min_sctp_frames) << "tshark decoded too few SCTP frames in " << capture_->file();
