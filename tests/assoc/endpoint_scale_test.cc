@@ -9,7 +9,7 @@
 #include "endpoint_pair.h"
 
 namespace sctpkit::assoc::testing {
-namespace {
+namespace endpoint_scale_test {
 
 constexpr int kAssociations = 1000;
 constexpr uint16_t kFirstPort = 20000;
@@ -117,5 +117,5 @@ TEST_F(EndpointScale, ShutDownAssociationsAreForgottenAndTheirPortsFree) {
   ASSERT_TRUE(pair.run_until([&] { return connected(1) == kAssociations + 1; }));
 }
 
-}  // namespace
+}  // namespace endpoint_scale_test
 }  // namespace sctpkit::assoc::testing

@@ -9,7 +9,7 @@
 #include <vector>
 
 namespace sctpkit::assoc {
-namespace {
+namespace rx_data_receiver_test {
 
 using ::testing::ElementsAre;
 using std::chrono::milliseconds;
@@ -277,5 +277,5 @@ TEST_F(RxDataReceiver, Rfc8260IForwardTsn) {
   EXPECT_EQ(rx.reassembly().bytes_held(), 0u);
 }
 
-}  // namespace
+}  // namespace rx_data_receiver_test
 }  // namespace sctpkit::assoc

@@ -7,7 +7,7 @@
 #include <vector>
 
 namespace sctpkit::assoc {
-namespace {
+namespace rx_reassembly_test {
 
 using wire::Fsn;
 using wire::Mid;
@@ -443,5 +443,5 @@ TEST(RxReassembly, InterleavedFastPathFollowsMidOrder) {
   EXPECT_EQ(r.insert(idata(5, 1, 0, 0, "BE", "q")), ReassemblyError::InconsistentFragment);
 }
 
-}  // namespace
+}  // namespace rx_reassembly_test
 }  // namespace sctpkit::assoc

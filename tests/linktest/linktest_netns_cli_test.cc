@@ -11,7 +11,7 @@
 #include "net/netns.h"
 
 namespace sctpkit::linktest {
-namespace {
+namespace linktest_netns_cli_test {
 
 using namespace std::chrono_literals;
 using net::testing::NetnsPair;
@@ -96,5 +96,5 @@ TEST_F(LinktestNetns, HostWithoutSctpAnswersProtocolUnreachable) {
   EXPECT_NE(run.err().find("does not speak SCTP"), std::string::npos) << run.err();
 }
 
-}  // namespace
+}  // namespace linktest_netns_cli_test
 }  // namespace sctpkit::linktest

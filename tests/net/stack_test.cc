@@ -10,7 +10,7 @@
 #include <memory>
 
 namespace sctpkit::detail {
-namespace {
+namespace stack_test {
 
 using namespace std::chrono_literals;
 const wire::IpAddress kLoopback = wire::IpAddress::v4(127, 0, 0, 1);
@@ -130,5 +130,5 @@ TEST(Stack, AnAssociationsStateStaysWithin64Bytes) {
   EXPECT_LE(sizeof(Stack::AssociationState), 64u);
 }
 
-}  // namespace
+}  // namespace stack_test
 }  // namespace sctpkit::detail

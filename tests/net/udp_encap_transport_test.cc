@@ -9,7 +9,7 @@
 #include "wire/packet.h"
 
 namespace sctpkit::net {
-namespace {
+namespace udp_encap_transport_test {
 
 const wire::IpAddress kLoopback = wire::IpAddress::v4(127, 0, 0, 1);
 
@@ -171,5 +171,5 @@ TEST(UdpEncapTransport, WildcardSocketChoosesTheRequestedSourceAddress) {
   EXPECT_EQ(in[0].source, source);
 }
 
-}  // namespace
+}  // namespace udp_encap_transport_test
 }  // namespace sctpkit::net

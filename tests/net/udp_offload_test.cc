@@ -12,7 +12,7 @@
 #include "wire/packet.h"
 
 namespace sctpkit::net {
-namespace {
+namespace udp_offload_test {
 
 const wire::IpAddress kLoopback = wire::IpAddress::v4(127, 0, 0, 1);
 
@@ -154,5 +154,5 @@ TEST(UdpOffload, TrainsStopAtADestinationChange) {
   expect_received(*second, b, 32);
 }
 
-}  // namespace
+}  // namespace udp_offload_test
 }  // namespace sctpkit::net

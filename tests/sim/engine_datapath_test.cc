@@ -11,7 +11,7 @@
 #include "sim/simulation.h"
 
 namespace sctpkit::sim {
-namespace {
+namespace engine_datapath_test {
 
 using namespace std::chrono_literals;
 
@@ -184,5 +184,5 @@ TEST_F(EngineDatapathTest, TooManyRetransmissionsFailTheAssociation) {
   EXPECT_EQ(a->first<assoc::ClosedEvent>()->reason, assoc::CloseReason::PeerUnreachable);
 }
 
-}  // namespace
+}  // namespace engine_datapath_test
 }  // namespace sctpkit::sim

@@ -11,7 +11,7 @@
 #include "sim/simulation.h"
 
 namespace sctpkit::sim {
-namespace {
+namespace engine_early_data_test {
 
 using namespace std::chrono_literals;
 
@@ -111,5 +111,5 @@ TEST(EngineEarlyDataStreamsTest, MessageQueuedOnStreamThePeerDoesNotGrantIsRepor
   EXPECT_FALSE(a.has<assoc::ClosedEvent>());
 }
 
-}  // namespace
+}  // namespace engine_early_data_test
 }  // namespace sctpkit::sim

@@ -10,7 +10,7 @@
 #include "sim/simulation.h"
 
 namespace sctpkit::sim {
-namespace {
+namespace engine_lifecycle_test {
 
 using namespace std::chrono_literals;
 
@@ -102,5 +102,5 @@ TEST_F(EngineLifecycleTest, PeerUnreachableFreesTheAssociation) {
   EXPECT_TRUE(std::holds_alternative<assoc::AssociationId>(a->connect(kB, 7)));
 }
 
-}  // namespace
+}  // namespace engine_lifecycle_test
 }  // namespace sctpkit::sim

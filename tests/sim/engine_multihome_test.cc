@@ -10,7 +10,7 @@
 #include "sim/simulation.h"
 
 namespace sctpkit::sim {
-namespace {
+namespace engine_multihome_test {
 
 using namespace std::chrono_literals;
 
@@ -123,5 +123,5 @@ TEST_F(EngineMultihomeTest, UnlistedLocalAddressIsNeverUsedAsSource) {
   ASSERT_TRUE(b->run_until_messages(1, 5s).satisfied());
 }
 
-}  // namespace
+}  // namespace engine_multihome_test
 }  // namespace sctpkit::sim

@@ -12,7 +12,7 @@
 #include "sim/simulation.h"
 
 namespace sctpkit::sim {
-namespace {
+namespace engine_regression_test {
 
 using namespace std::chrono_literals;
 
@@ -105,5 +105,5 @@ TEST(EngineRegressionTest, MaxBurstOneStillLetsTheFlightGrow) {
   EXPECT_EQ(first_train, 1u);
 }
 
-}  // namespace
+}  // namespace engine_regression_test
 }  // namespace sctpkit::sim

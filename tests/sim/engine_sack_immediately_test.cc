@@ -12,7 +12,7 @@
 #include "wire/packet.h"
 
 namespace sctpkit::sim {
-namespace {
+namespace engine_sack_immediately_test {
 
 using namespace std::chrono_literals;
 
@@ -95,5 +95,5 @@ TEST(EngineSackImmediately, EveryPacketSentInShutdownPendingAsksForAnImmediateSa
   for (size_t i = before_shutdown; i < p.sent.size(); ++i) EXPECT_TRUE(p.sent[i].immediate) << "chunk " << i;
 }
 
-}  // namespace
+}  // namespace engine_sack_immediately_test
 }  // namespace sctpkit::sim

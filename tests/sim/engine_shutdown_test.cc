@@ -9,7 +9,7 @@
 #include "sim/simulation.h"
 
 namespace sctpkit::sim {
-namespace {
+namespace engine_shutdown_test {
 
 using namespace std::chrono_literals;
 
@@ -55,5 +55,5 @@ TEST(EngineShutdownTest, NoHeartbeatsAfterShutdownOrShutdownAckSent) {
   EXPECT_GE(shutdowns, 3u);
 }
 
-}  // namespace
+}  // namespace engine_shutdown_test
 }  // namespace sctpkit::sim

@@ -12,7 +12,7 @@
 #include "sim/simulation.h"
 
 namespace sctpkit::sim {
-namespace {
+namespace engine_transmission_test {
 
 using namespace std::chrono_literals;
 
@@ -110,5 +110,5 @@ TEST(EngineBurstTest, NoMoreThanMaxBurstPacketsPerInput) {
   EXPECT_LE(first_train(4), 4u);  // RFC 9260 16: Max.Burst 4, the default
 }
 
-}  // namespace
+}  // namespace engine_transmission_test
 }  // namespace sctpkit::sim

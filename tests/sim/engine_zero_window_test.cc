@@ -10,7 +10,7 @@
 #include "sim/simulation.h"
 
 namespace sctpkit::sim {
-namespace {
+namespace engine_zero_window_test {
 
 using namespace std::chrono_literals;
 
@@ -163,5 +163,5 @@ TEST(EngineZeroWindowTest, DeadPeerBehindClosedWindowIsDetected) {
   EXPECT_LT(sim.now() - died, (client.association_max_retransmits + 2) * client.rto_max);
 }
 
-}  // namespace
+}  // namespace engine_zero_window_test
 }  // namespace sctpkit::sim

@@ -6,7 +6,7 @@
 #include "wire/packet.h"
 
 namespace sctpkit::sim {
-namespace {
+namespace sim_link_test {
 
 const auto kA = wire::IpAddress::v4(10, 0, 0, 1);
 const auto kB = wire::IpAddress::v4(10, 0, 0, 2);
@@ -200,5 +200,5 @@ TEST(LinkMultihoming, AnySourceFollowsTheLinksOfADisjointSecondPath) {
   EXPECT_EQ(b.received()[1].destination, b2);
 }
 
-}  // namespace
+}  // namespace sim_link_test
 }  // namespace sctpkit::sim

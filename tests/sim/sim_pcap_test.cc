@@ -12,7 +12,7 @@
 #include "wire/packet.h"
 
 namespace sctpkit::sim {
-namespace {
+namespace sim_pcap_test {
 
 const auto kA = wire::IpAddress::v4(10, 0, 0, 1);
 const auto kB = wire::IpAddress::v4(10, 0, 0, 2);
@@ -122,5 +122,5 @@ TEST(PcapRecorder, TimestampsBeforeTheEpochKeepMicrosecondsPositive) {
   EXPECT_EQ(t.microseconds, 998'500);
 }
 
-}  // namespace
+}  // namespace sim_pcap_test
 }  // namespace sctpkit::sim

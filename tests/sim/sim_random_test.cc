@@ -10,7 +10,7 @@
 #include "wire/packet.h"
 
 namespace sctpkit::sim {
-namespace {
+namespace sim_random_test {
 
 const auto kA = wire::IpAddress::v4(10, 0, 0, 1);
 const auto kB = wire::IpAddress::v4(10, 0, 0, 2);
@@ -156,5 +156,5 @@ TEST(RandomImpairments, AllImpairmentsTogetherReplayIdenticallyForASeed) {
   EXPECT_GT(a.stats.corrupted, 0u);
 }
 
-}  // namespace
+}  // namespace sim_random_test
 }  // namespace sctpkit::sim

@@ -5,7 +5,7 @@
 #include "sim/test_nodes.h"
 
 namespace sctpkit::sim {
-namespace {
+namespace sim_run_test {
 
 const auto kA = wire::IpAddress::v4(10, 0, 0, 1);
 const auto kB = wire::IpAddress::v4(10, 0, 0, 2);
@@ -168,5 +168,5 @@ TEST_F(RunTest, TapSeesSentBytesAndDeliveredBytesAfterCorruption) {
   EXPECT_EQ(seen[1].second, b.received()[0].packet);
 }
 
-}  // namespace
+}  // namespace sim_run_test
 }  // namespace sctpkit::sim

@@ -8,7 +8,7 @@
 #include "wire/packet.h"
 
 namespace sctpkit::sim {
-namespace {
+namespace sim_script_test {
 
 const auto kA = wire::IpAddress::v4(10, 0, 0, 1);
 const auto kB = wire::IpAddress::v4(10, 0, 0, 2);
@@ -158,5 +158,5 @@ TEST(ChunkSummary, NamesChunksLikeTcpdump) {
   EXPECT_EQ(summarize_packet(short_packet), "[malformed: packet shorter than the SCTP common header]");
 }
 
-}  // namespace
+}  // namespace sim_script_test
 }  // namespace sctpkit::sim

@@ -9,7 +9,7 @@
 #include "printer_golden_support.h"
 
 namespace sctpkit::trace {
-namespace {
+namespace printer_forces_golden_test {
 
 using printer_testing::ChunkSpec;
 using printer_testing::GoldenCapture;
@@ -247,5 +247,5 @@ TEST(PrinterForcesGolden, DoubleVerbosePayloadDump) {
   capture.check("vv-payload");
 }
 
-}  // namespace
+}  // namespace printer_forces_golden_test
 }  // namespace sctpkit::trace

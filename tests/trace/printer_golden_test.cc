@@ -9,7 +9,7 @@
 #include "trace/tcpdump_printer.h"
 
 namespace sctpkit::trace {
-namespace {
+namespace printer_golden_test {
 
 using printer_testing::ChunkSpec;
 using printer_testing::GoldenCapture;
@@ -410,5 +410,5 @@ TEST(PrinterGolden, TimestampModes) {
   }
 }
 
-}  // namespace
+}  // namespace printer_golden_test
 }  // namespace sctpkit::trace

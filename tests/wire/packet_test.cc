@@ -8,7 +8,7 @@
 #include "wire/tlv.h"
 
 namespace sctpkit::wire {
-namespace {
+namespace packet_test {
 
 struct CookieAck {
   static constexpr uint8_t kType = 11;
@@ -127,5 +127,5 @@ TEST(TlvReader, ReportsTruncatedHeadersAndOverlongLengths) {
   EXPECT_EQ(past_end.next()->error(), ParseError::ParamLengthPastEnd);
 }
 
-}  // namespace
+}  // namespace packet_test
 }  // namespace sctpkit::wire
