@@ -27,21 +27,6 @@ RtoConfig rto_config(const EndpointConfig& c) {
   return r;
 }
 
-DataReceiverConfig receiver_config(const EndpointConfig& c, uint16_t inbound_streams) {
-  DataReceiverConfig r;
-  r.reassembly.inbound_streams = inbound_streams;
-  r.reassembly.max_message_size = c.max_message_size;
-  r.reassembly.receive_buffer = c.receive_buffer;
-  // Gap Ack Block offsets reach 65535 TSNs: track as far, so a peer sending small chunks within
-  // our window is never refused for the TSN map's sake (8 KiB of bitmap).
-  r.window_tsns = TsnMap::kMaxWindowTsns;
-  r.sack_delay = c.sack_delay;
-  r.sack_freq = static_cast<uint32_t>(std::max(c.sack_frequency, 1));
-  r.mtu = static_cast<uint32_t>(c.max_packet_size);
-  r.reassembly.hold_until_consumed = c.hold_window_until_consumed;
-  return r;
-}
-
 }  // namespace
 
 Association::Association(AssociationId id, const EndpointServices& services, const ConnectRequest& request,
@@ -79,17 +64,6 @@ Association::Association(AssociationId id, const EndpointServices& services, con
   start_data_transfer(peer_init.initial_tsn, peer_init.a_rwnd, peer_init.inbound_streams, peer_init.outbound_streams);
   inbound_streams_ = std::min(cookie.local_inbound_streams, peer_init.outbound_streams);
   enter_established(now, /*passive=*/true);
-}
-
-void Association::start_data_transfer(wire::Tsn peer_initial_tsn, uint32_t peer_rwnd, uint16_t peer_inbound_streams,
-                                      uint16_t peer_outbound_streams) {
-  // RFC 9260 5.1.1: outbound streams are min(our OS, peer's MIS); inbound min(our MIS, peer's OS).
-  outbound_streams_ = std::min(requested_outbound_streams_, peer_inbound_streams);
-  inbound_streams_ = std::min(config_.max_inbound_streams, peer_outbound_streams);
-  initial_peer_rwnd_ = peer_rwnd;
-  sender_.emplace(config_, local_initial_tsn_, outbound_streams_, peer_rwnd, *paths_);
-  receiver_.emplace(receiver_config(config_, inbound_streams_), peer_initial_tsn);
-  flush_pending_messages();
 }
 
 void Association::flush_pending_messages() {
@@ -212,9 +186,7 @@ bool Association::handle_packet(const wire::PacketView& packet, const wire::IpAd
       (state_ == AssociationState::CookieWait || state_ == AssociationState::CookieEchoed)) {
     // RFC 9260 8.5.1 E: treated as out of the blue; 8.4 rule 5 answers SHUTDOWN COMPLETE, T set.
     PacketEnds ends{destination, source, local_port_, peer_port_};
-    push_bounded(prebuilt_,
-                 build_single(ends, packet.header().verification_tag, wire::ShutdownCompleteChunk{true}),
-                 kMaxPrebuilt);
+    queue_prebuilt(build_single(ends, packet.header().verification_tag, wire::ShutdownCompleteChunk{true}));
     return true;
   }
   if (!accept_verification_tag(packet)) return false;

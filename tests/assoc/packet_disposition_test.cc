@@ -6,6 +6,7 @@
 #include "assoc/random.h"
 #include "wire/packet.h"
 #include "endpoint_pair.h"
+#include "scripted_peer.h"
 
 namespace sctpkit::assoc {
 namespace {
@@ -70,6 +71,243 @@ TEST(PacketDisposition, OutOfTheBlueAnswersAreStatelessAndSilentDiscardsAreDropp
   std::vector<uint8_t> abort = {0x13, 0x88, 0x00, 0x07, 0x12, 0x34, 0x56, 0x78, 0, 0, 0, 0, 6, 0, 0, 4};
   seal(abort);
   EXPECT_EQ(pair.server().handle_packet(abort, client, server, pair.now), PacketDisposition::Dropped);
+}
+
+}  // namespace
+}  // namespace sctpkit::assoc
+
+// ---------------------------------------------------------------- RFC 9260 against a scripted peer
+
+namespace sctpkit::assoc {
+namespace {
+
+using testing::ScriptedPeer;
+using testing::SentPacket;
+using testing::first_cause;
+
+constexpr uint8_t kAbort = wire::AbortChunk::kType;
+constexpr uint8_t kError = wire::ErrorChunk::kType;
+
+wire::Bytes text(std::string_view s) { return {reinterpret_cast<const uint8_t*>(s.data()), s.size()}; }
+
+// The endpoint opens to the scripted peer: returns its INIT.
+wire::InitChunk connect_to_peer(ScriptedPeer& p, std::vector<SentPacket>& sent) {
+  ConnectRequest r;
+  r.remote_addresses = {p.peer};
+  r.remote_port = ScriptedPeer::kPeerPort;
+  EXPECT_TRUE(std::holds_alternative<AssociationId>(p.endpoint().connect(r, p.now)));
+  sent = p.take();
+  EXPECT_EQ(sent.size(), 1u);
+  if (sent.empty()) return {};
+  EXPECT_EQ(sent[0].tag(), 0u);
+  return sent[0].parse<wire::InitChunk>();
+}
+
+ScriptedPeer client_endpoint() {
+  EndpointConfig c = ScriptedPeer::server_config();
+  c.listen = false;
+  return ScriptedPeer(c);
+}
+
+std::vector<uint8_t> ipv4_parameter(uint8_t last) {
+  return {0, 5, 0, 8, 10, 0, 0, last};
+}
+
+TEST(Rfc9260Setup, InitInCookieWaitIsAnsweredWithOurOwnInitiateTagAndTsn) {
+  ScriptedPeer p = client_endpoint();
+  std::vector<SentPacket> sent;
+  const auto init = connect_to_peer(p, sent);
+  // RFC 9260 5.2.1: "MUST respond with an INIT ACK chunk using the same parameters it sent in its
+  // original INIT chunk (including its Initiate Tag, unchanged)", tagged with the INIT's tag.
+  EXPECT_EQ(p.send(0, ScriptedPeer::init_chunk(0xABCD, 77)), PacketDisposition::Accepted);
+  sent = p.take();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].tag(), 0xABCDu);
+  EXPECT_EQ(sent[0].destination, p.peer);
+  const auto ack = sent[0].parse<wire::InitAckChunk>();
+  EXPECT_EQ(ack.initiate_tag, init.initiate_tag);
+  EXPECT_EQ(ack.initial_tsn, init.initial_tsn);
+  // "the endpoint MUST NOT change its state, the T1-init timer MUST be left running".
+  EXPECT_EQ(p.state(), AssociationState::CookieWait);
+  sent = p.advance(4s);
+  ASSERT_FALSE(sent.empty());
+  EXPECT_TRUE(sent[0].has(wire::InitChunk::kType));
+}
+
+// The endpoint in COOKIE-ECHOED, the peer having answered its INIT with tag `peer_tag`.
+wire::InitChunk cookie_echoed(ScriptedPeer& p, uint32_t peer_tag, uint32_t peer_tsn) {
+  std::vector<SentPacket> sent;
+  const auto init = connect_to_peer(p, sent);
+  static const std::vector<uint8_t> cookie_param = {0, 7, 0, 8, 'c', 'o', 'o', 'k'};
+  auto ack = ScriptedPeer::init_chunk(peer_tag, peer_tsn, cookie_param);
+  p.send(init.initiate_tag.value(), static_cast<const wire::InitAckChunk&>(static_cast<const wire::InitFields&>(ack)));
+  sent = p.take();
+  EXPECT_EQ(sent.size(), 1u);
+  if (!sent.empty()) {
+    EXPECT_TRUE(sent[0].has(wire::CookieEchoChunk::kType));
+  }
+  EXPECT_EQ(p.state(), AssociationState::CookieEchoed);
+  return init;
+}
+
+TEST(Rfc9260Setup, InitInCookieEchoedWithANewAddressGetsAnAbortListingIt) {
+  ScriptedPeer p = client_endpoint();
+  const auto init = cookie_echoed(p, 0x5151, 500);
+  // RFC 9260 5.2.1: the same INIT ACK while no address is added...
+  p.send(0, ScriptedPeer::init_chunk(0x6262, 600));
+  auto sent = p.take();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].tag(), 0x6262u);
+  EXPECT_EQ(sent[0].parse<wire::InitAckChunk>().initiate_tag, init.initiate_tag);
+  // ... and "If the INIT chunk indicates that a new address has been added ... An ABORT chunk SHOULD
+  // be sent in a response that MAY include the 'Restart of an Association with New Addresses'
+  // error cause. The error SHOULD list the addresses that were added".
+  const auto added = ipv4_parameter(9);
+  p.send(0, ScriptedPeer::init_chunk(0x7373, 700, added));
+  sent = p.take();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].tag(), 0x7373u);
+  const auto abort = sent[0].chunk(kAbort);
+  ASSERT_TRUE(abort);
+  EXPECT_EQ(abort->flags & 1, 0);
+  EXPECT_EQ(first_cause(*abort), 11);
+  EXPECT_NE(std::search(abort->value.begin(), abort->value.end(), added.begin(), added.end()), abort->value.end());
+  EXPECT_EQ(p.state(), AssociationState::CookieEchoed);
+}
+
+TEST(Rfc9260Setup, UnexpectedInitWhenEstablishedGetsANewTagAndTheCookieRestartsTheAssociation) {
+  ScriptedPeer p;
+  ASSERT_TRUE(p.establish());
+  const uint32_t old_local = p.local_tag;
+  // RFC 9260 5.2.2: INIT ACK tagged with the INIT's Initiate Tag, carrying a new random Initiate
+  // Tag; "the existing association, including its current state ... MUST NOT be changed".
+  p.send(0, ScriptedPeer::init_chunk(0x4242, 9000));
+  auto sent = p.take();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].tag(), 0x4242u);
+  const auto ack = sent[0].parse<wire::InitAckChunk>();
+  EXPECT_NE(ack.initiate_tag.value(), old_local);
+  EXPECT_EQ(p.state(), AssociationState::Established);
+  EXPECT_EQ(p.endpoint().status(p.only_association())->local_tag.value(), old_local);
+  // A DATA chunk on the old tags still arrives.
+  p.send(p.peer_tag, ScriptedPeer::data(p.peer_tsn, text("old")));
+  p.take();
+  // The peer restarted: its COOKIE ECHO carries the cookie (tie-tags = the old tags): Table 12
+  // action A. RESTART to the user, the new tags, and the new TSN space.
+  const auto cookie = p.cookie_for(0x4242, 9000);
+  p.send(p.local_tag, wire::CookieEchoChunk{cookie});
+  sent = p.take();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_TRUE(sent[0].has(wire::CookieAckChunk::kType));
+  EXPECT_EQ(sent[0].tag(), 0x4242u);
+  EXPECT_EQ(p.events_of<RestartEvent>().size(), 1u);
+  EXPECT_EQ(p.endpoint().status(p.only_association())->local_tag.value(), p.local_tag);
+  p.send(p.local_tag, ScriptedPeer::data(9000, text("new")));
+  sent = p.advance(1s);
+  ASSERT_FALSE(sent.empty());
+  EXPECT_EQ(sent[0].tag(), 0x4242u);
+  EXPECT_EQ(sent[0].parse<wire::SackChunk>().cumulative_tsn_ack.value(), 9000u);
+  // Packets with the old tag are now out of place (RFC 9260 8.5).
+  EXPECT_EQ(p.send(old_local, ScriptedPeer::data(p.peer_tsn + 1, text("x"))), PacketDisposition::Dropped);
+}
+
+TEST(Rfc9260Setup, UnexpectedInitAddingAnAddressGetsAnAbortAndChangesNothing) {
+  ScriptedPeer p;
+  ASSERT_TRUE(p.establish());
+  const auto added = ipv4_parameter(7);
+  // RFC 9260 5.2.2: "the endpoint MUST respond with an ABORT chunk, copying the 'Initiate Tag' of
+  // the unexpected INIT chunk into the 'Verification Tag'"; the cause lists the new address.
+  p.send(0, ScriptedPeer::init_chunk(0x4343, 1, added));
+  auto sent = p.take();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].tag(), 0x4343u);
+  ASSERT_TRUE(sent[0].has(kAbort));
+  EXPECT_EQ(first_cause(*sent[0].chunk(kAbort)), 11);
+  const auto abort = *sent[0].chunk(kAbort);
+  EXPECT_NE(std::search(abort.value.begin(), abort.value.end(), added.begin(), added.end()), abort.value.end());
+  EXPECT_EQ(p.state(), AssociationState::Established);
+  // The same INIT from an address the association does not know, listing a known one (5.1.2
+  // rule 4): the new source is listed too.
+  const std::vector<uint8_t> known = {0, 5, 0, 8, 10, 0, 0, 2};
+  p.send_from(wire::IpAddress::v4(10, 0, 0, 5), 0, ScriptedPeer::init_chunk(0x4444, 1, known));
+  sent = p.take();
+  ASSERT_EQ(sent.size(), 1u);
+  ASSERT_TRUE(sent[0].has(kAbort));
+  const auto abort2 = *sent[0].chunk(kAbort);
+  EXPECT_EQ(first_cause(abort2), 11);
+  const std::vector<uint8_t> source = {0, 5, 0, 8, 10, 0, 0, 5};
+  EXPECT_NE(std::search(abort2.value.begin(), abort2.value.end(), source.begin(), source.end()), abort2.value.end());
+  EXPECT_EQ(p.state(), AssociationState::Established);
+}
+
+TEST(Rfc9260Setup, LateOwnCookieIsDiscardedAndRetransmittedCookieEchoIsAckedAgain) {
+  ScriptedPeer p;
+  // Two INITs with the same tag: the stateless listener gives two cookies with different tags.
+  const auto first = p.cookie_for(p.peer_tag, p.peer_tsn);
+  const uint32_t first_tag = p.local_tag;
+  const auto second = p.cookie_for(p.peer_tag, p.peer_tsn);
+  ASSERT_NE(first_tag, p.local_tag);
+  p.send(p.local_tag, wire::CookieEchoChunk{second});
+  ASSERT_EQ(p.take().size(), 1u);
+  ASSERT_EQ(p.events_of<ConnectedEvent>().size(), 1u);
+  // Table 12 action D (M M): a retransmitted COOKIE ECHO (its COOKIE ACK was lost) gets another
+  // COOKIE ACK and creates nothing.
+  p.send(p.local_tag, wire::CookieEchoChunk{second});
+  auto sent = p.take();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_TRUE(sent[0].has(wire::CookieAckChunk::kType));
+  EXPECT_EQ(p.endpoint().associations().size(), 1u);
+  EXPECT_EQ(p.events_of<ConnectedEvent>().size(), 1u);
+  // Action C (X M 0 0): "The cookie SHOULD be silently discarded".
+  p.events.clear();
+  EXPECT_EQ(p.send(first_tag, wire::CookieEchoChunk{first}), PacketDisposition::Accepted);
+  EXPECT_TRUE(p.take().empty());
+  EXPECT_TRUE(p.events.empty());
+  EXPECT_EQ(p.endpoint().status(p.only_association())->local_tag.value(), p.local_tag);
+}
+
+TEST(Rfc9260Setup, DuplicateCookieAckIsDiscarded) {
+  ScriptedPeer p;
+  ASSERT_TRUE(p.establish());
+  p.events.clear();
+  // RFC 9260 5.2.5: "At any state other than COOKIE-ECHOED, an endpoint SHOULD silently discard a
+  // received COOKIE ACK chunk."
+  EXPECT_EQ(p.send(p.local_tag, wire::CookieAckChunk{}), PacketDisposition::Accepted);
+  EXPECT_TRUE(p.take().empty());
+  EXPECT_TRUE(p.events.empty());
+  EXPECT_EQ(p.state(), AssociationState::Established);
+}
+
+TEST(Rfc9260Setup, CollisionWithANewPeerTagTakesThePeersTagAndTsnFromTheCookie) {
+  ScriptedPeer p = client_endpoint();
+  // The peer answered our INIT statelessly (tag 0x5151, TSN 500), then opened itself with a new
+  // tag and TSN (0x6262, 600): our INIT ACK's cookie comes back with our tag and its new one.
+  const auto init = cookie_echoed(p, 0x5151, 500);
+  const uint32_t ours = init.initiate_tag.value();
+  const auto cookie = [&] {
+    p.send(0, ScriptedPeer::init_chunk(0x6262, 600));
+    auto sent = p.take();
+    EXPECT_EQ(sent.size(), 1u);
+    wire::TlvReader reader(sent.at(0).parse<wire::InitAckChunk>().parameters);
+    while (auto item = reader.next()) {
+      if (*item && (**item).type == wire::StateCookie::kType) return std::vector<uint8_t>((**item).value.begin(), (**item).value.end());
+    }
+    return std::vector<uint8_t>{};
+  }();
+  // Table 12 action B (M X): "MUST update its peer's Verification Tag from the State Cookie, stop
+  // any T1-init or T1-cookie timers ..., and send a COOKIE ACK chunk".
+  p.send(ours, wire::CookieEchoChunk{cookie});
+  auto sent = p.take();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_TRUE(sent[0].has(wire::CookieAckChunk::kType));
+  EXPECT_EQ(sent[0].tag(), 0x6262u);
+  EXPECT_EQ(p.state(), AssociationState::Established);
+  // The peer's DATA starts at the Initial TSN of the INIT in the cookie, not of the INIT ACK.
+  p.send(ours, ScriptedPeer::data(600, text("hello")));
+  sent = p.advance(1s);
+  ASSERT_FALSE(sent.empty());
+  EXPECT_EQ(sent[0].parse<wire::SackChunk>().cumulative_tsn_ack.value(), 600u);
+  EXPECT_EQ(p.events_of<MessageEvent>().size(), 1u);
 }
 
 }  // namespace
