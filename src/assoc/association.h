@@ -221,6 +221,8 @@ class Association {
     int t1_retransmits = 0;
     std::vector<wire::IpAddress> connect_addresses;  // as the user gave them, for INIT collisions
     std::vector<uint8_t> cookie;                     // from the INIT ACK, for COOKIE ECHO
+    int stale_cookies = 0;                           // RFC 9260 5.2.6: Stale Cookie errors so far
+    uint32_t cookie_preservative_ms = 0;             // asked for in the INITs after one
   };
   std::unique_ptr<ActiveOpen> active_open_;
   std::optional<PathManager> paths_;

@@ -102,9 +102,10 @@ void Association::handle_init(const wire::InitChunk& init, const wire::IpAddress
     return;
   }
 
+  const InitParameters parameters = read_init_parameters(init.parameters);
   CookieContents cookie;
   cookie.created = now;
-  cookie.lifetime = config_.valid_cookie_life;
+  cookie.lifetime = cookie_life(config_.valid_cookie_life, parameters.cookie_preservative_ms);
   cookie.peer_tag = init.initiate_tag;
   cookie.local_rwnd = config_.receive_buffer;
   cookie.local_outbound_streams = requested_outbound_streams_;
@@ -146,7 +147,6 @@ void Association::handle_init(const wire::InitChunk& init, const wire::IpAddress
   std::vector<uint8_t> signed_cookie(CookieAuthority::size_for(init_bytes.size()));
   signed_cookie.resize(services_.cookies.sign(cookie, signed_cookie));
 
-  const InitParameters parameters = read_init_parameters(init.parameters);
   queue_prebuilt(build_init_ack(reply_ends, init.initiate_tag, offer, signed_cookie, config_.local_addresses,
                                      parameters.unrecognized));
   // "After that, the endpoint MUST NOT change its state, the T1-init timer MUST be left running".

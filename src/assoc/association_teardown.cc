@@ -160,13 +160,30 @@ void Association::handle_error(const wire::ErrorChunk& error, TimePoint now) {
       // RFC 9260 5.2.6: only meaningful in COOKIE-ECHOED; we take alternative 1, a fresh INIT,
       // which counts against Max.Init.Retransmits like any other.
       if (state_ != AssociationState::CookieEchoed) continue;
+      ActiveOpen& open = *active_open_;  // COOKIE-ECHOED: a handshake we started
+      // A peer that answers every COOKIE ECHO so would keep us in the handshake for ever: the
+      // retries are bounded like the INIT's, then alternative 2, "report to the upper layer the
+      // inability to set up the association".
+      if (++open.stale_cookies > config_.max_init_retransmits) {
+        close(CloseReason::InitFailed, wire::StaleCookie::kType,
+              "the peer found the State Cookie stale " + std::to_string(open.stale_cookies) + " times");
+        return;
+      }
+      // Alternative 3: the new INIT carries a Cookie Preservative. "an implementation SHOULD use
+      // the RTT information measured based on the previous COOKIE ECHO/ERROR chunk exchange and
+      // SHOULD add no more than 1 second beyond the measured RTT": the staleness reported (what
+      // the cookie lacked) within [RTT, RTT + 1 s].
+      const auto rtt_ms = std::chrono::ceil<std::chrono::milliseconds>(now - open.t1_started).count();
+      const int64_t stale_ms = tlv.value.size() >= 4 ? (int64_t{wire::load_u32(tlv.value, 0)} + 999) / 1000 : 0;
+      open.cookie_preservative_ms =
+          static_cast<uint32_t>(std::clamp<int64_t>(stale_ms, std::max<int64_t>(rtt_ms, 1), rtt_ms + 1000));
       state_ = AssociationState::CookieWait;
       peer_tag_ = wire::VerificationTag(0);
       sender_.reset();
       receiver_.reset();
       send_init_ = true;
-      ++active_open_->t1_retransmits;  // COOKIE-ECHOED: a handshake we started
-      active_open_->t1_started = now;
+      ++open.t1_retransmits;
+      open.t1_started = now;
       restart_t1(now);
       return;
     }

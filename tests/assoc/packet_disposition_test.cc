@@ -310,5 +310,83 @@ TEST(Rfc9260Setup, CollisionWithANewPeerTagTakesThePeersTagAndTsnFromTheCookie) 
   EXPECT_EQ(p.events_of<MessageEvent>().size(), 1u);
 }
 
+std::optional<uint32_t> cookie_preservative(const wire::InitChunk& init) {
+  wire::TlvReader reader(init.parameters);
+  while (auto item = reader.next()) {
+    if (*item && (**item).type == wire::CookiePreservative::kType) return wire::load_u32((**item).value, 0);
+  }
+  return std::nullopt;
+}
+
+TEST(Rfc9260Setup, StaleCookieErrorsGetAnInitWithACookiePreservativeThenTheSetupGivesUp) {
+  EndpointConfig c = ScriptedPeer::server_config();
+  c.listen = false;
+  c.max_init_retransmits = 2;
+  ScriptedPeer p(c);
+  const auto init = cookie_echoed(p, 0x5151, 500);
+  const uint32_t ours = init.initiate_tag.value();
+  EXPECT_FALSE(cookie_preservative(init));
+  const std::vector<uint8_t> stale = {0, 3, 0, 8, 0, 0, 0x09, 0xC4};  // Measure of Staleness 2500 us
+  static const std::vector<uint8_t> cookie_param = {0, 7, 0, 8, 'c', 'o', 'o', 'k'};
+  for (int round = 1; round <= 3; ++round) {
+    p.now += 50ms;  // the COOKIE ECHO / ERROR round trip
+    p.send(ours, wire::ErrorChunk{stale});
+    auto sent = p.take();
+    if (round == 3) {
+      // RFC 9260 5.2.6 alternative 2 once the retries are spent: "report to the upper layer the
+      // inability to set up the association".
+      EXPECT_TRUE(sent.empty());
+      ASSERT_EQ(p.events_of<ClosedEvent>().size(), 1u);
+      EXPECT_EQ(p.events_of<ClosedEvent>()[0].reason, CloseReason::InitFailed);
+      break;
+    }
+    // Alternative 3: a new INIT "adding a Cookie Preservative parameter", from the RTT measured
+    // (50 ms: the staleness, 3 ms, is below it) "and no more than 1 second beyond".
+    ASSERT_EQ(sent.size(), 1u);
+    ASSERT_TRUE(sent[0].has(wire::InitChunk::kType));
+    const auto again = sent[0].parse<wire::InitChunk>();
+    EXPECT_EQ(again.initiate_tag.value(), ours);
+    EXPECT_EQ(cookie_preservative(again), 50u);
+    EXPECT_EQ(p.state(), AssociationState::CookieWait);
+    auto ack = ScriptedPeer::init_chunk(0x5151, 500, cookie_param);
+    p.send(ours, static_cast<const wire::InitAckChunk&>(static_cast<const wire::InitFields&>(ack)));
+    sent = p.take();
+    ASSERT_EQ(sent.size(), 1u);
+    ASSERT_TRUE(sent[0].has(wire::CookieEchoChunk::kType));
+  }
+}
+
+TEST(Rfc9260Setup, StaleCookieIsReportedAndACookiePreservativeIsGrantedUpToTheLifeSpanAgain) {
+  EndpointConfig c = ScriptedPeer::server_config();
+  c.valid_cookie_life = 1s;
+  ScriptedPeer p(c);
+  const std::vector<uint8_t> preservative = {0, 9, 0, 8, 0, 0, 0x13, 0x88};  // ask for 5000 ms more
+  // RFC 9260 3.3.2.1.3: granted up to 1 s more (the receiver "MAY choose to ignore" it).
+  auto cookie = p.cookie_for(p.peer_tag, p.peer_tsn, preservative);
+  p.now += 1500ms;
+  p.send(p.local_tag, wire::CookieEchoChunk{cookie});
+  auto sent = p.take();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_TRUE(sent[0].has(wire::CookieAckChunk::kType));
+  // Without one, a cookie 0.5 s past its life is stale: RFC 9260 5.1.5 step 4, an ERROR with a
+  // Stale Cookie cause, for the peer (its tag), and no association.
+  ScriptedPeer q(c);
+  cookie = q.cookie_for(q.peer_tag, q.peer_tsn);
+  q.now += 1500ms;
+  q.send(q.local_tag, wire::CookieEchoChunk{cookie});
+  sent = q.take();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].tag(), q.peer_tag);
+  ASSERT_TRUE(sent[0].has(kError));
+  EXPECT_EQ(first_cause(*sent[0].chunk(kError)), 3);
+  EXPECT_TRUE(q.endpoint().associations().empty());
+  // In ESTABLISHED a Stale Cookie error is "silently discarded" (5.2.6).
+  p.events.clear();
+  p.send(p.local_tag, wire::ErrorChunk{std::span<const uint8_t>(sent[0].chunk(kError)->value)});
+  EXPECT_TRUE(p.take().empty());
+  EXPECT_EQ(p.state(), AssociationState::Established);
+  EXPECT_TRUE(p.events_of<PeerErrorEvent>().empty());
+}
+
 }  // namespace
 }  // namespace sctpkit::assoc
