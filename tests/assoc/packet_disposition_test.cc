@@ -388,5 +388,177 @@ TEST(Rfc9260Setup, StaleCookieIsReportedAndACookiePreservativeIsGrantedUpToTheLi
   EXPECT_TRUE(p.events_of<PeerErrorEvent>().empty());
 }
 
+// An established association (the scripted peer opened it) that has sent `messages` one-chunk
+// messages, TSNs local_tsn onwards, none acknowledged.
+AssociationId established_with_data(ScriptedPeer& p, int messages) {
+  EXPECT_TRUE(p.establish());
+  const AssociationId id = p.only_association();
+  for (int i = 0; i < messages; ++i) {
+    EXPECT_EQ(p.endpoint().send(id, text("ping"), wire::StreamId(0), wire::Ppid(0), false, p.now), SendResult::Ok);
+  }
+  size_t chunks = 0;
+  for (const auto& sent : p.take()) {
+    for (const wire::RawChunk& c : sent.view()) chunks += c.type == wire::DataChunk::kType;
+  }
+  EXPECT_EQ(chunks, static_cast<size_t>(messages));
+  return id;
+}
+
+void expect_protocol_violation_abort(ScriptedPeer& p) {
+  auto sent = p.take();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].tag(), p.peer_tag);
+  ASSERT_TRUE(sent[0].has(kAbort));
+  EXPECT_EQ(first_cause(*sent[0].chunk(kAbort)), 13);
+  ASSERT_EQ(p.events_of<ClosedEvent>().size(), 1u);
+  EXPECT_EQ(p.events_of<ClosedEvent>()[0].reason, CloseReason::AbortedLocally);
+}
+
+TEST(Rfc9260Data, SackForTsnsNeverSentAbortsWithProtocolViolation) {
+  // RFC 9260 12 (Section 6.2.1 has no rule for it): "An SCTP implementation MUST abort the
+  // association if it receives a SACK chunk acknowledging a TSN that has not been sent."
+  ScriptedPeer p;
+  established_with_data(p, 2);
+  p.send(p.local_tag, ScriptedPeer::sack(p.local_tsn + 5));  // Cumulative TSN Ack ahead
+  expect_protocol_violation_abort(p);
+  ScriptedPeer q;
+  established_with_data(q, 2);
+  const wire::GapAckBlock past[] = {{2, 4}};  // TSNs local+1 .. local+3: only local+1 was sent
+  q.send(q.local_tag, ScriptedPeer::sack(q.local_tsn - 1, past));
+  expect_protocol_violation_abort(q);
+}
+
+TEST(Rfc9260Data, SackOlderThanTheCumulativeTsnAckPointIsDropped) {
+  ScriptedPeer p;
+  const AssociationId id = established_with_data(p, 2);
+  p.send(p.local_tag, ScriptedPeer::sack(p.local_tsn + 1, {}, 50000));
+  EXPECT_EQ(p.endpoint().status(id)->peer_rwnd, 50000u);
+  // RFC 9260 6.2.1 rule 4.1: "If Cumulative TSN Ack is less than the Cumulative TSN Ack Point,
+  // then drop the SACK chunk": its a_rwnd of 0 is not believed.
+  p.send(p.local_tag, ScriptedPeer::sack(p.local_tsn, {}, 0));
+  EXPECT_EQ(p.endpoint().status(id)->peer_rwnd, 50000u);
+  EXPECT_TRUE(p.events_of<ClosedEvent>().empty());
+}
+
+TEST(Rfc9260Data, DataWithoutUserDataAbortsWithNoUserData) {
+  ScriptedPeer p;
+  ASSERT_TRUE(p.establish());
+  // RFC 9260 6.2: "it MUST send an ABORT chunk with a 'No User Data' error cause".
+  p.send(p.local_tag, ScriptedPeer::data(p.peer_tsn, {}));
+  auto sent = p.take();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].tag(), p.peer_tag);
+  ASSERT_TRUE(sent[0].has(kAbort));
+  const auto abort = *sent[0].chunk(kAbort);
+  EXPECT_EQ(first_cause(abort), 9);
+  ASSERT_GE(abort.value.size(), 8u);
+  EXPECT_EQ(wire::load_u32(abort.value, 4), p.peer_tsn);  // the TSN of the empty chunk
+  EXPECT_EQ(p.events_of<ClosedEvent>().size(), 1u);
+}
+
+TEST(Rfc9260Data, DataOnAStreamNotNegotiatedIsReportedAndStillAcknowledged) {
+  ScriptedPeer p;  // the peer offers 10 outbound streams: ours inbound are 0..9
+  ASSERT_TRUE(p.establish());
+  // RFC 9260 6.5: "the endpoint MUST acknowledge the reception of the DATA chunk following the
+  // normal procedure, immediately send an ERROR chunk with cause set to 'Invalid Stream
+  // Identifier' ... and discard the DATA chunk".
+  p.send(p.local_tag, ScriptedPeer::data(p.peer_tsn, text("x"), 10));
+  auto sent = p.advance(1s);
+  bool error = false, acked = false;
+  for (const auto& packet : sent) {
+    if (auto e = packet.chunk(kError)) error |= first_cause(*e) == 1 && wire::load_u16(e->value, 4) == 10;
+    if (packet.has(wire::SackChunk::kType)) {
+      acked |= packet.parse<wire::SackChunk>().cumulative_tsn_ack.value() == p.peer_tsn;
+    }
+  }
+  EXPECT_TRUE(error);
+  EXPECT_TRUE(acked);
+  EXPECT_TRUE(p.events_of<MessageEvent>().empty());
+  EXPECT_EQ(p.state(), AssociationState::Established);
+}
+
+TEST(Rfc9260Data, ErrorChunkWithUnknownOrBrokenCausesIsReportedAndHarmless) {
+  ScriptedPeer p;
+  ASSERT_TRUE(p.establish());
+  // RFC 9260 3.3.10: an unknown cause code (0x7777) and a cause whose length runs past the chunk.
+  const std::vector<uint8_t> causes = {0x77, 0x77, 0, 6, 0xAB, 0xCD, 0, 0, 0x00, 0x01, 0x00, 0x40};
+  EXPECT_EQ(p.send(p.local_tag, wire::ErrorChunk{causes}), PacketDisposition::Accepted);
+  EXPECT_TRUE(p.take().empty());
+  ASSERT_EQ(p.events_of<PeerErrorEvent>().size(), 1u);
+  EXPECT_EQ(p.events_of<PeerErrorEvent>()[0].cause_code, 0x7777);
+  p.send(p.local_tag, ScriptedPeer::data(p.peer_tsn, text("still here")));
+  p.advance(1s);
+  EXPECT_EQ(p.events_of<MessageEvent>().size(), 1u);
+}
+
+TEST(Rfc9260Tags, EveryChunkTypeMeetsItsVerificationTagRule) {
+  ScriptedPeer p;
+  ASSERT_TRUE(p.establish());
+  // RFC 9260 8.5: a packet not carrying our tag is discarded, its DATA neither taken nor acked.
+  EXPECT_EQ(p.send(p.peer_tag, ScriptedPeer::data(p.peer_tsn, text("x"))), PacketDisposition::Dropped);
+  EXPECT_TRUE(p.advance(1s).empty());
+  // 8.5.1 A: an INIT needs tag 0 (and to travel alone).
+  EXPECT_EQ(p.send(p.local_tag, ScriptedPeer::init_chunk(0x99, 1)), PacketDisposition::Dropped);
+  EXPECT_EQ(p.send(0, ScriptedPeer::init_chunk(0x99, 1), wire::CookieAckChunk{}), PacketDisposition::Dropped);
+  EXPECT_TRUE(p.take().empty());
+  // 8.5.1 B: an ABORT with T set needs the peer's tag; without T, ours.
+  EXPECT_EQ(p.send(p.local_tag, wire::AbortChunk{true, {}}), PacketDisposition::Dropped);
+  EXPECT_EQ(p.send(p.peer_tag, wire::AbortChunk{false, {}}), PacketDisposition::Dropped);
+  EXPECT_EQ(p.state(), AssociationState::Established);
+  EXPECT_EQ(p.send(p.peer_tag, wire::AbortChunk{true, {}}), PacketDisposition::Accepted);
+  p.take();
+  ASSERT_EQ(p.events_of<ClosedEvent>().size(), 1u);
+  EXPECT_EQ(p.events_of<ClosedEvent>()[0].reason, CloseReason::AbortedByPeer);
+}
+
+TEST(Rfc9260Tags, ShutdownCompleteNeedsItsTagRuleAndShutdownAckSent) {
+  ScriptedPeer p;
+  ASSERT_TRUE(p.establish());
+  // 8.5.1 C: "The receiver of a SHUTDOWN COMPLETE shall ... ignore [it] if it is not in the
+  // SHUTDOWN-ACK-SENT state."
+  p.send(p.local_tag, wire::ShutdownCompleteChunk{false});
+  EXPECT_EQ(p.state(), AssociationState::Established);
+  p.send(p.local_tag, wire::ShutdownChunk{wire::Tsn(p.peer_tsn - 1)});
+  auto sent = p.take();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_TRUE(sent[0].has(wire::ShutdownAckChunk::kType));
+  EXPECT_EQ(p.state(), AssociationState::ShutdownAckSent);
+  EXPECT_EQ(p.send(p.local_tag, wire::ShutdownCompleteChunk{true}), PacketDisposition::Dropped);
+  EXPECT_EQ(p.send(p.peer_tag, wire::ShutdownCompleteChunk{false}), PacketDisposition::Dropped);
+  EXPECT_EQ(p.state(), AssociationState::ShutdownAckSent);
+  EXPECT_EQ(p.send(p.peer_tag, wire::ShutdownCompleteChunk{true}), PacketDisposition::Accepted);
+  p.take();
+  ASSERT_EQ(p.events_of<ClosedEvent>().size(), 1u);
+  EXPECT_EQ(p.events_of<ClosedEvent>()[0].reason, CloseReason::Graceful);
+}
+
+TEST(Rfc9260Tags, ShutdownAckBeforeEstablishedOrOutOfTheBlueGetsAReflectedShutdownComplete) {
+  auto expect_reflected_complete = [](ScriptedPeer& p, uint32_t tag) {
+    auto sent = p.take();
+    ASSERT_EQ(sent.size(), 1u);
+    EXPECT_EQ(sent[0].tag(), tag);
+    const auto complete = sent[0].chunk(wire::ShutdownCompleteChunk::kType);
+    ASSERT_TRUE(complete);
+    EXPECT_EQ(complete->flags & 1, 1);  // T: the tag is the one we were sent
+  };
+  // 8.5.1 E: a SHUTDOWN ACK in COOKIE-WAIT is out of the blue; 8.4 rule 5 answers it.
+  ScriptedPeer p = client_endpoint();
+  std::vector<SentPacket> sent;
+  connect_to_peer(p, sent);
+  p.send(0xFEED, wire::ShutdownAckChunk{});
+  expect_reflected_complete(p, 0xFEED);
+  EXPECT_EQ(p.state(), AssociationState::CookieWait);
+  // ... and in COOKIE-ECHOED.
+  ScriptedPeer e = client_endpoint();
+  cookie_echoed(e, 0x5151, 500);
+  e.send(0xBEEF, wire::ShutdownAckChunk{});
+  expect_reflected_complete(e, 0xBEEF);
+  EXPECT_EQ(e.state(), AssociationState::CookieEchoed);
+  // With no association at all.
+  ScriptedPeer q;
+  EXPECT_EQ(q.send(0xCAFE, wire::ShutdownAckChunk{}), PacketDisposition::AnsweredStateless);
+  expect_reflected_complete(q, 0xCAFE);
+}
+
 }  // namespace
 }  // namespace sctpkit::assoc
