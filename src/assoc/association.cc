@@ -200,14 +200,16 @@ bool Association::handle_packet(const wire::PacketView& packet, const wire::IpAd
     paths_->reset_association_errors();
   }
   bool stop = false;
+  bool had_data = false;
   for (const wire::RawChunk& raw : packet) {
     if (stop || closed_) break;
+    had_data |= raw.type == wire::DataChunk::kType;
     handle_chunk(raw, source, destination, now, stop);
   }
   if (receiver_ && !closed_) {
     // Closes the packet for the SACK timing (RFC 9260 6.2); a no-op when it carried no DATA.
     receiver_->end_packet(now);
-    if (state_ == AssociationState::ShutdownSent) {
+    if (had_data && state_ == AssociationState::ShutdownSent) {
       // RFC 9260 9.2: answer each packet with DATA with a SHUTDOWN and restart T2-shutdown.
       send_shutdown_ = true;
       restart_t2(now);

@@ -88,7 +88,7 @@ using testing::first_cause;
 constexpr uint8_t kAbort = wire::AbortChunk::kType;
 constexpr uint8_t kError = wire::ErrorChunk::kType;
 
-wire::Bytes text(std::string_view s) { return {reinterpret_cast<const uint8_t*>(s.data()), s.size()}; }
+using testing::text;
 
 // The endpoint opens to the scripted peer: returns its INIT.
 wire::InitChunk connect_to_peer(ScriptedPeer& p, std::vector<SentPacket>& sent) {
@@ -388,22 +388,6 @@ TEST(Rfc9260Setup, StaleCookieIsReportedAndACookiePreservativeIsGrantedUpToTheLi
   EXPECT_TRUE(p.events_of<PeerErrorEvent>().empty());
 }
 
-// An established association (the scripted peer opened it) that has sent `messages` one-chunk
-// messages, TSNs local_tsn onwards, none acknowledged.
-AssociationId established_with_data(ScriptedPeer& p, int messages) {
-  EXPECT_TRUE(p.establish());
-  const AssociationId id = p.only_association();
-  for (int i = 0; i < messages; ++i) {
-    EXPECT_EQ(p.endpoint().send(id, text("ping"), wire::StreamId(0), wire::Ppid(0), false, p.now), SendResult::Ok);
-  }
-  size_t chunks = 0;
-  for (const auto& sent : p.take()) {
-    for (const wire::RawChunk& c : sent.view()) chunks += c.type == wire::DataChunk::kType;
-  }
-  EXPECT_EQ(chunks, static_cast<size_t>(messages));
-  return id;
-}
-
 void expect_protocol_violation_abort(ScriptedPeer& p) {
   auto sent = p.take();
   ASSERT_EQ(sent.size(), 1u);
@@ -418,11 +402,11 @@ TEST(Rfc9260Data, SackForTsnsNeverSentAbortsWithProtocolViolation) {
   // RFC 9260 12 (Section 6.2.1 has no rule for it): "An SCTP implementation MUST abort the
   // association if it receives a SACK chunk acknowledging a TSN that has not been sent."
   ScriptedPeer p;
-  established_with_data(p, 2);
+  p.establish_with_data(2);
   p.send(p.local_tag, ScriptedPeer::sack(p.local_tsn + 5));  // Cumulative TSN Ack ahead
   expect_protocol_violation_abort(p);
   ScriptedPeer q;
-  established_with_data(q, 2);
+  q.establish_with_data(2);
   const wire::GapAckBlock past[] = {{2, 4}};  // TSNs local+1 .. local+3: only local+1 was sent
   q.send(q.local_tag, ScriptedPeer::sack(q.local_tsn - 1, past));
   expect_protocol_violation_abort(q);
@@ -430,7 +414,7 @@ TEST(Rfc9260Data, SackForTsnsNeverSentAbortsWithProtocolViolation) {
 
 TEST(Rfc9260Data, SackOlderThanTheCumulativeTsnAckPointIsDropped) {
   ScriptedPeer p;
-  const AssociationId id = established_with_data(p, 2);
+  const AssociationId id = p.establish_with_data(2);
   p.send(p.local_tag, ScriptedPeer::sack(p.local_tsn + 1, {}, 50000));
   EXPECT_EQ(p.endpoint().status(id)->peer_rwnd, 50000u);
   // RFC 9260 6.2.1 rule 4.1: "If Cumulative TSN Ack is less than the Cumulative TSN Ack Point,

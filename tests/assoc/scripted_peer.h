@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <optional>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -60,6 +61,8 @@ struct SentPacket {
 inline uint16_t first_cause(const wire::RawChunk& chunk) {
   return chunk.value.size() >= 2 ? wire::load_u16(chunk.value, 0) : 0;
 }
+
+inline wire::Bytes text(std::string_view s) { return {reinterpret_cast<const uint8_t*>(s.data()), s.size()}; }
 
 class ScriptedPeer {
  public:
@@ -160,6 +163,20 @@ class ScriptedPeer {
     send(local_tag, wire::CookieEchoChunk{cookie});
     auto sent = take();
     return sent.size() == 1 && sent[0].has(wire::CookieAckChunk::kType) && sent[0].tag() == peer_tag;
+  }
+  // establish(), then `messages` one-chunk messages sent (TSNs local_tsn onwards), none acknowledged.
+  AssociationId establish_with_data(int messages) {
+    EXPECT_TRUE(establish());
+    const AssociationId id = only_association();
+    for (int i = 0; i < messages; ++i) {
+      EXPECT_EQ(endpoint_.send(id, text("ping"), wire::StreamId(0), wire::Ppid(0), false, now), SendResult::Ok);
+    }
+    size_t chunks = 0;
+    for (const auto& sent : take()) {
+      for (const wire::RawChunk& c : sent.view()) chunks += c.type == wire::DataChunk::kType;
+    }
+    EXPECT_EQ(chunks, static_cast<size_t>(messages));
+    return id;
   }
   [[nodiscard]] AssociationId only_association() {
     auto ids = endpoint_.associations();

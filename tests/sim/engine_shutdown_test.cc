@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "assoc/scripted_peer.h"
 #include "sim/chunk_summary.h"
 #include "sim/endpoint_node.h"
 #include "sim/impairment.h"
@@ -53,6 +54,97 @@ TEST(EngineShutdownTest, NoHeartbeatsAfterShutdownOrShutdownAckSent) {
   size_t shutdowns = 0;  // T2-shutdown kept resending SHUTDOWN meanwhile
   for (const auto& e : sim.log().entries()) shutdowns += e.chunks == "[SHUTDOWN]" ? 1 : 0;
   EXPECT_GE(shutdowns, 3u);
+}
+
+// ---- against a scripted peer (tests/assoc/scripted_peer.h): what a peer that misbehaves sees
+
+using assoc::testing::ScriptedPeer;
+using assoc::testing::SentPacket;
+using assoc::testing::text;
+
+size_t count_with(const std::vector<SentPacket>& packets, uint8_t type) {
+  size_t n = 0;
+  for (const auto& p : packets) n += p.has(type) ? 1 : 0;
+  return n;
+}
+
+TEST(EngineShutdownRfc, ShutdownsCumulativeTsnAckActsAsASackAndTheShutdownAckIsResentOnT2) {
+  ScriptedPeer p;
+  p.establish_with_data(1);
+  // RFC 9260 9.2: the peer's SHUTDOWN without our TSN: SHUTDOWN-RECEIVED, data still outstanding,
+  // no SHUTDOWN ACK yet (and the chunk is retransmitted on T3-rtx).
+  p.send(p.local_tag, wire::ShutdownChunk{wire::Tsn(p.peer_tsn - 1)});
+  auto sent = p.take();
+  EXPECT_EQ(count_with(sent, wire::ShutdownAckChunk::kType), 0u);
+  EXPECT_EQ(p.events_of<assoc::PeerShutdownEvent>().size(), 1u);
+  EXPECT_EQ(p.state(), assoc::AssociationState::ShutdownReceived);
+  sent = p.advance(1500ms);
+  EXPECT_EQ(count_with(sent, wire::DataChunk::kType), 1u);
+  // "the receiver ... MUST ... verify, by checking the Cumulative TSN Ack field of the chunk, that
+  // all its outstanding DATA chunks have been received": this one acknowledges our DATA.
+  p.send(p.local_tag, wire::ShutdownChunk{wire::Tsn(p.local_tsn)});
+  sent = p.take();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_TRUE(sent[0].has(wire::ShutdownAckChunk::kType));
+  EXPECT_EQ(p.state(), assoc::AssociationState::ShutdownAckSent);
+  // T2-shutdown: no SHUTDOWN COMPLETE, the SHUTDOWN ACK is sent again; no DATA.
+  sent = p.advance(2500ms);
+  EXPECT_GE(count_with(sent, wire::ShutdownAckChunk::kType), 1u);
+  EXPECT_EQ(count_with(sent, wire::DataChunk::kType), 0u);
+  p.send(p.peer_tag, wire::ShutdownCompleteChunk{true});
+  p.take();
+  ASSERT_EQ(p.events_of<assoc::ClosedEvent>().size(), 1u);
+  EXPECT_EQ(p.events_of<assoc::ClosedEvent>()[0].reason, assoc::CloseReason::Graceful);
+}
+
+TEST(EngineShutdownRfc, ShutdownSentAnswersPacketsWithDataWithAShutdownAndNoOthers) {
+  ScriptedPeer p;
+  ASSERT_TRUE(p.establish());
+  p.endpoint().shutdown(p.only_association(), p.now);
+  auto sent = p.take();
+  ASSERT_EQ(sent.size(), 1u);
+  ASSERT_TRUE(sent[0].has(wire::ShutdownChunk::kType));
+  EXPECT_EQ(sent[0].parse<wire::ShutdownChunk>().cumulative_tsn_ack.value(), p.peer_tsn - 1);
+  // RFC 9260 9.2: "the endpoint MUST continue to accept DATA ... and SHOULD respond to each
+  // received packet containing one or more DATA chunks with a SHUTDOWN chunk".
+  p.send(p.local_tag, ScriptedPeer::data(p.peer_tsn, text("late")));
+  sent = p.take();
+  ASSERT_EQ(sent.size(), 1u);
+  ASSERT_TRUE(sent[0].has(wire::ShutdownChunk::kType));
+  EXPECT_EQ(sent[0].parse<wire::ShutdownChunk>().cumulative_tsn_ack.value(), p.peer_tsn);
+  EXPECT_EQ(p.events_of<assoc::MessageEvent>().size(), 1u);
+  // A packet without DATA (a HEARTBEAT) gets its answer alone.
+  const std::vector<uint8_t> info = {0, 1, 0, 8, 1, 2, 3, 4};
+  p.send(p.local_tag, wire::HeartbeatChunk{info});
+  sent = p.take();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_TRUE(sent[0].has(wire::HeartbeatAckChunk::kType));
+  EXPECT_FALSE(sent[0].has(wire::ShutdownChunk::kType));
+}
+
+TEST(EngineShutdownRfc, ShutdownGuardTimerAbortsAPeerThatKeepsSendingDataButNeverAcks) {
+  assoc::EndpointConfig c = ScriptedPeer::server_config();
+  c.rto_max = 1s;  // T5-shutdown-guard: 5 x RTO.Max
+  ScriptedPeer p(c);
+  ASSERT_TRUE(p.establish());
+  p.endpoint().shutdown(p.only_association(), p.now);
+  const TimePoint start = p.now;
+  p.take();
+  // Each DATA packet restarts T2-shutdown (9.2) and clears the error count, so only the guard
+  // ends this: "If the timer expires, the endpoint MUST send an ABORT chunk".
+  uint32_t tsn = p.peer_tsn;
+  std::vector<SentPacket> sent;
+  while (p.events_of<assoc::ClosedEvent>().empty() && p.now - start < 10s) {
+    p.send(p.local_tag, ScriptedPeer::data(tsn++, text("more")));
+    for (auto& s : p.advance(400ms)) sent.push_back(std::move(s));
+  }
+  ASSERT_EQ(p.events_of<assoc::ClosedEvent>().size(), 1u);
+  EXPECT_EQ(p.events_of<assoc::ClosedEvent>()[0].reason, assoc::CloseReason::ShutdownTimedOut);
+  EXPECT_GE(p.now - start, 5s);
+  EXPECT_LT(p.now - start, 6s);
+  ASSERT_FALSE(sent.empty());
+  EXPECT_TRUE(sent.back().has(wire::AbortChunk::kType));
+  EXPECT_EQ(sent.back().tag(), p.peer_tag);
 }
 
 }  // namespace
