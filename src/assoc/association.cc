@@ -334,22 +334,14 @@ void Association::handle_data(const wire::DataChunk& data, const wire::IpAddress
                            "peer sent a DATA chunk with no user data");
       stop = true;
       break;
-    case DataVerdict::ProtocolViolation: {
-      static constexpr char kWhy[] = "DATA fragments contradict each other";
-      send_abort_and_close(
-          encode_cause(wire::ProtocolViolation{wire::Bytes(reinterpret_cast<const uint8_t*>(kWhy), sizeof kWhy - 1)}),
-          CloseReason::AbortedLocally, kWhy);
+    case DataVerdict::ProtocolViolation:
+      abort_protocol_violation("DATA fragments contradict each other");
       stop = true;
       break;
-    }
-    case DataVerdict::MessageTooLarge: {
-      static constexpr char kWhy[] = "message larger than the receiver's maximum message size";
-      send_abort_and_close(
-          encode_cause(wire::ProtocolViolation{wire::Bytes(reinterpret_cast<const uint8_t*>(kWhy), sizeof kWhy - 1)}),
-          CloseReason::AbortedLocally, kWhy);
+    case DataVerdict::MessageTooLarge:
+      abort_protocol_violation("message larger than the receiver's maximum message size");
       stop = true;
       break;
-    }
   }
 }
 
@@ -364,11 +356,9 @@ void Association::handle_sack(const wire::SackChunk& sack, TimePoint now) {
       counters_.gap_blocks_received += sack.gap_ack_blocks.size();
       const auto outcome = sender_->on_sack(sack, *paths_, now);
       if (outcome.acks_unsent_tsn) {
-        // RFC 9260 12: a SACK acknowledging a TSN never sent: ABORT (Protocol Violation).
-        static constexpr char kWhy[] = "SACK acknowledges a TSN that was never sent";
-        send_abort_and_close(encode_cause(wire::ProtocolViolation{
-                                 wire::Bytes(reinterpret_cast<const uint8_t*>(kWhy), sizeof kWhy - 1)}),
-                             CloseReason::AbortedLocally, kWhy);
+        // RFC 9260 12: "An SCTP implementation MUST abort the association if it receives a SACK
+        // chunk acknowledging a TSN that has not been sent."
+        abort_protocol_violation("SACK acknowledges a TSN that was never sent");
         return;
       }
       if (outcome.new_data_acked) paths_->reset_association_errors();

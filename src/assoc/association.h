@@ -132,6 +132,7 @@ class Association {
   void handle_cookie_ack(TimePoint now);
   void handle_abort(const wire::AbortChunk& abort);
   void handle_shutdown(const wire::ShutdownChunk& shutdown, TimePoint now);
+  bool shutdown_cumulative_ack(const wire::ShutdownChunk& shutdown, TimePoint now);  // false: aborted
   void handle_shutdown_ack(const wire::IpAddress& source, TimePoint now);
   void handle_shutdown_complete(TimePoint now);
   void handle_error(const wire::ErrorChunk& error, TimePoint now);
@@ -150,6 +151,7 @@ class Association {
   void maybe_progress_shutdown(TimePoint now);
   void close(CloseReason reason, std::optional<uint16_t> cause, std::string detail);
   void send_abort_and_close(std::vector<uint8_t> causes, CloseReason reason, std::string detail);
+  void abort_protocol_violation(std::string_view why);  // ABORT with cause 13 (RFC 9260 3.3.10.13)
   void queue_error(std::vector<uint8_t> causes);
   void queue_prebuilt(OwnedPacket packet);  // bounded: the oldest goes
 

@@ -49,6 +49,12 @@ void Association::send_abort_and_close(std::vector<uint8_t> causes, CloseReason 
   close(reason, code, std::move(detail));
 }
 
+void Association::abort_protocol_violation(std::string_view why) {
+  send_abort_and_close(
+      encode_cause(wire::ProtocolViolation{wire::Bytes(reinterpret_cast<const uint8_t*>(why.data()), why.size())}),
+      CloseReason::AbortedLocally, std::string(why));
+}
+
 void Association::queue_error(std::vector<uint8_t> causes) {
   if (errors_.size() >= kMaxQueuedErrors) errors_.pop_front();
   errors_.push_back(std::move(causes));
@@ -99,6 +105,14 @@ void Association::maybe_progress_shutdown(TimePoint now) {
   }
 }
 
+bool Association::shutdown_cumulative_ack(const wire::ShutdownChunk& shutdown, TimePoint now) {
+  if (sender_->on_cumulative_ack(shutdown.cumulative_tsn_ack, *paths_, now)) return true;
+  // RFC 9260 9.2 processes it as a SACK's, and 12: "MUST abort the association if it receives a
+  // SACK chunk acknowledging a TSN that has not been sent".
+  abort_protocol_violation("SHUTDOWN acknowledges a TSN that was never sent");
+  return false;
+}
+
 void Association::handle_shutdown(const wire::ShutdownChunk& shutdown, TimePoint now) {
   if (!sender_) return;
   switch (state_) {
@@ -106,7 +120,7 @@ void Association::handle_shutdown(const wire::ShutdownChunk& shutdown, TimePoint
     case AssociationState::ShutdownPending:
     case AssociationState::ShutdownReceived:
       // RFC 9260 9.2: its Cumulative TSN Ack acknowledges our data like a SACK without gaps.
-      sender_->on_cumulative_ack(shutdown.cumulative_tsn_ack, *paths_, now);
+      if (!shutdown_cumulative_ack(shutdown, now)) return;
       if (state_ != AssociationState::ShutdownReceived) {
         state_ = AssociationState::ShutdownReceived;
         push_event(PeerShutdownEvent{id_});
@@ -115,7 +129,7 @@ void Association::handle_shutdown(const wire::ShutdownChunk& shutdown, TimePoint
       return;
     case AssociationState::ShutdownSent:
       // RFC 9260 9.2: both sides sent SHUTDOWN: answer with SHUTDOWN ACK, SHUTDOWN-ACK-SENT.
-      sender_->on_cumulative_ack(shutdown.cumulative_tsn_ack, *paths_, now);
+      if (!shutdown_cumulative_ack(shutdown, now)) return;
       state_ = AssociationState::ShutdownAckSent;
       send_shutdown_ack_ = true;
       restart_t2(now);

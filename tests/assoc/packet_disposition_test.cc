@@ -502,7 +502,7 @@ TEST(Rfc9260Tags, ShutdownCompleteNeedsItsTagRuleAndShutdownAckSent) {
   // SHUTDOWN-ACK-SENT state."
   p.send(p.local_tag, wire::ShutdownCompleteChunk{false});
   EXPECT_EQ(p.state(), AssociationState::Established);
-  p.send(p.local_tag, wire::ShutdownChunk{wire::Tsn(p.peer_tsn - 1)});
+  p.send(p.local_tag, wire::ShutdownChunk{wire::Tsn(p.local_tsn - 1)});
   auto sent = p.take();
   ASSERT_EQ(sent.size(), 1u);
   EXPECT_TRUE(sent[0].has(wire::ShutdownAckChunk::kType));

@@ -73,7 +73,7 @@ TEST(EngineShutdownRfc, ShutdownsCumulativeTsnAckActsAsASackAndTheShutdownAckIsR
   p.establish_with_data(1);
   // RFC 9260 9.2: the peer's SHUTDOWN without our TSN: SHUTDOWN-RECEIVED, data still outstanding,
   // no SHUTDOWN ACK yet (and the chunk is retransmitted on T3-rtx).
-  p.send(p.local_tag, wire::ShutdownChunk{wire::Tsn(p.peer_tsn - 1)});
+  p.send(p.local_tag, wire::ShutdownChunk{wire::Tsn(p.local_tsn - 1)});
   auto sent = p.take();
   EXPECT_EQ(count_with(sent, wire::ShutdownAckChunk::kType), 0u);
   EXPECT_EQ(p.events_of<assoc::PeerShutdownEvent>().size(), 1u);
@@ -145,6 +145,30 @@ TEST(EngineShutdownRfc, ShutdownGuardTimerAbortsAPeerThatKeepsSendingDataButNeve
   ASSERT_FALSE(sent.empty());
   EXPECT_TRUE(sent.back().has(wire::AbortChunk::kType));
   EXPECT_EQ(sent.back().tag(), p.peer_tag);
+}
+
+TEST(EngineShutdownRfc, ShutdownAcknowledgingATsnNeverSentAbortsWithProtocolViolation) {
+  ScriptedPeer p;
+  p.establish_with_data(1);
+  // RFC 9260 9.2 takes a SHUTDOWN's Cumulative TSN Ack as a SACK's, and 12: "An SCTP
+  // implementation MUST abort the association if it receives a SACK chunk acknowledging a TSN that
+  // has not been sent." (local_tsn was sent, local_tsn + 1 was not.)
+  p.send(p.local_tag, wire::ShutdownChunk{wire::Tsn(p.local_tsn + 1)});
+  auto sent = p.take();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].tag(), p.peer_tag);
+  ASSERT_TRUE(sent[0].has(wire::AbortChunk::kType));
+  EXPECT_EQ(assoc::testing::first_cause(*sent[0].chunk(wire::AbortChunk::kType)), 13);
+  ASSERT_EQ(p.events_of<assoc::ClosedEvent>().size(), 1u);
+  EXPECT_EQ(p.events_of<assoc::ClosedEvent>()[0].reason, assoc::CloseReason::AbortedLocally);
+  // A SHUTDOWN older than the ack point is only out of order (6.2.1 rule 4.1), not a violation.
+  ScriptedPeer q;
+  q.establish_with_data(1);
+  q.send(q.local_tag, wire::SackChunk{wire::Tsn(q.local_tsn), 65536, {}, {}});
+  q.send(q.local_tag, wire::ShutdownChunk{wire::Tsn(q.local_tsn - 1)});
+  sent = q.take();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_TRUE(sent[0].has(wire::ShutdownAckChunk::kType));
 }
 
 }  // namespace
