@@ -103,6 +103,16 @@ void Association::handle_init(const wire::InitChunk& init, const wire::IpAddress
   }
 
   const InitParameters parameters = read_init_parameters(init.parameters);
+  if (state_ == AssociationState::CookieWait && !paths_->find(source)) {
+    // RFC 9260 5.2.1: the INIT ACK "MUST only be sent to an address passed by the upper layer in
+    // the request to initialize the association" and "MUST only be sent to an address reported in
+    // the incoming INIT chunk": the source (rule 3's SHOULD) is not one we were given, so another
+    // address both name, or no answer.
+    const auto both = std::find_if(parameters.addresses.begin(), parameters.addresses.end(),
+                                   [&](const wire::IpAddress& a) { return paths_->find(a) != nullptr; });
+    if (both == parameters.addresses.end()) return;
+    reply_ends.destination = *both;
+  }
   CookieContents cookie;
   cookie.created = now;
   cookie.lifetime = cookie_life(config_.valid_cookie_life, parameters.cookie_preservative_ms);

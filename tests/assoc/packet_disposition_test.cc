@@ -132,6 +132,14 @@ TEST(Rfc9260Setup, InitInCookieWaitIsAnsweredWithOurOwnInitiateTagAndTsn) {
   sent = p.advance(4s);
   ASSERT_FALSE(sent.empty());
   EXPECT_TRUE(sent[0].has(wire::InitChunk::kType));
+  // Rules 1 and 2: only to an address the user gave (10.0.0.2) that the INIT lists, even when the
+  // INIT came from another (10.0.0.5, rule 3 being only a SHOULD).
+  const std::vector<uint8_t> listed = {0, 5, 0, 8, 10, 0, 0, 2};
+  p.send_from(wire::IpAddress::v4(10, 0, 0, 5), 0, ScriptedPeer::init_chunk(0xABCE, 78, listed));
+  sent = p.take();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_TRUE(sent[0].has(wire::InitAckChunk::kType));
+  EXPECT_EQ(sent[0].destination, p.peer);
 }
 
 // The endpoint in COOKIE-ECHOED, the peer having answered its INIT with tag `peer_tag`.
