@@ -153,6 +153,7 @@ wire::InitChunk cookie_echoed(ScriptedPeer& p, uint32_t peer_tag, uint32_t peer_
   EXPECT_EQ(sent.size(), 1u);
   if (!sent.empty()) {
     EXPECT_TRUE(sent[0].has(wire::CookieEchoChunk::kType));
+    EXPECT_EQ(sent[0].tag(), peer_tag);  // 8.5.1 D: "the Initiate Tag received in the INIT ACK"
   }
   EXPECT_EQ(p.state(), AssociationState::CookieEchoed);
   return init;
@@ -501,6 +502,17 @@ TEST(Rfc9260Tags, EveryChunkTypeMeetsItsVerificationTagRule) {
   p.take();
   ASSERT_EQ(p.events_of<ClosedEvent>().size(), 1u);
   EXPECT_EQ(p.events_of<ClosedEvent>()[0].reason, CloseReason::AbortedByPeer);
+}
+
+TEST(Rfc9260Tags, CookieEchoMustCarryTheTagInItsCookie) {
+  ScriptedPeer p;
+  const auto cookie = p.cookie_for(p.peer_tag, p.peer_tsn);
+  // RFC 9260 5.1.5 step 3 (8.5.1 D): the packet's tag must be the cookie's Local Tag.
+  EXPECT_EQ(p.send(p.local_tag ^ 1, wire::CookieEchoChunk{cookie}), PacketDisposition::Dropped);
+  EXPECT_TRUE(p.take().empty());
+  EXPECT_TRUE(p.endpoint().associations().empty());
+  EXPECT_EQ(p.send(p.local_tag, wire::CookieEchoChunk{cookie}), PacketDisposition::Accepted);
+  EXPECT_EQ(p.endpoint().associations().size(), 1u);
 }
 
 TEST(Rfc9260Tags, ShutdownCompleteNeedsItsTagRuleAndShutdownAckSent) {

@@ -120,6 +120,17 @@ TEST(EngineShutdownRfc, ShutdownSentAnswersPacketsWithDataWithAShutdownAndNoOthe
   ASSERT_EQ(sent.size(), 1u);
   EXPECT_TRUE(sent[0].has(wire::HeartbeatAckChunk::kType));
   EXPECT_FALSE(sent[0].has(wire::ShutdownChunk::kType));
+  // The SHUTDOWN ACK: 8.5.1 C, "if the receiver of the SHUTDOWN ACK chunk has a TCB, then the
+  // destination endpoint's tag MUST be used and the T bit MUST NOT be set".
+  p.send(p.local_tag, wire::ShutdownAckChunk{});
+  sent = p.take();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].tag(), p.peer_tag);
+  const auto complete = sent[0].chunk(wire::ShutdownCompleteChunk::kType);
+  ASSERT_TRUE(complete);
+  EXPECT_EQ(complete->flags & 1, 0);
+  ASSERT_EQ(p.events_of<assoc::ClosedEvent>().size(), 1u);
+  EXPECT_EQ(p.events_of<assoc::ClosedEvent>()[0].reason, assoc::CloseReason::Graceful);
 }
 
 TEST(EngineShutdownRfc, ShutdownGuardTimerAbortsAPeerThatKeepsSendingDataButNeverAcks) {
