@@ -196,8 +196,10 @@ bool Association::handle_packet(const wire::PacketView& packet, const wire::IpAd
   // packets back to it.
   if (Path* from = paths_->find(source)) from->local_source = destination;
   if (state_ == AssociationState::ShutdownSent) {
-    // RFC 9260 9.2: any packet from the peer clears the SHUTDOWN retransmission count.
+    // RFC 9260 9.2: "The reception of any packet from its peer ... SHOULD clear the endpoint's
+    // retransmission count and restart the T2-shutdown timer".
     paths_->reset_association_errors();
+    restart_t2(now);
   }
   bool stop = false;
   bool had_data = false;
@@ -210,9 +212,9 @@ bool Association::handle_packet(const wire::PacketView& packet, const wire::IpAd
     // Closes the packet for the SACK timing (RFC 9260 6.2); a no-op when it carried no DATA.
     receiver_->end_packet(now);
     if (had_data && state_ == AssociationState::ShutdownSent) {
-      // RFC 9260 9.2: answer each packet with DATA with a SHUTDOWN and restart T2-shutdown.
+      // RFC 9260 9.2: "MUST immediately respond to each received packet containing one or more
+      // DATA chunks with a SHUTDOWN chunk" (and only those).
       send_shutdown_ = true;
-      restart_t2(now);
     }
   }
   return true;

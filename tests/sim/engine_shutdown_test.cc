@@ -182,5 +182,54 @@ TEST(EngineShutdownRfc, ShutdownAcknowledgingATsnNeverSentAbortsWithProtocolViol
   EXPECT_TRUE(sent[0].has(wire::ShutdownAckChunk::kType));
 }
 
+TEST(EngineShutdownRfc, ShutdownCollisionAndShutdownBeforeEstablished) {
+  ScriptedPeer p;
+  ASSERT_TRUE(p.establish());
+  p.endpoint().shutdown(p.only_association(), p.now);
+  p.take();
+  // RFC 9260 9.2: "If an endpoint is in the SHUTDOWN-SENT state and receives a SHUTDOWN chunk from
+  // its peer, the endpoint SHOULD respond immediately with a SHUTDOWN ACK chunk".
+  p.send(p.local_tag, wire::ShutdownChunk{wire::Tsn(p.local_tsn - 1)});
+  auto sent = p.take();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_TRUE(sent[0].has(wire::ShutdownAckChunk::kType));
+  EXPECT_EQ(p.state(), assoc::AssociationState::ShutdownAckSent);
+  // "If a SHUTDOWN chunk is received in the COOKIE-WAIT or COOKIE ECHOED state, the SHUTDOWN chunk
+  // SHOULD be silently discarded."
+  assoc::EndpointConfig c = ScriptedPeer::server_config();
+  c.listen = false;
+  ScriptedPeer q(c);
+  assoc::ConnectRequest r;
+  r.remote_addresses = {q.peer};
+  r.remote_port = ScriptedPeer::kPeerPort;
+  q.endpoint().connect(r, q.now);
+  sent = q.take();
+  ASSERT_EQ(sent.size(), 1u);
+  const uint32_t ours = sent[0].parse<wire::InitChunk>().initiate_tag.value();
+  q.send(ours, wire::ShutdownChunk{wire::Tsn(1)});
+  EXPECT_TRUE(q.take().empty());
+  EXPECT_EQ(q.state(), assoc::AssociationState::CookieWait);
+}
+
+TEST(EngineShutdownRfc, AnyPacketFromThePeerRestartsT2Shutdown) {
+  ScriptedPeer p;
+  ASSERT_TRUE(p.establish());
+  p.endpoint().shutdown(p.only_association(), p.now);
+  p.take();
+  // RFC 9260 9.2: "The reception of any packet from its peer ... SHOULD clear the endpoint's
+  // retransmission count and restart the T2-shutdown timer" (RTO: 1 s here). HEARTBEATs every
+  // 0.8 s keep the SHUTDOWN from being resent; when they stop, T2 resends it.
+  const std::vector<uint8_t> info = {0, 1, 0, 8, 1, 2, 3, 4};
+  std::vector<SentPacket> sent;
+  for (int i = 0; i < 5; ++i) {
+    for (auto& s : p.advance(800ms)) sent.push_back(std::move(s));
+    p.send(p.local_tag, wire::HeartbeatChunk{info});
+    for (auto& s : p.take()) sent.push_back(std::move(s));
+  }
+  EXPECT_EQ(count_with(sent, wire::ShutdownChunk::kType), 0u);
+  EXPECT_EQ(count_with(sent, wire::HeartbeatAckChunk::kType), 5u);
+  EXPECT_EQ(count_with(p.advance(1100ms), wire::ShutdownChunk::kType), 1u);
+}
+
 }  // namespace
 }  // namespace sctpkit::sim
