@@ -231,5 +231,34 @@ TEST(EngineShutdownRfc, AnyPacketFromThePeerRestartsT2Shutdown) {
   EXPECT_EQ(count_with(p.advance(1100ms), wire::ShutdownChunk::kType), 1u);
 }
 
+TEST(EngineShutdownRfc, InitOrRestartInShutdownAckSentGetsTheShutdownAckAgain) {
+  ScriptedPeer p;
+  ASSERT_TRUE(p.establish());
+  const uint32_t established_tag = p.local_tag;
+  const auto restart_cookie = p.cookie_for(0x7777, 5000);  // 5.2.2: tie-tags = the current tags
+  p.send(established_tag, wire::ShutdownChunk{wire::Tsn(p.local_tsn - 1)});
+  ASSERT_EQ(count_with(p.take(), wire::ShutdownAckChunk::kType), 1u);
+  ASSERT_EQ(p.state(), assoc::AssociationState::ShutdownAckSent);
+  // RFC 9260 9.2: an INIT in SHUTDOWN-ACK-SENT (the SHUTDOWN COMPLETE was lost): "discard the INIT
+  // chunk and retransmit the SHUTDOWN ACK chunk".
+  p.send(0, ScriptedPeer::init_chunk(0x8888, 6000));
+  auto sent = p.take();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_TRUE(sent[0].has(wire::ShutdownAckChunk::kType));
+  EXPECT_FALSE(sent[0].has(wire::InitAckChunk::kType));
+  // 5.2.4 action A in SHUTDOWN-ACK-SENT: "MUST NOT set up a new association but instead resend
+  // the SHUTDOWN ACK chunk and send an ERROR chunk with a 'Cookie Received While Shutting Down'".
+  p.send(p.local_tag, wire::CookieEchoChunk{restart_cookie});
+  sent = p.take();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_TRUE(sent[0].has(wire::ShutdownAckChunk::kType));
+  const auto error = sent[0].chunk(wire::ErrorChunk::kType);
+  ASSERT_TRUE(error);
+  EXPECT_EQ(assoc::testing::first_cause(*error), 10);
+  EXPECT_TRUE(p.events_of<assoc::RestartEvent>().empty());
+  EXPECT_EQ(p.state(), assoc::AssociationState::ShutdownAckSent);
+  EXPECT_EQ(p.endpoint().status(p.only_association())->local_tag.value(), established_tag);
+}
+
 }  // namespace
 }  // namespace sctpkit::sim
