@@ -84,8 +84,8 @@ void Association::handle_init(const wire::InitChunk& init, const wire::IpAddress
   if (init.initiate_tag.value() == 0) return;
   PacketEnds reply_ends{destination, source, local_port_, peer_port_};
   if (init.outbound_streams == 0 || init.inbound_streams == 0 || init.a_rwnd < 1500) {
-    queue_prebuilt(build_abort(reply_ends, init.initiate_tag, false,
-                                    encode_cause(wire::InvalidMandatoryParameter{})));
+    queue_prebuilt(
+        build_abort(reply_ends, init.initiate_tag, false, encode_cause(wire::InvalidMandatoryParameter{})));
     return;
   }
   if (state_ == AssociationState::ShutdownAckSent) {
@@ -97,8 +97,8 @@ void Association::handle_init(const wire::InitChunk& init, const wire::IpAddress
   if (state_ != AssociationState::CookieWait && !added.empty()) {
     // RFC 9260 5.2.1 (COOKIE-ECHOED) and 5.2.2: ABORT with "Restart of an Association with New
     // Addresses", listing them, tagged with the INIT's Initiate Tag; the association is unchanged.
-    queue_prebuilt(build_abort(reply_ends, init.initiate_tag, false,
-                                    encode_cause(wire::RestartWithNewAddresses{added})));
+    queue_prebuilt(
+        build_abort(reply_ends, init.initiate_tag, false, encode_cause(wire::RestartWithNewAddresses{added})));
     return;
   }
 
@@ -158,7 +158,7 @@ void Association::handle_init(const wire::InitChunk& init, const wire::IpAddress
   signed_cookie.resize(services_.cookies.sign(cookie, signed_cookie));
 
   queue_prebuilt(build_init_ack(reply_ends, init.initiate_tag, offer, signed_cookie, config_.local_addresses,
-                                     parameters.unrecognized));
+                                parameters.unrecognized));
   // "After that, the endpoint MUST NOT change its state, the T1-init timer MUST be left running".
 }
 

@@ -171,8 +171,8 @@ void Association::handle_error(const wire::ErrorChunk& error, TimePoint now) {
     if (!*item) break;
     const wire::RawTlv& tlv = **item;
     if (tlv.type == wire::StaleCookie::kType) {
-      // RFC 9260 5.2.6: only meaningful in COOKIE-ECHOED; we take alternative 1, a fresh INIT,
-      // which counts against Max.Init.Retransmits like any other.
+      // RFC 9260 5.2.6: only meaningful in COOKIE-ECHOED; we take alternative 3, a fresh INIT
+      // with a Cookie Preservative, which counts against Max.Init.Retransmits like any other.
       if (state_ != AssociationState::CookieEchoed) continue;
       ActiveOpen& open = *active_open_;  // COOKIE-ECHOED: a handshake we started
       // A peer that answers every COOKIE ECHO so would keep us in the handshake for ever: the
