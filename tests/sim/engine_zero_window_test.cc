@@ -233,5 +233,38 @@ TEST(EngineReceiveBoundsTest, GapAckBlocksReportedAreBoundedByThePacketSize) {
   EXPECT_EQ(p.state(), assoc::AssociationState::Established);
 }
 
+// RFC 9260 6.1 A against a peer that advertises a_rwnd 0 forever (and acknowledges what it gets):
+// "the data sender can always have one DATA chunk in flight to the receiver ... to probe for a
+// change in rwnd", never more, and the association neither fails nor floods.
+TEST(EngineReceiveBoundsTest, APeerWhoseWindowStaysClosedGetsOneProbeAtATime) {
+  ScriptedPeer p;
+  ASSERT_TRUE(p.establish());
+  const assoc::AssociationId id = p.only_association();
+  p.send(p.local_tag, ScriptedPeer::sack(p.local_tsn - 1, {}, 0));
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_EQ(p.endpoint().send(id, assoc::testing::text("queued"), wire::StreamId(0), wire::Ppid(0), false, p.now),
+              assoc::SendResult::Ok);
+  }
+  uint32_t acked = p.local_tsn - 1;
+  size_t probes = 0;
+  for (int round = 0; round < 120; ++round) {
+    size_t in_flight = 0;
+    for (const auto& s : p.advance(500ms)) {
+      for (const wire::RawChunk& c : s.view()) {
+        if (c.type != wire::DataChunk::kType) continue;
+        ++in_flight;
+        acked = std::max(acked, wire::load_u32(c.value, 0));
+      }
+    }
+    EXPECT_LE(in_flight, 1u) << "round " << round;
+    probes += in_flight;
+    if (in_flight > 0) p.send(p.local_tag, ScriptedPeer::sack(acked, {}, 0));
+  }
+  EXPECT_GE(probes, 3u);   // it keeps probing...
+  EXPECT_LT(probes, 20u);  // ... at intervals that grow, so the 20 messages are not all out in 60 s
+  EXPECT_EQ(p.state(), assoc::AssociationState::Established);
+  EXPECT_TRUE(p.events_of<assoc::ClosedEvent>().empty());
+}
+
 }  // namespace
 }  // namespace sctpkit::sim
