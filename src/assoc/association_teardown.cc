@@ -193,6 +193,9 @@ void Association::handle_error(const wire::ErrorChunk& error, TimePoint now) {
           static_cast<uint32_t>(std::clamp<int64_t>(stale_ms, std::max<int64_t>(rtt_ms, 1), rtt_ms + 1000));
       state_ = AssociationState::CookieWait;
       peer_tag_ = wire::VerificationTag(0);
+      // 5.2.2: "Only when a TCB exists and the association is not in a COOKIE-WAIT ... state are
+      // the Tie-Tags populated": an INIT collision in COOKIE-ECHOED may have set them.
+      local_tie_tag_ = peer_tie_tag_ = wire::VerificationTag(0);
       sender_.reset();
       receiver_.reset();
       send_init_ = true;

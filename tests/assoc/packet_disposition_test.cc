@@ -127,6 +127,12 @@ TEST(Rfc9260Setup, InitInCookieWaitIsAnsweredWithOurOwnInitiateTagAndTsn) {
   const auto ack = sent[0].parse<wire::InitAckChunk>();
   EXPECT_EQ(ack.initiate_tag, init.initiate_tag);
   EXPECT_EQ(ack.initial_tsn, init.initial_tsn);
+  // 5.2.2: "Only when a TCB exists and the association is not in a COOKIE-WAIT ... state are the
+  // Tie-Tags populated".
+  const auto cookie = ScriptedPeer::state_cookie(ack);
+  EXPECT_EQ(ScriptedPeer::cookie_field(cookie, ScriptedPeer::kCookieLocalTag), init.initiate_tag.value());
+  EXPECT_EQ(ScriptedPeer::cookie_field(cookie, ScriptedPeer::kCookieLocalTieTag), 0u);
+  EXPECT_EQ(ScriptedPeer::cookie_field(cookie, ScriptedPeer::kCookiePeerTieTag), 0u);
   // "the endpoint MUST NOT change its state, the T1-init timer MUST be left running".
   EXPECT_EQ(p.state(), AssociationState::CookieWait);
   sent = p.advance(4s);
@@ -168,6 +174,10 @@ TEST(Rfc9260Setup, InitInCookieEchoedWithANewAddressGetsAnAbortListingIt) {
   ASSERT_EQ(sent.size(), 1u);
   EXPECT_EQ(sent[0].tag(), 0x6262u);
   EXPECT_EQ(sent[0].parse<wire::InitAckChunk>().initiate_tag, init.initiate_tag);
+  // "it MUST populate its Tie-Tags within both the association TCB and inside the State Cookie".
+  const auto cookie = ScriptedPeer::state_cookie(sent[0].parse<wire::InitAckChunk>());
+  EXPECT_EQ(ScriptedPeer::cookie_field(cookie, ScriptedPeer::kCookieLocalTieTag), init.initiate_tag.value());
+  EXPECT_EQ(ScriptedPeer::cookie_field(cookie, ScriptedPeer::kCookiePeerTieTag), 0x5151u);
   // ... and "If the INIT chunk indicates that a new address has been added ... An ABORT chunk SHOULD
   // be sent in a response that MAY include the 'Restart of an Association with New Addresses'
   // error cause. The error SHOULD list the addresses that were added".
@@ -196,6 +206,10 @@ TEST(Rfc9260Setup, UnexpectedInitWhenEstablishedGetsANewTagAndTheCookieRestartsT
   EXPECT_EQ(sent[0].tag(), 0x4242u);
   const auto ack = sent[0].parse<wire::InitAckChunk>();
   EXPECT_NE(ack.initiate_tag.value(), old_local);
+  // "the endpoint MUST copy its current Tie-Tags to a reserved place within the State Cookie".
+  const auto tied = ScriptedPeer::state_cookie(ack);
+  EXPECT_EQ(ScriptedPeer::cookie_field(tied, ScriptedPeer::kCookieLocalTieTag), old_local);
+  EXPECT_EQ(ScriptedPeer::cookie_field(tied, ScriptedPeer::kCookiePeerTieTag), p.peer_tag);
   EXPECT_EQ(p.state(), AssociationState::Established);
   EXPECT_EQ(p.endpoint().status(p.only_association())->local_tag.value(), old_local);
   // A DATA chunk on the old tags still arrives.
@@ -293,20 +307,14 @@ TEST(Rfc9260Setup, CollisionWithANewPeerTagTakesThePeersTagAndTsnFromTheCookie) 
   // tag and TSN (0x6262, 600): our INIT ACK's cookie comes back with our tag and its new one.
   const auto init = cookie_echoed(p, 0x5151, 500);
   const uint32_t ours = init.initiate_tag.value();
-  const auto cookie = [&] {
-    p.send(0, ScriptedPeer::init_chunk(0x6262, 600));
-    auto sent = p.take();
-    EXPECT_EQ(sent.size(), 1u);
-    wire::TlvReader reader(sent.at(0).parse<wire::InitAckChunk>().parameters);
-    while (auto item = reader.next()) {
-      if (*item && (**item).type == wire::StateCookie::kType) return std::vector<uint8_t>((**item).value.begin(), (**item).value.end());
-    }
-    return std::vector<uint8_t>{};
-  }();
+  p.send(0, ScriptedPeer::init_chunk(0x6262, 600));
+  auto sent = p.take();
+  ASSERT_EQ(sent.size(), 1u);
+  const auto cookie = ScriptedPeer::state_cookie(sent[0].parse<wire::InitAckChunk>());
   // Table 12 action B (M X): "MUST update its peer's Verification Tag from the State Cookie, stop
   // any T1-init or T1-cookie timers ..., and send a COOKIE ACK chunk".
   p.send(ours, wire::CookieEchoChunk{cookie});
-  auto sent = p.take();
+  sent = p.take();
   ASSERT_EQ(sent.size(), 1u);
   EXPECT_TRUE(sent[0].has(wire::CookieAckChunk::kType));
   EXPECT_EQ(sent[0].tag(), 0x6262u);
@@ -365,6 +373,26 @@ TEST(Rfc9260Setup, StaleCookieErrorsGetAnInitWithACookiePreservativeThenTheSetup
   }
 }
 
+TEST(Rfc9260Setup, CookieWaitAfterAStaleCookieGivesCookiesWithoutTieTags) {
+  ScriptedPeer p = client_endpoint();
+  const auto init = cookie_echoed(p, 0x5151, 500);
+  const uint32_t ours = init.initiate_tag.value();
+  p.send(0, ScriptedPeer::init_chunk(0x6262, 600));  // COOKIE-ECHOED: tie-tags (ours, 0x5151)
+  ASSERT_EQ(p.take().size(), 1u);
+  const std::vector<uint8_t> stale = {0, 3, 0, 8, 0, 0, 0x09, 0xC4};
+  p.send(ours, wire::ErrorChunk{stale});
+  ASSERT_EQ(p.take().size(), 1u);  // the new INIT
+  ASSERT_EQ(p.state(), AssociationState::CookieWait);
+  // RFC 9260 5.2.2: no Tie-Tags in COOKIE-WAIT, whatever an earlier COOKIE-ECHOED set.
+  p.send(0, ScriptedPeer::init_chunk(0x7373, 700));
+  auto sent = p.take();
+  ASSERT_EQ(sent.size(), 1u);
+  const auto cookie = ScriptedPeer::state_cookie(sent[0].parse<wire::InitAckChunk>());
+  EXPECT_EQ(ScriptedPeer::cookie_field(cookie, ScriptedPeer::kCookieLocalTag), ours);
+  EXPECT_EQ(ScriptedPeer::cookie_field(cookie, ScriptedPeer::kCookieLocalTieTag), 0u);
+  EXPECT_EQ(ScriptedPeer::cookie_field(cookie, ScriptedPeer::kCookiePeerTieTag), 0u);
+}
+
 TEST(Rfc9260Setup, StaleCookieIsReportedAndACookiePreservativeIsGrantedUpToTheLifeSpanAgain) {
   EndpointConfig c = ScriptedPeer::server_config();
   c.valid_cookie_life = 1s;
@@ -372,6 +400,7 @@ TEST(Rfc9260Setup, StaleCookieIsReportedAndACookiePreservativeIsGrantedUpToTheLi
   const std::vector<uint8_t> preservative = {0, 9, 0, 8, 0, 0, 0x13, 0x88};  // ask for 5000 ms more
   // RFC 9260 3.3.2.1.3: granted up to 1 s more (the receiver "MAY choose to ignore" it).
   auto cookie = p.cookie_for(p.peer_tag, p.peer_tsn, preservative);
+  EXPECT_EQ(ScriptedPeer::cookie_field(cookie, ScriptedPeer::kCookieLifetime), 2000u);  // ms
   p.now += 1500ms;
   p.send(p.local_tag, wire::CookieEchoChunk{cookie});
   auto sent = p.take();

@@ -151,12 +151,22 @@ class ScriptedPeer {
     const auto ack = sent[0].parse<wire::InitAckChunk>();
     local_tag = ack.initiate_tag.value();
     local_tsn = ack.initial_tsn.value();
+    return state_cookie(ack);
+  }
+  static std::vector<uint8_t> state_cookie(const wire::InitAckChunk& ack) {
     wire::TlvReader reader(ack.parameters);
     while (auto item = reader.next()) {
       if (*item && (**item).type == wire::StateCookie::kType) return {(**item).value.begin(), (**item).value.end()};
     }
     return {};
   }
+  // Fields of our State Cookie, at the offsets src/assoc/cookie.h lays out (it is signed, not
+  // encrypted): what the endpoint put in it, read as the RFC's tables describe.
+  static uint32_t cookie_field(const std::vector<uint8_t>& cookie, size_t offset) {
+    return cookie.size() >= offset + 4 ? wire::load_u32(cookie, offset) : 0;
+  }
+  static constexpr size_t kCookieLifetime = 12, kCookieLocalTag = 16, kCookieLocalTieTag = 36,
+                          kCookiePeerTieTag = 40;
   // The whole handshake; true when the endpoint answered the COOKIE ECHO with a COOKIE ACK.
   bool establish() {
     const auto cookie = cookie_for(peer_tag, peer_tsn);
