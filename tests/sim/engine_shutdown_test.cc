@@ -78,6 +78,9 @@ TEST(EngineShutdownRfc, ShutdownsCumulativeTsnAckActsAsASackAndTheShutdownAckIsR
   EXPECT_EQ(count_with(sent, wire::ShutdownAckChunk::kType), 0u);
   EXPECT_EQ(p.events_of<assoc::PeerShutdownEvent>().size(), 1u);
   EXPECT_EQ(p.state(), assoc::AssociationState::ShutdownReceived);
+  // "stop accepting new data from its SCTP user".
+  EXPECT_EQ(p.endpoint().send(p.only_association(), text("late"), wire::StreamId(0), wire::Ppid(0), false, p.now),
+            assoc::SendResult::NotConnected);
   sent = p.advance(1500ms);
   EXPECT_EQ(count_with(sent, wire::DataChunk::kType), 1u);
   // "the receiver ... MUST ... verify, by checking the Cumulative TSN Ack field of the chunk, that
