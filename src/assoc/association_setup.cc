@@ -188,34 +188,44 @@ void Association::handle_init_ack(const wire::InitAckChunk& ack, const wire::IpA
     return;
   }
   peer_tag_ = ack.initiate_tag;
-  // RFC 9260 5.1.2: the source of the INIT ACK plus its listed addresses; our first address stays
-  // primary if the peer kept it.
-  auto addresses = assoc::peer_addresses(source, parameters);
   ActiveOpen& open = *active_open_;  // COOKIE-WAIT: we started this handshake
-  for (const auto& a : open.connect_addresses) {
-    if (std::find(addresses.begin(), addresses.end(), a) == addresses.end() && a.family() == source.family()) {
-      addresses.push_back(a);
+  if (sender_ && std::min(requested_outbound_streams_, ack.inbound_streams) == outbound_streams_) {
+    // RFC 9260 5.2.6: the answer to a retry after a Stale Cookie. The DataSender kept the user's
+    // messages (queued, or sent with the COOKIE ECHO the peer discarded with its cookie): they go
+    // on with the same TSNs (our INIT's Initial TSN is unchanged) over the same paths; only the
+    // peer's side starts afresh.
+    initial_peer_rwnd_ = ack.a_rwnd;
+    start_receiver(ack.initial_tsn, ack.outbound_streams);
+    flush_pending_messages();
+  } else {
+    sender_.reset();  // paths_ is replaced: nothing may point into the old one
+    // RFC 9260 5.1.2: the source of the INIT ACK plus its listed addresses; our first address stays
+    // primary if the peer kept it.
+    auto addresses = assoc::peer_addresses(source, parameters);
+    for (const auto& a : open.connect_addresses) {
+      if (std::find(addresses.begin(), addresses.end(), a) == addresses.end() && a.family() == source.family()) {
+        addresses.push_back(a);
+      }
     }
+    const wire::IpAddress primary = open.connect_addresses.front();
+    const Duration measured = now - open.t1_started;
+    const bool kept = std::find(addresses.begin(), addresses.end(), primary) != addresses.end();
+    paths_.emplace(config_, addresses, kept ? primary : source, services_.random, now);
+    peer_addresses_changed_ = true;
+    if (Path* from = paths_->find(source)) from->local_source = destination;
+    if (config_.local_addresses.empty()) {
+      // RFC 9260 5.1.2: our INIT listed no address, so the peer knows us only by the source it saw,
+      // which is where its INIT ACK came to. Every packet must leave from there: one from another
+      // address of this host (which routing may pick for another destination) is out of the blue to
+      // the peer (8.4), answered with an ABORT.
+      local_address_ = destination;
+    }
+    // RFC 9260 6.3.1 C5 (Karn): only an INIT that was sent once gives an RTT.
+    if (open.t1_retransmits == 0) open.t1_rto.add_measurement(measured);
+    start_data_transfer(ack.initial_tsn, ack.a_rwnd, ack.inbound_streams, ack.outbound_streams);
+    // The first RTT, measured on the INIT, seeds the primary destination's estimator too.
+    if (open.t1_retransmits == 0) sender_->on_rtt_sample(paths_->primary(), measured);
   }
-  const wire::IpAddress primary = open.connect_addresses.front();
-  const Duration measured = now - open.t1_started;
-  paths_.emplace(config_, addresses, std::find(addresses.begin(), addresses.end(), primary) != addresses.end()
-                                         ? primary : source,
-                 services_.random, now);
-  peer_addresses_changed_ = true;
-  if (Path* from = paths_->find(source)) from->local_source = destination;
-  if (config_.local_addresses.empty()) {
-    // RFC 9260 5.1.2: our INIT listed no address, so the peer knows us only by the source it saw,
-    // which is where its INIT ACK came to. Every packet must leave from there: one from another
-    // address of this host (which routing may pick for another destination) is out of the blue to
-    // the peer (8.4), answered with an ABORT.
-    local_address_ = destination;
-  }
-  // RFC 9260 6.3.1 C5 (Karn): only an INIT that was sent once gives an RTT.
-  if (open.t1_retransmits == 0) open.t1_rto.add_measurement(measured);
-  start_data_transfer(ack.initial_tsn, ack.a_rwnd, ack.inbound_streams, ack.outbound_streams);
-  // The first RTT, measured on the INIT, seeds the primary destination's estimator too.
-  if (open.t1_retransmits == 0) sender_->on_rtt_sample(paths_->primary(), measured);
   open.cookie.assign(parameters.state_cookie.begin(), parameters.state_cookie.end());
   if (!parameters.unrecognized.empty()) {
     // RFC 9260 3.2.2: report the INIT ACK's unrecognized parameters in an ERROR after COOKIE ECHO.

@@ -196,7 +196,8 @@ void Association::handle_error(const wire::ErrorChunk& error, TimePoint now) {
       // 5.2.2: "Only when a TCB exists and the association is not in a COOKIE-WAIT ... state are
       // the Tie-Tags populated": an INIT collision in COOKIE-ECHOED may have set them.
       local_tie_tag_ = peer_tie_tag_ = wire::VerificationTag(0);
-      sender_.reset();
+      // The DataSender stays: the user's messages in it go on once the retry succeeds (or fail
+      // with the association); the peer's side is set up again from the next INIT ACK.
       receiver_.reset();
       send_init_ = true;
       ++open.t1_retransmits;

@@ -2,6 +2,9 @@
 // network (RFC 6951 5.4: UDP encapsulation ports) only what the engine verified.
 #include <gtest/gtest.h>
 
+#include <map>
+#include <string>
+
 #include "assoc/endpoint.h"
 #include "assoc/random.h"
 #include "wire/packet.h"
@@ -371,6 +374,47 @@ TEST(Rfc9260Setup, StaleCookieErrorsGetAnInitWithACookiePreservativeThenTheSetup
     ASSERT_EQ(sent.size(), 1u);
     ASSERT_TRUE(sent[0].has(wire::CookieEchoChunk::kType));
   }
+}
+
+TEST(Rfc9260Setup, MessagesSentBeforeAStaleCookieGoOutAfterTheRetry) {
+  ScriptedPeer p = client_endpoint();
+  ConnectRequest r;
+  r.remote_addresses = {p.peer};
+  r.remote_port = ScriptedPeer::kPeerPort;
+  const AssociationId id = std::get<AssociationId>(p.endpoint().connect(r, p.now));
+  auto sent = p.take();
+  const auto init = sent.at(0).parse<wire::InitChunk>();
+  const uint32_t ours = init.initiate_tag.value();
+  // The first rides with the COOKIE ECHO (5.1), the second waits in COOKIE-ECHOED.
+  ASSERT_EQ(p.endpoint().send(id, text("first"), wire::StreamId(0), wire::Ppid(0), false, p.now), SendResult::Ok);
+  static const std::vector<uint8_t> cookie_param = {0, 7, 0, 8, 'c', 'o', 'o', 'k'};
+  auto ack = ScriptedPeer::init_chunk(0x5151, 500, cookie_param);
+  const auto& ack_chunk = static_cast<const wire::InitAckChunk&>(static_cast<const wire::InitFields&>(ack));
+  p.send(ours, ack_chunk);
+  sent = p.take();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_TRUE(sent[0].has(wire::DataChunk::kType));
+  ASSERT_EQ(p.endpoint().send(id, text("second"), wire::StreamId(0), wire::Ppid(0), false, p.now), SendResult::Ok);
+  // RFC 9260 5.2.6: the peer found the cookie stale and discarded the packet with its DATA (5.2.4
+  // step 3); the retry must not lose the messages either.
+  const std::vector<uint8_t> stale = {0, 3, 0, 8, 0, 0, 0x09, 0xC4};
+  p.send(ours, wire::ErrorChunk{stale});
+  ASSERT_EQ(p.take().size(), 1u);  // the new INIT
+  p.send(ours, ack_chunk);
+  p.take();
+  p.send(ours, wire::CookieAckChunk{});
+  std::map<uint32_t, std::string> data;  // TSN -> payload
+  for (const auto& packet : p.advance(5s)) {
+    for (const wire::RawChunk& c : packet.view()) {
+      if (c.type != wire::DataChunk::kType) continue;
+      const auto d = *wire::DataChunk::parse(c);
+      data[d.tsn.value()] = std::string(d.user_data.begin(), d.user_data.end());
+    }
+  }
+  EXPECT_EQ(data[init.initial_tsn.value()], "first");
+  EXPECT_EQ(data[init.initial_tsn.value() + 1], "second");
+  EXPECT_TRUE(p.events_of<SendFailedEvent>().empty());
+  EXPECT_EQ(p.events_of<ConnectedEvent>().size(), 1u);
 }
 
 TEST(Rfc9260Setup, CookieWaitAfterAStaleCookieGivesCookiesWithoutTieTags) {
