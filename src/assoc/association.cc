@@ -330,7 +330,7 @@ void Association::handle_data(const wire::DataChunk& data, const wire::IpAddress
       queue_error(encode_cause(wire::InvalidStreamIdentifier{data.stream_id}));
       break;
     case DataVerdict::NoUserData:
-      // RFC 9260 6.2: "If an endpoint receives a DATA chunk with no user data ... it MUST send an
+      // RFC 9260 6.2: "If an endpoint receives a DATA chunk with no user data ... it SHOULD send an
       // ABORT chunk with a 'No User Data' error cause".
       send_abort_and_close(encode_cause(wire::NoUserData{data.tsn}), CloseReason::AbortedLocally,
                            "peer sent a DATA chunk with no user data");

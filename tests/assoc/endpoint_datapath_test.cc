@@ -395,7 +395,7 @@ TEST(Rfc9260Data, SackOlderThanTheCumulativeTsnAckPointIsDropped) {
 TEST(Rfc9260Data, DataWithoutUserDataAbortsWithNoUserData) {
   ScriptedPeer p;
   ASSERT_TRUE(p.establish());
-  // RFC 9260 6.2: "it MUST send an ABORT chunk with a 'No User Data' error cause".
+  // RFC 9260 6.2: "it SHOULD send an ABORT chunk with a 'No User Data' error cause".
   p.send(p.local_tag, ScriptedPeer::data(p.peer_tsn, {}));
   auto sent = p.take();
   ASSERT_EQ(sent.size(), 1u);
