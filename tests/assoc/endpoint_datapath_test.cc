@@ -411,7 +411,7 @@ TEST(Rfc9260Data, DataWithoutUserDataAbortsWithNoUserData) {
 TEST(Rfc9260Data, DataOnAStreamNotNegotiatedIsReportedAndStillAcknowledged) {
   ScriptedPeer p;  // the peer offers 10 outbound streams: ours inbound are 0..9
   ASSERT_TRUE(p.establish());
-  // RFC 9260 6.5: "the endpoint MUST acknowledge the reception of the DATA chunk following the
+  // RFC 9260 6.5: "it SHOULD acknowledge the reception of the DATA chunk following the
   // normal procedure, immediately send an ERROR chunk with cause set to 'Invalid Stream
   // Identifier' ... and discard the DATA chunk".
   p.send(p.local_tag, ScriptedPeer::data(p.peer_tsn, text("x"), 10));

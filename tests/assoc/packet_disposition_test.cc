@@ -361,7 +361,8 @@ TEST(Rfc9260Setup, StaleCookieErrorsGetAnInitWithACookiePreservativeThenTheSetup
       break;
     }
     // Alternative 3: a new INIT "adding a Cookie Preservative parameter", from the RTT measured
-    // (50 ms: the staleness, 3 ms, is below it) "and no more than 1 second beyond".
+    // (50 ms: the staleness, 3 ms, is below it), to "add no more than 1 second beyond the measured
+    // RTT".
     ASSERT_EQ(sent.size(), 1u);
     ASSERT_TRUE(sent[0].has(wire::InitChunk::kType));
     const auto again = sent[0].parse<wire::InitChunk>();
@@ -504,7 +505,7 @@ TEST(Rfc9260Tags, CookieEchoMustCarryTheTagInItsCookie) {
 TEST(Rfc9260Tags, ShutdownCompleteNeedsItsTagRuleAndShutdownAckSent) {
   ScriptedPeer p;
   ASSERT_TRUE(p.establish());
-  // 8.5.1 C: "The receiver of a SHUTDOWN COMPLETE shall ... ignore [it] if it is not in the
+  // 8.5.1 C: "An endpoint MUST ignore the SHUTDOWN COMPLETE chunk if it is not in the
   // SHUTDOWN-ACK-SENT state."
   p.send(p.local_tag, wire::ShutdownCompleteChunk{false});
   EXPECT_EQ(p.state(), AssociationState::Established);

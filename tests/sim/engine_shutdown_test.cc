@@ -83,8 +83,9 @@ TEST(EngineShutdownRfc, ShutdownsCumulativeTsnAckActsAsASackAndTheShutdownAckIsR
             assoc::SendResult::NotConnected);
   sent = p.advance(1500ms);
   EXPECT_EQ(count_with(sent, wire::DataChunk::kType), 1u);
-  // "the receiver ... MUST ... verify, by checking the Cumulative TSN Ack field of the chunk, that
-  // all its outstanding DATA chunks have been received": this one acknowledges our DATA.
+  // "Upon reception of the SHUTDOWN chunk, the peer endpoint does the following: ... verify, by
+  // checking the Cumulative TSN Ack field of the chunk, that all its outstanding DATA chunks have
+  // been received by the SHUTDOWN chunk sender": this one acknowledges our DATA.
   p.send(p.local_tag, wire::ShutdownChunk{wire::Tsn(p.local_tsn)});
   sent = p.take();
   ASSERT_EQ(sent.size(), 1u);
@@ -108,8 +109,8 @@ TEST(EngineShutdownRfc, ShutdownSentAnswersPacketsWithDataWithAShutdownAndNoOthe
   ASSERT_EQ(sent.size(), 1u);
   ASSERT_TRUE(sent[0].has(wire::ShutdownChunk::kType));
   EXPECT_EQ(sent[0].parse<wire::ShutdownChunk>().cumulative_tsn_ack.value(), p.peer_tsn - 1);
-  // RFC 9260 9.2: "the endpoint MUST continue to accept DATA ... and SHOULD respond to each
-  // received packet containing one or more DATA chunks with a SHUTDOWN chunk".
+  // RFC 9260 9.2: "While in the SHUTDOWN-SENT state, the SHUTDOWN chunk sender MUST immediately
+  // respond to each received packet containing one or more DATA chunks with a SHUTDOWN chunk".
   p.send(p.local_tag, ScriptedPeer::data(p.peer_tsn, text("late")));
   sent = p.take();
   ASSERT_EQ(sent.size(), 1u);
@@ -145,7 +146,8 @@ TEST(EngineShutdownRfc, ShutdownGuardTimerAbortsAPeerThatKeepsSendingDataButNeve
   const TimePoint start = p.now;
   p.take();
   // Each DATA packet restarts T2-shutdown (9.2) and clears the error count, so only the guard
-  // ends this: "If the timer expires, the endpoint MUST send an ABORT chunk".
+  // ends this: "At the expiration of this timer, the sender SHOULD abort the association by
+  // sending an ABORT chunk".
   uint32_t tsn = p.peer_tsn;
   std::vector<SentPacket> sent;
   while (p.events_of<assoc::ClosedEvent>().empty() && p.now - start < 10s) {

@@ -194,7 +194,8 @@ TEST(EngineReceiveBoundsTest, AMessageThatNeverEndsFillsTheReceiveBufferAndNoMor
   EXPECT_EQ(last->a_rwnd, 0u);
   const uint32_t held = last->cumulative_tsn_ack.value() - p.peer_tsn + 1;
   // RFC 9260 6.2: a chunk is taken while the window is open at all, so one may overrun it; with it
-  // at 0, "the receiver MUST drop any new incoming DATA chunk".
+  // at 0, "the receiver MUST drop any new incoming DATA chunk with a TSN larger than the largest
+  // TSN received so far".
   EXPECT_LE(held * fragment.size(), c.receive_buffer + fragment.size());
   EXPECT_LT(held, 40u);
   EXPECT_EQ(last->gap_ack_blocks.size(), 0u);
@@ -203,9 +204,9 @@ TEST(EngineReceiveBoundsTest, AMessageThatNeverEndsFillsTheReceiveBufferAndNoMor
   EXPECT_EQ(p.endpoint().status(p.only_association())->local_rwnd, 0u);
 }
 
-// Gap Ack Blocks we report: a peer sending every other TSN makes a gap per TSN; the SACK still fits
-// one packet (RFC 9260 6.2: "the receiver ... MUST NOT exceed the PMTU"), reporting the first
-// blocks (6.2: lower TSNs first), however many gaps there are.
+// Gap Ack Blocks we report: a peer sending every other TSN makes a gap per TSN. RFC 9260 6.2: "The
+// SCTP endpoint MUST report as many Gap Ack Blocks as can fit in a single SACK chunk such that the
+// size of the SCTP packet does not exceed the current PMTU": the lowest ones, however many gaps.
 TEST(EngineReceiveBoundsTest, GapAckBlocksReportedAreBoundedByThePacketSize) {
   ScriptedPeer p;
   ASSERT_TRUE(p.establish());
@@ -234,8 +235,9 @@ TEST(EngineReceiveBoundsTest, GapAckBlocksReportedAreBoundedByThePacketSize) {
 }
 
 // RFC 9260 6.1 A against a peer that advertises a_rwnd 0 forever (and acknowledges what it gets):
-// "the data sender can always have one DATA chunk in flight to the receiver ... to probe for a
-// change in rwnd", never more, and the association neither fails nor floods.
+// "A zero window probe SHOULD only be sent when all outstanding DATA chunks have been cumulatively
+// acknowledged and no DATA chunks are in flight": one at a time, and the association neither fails
+// nor floods.
 TEST(EngineReceiveBoundsTest, APeerWhoseWindowStaysClosedGetsOneProbeAtATime) {
   ScriptedPeer p;
   ASSERT_TRUE(p.establish());
