@@ -136,6 +136,14 @@ TEST(Rfc9260Setup, InitInCookieWaitIsAnsweredWithOurOwnInitiateTagAndTsn) {
   EXPECT_EQ(ScriptedPeer::cookie_field(cookie, ScriptedPeer::kCookieLocalTag), init.initiate_tag.value());
   EXPECT_EQ(ScriptedPeer::cookie_field(cookie, ScriptedPeer::kCookieLocalTieTag), 0u);
   EXPECT_EQ(ScriptedPeer::cookie_field(cookie, ScriptedPeer::kCookiePeerTieTag), 0u);
+  EXPECT_EQ(ScriptedPeer::cookie_field(cookie, ScriptedPeer::kCookieLifetime), 60000u);  // the configured 60 s
+  // A Cookie Preservative in the colliding INIT is granted as the listener grants it (3.3.2.1.3).
+  const std::vector<uint8_t> preservative = {0, 9, 0, 8, 0, 0, 0x13, 0x88};  // 5000 ms more
+  p.send(0, ScriptedPeer::init_chunk(0xABCD, 77, preservative));
+  sent = p.take();
+  ASSERT_EQ(sent.size(), 1u);
+  const auto longer = ScriptedPeer::state_cookie(sent[0].parse<wire::InitAckChunk>());
+  EXPECT_EQ(ScriptedPeer::cookie_field(longer, ScriptedPeer::kCookieLifetime), 65000u);
   // "the endpoint MUST NOT change its state, the T1-init timer MUST be left running".
   EXPECT_EQ(p.state(), AssociationState::CookieWait);
   sent = p.advance(4s);
