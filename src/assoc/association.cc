@@ -27,21 +27,6 @@ RtoConfig rto_config(const EndpointConfig& c) {
   return r;
 }
 
-DataReceiverConfig receiver_config(const EndpointConfig& c, uint16_t inbound_streams) {
-  DataReceiverConfig r;
-  r.reassembly.inbound_streams = inbound_streams;
-  r.reassembly.max_message_size = c.max_message_size;
-  r.reassembly.receive_buffer = c.receive_buffer;
-  // Gap Ack Block offsets reach 65535 TSNs: track as far, so a peer sending small chunks within
-  // our window is never refused for the TSN map's sake (8 KiB of bitmap).
-  r.window_tsns = TsnMap::kMaxWindowTsns;
-  r.sack_delay = c.sack_delay;
-  r.sack_freq = static_cast<uint32_t>(std::max(c.sack_frequency, 1));
-  r.mtu = static_cast<uint32_t>(c.max_packet_size);
-  r.reassembly.hold_until_consumed = c.hold_window_until_consumed;
-  return r;
-}
-
 }  // namespace
 
 Association::Association(AssociationId id, const EndpointServices& services, const ConnectRequest& request,
@@ -79,17 +64,6 @@ Association::Association(AssociationId id, const EndpointServices& services, con
   start_data_transfer(peer_init.initial_tsn, peer_init.a_rwnd, peer_init.inbound_streams, peer_init.outbound_streams);
   inbound_streams_ = std::min(cookie.local_inbound_streams, peer_init.outbound_streams);
   enter_established(now, /*passive=*/true);
-}
-
-void Association::start_data_transfer(wire::Tsn peer_initial_tsn, uint32_t peer_rwnd, uint16_t peer_inbound_streams,
-                                      uint16_t peer_outbound_streams) {
-  // RFC 9260 5.1.1: outbound streams are min(our OS, peer's MIS); inbound min(our MIS, peer's OS).
-  outbound_streams_ = std::min(requested_outbound_streams_, peer_inbound_streams);
-  inbound_streams_ = std::min(config_.max_inbound_streams, peer_outbound_streams);
-  initial_peer_rwnd_ = peer_rwnd;
-  sender_.emplace(config_, local_initial_tsn_, outbound_streams_, peer_rwnd, *paths_);
-  receiver_.emplace(receiver_config(config_, inbound_streams_), peer_initial_tsn);
-  flush_pending_messages();
 }
 
 void Association::flush_pending_messages() {
@@ -212,9 +186,7 @@ bool Association::handle_packet(const wire::PacketView& packet, const wire::IpAd
       (state_ == AssociationState::CookieWait || state_ == AssociationState::CookieEchoed)) {
     // RFC 9260 8.5.1 E: treated as out of the blue; 8.4 rule 5 answers SHUTDOWN COMPLETE, T set.
     PacketEnds ends{destination, source, local_port_, peer_port_};
-    push_bounded(prebuilt_,
-                 build_single(ends, packet.header().verification_tag, wire::ShutdownCompleteChunk{true}),
-                 kMaxPrebuilt);
+    queue_prebuilt(build_single(ends, packet.header().verification_tag, wire::ShutdownCompleteChunk{true}));
     return true;
   }
   if (!accept_verification_tag(packet)) return false;
@@ -224,21 +196,25 @@ bool Association::handle_packet(const wire::PacketView& packet, const wire::IpAd
   // packets back to it.
   if (Path* from = paths_->find(source)) from->local_source = destination;
   if (state_ == AssociationState::ShutdownSent) {
-    // RFC 9260 9.2: any packet from the peer clears the SHUTDOWN retransmission count.
+    // RFC 9260 9.2: "The reception of any packet from its peer ... SHOULD clear the endpoint's
+    // retransmission count and restart the T2-shutdown timer".
     paths_->reset_association_errors();
+    restart_t2(now);
   }
   bool stop = false;
+  bool had_data = false;
   for (const wire::RawChunk& raw : packet) {
     if (stop || closed_) break;
+    had_data |= raw.type == wire::DataChunk::kType;
     handle_chunk(raw, source, destination, now, stop);
   }
   if (receiver_ && !closed_) {
     // Closes the packet for the SACK timing (RFC 9260 6.2); a no-op when it carried no DATA.
     receiver_->end_packet(now);
-    if (state_ == AssociationState::ShutdownSent) {
-      // RFC 9260 9.2: answer each packet with DATA with a SHUTDOWN and restart T2-shutdown.
+    if (had_data && state_ == AssociationState::ShutdownSent) {
+      // RFC 9260 9.2: "MUST immediately respond to each received packet containing one or more
+      // DATA chunks with a SHUTDOWN chunk" (and only those).
       send_shutdown_ = true;
-      restart_t2(now);
     }
   }
   return true;
@@ -354,28 +330,20 @@ void Association::handle_data(const wire::DataChunk& data, const wire::IpAddress
       queue_error(encode_cause(wire::InvalidStreamIdentifier{data.stream_id}));
       break;
     case DataVerdict::NoUserData:
-      // RFC 9260 6.2: "If an endpoint receives a DATA chunk with no user data ... it MUST send an
+      // RFC 9260 6.2: "If an endpoint receives a DATA chunk with no user data ... it SHOULD send an
       // ABORT chunk with a 'No User Data' error cause".
       send_abort_and_close(encode_cause(wire::NoUserData{data.tsn}), CloseReason::AbortedLocally,
                            "peer sent a DATA chunk with no user data");
       stop = true;
       break;
-    case DataVerdict::ProtocolViolation: {
-      static constexpr char kWhy[] = "DATA fragments contradict each other";
-      send_abort_and_close(
-          encode_cause(wire::ProtocolViolation{wire::Bytes(reinterpret_cast<const uint8_t*>(kWhy), sizeof kWhy - 1)}),
-          CloseReason::AbortedLocally, kWhy);
+    case DataVerdict::ProtocolViolation:
+      abort_protocol_violation("DATA fragments contradict each other");
       stop = true;
       break;
-    }
-    case DataVerdict::MessageTooLarge: {
-      static constexpr char kWhy[] = "message larger than the receiver's maximum message size";
-      send_abort_and_close(
-          encode_cause(wire::ProtocolViolation{wire::Bytes(reinterpret_cast<const uint8_t*>(kWhy), sizeof kWhy - 1)}),
-          CloseReason::AbortedLocally, kWhy);
+    case DataVerdict::MessageTooLarge:
+      abort_protocol_violation("message larger than the receiver's maximum message size");
       stop = true;
       break;
-    }
   }
 }
 
@@ -390,11 +358,9 @@ void Association::handle_sack(const wire::SackChunk& sack, TimePoint now) {
       counters_.gap_blocks_received += sack.gap_ack_blocks.size();
       const auto outcome = sender_->on_sack(sack, *paths_, now);
       if (outcome.acks_unsent_tsn) {
-        // RFC 9260 12: a SACK acknowledging a TSN never sent: ABORT (Protocol Violation).
-        static constexpr char kWhy[] = "SACK acknowledges a TSN that was never sent";
-        send_abort_and_close(encode_cause(wire::ProtocolViolation{
-                                 wire::Bytes(reinterpret_cast<const uint8_t*>(kWhy), sizeof kWhy - 1)}),
-                             CloseReason::AbortedLocally, kWhy);
+        // RFC 9260 12: "An SCTP implementation MUST abort the association if it receives a SACK
+        // chunk acknowledging a TSN that has not been sent."
+        abort_protocol_violation("SACK acknowledges a TSN that was never sent");
         return;
       }
       if (outcome.new_data_acked) paths_->reset_association_errors();

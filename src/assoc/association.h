@@ -127,10 +127,12 @@ class Association {
   bool handle_cookie_echo(const wire::CookieEchoChunk& echo, const wire::PacketView& packet,
                           const wire::IpAddress& source, TimePoint now);
   void restart_from_cookie(const CookieContents& cookie, const wire::InitChunk& peer_init, TimePoint now);
-  std::vector<wire::Bytes> new_addresses_in(const wire::InitChunk& init, const wire::IpAddress& source) const;
+  // The address parameters of `init` (and its source) the association does not know, encoded.
+  std::vector<uint8_t> new_addresses_in(const wire::InitChunk& init, const wire::IpAddress& source) const;
   void handle_cookie_ack(TimePoint now);
   void handle_abort(const wire::AbortChunk& abort);
   void handle_shutdown(const wire::ShutdownChunk& shutdown, TimePoint now);
+  bool shutdown_cumulative_ack(const wire::ShutdownChunk& shutdown, TimePoint now);  // false: aborted
   void handle_shutdown_ack(const wire::IpAddress& source, TimePoint now);
   void handle_shutdown_complete(TimePoint now);
   void handle_error(const wire::ErrorChunk& error, TimePoint now);
@@ -145,10 +147,13 @@ class Association {
   void enter_established(TimePoint now, bool passive);
   void start_data_transfer(wire::Tsn peer_initial_tsn, uint32_t peer_rwnd, uint16_t peer_inbound_streams,
                            uint16_t peer_outbound_streams);
+  void start_receiver(wire::Tsn peer_initial_tsn, uint16_t peer_outbound_streams);
   void maybe_progress_shutdown(TimePoint now);
   void close(CloseReason reason, std::optional<uint16_t> cause, std::string detail);
   void send_abort_and_close(std::vector<uint8_t> causes, CloseReason reason, std::string detail);
+  void abort_protocol_violation(std::string_view why);  // ABORT with cause 13 (RFC 9260 3.3.10.13)
   void queue_error(std::vector<uint8_t> causes);
+  void queue_prebuilt(OwnedPacket packet);  // bounded: the oldest goes
 
   // ---- output
   bool build_control(wire::PacketBuilder& builder, TimePoint now);
@@ -218,6 +223,8 @@ class Association {
     int t1_retransmits = 0;
     std::vector<wire::IpAddress> connect_addresses;  // as the user gave them, for INIT collisions
     std::vector<uint8_t> cookie;                     // from the INIT ACK, for COOKIE ECHO
+    int stale_cookies = 0;                           // RFC 9260 5.2.6: Stale Cookie errors so far
+    uint32_t cookie_preservative_ms = 0;             // asked for in the INITs after one
   };
   std::unique_ptr<ActiveOpen> active_open_;
   std::optional<PathManager> paths_;

@@ -9,26 +9,72 @@
 #include "wire/parameters.h"
 
 namespace sctpkit::assoc {
+namespace {
 
-std::vector<wire::Bytes> Association::new_addresses_in(const wire::InitChunk& init, const wire::IpAddress& source) const {
-  // RFC 9260 5.2.1 / 5.2.2: an INIT that adds addresses to the association is refused.
-  std::vector<wire::Bytes> added;
+DataReceiverConfig receiver_config(const EndpointConfig& c, uint16_t inbound_streams) {
+  DataReceiverConfig r;
+  r.reassembly.inbound_streams = inbound_streams;
+  r.reassembly.max_message_size = c.max_message_size;
+  r.reassembly.receive_buffer = c.receive_buffer;
+  // Gap Ack Block offsets reach 65535 TSNs: track as far, so a peer sending small chunks within
+  // our window is never refused for the TSN map's sake (8 KiB of bitmap).
+  r.window_tsns = TsnMap::kMaxWindowTsns;
+  r.sack_delay = c.sack_delay;
+  r.sack_freq = static_cast<uint32_t>(std::max(c.sack_frequency, 1));
+  r.mtu = static_cast<uint32_t>(c.max_packet_size);
+  r.reassembly.hold_until_consumed = c.hold_window_until_consumed;
+  return r;
+}
+
+}  // namespace
+
+void Association::start_data_transfer(wire::Tsn peer_initial_tsn, uint32_t peer_rwnd, uint16_t peer_inbound_streams,
+                                      uint16_t peer_outbound_streams) {
+  // RFC 9260 5.1.1: outbound streams are min(our OS, peer's MIS); inbound min(our MIS, peer's OS).
+  outbound_streams_ = std::min(requested_outbound_streams_, peer_inbound_streams);
+  initial_peer_rwnd_ = peer_rwnd;
+  sender_.emplace(config_, local_initial_tsn_, outbound_streams_, peer_rwnd, *paths_);
+  start_receiver(peer_initial_tsn, peer_outbound_streams);
+  flush_pending_messages();
+}
+
+void Association::start_receiver(wire::Tsn peer_initial_tsn, uint16_t peer_outbound_streams) {
+  inbound_streams_ = std::min(config_.max_inbound_streams, peer_outbound_streams);
+  receiver_.emplace(receiver_config(config_, inbound_streams_), peer_initial_tsn);
+}
+
+std::vector<uint8_t> Association::new_addresses_in(const wire::InitChunk& init, const wire::IpAddress& source) const {
+  // RFC 9260 5.2.1 / 5.2.2: an INIT that adds addresses to the association is refused, and "The
+  // error SHOULD list the addresses that were added": their address parameters, end to end.
+  std::vector<uint8_t> added;
   const auto known = peer_addresses();
   auto is_known = [&](const wire::IpAddress& a) { return std::find(known.begin(), known.end(), a) != known.end(); };
-  if (!is_known(source) && !closed_) {
-    // The source itself is new: no TLV to quote, but the restart is still refused below.
-    added.push_back({});
-  }
+  auto list = [&](const wire::IpAddress& a) {
+    const bool v4 = a.is_v4();
+    const uint16_t type = v4 ? wire::Ipv4Address::kType : wire::Ipv6Address::kType;
+    added.push_back(static_cast<uint8_t>(type >> 8));
+    added.push_back(static_cast<uint8_t>(type));
+    added.push_back(0);
+    added.push_back(static_cast<uint8_t>(4 + a.size()));
+    added.insert(added.end(), a.bytes().begin(), a.bytes().begin() + static_cast<std::ptrdiff_t>(a.size()));
+  };
+  if (!is_known(source) && !closed_) list(source);  // the packet's source is an address of the INIT too
   wire::TlvReader reader(init.parameters);
   while (auto item = reader.next()) {
     if (!*item) break;
     const wire::RawTlv& tlv = **item;
     if ((tlv.type == 5 && tlv.value.size() == 4) || (tlv.type == 6 && tlv.value.size() == 16)) {
       const auto a = tlv.type == 5 ? wire::IpAddress::v4(tlv.value.data()) : wire::IpAddress::v6(tlv.value.data());
-      if (a.family() == source.family() && !is_known(a)) added.push_back(tlv.whole);
+      if (a.family() == source.family() && !is_known(a) && a != source) list(a);
     }
   }
   return added;
+}
+
+void Association::queue_prebuilt(OwnedPacket packet) {
+  // A peer that makes us answer faster than we send must not grow our memory: drop the oldest.
+  if (prebuilt_.size() >= kMaxPrebuilt) prebuilt_.pop_front();
+  prebuilt_.push_back(std::move(packet));
 }
 
 void Association::handle_init(const wire::InitChunk& init, const wire::IpAddress& source,
@@ -38,9 +84,8 @@ void Association::handle_init(const wire::InitChunk& init, const wire::IpAddress
   if (init.initiate_tag.value() == 0) return;
   PacketEnds reply_ends{destination, source, local_port_, peer_port_};
   if (init.outbound_streams == 0 || init.inbound_streams == 0 || init.a_rwnd < 1500) {
-    prebuilt_.push_back(build_abort(reply_ends, init.initiate_tag, false,
-                                    encode_cause(wire::InvalidMandatoryParameter{})));
-    if (prebuilt_.size() > kMaxPrebuilt) prebuilt_.pop_front();
+    queue_prebuilt(
+        build_abort(reply_ends, init.initiate_tag, false, encode_cause(wire::InvalidMandatoryParameter{})));
     return;
   }
   if (state_ == AssociationState::ShutdownAckSent) {
@@ -52,17 +97,25 @@ void Association::handle_init(const wire::InitChunk& init, const wire::IpAddress
   if (state_ != AssociationState::CookieWait && !added.empty()) {
     // RFC 9260 5.2.1 (COOKIE-ECHOED) and 5.2.2: ABORT with "Restart of an Association with New
     // Addresses", listing them, tagged with the INIT's Initiate Tag; the association is unchanged.
-    std::vector<uint8_t> listed;
-    for (const auto& tlv : added) listed.insert(listed.end(), tlv.begin(), tlv.end());
-    prebuilt_.push_back(build_abort(reply_ends, init.initiate_tag, false,
-                                    encode_cause(wire::RestartWithNewAddresses{listed})));
-    if (prebuilt_.size() > kMaxPrebuilt) prebuilt_.pop_front();
+    queue_prebuilt(
+        build_abort(reply_ends, init.initiate_tag, false, encode_cause(wire::RestartWithNewAddresses{added})));
     return;
   }
 
+  const InitParameters parameters = read_init_parameters(init.parameters);
+  if (state_ == AssociationState::CookieWait && !paths_->find(source)) {
+    // RFC 9260 5.2.1: the INIT ACK "MUST only be sent to an address passed by the upper layer in
+    // the request to initialize the association" and "MUST only be sent to an address reported in
+    // the incoming INIT chunk": the source (rule 3's SHOULD) is not one we were given, so another
+    // address both name, or no answer.
+    const auto both = std::find_if(parameters.addresses.begin(), parameters.addresses.end(),
+                                   [&](const wire::IpAddress& a) { return paths_->find(a) != nullptr; });
+    if (both == parameters.addresses.end()) return;
+    reply_ends.destination = *both;
+  }
   CookieContents cookie;
   cookie.created = now;
-  cookie.lifetime = config_.valid_cookie_life;
+  cookie.lifetime = cookie_life(config_.valid_cookie_life, parameters.cookie_preservative_ms);
   cookie.peer_tag = init.initiate_tag;
   cookie.local_rwnd = config_.receive_buffer;
   cookie.local_outbound_streams = requested_outbound_streams_;
@@ -104,10 +157,8 @@ void Association::handle_init(const wire::InitChunk& init, const wire::IpAddress
   std::vector<uint8_t> signed_cookie(CookieAuthority::size_for(init_bytes.size()));
   signed_cookie.resize(services_.cookies.sign(cookie, signed_cookie));
 
-  const InitParameters parameters = read_init_parameters(init.parameters);
-  prebuilt_.push_back(build_init_ack(reply_ends, init.initiate_tag, offer, signed_cookie, config_.local_addresses,
-                                     parameters.unrecognized));
-  if (prebuilt_.size() > kMaxPrebuilt) prebuilt_.pop_front();
+  queue_prebuilt(build_init_ack(reply_ends, init.initiate_tag, offer, signed_cookie, config_.local_addresses,
+                                parameters.unrecognized));
   // "After that, the endpoint MUST NOT change its state, the T1-init timer MUST be left running".
 }
 
@@ -137,34 +188,44 @@ void Association::handle_init_ack(const wire::InitAckChunk& ack, const wire::IpA
     return;
   }
   peer_tag_ = ack.initiate_tag;
-  // RFC 9260 5.1.2: the source of the INIT ACK plus its listed addresses; our first address stays
-  // primary if the peer kept it.
-  auto addresses = assoc::peer_addresses(source, parameters);
   ActiveOpen& open = *active_open_;  // COOKIE-WAIT: we started this handshake
-  for (const auto& a : open.connect_addresses) {
-    if (std::find(addresses.begin(), addresses.end(), a) == addresses.end() && a.family() == source.family()) {
-      addresses.push_back(a);
+  if (sender_ && std::min(requested_outbound_streams_, ack.inbound_streams) == outbound_streams_) {
+    // RFC 9260 5.2.6: the answer to a retry after a Stale Cookie. The DataSender kept the user's
+    // messages (queued, or sent with the COOKIE ECHO the peer discarded with its cookie): they go
+    // on with the same TSNs (our INIT's Initial TSN is unchanged) over the same paths; only the
+    // peer's side starts afresh.
+    initial_peer_rwnd_ = ack.a_rwnd;
+    start_receiver(ack.initial_tsn, ack.outbound_streams);
+    flush_pending_messages();
+  } else {
+    sender_.reset();  // paths_ is replaced: nothing may point into the old one
+    // RFC 9260 5.1.2: the source of the INIT ACK plus its listed addresses; our first address stays
+    // primary if the peer kept it.
+    auto addresses = assoc::peer_addresses(source, parameters);
+    for (const auto& a : open.connect_addresses) {
+      if (std::find(addresses.begin(), addresses.end(), a) == addresses.end() && a.family() == source.family()) {
+        addresses.push_back(a);
+      }
     }
+    const wire::IpAddress primary = open.connect_addresses.front();
+    const Duration measured = now - open.t1_started;
+    const bool kept = std::find(addresses.begin(), addresses.end(), primary) != addresses.end();
+    paths_.emplace(config_, addresses, kept ? primary : source, services_.random, now);
+    peer_addresses_changed_ = true;
+    if (Path* from = paths_->find(source)) from->local_source = destination;
+    if (config_.local_addresses.empty()) {
+      // RFC 9260 5.1.2: our INIT listed no address, so the peer knows us only by the source it saw,
+      // which is where its INIT ACK came to. Every packet must leave from there: one from another
+      // address of this host (which routing may pick for another destination) is out of the blue to
+      // the peer (8.4), answered with an ABORT.
+      local_address_ = destination;
+    }
+    // RFC 9260 6.3.1 C5 (Karn): only an INIT that was sent once gives an RTT.
+    if (open.t1_retransmits == 0) open.t1_rto.add_measurement(measured);
+    start_data_transfer(ack.initial_tsn, ack.a_rwnd, ack.inbound_streams, ack.outbound_streams);
+    // The first RTT, measured on the INIT, seeds the primary destination's estimator too.
+    if (open.t1_retransmits == 0) sender_->on_rtt_sample(paths_->primary(), measured);
   }
-  const wire::IpAddress primary = open.connect_addresses.front();
-  const Duration measured = now - open.t1_started;
-  paths_.emplace(config_, addresses, std::find(addresses.begin(), addresses.end(), primary) != addresses.end()
-                                         ? primary : source,
-                 services_.random, now);
-  peer_addresses_changed_ = true;
-  if (Path* from = paths_->find(source)) from->local_source = destination;
-  if (config_.local_addresses.empty()) {
-    // RFC 9260 5.1.2: our INIT listed no address, so the peer knows us only by the source it saw,
-    // which is where its INIT ACK came to. Every packet must leave from there: one from another
-    // address of this host (which routing may pick for another destination) is out of the blue to
-    // the peer (8.4), answered with an ABORT.
-    local_address_ = destination;
-  }
-  // RFC 9260 6.3.1 C5 (Karn): only an INIT that was sent once gives an RTT.
-  if (open.t1_retransmits == 0) open.t1_rto.add_measurement(measured);
-  start_data_transfer(ack.initial_tsn, ack.a_rwnd, ack.inbound_streams, ack.outbound_streams);
-  // The first RTT, measured on the INIT, seeds the primary destination's estimator too.
-  if (open.t1_retransmits == 0) sender_->on_rtt_sample(paths_->primary(), measured);
   open.cookie.assign(parameters.state_cookie.begin(), parameters.state_cookie.end());
   if (!parameters.unrecognized.empty()) {
     // RFC 9260 3.2.2: report the INIT ACK's unrecognized parameters in an ERROR after COOKIE ECHO.
@@ -203,8 +264,7 @@ bool Association::handle_cookie_echo(const wire::CookieEchoChunk& echo, const wi
     // RFC 9260 5.2.4 step 3: stale and not ours: ERROR with Stale Cookie.
     PacketEnds ends{local_address_, source, local_port_, peer_port_};
     auto cause = encode_cause(wire::StaleCookie{check.staleness_us});
-    prebuilt_.push_back(build_single(ends, c.peer_tag, wire::ErrorChunk{cause}));
-    if (prebuilt_.size() > kMaxPrebuilt) prebuilt_.pop_front();
+    queue_prebuilt(build_single(ends, c.peer_tag, wire::ErrorChunk{cause}));
     return false;
   }
   wire::ChunkReader init_reader(c.peer_init);
@@ -222,6 +282,8 @@ bool Association::handle_cookie_echo(const wire::CookieEchoChunk& echo, const wi
       queue_error(encode_cause(wire::CookieReceivedWhileShuttingDown{}));
       return false;
     }
+    // RFC 9260 5.2.2: a restart that would add addresses was refused when its INIT arrived (the
+    // cookie carries that INIT, and the tie-tags match only while the address set is the same).
     restart_from_cookie(c, *peer_init, now);
     send_cookie_ack_ = true;
     return true;
@@ -232,6 +294,11 @@ bool Association::handle_cookie_echo(const wire::CookieEchoChunk& echo, const wi
     if (!sender_) {
       start_data_transfer(peer_init->initial_tsn, peer_init->a_rwnd, peer_init->inbound_streams,
                           peer_init->outbound_streams);
+    } else if (state_ == AssociationState::CookieEchoed && !peer_match) {
+      // The peer's receiver was set up from its INIT ACK, but a new peer tag means a new INIT: its
+      // DATA starts at the Initial TSN of the INIT in the cookie. Nothing was received yet
+      // (COOKIE-ECHOED drops DATA), so nothing is lost.
+      start_receiver(peer_init->initial_tsn, peer_init->outbound_streams);
     }
     if (state_ == AssociationState::CookieWait || state_ == AssociationState::CookieEchoed) {
       enter_established(now, /*passive=*/false);

@@ -49,6 +49,12 @@ void Association::send_abort_and_close(std::vector<uint8_t> causes, CloseReason 
   close(reason, code, std::move(detail));
 }
 
+void Association::abort_protocol_violation(std::string_view why) {
+  send_abort_and_close(
+      encode_cause(wire::ProtocolViolation{wire::Bytes(reinterpret_cast<const uint8_t*>(why.data()), why.size())}),
+      CloseReason::AbortedLocally, std::string(why));
+}
+
 void Association::queue_error(std::vector<uint8_t> causes) {
   if (errors_.size() >= kMaxQueuedErrors) errors_.pop_front();
   errors_.push_back(std::move(causes));
@@ -99,6 +105,14 @@ void Association::maybe_progress_shutdown(TimePoint now) {
   }
 }
 
+bool Association::shutdown_cumulative_ack(const wire::ShutdownChunk& shutdown, TimePoint now) {
+  if (sender_->on_cumulative_ack(shutdown.cumulative_tsn_ack, *paths_, now)) return true;
+  // RFC 9260 9.2 processes it as a SACK's, and 12: "MUST abort the association if it receives a
+  // SACK chunk acknowledging a TSN that has not been sent".
+  abort_protocol_violation("SHUTDOWN acknowledges a TSN that was never sent");
+  return false;
+}
+
 void Association::handle_shutdown(const wire::ShutdownChunk& shutdown, TimePoint now) {
   if (!sender_) return;
   switch (state_) {
@@ -106,7 +120,7 @@ void Association::handle_shutdown(const wire::ShutdownChunk& shutdown, TimePoint
     case AssociationState::ShutdownPending:
     case AssociationState::ShutdownReceived:
       // RFC 9260 9.2: its Cumulative TSN Ack acknowledges our data like a SACK without gaps.
-      sender_->on_cumulative_ack(shutdown.cumulative_tsn_ack, *paths_, now);
+      if (!shutdown_cumulative_ack(shutdown, now)) return;
       if (state_ != AssociationState::ShutdownReceived) {
         state_ = AssociationState::ShutdownReceived;
         push_event(PeerShutdownEvent{id_});
@@ -115,7 +129,7 @@ void Association::handle_shutdown(const wire::ShutdownChunk& shutdown, TimePoint
       return;
     case AssociationState::ShutdownSent:
       // RFC 9260 9.2: both sides sent SHUTDOWN: answer with SHUTDOWN ACK, SHUTDOWN-ACK-SENT.
-      sender_->on_cumulative_ack(shutdown.cumulative_tsn_ack, *paths_, now);
+      if (!shutdown_cumulative_ack(shutdown, now)) return;
       state_ = AssociationState::ShutdownAckSent;
       send_shutdown_ack_ = true;
       restart_t2(now);
@@ -157,16 +171,37 @@ void Association::handle_error(const wire::ErrorChunk& error, TimePoint now) {
     if (!*item) break;
     const wire::RawTlv& tlv = **item;
     if (tlv.type == wire::StaleCookie::kType) {
-      // RFC 9260 5.2.6: only meaningful in COOKIE-ECHOED; we take alternative 1, a fresh INIT,
-      // which counts against Max.Init.Retransmits like any other.
+      // RFC 9260 5.2.6: only meaningful in COOKIE-ECHOED; we take alternative 3, a fresh INIT
+      // with a Cookie Preservative, which counts against Max.Init.Retransmits like any other.
       if (state_ != AssociationState::CookieEchoed) continue;
+      ActiveOpen& open = *active_open_;  // COOKIE-ECHOED: a handshake we started
+      // A peer that answers every COOKIE ECHO so would keep us in the handshake for ever: the
+      // retries are bounded like the INIT's, then alternative 2, "report to the upper layer the
+      // inability to set up the association".
+      if (++open.stale_cookies > config_.max_init_retransmits) {
+        close(CloseReason::InitFailed, wire::StaleCookie::kType,
+              "the peer found the State Cookie stale " + std::to_string(open.stale_cookies) + " times");
+        return;
+      }
+      // Alternative 3: the new INIT carries a Cookie Preservative. "an implementation SHOULD use
+      // the RTT information measured based on the previous COOKIE ECHO/ERROR chunk exchange and
+      // SHOULD add no more than 1 second beyond the measured RTT": the staleness reported (what
+      // the cookie lacked) within [RTT, RTT + 1 s].
+      const auto rtt_ms = std::chrono::ceil<std::chrono::milliseconds>(now - open.t1_started).count();
+      const int64_t stale_ms = tlv.value.size() >= 4 ? (int64_t{wire::load_u32(tlv.value, 0)} + 999) / 1000 : 0;
+      open.cookie_preservative_ms =
+          static_cast<uint32_t>(std::clamp<int64_t>(stale_ms, std::max<int64_t>(rtt_ms, 1), rtt_ms + 1000));
       state_ = AssociationState::CookieWait;
       peer_tag_ = wire::VerificationTag(0);
-      sender_.reset();
+      // 5.2.2: "Only when a TCB exists and the association is not in a COOKIE-WAIT ... state are
+      // the Tie-Tags populated": an INIT collision in COOKIE-ECHOED may have set them.
+      local_tie_tag_ = peer_tie_tag_ = wire::VerificationTag(0);
+      // The DataSender stays: the user's messages in it go on once the retry succeeds (or fail
+      // with the association); the peer's side is set up again from the next INIT ACK.
       receiver_.reset();
       send_init_ = true;
-      ++active_open_->t1_retransmits;  // COOKIE-ECHOED: a handshake we started
-      active_open_->t1_started = now;
+      ++open.t1_retransmits;
+      open.t1_started = now;
       restart_t1(now);
       return;
     }

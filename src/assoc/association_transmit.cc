@@ -48,7 +48,8 @@ std::optional<Transmit> Association::poll_transmit(TimePoint now, wire::MutableB
     const wire::IpAddress to = all[static_cast<size_t>(active_open_->t1_retransmits) % all.size()].address;
     InitOffer offer{local_tag_, config_.receive_buffer, requested_outbound_streams_, config_.max_inbound_streams,
                     local_initial_tsn_};
-    OwnedPacket init = build_init({local_address_, to, local_port_, peer_port_}, offer, config_.local_addresses);
+    OwnedPacket init = build_init({local_address_, to, local_port_, peer_port_}, offer, config_.local_addresses,
+                                  active_open_->cookie_preservative_ms);
     if (init.bytes.size() > buffer.size()) return std::nullopt;
     std::copy(init.bytes.begin(), init.bytes.end(), buffer.begin());
     return ship(buffer.first(init.bytes.size()), to);

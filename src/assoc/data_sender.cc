@@ -117,7 +117,7 @@ DataSender::SackOutcome DataSender::on_sack(const wire::SackChunk& sack, PathMan
   return outcome;
 }
 
-void DataSender::on_cumulative_ack(wire::Tsn cumulative_tsn_ack, PathManager& paths, TimePoint now) {
+bool DataSender::on_cumulative_ack(wire::Tsn cumulative_tsn_ack, PathManager& paths, TimePoint now) {
   // RFC 9260 9.2: as a SACK with no gap blocks. The a_rwnd is chosen so that the peer's window,
   // computed as a_rwnd minus what stays outstanding, is what it was before.
   const SackInfo info{cumulative_tsn_ack,
@@ -125,7 +125,7 @@ void DataSender::on_cumulative_ack(wire::Tsn cumulative_tsn_ack, PathManager& pa
                           size_t{rtx_.peer_rwnd()} + rtx_.outstanding_bytes(), UINT32_MAX)),
                       {}, {}};
   const SackResult result = rtx_.handle_sack(now, info);
-  if (result.outcome != assoc::SackOutcome::kProcessed) return;
+  if (result.outcome != assoc::SackOutcome::kProcessed) return result.outcome != assoc::SackOutcome::kAcksUnsentTsn;
   counters_.bytes_sent += result.bytes_acked;
   on_data_acked(result.bytes_acked);
   for (const DestinationId d : result.acked_destinations) {
@@ -134,6 +134,7 @@ void DataSender::on_cumulative_ack(wire::Tsn cumulative_tsn_ack, PathManager& pa
   if (result.new_data_acked) paths.reset_association_errors();
   count_delivered_messages();
   sync_rto(paths);
+  return true;
 }
 
 size_t DataSender::write_data(wire::PacketBuilder& builder, Path& path, TimePoint now, bool new_data,

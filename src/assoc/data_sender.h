@@ -46,8 +46,8 @@ class DataSender {
   SackOutcome on_sack(const wire::SackChunk& sack, PathManager& paths, TimePoint now);
 
   // RFC 9260 9.2: a SHUTDOWN's Cumulative TSN Ack, processed like a SACK without gap blocks that
-  // leaves the peer's rwnd as it was.
-  void on_cumulative_ack(wire::Tsn cumulative_tsn_ack, PathManager& paths, TimePoint now);
+  // leaves the peer's rwnd as it was. Returns false when it acknowledges a TSN never sent.
+  bool on_cumulative_ack(wire::Tsn cumulative_tsn_ack, PathManager& paths, TimePoint now);
 
   // Appends DATA chunks for a packet to `path`: retransmissions first, then new data, within cwnd
   // and the peer's rwnd (6.1 rules A-C, including one zero-window probe). Returns chunks added.

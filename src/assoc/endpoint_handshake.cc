@@ -88,7 +88,7 @@ void EndpointImpl::answer_init(const wire::InitChunk& init, const wire::PacketVi
   // RFC 9260 5.1 step 2: INIT ACK with a signed State Cookie; no state is kept.
   CookieContents cookie;
   cookie.created = now;
-  cookie.lifetime = config_.valid_cookie_life;
+  cookie.lifetime = cookie_life(config_.valid_cookie_life, parameters.cookie_preservative_ms);
   cookie.local_tag = wire::VerificationTag(random_.next_nonzero_u32());
   cookie.peer_tag = init.initiate_tag;
   cookie.local_initial_tsn = wire::Tsn(random_.next_u32());

@@ -91,6 +91,9 @@ InitParameters read_init_parameters(wire::Bytes parameters, size_t max_addresses
       case kHostNameType:
         out.host_name = tlv.whole;
         break;
+      case wire::CookiePreservative::kType:
+        if (tlv.value.size() == 4) out.cookie_preservative_ms = wire::load_u32(tlv.value, 0);
+        break;
       default:
         if (known_init_parameter(tlv.type)) break;
         // RFC 9260 3.2.1: the upper two bits say whether to report it and whether to go on.
@@ -113,10 +116,16 @@ std::vector<wire::IpAddress> peer_addresses(const wire::IpAddress& source, const
   return out;
 }
 
-OwnedPacket build_init(const PacketEnds& ends, const InitOffer& offer, std::span<const wire::IpAddress> local_addresses) {
-  std::vector<uint8_t> params(local_addresses.size() * 20 + 8);
+Duration cookie_life(Duration configured, uint32_t suggested_increment_ms) {
+  return configured + std::min<Duration>(std::chrono::milliseconds(suggested_increment_ms), configured);
+}
+
+OwnedPacket build_init(const PacketEnds& ends, const InitOffer& offer, std::span<const wire::IpAddress> local_addresses,
+                       uint32_t cookie_preservative_ms) {
+  std::vector<uint8_t> params(local_addresses.size() * 20 + 16);
   wire::TlvListBuilder list(params);
   encode_addresses(local_addresses, list);
+  if (cookie_preservative_ms != 0) list.add(wire::CookiePreservative{cookie_preservative_ms});
   wire::InitChunk init;
   init.initiate_tag = offer.initiate_tag;
   init.a_rwnd = offer.a_rwnd;

@@ -7,6 +7,7 @@
 #include <span>
 #include <vector>
 
+#include "assoc/clock.h"
 #include "wire/byte_io.h"
 #include "wire/handshake_chunks.h"
 #include "wire/ip_address.h"
@@ -29,7 +30,13 @@ struct InitParameters {
   bool has_state_cookie = false;
   std::vector<wire::Bytes> unrecognized;  // whole TLVs whose type's upper bits ask for a report
   bool malformed = false;                // a known parameter with a bad length, or a broken list
+  uint32_t cookie_preservative_ms = 0;   // INIT: Suggested Cookie Life-Span Increment (3.3.2.1.3)
 };
+
+// RFC 9260 3.3.2.1.3: the receiver of a Cookie Preservative "MAY choose to ignore the suggested
+// cookie life span increase for its own security reasons": granted up to the configured life span
+// again (a cookie valid at most twice as long), never more.
+Duration cookie_life(Duration configured, uint32_t suggested_increment_ms);
 
 // Reads at most `max_addresses` address parameters (a hostile INIT can list thousands).
 InitParameters read_init_parameters(wire::Bytes parameters, size_t max_addresses = 16);
@@ -53,9 +60,10 @@ struct PacketEnds {
   uint16_t destination_port = 0;
 };
 
-// RFC 9260 5.1 / 8.5.1 A: an INIT travels alone with Verification Tag 0.
+// RFC 9260 5.1 / 8.5.1 A: an INIT travels alone with Verification Tag 0. A non-zero
+// `cookie_preservative_ms` adds a Cookie Preservative (5.2.6 alternative 3).
 OwnedPacket build_init(const PacketEnds& ends, const InitOffer& offer,
-                       std::span<const wire::IpAddress> local_addresses);
+                       std::span<const wire::IpAddress> local_addresses, uint32_t cookie_preservative_ms = 0);
 
 // RFC 9260 5.1 step 2: an INIT ACK travels alone, tagged with the INIT's Initiate Tag.
 OwnedPacket build_init_ack(const PacketEnds& ends, wire::VerificationTag peer_tag, const InitOffer& offer,

@@ -5,6 +5,7 @@
 
 #include "assoc/endpoint.h"
 #include "endpoint_pair.h"
+#include "scripted_peer.h"
 #include "wire/chunk_types.h"
 #include "wire/packet.h"
 
@@ -343,6 +344,103 @@ TEST(EndpointDatapathTest, PollTransmitBuildsInTheCallersBuffer) {
   ASSERT_TRUE(init_ack);
   EXPECT_EQ(init_ack->destination, pair.address[0]);
   EXPECT_FALSE(pair.server().poll_transmit(pair.now, at));
+}
+
+// ---- RFC 9260 data-path rules against a scripted peer (scripted_peer.h): what a hostile or odd
+// peer's DATA, SACK and ERROR chunks get.
+
+using testing::first_cause;
+using testing::ScriptedPeer;
+using testing::text;
+
+constexpr uint8_t kAbort = wire::AbortChunk::kType;
+constexpr uint8_t kError = wire::ErrorChunk::kType;
+
+void expect_protocol_violation_abort(ScriptedPeer& p) {
+  auto sent = p.take();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].tag(), p.peer_tag);
+  ASSERT_TRUE(sent[0].has(kAbort));
+  EXPECT_EQ(first_cause(*sent[0].chunk(kAbort)), 13);
+  ASSERT_EQ(p.events_of<ClosedEvent>().size(), 1u);
+  EXPECT_EQ(p.events_of<ClosedEvent>()[0].reason, CloseReason::AbortedLocally);
+}
+
+TEST(Rfc9260Data, SackForTsnsNeverSentAbortsWithProtocolViolation) {
+  // RFC 9260 12 (Section 6.2.1 has no rule for it): "An SCTP implementation MUST abort the
+  // association if it receives a SACK chunk acknowledging a TSN that has not been sent."
+  ScriptedPeer p;
+  p.establish_with_data(2);
+  p.send(p.local_tag, ScriptedPeer::sack(p.local_tsn + 5));  // Cumulative TSN Ack ahead
+  expect_protocol_violation_abort(p);
+  ScriptedPeer q;
+  q.establish_with_data(2);
+  const wire::GapAckBlock past[] = {{2, 4}};  // TSNs local+1 .. local+3: only local+1 was sent
+  q.send(q.local_tag, ScriptedPeer::sack(q.local_tsn - 1, past));
+  expect_protocol_violation_abort(q);
+}
+
+TEST(Rfc9260Data, SackOlderThanTheCumulativeTsnAckPointIsDropped) {
+  ScriptedPeer p;
+  const AssociationId id = p.establish_with_data(2);
+  p.send(p.local_tag, ScriptedPeer::sack(p.local_tsn + 1, {}, 50000));
+  EXPECT_EQ(p.endpoint().status(id)->peer_rwnd, 50000u);
+  // RFC 9260 6.2.1 rule 4.1: "If Cumulative TSN Ack is less than the Cumulative TSN Ack Point,
+  // then drop the SACK chunk": its a_rwnd of 0 is not believed.
+  p.send(p.local_tag, ScriptedPeer::sack(p.local_tsn, {}, 0));
+  EXPECT_EQ(p.endpoint().status(id)->peer_rwnd, 50000u);
+  EXPECT_TRUE(p.events_of<ClosedEvent>().empty());
+}
+
+TEST(Rfc9260Data, DataWithoutUserDataAbortsWithNoUserData) {
+  ScriptedPeer p;
+  ASSERT_TRUE(p.establish());
+  // RFC 9260 6.2: "it SHOULD send an ABORT chunk with a 'No User Data' error cause".
+  p.send(p.local_tag, ScriptedPeer::data(p.peer_tsn, {}));
+  auto sent = p.take();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].tag(), p.peer_tag);
+  ASSERT_TRUE(sent[0].has(kAbort));
+  const auto abort = *sent[0].chunk(kAbort);
+  EXPECT_EQ(first_cause(abort), 9);
+  ASSERT_GE(abort.value.size(), 8u);
+  EXPECT_EQ(wire::load_u32(abort.value, 4), p.peer_tsn);  // the TSN of the empty chunk
+  EXPECT_EQ(p.events_of<ClosedEvent>().size(), 1u);
+}
+
+TEST(Rfc9260Data, DataOnAStreamNotNegotiatedIsReportedAndStillAcknowledged) {
+  ScriptedPeer p;  // the peer offers 10 outbound streams: ours inbound are 0..9
+  ASSERT_TRUE(p.establish());
+  // RFC 9260 6.5: "it SHOULD acknowledge the reception of the DATA chunk following the
+  // normal procedure, immediately send an ERROR chunk with cause set to 'Invalid Stream
+  // Identifier' ... and discard the DATA chunk".
+  p.send(p.local_tag, ScriptedPeer::data(p.peer_tsn, text("x"), 10));
+  auto sent = p.advance(1s);
+  bool error = false, acked = false;
+  for (const auto& packet : sent) {
+    if (auto e = packet.chunk(kError)) error |= first_cause(*e) == 1 && wire::load_u16(e->value, 4) == 10;
+    if (packet.has(wire::SackChunk::kType)) {
+      acked |= packet.parse<wire::SackChunk>().cumulative_tsn_ack.value() == p.peer_tsn;
+    }
+  }
+  EXPECT_TRUE(error);
+  EXPECT_TRUE(acked);
+  EXPECT_TRUE(p.events_of<MessageEvent>().empty());
+  EXPECT_EQ(p.state(), AssociationState::Established);
+}
+
+TEST(Rfc9260Data, ErrorChunkWithUnknownOrBrokenCausesIsReportedAndHarmless) {
+  ScriptedPeer p;
+  ASSERT_TRUE(p.establish());
+  // RFC 9260 3.3.10: an unknown cause code (0x7777) and a cause whose length runs past the chunk.
+  const std::vector<uint8_t> causes = {0x77, 0x77, 0, 6, 0xAB, 0xCD, 0, 0, 0x00, 0x01, 0x00, 0x40};
+  EXPECT_EQ(p.send(p.local_tag, wire::ErrorChunk{causes}), PacketDisposition::Accepted);
+  EXPECT_TRUE(p.take().empty());
+  ASSERT_EQ(p.events_of<PeerErrorEvent>().size(), 1u);
+  EXPECT_EQ(p.events_of<PeerErrorEvent>()[0].cause_code, 0x7777);
+  p.send(p.local_tag, ScriptedPeer::data(p.peer_tsn, text("still here")));
+  p.advance(1s);
+  EXPECT_EQ(p.events_of<MessageEvent>().size(), 1u);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "assoc/scripted_peer.h"
 #include "sim/endpoint_node.h"
 #include "sim/simulation.h"
 
@@ -161,6 +162,110 @@ TEST(EngineZeroWindowTest, DeadPeerBehindClosedWindowIsDetected) {
   EXPECT_EQ(a.first<assoc::ClosedEvent>()->reason, assoc::CloseReason::PeerUnreachable);
   // Max.Retrans + 1 backed-off probe intervals, each at most RTO.Max (8.1): bounded.
   EXPECT_LT(sim.now() - died, (client.association_max_retransmits + 2) * client.rto_max);
+}
+
+// ---- RFC 9260 14 against a scripted peer (tests/assoc/scripted_peer.h): resources a hostile peer
+// can make us hold stay bounded.
+
+using assoc::testing::ScriptedPeer;
+
+// A peer that starts a message and never ends it: the fragments fill the receive buffer, the window
+// closes, and what comes after is neither kept nor acknowledged (the peer must hold it).
+TEST(EngineReceiveBoundsTest, AMessageThatNeverEndsFillsTheReceiveBufferAndNoMore) {
+  assoc::EndpointConfig c = ScriptedPeer::server_config();
+  c.receive_buffer = 16384;
+  ScriptedPeer p(c);
+  ASSERT_TRUE(p.establish());
+  const std::vector<uint8_t> fragment(1000, 'x');
+  std::optional<wire::SackChunk> last;
+  std::vector<std::vector<uint8_t>> sacks;  // the SACKs' bytes: `last` views into them
+  for (uint32_t i = 0; i < 40; ++i) {
+    auto d = ScriptedPeer::data(p.peer_tsn + i, fragment);
+    d.data_flags = {.beginning = i == 0, .ending = false};
+    p.send(p.local_tag, d);
+    for (auto& s : p.advance(250ms)) {
+      if (s.has(wire::SackChunk::kType)) {
+        sacks.push_back(s.bytes);
+        last = assoc::testing::SentPacket{s.source, s.destination, sacks.back()}.parse<wire::SackChunk>();
+      }
+    }
+  }
+  ASSERT_TRUE(last);
+  EXPECT_EQ(last->a_rwnd, 0u);
+  const uint32_t held = last->cumulative_tsn_ack.value() - p.peer_tsn + 1;
+  // RFC 9260 6.2: a chunk is taken while the window is open at all, so one may overrun it; with it
+  // at 0, "the receiver MUST drop any new incoming DATA chunk with a TSN larger than the largest
+  // TSN received so far".
+  EXPECT_LE(held * fragment.size(), c.receive_buffer + fragment.size());
+  EXPECT_LT(held, 40u);
+  EXPECT_EQ(last->gap_ack_blocks.size(), 0u);
+  EXPECT_TRUE(p.events_of<assoc::MessageEvent>().empty());
+  EXPECT_EQ(p.state(), assoc::AssociationState::Established);
+  EXPECT_EQ(p.endpoint().status(p.only_association())->local_rwnd, 0u);
+}
+
+// Gap Ack Blocks we report: a peer sending every other TSN makes a gap per TSN. RFC 9260 6.2: "The
+// SCTP endpoint MUST report as many Gap Ack Blocks as can fit in a single SACK chunk such that the
+// size of the SCTP packet does not exceed the current PMTU": the lowest ones, however many gaps.
+TEST(EngineReceiveBoundsTest, GapAckBlocksReportedAreBoundedByThePacketSize) {
+  ScriptedPeer p;
+  ASSERT_TRUE(p.establish());
+  const std::vector<uint8_t> one(1, 'y');
+  std::vector<assoc::testing::SentPacket> sent;
+  for (uint32_t i = 1; i <= 1200; i += 2) {
+    p.send(p.local_tag, ScriptedPeer::data(p.peer_tsn + i, one, 0, static_cast<uint16_t>(i)));
+    for (auto& s : p.take()) sent.push_back(std::move(s));
+  }
+  for (auto& s : p.advance(1s)) sent.push_back(std::move(s));
+  ASSERT_FALSE(sent.empty());
+  size_t most = 0;
+  for (const auto& s : sent) {
+    EXPECT_LE(s.bytes.size(), p.endpoint().config().max_packet_size);
+    if (!s.has(wire::SackChunk::kType)) continue;
+    const auto sack = s.parse<wire::SackChunk>();
+    EXPECT_EQ(sack.cumulative_tsn_ack.value(), p.peer_tsn - 1);
+    if (sack.gap_ack_blocks.size() > 0) {
+      EXPECT_EQ(sack.gap_ack_blocks[0].start, 2);
+    }
+    most = std::max(most, sack.gap_ack_blocks.size());
+  }
+  EXPECT_GT(most, 300u);  // as many as fit
+  EXPECT_LT(most, 600u);  // not all 600
+  EXPECT_EQ(p.state(), assoc::AssociationState::Established);
+}
+
+// RFC 9260 6.1 A against a peer that advertises a_rwnd 0 forever (and acknowledges what it gets):
+// "A zero window probe SHOULD only be sent when all outstanding DATA chunks have been cumulatively
+// acknowledged and no DATA chunks are in flight": one at a time, and the association neither fails
+// nor floods.
+TEST(EngineReceiveBoundsTest, APeerWhoseWindowStaysClosedGetsOneProbeAtATime) {
+  ScriptedPeer p;
+  ASSERT_TRUE(p.establish());
+  const assoc::AssociationId id = p.only_association();
+  p.send(p.local_tag, ScriptedPeer::sack(p.local_tsn - 1, {}, 0));
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_EQ(p.endpoint().send(id, assoc::testing::text("queued"), wire::StreamId(0), wire::Ppid(0), false, p.now),
+              assoc::SendResult::Ok);
+  }
+  uint32_t acked = p.local_tsn - 1;
+  size_t probes = 0;
+  for (int round = 0; round < 120; ++round) {
+    size_t in_flight = 0;
+    for (const auto& s : p.advance(500ms)) {
+      for (const wire::RawChunk& c : s.view()) {
+        if (c.type != wire::DataChunk::kType) continue;
+        ++in_flight;
+        acked = std::max(acked, wire::load_u32(c.value, 0));
+      }
+    }
+    EXPECT_LE(in_flight, 1u) << "round " << round;
+    probes += in_flight;
+    if (in_flight > 0) p.send(p.local_tag, ScriptedPeer::sack(acked, {}, 0));
+  }
+  EXPECT_GE(probes, 3u);   // it keeps probing...
+  EXPECT_LT(probes, 20u);  // ... at intervals that grow, so the 20 messages are not all out in 60 s
+  EXPECT_EQ(p.state(), assoc::AssociationState::Established);
+  EXPECT_TRUE(p.events_of<assoc::ClosedEvent>().empty());
 }
 
 }  // namespace engine_zero_window_test
