@@ -139,14 +139,18 @@ void RetransmissionQueue::retransmit_marked(TimePoint now, DestinationId dest, s
 void RetransmissionQueue::send_new(TimePoint now, DestinationId dest, size_t room, size_t& used,
                                    size_t max_fragment_payload, SendQueue& send_queue) {
   Destination& d = dests_[dest.value()];
-  // A packet's worth of small messages (a DATA chunk is at least 20 bytes): their bytes are read
-  // when the packet is built, by then in the cache.
-  send_queue.prefetch_next((room - used) / (kDataChunkHeaderSize + 4));
+  bool prefetched = false;
   while (outstanding_.size() < kMaxTsnWindow) {
     const size_t payload = send_queue.peek_fragment_size(max_fragment_payload);
     if (payload == 0) break;
     const size_t size = kDataChunkHeaderSize + wire::padded4(payload);
     if (used + size > room) break;
+    if (!prefetched) {
+      // The packet's worth of messages, if the rest are the size of this one: their bytes are read
+      // when the packet is built, by then in the cache.
+      send_queue.prefetch_next((room - used) / size);
+      prefetched = true;
+    }
     // RFC 9260 6.1 A: no new data while rwnd is below the next chunk's size, except a zero window
     // probe, and that only when all data is acknowledged and nothing is in flight.
     // RFC 9260 6.1 A: the first probe waits 1 RTO after the window closed, later ones longer.
