@@ -181,44 +181,52 @@ size_t RawIpTransport::receive(std::span<ReceivedPacket> out) {
 size_t RawIpTransport::send(std::span<const OutgoingPacket> packets) {
   size_t accepted = 0;
   size_t i = 0;
+  // Each packet's socket is looked up once: the lookup that ends a batch (another socket, or a
+  // full batch) is the next batch's socket. Packets no socket can send are skipped in runs.
+  Socket* socket = packets.empty() ? nullptr : socket_for(packets[0].source, packets[0].destination);
   while (i < packets.size()) {
-    Socket* socket = socket_for(packets[i].source, packets[i].destination);
-    if (!socket) {
-      ++i;
-      continue;
-    }
-    size_t n = 0;
-    while (i + n < packets.size() && n < out_.size() &&
-           socket_for(packets[i + n].source, packets[i + n].destination) == socket) {
-      const OutgoingPacket& p = packets[i + n];
-      // A socket bound to an address sends from it; a wildcard one takes the source from pktinfo.
-      const wire::IpAddress source = is_unspecified(socket->bound) ? p.source : socket->bound;
-      out_[n] = OutgoingDatagram{is_unspecified(socket->bound) ? p.source : wire::IpAddress{}, p.destination, 0,
-                                 p.data, {}};
-      if (socket->hdrincl) {
-        write_ipv4_header(headers_[n], source, p.destination, p.data.size(), socket->ttl);
-        out_[n].header = headers_[n];
+    size_t n = 0;            // packets from packets[i] on that go to `socket`
+    Socket* next = nullptr;  // the socket of packets[i + n]
+    for (;;) {
+      if (socket) {
+        const OutgoingPacket& p = packets[i + n];
+        // A socket bound to an address sends from it; a wildcard one takes the source from pktinfo.
+        const wire::IpAddress source = is_unspecified(socket->bound) ? p.source : socket->bound;
+        out_[n] = OutgoingDatagram{is_unspecified(socket->bound) ? p.source : wire::IpAddress{}, p.destination, 0,
+                                   p.data, {}};
+        if (socket->hdrincl) {
+          write_ipv4_header(headers_[n], source, p.destination, p.data.size(), socket->ttl);
+          out_[n].header = headers_[n];
+        }
+        if (tap_) tap_->on_wire({true, source, p.destination, 0, 0, p.data});
       }
-      if (tap_) tap_->on_wire({true, source, p.destination, 0, 0, p.data});
       ++n;
+      if (i + n == packets.size()) break;
+      next = socket_for(packets[i + n].source, packets[i + n].destination);
+      if (next != socket || n == out_.size()) break;
     }
-    errno = 0;
-    size_t sent = io_.send(socket->fd.get(), socket->family, std::span(out_).first(n));
-    if (sent < n && socket->hdrincl && errno == EMSGSIZE) {
-      // Larger than the device MTU: with its own header a raw socket refuses what it would otherwise
-      // fragment. Give the header back to the kernel for good and send the batch again (packets it
-      // already took arrive twice, which SCTP tolerates: RFC 9260 6.2 reports duplicate TSNs).
-      const int off = 0;
-      if (::setsockopt(socket->fd.get(), IPPROTO_IP, IP_HDRINCL, &off, sizeof off) == 0) {
-        socket->hdrincl = false;
-        for (size_t k = 0; k < n; ++k) out_[k].header = {};
-        sent = io_.send(socket->fd.get(), socket->family, std::span(out_).first(n));
-      }
-    }
-    accepted += sent;
+    if (socket) accepted += send_batch(*socket, n);
     i += n;
+    socket = next;
   }
   return accepted;
+}
+
+size_t RawIpTransport::send_batch(Socket& socket, size_t n) {
+  errno = 0;
+  size_t sent = io_.send(socket.fd.get(), socket.family, std::span(out_).first(n));
+  if (sent < n && socket.hdrincl && errno == EMSGSIZE) {
+    // Larger than the device MTU: with its own header a raw socket refuses what it would otherwise
+    // fragment. Give the header back to the kernel for good and send the batch again (packets it
+    // already took arrive twice, which SCTP tolerates: RFC 9260 6.2 reports duplicate TSNs).
+    const int off = 0;
+    if (::setsockopt(socket.fd.get(), IPPROTO_IP, IP_HDRINCL, &off, sizeof off) == 0) {
+      socket.hdrincl = false;
+      for (size_t k = 0; k < n; ++k) out_[k].header = {};
+      sent = io_.send(socket.fd.get(), socket.family, std::span(out_).first(n));
+    }
+  }
+  return sent;
 }
 
 }  // namespace sctpkit::net

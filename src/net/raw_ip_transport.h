@@ -57,6 +57,8 @@ class RawIpTransport final : public Transport {
   };
   RawIpTransport() = default;
   Socket* socket_for(const wire::IpAddress& source, const wire::IpAddress& destination);
+  // Sends out_[0, n) through `socket`; returns how many the kernel took.
+  size_t send_batch(Socket& socket, size_t n);
   ReadRound round_;
 
   std::vector<Socket> sockets_;

@@ -154,6 +154,35 @@ TEST(MessagePool, MakesSlotsInBlocks) {
   }
 }
 
+TEST(MessagePool, DeepQueuesGetSlotsInHugePageBlocksAndReuseThem) {
+  // A rate sender's queue: tens of thousands of small messages at once. Past 32,767 slots the
+  // blocks are 2 MiB each (one huge page): every message keeps its own bytes, and once released
+  // the slots serve the next fill without a single allocation.
+  MessagePool pool(1 << 20);
+  constexpr int kCount = 40'000;
+  std::vector<MessageRef> held;
+  held.reserve(kCount);
+  std::vector<uint8_t> bytes(64);
+  const auto fill = [&] {
+    for (int i = 0; i < kCount; ++i) {
+      std::fill(bytes.begin(), bytes.end(), static_cast<uint8_t>(i % 251));
+      held.push_back(pool.copy_of(bytes));
+    }
+  };
+  fill();
+  for (int i = 0; i < kCount; ++i) {
+    ASSERT_EQ(held[i].size(), 64u);
+    ASSERT_EQ(held[i].bytes()[0], i % 251);
+    ASSERT_EQ(held[i].bytes()[63], i % 251);
+  }
+  held.clear();
+  EXPECT_EQ(pool.spare_count(), static_cast<size_t>(kCount));
+  const uint64_t before = allocations_so_far();
+  fill();
+  EXPECT_EQ(allocations_so_far() - before, 0u);
+  EXPECT_EQ(held.back().bytes()[0], (kCount - 1) % 251);
+}
+
 TEST(MessagePool, KeepsSmallMessagesInTheSlotItself) {
   MessagePool pool(1 << 20);
   const std::vector<uint8_t> small(MessagePool::kSmallMessage, 3);

@@ -225,6 +225,49 @@ TEST_F(TxRetransmissionQueue, T3ExpiryRetransmitsEarliestInOnePacket) {  // RFC 
   EXPECT_TRUE(packet().empty());
 }
 
+TEST_F(TxRetransmissionQueue, FastRetransmitBelowChunksStillWaitingAfterT3GoesFirst) {  // RFC 9260 6.1 C
+  // After a T3-rtx the walk for marked chunks starts where the last packet stopped, not at the
+  // front; a chunk marked lower down later (7.2.4, among those already retransmitted) must still
+  // go first, lowest TSN first.
+  queue_messages(40);
+  ASSERT_EQ(send_all(), 40u);
+  now += seconds(1);
+  ASSERT_EQ(rq.handle_timeout(now).size(), 1u);
+  ASSERT_EQ(rq.chunks_to_retransmit(), 40u);
+  EXPECT_EQ(packet(), range(100, 109));
+  sack(101);
+  EXPECT_EQ(packet(), range(110, 119));
+  // 102-104 are reported missing by three SACKs that each acknowledge new TSNs above them.
+  for (uint16_t end : {9, 12, 15}) sack(101, {{4, end}});
+  ASSERT_EQ(rq.chunks_to_retransmit(), 20u + 3u);
+  std::vector<uint32_t> want{102, 103, 104};
+  for (uint32_t t = 120; t <= 126; ++t) want.push_back(t);
+  EXPECT_EQ(packet(), want);
+}
+
+TEST_F(TxRetransmissionQueue, T3OfAWholeWindowRetransmitsEveryChunkOnceInOrder) {  // RFC 9260 6.3.3 E3
+  // Packets go while earlier retransmissions are still outstanding and the front is acknowledged
+  // in between (the chunks' positions shift): each marked chunk leaves once, in TSN order.
+  const DestinationId d1 = rq.add_destination(kPmdcs);
+  queue_messages(40);
+  ASSERT_EQ(send_all(), 40u);
+  queue_messages(10);
+  EXPECT_EQ(packet(d1), range(140, 149));
+  now += seconds(1);
+  ASSERT_EQ(rq.handle_timeout(now).size(), 2u);
+  rq.redirect_marked(d1, d0);  // RFC 9260 6.4: d1's chunks wait for d0
+  EXPECT_EQ(rq.redirected_destination(), d0);
+  std::vector<uint32_t> sent;
+  uint32_t cum = kInitialTsn - 1;
+  for (int round = 0; round < 20 && rq.chunks_to_retransmit() > 0; ++round) {
+    auto p = packet(d0, 3 * kPmdcs);
+    sent.insert(sent.end(), p.begin(), p.end());
+    if (round % 2 == 1) sack(cum += 5);
+  }
+  EXPECT_EQ(sent, range(100, 149));
+  EXPECT_FALSE(rq.redirected_destination());
+}
+
 TEST_F(TxRetransmissionQueue, RetransmissionsGoBeforeNewDataAndBundleWithIt) {  // RFC 9260 6.1 C
   queue_messages(3);
   packet();

@@ -77,6 +77,38 @@ TEST_F(RawIpAcrossNamespaces, Ipv4RoundTrip) { round_trip(NetnsPair::a_v4(), Net
 
 TEST_F(RawIpAcrossNamespaces, Ipv6RoundTrip) { round_trip(NetnsPair::a_v6(), NetnsPair::b_v6()); }
 
+TEST_F(RawIpAcrossNamespaces, OneCallSendsRunsForEitherSocketAndMoreThanABatch) {
+  // send() cuts the packets into runs per socket (IPv4, IPv6) of at most one batch each: every
+  // packet must leave exactly once, through its own family's socket, whatever the run boundaries.
+  std::vector<std::vector<uint8_t>> bytes;
+  std::vector<OutgoingPacket> out;
+  std::vector<bool> v6;
+  const size_t count = 2 * BatchIo::kBatch + 5;
+  for (size_t k = 0; k < count; ++k) {
+    // Runs of 1, 2, then a long IPv4 one across two batches, then alternating.
+    const bool six = k == 0 || k == 3 || k == 4 || (k > 2 * BatchIo::kBatch && k % 2 == 1);
+    v6.push_back(six);
+    bytes.push_back(testing::sctp_packet(6000, 5000, static_cast<uint32_t>(k), 8));
+  }
+  for (size_t k = 0; k < count; ++k)
+    out.push_back(OutgoingPacket{{}, v6[k] ? NetnsPair::a_v6() : NetnsPair::a_v4(), bytes[k]});
+  ASSERT_EQ(b_->send(out), count);
+  std::vector<int> seen(count, 0);
+  std::array<ReceivedPacket, 8> in;
+  for (size_t got = 0; got < count;) {
+    const size_t n = receive_wait(*a_, in, 2000);
+    ASSERT_GT(n, 0u) << "received " << got << " of " << count;
+    for (size_t j = 0; j < n; ++j) {
+      const uint32_t tag = wire::load_u32(in[j].data, 4);
+      ASSERT_LT(tag, count);
+      ++seen[tag];
+      EXPECT_EQ(in[j].source, v6[tag] ? NetnsPair::b_v6() : NetnsPair::b_v4()) << tag;
+    }
+    got += n;
+  }
+  EXPECT_EQ(std::count(seen.begin(), seen.end(), 1), static_cast<long>(count));
+}
+
 TEST_F(RawIpAcrossNamespaces, PacketToAPortWeDidNotBindIsIgnoredNotAnswered) {
   for (const auto& [to, from] : {std::pair{NetnsPair::a_v4(), NetnsPair::b_v4()},
                                  std::pair{NetnsPair::a_v6(), NetnsPair::b_v6()}}) {

@@ -19,7 +19,7 @@ namespace sctpkit::assoc {
 
 namespace detail {
 struct MessagePoolCore;
-struct MessageSlot {
+struct alignas(64) MessageSlot {
   // Messages up to this size are copied into the slot itself, not into `bytes`: one allocation per
   // message less while a queue fills, and no second block (slot, then buffer) to fetch each time a
   // deep queue's message is touched again, cold (fragmented, copied into the packet, released): a
@@ -32,14 +32,19 @@ struct MessageSlot {
   }
   [[nodiscard]] size_t size() const { return small_size != kLarge ? small_size : bytes.size(); }
 
+  // First, and the slot cache-line aligned: a message of up to 64 bytes is one cache line, which
+  // is all that copying it into a packet reads (its size and kind come from the queue, see
+  // MessageRef::slot_bytes). The bookkeeping below shares the second line, which releasing the
+  // message touches.
+  uint8_t small[kSmallBytes];
   uint32_t refs = 0;
   uint32_t small_size = kLarge;
   MessagePoolCore* core = nullptr;
   // Kept while the slot holds a small message: spare buffers keep their capacity for the next
   // large one (and for MessagePool::take_buffer).
   std::vector<uint8_t> bytes;
-  uint8_t small[kSmallBytes];
 };
+static_assert(sizeof(MessageSlot) == 128);
 }  // namespace detail
 
 class MessageRef {
@@ -69,6 +74,22 @@ class MessageRef {
   explicit operator bool() const { return slot_ != nullptr; }
   [[nodiscard]] wire::Bytes bytes() const { return slot_ ? slot_->view() : wire::Bytes(); }
   [[nodiscard]] size_t size() const { return slot_ ? slot_->size() : 0; }
+  // Whether the message is kept in its slot (MessagePool::kSmallMessage), for slot_bytes().
+  [[nodiscard]] bool in_slot() const { return slot_ && slot_->small_size != detail::MessageSlot::kLarge; }
+  // Asks for the cache lines a later access reads: the message kept in the slot (copied into a
+  // packet), or the bookkeeping that releasing the last reference writes. Hints only: a deep
+  // queue's messages are cold by the time they are sent and again when they are acknowledged.
+  void prefetch_slot_bytes() const {
+    if (slot_) __builtin_prefetch(slot_->small, 0);
+  }
+  void prefetch_release() const {
+    if (slot_) __builtin_prefetch(&slot_->refs, 1);
+  }
+  // bytes().subspan(offset, length) of a message kept in its slot (in_slot() was true), found
+  // without reading the slot: a deep queue's message is cold when its chunk is built.
+  [[nodiscard]] wire::Bytes slot_bytes(uint32_t offset, uint32_t length) const {
+    return wire::Bytes(slot_->small + offset, length);
+  }
   [[nodiscard]] uint32_t use_count() const { return slot_ ? slot_->refs : 0; }
 
  private:

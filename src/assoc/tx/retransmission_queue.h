@@ -210,6 +210,9 @@ class RetransmissionQueue {
   wire::Tsn next_tsn_;
   wire::Tsn cum_ack_point_;
   uint32_t peer_rwnd_;
+  // No chunk below this index of outstanding_ is marked for retransmission (a lower bound). 32 bits
+  // (the window holds under 2^31 TSNs, 6.1) beside the other three: the padding they left.
+  uint32_t first_marked_ = 0;
   size_t outstanding_bytes_ = 0;
   size_t marked_count_ = 0;
   size_t gap_acked_count_ = 0;  // outstanding chunks in kGapAcked

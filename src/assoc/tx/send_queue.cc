@@ -7,7 +7,8 @@ namespace sctpkit::assoc {
 SendQueue::SendQueue(uint16_t outbound_streams, SendQueueConfig config)
     // The pool keeps at most a full send buffer's worth of spare buffers (plus what is outstanding).
     : config_(config), pool_(config.buffer_limit), streams_(outbound_streams) {
-  config_.max_message_size = std::min(config_.max_message_size, config_.buffer_limit);
+  // Queued sizes, fragment offsets and lengths are 32-bit.
+  config_.max_message_size = std::min({config_.max_message_size, config_.buffer_limit, size_t{UINT32_MAX}});
   config_.low_watermark = std::min(config_.low_watermark, config_.buffer_limit);
 }
 
@@ -41,10 +42,15 @@ SendStatus SendQueue::send(wire::StreamId stream, std::vector<uint8_t>&& message
 
 void SendQueue::enqueue(wire::StreamId stream, MessageRef data, MessageOptions options) {
   Stream& s = streams_[stream.value()];
-  buffered_bytes_ += data.size();
+  const auto size = static_cast<uint32_t>(data.size());  // check() held it to max_message_size
+  buffered_bytes_ += size;
   ++queued_messages_;
   if (s.messages.empty()) active_.push_back(stream.value());
-  s.messages.push_back(Message{std::move(data), options});
+  Message& m = s.messages.emplace_back();
+  m.in_slot = data.in_slot();
+  m.data = std::move(data);
+  m.size = size;
+  m.options = options;
   last_stream_ = stream.value();
 }
 
@@ -59,7 +65,17 @@ bool SendQueue::mark_last_sack_immediately() {
 size_t SendQueue::peek_fragment_size(size_t max_payload) const {
   if (active_.empty()) return 0;
   const Stream& s = streams_[active_.front()];
-  return std::min<size_t>(s.messages.front().data.size() - s.head_offset, max_payload);
+  return std::min<size_t>(s.messages.front().size - s.head_offset, max_payload);
+}
+
+void SendQueue::prefetch_next(size_t count) const {
+  if (active_.empty()) return;
+  const Stream& s = streams_[active_.front()];
+  const size_t n = std::min(count, s.messages.size());
+  for (size_t i = 0; i < n; ++i) {
+    const Message& m = s.messages[i];
+    if (m.in_slot) m.data.prefetch_slot_bytes();
+  }
 }
 
 std::optional<QueuedFragment> SendQueue::next_fragment(size_t max_payload) {
@@ -80,7 +96,7 @@ bool SendQueue::next_fragment(size_t max_payload, QueuedFragment& f) {
     s.head_ssn = s.next_ssn;
     s.next_ssn = s.next_ssn.next();
   }
-  const size_t remaining = m.data.size() - s.head_offset;
+  const size_t remaining = m.size - s.head_offset;
   const auto length = static_cast<uint32_t>(std::min(remaining, max_payload));
 
   f.stream = wire::StreamId(id);
@@ -90,6 +106,7 @@ bool SendQueue::next_fragment(size_t max_payload, QueuedFragment& f) {
   f.beginning = beginning;
   f.end = length == remaining;
   f.sack_immediately = f.end && m.options.sack_immediately;
+  f.in_slot = m.in_slot;
   // The last fragment takes the queue's reference along (the message leaves the queue with it).
   f.message = f.end ? std::move(m.data) : m.data;
   f.offset = s.head_offset;
@@ -118,7 +135,7 @@ size_t SendQueue::set_outbound_streams(uint16_t count) {
   size_t dropped = 0;
   for (size_t id = count; id < streams_.size(); ++id) {
     Stream& s = streams_[id];
-    for (const Message& m : s.messages) buffered_bytes_ -= m.data.size();
+    for (const Message& m : s.messages) buffered_bytes_ -= m.size;
     // A message cut off mid-fragmentation only has its unsent tail still counted.
     if (!s.messages.empty()) buffered_bytes_ += s.head_offset;
     dropped += s.messages.size();

@@ -55,11 +55,14 @@ struct QueuedFragment {
   bool beginning = false;  // B bit
   bool end = false;        // E bit
   bool sack_immediately = false;  // I bit: the last fragment of a message sent with it
+  bool in_slot = false;           // the message is kept in its pool slot (MessageRef::in_slot)
   MessageRef message;
   uint32_t offset = 0;
   uint32_t length = 0;
 
-  [[nodiscard]] wire::Bytes payload() const { return message.bytes().subspan(offset, length); }
+  [[nodiscard]] wire::Bytes payload() const {
+    return in_slot ? message.slot_bytes(offset, length) : message.bytes().subspan(offset, length);
+  }
 };
 
 class SendQueue {
@@ -83,6 +86,9 @@ class SendQueue {
   std::optional<QueuedFragment> next_fragment(size_t max_payload);
   // The same, written into `out` (the chunk that will carry it): false, `out` untouched, when none.
   bool next_fragment(size_t max_payload, QueuedFragment& out);
+  // Prefetches the bytes of up to `count` messages next in line on the stream served next, where
+  // they are kept in their slots (small messages): the caller is about to put them in a packet.
+  void prefetch_next(size_t count) const;
   // Payload size the next next_fragment(max_payload) would produce (0 when empty).
   [[nodiscard]] size_t peek_fragment_size(size_t max_payload) const;
 
@@ -108,9 +114,13 @@ class SendQueue {
   bool take_space_available();
 
  private:
+  // The size and kind are copied out of the message's slot while it is warm (just written):
+  // fragmenting reads them here, and the slot only when the chunk's bytes are copied.
   struct Message {
     MessageRef data;
+    uint32_t size = 0;
     MessageOptions options;
+    bool in_slot = false;
   };
   struct Stream {
     Ring<Message> messages;
