@@ -82,7 +82,7 @@ TEST(PacketDisposition, OutOfTheBlueAnswersAreStatelessAndSilentDiscardsAreDropp
 // ---------------------------------------------------------------- RFC 9260 against a scripted peer
 
 namespace sctpkit::assoc {
-namespace {
+namespace packet_disposition_rfc_test {
 
 using testing::ScriptedPeer;
 using testing::SentPacket;
@@ -559,5 +559,5 @@ TEST(Rfc9260Tags, ShutdownAckBeforeEstablishedOrOutOfTheBlueGetsAReflectedShutdo
   expect_reflected_complete(q, 0xCAFE);
 }
 
-}  // namespace
+}  // namespace packet_disposition_rfc_test
 }  // namespace sctpkit::assoc
