@@ -51,6 +51,9 @@ class EndpointImpl {
     bool transmit_listed = false;       // in transmit_ready_
     bool event_listed = false;          // in event_ready_
     bool deadline_stale = false;        // in stale_deadlines_
+    // RFC 6951 5.4: per peer address, the UDP encapsulation port of its last verified packet (0:
+    // not encapsulated), for the INIT check (refuse_new_encapsulation_port).
+    std::vector<std::pair<wire::IpAddress, uint16_t>> encapsulation_ports;
   };
   using TimerEntry = std::pair<TimePoint, uint32_t>;
 
@@ -232,7 +235,12 @@ class EndpointImpl {
   uint64_t stateless_queued_ = 0;
 
   PacketDisposition handle_packet(wire::Bytes bytes, const wire::IpAddress& source, const wire::IpAddress& destination,
-                     TimePoint now);
+                                  TimePoint now, uint16_t encapsulation_port);
+  void learn_encapsulation_port(Slot& s, const wire::IpAddress& source, uint16_t port);
+  // Queues the ABORT and returns true if `packet`, an INIT for the association of `s`, came from
+  // another encapsulation port than the one its source address uses.
+  bool refuse_new_encapsulation_port(const Slot& s, const wire::PacketView& packet, const wire::IpAddress& source,
+                                     const wire::IpAddress& destination, uint16_t port);
   void handle_out_of_the_blue(const wire::PacketView& packet, const wire::IpAddress& source,
                               const wire::IpAddress& destination, TimePoint now);
   void answer_init(const wire::InitChunk& init, const wire::PacketView& packet, const wire::IpAddress& source,
