@@ -67,14 +67,15 @@ void connect(Pair& p, uint16_t port) {
   std::optional<uint32_t> accepted;
   ASSERT_TRUE(p.run_until([&] {
     if (!accepted) accepted = p.server->pop_accept();
-    return accepted && p.client->state(p.client_id).connected;
+    const Stack::AssociationState* client = p.client->find(p.client_id);
+    return accepted && client && client->connected;
   }));
   p.server_id = *accepted;
 }
 
 // What Association::send does (src/net/api.cc), returning whether it only queued.
 bool send_like_the_api(Stack& stack, uint32_t id, wire::Bytes message) {
-  auto& state = stack.state(id);
+  auto& state = *stack.find(id);
   const bool queue_only = stack.window_full(state);
   const auto now = queue_only ? stack.last_now() : Stack::now();
   EXPECT_EQ(stack.endpoint().send(assoc::AssociationId{id}, message, wire::StreamId(0), wire::Ppid(0), false, now),
@@ -86,7 +87,7 @@ bool send_like_the_api(Stack& stack, uint32_t id, wire::Bytes message) {
 TEST(Stack, ASendIntoAFullWindowOnlyQueuesUntilAnInputCanHaveOpenedIt) {
   Pair p;
   ASSERT_NO_FATAL_FAILURE(connect(p, 5020));
-  auto& state = p.client->state(p.client_id);
+  auto& state = *p.client->find(p.client_id);
   EXPECT_FALSE(p.client->window_full(state));
   // The server does not run: no SACK comes, and the initial cwnd (RFC 9260 7.2.1: a few MTUs)
   // fills after a few packets' worth of 1 KiB messages.
@@ -107,7 +108,7 @@ TEST(Stack, ASendIntoAFullWindowOnlyQueuesUntilAnInputCanHaveOpenedIt) {
   const int total = sent + 10;
   int received = 0;
   ASSERT_TRUE(p.run_until([&] {
-    auto& inbox = p.server->state(p.server_id).inbox;
+    auto& inbox = p.server->find(p.server_id)->inbox;
     while (!inbox.empty()) {
       p.server->consumed(p.server_id, inbox.pop_front().data.size());
       ++received;
@@ -184,9 +185,32 @@ TEST(Stack, AnInitFromANewUdpPortIsAbortedThereAndTheAssociationGoesOn) {
                                     Stack::now()),
               assoc::SendResult::Ok);
     from->flush();
-    ASSERT_TRUE(p.run_until([&, to = to, to_id = to_id] { return !to->state(to_id).inbox.empty(); }));
+    ASSERT_TRUE(p.run_until([&, to = to, to_id = to_id] { return !to->find(to_id)->inbox.empty(); }));
   }
   EXPECT_EQ(rogue.receive(in), 0u) << "the association sent to the new port";
+}
+
+TEST(Stack, LookingUpAnUnknownAssociationMakesNoEntryAndItsEventsAreDropped) {
+  Pair p;
+  ASSERT_NO_FATAL_FAILURE(connect(p, 5022));
+  EXPECT_EQ(p.client->find(p.client_id + 100), nullptr);
+  EXPECT_EQ(p.client->find(p.client_id + 100), nullptr) << "the first lookup made an entry";
+  ASSERT_NE(p.client->find(p.client_id), nullptr);
+  // The handle went (Association's destructor forgets): what the engine still reports for the
+  // association (a message here) finds no state and makes none.
+  p.client->forget(p.client_id);
+  EXPECT_EQ(p.client->find(p.client_id), nullptr);
+  const std::vector<uint8_t> message{1, 2, 3};
+  ASSERT_EQ(p.server->endpoint().send(assoc::AssociationId{p.server_id}, message, wire::StreamId(0), wire::Ppid(0),
+                                      false, Stack::now()),
+            assoc::SendResult::Ok);
+  p.server->flush();
+  const auto received_before = p.client->endpoint().status(assoc::AssociationId{p.client_id})->counters.messages_received;
+  ASSERT_TRUE(p.run_until([&] {
+    return p.client->endpoint().status(assoc::AssociationId{p.client_id})->counters.messages_received > received_before;
+  }));
+  p.client->process();  // the MessageEvent is handed out
+  EXPECT_EQ(p.client->find(p.client_id), nullptr);
 }
 
 TEST(Inbox, IsAFifoThatKeepsItsSlots) {
