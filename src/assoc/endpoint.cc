@@ -276,12 +276,16 @@ std::optional<Transmit> Endpoint::poll_transmit(TimePoint now) {
 std::optional<Transmit> Endpoint::poll_transmit(TimePoint now, wire::MutableBytes buffer) {
   auto& impl = *impl_;
   std::optional<Transmit> t;
-  if (!impl.stateless_.empty()) {
-    OwnedPacket p = std::move(impl.stateless_.front());
-    impl.stateless_.pop_front();
-    if (p.bytes.size() > buffer.size()) return std::nullopt;  // not a buffer of kMaxTransmitSize
-    std::copy(p.bytes.begin(), p.bytes.end(), buffer.begin());
-    t = Transmit{p.source, p.destination, wire::Bytes(buffer.data(), p.bytes.size())};
+  // A stateless answer leaves whole or not at all: one that does not fit a buffer smaller than the
+  // contract's stays queued for a later call (queue_stateless keeps none larger than
+  // kMaxTransmitSize, so a caller that keeps the contract gets every one), and the associations'
+  // packets, which are built to the buffer's size, go meanwhile.
+  auto fits = std::find_if(impl.stateless_.begin(), impl.stateless_.end(),
+                           [&](const OwnedPacket& p) { return p.bytes.size() <= buffer.size(); });
+  if (fits != impl.stateless_.end()) {
+    std::copy(fits->bytes.begin(), fits->bytes.end(), buffer.begin());
+    t = Transmit{fits->source, fits->destination, wire::Bytes(buffer.data(), fits->bytes.size())};
+    impl.stateless_.erase(fits);
   } else {
     t = impl.poll_transmit(now, buffer);
   }

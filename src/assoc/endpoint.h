@@ -149,7 +149,8 @@ class Endpoint {
   std::optional<Transmit> poll_transmit(TimePoint now);
   // The same, built in the caller's `buffer` (at least kMaxTransmitSize bytes), which the Transmit's
   // bytes view into: a loop that batches packets has the engine write each one where the send
-  // system call reads it, instead of copying it there.
+  // system call reads it, instead of copying it there. A smaller buffer loses no answer sent
+  // without an association (an INIT ACK): one that does not fit waits for a call with room.
   std::optional<Transmit> poll_transmit(TimePoint now, wire::MutableBytes buffer);
   std::optional<Event> poll_event();
   // Optional: hands back a MessageEvent the user has finished with. Its buffer is reused for a later

@@ -227,10 +227,14 @@ class EndpointImpl {
     return true;
   }
 
-  void queue_stateless(OwnedPacket packet) {
+  // Returns false for a packet no IP datagram carries (an INIT ACK repeating a huge INIT in its
+  // cookie and in its Unrecognized Parameters): not sent, and not reported as answered.
+  bool queue_stateless(OwnedPacket packet) {
+    if (packet.bytes.size() > kMaxTransmitSize) return false;
     if (stateless_.size() >= kMaxStatelessReplies) stateless_.pop_front();
     stateless_.push_back(std::move(packet));
     ++stateless_queued_;
+    return true;
   }
   uint64_t stateless_queued_ = 0;
 
