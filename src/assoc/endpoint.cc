@@ -279,7 +279,7 @@ std::optional<Transmit> Endpoint::poll_transmit(TimePoint now, wire::MutableByte
   // A stateless answer leaves whole or not at all: one that does not fit a buffer smaller than the
   // contract's stays queued for a later call (queue_stateless keeps none larger than
   // kMaxTransmitSize, so a caller that keeps the contract gets every one), and the associations'
-  // packets, which are built to the buffer's size, go meanwhile.
+  // packets go meanwhile.
   auto fits = std::find_if(impl.stateless_.begin(), impl.stateless_.end(),
                            [&](const OwnedPacket& p) { return p.bytes.size() <= buffer.size(); });
   if (fits != impl.stateless_.end()) {
