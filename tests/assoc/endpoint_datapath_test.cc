@@ -345,14 +345,19 @@ TEST(EndpointDatapathTest, PollTransmitBuildsInTheCallersBuffer) {
   EXPECT_FALSE(pair.server().poll_transmit(pair.now, at));
 }
 
+// The client connects: its INIT, copied out of the engine's buffer.
+std::vector<uint8_t> client_init(EndpointPair& pair) {
+  pair.connect();
+  auto init = pair.client().poll_transmit(pair.now);
+  EXPECT_TRUE(init);
+  return init ? std::vector<uint8_t>(init->packet.begin(), init->packet.end()) : std::vector<uint8_t>{};
+}
+
 // A buffer too small for a stateless answer (the INIT ACK) does not lose it: it waits for a call
 // with room, and is the next packet then.
 TEST(EndpointDatapathTest, AStatelessAnswerThatDoesNotFitTheBufferStaysQueued) {
   EndpointPair pair;
-  pair.connect();
-  auto init = pair.client().poll_transmit(pair.now);
-  ASSERT_TRUE(init);
-  const std::vector<uint8_t> init_bytes(init->packet.begin(), init->packet.end());
+  const std::vector<uint8_t> init_bytes = client_init(pair);
   ASSERT_EQ(pair.server().handle_packet(init_bytes, pair.address[0], pair.address[1], pair.now),
             PacketDisposition::AnsweredStateless);
   std::vector<uint8_t> slab(kMaxTransmitSize);
@@ -368,10 +373,9 @@ TEST(EndpointDatapathTest, AStatelessAnswerThatDoesNotFitTheBufferStaysQueued) {
 // Unrecognized Parameters report, RFC 9260 3.3.3) is not answered, and not counted as answered.
 TEST(EndpointDatapathTest, AnAnswerLargerThanAnyDatagramIsNotQueued) {
   EndpointPair pair;
-  pair.connect();
-  auto init = pair.client().poll_transmit(pair.now);
-  ASSERT_TRUE(init);
-  std::vector<uint8_t> big(init->packet.begin(), init->packet.end());
+  const std::vector<uint8_t> init_bytes = client_init(pair);
+  ASSERT_FALSE(init_bytes.empty());
+  std::vector<uint8_t> big = init_bytes;
   // Parameters of an unknown type whose upper bits say "skip and report" (RFC 9260 3.2.1: 11).
   for (int i = 0; i < 40; ++i) {
     const uint16_t type = 0xC000 | static_cast<uint16_t>(0x100 + i), length = 1004;
@@ -388,7 +392,6 @@ TEST(EndpointDatapathTest, AnAnswerLargerThanAnyDatagramIsNotQueued) {
   EXPECT_FALSE(pair.server().poll_transmit(pair.now));
   EXPECT_EQ(pair.server().counters().inits_answered, 0u);
   // The INIT as sent is answered as ever.
-  const std::vector<uint8_t> init_bytes(init->packet.begin(), init->packet.end());
   EXPECT_EQ(pair.server().handle_packet(init_bytes, pair.address[0], pair.address[1], pair.now),
             PacketDisposition::AnsweredStateless);
   EXPECT_TRUE(pair.server().poll_transmit(pair.now));
