@@ -47,8 +47,9 @@ PacketDisposition EndpointImpl::handle_packet(wire::Bytes bytes, const wire::IpA
   }
   const uint32_t id = association->id().value;
   Slot& s = *slot(id);
-  const bool init = packet.begin()->type == wire::InitChunk::kType;
-  if (init && refuse_new_encapsulation_port(s, packet, source, destination, encapsulation_port)) {
+  const bool is_init = packet.begin()->type == wire::InitChunk::kType;
+  const std::optional<wire::InitChunk> init = is_init ? processable_init(packet) : std::nullopt;
+  if (init && refuse_new_encapsulation_port(s, *init, packet, source, destination, encapsulation_port)) {
     return PacketDisposition::AnsweredStateless;
   }
   const bool accepted = association->handle_packet(packet, source, destination, now);
@@ -60,7 +61,8 @@ PacketDisposition EndpointImpl::handle_packet(wire::Bytes bytes, const wire::IpA
   if (!accepted) return PacketDisposition::Dropped;
   // RFC 6951 5.4: the port is stored "after finding the SCTP association (which includes checking
   // the verification tag)"; an INIT carries tag 0, so nothing verified it and it teaches nothing.
-  if (init) return PacketDisposition::AnsweredStateless;
+  // One the association discarded has no answer to send back to its port either.
+  if (is_init) return init ? PacketDisposition::AnsweredStateless : PacketDisposition::Dropped;
   learn_encapsulation_port(s, source, encapsulation_port);
   return PacketDisposition::Accepted;
 }
@@ -78,9 +80,18 @@ void EndpointImpl::learn_encapsulation_port(Slot& s, const wire::IpAddress& sour
   s.encapsulation_ports.emplace_back(source, port);
 }
 
-bool EndpointImpl::refuse_new_encapsulation_port(const Slot& s, const wire::PacketView& packet,
-                                                 const wire::IpAddress& source, const wire::IpAddress& destination,
-                                                 uint16_t port) {
+std::optional<wire::InitChunk> EndpointImpl::processable_init(const wire::PacketView& packet) {
+  // RFC 9260 8.5.1 A: only a lone INIT with tag 0 is processed; 3.3.2: a zero Initiate Tag is
+  // discarded. The association answers every other INIT (5.2.1, 5.2.2, 9.2).
+  if (packet.header().verification_tag.value() != 0 || packet.chunk_count() != 1) return std::nullopt;
+  auto init = wire::InitChunk::parse(*packet.begin());
+  if (!init || init->initiate_tag.value() == 0) return std::nullopt;
+  return *init;
+}
+
+bool EndpointImpl::refuse_new_encapsulation_port(const Slot& s, const wire::InitChunk& init,
+                                                 const wire::PacketView& packet, const wire::IpAddress& source,
+                                                 const wire::IpAddress& destination, uint16_t port) {
   // draft-tuexen-tsvwg-sctp-udp-encaps-cons 4 (updating RFC 6951 5.4): an INIT that matches an
   // existing association but arrives from another UDP source port than the encapsulation port of
   // its path is answered with an ABORT carrying "Restart of an Association with New Encapsulation
@@ -88,13 +99,9 @@ bool EndpointImpl::refuse_new_encapsulation_port(const Slot& s, const wire::Pack
   const auto known = std::find_if(s.encapsulation_ports.begin(), s.encapsulation_ports.end(),
                                   [&](const auto& entry) { return entry.first == source; });
   if (known == s.encapsulation_ports.end() || known->second == port) return false;
-  // RFC 9260 8.5.1 A: anything but a lone INIT with tag 0 is the association's to discard.
-  if (packet.header().verification_tag.value() != 0 || packet.chunk_count() != 1) return false;
-  auto init = wire::InitChunk::parse(*packet.begin());
-  if (!init || init->initiate_tag.value() == 0) return false;  // RFC 9260 3.3.2: discarded
   // RFC 9260 8.4 rule 3 / 5.2.2: an ABORT answering an INIT carries its Initiate Tag, T bit clear.
   const PacketEnds reply{destination, source, packet.header().destination_port, packet.header().source_port};
-  queue_stateless(build_abort(reply, init->initiate_tag, false,
+  queue_stateless(build_abort(reply, init.initiate_tag, false,
                               encode_cause(wire::RestartWithNewEncapsulationPort{known->second, port})));
   return true;
 }

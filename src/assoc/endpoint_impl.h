@@ -241,10 +241,13 @@ class EndpointImpl {
   PacketDisposition handle_packet(wire::Bytes bytes, const wire::IpAddress& source, const wire::IpAddress& destination,
                                   TimePoint now, uint16_t encapsulation_port);
   void learn_encapsulation_port(Slot& s, const wire::IpAddress& source, uint16_t port);
-  // Queues the ABORT and returns true if `packet`, an INIT for the association of `s`, came from
-  // another encapsulation port than the one its source address uses.
-  bool refuse_new_encapsulation_port(const Slot& s, const wire::PacketView& packet, const wire::IpAddress& source,
-                                     const wire::IpAddress& destination, uint16_t port);
+  // The INIT of `packet` if an association would process it (else it discards it).
+  static std::optional<wire::InitChunk> processable_init(const wire::PacketView& packet);
+  // Queues the ABORT and returns true if `init` (of `packet`), for the association of `s`, came
+  // from another encapsulation port than the one its source address uses.
+  bool refuse_new_encapsulation_port(const Slot& s, const wire::InitChunk& init, const wire::PacketView& packet,
+                                     const wire::IpAddress& source, const wire::IpAddress& destination,
+                                     uint16_t port);
   void handle_out_of_the_blue(const wire::PacketView& packet, const wire::IpAddress& source,
                               const wire::IpAddress& destination, TimePoint now);
   void answer_init(const wire::InitChunk& init, const wire::PacketView& packet, const wire::IpAddress& source,

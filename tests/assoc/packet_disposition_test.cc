@@ -160,6 +160,18 @@ TEST(PacketDisposition, AnInitFromAnotherEncapsulationPortIsRefusedAndTheAssocia
   ASSERT_TRUE(pair.server().status(kept));
   EXPECT_EQ(pair.server().status(kept)->state, AssociationState::Established);
   EXPECT_FALSE(pair.server().poll_event()) << "the association heard of the INIT";
+
+  // An INIT the association would discard (RFC 9260 3.3.2: a zero Initiate Tag) gets no answer,
+  // from any port, and the embedder is told so (nothing to send back to that port).
+  auto zero_tag = init;
+  zero_tag[16] = zero_tag[17] = zero_tag[18] = zero_tag[19] = 0;
+  zero_tag[8] = zero_tag[9] = zero_tag[10] = zero_tag[11] = 0;
+  const uint32_t crc = wire::compute_checksum(zero_tag);
+  for (int i = 0; i < 4; ++i) zero_tag[8 + i] = static_cast<uint8_t>(crc >> (8 * i));
+  EXPECT_EQ(pair.server().handle_packet(zero_tag, client, server, pair.now, 40002), PacketDisposition::Dropped);
+  EXPECT_EQ(pair.server().handle_packet(zero_tag, client, server, pair.now, kClientUdpPort),
+            PacketDisposition::Dropped);
+  EXPECT_FALSE(pair.server().poll_transmit(pair.now));
 }
 
 TEST(PacketDisposition, AnInitFromTheSamePortIsHandledButTeachesNothing) {
