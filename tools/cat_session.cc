@@ -13,6 +13,12 @@ namespace sctpkit::tools {
 
 namespace {
 
+// Whether a read of stdin would return at once (data, or the end of the input).
+bool input_ready() {
+  pollfd p{STDIN_FILENO, POLLIN, 0};
+  return ::poll(&p, 1, 0) > 0;
+}
+
 bool write_all(int fd, const uint8_t* data, size_t size) {
   while (size > 0) {
     const ssize_t n = ::write(fd, data, size);
@@ -105,11 +111,27 @@ std::optional<int> Session::drain() {
 
 std::optional<int> Session::read_input() {
   const ssize_t n = ::read(STDIN_FILENO, buffer_, sizeof buffer_);
-  if (n < 0 && (errno == EINTR || errno == EAGAIN)) return std::nullopt;
+  if (n < 0 && (errno == EINTR || errno == EAGAIN)) return send_held_unless_input_ready();
   const bool eof = n <= 0;
-  for (const auto& message : splitter_.feed(std::string_view(buffer_, eof ? 0 : static_cast<size_t>(n)), eof))
-    if (!send(message)) return finish();
-  if (!eof) return std::nullopt;
+  auto messages = splitter_.feed(std::string_view(buffer_, eof ? 0 : static_cast<size_t>(n)), eof);
+  // RFC 9260 6.1: the input's last message asks the peer to acknowledge it at once (the I bit), so
+  // that the SHUTDOWN that follows (9.2: sent once all data is acknowledged) does not wait out the
+  // peer's delayed SACK (6.2, up to 200 ms). Only the end of the input tells which message was the
+  // last, so while more input is ready at once (a file, a pipe already written) the newest message
+  // waits for the next read; input that is not ready at once (a terminal) holds nothing back.
+  if (held_ && (eof || !messages.empty())) {
+    if (!send(*held_, eof && messages.empty())) return finish();
+    held_.reset();
+  }
+  for (size_t i = 0; i < messages.size(); ++i) {
+    const bool newest = i + 1 == messages.size();
+    if (newest && !eof && input_ready()) {
+      held_ = std::move(messages[i]);
+      break;
+    }
+    if (!send(messages[i], newest && eof)) return finish();
+  }
+  if (!eof) return send_held_unless_input_ready();
   // EOF on stdin starts a graceful shutdown (RFC 9260 9.2).
   read_stdin_ = false;
   a_.shutdown();
@@ -117,8 +139,17 @@ std::optional<int> Session::read_input() {
   return finish();
 }
 
-bool Session::send(std::string_view data) {
-  auto status = a_.send(data, send_);
+std::optional<int> Session::send_held_unless_input_ready() {
+  if (!held_ || input_ready()) return std::nullopt;
+  const bool sent = send(*held_);
+  held_.reset();
+  return sent ? std::nullopt : std::optional(finish());
+}
+
+bool Session::send(std::string_view data, bool last) {
+  SendOptions options = send_;
+  options.sack_immediately = last;
+  auto status = a_.send(data, options);
   if (status) return true;
   if (!a_.is_open()) return false;
   fmt::print(stderr, "sctpkit cat: send: {}\n", status.error().message);

@@ -67,7 +67,11 @@ class Session {
  private:
   std::optional<int> drain();
   std::optional<int> read_input();
-  bool send(std::string_view data);
+  // Sends the held message if no input is ready at once (it is not the last, as far as can be told
+  // without waiting); a value once the association is over.
+  std::optional<int> send_held_unless_input_ready();
+  // `last`: the input ends with it (RFC 9260 6.1: sent with the I bit).
+  bool send(std::string_view data, bool last = false);
   int finish();
 
   Association& a_;
@@ -75,6 +79,9 @@ class Session {
   bool read_stdin_;
   SendOptions send_;
   InputSplitter splitter_;
+  // The newest message, held back while more input is ready at once: only the next read tells
+  // whether it is the input's last (see read_input).
+  std::optional<std::string> held_;
   char buffer_[65536];
 };
 

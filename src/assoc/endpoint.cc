@@ -5,7 +5,8 @@
 namespace sctpkit::assoc {
 
 PacketDisposition EndpointImpl::handle_packet(wire::Bytes bytes, const wire::IpAddress& source,
-                                              const wire::IpAddress& destination, TimePoint now) {
+                                              const wire::IpAddress& destination, TimePoint now,
+                                              uint16_t encapsulation_port) {
   ++counters_.packets_received;
   if (observer_) observer_->on_packet(PacketObserver::Direction::Received, source, destination, bytes, now);
   auto parsed = wire::PacketView::parse(bytes);
@@ -38,17 +39,71 @@ PacketDisposition EndpointImpl::handle_packet(wire::Bytes bytes, const wire::IpA
     const uint64_t replies_before = stateless_queued_;
     handle_out_of_the_blue(packet, source, destination, now);
     // RFC 9260 5.1.5: only a State Cookie that passed its MAC check creates an association.
-    if (next_id_ != ids_before) return PacketDisposition::Accepted;
+    if (next_id_ != ids_before) {
+      if (Slot* created = slot(next_id_ - 1)) learn_encapsulation_port(*created, source, encapsulation_port);
+      return PacketDisposition::Accepted;
+    }
     return stateless_queued_ != replies_before ? PacketDisposition::AnsweredStateless : PacketDisposition::Dropped;
+  }
+  const uint32_t id = association->id().value;
+  Slot& s = *slot(id);
+  const bool is_init = packet.begin()->type == wire::InitChunk::kType;
+  const std::optional<wire::InitChunk> init = is_init ? processable_init(packet) : std::nullopt;
+  if (init && refuse_new_encapsulation_port(s, *init, packet, source, destination, encapsulation_port)) {
+    return PacketDisposition::AnsweredStateless;
   }
   const bool accepted = association->handle_packet(packet, source, destination, now);
   if (!accepted) ++counters_.bad_verification_tag;
   // RFC 9260 5.1.2: the INIT ACK (or a restart) told us the peer's addresses; packets from each of
   // them belong to this association from now on.
   if (association->take_peer_addresses_changed()) index(*association);
-  const uint32_t id = association->id().value;
-  touch(id, *slot(id));
-  return accepted ? PacketDisposition::Accepted : PacketDisposition::Dropped;
+  touch(id, s);
+  if (!accepted) return PacketDisposition::Dropped;
+  // RFC 6951 5.4: the port is stored "after finding the SCTP association (which includes checking
+  // the verification tag)"; an INIT carries tag 0, so nothing verified it and it teaches nothing.
+  // One the association discarded has no answer to send back to its port either.
+  if (is_init) return init ? PacketDisposition::AnsweredStateless : PacketDisposition::Dropped;
+  learn_encapsulation_port(s, source, encapsulation_port);
+  return PacketDisposition::Accepted;
+}
+
+void EndpointImpl::learn_encapsulation_port(Slot& s, const wire::IpAddress& source, uint16_t port) {
+  // RFC 6951 5.4: the UDP source port of a verified packet is the encapsulation port of the peer
+  // address it came from. Packets reach an association only from its peer addresses, which bound
+  // the list; nearly always the first entry is the one.
+  for (auto& [address, known] : s.encapsulation_ports) {
+    if (address == source) {
+      known = port;
+      return;
+    }
+  }
+  s.encapsulation_ports.emplace_back(source, port);
+}
+
+std::optional<wire::InitChunk> EndpointImpl::processable_init(const wire::PacketView& packet) {
+  // RFC 9260 8.5.1 A: only a lone INIT with tag 0 is processed; 3.3.2: a zero Initiate Tag is
+  // discarded. The association answers every other INIT (5.2.1, 5.2.2, 9.2).
+  if (packet.header().verification_tag.value() != 0 || packet.chunk_count() != 1) return std::nullopt;
+  auto init = wire::InitChunk::parse(*packet.begin());
+  if (!init || init->initiate_tag.value() == 0) return std::nullopt;
+  return *init;
+}
+
+bool EndpointImpl::refuse_new_encapsulation_port(const Slot& s, const wire::InitChunk& init,
+                                                 const wire::PacketView& packet, const wire::IpAddress& source,
+                                                 const wire::IpAddress& destination, uint16_t port) {
+  // draft-tuexen-tsvwg-sctp-udp-encaps-cons 4 (updating RFC 6951 5.4): an INIT that matches an
+  // existing association but arrives from another UDP source port than the encapsulation port of
+  // its path is answered with an ABORT carrying "Restart of an Association with New Encapsulation
+  // Port" (4.4), and the association is left alone. Raw IP packets all have port 0: never refused.
+  const auto known = std::find_if(s.encapsulation_ports.begin(), s.encapsulation_ports.end(),
+                                  [&](const auto& entry) { return entry.first == source; });
+  if (known == s.encapsulation_ports.end() || known->second == port) return false;
+  // RFC 9260 8.4 rule 3 / 5.2.2: an ABORT answering an INIT carries its Initiate Tag, T bit clear.
+  const PacketEnds reply{destination, source, packet.header().destination_port, packet.header().source_port};
+  queue_stateless(build_abort(reply, init.initiate_tag, false,
+                              encode_cause(wire::RestartWithNewEncapsulationPort{known->second, port})));
+  return true;
 }
 
 
@@ -145,8 +200,9 @@ Endpoint::Endpoint(const EndpointConfig& config, RandomSource& random, TimePoint
 Endpoint::~Endpoint() = default;
 
 PacketDisposition Endpoint::handle_packet(wire::Bytes packet, const wire::IpAddress& source,
-                                          const wire::IpAddress& destination, TimePoint now) {
-  return impl_->handle_packet(packet, source, destination, now);
+                                          const wire::IpAddress& destination, TimePoint now,
+                                          uint16_t encapsulation_port) {
+  return impl_->handle_packet(packet, source, destination, now, encapsulation_port);
 }
 
 void Endpoint::handle_timeout(TimePoint now) { impl_->handle_timeout(now); }
@@ -227,12 +283,16 @@ std::optional<Transmit> Endpoint::poll_transmit(TimePoint now) {
 std::optional<Transmit> Endpoint::poll_transmit(TimePoint now, wire::MutableBytes buffer) {
   auto& impl = *impl_;
   std::optional<Transmit> t;
-  if (!impl.stateless_.empty()) {
-    OwnedPacket p = std::move(impl.stateless_.front());
-    impl.stateless_.pop_front();
-    if (p.bytes.size() > buffer.size()) return std::nullopt;  // not a buffer of kMaxTransmitSize
-    std::copy(p.bytes.begin(), p.bytes.end(), buffer.begin());
-    t = Transmit{p.source, p.destination, wire::Bytes(buffer.data(), p.bytes.size())};
+  // A stateless answer leaves whole or not at all: one that does not fit a buffer smaller than the
+  // contract's stays queued for a later call (queue_stateless keeps none larger than
+  // kMaxTransmitSize, so a caller that keeps the contract gets every one), and the associations'
+  // packets go meanwhile.
+  auto fits = std::find_if(impl.stateless_.begin(), impl.stateless_.end(),
+                           [&](const OwnedPacket& p) { return p.bytes.size() <= buffer.size(); });
+  if (fits != impl.stateless_.end()) {
+    std::copy(fits->bytes.begin(), fits->bytes.end(), buffer.begin());
+    t = Transmit{fits->source, fits->destination, wire::Bytes(buffer.data(), fits->bytes.size())};
+    impl.stateless_.erase(fits);
   } else {
     t = impl.poll_transmit(now, buffer);
   }

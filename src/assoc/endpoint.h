@@ -1,7 +1,8 @@
 // The sans-IO SCTP engine's entry point: one local port and the associations on it.
 //
 // The embedder owns I/O and time. It feeds the engine:
-//   handle_packet(bytes, source, destination, now)   a received SCTP packet (checksum not yet checked)
+//   handle_packet(bytes, source, destination, now[, encapsulation_port])
+//                                                     a received SCTP packet (checksum not yet checked)
 //   handle_timeout(now)                               once next_timeout() has passed
 //   connect / send / shutdown / abort                 user calls
 // and then drains, until they return nullopt:
@@ -98,7 +99,9 @@ class EndpointImpl;
 // peer's UDP encapsulation port) must learn only from packets the engine verified.
 enum class PacketDisposition : uint8_t {
   Dropped,           // malformed, bad checksum, wrong tag, or silently discarded (RFC 9260 8.4, 8.5)
-  AnsweredStateless, // no state kept, but answered (INIT ACK, OOTB ABORT / SHUTDOWN COMPLETE)
+  // No state kept, but answered (INIT ACK, OOTB ABORT / SHUTDOWN COMPLETE), or an INIT for an
+  // existing association (RFC 9260 5.2.1, 5.2.2: answered; its tag is 0, nothing verified it).
+  AnsweredStateless,
   Accepted,          // an association verified it (its tag, or a valid State Cookie that created it)
 };
 
@@ -111,8 +114,13 @@ class Endpoint {
   Endpoint& operator=(const Endpoint&) = delete;
 
   // ---- inputs
+  // `encapsulation_port`: the UDP source port of the datagram that carried the packet under RFC 6951
+  // (SCTP over UDP), 0 for a packet that was not encapsulated. The engine remembers the port of
+  // each peer address's last verified packet (RFC 6951 5.4) and refuses an INIT for an existing
+  // association that comes from another port (draft-tuexen-tsvwg-sctp-udp-encaps-cons 4).
   PacketDisposition handle_packet(wire::Bytes packet, const wire::IpAddress& source,
-                                  const wire::IpAddress& destination, TimePoint now);
+                                  const wire::IpAddress& destination, TimePoint now,
+                                  uint16_t encapsulation_port = 0);
   void handle_timeout(TimePoint now);
 
   // Starts the 4-way handshake (RFC 9260 5.1): INIT goes out on the next poll_transmit().
@@ -141,7 +149,8 @@ class Endpoint {
   std::optional<Transmit> poll_transmit(TimePoint now);
   // The same, built in the caller's `buffer` (at least kMaxTransmitSize bytes), which the Transmit's
   // bytes view into: a loop that batches packets has the engine write each one where the send
-  // system call reads it, instead of copying it there.
+  // system call reads it, instead of copying it there. A smaller buffer loses no answer sent
+  // without an association (an INIT ACK): one that does not fit waits for a call with room.
   std::optional<Transmit> poll_transmit(TimePoint now, wire::MutableBytes buffer);
   std::optional<Event> poll_event();
   // Optional: hands back a MessageEvent the user has finished with. Its buffer is reused for a later

@@ -104,9 +104,10 @@ void EndpointImpl::answer_init(const wire::InitChunk& init, const wire::PacketVi
   signed_cookie.resize(cookies_.sign(cookie, signed_cookie));
   const InitOffer offer{cookie.local_tag, config_.receive_buffer, config_.outbound_streams,
                         config_.max_inbound_streams, cookie.local_initial_tsn};
-  queue_stateless(build_init_ack(reply, init.initiate_tag, offer, signed_cookie, config_.local_addresses,
-                                 parameters.unrecognized));
-  ++counters_.inits_answered;
+  if (queue_stateless(build_init_ack(reply, init.initiate_tag, offer, signed_cookie, config_.local_addresses,
+                                     parameters.unrecognized))) {
+    ++counters_.inits_answered;
+  }
 }
 
 void EndpointImpl::accept_cookie(const wire::CookieEchoChunk& echo, const wire::PacketView& packet,

@@ -51,6 +51,9 @@ class EndpointImpl {
     bool transmit_listed = false;       // in transmit_ready_
     bool event_listed = false;          // in event_ready_
     bool deadline_stale = false;        // in stale_deadlines_
+    // RFC 6951 5.4: per peer address, the UDP encapsulation port of its last verified packet (0:
+    // not encapsulated), for the INIT check (refuse_new_encapsulation_port).
+    std::vector<std::pair<wire::IpAddress, uint16_t>> encapsulation_ports;
   };
   using TimerEntry = std::pair<TimePoint, uint32_t>;
 
@@ -224,15 +227,27 @@ class EndpointImpl {
     return true;
   }
 
-  void queue_stateless(OwnedPacket packet) {
+  // Returns false for a packet no IP datagram carries (an INIT ACK repeating a huge INIT in its
+  // cookie and in its Unrecognized Parameters): not sent, and not reported as answered.
+  bool queue_stateless(OwnedPacket packet) {
+    if (packet.bytes.size() > kMaxTransmitSize) return false;
     if (stateless_.size() >= kMaxStatelessReplies) stateless_.pop_front();
     stateless_.push_back(std::move(packet));
     ++stateless_queued_;
+    return true;
   }
   uint64_t stateless_queued_ = 0;
 
   PacketDisposition handle_packet(wire::Bytes bytes, const wire::IpAddress& source, const wire::IpAddress& destination,
-                     TimePoint now);
+                                  TimePoint now, uint16_t encapsulation_port);
+  void learn_encapsulation_port(Slot& s, const wire::IpAddress& source, uint16_t port);
+  // The INIT of `packet` if an association would process it (else it discards it).
+  static std::optional<wire::InitChunk> processable_init(const wire::PacketView& packet);
+  // Queues the ABORT and returns true if `init` (of `packet`), for the association of `s`, came
+  // from another encapsulation port than the one its source address uses.
+  bool refuse_new_encapsulation_port(const Slot& s, const wire::InitChunk& init, const wire::PacketView& packet,
+                                     const wire::IpAddress& source, const wire::IpAddress& destination,
+                                     uint16_t port);
   void handle_out_of_the_blue(const wire::PacketView& packet, const wire::IpAddress& source,
                               const wire::IpAddress& destination, TimePoint now);
   void answer_init(const wire::InitChunk& init, const wire::PacketView& packet, const wire::IpAddress& source,

@@ -54,7 +54,11 @@ std::vector<TestMessage> test_messages(uint16_t streams) {
 DataOutcome exchange(Association& a, const std::vector<TestMessage>& messages, Clock::time_point deadline) {
   DataOutcome outcome;
   for (const auto& m : messages) {
-    if (auto status = a.send(m.data, SendOptions{m.stream, kTestPpid, m.unordered}); !status) {
+    // RFC 9260 6.1: the last message asks for its SACK at once (the I bit): without bulk it is the
+    // last DATA before the SHUTDOWN, which would otherwise wait out the server's delayed SACK (6.2).
+    SendOptions how{m.stream, kTestPpid, m.unordered};
+    how.sack_immediately = &m == &messages.back();
+    if (auto status = a.send(m.data, how); !status) {
       outcome.seen = fmt::format("send of {} bytes on stream {} failed: {}", m.data.size(), m.stream,
                                  status.error().message);
       return outcome;
@@ -169,7 +173,9 @@ DataOutcome bulk(Association& a, uint16_t streams, size_t bytes, milliseconds ti
     if (may_send && in_flight < kWindow) {
       const auto stream = static_cast<uint16_t>(seed % streams);
       const auto data = pattern(seed, kBulkMessageSize);
-      if (auto status = a.send(data, SendOptions{stream, kTestPpid, false}); !status) {
+      SendOptions how{stream, kTestPpid, false};
+      how.sack_immediately = sent_bytes + data.size() >= bytes;  // the burst's last (RFC 9260 6.1)
+      if (auto status = a.send(data, how); !status) {
         outcome.seen = fmt::format("bulk send failed: {}", status.error().message);
         return outcome;
       }

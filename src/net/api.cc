@@ -41,6 +41,14 @@ Error closed_error(const Stack::AssociationState& s) {
   return {Error::Code::Closed, "association closed: " + s.close_reason};
 }
 
+// The state behind a handle, or null: a moved-from handle has no stack, and a stack keeps no state
+// for an association it forgot (Stack::find never makes one).
+Stack::AssociationState* state_of(const std::shared_ptr<Stack>& stack, uint32_t id) {
+  return stack ? stack->find(id) : nullptr;
+}
+
+Error gone_error() { return {Error::Code::Closed, "association closed: this handle no longer refers to one"}; }
+
 Error timeout_or_block(const Options& o, const char* what) {
   if (o.non_blocking) return {Error::Code::WouldBlock, fmt::format("{} would block", what)};
   return {Error::Code::Timeout, fmt::format("{} timed out", what)};
@@ -89,7 +97,7 @@ Expected<Association> Association::connect(const std::string& host, uint16_t por
   if (!std::holds_alternative<assoc::AssociationId>(id))
     return Error{Error::Code::ConnectFailed, "the engine refused to connect (no usable address)"};
   const uint32_t value = std::get<assoc::AssociationId>(id).value;
-  auto& state = s.state(value);
+  auto& state = s.add(value);
   state.accepted = true;
   Association association(std::move(*stack), value);
   if (options.non_blocking) {
@@ -110,7 +118,9 @@ Status Association::send(std::string_view text, const SendOptions& options) {
 
 Status Association::send(std::span<const uint8_t> data, const SendOptions& options) {
   if (kernel_) return kernel_->send(data, options);
-  auto& state = stack_->state(id_);
+  Stack::AssociationState* found = state_of(stack_, id_);
+  if (!found) return gone_error();
+  auto& state = *found;
   for (;;) {
     if (state.closed) return closed_error(state);
     state.send_space = false;
@@ -144,12 +154,15 @@ Status Association::send(std::span<const uint8_t> data, const SendOptions& optio
 
 Expected<Message> Association::receive() {
   if (kernel_) return kernel_->receive(std::nullopt);
+  if (!stack_) return gone_error();
   return receive(stack_->options().timeout.value_or(std::chrono::milliseconds::max()));
 }
 
 Expected<Message> Association::receive(std::chrono::milliseconds timeout) {
   if (kernel_) return kernel_->receive(timeout);
-  auto& state = stack_->state(id_);
+  Stack::AssociationState* found = state_of(stack_, id_);
+  if (!found) return gone_error();
+  auto& state = *found;
   if (state.inbox.empty()) {
     // A message already in the inbox is returned without running the stack (a reader draining a
     // burst); what arrived meanwhile is handed out by the next call that waits.
@@ -171,7 +184,9 @@ Expected<Message> Association::receive(std::chrono::milliseconds timeout) {
 
 Status Association::shutdown() {
   if (kernel_) return kernel_->shutdown();
-  auto& state = stack_->state(id_);
+  Stack::AssociationState* found = state_of(stack_, id_);
+  if (!found) return gone_error();
+  auto& state = *found;
   if (state.closed) return {};
   stack_->endpoint().shutdown(assoc::AssociationId{id_}, Stack::now());
   if (!stack_->wait([&] { return state.closed; }, std::nullopt)) return timeout_or_block(stack_->options(), "shutdown");
@@ -181,8 +196,9 @@ Status Association::shutdown() {
 
 void Association::abort(const std::string& reason) {
   if (kernel_) return kernel_->abort(reason);
-  auto& state = stack_->state(id_);
-  if (state.closed) return;
+  Stack::AssociationState* found = state_of(stack_, id_);
+  if (!found || found->closed) return;
+  auto& state = *found;
   stack_->endpoint().abort(assoc::AssociationId{id_}, reason, Stack::now());
   stack_->flush();  // the ABORT leaves now, even if this handle is about to go
   state.closed = true;
@@ -191,9 +207,8 @@ void Association::abort(const std::string& reason) {
 
 bool Association::is_open() const {
   if (kernel_) return kernel_->is_open();
-  if (!stack_) return false;
-  const auto& state = stack_->state(id_);
-  return state.connected && !state.closed;
+  const Stack::AssociationState* state = state_of(stack_, id_);
+  return state && state->connected && !state->closed;
 }
 
 bool Association::readable() const {
@@ -202,20 +217,23 @@ bool Association::readable() const {
     pollfd ready{kernel_->fd(), POLLIN, 0};
     return ::poll(&ready, 1, 0) > 0;
   }
-  if (!stack_) return false;
-  const auto& state = stack_->state(id_);
-  return !state.inbox.empty() || state.closed || state.peer_shutdown;
+  // A handle without an association: receive() returns at once (with an error).
+  const Stack::AssociationState* state = state_of(stack_, id_);
+  return !state || !state->inbox.empty() || state->closed || state->peer_shutdown;
 }
 
 std::string Association::close_reason() const {
   if (kernel_) return kernel_->close_reason();
-  return stack_->state(id_).close_reason;
+  const Stack::AssociationState* state = state_of(stack_, id_);
+  return state ? state->close_reason : gone_error().message;
 }
 
 Expected<AssociationInfo> Association::status() const {
   if (kernel_) return kernel_->status();
+  const Stack::AssociationState* state = state_of(stack_, id_);
+  if (!state) return gone_error();
   auto status = stack_->endpoint().status(assoc::AssociationId{id_});
-  if (!status) return closed_error(stack_->state(id_));
+  if (!status) return closed_error(*state);
   AssociationInfo info;
   info.state = std::string(assoc::to_string(status->state));
   info.local_port = status->local_port;
@@ -284,7 +302,7 @@ Expected<Association> Listener::accept(std::chrono::milliseconds timeout) {
   std::optional<uint32_t> id;
   if (!stack_->wait([&] { return (id = stack_->pop_accept()).has_value(); }, limit))
     return timeout_or_block(stack_->options(), "accept");
-  stack_->state(*id).accepted = true;
+  stack_->add(*id).accepted = true;  // known since the engine's ConnectedEvent
   return Association(stack_, *id);
 }
 
@@ -296,7 +314,7 @@ std::optional<Association> Listener::try_accept() {
   }
   const auto id = stack_->pop_accept();
   if (!id) return std::nullopt;
-  stack_->state(*id).accepted = true;
+  stack_->add(*id).accepted = true;  // known since the engine's ConnectedEvent
   return Association(stack_, *id);
 }
 

@@ -5,6 +5,8 @@
 
 namespace sctpkit {
 
+using detail::Stack;
+
 void Association::recycle(Message&& message) {
   // The kernel keeps its own buffers; a message of a handle without a stack has nowhere to go.
   if (!stack_ || message.data.capacity() == 0) return;
@@ -13,8 +15,9 @@ void Association::recycle(Message&& message) {
 
 std::vector<SendFailure> Association::take_send_failures() {
   std::vector<SendFailure> out;
-  if (!stack_) return out;
-  auto& failures = stack_->state(id_).send_failures;
+  Stack::AssociationState* state = stack_ ? stack_->find(id_) : nullptr;
+  if (!state) return out;
+  auto& failures = state->send_failures;
   out.reserve(failures.size());
   while (!failures.empty()) {
     out.push_back(std::move(failures.front()));

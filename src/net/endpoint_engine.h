@@ -12,8 +12,9 @@ class EndpointEngine final : public Engine {
   explicit EndpointEngine(assoc::Endpoint& endpoint) : endpoint_(endpoint) {}
   [[nodiscard]] uint16_t local_port() const override { return endpoint_.config().local_port; }
   assoc::PacketDisposition handle_packet(wire::Bytes packet, const wire::IpAddress& source,
-                                         const wire::IpAddress& destination, assoc::TimePoint now) override {
-    return endpoint_.handle_packet(packet, source, destination, now);
+                                         const wire::IpAddress& destination, assoc::TimePoint now,
+                                         uint16_t encapsulation_port) override {
+    return endpoint_.handle_packet(packet, source, destination, now, encapsulation_port);
   }
   void handle_timeout(assoc::TimePoint now) override { endpoint_.handle_timeout(now); }
   std::optional<assoc::Transmit> poll_transmit(assoc::TimePoint now, wire::MutableBytes buffer) override {

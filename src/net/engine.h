@@ -14,8 +14,10 @@ class Engine {
  public:
   virtual ~Engine() = default;
   [[nodiscard]] virtual uint16_t local_port() const = 0;
+  // `encapsulation_port`: ReceivedPacket::encapsulation_port (RFC 6951; 0 over raw IP).
   virtual assoc::PacketDisposition handle_packet(wire::Bytes packet, const wire::IpAddress& source,
-                                                 const wire::IpAddress& destination, assoc::TimePoint now) = 0;
+                                                 const wire::IpAddress& destination, assoc::TimePoint now,
+                                                 uint16_t encapsulation_port) = 0;
   virtual void handle_timeout(assoc::TimePoint now) = 0;
   // Builds the next packet into `buffer` (at least assoc::kMaxTransmitSize bytes); the Transmit's
   // bytes view into it.

@@ -161,7 +161,8 @@ void EventLoop::receive_all(assoc::TimePoint now) {
         ++counters_.unknown_port;
         continue;
       }
-      const assoc::PacketDisposition disposition = (*it)->handle_packet(p.data, p.source, p.destination, now);
+      const assoc::PacketDisposition disposition =
+          (*it)->handle_packet(p.data, p.source, p.destination, now, p.encapsulation_port);
       switch (disposition) {
         case assoc::PacketDisposition::Accepted: transport_.on_verified(p); break;
         case assoc::PacketDisposition::AnsweredStateless: transport_.on_answered_stateless(p); break;

@@ -156,7 +156,11 @@ void Stack::on_event(assoc::Event&& event) {
   std::visit(
       [this](auto& e) {
         using T = std::decay_t<decltype(e)>;
-        auto& s = state(e.id.value);
+        // Only the engine's ConnectedEvent brings an association the stack has not seen (one it
+        // accepted); any other event of an unknown one is for an association whose handle went.
+        AssociationState* found = std::is_same_v<T, assoc::ConnectedEvent> ? &add(e.id.value) : find(e.id.value);
+        if (!found) return;
+        auto& s = *found;
         if constexpr (std::is_same_v<T, assoc::ConnectedEvent>) {
           s.connected = true;
           if (e.passive) accept_queue_.push_back(e.id.value);

@@ -78,10 +78,21 @@ class Stack {
   void flush() { loop_->flush(); }
   void flush(assoc::TimePoint now) { loop_->flush(now); }
 
-  // The last one asked for is remembered: an application calls for the same association over and
-  // over (std::map keeps its nodes in place, so the pointer holds until forget()).
-  AssociationState& state(uint32_t id) {
-    if (cached_ && cached_id_ == id) return *cached_;
+  // The state of an association the stack knows, or null: one it never had, or forgot (its handle
+  // went). Looking never makes an entry, so a call through a stale handle, or an engine event for
+  // a forgotten association, leaves nothing behind. The last one found is remembered: an
+  // application calls for the same association over and over (std::map keeps its nodes in place,
+  // so the pointer holds until forget()).
+  AssociationState* find(uint32_t id) {
+    if (cached_ && cached_id_ == id) return cached_;
+    auto it = associations_.find(id);
+    if (it == associations_.end()) return nullptr;
+    cached_id_ = id;
+    cached_ = &it->second;
+    return cached_;
+  }
+  // The state of a new association: one connect() started, or one the engine accepted.
+  AssociationState& add(uint32_t id) {
     cached_id_ = id;
     cached_ = &associations_[id];
     return *cached_;

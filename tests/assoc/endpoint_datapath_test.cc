@@ -443,5 +443,57 @@ TEST(Rfc9260Data, ErrorChunkWithUnknownOrBrokenCausesIsReportedAndHarmless) {
   EXPECT_EQ(p.events_of<MessageEvent>().size(), 1u);
 }
 
+// The client connects: its INIT, copied out of the engine's buffer.
+std::vector<uint8_t> client_init(EndpointPair& pair) {
+  pair.connect();
+  auto init = pair.client().poll_transmit(pair.now);
+  EXPECT_TRUE(init);
+  return init ? std::vector<uint8_t>(init->packet.begin(), init->packet.end()) : std::vector<uint8_t>{};
+}
+
+// A buffer too small for a stateless answer (the INIT ACK) does not lose it: it waits for a call
+// with room, and is the next packet then.
+TEST(EndpointDatapathTest, AStatelessAnswerThatDoesNotFitTheBufferStaysQueued) {
+  EndpointPair pair;
+  const std::vector<uint8_t> init_bytes = client_init(pair);
+  ASSERT_EQ(pair.server().handle_packet(init_bytes, pair.address[0], pair.address[1], pair.now),
+            PacketDisposition::AnsweredStateless);
+  std::vector<uint8_t> slab(kMaxTransmitSize);
+  EXPECT_FALSE(pair.server().poll_transmit(pair.now, wire::MutableBytes(slab.data(), 64)));
+  auto init_ack = pair.server().poll_transmit(pair.now, slab);
+  ASSERT_TRUE(init_ack) << "the INIT ACK was dropped";
+  EXPECT_EQ(init_ack->packet[12], static_cast<uint8_t>(wire::ChunkType::InitAck));
+  EXPECT_TRUE(wire::verify_checksum(init_ack->packet));
+  EXPECT_FALSE(pair.server().poll_transmit(pair.now, slab));
+}
+
+// An INIT whose INIT ACK could be no IP datagram (its cookie repeats the INIT, and so does the
+// Unrecognized Parameters report, RFC 9260 3.3.3) is not answered, and not counted as answered.
+TEST(EndpointDatapathTest, AnAnswerLargerThanAnyDatagramIsNotQueued) {
+  EndpointPair pair;
+  const std::vector<uint8_t> init_bytes = client_init(pair);
+  ASSERT_FALSE(init_bytes.empty());
+  std::vector<uint8_t> big = init_bytes;
+  // Parameters of an unknown type whose upper bits say "skip and report" (RFC 9260 3.2.1: 11).
+  for (int i = 0; i < 40; ++i) {
+    const uint16_t type = 0xC000 | static_cast<uint16_t>(0x100 + i), length = 1004;
+    big.insert(big.end(), {static_cast<uint8_t>(type >> 8), static_cast<uint8_t>(type), length >> 8, length & 0xff});
+    big.insert(big.end(), 1000, static_cast<uint8_t>(i));
+  }
+  const size_t chunk_length = big.size() - 12;
+  big[14] = static_cast<uint8_t>(chunk_length >> 8);
+  big[15] = static_cast<uint8_t>(chunk_length);
+  big[8] = big[9] = big[10] = big[11] = 0;
+  const uint32_t crc = wire::compute_checksum(big);
+  for (int k = 0; k < 4; ++k) big[8 + k] = static_cast<uint8_t>(crc >> (8 * k));
+  EXPECT_EQ(pair.server().handle_packet(big, pair.address[0], pair.address[1], pair.now), PacketDisposition::Dropped);
+  EXPECT_FALSE(pair.server().poll_transmit(pair.now));
+  EXPECT_EQ(pair.server().counters().inits_answered, 0u);
+  // The INIT as sent is answered as ever.
+  EXPECT_EQ(pair.server().handle_packet(init_bytes, pair.address[0], pair.address[1], pair.now),
+            PacketDisposition::AnsweredStateless);
+  EXPECT_TRUE(pair.server().poll_transmit(pair.now));
+}
+
 }  // namespace
 }  // namespace sctpkit::assoc

@@ -7,7 +7,11 @@
 
 #include "assoc/endpoint.h"
 #include "assoc/random.h"
+#include "wire/control_chunks.h"
+#include "wire/error_causes.h"
+#include "wire/handshake_chunks.h"
 #include "wire/packet.h"
+#include "wire/tlv.h"
 #include "endpoint_pair.h"
 #include "scripted_peer.h"
 
@@ -74,6 +78,160 @@ TEST(PacketDisposition, OutOfTheBlueAnswersAreStatelessAndSilentDiscardsAreDropp
   std::vector<uint8_t> abort = {0x13, 0x88, 0x00, 0x07, 0x12, 0x34, 0x56, 0x78, 0, 0, 0, 0, 6, 0, 0, 4};
   seal(abort);
   EXPECT_EQ(pair.server().handle_packet(abort, client, server, pair.now), PacketDisposition::Dropped);
+}
+
+// The UDP ports of SCTP over UDP (RFC 6951): the client's, then a NAT's rebinding of it.
+constexpr uint16_t kClientUdpPort = 40001;
+constexpr uint16_t kRebindPort = 40003;
+constexpr uint16_t kServerUdpPort = 9899;
+
+// Runs the handshake by hand, every packet from the client coming from `client_port`.
+AssociationId establish_over_udp(EndpointPair& pair, uint16_t client_port) {
+  const AssociationId id = pair.connect();
+  const auto client = pair.address[0], server = pair.address[1];
+  const TimePoint now = pair.now;
+  const auto init = next_packet(pair.client(), now);
+  EXPECT_EQ(pair.server().handle_packet(init, client, server, now, client_port),
+            PacketDisposition::AnsweredStateless);
+  const auto init_ack = next_packet(pair.server(), now);
+  EXPECT_EQ(pair.client().handle_packet(init_ack, server, client, now, kServerUdpPort), PacketDisposition::Accepted);
+  const auto cookie_echo = next_packet(pair.client(), now);
+  EXPECT_EQ(pair.server().handle_packet(cookie_echo, client, server, now, client_port), PacketDisposition::Accepted);
+  const auto cookie_ack = next_packet(pair.server(), now);
+  EXPECT_EQ(pair.client().handle_packet(cookie_ack, server, client, now, kServerUdpPort), PacketDisposition::Accepted);
+  while (pair.server().poll_event() || pair.client().poll_event()) {
+  }
+  return id;
+}
+
+// The INIT of a peer that restarted on the same address and SCTP port (a new endpoint there).
+std::vector<uint8_t> restart_init(EndpointPair& pair) {
+  SeededRandom random(99);
+  Endpoint restarted(pair.client().config(), random, pair.now);
+  ConnectRequest request;
+  request.remote_addresses = {pair.address[1]};
+  request.remote_port = pair.server().config().local_port;
+  EXPECT_TRUE(std::holds_alternative<AssociationId>(restarted.connect(request, pair.now)));
+  return next_packet(restarted, pair.now);
+}
+
+struct RefusedRestart {
+  wire::VerificationTag tag;
+  bool tag_reflected = true;
+  std::optional<wire::RestartWithNewEncapsulationPort> cause;
+};
+
+RefusedRestart read_abort(const std::vector<uint8_t>& bytes) {
+  RefusedRestart out;
+  auto packet = wire::PacketView::parse(bytes);
+  if (!packet || packet->chunk_count() != 1 || packet->begin()->type != wire::AbortChunk::kType) return out;
+  out.tag = packet->header().verification_tag;
+  auto abort = wire::AbortChunk::parse(*packet->begin());
+  out.tag_reflected = abort->tag_reflected;
+  wire::TlvReader causes(abort->causes);
+  if (auto tlv = causes.next(); tlv && *tlv) {
+    if (auto cause = wire::parse_error_cause(**tlv)) {
+      if (auto* c = std::get_if<wire::RestartWithNewEncapsulationPort>(&*cause)) out.cause = *c;
+    }
+  }
+  return out;
+}
+
+wire::VerificationTag initiate_tag(const std::vector<uint8_t>& init) {
+  auto packet = wire::PacketView::parse(init);
+  return wire::InitChunk::parse(*packet->begin())->initiate_tag;
+}
+
+TEST(PacketDisposition, AnInitFromAnotherEncapsulationPortIsRefusedAndTheAssociationKept) {
+  EndpointPair pair;
+  establish_over_udp(pair, kClientUdpPort);
+  const auto client = pair.address[0], server = pair.address[1];
+  ASSERT_EQ(pair.server().associations().size(), 1u);
+  const AssociationId kept = pair.server().associations().front();
+
+  // draft-tuexen-tsvwg-sctp-udp-encaps-cons 4: the peer's address and SCTP port, another UDP port.
+  const auto init = restart_init(pair);
+  ASSERT_FALSE(init.empty());
+  EXPECT_EQ(pair.server().handle_packet(init, client, server, pair.now, 40002), PacketDisposition::AnsweredStateless);
+  const RefusedRestart abort = read_abort(next_packet(pair.server(), pair.now));
+  ASSERT_TRUE(abort.cause.has_value()) << "no ABORT with cause 14";
+  EXPECT_EQ(abort.cause->current_port, kClientUdpPort);
+  EXPECT_EQ(abort.cause->new_port, 40002);
+  // RFC 9260 8.4 rule 3: tagged with the INIT's Initiate Tag, T bit clear.
+  EXPECT_EQ(abort.tag, initiate_tag(init));
+  EXPECT_FALSE(abort.tag_reflected);
+  EXPECT_FALSE(pair.server().poll_transmit(pair.now)) << "the association answered the INIT too";
+  ASSERT_TRUE(pair.server().status(kept));
+  EXPECT_EQ(pair.server().status(kept)->state, AssociationState::Established);
+  EXPECT_FALSE(pair.server().poll_event()) << "the association heard of the INIT";
+
+  // An INIT the association would discard (RFC 9260 3.3.2: a zero Initiate Tag) gets no answer,
+  // from any port, and the embedder is told so (nothing to send back to that port).
+  auto zero_tag = init;
+  zero_tag[16] = zero_tag[17] = zero_tag[18] = zero_tag[19] = 0;
+  zero_tag[8] = zero_tag[9] = zero_tag[10] = zero_tag[11] = 0;
+  const uint32_t crc = wire::compute_checksum(zero_tag);
+  for (int i = 0; i < 4; ++i) zero_tag[8 + i] = static_cast<uint8_t>(crc >> (8 * i));
+  EXPECT_EQ(pair.server().handle_packet(zero_tag, client, server, pair.now, 40002), PacketDisposition::Dropped);
+  EXPECT_EQ(pair.server().handle_packet(zero_tag, client, server, pair.now, kClientUdpPort),
+            PacketDisposition::Dropped);
+  EXPECT_FALSE(pair.server().poll_transmit(pair.now));
+}
+
+TEST(PacketDisposition, AnInitFromTheSamePortIsHandledButTeachesNothing) {
+  EndpointPair pair;
+  establish_over_udp(pair, kClientUdpPort);
+  // RFC 9260 5.2.2: a restart is answered with an INIT ACK; RFC 6951 5.4: an INIT (tag 0) is not
+  // verified, so the embedder must not learn its port (AnsweredStateless, not Accepted).
+  const auto init = restart_init(pair);
+  EXPECT_EQ(pair.server().handle_packet(init, pair.address[0], pair.address[1], pair.now, kClientUdpPort),
+            PacketDisposition::AnsweredStateless);
+  const auto answer = next_packet(pair.server(), pair.now);
+  auto packet = wire::PacketView::parse(answer);
+  ASSERT_TRUE(packet);
+  EXPECT_EQ(packet->begin()->type, wire::InitAckChunk::kType);
+}
+
+TEST(PacketDisposition, AVerifiedPacketFromANewPortMovesTheAssociationsEncapsulationPort) {
+  EndpointPair pair;
+  const AssociationId id = establish_over_udp(pair, kClientUdpPort);
+  const auto client = pair.address[0], server = pair.address[1];
+  // RFC 6951 5.4: a NAT rebinding; the DATA chunk's tag verifies it, so its port is stored.
+  const std::vector<uint8_t> message{1, 2, 3};
+  ASSERT_EQ(pair.client().send(id, message, wire::StreamId(0), wire::Ppid(0), false, pair.now), SendResult::Ok);
+  const auto data = next_packet(pair.client(), pair.now);
+  EXPECT_EQ(pair.server().handle_packet(data, client, server, pair.now, kRebindPort), PacketDisposition::Accepted);
+  while (pair.server().poll_transmit(pair.now)) {
+  }
+  // The new port is the association's now: an INIT from the old one is the refused one.
+  const auto init = restart_init(pair);
+  EXPECT_EQ(pair.server().handle_packet(init, client, server, pair.now, kClientUdpPort),
+            PacketDisposition::AnsweredStateless);
+  const RefusedRestart abort = read_abort(next_packet(pair.server(), pair.now));
+  ASSERT_TRUE(abort.cause.has_value());
+  EXPECT_EQ(abort.cause->current_port, kRebindPort);
+  EXPECT_EQ(abort.cause->new_port, kClientUdpPort);
+  // A forged packet (a wrong tag) from yet another port teaches nothing.
+  auto forged = data;
+  forged[4] ^= 0xff;
+  forged[8] = forged[9] = forged[10] = forged[11] = 0;
+  const uint32_t crc = wire::compute_checksum(forged);
+  for (int i = 0; i < 4; ++i) forged[8 + i] = static_cast<uint8_t>(crc >> (8 * i));
+  EXPECT_EQ(pair.server().handle_packet(forged, client, server, pair.now, 40004), PacketDisposition::Dropped);
+  EXPECT_EQ(pair.server().handle_packet(init, client, server, pair.now, 40004), PacketDisposition::AnsweredStateless);
+  EXPECT_EQ(read_abort(next_packet(pair.server(), pair.now)).cause->current_port, kRebindPort);
+}
+
+TEST(PacketDisposition, WithoutEncapsulationAnInitForAnAssociationIsARestartAsBefore) {
+  EndpointPair pair;
+  establish_over_udp(pair, 0);  // raw IP: every packet's port is 0
+  const auto init = restart_init(pair);
+  EXPECT_EQ(pair.server().handle_packet(init, pair.address[0], pair.address[1], pair.now),
+            PacketDisposition::AnsweredStateless);
+  const auto bytes = next_packet(pair.server(), pair.now);
+  auto packet = wire::PacketView::parse(bytes);
+  ASSERT_TRUE(packet);
+  EXPECT_EQ(packet->begin()->type, wire::InitAckChunk::kType);
 }
 
 }  // namespace

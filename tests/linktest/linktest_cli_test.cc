@@ -53,6 +53,15 @@ TEST(LinktestCli, LocalRunPassesAndPrintsTraceLadderAndTable) {
   EXPECT_LT(ladder, table);
   EXPECT_NE(out.find("|-- HEARTBEAT ---"), std::string::npos);
   EXPECT_NE(out.find("- HEARTBEAT ACK --|"), std::string::npos) << "the ladder shows the server's answer";
+  // RFC 9260 6.1: the test messages' last one (70000 B unordered: its last fragment) asks for its
+  // SACK at once, the others do not (the bulk burst, whose last does too, is left out of the ladder).
+  size_t with_i_bit = 0;
+  for (size_t at = ladder; (at = out.find("|-- DATA ", at)) != std::string::npos; ++at) {
+    const std::string flags = out.substr(at + 9, out.find(' ', at + 9) - (at + 9));
+    if (flags.find('I') != std::string::npos) ++with_i_bit;
+  }
+  EXPECT_EQ(with_i_bit, 1u);
+  EXPECT_NE(out.find("|-- DATA UEI ", ladder), std::string::npos);
   for (const char* phase : {"setup", "data", "heartbeat", "shutdown", "abort"}) {
     const auto row = out.find(std::string("\n") + phase + " ", table);
     ASSERT_NE(row, std::string::npos) << phase;

@@ -179,8 +179,19 @@ TEST(Api, UdpLoopbackAbortReachesThePeer) {
   ASSERT_TRUE(client) << client.error().message;
   ASSERT_TRUE(client->send(std::string_view("x")));
   ASSERT_TRUE(client->receive());
-  client->abort("test over");
+  // A handle moved from refers to no association: every call says so, none touches the stack.
+  Association moved = std::move(*client);
+  EXPECT_EQ(client->send(std::string_view("x")).error().code, Error::Code::Closed);
+  EXPECT_EQ(client->receive(10ms).error().code, Error::Code::Closed);
+  EXPECT_EQ(client->status().error().code, Error::Code::Closed);
+  EXPECT_EQ(client->shutdown().error().code, Error::Code::Closed);
   EXPECT_FALSE(client->is_open());
+  EXPECT_TRUE(client->readable()) << "receive() returns at once";
+  EXPECT_TRUE(client->take_send_failures().empty());
+  client->abort("nothing to abort");
+  ASSERT_TRUE(moved.is_open());
+  moved.abort("test over");
+  EXPECT_FALSE(moved.is_open());
   server.join();
   EXPECT_NE(server.end.find("aborted by the peer"), std::string::npos) << server.end;
 }

@@ -22,8 +22,10 @@ class EchoEngine final : public Engine {
   explicit EchoEngine(uint16_t port) : port_(port) {}
   uint16_t local_port() const override { return port_; }
   assoc::PacketDisposition handle_packet(wire::Bytes packet, const wire::IpAddress& source,
-                                         const wire::IpAddress& destination, assoc::TimePoint) override {
+                                         const wire::IpAddress& destination, assoc::TimePoint,
+                                         uint16_t encapsulation_port) override {
     received.emplace_back(packet.begin(), packet.end());
+    encapsulation_ports.push_back(encapsulation_port);
     auto reply = testing::sctp_packet(port_, wire::load_u16(packet, 0), wire::load_u32(packet, 4));
     replies_.push_back({destination, source, std::move(reply)});
     const assoc::AssociationId id{static_cast<uint32_t>(received.size())};
@@ -53,6 +55,7 @@ class EchoEngine final : public Engine {
   std::optional<assoc::TimePoint> next_timeout() const override { return deadline; }
 
   std::vector<std::vector<uint8_t>> received;
+  std::vector<uint16_t> encapsulation_ports;  // handed with each packet received
   std::vector<assoc::TimePoint> timeouts;
   std::optional<assoc::TimePoint> deadline;
   assoc::PacketDisposition disposition = assoc::PacketDisposition::Accepted;  // what handle_packet says
@@ -124,6 +127,10 @@ TEST(EventLoop, DispatchesByPortAndSendsTheEnginesAnswers) {
   ASSERT_EQ(six.received.size(), 1u);
   EXPECT_EQ(wire::load_u32(five.received[0], 4), 11u);
   EXPECT_EQ(wire::load_u32(six.received[0], 4), 22u);
+  // RFC 6951: each packet comes with the UDP port it was encapsulated from, for the engine's
+  // encapsulation port rules (5.4, and the INIT rule of draft-tuexen-tsvwg-sctp-udp-encaps-cons).
+  EXPECT_EQ(five.encapsulation_ports, std::vector<uint16_t>{rig.client->local_port()});
+  EXPECT_EQ(six.encapsulation_ports, std::vector<uint16_t>{rig.client->local_port()});
   EXPECT_EQ(rig.server->dropped(), 1u);  // port 5002: nobody's, not handed to any engine
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(events[0].first, 5000);
@@ -197,7 +204,7 @@ TEST(EventLoop, FlushSendsWhatAUserCallQueued) {
   rig.server->set_remote_port(kLoopback, rig.client->local_port());
   // Simulate a user call that produced output without any input: handle_packet queues a reply.
   const auto p = testing::sctp_packet(7000, 5000, 99);
-  engine.handle_packet(p, kLoopback, kLoopback, EventLoop::now());
+  engine.handle_packet(p, kLoopback, kLoopback, EventLoop::now(), 0);
   rig.loop->flush();
   std::array<ReceivedPacket, 4> in;
   ASSERT_EQ(rig.client_receive(in), 1u);

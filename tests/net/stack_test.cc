@@ -6,8 +6,16 @@
 #include <gtest/gtest.h>
 #include <poll.h>
 
+#include <array>
 #include <functional>
 #include <memory>
+
+#include "assoc/random.h"
+#include "wire/control_chunks.h"
+#include "wire/error_causes.h"
+#include "wire/handshake_chunks.h"
+#include "wire/packet.h"
+#include "wire/tlv.h"
 
 namespace sctpkit::detail {
 namespace stack_test {
@@ -59,14 +67,15 @@ void connect(Pair& p, uint16_t port) {
   std::optional<uint32_t> accepted;
   ASSERT_TRUE(p.run_until([&] {
     if (!accepted) accepted = p.server->pop_accept();
-    return accepted && p.client->state(p.client_id).connected;
+    const Stack::AssociationState* client = p.client->find(p.client_id);
+    return accepted && client && client->connected;
   }));
   p.server_id = *accepted;
 }
 
 // What Association::send does (src/net/api.cc), returning whether it only queued.
 bool send_like_the_api(Stack& stack, uint32_t id, wire::Bytes message) {
-  auto& state = stack.state(id);
+  auto& state = *stack.find(id);
   const bool queue_only = stack.window_full(state);
   const auto now = queue_only ? stack.last_now() : Stack::now();
   EXPECT_EQ(stack.endpoint().send(assoc::AssociationId{id}, message, wire::StreamId(0), wire::Ppid(0), false, now),
@@ -78,7 +87,7 @@ bool send_like_the_api(Stack& stack, uint32_t id, wire::Bytes message) {
 TEST(Stack, ASendIntoAFullWindowOnlyQueuesUntilAnInputCanHaveOpenedIt) {
   Pair p;
   ASSERT_NO_FATAL_FAILURE(connect(p, 5020));
-  auto& state = p.client->state(p.client_id);
+  auto& state = *p.client->find(p.client_id);
   EXPECT_FALSE(p.client->window_full(state));
   // The server does not run: no SACK comes, and the initial cwnd (RFC 9260 7.2.1: a few MTUs)
   // fills after a few packets' worth of 1 KiB messages.
@@ -99,7 +108,7 @@ TEST(Stack, ASendIntoAFullWindowOnlyQueuesUntilAnInputCanHaveOpenedIt) {
   const int total = sent + 10;
   int received = 0;
   ASSERT_TRUE(p.run_until([&] {
-    auto& inbox = p.server->state(p.server_id).inbox;
+    auto& inbox = p.server->find(p.server_id)->inbox;
     while (!inbox.empty()) {
       p.server->consumed(p.server_id, inbox.pop_front().data.size());
       ++received;
@@ -108,6 +117,100 @@ TEST(Stack, ASendIntoAFullWindowOnlyQueuesUntilAnInputCanHaveOpenedIt) {
   })) << received << " of " << total;
   EXPECT_FALSE(p.client->window_full(state));
   EXPECT_FALSE(send_like_the_api(*p.client, p.client_id, message));
+}
+
+// The cause of a lone ABORT's first error cause, if it is "Restart of an Association with New
+// Encapsulation Port" (draft-tuexen-tsvwg-sctp-udp-encaps-cons 4.4).
+std::optional<wire::RestartWithNewEncapsulationPort> encapsulation_restart_cause(wire::Bytes bytes) {
+  auto packet = wire::PacketView::parse(bytes);
+  if (!packet || packet->chunk_count() != 1 || packet->begin()->type != wire::AbortChunk::kType) return std::nullopt;
+  wire::TlvReader causes(wire::AbortChunk::parse(*packet->begin())->causes);
+  auto tlv = causes.next();
+  if (!tlv || !*tlv) return std::nullopt;
+  auto cause = wire::parse_error_cause(**tlv);
+  if (!cause) return std::nullopt;
+  auto* c = std::get_if<wire::RestartWithNewEncapsulationPort>(&*cause);
+  return c ? std::optional(*c) : std::nullopt;
+}
+
+TEST(Stack, AnInitFromANewUdpPortIsAbortedThereAndTheAssociationGoesOn) {
+  Pair p;
+  ASSERT_NO_FATAL_FAILURE(connect(p, 5021));
+  const auto client_status = p.client->endpoint().status(assoc::AssociationId{p.client_id});
+  ASSERT_TRUE(client_status);
+  // A restarted peer on the client's address and SCTP port, behind a new UDP port: its INIT comes
+  // from a UDP socket of its own.
+  net::UdpEncapOptions rogue_options;
+  rogue_options.local_port = 0;
+  rogue_options.remote_port = p.server->udp_port();
+  rogue_options.local_addresses = {kLoopback};
+  auto opened = net::UdpEncapTransport::open(rogue_options);
+  ASSERT_TRUE(std::holds_alternative<std::unique_ptr<net::UdpEncapTransport>>(opened));
+  auto& rogue = *std::get<std::unique_ptr<net::UdpEncapTransport>>(opened);
+  rogue.bind_port(client_status->local_port);
+  assoc::SeededRandom random(7);
+  assoc::EndpointConfig config;
+  config.local_port = client_status->local_port;
+  assoc::Endpoint restarted(config, random, Stack::now());
+  assoc::ConnectRequest request;
+  request.remote_addresses = {kLoopback};
+  request.remote_port = 5021;
+  ASSERT_TRUE(std::holds_alternative<assoc::AssociationId>(restarted.connect(request, Stack::now())));
+  const auto init = restarted.poll_transmit(Stack::now());
+  ASSERT_TRUE(init);
+  const auto initiate_tag = wire::InitChunk::parse(*wire::PacketView::parse(init->packet)->begin())->initiate_tag;
+  ASSERT_EQ(rogue.send(std::array{net::OutgoingPacket{{}, kLoopback, init->packet}}), 1u);
+
+  // The answer goes back to the port the INIT came from: an ABORT naming both ports, carrying the
+  // INIT's Initiate Tag (RFC 9260 8.4 rule 3).
+  std::array<net::ReceivedPacket, 4> in;
+  size_t n = 0;
+  ASSERT_TRUE(p.run_until([&] {
+    if (n == 0) n = rogue.receive(in);  // run_until asks once more at the end
+    return n > 0;
+  })) << "no answer to the INIT";
+  const auto cause = encapsulation_restart_cause(in[0].data);
+  ASSERT_TRUE(cause) << "not an ABORT with cause 14";
+  EXPECT_EQ(cause->current_port, p.client->udp_port());
+  EXPECT_EQ(cause->new_port, rogue.local_port());
+  EXPECT_EQ(wire::load_u32(in[0].data, 4), initiate_tag.value());
+
+  // The association is untouched, and its packets still go to the client's port (nothing was
+  // learned from the INIT): a message each way.
+  EXPECT_EQ(p.server->endpoint().status(assoc::AssociationId{p.server_id})->state, assoc::AssociationState::Established);
+  const std::vector<uint8_t> message{1, 2, 3};
+  for (auto [from, from_id, to, to_id] : {std::tuple{p.client.get(), p.client_id, p.server.get(), p.server_id},
+                                          std::tuple{p.server.get(), p.server_id, p.client.get(), p.client_id}}) {
+    ASSERT_EQ(from->endpoint().send(assoc::AssociationId{from_id}, message, wire::StreamId(0), wire::Ppid(0), false,
+                                    Stack::now()),
+              assoc::SendResult::Ok);
+    from->flush();
+    ASSERT_TRUE(p.run_until([&, to = to, to_id = to_id] { return !to->find(to_id)->inbox.empty(); }));
+  }
+  EXPECT_EQ(rogue.receive(in), 0u) << "the association sent to the new port";
+}
+
+TEST(Stack, LookingUpAnUnknownAssociationMakesNoEntryAndItsEventsAreDropped) {
+  Pair p;
+  ASSERT_NO_FATAL_FAILURE(connect(p, 5022));
+  EXPECT_EQ(p.client->find(p.client_id + 100), nullptr);
+  EXPECT_EQ(p.client->find(p.client_id + 100), nullptr) << "the first lookup made an entry";
+  ASSERT_NE(p.client->find(p.client_id), nullptr);
+  // The handle went (Association's destructor forgets): what the engine still reports for the
+  // association (a message here) finds no state and makes none.
+  p.client->forget(p.client_id);
+  EXPECT_EQ(p.client->find(p.client_id), nullptr);
+  const std::vector<uint8_t> message{1, 2, 3};
+  ASSERT_EQ(p.server->endpoint().send(assoc::AssociationId{p.server_id}, message, wire::StreamId(0), wire::Ppid(0),
+                                      false, Stack::now()),
+            assoc::SendResult::Ok);
+  p.server->flush();
+  const auto received_before = p.client->endpoint().status(assoc::AssociationId{p.client_id})->counters.messages_received;
+  ASSERT_TRUE(p.run_until([&] {
+    return p.client->endpoint().status(assoc::AssociationId{p.client_id})->counters.messages_received > received_before;
+  }));
+  p.client->process();  // the MessageEvent is handed out
+  EXPECT_EQ(p.client->find(p.client_id), nullptr);
 }
 
 TEST(Inbox, IsAFifoThatKeepsItsSlots) {

@@ -4,7 +4,9 @@
 #include <sys/socket.h>
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <regex>
+#include <sstream>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -149,6 +151,34 @@ TEST(CatCommand, TracePrintsEveryChunkInTcpdumpFormatAndWritesPcap) {
   EXPECT_EQ(static_cast<uint8_t>(bytes[0]) | static_cast<uint8_t>(bytes[1]) << 8 |
                 static_cast<uint8_t>(bytes[2]) << 16 | static_cast<uint32_t>(static_cast<uint8_t>(bytes[3])) << 24,
             0xa1b2c3d4u);  // classic pcap, written in this (little-endian) host's order
+  ::unlink(pcap.c_str());
+}
+
+TEST(CatCommand, TheLastMessageOfTheInputCarriesTheIBit) {
+  Ports p;
+  const std::string pcap = ::testing::TempDir() + "cat_last_" + p.sctp + ".pcap";
+  Process server({"cat", "-l", "--udp=" + p.udp, p.sctp});
+  Process client({"cat", "--udp=" + p.udp, "--lines", "--trace-file", pcap, "127.0.0.1", p.sctp},
+                 Process::Input{"first\nsecond\nlast\n"});
+  ASSERT_EQ(client.wait(15s), kExitOk) << client.err();
+  EXPECT_EQ(server.wait(10s), kExitOk) << server.err();
+  EXPECT_EQ(server.out(), "first\nsecond\nlast\n");
+  // RFC 9260 6.1 / 3.3.1: the I bit on the last message's DATA chunk, and on no other, so that the
+  // peer's SACK (and so the SHUTDOWN, 9.2) does not wait for its delayed SACK timer (6.2).
+  Process dump({"dump", "--json", "--udp-port", p.udp, "-r", pcap});
+  ASSERT_EQ(dump.wait(10s), kExitOk) << dump.err();
+  std::vector<std::pair<std::string, bool>> data;  // each DATA chunk the client sent: payload start, I bit
+  std::istringstream lines(dump.out());
+  for (std::string line; std::getline(lines, line);) {
+    const auto packet = nlohmann::json::parse(line);
+    if (packet["sctp"]["destination_port"] != std::stoi(p.sctp)) continue;
+    for (const auto& chunk : packet["sctp"]["chunks"])
+      if (chunk["name"] == "DATA") data.emplace_back(chunk.value("user_data", ""), chunk["flags_decoded"]["I"]);
+  }
+  ASSERT_EQ(data.size(), 3u) << dump.out();
+  EXPECT_FALSE(data[0].second);
+  EXPECT_FALSE(data[1].second);
+  EXPECT_TRUE(data[2].second) << dump.out();
   ::unlink(pcap.c_str());
 }
 

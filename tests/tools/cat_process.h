@@ -25,14 +25,37 @@ inline constexpr int kExitUnreachable = 7;
 
 class Process {
  public:
+  // The whole of stdin, in the pipe (and its end) before the child starts: the child's first read
+  // gets it all, and the next one the end, however slowly the test runs.
+  struct Input {
+    std::string text;  // at most a pipe's buffer (64 KiB)
+  };
+
   explicit Process(std::vector<std::string> args) : Process({}, std::move(args)) {}
+  Process(std::vector<std::string> args, const Input& input) { start({}, std::move(args), &input); }
   // `wrapper` runs sctpkit (e.g. {"/usr/sbin/ip", "netns", "exec", NAME}); it must exec, not fork,
   // so that the pid stays the one to kill.
   Process(std::vector<std::string> wrapper, std::vector<std::string> args) {
+    start(std::move(wrapper), std::move(args), nullptr);
+  }
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+  ~Process() {
+    if (pid_ > 0 && !status_) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    for (int fd : {stdin_, stdout_, stderr_})
+      if (fd >= 0) ::close(fd);
+  }
+
+ private:
+  void start(std::vector<std::string> wrapper, std::vector<std::string> args, const Input* input) {
     int in[2], out[2], err[2];
     // Close-on-exec: a child started later must not hold this one's pipes (its stdin would never
     // see EOF); dup2 clears the flag on the copies that become 0, 1 and 2.
     if (::pipe2(in, O_CLOEXEC) || ::pipe2(out, O_CLOEXEC) || ::pipe2(err, O_CLOEXEC)) return;
+    if (input) (void)!::write(in[1], input->text.data(), input->text.size());
     pid_ = ::fork();
     if (pid_ == 0) {
       ::dup2(in[0], 0);
@@ -54,18 +77,10 @@ class Process {
     stdin_ = in[1];
     stdout_ = out[0];
     stderr_ = err[0];
-  }
-  Process(const Process&) = delete;
-  Process& operator=(const Process&) = delete;
-  ~Process() {
-    if (pid_ > 0 && !status_) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-    for (int fd : {stdin_, stdout_, stderr_})
-      if (fd >= 0) ::close(fd);
+    if (input) close_stdin();
   }
 
+ public:
   void write(const std::string& text) { (void)!::write(stdin_, text.data(), text.size()); }
   void close_stdin() {
     ::close(stdin_);

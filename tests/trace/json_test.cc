@@ -76,6 +76,16 @@ TEST(Json, DataSackAbortAndUnknownChunks) {
   EXPECT_FALSE(j["sctp"].contains("checksum_verdict")) << "only with --check";
 }
 
+TEST(Json, TheEncapsulationPortRestartCauseIsNamedWithItsPorts) {
+  // draft-tuexen-tsvwg-sctp-udp-encaps-cons 4.4: cause 14, current port then new port.
+  Conversation c;
+  const json j = round_trip(c.add(0, false, 7, {{6, 0, tlv(14, {0x9c, 0x41, 0x9c, 0x42})}}));
+  const json& cause = j["sctp"]["chunks"][0]["causes"][0];
+  EXPECT_EQ(cause["name"], "Restart of an Association with New Encapsulation Port");
+  EXPECT_EQ(cause["current_port"], 40001);
+  EXPECT_EQ(cause["new_port"], 40002);
+}
+
 TEST(Json, ErrorsAreValues) {
   Conversation c;
   // A DATA chunk too short for its fields, then an INIT whose parameter runs past the chunk.

@@ -281,14 +281,6 @@ void Reassembly::finish(size_t index) {
   on_complete(std::move(message));
 }
 
-bool Reassembly::is_next(const Stream& stream, const ReceivedMessage& message) const {
-  return config_.interleaving ? message.mid == stream.next_mid : message.ssn == stream.next_ssn;
-}
-
-bool Reassembly::is_next(const Stream& stream, const DataFragment& fragment) const {
-  return config_.interleaving ? fragment.mid == stream.next_mid : fragment.ssn == stream.next_ssn;
-}
-
 void Reassembly::advance(Stream& stream) const {
   if (config_.interleaving) {
     stream.next_mid = stream.next_mid.next();

@@ -171,8 +171,12 @@ class Reassembly {
   void finish(size_t index);
   void on_complete(ReceivedMessage message);
   void deliver_in_order(Stream& stream);
-  [[nodiscard]] bool is_next(const Stream& stream, const ReceivedMessage& message) const;
-  [[nodiscard]] bool is_next(const Stream& stream, const DataFragment& fragment) const;
+  // Whether `item`, a fragment or a whole message, is the stream's next in order: by MID under
+  // I-DATA (RFC 8260 2.1), else by SSN (RFC 9260 6.5).
+  template <typename FragmentOrMessage>
+  [[nodiscard]] bool is_next(const Stream& stream, const FragmentOrMessage& item) const {
+    return config_.interleaving ? item.mid == stream.next_mid : item.ssn == stream.next_ssn;
+  }
   void advance(Stream& stream) const;  // the stream expects its next SSN / MID
 
   ReassemblyConfig config_;
