@@ -91,6 +91,25 @@ TEST(RxReassembly, Section66OrderedMessagesWaitForTheirSsn) {
   EXPECT_EQ(r.next_ssn(StreamId(0)), Ssn(3));
 }
 
+TEST(RxReassembly, StreamStateIsMadeUpToTheHighestStreamUsedNotForEveryStreamNegotiated) {
+  // RFC 9260 14: a peer that offers 65,535 streams and uses two costs two streams' state, not 2 MiB.
+  Reassembly r(config(65535));
+  EXPECT_EQ(r.streams_with_state(), 0u);
+  EXPECT_EQ(r.next_ssn(StreamId(60000)), Ssn(0));  // asking makes nothing
+  ASSERT_FALSE(r.insert(data(1, 3, 0, "BE", "on 3")));
+  EXPECT_EQ(r.streams_with_state(), 4u);
+  ASSERT_FALSE(r.insert(data(2, 1, 1, "BE", "on 1, early")));  // waits for SSN 0, in stream 1's state
+  EXPECT_EQ(r.streams_with_state(), 4u);
+  ASSERT_FALSE(r.insert(data(3, 1, 0, "BE", "on 1")));
+  EXPECT_THAT(drain(r), ElementsAre("on 3", "on 1", "on 1, early"));
+  EXPECT_EQ(r.next_ssn(StreamId(1)), Ssn(2));
+  EXPECT_EQ(r.next_ssn(StreamId(3)), Ssn(1));
+  // RFC 9260 6.5: a stream beyond the negotiated ones is refused and makes no state.
+  Reassembly few(config(4));
+  EXPECT_EQ(few.insert(data(1, 4, 0, "BE", "x")), ReassemblyError::InvalidStream);
+  EXPECT_EQ(few.streams_with_state(), 0u);
+}
+
 TEST(RxReassembly, Section66StreamsAreOrderedIndependently) {
   Reassembly r(config());
   ASSERT_FALSE(r.insert(data(1, 0, 1, "BE", "s0-1")));  // waits for s0 SSN 0

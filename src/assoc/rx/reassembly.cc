@@ -15,7 +15,15 @@ bool key_before(uint32_t a, uint32_t b) { return static_cast<int32_t>(b - a) > 0
 
 }  // namespace
 
-Reassembly::Reassembly(const ReassemblyConfig& config) : config_(config), streams_(config.inbound_streams) {}
+Reassembly::Reassembly(const ReassemblyConfig& config) : config_(config) {}
+
+Reassembly::Stream& Reassembly::stream_state(wire::StreamId id) {
+  // RFC 9260 14 (resource exhaustion): state for the streams the peer uses, up to the highest one,
+  // not for every stream it may use: a peer offering 65,535 streams would otherwise cost each
+  // association 2 MiB up front (and WebRTC peers do offer that many).
+  if (id.value() >= streams_.size()) streams_.resize(size_t{id.value()} + 1);
+  return streams_[id.value()];
+}
 
 uint32_t Reassembly::receive_window() const {
   return bytes_held_ >= config_.receive_buffer ? 0 : static_cast<uint32_t>(config_.receive_buffer - bytes_held_);
@@ -23,7 +31,7 @@ uint32_t Reassembly::receive_window() const {
 
 std::optional<ReassemblyError> Reassembly::insert(const DataFragment& fragment) {
   // RFC 9260 6.5: a stream the association did not negotiate.
-  if (fragment.stream.value() >= streams_.size()) return ReassemblyError::InvalidStream;
+  if (fragment.stream.value() >= config_.inbound_streams) return ReassemblyError::InvalidStream;
   // RFC 9260 6.2: a DATA chunk with no user data.
   if (fragment.payload.empty()) return ReassemblyError::NoUserData;
   // RFC 8260 2.1: the first fragment of an I-DATA message carries FSN 0.
@@ -35,7 +43,7 @@ std::optional<ReassemblyError> Reassembly::insert(const DataFragment& fragment) 
   }
   // An unfragmented message: straight into its own buffer, no reassembly bookkeeping.
   if (fragment.payload.size() > config_.max_message_size) return ReassemblyError::MessageTooLarge;
-  Stream& stream = streams_[fragment.stream.value()];
+  Stream& stream = stream_state(fragment.stream);
   if (partials_.empty() && (fragment.unordered || (stream.waiting.empty() && is_next(stream, fragment)))) {
     // The common case, one chunk per message arriving in order, goes straight to the ready queue:
     // with no partial message held no fragment can contradict it (RFC 9260 6.9, RFC 8260 2.1),
@@ -295,7 +303,7 @@ void Reassembly::on_complete(ReceivedMessage message) {
     ready_.push_back(std::move(message));
     return;
   }
-  Stream& stream = streams_[message.stream.value()];
+  Stream& stream = stream_state(message.stream);
   if (is_next(stream, message)) {
     ready_.push_back(std::move(message));
     advance(stream);
@@ -333,8 +341,8 @@ void Reassembly::forward_tsn(Tsn new_cumulative_tsn, std::span<const ForwardTsnS
     if (covered) drop_partial(i);
   }
   for (const ForwardTsnSkip& skip : skips) {
-    if (skip.stream.value() >= streams_.size()) continue;
-    Stream& stream = streams_[skip.stream.value()];
+    if (skip.stream.value() >= config_.inbound_streams) continue;
+    Stream& stream = stream_state(skip.stream);
     if (skip.ssn.before(stream.next_ssn)) continue;  // already past it
     // RFC 3758 3.6: ordered messages up to the listed SSN that are held become deliverable, in
     // SSN order; the stream then expects the SSN after it.
@@ -354,8 +362,8 @@ void Reassembly::forward_tsn(Tsn new_cumulative_tsn, std::span<const ForwardTsnS
 
 void Reassembly::i_forward_tsn(std::span<const IForwardTsnSkip> skips) {
   for (const IForwardTsnSkip& skip : skips) {
-    if (skip.stream.value() >= streams_.size()) continue;
-    Stream& stream = streams_[skip.stream.value()];
+    if (skip.stream.value() >= config_.inbound_streams) continue;
+    Stream& stream = stream_state(skip.stream);
     if (skip.unordered) {
       // RFC 8260 2.3.1: an unordered entry names the one message abandoned.
       for (size_t i = partials_.size(); i-- > 0;) {

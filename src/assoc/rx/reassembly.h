@@ -122,13 +122,15 @@ class Reassembly {
   // Expected next SSN / MID of ordered messages on a stream; `stream` must be below
   // inbound_streams (asking about another is a caller bug).
   [[nodiscard]] wire::Ssn next_ssn(wire::StreamId stream) const {
-    assert(stream.value() < streams_.size());
-    return streams_[stream.value()].next_ssn;
+    assert(stream.value() < config_.inbound_streams);
+    return stream.value() < streams_.size() ? streams_[stream.value()].next_ssn : wire::Ssn(0);
   }
   [[nodiscard]] wire::Mid next_mid(wire::StreamId stream) const {
-    assert(stream.value() < streams_.size());
-    return streams_[stream.value()].next_mid;
+    assert(stream.value() < config_.inbound_streams);
+    return stream.value() < streams_.size() ? streams_[stream.value()].next_mid : wire::Mid(0);
   }
+  // Streams with state: up to the highest one the peer has used (at most inbound_streams).
+  [[nodiscard]] size_t streams_with_state() const { return streams_.size(); }
   [[nodiscard]] size_t partial_count() const { return partials_.size(); }
   // Unfragmented messages that went straight to the ready queue (in order, nothing partial held).
   [[nodiscard]] uint64_t fast_deliveries() const { return fast_deliveries_; }
@@ -178,6 +180,7 @@ class Reassembly {
     return config_.interleaving ? item.mid == stream.next_mid : item.ssn == stream.next_ssn;
   }
   void advance(Stream& stream) const;  // the stream expects its next SSN / MID
+  Stream& stream_state(wire::StreamId id);  // made on first use; `id` below inbound_streams
 
   ReassemblyConfig config_;
   std::vector<Stream> streams_;
