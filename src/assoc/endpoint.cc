@@ -70,7 +70,9 @@ PacketDisposition EndpointImpl::handle_packet(wire::Bytes bytes, const wire::IpA
 void EndpointImpl::learn_encapsulation_port(Slot& s, const wire::IpAddress& source, uint16_t port) {
   // RFC 6951 5.4: the UDP source port of a verified packet is the encapsulation port of the peer
   // address it came from. Packets reach an association only from its peer addresses, which bound
-  // the list; nearly always the first entry is the one.
+  // the list; nearly always the first entry is the one. Raw IP's packets (port 0) leave it empty,
+  // so that their associations hold no list.
+  if (port == 0 && s.encapsulation_ports.empty()) return;
   for (auto& [address, known] : s.encapsulation_ports) {
     if (address == source) {
       known = port;
