@@ -83,6 +83,8 @@ class Association {
   // Returns whether a window update SACK is now due.
   bool consumed(size_t bytes) { return receiver_ && receiver_->consumed(bytes); }
   // A SACK is due now (not at the delayed-ack deadline): poll_transmit has one to send.
+  // A prebuilt answer waits that did not fit the last poll_transmit's buffer.
+  [[nodiscard]] bool prebuilt_waiting() const { return !prebuilt_.empty(); }
   [[nodiscard]] bool sack_owed() const {
     return receiver_ && receiver_->ack_decision().kind == AckDecision::Kind::Now;
   }

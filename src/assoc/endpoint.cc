@@ -133,7 +133,10 @@ void EndpointImpl::handle_timeout(TimePoint now) {
 }
 
 std::optional<Transmit> EndpointImpl::poll_transmit(TimePoint now, wire::MutableBytes buffer) {
-  while (!transmit_ready_.empty()) {
+  // Associations whose prebuilt answer did not fit `buffer` stay listed, moved to the back: once
+  // only they are left, this call has nothing to send.
+  size_t waiting = 0;
+  while (transmit_ready_.size() > waiting) {
     const uint32_t id = transmit_ready_.front();
     Slot* s = slot(id);
     if (!s) {
@@ -153,6 +156,11 @@ std::optional<Transmit> EndpointImpl::poll_transmit(TimePoint now, wire::Mutable
       return transmit;  // keep draining this one while it has packets
     }
     transmit_ready_.pop_front();
+    if (s->association->prebuilt_waiting()) {
+      transmit_ready_.push_back(id);
+      ++waiting;
+      continue;
+    }
     s->transmit_listed = false;
     // Closed, with its last packet (ABORT, SHUTDOWN COMPLETE) sent and its ClosedEvent taken.
     if (s->association->finished()) forget(id);

@@ -467,6 +467,35 @@ TEST(EndpointDatapathTest, AStatelessAnswerThatDoesNotFitTheBufferStaysQueued) {
   EXPECT_FALSE(pair.server().poll_transmit(pair.now, slab));
 }
 
+// The same for an association's own prebuilt answers: the INIT ACK it gives a restarting peer
+// (RFC 9260 5.2.2) waits for a buffer with room instead of being lost.
+TEST(EndpointDatapathTest, AnAssociationsPrebuiltAnswerThatDoesNotFitTheBufferStaysQueued) {
+  EndpointPair pair;
+  const AssociationId id = pair.connect();
+  ASSERT_TRUE(pair.run_until([&] {
+    return pair.server().associations().size() == 1 && pair.client().status(id)->state == AssociationState::Established;
+  }));
+  // The peer restarts: a new endpoint on the client's address and port sends a new INIT.
+  SeededRandom random(99);
+  Endpoint restarted(pair.client().config(), random, pair.now);
+  ConnectRequest request;
+  request.remote_addresses = {pair.address[1]};
+  request.remote_port = pair.server().config().local_port;
+  ASSERT_TRUE(std::holds_alternative<AssociationId>(restarted.connect(request, pair.now)));
+  auto init = restarted.poll_transmit(pair.now);
+  ASSERT_TRUE(init);
+  const std::vector<uint8_t> init_bytes(init->packet.begin(), init->packet.end());
+  ASSERT_EQ(pair.server().handle_packet(init_bytes, pair.address[0], pair.address[1], pair.now),
+            PacketDisposition::AnsweredStateless);
+  std::vector<uint8_t> slab(kMaxTransmitSize);
+  EXPECT_FALSE(pair.server().poll_transmit(pair.now, wire::MutableBytes(slab.data(), 64)));
+  auto init_ack = pair.server().poll_transmit(pair.now, slab);
+  ASSERT_TRUE(init_ack) << "the INIT ACK was dropped";
+  EXPECT_EQ(init_ack->packet[12], static_cast<uint8_t>(wire::ChunkType::InitAck));
+  EXPECT_TRUE(wire::verify_checksum(init_ack->packet));
+  EXPECT_FALSE(pair.server().poll_transmit(pair.now, slab));
+}
+
 // An INIT whose INIT ACK could be no IP datagram (its cookie repeats the INIT, and so does the
 // Unrecognized Parameters report, RFC 9260 3.3.3) is not answered, and not counted as answered.
 TEST(EndpointDatapathTest, AnAnswerLargerThanAnyDatagramIsNotQueued) {
