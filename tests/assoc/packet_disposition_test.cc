@@ -19,6 +19,7 @@ namespace sctpkit::assoc {
 namespace {
 
 using testing::EndpointPair;
+using testing::restart_init;
 
 std::vector<uint8_t> next_packet(Endpoint& e, TimePoint now) {
   auto t = e.poll_transmit(now);
@@ -105,17 +106,6 @@ AssociationId establish_over_udp(EndpointPair& pair, uint16_t client_port,
   while (pair.server().poll_event() || pair.client().poll_event()) {
   }
   return id;
-}
-
-// The INIT of a peer that restarted on the same address and SCTP port (a new endpoint there).
-std::vector<uint8_t> restart_init(EndpointPair& pair) {
-  SeededRandom random(99);
-  Endpoint restarted(pair.client().config(), random, pair.now);
-  ConnectRequest request;
-  request.remote_addresses = {pair.address[1]};
-  request.remote_port = pair.server().config().local_port;
-  EXPECT_TRUE(std::holds_alternative<AssociationId>(restarted.connect(request, pair.now)));
-  return next_packet(restarted, pair.now);
 }
 
 struct RefusedRestart {
