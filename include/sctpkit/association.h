@@ -76,6 +76,7 @@ struct AssociationInfo {
 class Listener;
 namespace detail {
 class Stack;
+struct TestAccess;  // defined by the tests only: a look at the stack behind a handle
 class KernelAssociation;
 class KernelListener;
 }
@@ -116,12 +117,13 @@ class Association {
   [[nodiscard]] Expected<AssociationInfo> status() const;
 
   // For non-blocking use: readable when process() has work. Shared with the Listener that
-  // accepted this association.
+  // accepted this association. A moved-from handle has none (-1), and process() does nothing.
   [[nodiscard]] int fd() const;
   void process();
 
  private:
   friend class Listener;
+  friend struct detail::TestAccess;
   Association(std::shared_ptr<detail::Stack> stack, uint32_t id);
   explicit Association(std::shared_ptr<detail::KernelAssociation> kernel);
   std::shared_ptr<detail::Stack> stack_;
@@ -154,6 +156,7 @@ class Listener {
   void process(std::chrono::milliseconds timeout);
 
  private:
+  friend struct detail::TestAccess;
   explicit Listener(std::shared_ptr<detail::Stack> stack);
   explicit Listener(std::shared_ptr<detail::KernelListener> kernel);
   std::shared_ptr<detail::Stack> stack_;

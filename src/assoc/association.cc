@@ -151,25 +151,27 @@ bool Association::accept_verification_tag(const wire::PacketView& packet) const 
   return tag == local_tag_;
 }
 
-bool Association::handle_packet(const wire::PacketView& packet, const wire::IpAddress& source,
-                                const wire::IpAddress& destination, TimePoint now) {
-  if (closed_ || packet.chunk_count() == 0) return true;
+PacketDisposition Association::handle_packet(const wire::PacketView& packet, const wire::IpAddress& source,
+                                             const wire::IpAddress& destination, TimePoint now) {
+  if (closed_ || packet.chunk_count() == 0) return PacketDisposition::Accepted;
   if (sender_) sender_->begin_burst();
   const wire::RawChunk first = *packet.begin();  // a copy: the iterator holds the chunk
 
   if (first.type == wire::InitChunk::kType) {
     // RFC 9260 8.5.1 A: an INIT comes alone with tag 0, or the packet is discarded.
-    if (packet.header().verification_tag.value() != 0 || packet.chunk_count() != 1) return false;
+    if (packet.header().verification_tag.value() != 0 || packet.chunk_count() != 1) return PacketDisposition::Dropped;
     auto init = wire::InitChunk::parse(first);
     if (init) handle_init(*init, source, destination, now);
-    return true;
+    return PacketDisposition::Accepted;
   }
   if (first.type == wire::CookieEchoChunk::kType) {
     // RFC 9260 5.2.4: the cookie, not the tag, decides; bundled chunks follow if the tags now agree.
     auto echo = wire::CookieEchoChunk::parse(first);
-    if (!echo) return false;
-    if (!handle_cookie_echo(*echo, packet, source, now)) return true;
-    if (packet.header().verification_tag != local_tag_) return true;
+    if (!echo) return PacketDisposition::Dropped;
+    // RFC 6951 5.4: only a cookie that verified vouches for the packet (and its UDP port).
+    const PacketDisposition cookie = handle_cookie_echo(*echo, packet, source, now);
+    if (cookie != PacketDisposition::Accepted) return cookie;
+    if (packet.header().verification_tag != local_tag_) return PacketDisposition::Accepted;
     ++counters_.packets_received;
     if (Path* from = paths_->find(source)) from->local_source = destination;
     bool stop = false;
@@ -180,16 +182,16 @@ bool Association::handle_packet(const wire::PacketView& packet, const wire::IpAd
     }
     data_with_cookie_echo_ = false;
     if (receiver_ && !closed_) receiver_->end_packet(now);
-    return true;
+    return PacketDisposition::Accepted;
   }
   if (first.type == wire::ShutdownAckChunk::kType &&
       (state_ == AssociationState::CookieWait || state_ == AssociationState::CookieEchoed)) {
     // RFC 9260 8.5.1 E: treated as out of the blue; 8.4 rule 5 answers SHUTDOWN COMPLETE, T set.
     PacketEnds ends{destination, source, local_port_, peer_port_};
     queue_prebuilt(build_single(ends, packet.header().verification_tag, wire::ShutdownCompleteChunk{true}));
-    return true;
+    return PacketDisposition::AnsweredStateless;  // answered; nothing verified it
   }
-  if (!accept_verification_tag(packet)) return false;
+  if (!accept_verification_tag(packet)) return PacketDisposition::Dropped;
 
   ++counters_.packets_received;
   // RFC 9260 6.4: remember which of our addresses this peer address reaches, as the source for
@@ -217,7 +219,7 @@ bool Association::handle_packet(const wire::PacketView& packet, const wire::IpAd
       send_shutdown_ = true;
     }
   }
-  return true;
+  return PacketDisposition::Accepted;
 }
 
 void Association::handle_chunk(const wire::RawChunk& raw, const wire::IpAddress& source,

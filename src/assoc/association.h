@@ -64,9 +64,11 @@ class Association {
               const wire::InitChunk& peer_init, std::vector<wire::IpAddress> peer_addresses,
               const wire::IpAddress& local_address, TimePoint now);
 
-  // Returns false when the packet failed the verification-tag rules (RFC 9260 8.5) and was dropped.
-  bool handle_packet(const wire::PacketView& packet, const wire::IpAddress& source,
-                     const wire::IpAddress& destination, TimePoint now);
+  // Dropped when the packet failed the verification-tag rules (RFC 9260 8.5) or its State Cookie
+  // did not verify (5.1.5); AnsweredStateless when it was answered but nothing verified its sender
+  // (a stale cookie's ERROR); Accepted otherwise. An INIT (tag 0) is the endpoint's to classify.
+  PacketDisposition handle_packet(const wire::PacketView& packet, const wire::IpAddress& source,
+                                  const wire::IpAddress& destination, TimePoint now);
   void handle_timeout(TimePoint now);
   [[nodiscard]] std::optional<TimePoint> next_timeout() const;
   // Builds the next packet into `buffer`; the Transmit's bytes view into it.
@@ -81,6 +83,8 @@ class Association {
   // Returns whether a window update SACK is now due.
   bool consumed(size_t bytes) { return receiver_ && receiver_->consumed(bytes); }
   // A SACK is due now (not at the delayed-ack deadline): poll_transmit has one to send.
+  // A prebuilt answer waits that did not fit the last poll_transmit's buffer.
+  [[nodiscard]] bool prebuilt_waiting() const { return !prebuilt_.empty(); }
   [[nodiscard]] bool sack_owed() const {
     return receiver_ && receiver_->ack_decision().kind == AckDecision::Kind::Now;
   }
@@ -123,9 +127,9 @@ class Association {
                    TimePoint now);
   void handle_init_ack(const wire::InitAckChunk& ack, const wire::IpAddress& source,
                        const wire::IpAddress& destination, TimePoint now);
-  // Returns whether the packet's other chunks may be processed.
-  bool handle_cookie_echo(const wire::CookieEchoChunk& echo, const wire::PacketView& packet,
-                          const wire::IpAddress& source, TimePoint now);
+  // Accepted when the cookie verified (5.1.5); the packet's other chunks follow if its tag is ours.
+  PacketDisposition handle_cookie_echo(const wire::CookieEchoChunk& echo, const wire::PacketView& packet,
+                                       const wire::IpAddress& source, TimePoint now);
   void restart_from_cookie(const CookieContents& cookie, const wire::InitChunk& peer_init, TimePoint now);
   // The address parameters of `init` (and its source) the association does not know, encoded.
   std::vector<uint8_t> new_addresses_in(const wire::InitChunk& init, const wire::IpAddress& source) const;

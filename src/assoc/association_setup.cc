@@ -72,6 +72,8 @@ std::vector<uint8_t> Association::new_addresses_in(const wire::InitChunk& init, 
 }
 
 void Association::queue_prebuilt(OwnedPacket packet) {
+  // One no IP datagram carries would wait for a buffer with room for ever (poll_transmit).
+  if (packet.bytes.size() > kMaxTransmitSize) return;
   // A peer that makes us answer faster than we send must not grow our memory: drop the oldest.
   if (prebuilt_.size() >= kMaxPrebuilt) prebuilt_.pop_front();
   prebuilt_.push_back(std::move(packet));
@@ -244,19 +246,19 @@ void Association::handle_init_ack(const wire::InitAckChunk& ack, const wire::IpA
   restart_t1(now);
 }
 
-bool Association::handle_cookie_echo(const wire::CookieEchoChunk& echo, const wire::PacketView& packet,
-                                     const wire::IpAddress& source, TimePoint now) {
+PacketDisposition Association::handle_cookie_echo(const wire::CookieEchoChunk& echo, const wire::PacketView& packet,
+                                                  const wire::IpAddress& source, TimePoint now) {
   const CookieCheck check = services_.cookies.verify(echo.cookie, now);
   // RFC 9260 5.1.5 steps 1-2: unknown key or bad MAC: discard silently.
   if (check.verdict == CookieVerdict::Malformed || check.verdict == CookieVerdict::BadMac ||
       check.verdict == CookieVerdict::UnknownKey) {
-    return false;
+    return PacketDisposition::Dropped;
   }
   const CookieContents& c = check.contents;
   // RFC 9260 5.1.5 step 3: ports and tag must match the packet's.
   if (c.local_port != packet.header().destination_port || c.peer_port != packet.header().source_port ||
       c.local_tag != packet.header().verification_tag) {
-    return false;
+    return PacketDisposition::Dropped;
   }
   const bool local_match = c.local_tag == local_tag_;
   const bool peer_match = c.peer_tag == peer_tag_;
@@ -265,13 +267,13 @@ bool Association::handle_cookie_echo(const wire::CookieEchoChunk& echo, const wi
     PacketEnds ends{local_address_, source, local_port_, peer_port_};
     auto cause = encode_cause(wire::StaleCookie{check.staleness_us});
     queue_prebuilt(build_single(ends, c.peer_tag, wire::ErrorChunk{cause}));
-    return false;
+    return PacketDisposition::AnsweredStateless;  // answered, but a stale cookie may be a replay
   }
   wire::ChunkReader init_reader(c.peer_init);
   auto raw_init = init_reader.next();
-  if (!raw_init || !*raw_init || (*raw_init)->type != wire::InitChunk::kType) return false;
+  if (!raw_init || !*raw_init || (*raw_init)->type != wire::InitChunk::kType) return PacketDisposition::Dropped;
   auto peer_init = wire::InitChunk::parse(**raw_init);
-  if (!peer_init) return false;
+  if (!peer_init) return PacketDisposition::Dropped;
 
   const bool tie_match = c.local_tie_tag == local_tag_ && c.peer_tie_tag == peer_tag_;
   const bool no_tie_tags = c.local_tie_tag.value() == 0 && c.peer_tie_tag.value() == 0;
@@ -280,13 +282,13 @@ bool Association::handle_cookie_echo(const wire::CookieEchoChunk& echo, const wi
     if (state_ == AssociationState::ShutdownAckSent) {
       send_shutdown_ack_ = true;
       queue_error(encode_cause(wire::CookieReceivedWhileShuttingDown{}));
-      return false;
+      return PacketDisposition::Accepted;  // the cookie verified; the packet's tag is not ours yet
     }
     // RFC 9260 5.2.2: a restart that would add addresses was refused when its INIT arrived (the
     // cookie carries that INIT, and the tie-tags match only while the address set is the same).
     restart_from_cookie(c, *peer_init, now);
     send_cookie_ack_ = true;
-    return true;
+    return PacketDisposition::Accepted;
   }
   if (local_match && (!peer_match || peer_tag_.value() == 0)) {
     // Action B: a collision; take the peer's tag from the cookie and be established.
@@ -305,20 +307,20 @@ bool Association::handle_cookie_echo(const wire::CookieEchoChunk& echo, const wi
     }
     t1_.reset();
     send_cookie_ack_ = true;
-    return true;
+    return PacketDisposition::Accepted;
   }
   if (!local_match && peer_match && no_tie_tags) {
-    // Action C: our own cookie arrived late; discard, change nothing.
-    return false;
+    // Action C: our own cookie arrived late; discard, change nothing. It verified, though.
+    return PacketDisposition::Accepted;
   }
   if (local_match && peer_match) {
     // Action D: a retransmitted COOKIE ECHO, or the first one of a passive open.
     if (state_ == AssociationState::CookieEchoed) enter_established(now, /*passive=*/false);
     t1_.reset();
     send_cookie_ack_ = true;
-    return true;
+    return PacketDisposition::Accepted;
   }
-  return false;  // "For any case not shown in Table 12, the cookie SHOULD be silently discarded."
+  return PacketDisposition::Dropped;  // "For any case not shown in Table 12, the cookie SHOULD be silently discarded."
 }
 
 void Association::restart_from_cookie(const CookieContents& c, const wire::InitChunk& peer_init, TimePoint now) {

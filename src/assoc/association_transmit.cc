@@ -14,13 +14,24 @@ std::optional<Transmit> Association::poll_transmit(TimePoint now, wire::MutableB
     ++counters_.packets_sent;
     return Transmit{source_for(to), to, packet};
   };
-  if (!prebuilt_.empty()) {
-    OwnedPacket p = std::move(prebuilt_.front());
-    prebuilt_.pop_front();
-    if (p.bytes.size() > buffer.size()) return std::nullopt;
+  // A prebuilt answer leaves whole or not at all: one that does not fit this buffer stays queued
+  // for a call with room (as the endpoint's stateless answers do), and the packets built below,
+  // which fit any buffer, go meanwhile. The queue is short (kMaxPrebuilt).
+  size_t index = 0;
+  for (const OwnedPacket& p : prebuilt_) {
+    if (p.bytes.size() <= buffer.size()) break;
+    ++index;
+  }
+  if (index < prebuilt_.size()) {
+    // To the front, the others keeping their order, and out.
+    std::rotate(prebuilt_.begin(), prebuilt_.begin() + static_cast<std::ptrdiff_t>(index),
+                prebuilt_.begin() + static_cast<std::ptrdiff_t>(index + 1));
+    const OwnedPacket& p = prebuilt_.front();
     std::copy(p.bytes.begin(), p.bytes.end(), buffer.begin());
+    const Transmit t{p.source, p.destination, buffer.first(p.bytes.size())};
+    prebuilt_.pop_front();
     ++counters_.packets_sent;
-    return Transmit{p.source, p.destination, buffer.first(p.bytes.size())};
+    return t;
   }
   const size_t limit = std::min(buffer.size(), config_.max_packet_size);
   const wire::IpAddress primary = paths_->primary().address;

@@ -52,13 +52,13 @@ PacketDisposition EndpointImpl::handle_packet(wire::Bytes bytes, const wire::IpA
   if (init && refuse_new_encapsulation_port(s, *init, packet, source, destination, encapsulation_port)) {
     return PacketDisposition::AnsweredStateless;
   }
-  const bool accepted = association->handle_packet(packet, source, destination, now);
-  if (!accepted) ++counters_.bad_verification_tag;
+  const PacketDisposition disposition = association->handle_packet(packet, source, destination, now);
+  if (disposition == PacketDisposition::Dropped) ++counters_.bad_verification_tag;
   // RFC 9260 5.1.2: the INIT ACK (or a restart) told us the peer's addresses; packets from each of
   // them belong to this association from now on.
   if (association->take_peer_addresses_changed()) index(*association);
   touch(id, s);
-  if (!accepted) return PacketDisposition::Dropped;
+  if (disposition != PacketDisposition::Accepted) return disposition;
   // RFC 6951 5.4: the port is stored "after finding the SCTP association (which includes checking
   // the verification tag)"; an INIT carries tag 0, so nothing verified it and it teaches nothing.
   // One the association discarded has no answer to send back to its port either.
@@ -135,7 +135,10 @@ void EndpointImpl::handle_timeout(TimePoint now) {
 }
 
 std::optional<Transmit> EndpointImpl::poll_transmit(TimePoint now, wire::MutableBytes buffer) {
-  while (!transmit_ready_.empty()) {
+  // Associations whose prebuilt answer did not fit `buffer` stay listed, moved to the back: once
+  // only they are left, this call has nothing to send.
+  size_t waiting = 0;
+  while (transmit_ready_.size() > waiting) {
     const uint32_t id = transmit_ready_.front();
     Slot* s = slot(id);
     if (!s) {
@@ -155,6 +158,11 @@ std::optional<Transmit> EndpointImpl::poll_transmit(TimePoint now, wire::Mutable
       return transmit;  // keep draining this one while it has packets
     }
     transmit_ready_.pop_front();
+    if (s->association->prebuilt_waiting()) {
+      transmit_ready_.push_back(id);
+      ++waiting;
+      continue;
+    }
     s->transmit_listed = false;
     // Closed, with its last packet (ABORT, SHUTDOWN COMPLETE) sent and its ClosedEvent taken.
     if (s->association->finished()) forget(id);

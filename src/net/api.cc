@@ -66,6 +66,9 @@ Association::Association(Association&&) noexcept = default;
 Association& Association::operator=(Association&& other) noexcept {
   if (this != &other) {
     if ((stack_ || kernel_) && is_open()) abort("handle replaced");
+    // The replaced association is this handle's to forget, as the destructor does: the stack is
+    // shared with the Listener and its other associations, and would keep the entry for ever.
+    if (stack_) stack_->forget(id_);
     stack_ = std::move(other.stack_);
     id_ = other.id_;
     kernel_ = std::move(other.kernel_);
@@ -258,9 +261,13 @@ Expected<AssociationInfo> Association::status() const {
   return info;
 }
 
-int Association::fd() const { return kernel_ ? kernel_->fd() : stack_->fd(); }
+// A moved-from handle has neither: no descriptor, nothing to run.
+int Association::fd() const {
+  if (kernel_) return kernel_->fd();
+  return stack_ ? stack_->fd() : -1;
+}
 void Association::process() {
-  if (!kernel_) stack_->process();  // the kernel runs the protocol itself
+  if (stack_) stack_->process();  // with kernel_ the kernel runs the protocol itself
 }
 
 // ---- Listener

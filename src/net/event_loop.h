@@ -91,6 +91,8 @@ class EventLoop {
   // Returns whether an association began shutting down (RFC 9260 9.2) or closed.
   bool drain_events(Engine& engine);
   void send_pending();
+  // Whether a packet waiting in pending_ goes to `peer`'s SCTP port `sctp_port`.
+  [[nodiscard]] bool pending_to(const wire::IpAddress& peer, uint16_t sctp_port) const;
   void arm_timer();
   // Busy polling: non-blocking epoll_waits for up to busy_poll_ (and `wait_ms`, if not -1); returns
   // the events found (0: none) and takes the time spun from wait_ms.

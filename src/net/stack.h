@@ -101,6 +101,8 @@ class Stack {
     if (cached_id_ == id) cached_ = nullptr;
     associations_.erase(id);
   }
+  // The associations the stack keeps state for (every handle's, and those not yet accepted).
+  [[nodiscard]] size_t association_count() const { return associations_.size(); }
   // Whether a send() on `s` can only queue: its window was found full with no input since. Such a
   // send() skips the flush: no poll_transmit, no deadline to recompute, no clock to read (the
   // engine queues a message without the time; T3-rtx starts when DATA is transmitted, RFC 9260

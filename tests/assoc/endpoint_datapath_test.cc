@@ -451,6 +451,18 @@ std::vector<uint8_t> client_init(EndpointPair& pair) {
   return init ? std::vector<uint8_t>(init->packet.begin(), init->packet.end()) : std::vector<uint8_t>{};
 }
 
+// `server`'s next packet, an INIT ACK, is not lost to a buffer too small for it: the next call
+// with room gets it, and nothing else is queued.
+void expect_init_ack_waits_for_room(Endpoint& server, TimePoint now) {
+  std::vector<uint8_t> slab(kMaxTransmitSize);
+  EXPECT_FALSE(server.poll_transmit(now, wire::MutableBytes(slab.data(), 64)));
+  auto init_ack = server.poll_transmit(now, slab);
+  ASSERT_TRUE(init_ack) << "the INIT ACK was dropped";
+  EXPECT_EQ(init_ack->packet[12], static_cast<uint8_t>(wire::ChunkType::InitAck));
+  EXPECT_TRUE(wire::verify_checksum(init_ack->packet));
+  EXPECT_FALSE(server.poll_transmit(now, slab));
+}
+
 // A buffer too small for a stateless answer (the INIT ACK) does not lose it: it waits for a call
 // with room, and is the next packet then.
 TEST(EndpointDatapathTest, AStatelessAnswerThatDoesNotFitTheBufferStaysQueued) {
@@ -458,13 +470,23 @@ TEST(EndpointDatapathTest, AStatelessAnswerThatDoesNotFitTheBufferStaysQueued) {
   const std::vector<uint8_t> init_bytes = client_init(pair);
   ASSERT_EQ(pair.server().handle_packet(init_bytes, pair.address[0], pair.address[1], pair.now),
             PacketDisposition::AnsweredStateless);
-  std::vector<uint8_t> slab(kMaxTransmitSize);
-  EXPECT_FALSE(pair.server().poll_transmit(pair.now, wire::MutableBytes(slab.data(), 64)));
-  auto init_ack = pair.server().poll_transmit(pair.now, slab);
-  ASSERT_TRUE(init_ack) << "the INIT ACK was dropped";
-  EXPECT_EQ(init_ack->packet[12], static_cast<uint8_t>(wire::ChunkType::InitAck));
-  EXPECT_TRUE(wire::verify_checksum(init_ack->packet));
-  EXPECT_FALSE(pair.server().poll_transmit(pair.now, slab));
+  expect_init_ack_waits_for_room(pair.server(), pair.now);
+}
+
+// The same for an association's own prebuilt answers: the INIT ACK it gives a restarting peer
+// (RFC 9260 5.2.2) waits for a buffer with room instead of being lost.
+TEST(EndpointDatapathTest, AnAssociationsPrebuiltAnswerThatDoesNotFitTheBufferStaysQueued) {
+  EndpointPair pair;
+  const AssociationId id = pair.connect();
+  ASSERT_TRUE(pair.run_until([&] {
+    return pair.server().associations().size() == 1 && pair.client().status(id)->state == AssociationState::Established;
+  }));
+  // The peer restarts: a new endpoint on the client's address and port sends a new INIT.
+  const std::vector<uint8_t> init_bytes = testing::restart_init(pair);
+  ASSERT_FALSE(init_bytes.empty());
+  ASSERT_EQ(pair.server().handle_packet(init_bytes, pair.address[0], pair.address[1], pair.now),
+            PacketDisposition::AnsweredStateless);
+  expect_init_ack_waits_for_room(pair.server(), pair.now);
 }
 
 // An INIT whose INIT ACK could be no IP datagram (its cookie repeats the INIT, and so does the

@@ -8,9 +8,11 @@
 #include <deque>
 #include <functional>
 #include <optional>
+#include <variant>
 #include <vector>
 
 #include "assoc/endpoint.h"
+#include "assoc/random.h"
 
 namespace sctpkit::assoc::testing {
 
@@ -140,5 +142,17 @@ class EndpointPair {
   std::optional<Endpoint> nodes_[2];
   std::deque<InFlight> link_;
 };
+
+// The INIT of a peer that restarted on the client's address and SCTP port (a new endpoint there).
+inline std::vector<uint8_t> restart_init(EndpointPair& pair) {
+  SeededRandom random(99);
+  Endpoint restarted(pair.client().config(), random, pair.now);
+  ConnectRequest request;
+  request.remote_addresses = {pair.address[1]};
+  request.remote_port = pair.server().config().local_port;
+  EXPECT_TRUE(std::holds_alternative<AssociationId>(restarted.connect(request, pair.now)));
+  auto t = restarted.poll_transmit(pair.now);
+  return t ? std::vector<uint8_t>(t->packet.begin(), t->packet.end()) : std::vector<uint8_t>{};
+}
 
 }  // namespace sctpkit::assoc::testing

@@ -19,6 +19,7 @@ namespace sctpkit::assoc {
 namespace {
 
 using testing::EndpointPair;
+using testing::restart_init;
 
 std::vector<uint8_t> next_packet(Endpoint& e, TimePoint now) {
   auto t = e.poll_transmit(now);
@@ -85,8 +86,10 @@ constexpr uint16_t kClientUdpPort = 40001;
 constexpr uint16_t kRebindPort = 40003;
 constexpr uint16_t kServerUdpPort = 9899;
 
-// Runs the handshake by hand, every packet from the client coming from `client_port`.
-AssociationId establish_over_udp(EndpointPair& pair, uint16_t client_port) {
+// Runs the handshake by hand, every packet from the client coming from `client_port`; the COOKIE
+// ECHO it sent goes to `cookie_echo_out` when given.
+AssociationId establish_over_udp(EndpointPair& pair, uint16_t client_port,
+                                 std::vector<uint8_t>* cookie_echo_out = nullptr) {
   const AssociationId id = pair.connect();
   const auto client = pair.address[0], server = pair.address[1];
   const TimePoint now = pair.now;
@@ -97,22 +100,12 @@ AssociationId establish_over_udp(EndpointPair& pair, uint16_t client_port) {
   EXPECT_EQ(pair.client().handle_packet(init_ack, server, client, now, kServerUdpPort), PacketDisposition::Accepted);
   const auto cookie_echo = next_packet(pair.client(), now);
   EXPECT_EQ(pair.server().handle_packet(cookie_echo, client, server, now, client_port), PacketDisposition::Accepted);
+  if (cookie_echo_out) *cookie_echo_out = cookie_echo;
   const auto cookie_ack = next_packet(pair.server(), now);
   EXPECT_EQ(pair.client().handle_packet(cookie_ack, server, client, now, kServerUdpPort), PacketDisposition::Accepted);
   while (pair.server().poll_event() || pair.client().poll_event()) {
   }
   return id;
-}
-
-// The INIT of a peer that restarted on the same address and SCTP port (a new endpoint there).
-std::vector<uint8_t> restart_init(EndpointPair& pair) {
-  SeededRandom random(99);
-  Endpoint restarted(pair.client().config(), random, pair.now);
-  ConnectRequest request;
-  request.remote_addresses = {pair.address[1]};
-  request.remote_port = pair.server().config().local_port;
-  EXPECT_TRUE(std::holds_alternative<AssociationId>(restarted.connect(request, pair.now)));
-  return next_packet(restarted, pair.now);
 }
 
 struct RefusedRestart {
@@ -220,6 +213,32 @@ TEST(PacketDisposition, AVerifiedPacketFromANewPortMovesTheAssociationsEncapsula
   EXPECT_EQ(pair.server().handle_packet(forged, client, server, pair.now, 40004), PacketDisposition::Dropped);
   EXPECT_EQ(pair.server().handle_packet(init, client, server, pair.now, 40004), PacketDisposition::AnsweredStateless);
   EXPECT_EQ(read_abort(next_packet(pair.server(), pair.now)).cause->current_port, kRebindPort);
+}
+
+TEST(PacketDisposition, ACookieEchoWhoseCookieFailsItsMacIsDroppedByAnAssociationAndTeachesNothing) {
+  EndpointPair pair;
+  std::vector<uint8_t> cookie_echo;
+  establish_over_udp(pair, kClientUdpPort, &cookie_echo);
+  ASSERT_GT(cookie_echo.size(), 40u);
+  const auto client = pair.address[0], server = pair.address[1];
+  // RFC 9260 5.1.5 step 2: a cookie altered in flight fails its MAC and is discarded; the existing
+  // association must not vouch for the packet, so RFC 6951 5.4 learns no port from it.
+  auto forged = cookie_echo;
+  forged[12 + 4 + 20] ^= 0x5a;  // a byte inside the cookie (after the common and chunk headers)
+  forged[8] = forged[9] = forged[10] = forged[11] = 0;
+  const uint32_t crc = wire::compute_checksum(forged);
+  for (int i = 0; i < 4; ++i) forged[8 + i] = static_cast<uint8_t>(crc >> (8 * i));
+  EXPECT_EQ(pair.server().handle_packet(forged, client, server, pair.now, 40004), PacketDisposition::Dropped);
+  EXPECT_FALSE(pair.server().poll_transmit(pair.now)) << "a forged cookie was answered";
+  // The association's encapsulation port is still the handshake's.
+  const auto init = restart_init(pair);
+  EXPECT_EQ(pair.server().handle_packet(init, client, server, pair.now, 40005), PacketDisposition::AnsweredStateless);
+  const RefusedRestart abort = read_abort(next_packet(pair.server(), pair.now));
+  ASSERT_TRUE(abort.cause.has_value());
+  EXPECT_EQ(abort.cause->current_port, kClientUdpPort);
+  // The genuine COOKIE ECHO, retransmitted (RFC 9260 5.2.4 action D), is verified by its cookie.
+  EXPECT_EQ(pair.server().handle_packet(cookie_echo, client, server, pair.now, kClientUdpPort),
+            PacketDisposition::Accepted);
 }
 
 TEST(PacketDisposition, WithoutEncapsulationAnInitForAnAssociationIsARestartAsBefore) {

@@ -7,12 +7,22 @@
 #include <algorithm>
 #include <atomic>
 #include <functional>
+#include <optional>
 #include <thread>
 
 #include "net/netns.h"
+#include "net/stack.h"
 #include "sctpkit/sctpkit.h"
 
 namespace sctpkit {
+
+namespace detail {
+// The stack behind a handle, for what the public API does not show.
+struct TestAccess {
+  static size_t stack_entries(const Listener& l) { return l.stack_->association_count(); }
+};
+}  // namespace detail
+
 namespace {
 
 using namespace std::chrono_literals;
@@ -194,6 +204,38 @@ TEST(Api, UdpLoopbackAbortReachesThePeer) {
   EXPECT_FALSE(moved.is_open());
   server.join();
   EXPECT_NE(server.end.find("aborted by the peer"), std::string::npos) << server.end;
+}
+
+// Assigning over a handle aborts its association and forgets it: the stack it shares with the
+// Listener keeps no entry for it (one leaked per assignment before). The handle moved from has
+// no descriptor and nothing to run.
+TEST(Api, AssigningOverAnAcceptedHandleForgetsItsAssociation) {
+  auto listener = Listener::listen(5007, base_options());
+  ASSERT_TRUE(listener);
+  auto options = base_options();
+  options.udp_remote_port = listener->udp_port();
+  std::optional<Expected<Association>> clients[2];
+  std::atomic<bool> connected{false};
+  std::thread connector([&] {
+    for (auto& c : clients) c.emplace(Association::connect("127.0.0.1", 5007, options));
+    connected = true;
+  });
+  auto first = listener->accept();
+  auto second = listener->accept();
+  // The last COOKIE ACK leaves when the listener's stack runs again.
+  for (int i = 0; i < 2000 && !connected; ++i) listener->process(10ms);
+  connector.join();
+  ASSERT_TRUE(first) << first.error().message;
+  ASSERT_TRUE(second) << second.error().message;
+  for (auto& c : clients) ASSERT_TRUE(*c) << c->error().message;
+  ASSERT_EQ(detail::TestAccess::stack_entries(*listener), 2u);
+  *first = std::move(*second);
+  EXPECT_EQ(detail::TestAccess::stack_entries(*listener), 1u);
+  EXPECT_TRUE(first->is_open());
+  EXPECT_EQ(second->fd(), -1);
+  second->process();  // nothing to run, and no crash
+  EXPECT_GE(first->fd(), 0);
+  first->abort("test over");
 }
 
 TEST(Api, NonBlockingClientDrivenThroughItsFd) {

@@ -34,7 +34,10 @@ class EchoEngine final : public Engine {
     } else {
       events_.push_back(assoc::SendSpaceEvent{id, 0});
     }
-    return disposition;
+    if (dispositions.empty()) return disposition;
+    const assoc::PacketDisposition next = dispositions.front();
+    dispositions.pop_front();
+    return next;
   }
   void handle_timeout(assoc::TimePoint now) override {
     timeouts.push_back(now);
@@ -59,6 +62,7 @@ class EchoEngine final : public Engine {
   std::vector<assoc::TimePoint> timeouts;
   std::optional<assoc::TimePoint> deadline;
   assoc::PacketDisposition disposition = assoc::PacketDisposition::Accepted;  // what handle_packet says
+  std::deque<assoc::PacketDisposition> dispositions;  // ... for the next packets, before `disposition`
   bool shuts_down = false;  // each packet reports a PeerShutdownEvent (a SHUTDOWN), not a SendSpaceEvent
 
  private:
@@ -279,6 +283,40 @@ TEST(EventLoop, AnAnswerNoReplyCanRideWithIsNotOwed) {
     EXPECT_EQ(rig.loop->counters().packets_sent, 2u);
     EXPECT_FALSE(rig.loop->owed());
   }
+}
+
+// RFC 6951 5.4: a stateless answer goes back to the UDP port its packet came from, and only it:
+// an answer to a verified packet from the same peer address and SCTP port, waiting in the same
+// send batch, goes to the port learned from that packet, not to the stateless answer's.
+TEST(EventLoop, OnlyTheStatelessAnswerGoesToThePortItsPacketCameFrom) {
+  EchoRig rig;
+  UdpEncapOptions options;
+  options.local_port = 0;
+  options.local_addresses = {kLoopback};
+  options.remote_port = rig.server->local_port();
+  auto other = std::move(std::get<std::unique_ptr<UdpEncapTransport>>(UdpEncapTransport::open(options)));
+  other->bind_port(7000);  // the same peer address and SCTP port, another UDP port
+  rig.engine.dispositions = {assoc::PacketDisposition::Accepted, assoc::PacketDisposition::AnsweredStateless};
+  // Both wait in the server's socket, so one read takes them.
+  rig.client->send(std::array{OutgoingPacket{{}, kLoopback, testing::sctp_packet(7000, 5000, 1)}});
+  other->send(std::array{OutgoingPacket{{}, kLoopback, testing::sctp_packet(7000, 5000, 2)}});
+  rig.run_until_received(2);
+  ASSERT_EQ(rig.engine.received.size(), 2u);
+  rig.loop->flush();
+  auto tags_at = [](UdpEncapTransport& t) {
+    std::vector<uint32_t> tags;
+    std::array<ReceivedPacket, 8> in;
+    pollfd p{t.fds()[0], POLLIN, 0};
+    // Both answers left in flush(): wait for the first, then take whatever else came.
+    while (::poll(&p, 1, tags.empty() ? 2000 : 0) > 0) {
+      const size_t n = t.receive(in);
+      if (n == 0) break;
+      for (size_t i = 0; i < n; ++i) tags.push_back(wire::load_u32(in[i].data, 4));
+    }
+    return tags;
+  };
+  EXPECT_EQ(tags_at(*rig.client), std::vector<uint32_t>{1});
+  EXPECT_EQ(tags_at(*other), std::vector<uint32_t>{2});
 }
 
 TEST(EventLoop, OneWakeUpReadsABoundedNumberOfBatches) {
