@@ -1,0 +1,498 @@
+// RFC 9260's handshake and verification tag rules (5.2, 8.5) against a scripted peer
+// (scripted_peer.h): what a hostile or odd peer's INIT, COOKIE ECHO, ERROR and SHUTDOWN ACK get.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+
+#include "assoc/endpoint.h"
+#include "assoc/random.h"
+#include "wire/control_chunks.h"
+#include "wire/error_causes.h"
+#include "wire/handshake_chunks.h"
+#include "wire/packet.h"
+#include "wire/tlv.h"
+#include "endpoint_pair.h"
+#include "scripted_peer.h"
+
+namespace sctpkit::assoc {
+namespace handshake_rfc_test {
+
+using testing::ScriptedPeer;
+using testing::SentPacket;
+using testing::first_cause;
+
+constexpr uint8_t kAbort = wire::AbortChunk::kType;
+constexpr uint8_t kError = wire::ErrorChunk::kType;
+
+using testing::text;
+
+// The endpoint opens to the scripted peer: returns its INIT.
+wire::InitChunk connect_to_peer(ScriptedPeer& p, std::vector<SentPacket>& sent) {
+  ConnectRequest r;
+  r.remote_addresses = {p.peer};
+  r.remote_port = ScriptedPeer::kPeerPort;
+  EXPECT_TRUE(std::holds_alternative<AssociationId>(p.endpoint().connect(r, p.now)));
+  sent = p.take();
+  EXPECT_EQ(sent.size(), 1u);
+  if (sent.empty()) return {};
+  EXPECT_EQ(sent[0].tag(), 0u);
+  return sent[0].parse<wire::InitChunk>();
+}
+
+ScriptedPeer client_endpoint() {
+  EndpointConfig c = ScriptedPeer::server_config();
+  c.listen = false;
+  return ScriptedPeer(c);
+}
+
+std::vector<uint8_t> ipv4_parameter(uint8_t last) {
+  return {0, 5, 0, 8, 10, 0, 0, last};
+}
+
+TEST(Rfc9260Setup, InitInCookieWaitIsAnsweredWithOurOwnInitiateTagAndTsn) {
+  ScriptedPeer p = client_endpoint();
+  std::vector<SentPacket> sent;
+  const auto init = connect_to_peer(p, sent);
+  // RFC 9260 5.2.1: "MUST respond with an INIT ACK chunk using the same parameters it sent in its
+  // original INIT chunk (including its Initiate Tag, unchanged)", tagged with the INIT's tag.
+  // Answered, not Accepted: an INIT's tag is 0, so nothing verified that it came from the peer.
+  EXPECT_EQ(p.send(0, ScriptedPeer::init_chunk(0xABCD, 77)), PacketDisposition::AnsweredStateless);
+  sent = p.take();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].tag(), 0xABCDu);
+  EXPECT_EQ(sent[0].destination, p.peer);
+  const auto ack = sent[0].parse<wire::InitAckChunk>();
+  EXPECT_EQ(ack.initiate_tag, init.initiate_tag);
+  EXPECT_EQ(ack.initial_tsn, init.initial_tsn);
+  // 5.2.2: "Only when a TCB exists and the association is not in a COOKIE-WAIT ... state are the
+  // Tie-Tags populated".
+  const auto cookie = ScriptedPeer::state_cookie(ack);
+  EXPECT_EQ(ScriptedPeer::cookie_field(cookie, ScriptedPeer::kCookieLocalTag), init.initiate_tag.value());
+  EXPECT_EQ(ScriptedPeer::cookie_field(cookie, ScriptedPeer::kCookieLocalTieTag), 0u);
+  EXPECT_EQ(ScriptedPeer::cookie_field(cookie, ScriptedPeer::kCookiePeerTieTag), 0u);
+  EXPECT_EQ(ScriptedPeer::cookie_field(cookie, ScriptedPeer::kCookieLifetime), 60000u);  // the configured 60 s
+  // A Cookie Preservative in the colliding INIT is granted as the listener grants it (3.3.2.1.3).
+  const std::vector<uint8_t> preservative = {0, 9, 0, 8, 0, 0, 0x13, 0x88};  // 5000 ms more
+  p.send(0, ScriptedPeer::init_chunk(0xABCD, 77, preservative));
+  sent = p.take();
+  ASSERT_EQ(sent.size(), 1u);
+  const auto longer = ScriptedPeer::state_cookie(sent[0].parse<wire::InitAckChunk>());
+  EXPECT_EQ(ScriptedPeer::cookie_field(longer, ScriptedPeer::kCookieLifetime), 65000u);
+  // "the endpoint MUST NOT change its state, the T1-init timer MUST be left running".
+  EXPECT_EQ(p.state(), AssociationState::CookieWait);
+  sent = p.advance(4s);
+  ASSERT_FALSE(sent.empty());
+  EXPECT_TRUE(sent[0].has(wire::InitChunk::kType));
+  // Rules 1 and 2: only to an address the user gave (10.0.0.2) that the INIT lists, even when the
+  // INIT came from another (10.0.0.5, rule 3 being only a SHOULD).
+  const std::vector<uint8_t> listed = {0, 5, 0, 8, 10, 0, 0, 2};
+  p.send_from(wire::IpAddress::v4(10, 0, 0, 5), 0, ScriptedPeer::init_chunk(0xABCE, 78, listed));
+  sent = p.take();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_TRUE(sent[0].has(wire::InitAckChunk::kType));
+  EXPECT_EQ(sent[0].destination, p.peer);
+}
+
+// The endpoint in COOKIE-ECHOED, the peer having answered its INIT with tag `peer_tag`.
+wire::InitChunk cookie_echoed(ScriptedPeer& p, uint32_t peer_tag, uint32_t peer_tsn) {
+  std::vector<SentPacket> sent;
+  const auto init = connect_to_peer(p, sent);
+  static const std::vector<uint8_t> cookie_param = {0, 7, 0, 8, 'c', 'o', 'o', 'k'};
+  auto ack = ScriptedPeer::init_chunk(peer_tag, peer_tsn, cookie_param);
+  p.send(init.initiate_tag.value(), static_cast<const wire::InitAckChunk&>(static_cast<const wire::InitFields&>(ack)));
+  sent = p.take();
+  EXPECT_EQ(sent.size(), 1u);
+  if (!sent.empty()) {
+    EXPECT_TRUE(sent[0].has(wire::CookieEchoChunk::kType));
+    EXPECT_EQ(sent[0].tag(), peer_tag);  // 8.5.1 D: "the Initiate Tag received in the INIT ACK"
+  }
+  EXPECT_EQ(p.state(), AssociationState::CookieEchoed);
+  return init;
+}
+
+TEST(Rfc9260Setup, InitInCookieEchoedWithANewAddressGetsAnAbortListingIt) {
+  ScriptedPeer p = client_endpoint();
+  const auto init = cookie_echoed(p, 0x5151, 500);
+  // RFC 9260 5.2.1: the same INIT ACK while no address is added...
+  p.send(0, ScriptedPeer::init_chunk(0x6262, 600));
+  auto sent = p.take();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].tag(), 0x6262u);
+  EXPECT_EQ(sent[0].parse<wire::InitAckChunk>().initiate_tag, init.initiate_tag);
+  // "it MUST populate its Tie-Tags within both the association TCB and inside the State Cookie".
+  const auto cookie = ScriptedPeer::state_cookie(sent[0].parse<wire::InitAckChunk>());
+  EXPECT_EQ(ScriptedPeer::cookie_field(cookie, ScriptedPeer::kCookieLocalTieTag), init.initiate_tag.value());
+  EXPECT_EQ(ScriptedPeer::cookie_field(cookie, ScriptedPeer::kCookiePeerTieTag), 0x5151u);
+  // ... and "If the INIT chunk indicates that a new address has been added ... An ABORT chunk SHOULD
+  // be sent in a response that MAY include the 'Restart of an Association with New Addresses'
+  // error cause. The error SHOULD list the addresses that were added".
+  const auto added = ipv4_parameter(9);
+  p.send(0, ScriptedPeer::init_chunk(0x7373, 700, added));
+  sent = p.take();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].tag(), 0x7373u);
+  const auto abort = sent[0].chunk(kAbort);
+  ASSERT_TRUE(abort);
+  EXPECT_EQ(abort->flags & 1, 0);
+  EXPECT_EQ(first_cause(*abort), 11);
+  EXPECT_NE(std::search(abort->value.begin(), abort->value.end(), added.begin(), added.end()), abort->value.end());
+  EXPECT_EQ(p.state(), AssociationState::CookieEchoed);
+}
+
+TEST(Rfc9260Setup, UnexpectedInitWhenEstablishedGetsANewTagAndTheCookieRestartsTheAssociation) {
+  ScriptedPeer p;
+  ASSERT_TRUE(p.establish());
+  const uint32_t old_local = p.local_tag;
+  // RFC 9260 5.2.2: INIT ACK tagged with the INIT's Initiate Tag, carrying a new random Initiate
+  // Tag; "the existing association, including its current state ... MUST NOT be changed".
+  p.send(0, ScriptedPeer::init_chunk(0x4242, 9000));
+  auto sent = p.take();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].tag(), 0x4242u);
+  const auto ack = sent[0].parse<wire::InitAckChunk>();
+  EXPECT_NE(ack.initiate_tag.value(), old_local);
+  // "the endpoint MUST copy its current Tie-Tags to a reserved place within the State Cookie".
+  const auto tied = ScriptedPeer::state_cookie(ack);
+  EXPECT_EQ(ScriptedPeer::cookie_field(tied, ScriptedPeer::kCookieLocalTieTag), old_local);
+  EXPECT_EQ(ScriptedPeer::cookie_field(tied, ScriptedPeer::kCookiePeerTieTag), p.peer_tag);
+  EXPECT_EQ(p.state(), AssociationState::Established);
+  EXPECT_EQ(p.endpoint().status(p.only_association())->local_tag.value(), old_local);
+  // A DATA chunk on the old tags still arrives.
+  p.send(p.peer_tag, ScriptedPeer::data(p.peer_tsn, text("old")));
+  p.take();
+  // The peer restarted: its COOKIE ECHO carries the cookie (tie-tags = the old tags): Table 12
+  // action A. RESTART to the user, the new tags, and the new TSN space.
+  const auto cookie = p.cookie_for(0x4242, 9000);
+  p.send(p.local_tag, wire::CookieEchoChunk{cookie});
+  sent = p.take();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_TRUE(sent[0].has(wire::CookieAckChunk::kType));
+  EXPECT_EQ(sent[0].tag(), 0x4242u);
+  EXPECT_EQ(p.events_of<RestartEvent>().size(), 1u);
+  EXPECT_EQ(p.endpoint().status(p.only_association())->local_tag.value(), p.local_tag);
+  p.send(p.local_tag, ScriptedPeer::data(9000, text("new")));
+  sent = p.advance(1s);
+  ASSERT_FALSE(sent.empty());
+  EXPECT_EQ(sent[0].tag(), 0x4242u);
+  EXPECT_EQ(sent[0].parse<wire::SackChunk>().cumulative_tsn_ack.value(), 9000u);
+  // Packets with the old tag are now out of place (RFC 9260 8.5).
+  EXPECT_EQ(p.send(old_local, ScriptedPeer::data(p.peer_tsn + 1, text("x"))), PacketDisposition::Dropped);
+}
+
+TEST(Rfc9260Setup, UnexpectedInitAddingAnAddressGetsAnAbortAndChangesNothing) {
+  ScriptedPeer p;
+  ASSERT_TRUE(p.establish());
+  const auto added = ipv4_parameter(7);
+  // RFC 9260 5.2.2: "the endpoint MUST respond with an ABORT chunk, copying the 'Initiate Tag' of
+  // the unexpected INIT chunk into the 'Verification Tag'"; the cause lists the new address.
+  p.send(0, ScriptedPeer::init_chunk(0x4343, 1, added));
+  auto sent = p.take();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].tag(), 0x4343u);
+  ASSERT_TRUE(sent[0].has(kAbort));
+  EXPECT_EQ(first_cause(*sent[0].chunk(kAbort)), 11);
+  const auto abort = *sent[0].chunk(kAbort);
+  EXPECT_NE(std::search(abort.value.begin(), abort.value.end(), added.begin(), added.end()), abort.value.end());
+  EXPECT_EQ(p.state(), AssociationState::Established);
+  // The same INIT from an address the association does not know, listing a known one (5.1.2
+  // rule 4): the new source is listed too.
+  const std::vector<uint8_t> known = {0, 5, 0, 8, 10, 0, 0, 2};
+  p.send_from(wire::IpAddress::v4(10, 0, 0, 5), 0, ScriptedPeer::init_chunk(0x4444, 1, known));
+  sent = p.take();
+  ASSERT_EQ(sent.size(), 1u);
+  ASSERT_TRUE(sent[0].has(kAbort));
+  const auto abort2 = *sent[0].chunk(kAbort);
+  EXPECT_EQ(first_cause(abort2), 11);
+  const std::vector<uint8_t> source = {0, 5, 0, 8, 10, 0, 0, 5};
+  EXPECT_NE(std::search(abort2.value.begin(), abort2.value.end(), source.begin(), source.end()), abort2.value.end());
+  EXPECT_EQ(p.state(), AssociationState::Established);
+}
+
+TEST(Rfc9260Setup, LateOwnCookieIsDiscardedAndRetransmittedCookieEchoIsAckedAgain) {
+  ScriptedPeer p;
+  // Two INITs with the same tag: the stateless listener gives two cookies with different tags.
+  const auto first = p.cookie_for(p.peer_tag, p.peer_tsn);
+  const uint32_t first_tag = p.local_tag;
+  const auto second = p.cookie_for(p.peer_tag, p.peer_tsn);
+  ASSERT_NE(first_tag, p.local_tag);
+  p.send(p.local_tag, wire::CookieEchoChunk{second});
+  ASSERT_EQ(p.take().size(), 1u);
+  ASSERT_EQ(p.events_of<ConnectedEvent>().size(), 1u);
+  // Table 12 action D (M M): a retransmitted COOKIE ECHO (its COOKIE ACK was lost) gets another
+  // COOKIE ACK and creates nothing.
+  p.send(p.local_tag, wire::CookieEchoChunk{second});
+  auto sent = p.take();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_TRUE(sent[0].has(wire::CookieAckChunk::kType));
+  EXPECT_EQ(p.endpoint().associations().size(), 1u);
+  EXPECT_EQ(p.events_of<ConnectedEvent>().size(), 1u);
+  // Action C (X M 0 0): "The cookie SHOULD be silently discarded".
+  p.events.clear();
+  EXPECT_EQ(p.send(first_tag, wire::CookieEchoChunk{first}), PacketDisposition::Accepted);
+  EXPECT_TRUE(p.take().empty());
+  EXPECT_TRUE(p.events.empty());
+  EXPECT_EQ(p.endpoint().status(p.only_association())->local_tag.value(), p.local_tag);
+}
+
+TEST(Rfc9260Setup, DuplicateCookieAckIsDiscarded) {
+  ScriptedPeer p;
+  ASSERT_TRUE(p.establish());
+  p.events.clear();
+  // RFC 9260 5.2.5: "At any state other than COOKIE-ECHOED, an endpoint SHOULD silently discard a
+  // received COOKIE ACK chunk."
+  EXPECT_EQ(p.send(p.local_tag, wire::CookieAckChunk{}), PacketDisposition::Accepted);
+  EXPECT_TRUE(p.take().empty());
+  EXPECT_TRUE(p.events.empty());
+  EXPECT_EQ(p.state(), AssociationState::Established);
+}
+
+TEST(Rfc9260Setup, CollisionWithANewPeerTagTakesThePeersTagAndTsnFromTheCookie) {
+  ScriptedPeer p = client_endpoint();
+  // The peer answered our INIT statelessly (tag 0x5151, TSN 500), then opened itself with a new
+  // tag and TSN (0x6262, 600): our INIT ACK's cookie comes back with our tag and its new one.
+  const auto init = cookie_echoed(p, 0x5151, 500);
+  const uint32_t ours = init.initiate_tag.value();
+  p.send(0, ScriptedPeer::init_chunk(0x6262, 600));
+  auto sent = p.take();
+  ASSERT_EQ(sent.size(), 1u);
+  const auto cookie = ScriptedPeer::state_cookie(sent[0].parse<wire::InitAckChunk>());
+  // Table 12 action B (M X): "MUST update its peer's Verification Tag from the State Cookie, stop
+  // any T1-init or T1-cookie timers ..., and send a COOKIE ACK chunk".
+  p.send(ours, wire::CookieEchoChunk{cookie});
+  sent = p.take();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_TRUE(sent[0].has(wire::CookieAckChunk::kType));
+  EXPECT_EQ(sent[0].tag(), 0x6262u);
+  EXPECT_EQ(p.state(), AssociationState::Established);
+  // The peer's DATA starts at the Initial TSN of the INIT in the cookie, not of the INIT ACK.
+  p.send(ours, ScriptedPeer::data(600, text("hello")));
+  sent = p.advance(1s);
+  ASSERT_FALSE(sent.empty());
+  EXPECT_EQ(sent[0].parse<wire::SackChunk>().cumulative_tsn_ack.value(), 600u);
+  EXPECT_EQ(p.events_of<MessageEvent>().size(), 1u);
+}
+
+std::optional<uint32_t> cookie_preservative(const wire::InitChunk& init) {
+  wire::TlvReader reader(init.parameters);
+  while (auto item = reader.next()) {
+    if (*item && (**item).type == wire::CookiePreservative::kType) return wire::load_u32((**item).value, 0);
+  }
+  return std::nullopt;
+}
+
+TEST(Rfc9260Setup, StaleCookieErrorsGetAnInitWithACookiePreservativeThenTheSetupGivesUp) {
+  EndpointConfig c = ScriptedPeer::server_config();
+  c.listen = false;
+  c.max_init_retransmits = 2;
+  ScriptedPeer p(c);
+  const auto init = cookie_echoed(p, 0x5151, 500);
+  const uint32_t ours = init.initiate_tag.value();
+  EXPECT_FALSE(cookie_preservative(init));
+  const std::vector<uint8_t> stale = {0, 3, 0, 8, 0, 0, 0x09, 0xC4};  // Measure of Staleness 2500 us
+  static const std::vector<uint8_t> cookie_param = {0, 7, 0, 8, 'c', 'o', 'o', 'k'};
+  for (int round = 1; round <= 3; ++round) {
+    p.now += 50ms;  // the COOKIE ECHO / ERROR round trip
+    p.send(ours, wire::ErrorChunk{stale});
+    auto sent = p.take();
+    if (round == 3) {
+      // RFC 9260 5.2.6 alternative 2 once the retries are spent: "report to the upper layer the
+      // inability to set up the association".
+      EXPECT_TRUE(sent.empty());
+      ASSERT_EQ(p.events_of<ClosedEvent>().size(), 1u);
+      EXPECT_EQ(p.events_of<ClosedEvent>()[0].reason, CloseReason::InitFailed);
+      break;
+    }
+    // Alternative 3: a new INIT "adding a Cookie Preservative parameter", from the RTT measured
+    // (50 ms: the staleness, 3 ms, is below it), to "add no more than 1 second beyond the measured
+    // RTT".
+    ASSERT_EQ(sent.size(), 1u);
+    ASSERT_TRUE(sent[0].has(wire::InitChunk::kType));
+    const auto again = sent[0].parse<wire::InitChunk>();
+    EXPECT_EQ(again.initiate_tag.value(), ours);
+    EXPECT_EQ(cookie_preservative(again), 50u);
+    EXPECT_EQ(p.state(), AssociationState::CookieWait);
+    auto ack = ScriptedPeer::init_chunk(0x5151, 500, cookie_param);
+    p.send(ours, static_cast<const wire::InitAckChunk&>(static_cast<const wire::InitFields&>(ack)));
+    sent = p.take();
+    ASSERT_EQ(sent.size(), 1u);
+    ASSERT_TRUE(sent[0].has(wire::CookieEchoChunk::kType));
+  }
+}
+
+TEST(Rfc9260Setup, MessagesSentBeforeAStaleCookieGoOutAfterTheRetry) {
+  ScriptedPeer p = client_endpoint();
+  ConnectRequest r;
+  r.remote_addresses = {p.peer};
+  r.remote_port = ScriptedPeer::kPeerPort;
+  const AssociationId id = std::get<AssociationId>(p.endpoint().connect(r, p.now));
+  auto sent = p.take();
+  const auto init = sent.at(0).parse<wire::InitChunk>();
+  const uint32_t ours = init.initiate_tag.value();
+  // The first rides with the COOKIE ECHO (5.1), the second waits in COOKIE-ECHOED.
+  ASSERT_EQ(p.endpoint().send(id, text("first"), wire::StreamId(0), wire::Ppid(0), false, p.now), SendResult::Ok);
+  static const std::vector<uint8_t> cookie_param = {0, 7, 0, 8, 'c', 'o', 'o', 'k'};
+  auto ack = ScriptedPeer::init_chunk(0x5151, 500, cookie_param);
+  const auto& ack_chunk = static_cast<const wire::InitAckChunk&>(static_cast<const wire::InitFields&>(ack));
+  p.send(ours, ack_chunk);
+  sent = p.take();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_TRUE(sent[0].has(wire::DataChunk::kType));
+  ASSERT_EQ(p.endpoint().send(id, text("second"), wire::StreamId(0), wire::Ppid(0), false, p.now), SendResult::Ok);
+  // RFC 9260 5.2.6: the peer found the cookie stale and discarded the packet with its DATA (5.2.4
+  // step 3); the retry must not lose the messages either.
+  const std::vector<uint8_t> stale = {0, 3, 0, 8, 0, 0, 0x09, 0xC4};
+  p.send(ours, wire::ErrorChunk{stale});
+  ASSERT_EQ(p.take().size(), 1u);  // the new INIT
+  p.send(ours, ack_chunk);
+  p.take();
+  p.send(ours, wire::CookieAckChunk{});
+  std::map<uint32_t, std::string> data;  // TSN -> payload
+  for (const auto& packet : p.advance(5s)) {
+    for (const wire::RawChunk& c : packet.view()) {
+      if (c.type != wire::DataChunk::kType) continue;
+      const auto d = *wire::DataChunk::parse(c);
+      data[d.tsn.value()] = std::string(d.user_data.begin(), d.user_data.end());
+    }
+  }
+  EXPECT_EQ(data[init.initial_tsn.value()], "first");
+  EXPECT_EQ(data[init.initial_tsn.value() + 1], "second");
+  EXPECT_TRUE(p.events_of<SendFailedEvent>().empty());
+  EXPECT_EQ(p.events_of<ConnectedEvent>().size(), 1u);
+}
+
+TEST(Rfc9260Setup, CookieWaitAfterAStaleCookieGivesCookiesWithoutTieTags) {
+  ScriptedPeer p = client_endpoint();
+  const auto init = cookie_echoed(p, 0x5151, 500);
+  const uint32_t ours = init.initiate_tag.value();
+  p.send(0, ScriptedPeer::init_chunk(0x6262, 600));  // COOKIE-ECHOED: tie-tags (ours, 0x5151)
+  ASSERT_EQ(p.take().size(), 1u);
+  const std::vector<uint8_t> stale = {0, 3, 0, 8, 0, 0, 0x09, 0xC4};
+  p.send(ours, wire::ErrorChunk{stale});
+  ASSERT_EQ(p.take().size(), 1u);  // the new INIT
+  ASSERT_EQ(p.state(), AssociationState::CookieWait);
+  // RFC 9260 5.2.2: no Tie-Tags in COOKIE-WAIT, whatever an earlier COOKIE-ECHOED set.
+  p.send(0, ScriptedPeer::init_chunk(0x7373, 700));
+  auto sent = p.take();
+  ASSERT_EQ(sent.size(), 1u);
+  const auto cookie = ScriptedPeer::state_cookie(sent[0].parse<wire::InitAckChunk>());
+  EXPECT_EQ(ScriptedPeer::cookie_field(cookie, ScriptedPeer::kCookieLocalTag), ours);
+  EXPECT_EQ(ScriptedPeer::cookie_field(cookie, ScriptedPeer::kCookieLocalTieTag), 0u);
+  EXPECT_EQ(ScriptedPeer::cookie_field(cookie, ScriptedPeer::kCookiePeerTieTag), 0u);
+}
+
+TEST(Rfc9260Setup, StaleCookieIsReportedAndACookiePreservativeIsGrantedUpToTheLifeSpanAgain) {
+  EndpointConfig c = ScriptedPeer::server_config();
+  c.valid_cookie_life = 1s;
+  ScriptedPeer p(c);
+  const std::vector<uint8_t> preservative = {0, 9, 0, 8, 0, 0, 0x13, 0x88};  // ask for 5000 ms more
+  // RFC 9260 3.3.2.1.3: granted up to 1 s more (the receiver "MAY choose to ignore" it).
+  auto cookie = p.cookie_for(p.peer_tag, p.peer_tsn, preservative);
+  EXPECT_EQ(ScriptedPeer::cookie_field(cookie, ScriptedPeer::kCookieLifetime), 2000u);  // ms
+  p.now += 1500ms;
+  p.send(p.local_tag, wire::CookieEchoChunk{cookie});
+  auto sent = p.take();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_TRUE(sent[0].has(wire::CookieAckChunk::kType));
+  // Without one, a cookie 0.5 s past its life is stale: RFC 9260 5.1.5 step 4, an ERROR with a
+  // Stale Cookie cause, for the peer (its tag), and no association.
+  ScriptedPeer q(c);
+  cookie = q.cookie_for(q.peer_tag, q.peer_tsn);
+  q.now += 1500ms;
+  q.send(q.local_tag, wire::CookieEchoChunk{cookie});
+  sent = q.take();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].tag(), q.peer_tag);
+  ASSERT_TRUE(sent[0].has(kError));
+  EXPECT_EQ(first_cause(*sent[0].chunk(kError)), 3);
+  EXPECT_TRUE(q.endpoint().associations().empty());
+  // In ESTABLISHED a Stale Cookie error is "silently discarded" (5.2.6).
+  p.events.clear();
+  p.send(p.local_tag, wire::ErrorChunk{std::span<const uint8_t>(sent[0].chunk(kError)->value)});
+  EXPECT_TRUE(p.take().empty());
+  EXPECT_EQ(p.state(), AssociationState::Established);
+  EXPECT_TRUE(p.events_of<PeerErrorEvent>().empty());
+}
+
+TEST(Rfc9260Tags, EveryChunkTypeMeetsItsVerificationTagRule) {
+  ScriptedPeer p;
+  ASSERT_TRUE(p.establish());
+  // RFC 9260 8.5: a packet not carrying our tag is discarded, its DATA neither taken nor acked.
+  EXPECT_EQ(p.send(p.peer_tag, ScriptedPeer::data(p.peer_tsn, text("x"))), PacketDisposition::Dropped);
+  EXPECT_TRUE(p.advance(1s).empty());
+  // 8.5.1 A: an INIT needs tag 0 (and to travel alone).
+  EXPECT_EQ(p.send(p.local_tag, ScriptedPeer::init_chunk(0x99, 1)), PacketDisposition::Dropped);
+  EXPECT_EQ(p.send(0, ScriptedPeer::init_chunk(0x99, 1), wire::CookieAckChunk{}), PacketDisposition::Dropped);
+  EXPECT_TRUE(p.take().empty());
+  // 8.5.1 B: an ABORT with T set needs the peer's tag; without T, ours.
+  EXPECT_EQ(p.send(p.local_tag, wire::AbortChunk{true, {}}), PacketDisposition::Dropped);
+  EXPECT_EQ(p.send(p.peer_tag, wire::AbortChunk{false, {}}), PacketDisposition::Dropped);
+  EXPECT_EQ(p.state(), AssociationState::Established);
+  EXPECT_EQ(p.send(p.peer_tag, wire::AbortChunk{true, {}}), PacketDisposition::Accepted);
+  p.take();
+  ASSERT_EQ(p.events_of<ClosedEvent>().size(), 1u);
+  EXPECT_EQ(p.events_of<ClosedEvent>()[0].reason, CloseReason::AbortedByPeer);
+}
+
+TEST(Rfc9260Tags, CookieEchoMustCarryTheTagInItsCookie) {
+  ScriptedPeer p;
+  const auto cookie = p.cookie_for(p.peer_tag, p.peer_tsn);
+  // RFC 9260 5.1.5 step 3 (8.5.1 D): the packet's tag must be the cookie's Local Tag.
+  EXPECT_EQ(p.send(p.local_tag ^ 1, wire::CookieEchoChunk{cookie}), PacketDisposition::Dropped);
+  EXPECT_TRUE(p.take().empty());
+  EXPECT_TRUE(p.endpoint().associations().empty());
+  EXPECT_EQ(p.send(p.local_tag, wire::CookieEchoChunk{cookie}), PacketDisposition::Accepted);
+  EXPECT_EQ(p.endpoint().associations().size(), 1u);
+}
+
+TEST(Rfc9260Tags, ShutdownCompleteNeedsItsTagRuleAndShutdownAckSent) {
+  ScriptedPeer p;
+  ASSERT_TRUE(p.establish());
+  // 8.5.1 C: "An endpoint MUST ignore the SHUTDOWN COMPLETE chunk if it is not in the
+  // SHUTDOWN-ACK-SENT state."
+  p.send(p.local_tag, wire::ShutdownCompleteChunk{false});
+  EXPECT_EQ(p.state(), AssociationState::Established);
+  p.send(p.local_tag, wire::ShutdownChunk{wire::Tsn(p.local_tsn - 1)});
+  auto sent = p.take();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_TRUE(sent[0].has(wire::ShutdownAckChunk::kType));
+  EXPECT_EQ(p.state(), AssociationState::ShutdownAckSent);
+  EXPECT_EQ(p.send(p.local_tag, wire::ShutdownCompleteChunk{true}), PacketDisposition::Dropped);
+  EXPECT_EQ(p.send(p.peer_tag, wire::ShutdownCompleteChunk{false}), PacketDisposition::Dropped);
+  EXPECT_EQ(p.state(), AssociationState::ShutdownAckSent);
+  EXPECT_EQ(p.send(p.peer_tag, wire::ShutdownCompleteChunk{true}), PacketDisposition::Accepted);
+  p.take();
+  ASSERT_EQ(p.events_of<ClosedEvent>().size(), 1u);
+  EXPECT_EQ(p.events_of<ClosedEvent>()[0].reason, CloseReason::Graceful);
+}
+
+TEST(Rfc9260Tags, ShutdownAckBeforeEstablishedOrOutOfTheBlueGetsAReflectedShutdownComplete) {
+  auto expect_reflected_complete = [](ScriptedPeer& p, uint32_t tag) {
+    auto sent = p.take();
+    ASSERT_EQ(sent.size(), 1u);
+    EXPECT_EQ(sent[0].tag(), tag);
+    const auto complete = sent[0].chunk(wire::ShutdownCompleteChunk::kType);
+    ASSERT_TRUE(complete);
+    EXPECT_EQ(complete->flags & 1, 1);  // T: the tag is the one we were sent
+  };
+  // 8.5.1 E: a SHUTDOWN ACK in COOKIE-WAIT is out of the blue; 8.4 rule 5 answers it.
+  ScriptedPeer p = client_endpoint();
+  std::vector<SentPacket> sent;
+  connect_to_peer(p, sent);
+  p.send(0xFEED, wire::ShutdownAckChunk{});
+  expect_reflected_complete(p, 0xFEED);
+  EXPECT_EQ(p.state(), AssociationState::CookieWait);
+  // ... and in COOKIE-ECHOED.
+  ScriptedPeer e = client_endpoint();
+  cookie_echoed(e, 0x5151, 500);
+  e.send(0xBEEF, wire::ShutdownAckChunk{});
+  expect_reflected_complete(e, 0xBEEF);
+  EXPECT_EQ(e.state(), AssociationState::CookieEchoed);
+  // With no association at all.
+  ScriptedPeer q;
+  EXPECT_EQ(q.send(0xCAFE, wire::ShutdownAckChunk{}), PacketDisposition::AnsweredStateless);
+  expect_reflected_complete(q, 0xCAFE);
+}
+
+}  // namespace handshake_rfc_test
+}  // namespace sctpkit::assoc
