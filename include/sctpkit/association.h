@@ -140,7 +140,8 @@ class Listener {
   Listener& operator=(Listener&&) noexcept;
   ~Listener();
 
-  // The next association a peer set up (the handshake is already done).
+  // The next association a peer set up (the handshake is already done). A moved-from Listener
+  // listens on nothing: accept() returns Error::Code::Closed, fd() -1, process() does nothing.
   Expected<Association> accept();
   Expected<Association> accept(std::chrono::milliseconds timeout);
   // The next association already set up, or nullopt at once, without running the stack or building

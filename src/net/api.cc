@@ -290,7 +290,13 @@ Expected<Listener> Listener::listen(uint16_t port, const Options& options) {
   return Listener(std::move(*stack));
 }
 
+namespace {
+// What a moved-from Listener's accept() says: it has neither a stack nor a kernel socket.
+Error moved_from_listener() { return Error{Error::Code::Closed, "this Listener was moved from: it listens on nothing"}; }
+}  // namespace
+
 Expected<Association> Listener::accept() {
+  if (!kernel_ && !stack_) return moved_from_listener();
   if (kernel_) {
     auto kernel = kernel_->accept(std::nullopt);  // the options' timeout
     if (!kernel) return kernel.error();
@@ -300,6 +306,7 @@ Expected<Association> Listener::accept() {
 }
 
 Expected<Association> Listener::accept(std::chrono::milliseconds timeout) {
+  if (!kernel_ && !stack_) return moved_from_listener();
   if (kernel_) {
     auto kernel = kernel_->accept(timeout);  // max: forever
     if (!kernel) return kernel.error();
@@ -314,6 +321,7 @@ Expected<Association> Listener::accept(std::chrono::milliseconds timeout) {
 }
 
 std::optional<Association> Listener::try_accept() {
+  if (!kernel_ && !stack_) return std::nullopt;
   if (kernel_) {
     auto kernel = kernel_->accept(std::chrono::milliseconds(0));
     if (!kernel) return std::nullopt;
@@ -325,16 +333,18 @@ std::optional<Association> Listener::try_accept() {
   return Association(stack_, *id);
 }
 
-uint16_t Listener::udp_port() const { return kernel_ ? 0 : stack_->udp_port(); }
-int Listener::fd() const { return kernel_ ? kernel_->fd() : stack_->fd(); }
+// A moved-from Listener has neither a stack nor a kernel socket: no port, no descriptor, nothing to run.
+uint16_t Listener::udp_port() const { return stack_ ? stack_->udp_port() : 0; }
+int Listener::fd() const { return kernel_ ? kernel_->fd() : stack_ ? stack_->fd() : -1; }
 void Listener::process() {
-  if (!kernel_) stack_->process();
+  if (stack_) stack_->process();
 }
 void Listener::process(std::chrono::milliseconds timeout) {
-  if (!kernel_) {
+  if (stack_) {
     stack_->process(timeout);
     return;
   }
+  if (!kernel_) return;
   pollfd ready{kernel_->fd(), POLLIN, 0};
   ::poll(&ready, 1, static_cast<int>(std::min<int64_t>(timeout.count(), 1 << 30)));
 }

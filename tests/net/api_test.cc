@@ -238,6 +238,24 @@ TEST(Api, AssigningOverAnAcceptedHandleForgetsItsAssociation) {
   first->abort("test over");
 }
 
+TEST(Api, AMovedFromListenerListensOnNothingAndSaysSo) {
+  auto listener = Listener::listen(5008, base_options());
+  ASSERT_TRUE(listener);
+  Listener moved_to = std::move(*listener);
+  EXPECT_GE(moved_to.fd(), 0);
+  // The moved-from handle: no descriptor, no port, nothing to run, and accept() says why.
+  EXPECT_EQ(listener->fd(), -1);
+  EXPECT_EQ(listener->udp_port(), 0);
+  listener->process();
+  listener->process(1ms);
+  EXPECT_FALSE(listener->try_accept());
+  auto accepted = listener->accept();
+  ASSERT_FALSE(accepted);
+  EXPECT_EQ(accepted.error().code, Error::Code::Closed);
+  EXPECT_NE(accepted.error().message.find("moved from"), std::string::npos) << accepted.error().message;
+  EXPECT_FALSE(listener->accept(1ms));
+}
+
 TEST(Api, NonBlockingClientDrivenThroughItsFd) {
   auto listener = Listener::listen(5003, base_options());
   ASSERT_TRUE(listener);
