@@ -35,6 +35,14 @@ EXIT_FAILURE, EXIT_USAGE, EXIT_MISSING = 1, 2, 3
 # sctpkit still gains (~2x at 8 under load 3): of the two, 4 is the one that flatters sctpkit less.
 SETUP_PARALLEL = 4
 
+# The *_busy rows: ping-pong and one-after-another setups with every end polling its socket without
+# sleeping for up to this long before a wait that sleeps (`sctpkit perf --busy-poll`, tcp_perf
+# --busy-poll; usrsctp has no such knob: its column stays empty). Without it these two rows measure
+# mostly the wake-up of an idle core (a VM's vCPU: ~15-20 us per one-way trip here): an SCTP setup
+# has four one-way trips through the other process, TCP's loopback connect() none. They are extra
+# rows, beside the default ones, for users who trade a spinning core for latency.
+BUSY_POLL_US = 50
+
 # (key, metric label, unit, higher is better, target ratio vs usrsctp, target ratio vs TCP,
 #  target absolute maximum)
 ROWS = [
@@ -45,11 +53,14 @@ ROWS = [
     ("pingpong_p99", "64 B ping-pong p99", "us", False, None, None, None),
     ("setup", "setup+teardown rate", "/s", True, None, 1.0, None),
     ("setup_parallel", f"setup+teardown rate, {SETUP_PARALLEL} at a time", "/s", True, None, 1.0, None),
+    ("pingpong_busy_p50", f"64 B ping-pong p50, busy polling {BUSY_POLL_US} us", "us", False, None, 1.3, None),
+    ("setup_busy", f"setup+teardown rate, busy polling {BUSY_POLL_US} us", "/s", True, None, 1.0, None),
     ("idle_memory", "memory per idle association", "B", False, None, None, 2048.0),
 ]
 
 # What --metrics selects: one measurement each (pingpong gives both ping-pong rows).
-METRICS = ("bulk_64k", "bulk_1k", "rate_64", "pingpong", "setup", "setup_parallel", "idle")
+METRICS = ("bulk_64k", "bulk_1k", "rate_64", "pingpong", "setup", "setup_parallel", "pingpong_busy", "setup_busy",
+           "idle")
 
 
 class Tools:
@@ -103,12 +114,12 @@ class Bench:
             return 120 + self.seconds + self.idle_count / 20  # -t: how long the associations are held
         return self.seconds * 4 + 60
 
-    def sctp(self, tool, path, mode, size, parallel=1):
+    def sctp(self, tool, path, mode, size, parallel=1, busy_poll=0):
         """One SCTP measurement (tool: sctpkit or usrsctp); returns the checked JSON summary.
-        parallel: setup mode's handshakes in flight at once."""
+        parallel: setup mode's handshakes in flight at once; busy_poll: microseconds (sctpkit only)."""
         binary = [self.tools.sctpkit, "perf"] if tool == "sctpkit" else [self.tools.usrsctp]
         port = str(free_port(socket.SOCK_STREAM))
-        transport = path.sctp_args[tool]
+        transport = path.sctp_args[tool] + busy_poll_args(busy_poll)
         client = binary + ["-c", path.server_addr, "-p", port, "--mode", mode, "-t", str(self.seconds),
                            "-l", str(size), "--json"] + transport + parallel_args(parallel)
         if mode == "idle":
@@ -118,12 +129,13 @@ class Bench:
         check_summary(tool, summary)
         return summary
 
-    def tcp(self, path, mode, size, parallel=1):
+    def tcp(self, path, mode, size, parallel=1, busy_poll=0):
         port = str(free_port(socket.SOCK_STREAM))
-        with Server([self.tools.tcp, "-s", "-p", port], path.server_place):
+        with Server([self.tools.tcp, "-s", "-p", port] + busy_poll_args(busy_poll), path.server_place):
             return run_client("tcp_perf", [self.tools.tcp, "-c", path.server_addr, "-p", port, "--mode", mode,
                                            "-t", str(self.seconds), "-l", str(size), "--json"]
-                              + parallel_args(parallel), path.client_place, self.client_timeout(mode))
+                              + parallel_args(parallel) + busy_poll_args(busy_poll), path.client_place,
+                              self.client_timeout(mode))
 
     def iperf3(self, path, size):
         """Kernel TCP bulk throughput in Mbit/s, as the receiver counted it. iperf3 takes whole
@@ -156,9 +168,12 @@ class Bench:
         back, so that a change of machine load hits them alike."""
         values = {}
 
-        def trio(key, sctp_fn, tcp_fn):
+        def trio(key, sctp_fn, tcp_fn, sctp_tools=("sctpkit", "usrsctp")):
             got = []
             for tool in ("sctpkit", "usrsctp"):
+                if tool not in sctp_tools:
+                    got.append(None)
+                    continue
                 print(f"compare: {path.name}: {key}: {tool}", file=sys.stderr)
                 got.append(self.measure(f"{path.name} {key} {tool}", lambda t=tool: sctp_fn(t)))
             if tcp_fn:
@@ -199,6 +214,15 @@ class Bench:
             s, u, t = trio("setup_parallel", lambda tool: self.sctp(tool, path, "setup", 64, parallel=n),
                            lambda: self.tcp(path, "setup", 64, parallel=n))
             values["setup_parallel"] = tuple(field(x, "setups_per_s") for x in (s, u, t))
+        busy, only_ours = BUSY_POLL_US, ("sctpkit",)
+        if "pingpong_busy" in self.metrics:
+            s, u, t = trio("pingpong_busy", lambda tool: self.sctp(tool, path, "pingpong", 64, busy_poll=busy),
+                           lambda: self.tcp(path, "pingpong", 64, busy_poll=busy), only_ours)
+            values["pingpong_busy_p50"] = tuple(field(x, "latency_us", "p50") for x in (s, u, t))
+        if "setup_busy" in self.metrics:
+            s, u, t = trio("setup_busy", lambda tool: self.sctp(tool, path, "setup", 64, busy_poll=busy),
+                           lambda: self.tcp(path, "setup", 64, busy_poll=busy), only_ours)
+            values["setup_busy"] = tuple(field(x, "setups_per_s") for x in (s, u, t))
         if "idle" in self.metrics:
             s, u, _ = trio("idle", lambda tool: idle_bytes_per_assoc(self.sctp(tool, path, "idle", 64)), None)
             values["idle_memory"] = (s, u, None)
@@ -208,6 +232,11 @@ class Bench:
 def parallel_args(parallel):
     """The client flags for `parallel` setups in flight (none for 1: each tool's default, one after another)."""
     return ["--parallel", str(parallel)] if parallel > 1 else []
+
+
+def busy_poll_args(microseconds):
+    """The flags of the *_busy rows for sctpkit perf and tcp_perf (none when 0)."""
+    return ["--busy-poll", str(microseconds)] if microseconds > 0 else []
 
 
 def idle_bytes_per_assoc(summary):

@@ -36,6 +36,7 @@ struct PerfOptions {
   bool unordered = false;
   std::size_t count = 0;  // 0: no limit (bulk, rate, pingpong, setup); idle: associations to open
   int parallel = 1;       // setup: handshakes in flight at once (1: one after another)
+  unsigned busy_poll_us = 0;  // tcp_perf: poll without sleeping for up to this long (0: off)
   bool json = false;
   std::optional<uint16_t> udp;  // UDP encapsulation: the server's encapsulation port
   bool raw = false;

@@ -32,9 +32,18 @@ bool write_all(int fd, const char* p, std::size_t n) {
   return true;
 }
 
-bool read_all(int fd, char* p, std::size_t n) {
+// busy_poll_us > 0: non-blocking reads for up to that long before the read that sleeps, as
+// `sctpkit perf --busy-poll` does (SO_BUSY_POLL does nothing on loopback or veth: neither has NAPI).
+bool read_all(int fd, char* p, std::size_t n, unsigned busy_poll_us = 0) {
   while (n > 0) {
-    ssize_t r = ::recv(fd, p, n, 0);
+    ssize_t r = -1;
+    if (busy_poll_us > 0) {
+      const auto until = Clock::now() + std::chrono::microseconds(busy_poll_us);
+      do {
+        r = ::recv(fd, p, n, MSG_DONTWAIT);
+      } while (r < 0 && (errno == EAGAIN || errno == EINTR) && Clock::now() < until);
+    }
+    if (r < 0) r = ::recv(fd, p, n, 0);
     if (r < 0 && errno == EINTR) continue;
     if (r <= 0) return false;
     p += r;
@@ -76,8 +85,12 @@ int run_server(const PerfOptions& o) {
   std::unordered_map<int, Conn> conns;
   std::fprintf(stderr, "tcp_perf: listening on TCP port %u\n", o.port);
   epoll_event events[64];
+  auto last_event = Clock::now();
   for (;;) {
-    int n = ::epoll_wait(ep, events, 64, -1);
+    // --busy-poll: non-blocking waits for that long after the last event, then one that sleeps.
+    const bool spin = o.busy_poll_us > 0 && Clock::now() - last_event < std::chrono::microseconds(o.busy_poll_us);
+    int n = ::epoll_wait(ep, events, 64, spin ? 0 : -1);
+    if (n > 0) last_event = Clock::now();
     for (int i = 0; i < n; ++i) {
       int fd = events[i].data.fd;
       if (fd == lfd) {
@@ -174,7 +187,7 @@ class Client {
     const auto start = Clock::now();
     while (rc == kExitOk && !done(start, r.messages)) {
       const auto t0 = Clock::now();
-      if (!write_all(fd, msg.data(), msg.size()) || !read_all(fd, back.data(), back.size())) {
+      if (!write_all(fd, msg.data(), msg.size()) || !read_all(fd, back.data(), back.size(), o_.busy_poll_us)) {
         std::fprintf(stderr, "tcp_perf: ping-pong failed: %s\n", std::strerror(errno));
         rc = kExitFailure;
         break;
@@ -296,6 +309,9 @@ int main(int argc, char** argv) {
   o.message_size = 64;
   CLI::App app{"tcp_perf: kernel TCP ping-pong latency and connect/close rate (bench/compare.py)"};
   add_perf_options(app, o, false);
+  app.add_option("--busy-poll", o.busy_poll_us,
+                 "poll without sleeping for up to USEC microseconds before a wait that sleeps (default 0: off)")
+      ->check(CLI::Range(0, 1000000));
   CLI11_PARSE(app, argc, argv);
   if (const int rc = check_role("tcp_perf", o); rc != kExitOk) return rc;
   if (o.server) return run_server(o);

@@ -131,16 +131,19 @@ class MetricsTest(unittest.TestCase):
         bench = compare.Bench(tools=None, args=args)
         calls = []
         self.parallel = []  # (tool, parallel) of every setup measurement
+        self.busy = []  # (tool, mode, busy_poll) of every measurement
 
-        def sctp(tool, path, mode, size, parallel=1):
+        def sctp(tool, path, mode, size, parallel=1, busy_poll=0):
             calls.append((tool, mode))
             self.parallel.append((tool, parallel))
-            return summary(mode=mode, setups_per_s=5.0 * parallel)
+            self.busy.append((tool, mode, busy_poll))
+            return summary(mode=mode, setups_per_s=5.0 * parallel * (1 + busy_poll))
 
-        def tcp(path, mode, size, parallel=1):
+        def tcp(path, mode, size, parallel=1, busy_poll=0):
             calls.append(("tcp", mode))
             self.parallel.append(("tcp", parallel))
-            return {"setups_per_s": 10.0 * parallel}
+            self.busy.append(("tcp", mode, busy_poll))
+            return {"setups_per_s": 10.0 * parallel, "latency_us": {"p50": 7.0}}
         bench.sctp, bench.tcp = sctp, tcp
         bench.iperf3 = lambda path, size: calls.append(("iperf3", "bulk")) or 1.0
         return bench, calls
@@ -184,6 +187,28 @@ class MetricsTest(unittest.TestCase):
         self.assertEqual(sorted(self.parallel), [("sctpkit", 1), ("tcp", 1), ("usrsctp", 1)])
         self.assertEqual(compare.parallel_args(1), [])
         self.assertEqual(compare.parallel_args(4), ["--parallel", "4"])
+
+    def test_busy_rows_poll_in_sctpkit_and_tcp_and_skip_usrsctp(self):
+        bench, _ = self.bench(["pingpong_busy", "setup_busy"])
+        with redirect_stdout(io.StringIO()), unittest.mock.patch("sys.stderr", io.StringIO()):
+            values = bench.path_values(compare.Path("udp", "127.0.0.1", None, None, {}))
+        us = compare.BUSY_POLL_US
+        self.assertEqual(sorted(self.busy), [("sctpkit", "pingpong", us), ("sctpkit", "setup", us),
+                                             ("tcp", "pingpong", us), ("tcp", "setup", us)])
+        self.assertEqual(values["setup_busy"], (5.0 * (1 + us), None, 10.0))
+        self.assertIsNone(values["pingpong_busy_p50"][1])
+        rows = {r["metric"]: r for r in compare.table_rows("udp", values)}
+        self.assertEqual(sorted(rows), ["pingpong_busy_p50", "setup_busy"])
+        self.assertIsNone(rows["setup_busy"]["ratio_vs_usrsctp"])
+        self.assertEqual((rows["setup_busy"]["target"], rows["setup_busy"]["met"]), (">=1x TCP", True))
+        self.assertEqual(compare.busy_poll_args(0), [])
+        self.assertEqual(compare.busy_poll_args(us), ["--busy-poll", str(us)])
+
+    def test_default_rows_never_busy_poll(self):
+        bench, _ = self.bench(["pingpong", "setup"])
+        with redirect_stdout(io.StringIO()), unittest.mock.patch("sys.stderr", io.StringIO()):
+            bench.path_values(compare.Path("udp", "127.0.0.1", None, None, {}))
+        self.assertEqual({b for _, _, b in self.busy}, {0})
 
     def test_unknown_metric_is_a_usage_error(self):
         with unittest.mock.patch("sys.argv", ["compare.py", "--metrics", "setup,nonsense"]), \
