@@ -255,9 +255,10 @@ PacketDisposition Association::handle_cookie_echo(const wire::CookieEchoChunk& e
     return PacketDisposition::Dropped;
   }
   const CookieContents& c = check.contents;
-  // RFC 9260 5.1.5 step 3: ports and tag must match the packet's.
+  // RFC 9260 5.1.5 step 3: ports and tag must match the packet's (8.5.1 D: the tag is the cookie's).
   if (c.local_port != packet.header().destination_port || c.peer_port != packet.header().source_port ||
       c.local_tag != packet.header().verification_tag) {
+    ++services_.counters.bad_verification_tag;
     return PacketDisposition::Dropped;
   }
   const bool local_match = c.local_tag == local_tag_;
@@ -271,9 +272,14 @@ PacketDisposition Association::handle_cookie_echo(const wire::CookieEchoChunk& e
   }
   wire::ChunkReader init_reader(c.peer_init);
   auto raw_init = init_reader.next();
-  if (!raw_init || !*raw_init || (*raw_init)->type != wire::InitChunk::kType) return PacketDisposition::Dropped;
-  auto peer_init = wire::InitChunk::parse(**raw_init);
-  if (!peer_init) return PacketDisposition::Dropped;
+  std::optional<wire::InitChunk> peer_init;
+  if (raw_init && *raw_init && (*raw_init)->type == wire::InitChunk::kType) {
+    if (auto parsed = wire::InitChunk::parse(**raw_init)) peer_init = *parsed;
+  }
+  if (!peer_init) {
+    ++services_.counters.malformed;  // signed by us, yet no INIT in it
+    return PacketDisposition::Dropped;
+  }
 
   const bool tie_match = c.local_tie_tag == local_tag_ && c.peer_tie_tag == peer_tag_;
   const bool no_tie_tags = c.local_tie_tag.value() == 0 && c.peer_tie_tag.value() == 0;
@@ -320,7 +326,9 @@ PacketDisposition Association::handle_cookie_echo(const wire::CookieEchoChunk& e
     send_cookie_ack_ = true;
     return PacketDisposition::Accepted;
   }
-  return PacketDisposition::Dropped;  // "For any case not shown in Table 12, the cookie SHOULD be silently discarded."
+  // "For any case not shown in Table 12, the cookie SHOULD be silently discarded."
+  ++services_.counters.silently_discarded;
+  return PacketDisposition::Dropped;
 }
 
 void Association::restart_from_cookie(const CookieContents& c, const wire::InitChunk& peer_init, TimePoint now) {

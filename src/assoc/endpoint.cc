@@ -52,8 +52,8 @@ PacketDisposition EndpointImpl::handle_packet(wire::Bytes bytes, const wire::IpA
   if (init && refuse_new_encapsulation_port(s, *init, packet, source, destination, encapsulation_port)) {
     return PacketDisposition::AnsweredStateless;
   }
+  // The association counts why it dropped a packet (a wrong tag is one reason of several).
   const PacketDisposition disposition = association->handle_packet(packet, source, destination, now);
-  if (disposition == PacketDisposition::Dropped) ++counters_.bad_verification_tag;
   // RFC 9260 5.1.2: the INIT ACK (or a restart) told us the peer's addresses; packets from each of
   // them belong to this association from now on.
   if (association->take_peer_addresses_changed()) index(*association);

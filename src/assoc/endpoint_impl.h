@@ -86,7 +86,7 @@ class EndpointImpl {
   std::vector<uint8_t> transmit_buffer_;
   SackScratch sack_scratch_;
   // Every association refers to this one copy (a reference each, not four).
-  const EndpointServices services_{config_, random_, cookies_, sack_scratch_};
+  const EndpointServices services_{config_, random_, cookies_, sack_scratch_, counters_};
 
   const EndpointServices& services() const { return services_; }
 

@@ -253,5 +253,26 @@ TEST(PacketDisposition, WithoutEncapsulationAnInitForAnAssociationIsARestartAsBe
   EXPECT_EQ(packet->begin()->type, wire::InitAckChunk::kType);
 }
 
+TEST(PacketDisposition, APacketToAClosedAssociationIsDroppedAndCountedAsDiscardedNotAsABadTag) {
+  using testing::ScriptedPeer;
+  ScriptedPeer p;
+  ASSERT_TRUE(p.establish());
+  const EndpointCounters& counters = p.endpoint().counters();
+  // RFC 9260 8.5: a wrong tag is counted as such.
+  EXPECT_EQ(p.send(p.peer_tag, ScriptedPeer::data(p.peer_tsn, testing::text("x"))), PacketDisposition::Dropped);
+  EXPECT_EQ(counters.bad_verification_tag, 1u);
+  // RFC 9260 9.1: the peer aborts; the endpoint holds the association until its ClosedEvent is read.
+  EXPECT_EQ(p.send(p.local_tag, wire::AbortChunk{false, {}}), PacketDisposition::Accepted);
+  ASSERT_EQ(p.endpoint().associations().size(), 1u);
+  // Its TCB is gone: a packet with its old tag verifies nothing (RFC 6951 5.4 must learn no port
+  // from it), and it is no forgery either.
+  EXPECT_EQ(p.send(p.local_tag, ScriptedPeer::data(p.peer_tsn, testing::text("late"))), PacketDisposition::Dropped);
+  EXPECT_EQ(counters.silently_discarded, 1u);
+  EXPECT_EQ(counters.bad_verification_tag, 1u);
+  EXPECT_TRUE(p.take().empty());
+  EXPECT_TRUE(p.events_of<MessageEvent>().empty());
+  ASSERT_EQ(p.events_of<ClosedEvent>().size(), 1u);
+}
+
 }  // namespace
 }  // namespace sctpkit::assoc
