@@ -249,9 +249,11 @@ void Association::handle_init_ack(const wire::InitAckChunk& ack, const wire::IpA
 PacketDisposition Association::handle_cookie_echo(const wire::CookieEchoChunk& echo, const wire::PacketView& packet,
                                                   const wire::IpAddress& source, TimePoint now) {
   const CookieCheck check = services_.cookies.verify(echo.cookie, now);
-  // RFC 9260 5.1.5 steps 1-2: unknown key or bad MAC: discard silently.
+  // RFC 9260 5.1.5 steps 1-2: unknown key or bad MAC: discard silently (counted as the endpoint
+  // counts one with no association).
   if (check.verdict == CookieVerdict::Malformed || check.verdict == CookieVerdict::BadMac ||
       check.verdict == CookieVerdict::UnknownKey) {
+    ++services_.counters.cookies_bad_mac;
     return PacketDisposition::Dropped;
   }
   const CookieContents& c = check.contents;
@@ -265,6 +267,7 @@ PacketDisposition Association::handle_cookie_echo(const wire::CookieEchoChunk& e
   const bool peer_match = c.peer_tag == peer_tag_;
   if (check.verdict == CookieVerdict::Stale && !(local_match && peer_match)) {
     // RFC 9260 5.2.4 step 3: stale and not ours: ERROR with Stale Cookie.
+    ++services_.counters.cookies_stale;
     PacketEnds ends{local_address_, source, local_port_, peer_port_};
     auto cause = encode_cause(wire::StaleCookie{check.staleness_us});
     queue_prebuilt(build_single(ends, c.peer_tag, wire::ErrorChunk{cause}));
