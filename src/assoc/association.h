@@ -156,6 +156,8 @@ class Association {
   void start_data_transfer(wire::Tsn peer_initial_tsn, uint32_t peer_rwnd, uint16_t peer_inbound_streams,
                            uint16_t peer_outbound_streams);
   void start_receiver(wire::Tsn peer_initial_tsn, uint16_t peer_outbound_streams);
+  // The receiver's complete messages into events_, before it is replaced (5.2.4 action B).
+  void hand_over_received_messages();
   void maybe_progress_shutdown(TimePoint now);
   void close(CloseReason reason, std::optional<uint16_t> cause, std::string detail);
   void send_abort_and_close(std::vector<uint8_t> causes, CloseReason reason, std::string detail);

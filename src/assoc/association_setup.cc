@@ -305,11 +305,15 @@ PacketDisposition Association::handle_cookie_echo(const wire::CookieEchoChunk& e
     if (!sender_) {
       start_data_transfer(peer_init->initial_tsn, peer_init->a_rwnd, peer_init->inbound_streams,
                           peer_init->outbound_streams);
-    } else if (state_ == AssociationState::CookieEchoed && !peer_match) {
-      // The peer's receiver was set up from its INIT ACK, but a new peer tag means a new INIT: its
-      // DATA starts at the Initial TSN of the INIT in the cookie. Nothing was received yet
-      // (COOKIE-ECHOED drops DATA), so nothing is lost.
+    } else if (!peer_match) {
+      // The peer's receiver was set up from its INIT ACK (or is gone, in the COOKIE-WAIT of a
+      // Stale Cookie retry), but a new peer tag means a new INIT: the peer's DATA now starts at
+      // the Initial TSN of the INIT in the cookie, in ESTABLISHED too ("stay in or enter the
+      // ESTABLISHED state"). The old TSN space ends here: its complete messages still reach the
+      // user, a part of one can never be completed.
+      hand_over_received_messages();
       start_receiver(peer_init->initial_tsn, peer_init->outbound_streams);
+      if (state_ == AssociationState::CookieWait) flush_pending_messages();
     }
     if (state_ == AssociationState::CookieWait || state_ == AssociationState::CookieEchoed) {
       enter_established(now, /*passive=*/false);
@@ -356,6 +360,15 @@ void Association::restart_from_cookie(const CookieContents& c, const wire::InitC
   shutdown_requested_ = false;
   state_ = AssociationState::Established;
   push_event(RestartEvent{id_});
+}
+
+void Association::hand_over_received_messages() {
+  if (!receiver_) return;
+  while (auto message = receiver_->pop_message()) {
+    ++counters_.messages_received;
+    counters_.bytes_received += message->payload.size();
+    push_event(MessageEvent{id_, message->stream, message->ppid, message->unordered, std::move(message->payload)});
+  }
 }
 
 void Association::handle_cookie_ack(TimePoint now) {

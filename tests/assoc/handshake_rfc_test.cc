@@ -273,6 +273,41 @@ TEST(Rfc9260Setup, CollisionWithANewPeerTagTakesThePeersTagAndTsnFromTheCookie) 
   EXPECT_EQ(p.events_of<MessageEvent>().size(), 1u);
 }
 
+TEST(Rfc9260Setup, ANewPeerTagWhileEstablishedRestartsTheReceiverAtTheCookiesInitialTsn) {
+  ScriptedPeer p = client_endpoint();
+  const auto init = cookie_echoed(p, 0x5151, 500);
+  const uint32_t ours = init.initiate_tag.value();
+  // The peer's INIT (a new tag and TSN) crosses our COOKIE ECHO: its INIT ACK's cookie holds it.
+  p.send(0, ScriptedPeer::init_chunk(0x6262, 600));
+  auto sent = p.take();
+  ASSERT_EQ(sent.size(), 1u);
+  const auto cookie = ScriptedPeer::state_cookie(sent[0].parse<wire::InitAckChunk>());
+  // Our COOKIE ECHO is acknowledged first: ESTABLISHED with the INIT ACK's tag and TSN, and a
+  // message arrives in that TSN space (not yet read by the user).
+  p.send(ours, wire::CookieAckChunk{});
+  ASSERT_EQ(p.state(), AssociationState::Established);
+  p.send(ours, ScriptedPeer::data(500, text("old")));
+  // RFC 9260 5.2.4 action B (M X) while ESTABLISHED: "stay in ... the ESTABLISHED state, but it
+  // MUST update its peer's Verification Tag from the State Cookie"; the peer's side is the INIT in
+  // the cookie, so its DATA now starts at that INIT's Initial TSN.
+  p.send(ours, wire::CookieEchoChunk{cookie});
+  sent = p.take();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_TRUE(sent[0].has(wire::CookieAckChunk::kType));
+  EXPECT_EQ(sent[0].tag(), 0x6262u);
+  p.send(ours, ScriptedPeer::data(600, text("new")));
+  p.send(ours, ScriptedPeer::data(601, text("next"), 0, 1));
+  sent = p.advance(1s);
+  ASSERT_FALSE(sent.empty());
+  EXPECT_EQ(sent[0].tag(), 0x6262u);
+  const auto sack = sent[0].parse<wire::SackChunk>();
+  EXPECT_EQ(sack.cumulative_tsn_ack.value(), 601u);
+  EXPECT_EQ(sack.gap_ack_blocks.size(), 0u);
+  std::vector<std::string> messages;
+  for (const auto& m : p.events_of<MessageEvent>()) messages.emplace_back(m.data.begin(), m.data.end());
+  EXPECT_EQ(messages, (std::vector<std::string>{"old", "new", "next"}));
+}
+
 std::optional<uint32_t> cookie_preservative(const wire::InitChunk& init) {
   wire::TlvReader reader(init.parameters);
   while (auto item = reader.next()) {
