@@ -235,6 +235,39 @@ TEST(Rfc9260Setup, LateOwnCookieIsDiscardedAndRetransmittedCookieEchoIsAckedAgai
   EXPECT_EQ(p.endpoint().status(p.only_association())->local_tag.value(), p.local_tag);
 }
 
+TEST(Rfc9260Setup, ACookieWhoseInitNamesAnAddressOfAnAssociationIsThatAssociations) {
+  ScriptedPeer p;
+  // The peer asks twice before any association exists: from 10.0.0.2, and from 10.0.0.5 with an
+  // INIT listing 10.0.0.2. The listener answers both statelessly (5.1.3).
+  const auto first = p.cookie_for(p.peer_tag, p.peer_tsn);
+  const uint32_t first_tag = p.local_tag;
+  const auto other = wire::IpAddress::v4(10, 0, 0, 5);
+  const auto listed = ipv4_parameter(2);
+  p.send_from(other, 0, ScriptedPeer::init_chunk(p.peer_tag, p.peer_tsn, listed));
+  auto sent = p.take();
+  ASSERT_EQ(sent.size(), 1u);
+  const auto second_ack = sent[0].parse<wire::InitAckChunk>();
+  const auto second = ScriptedPeer::state_cookie(second_ack);
+  // The first cookie makes the association (its peer address is 10.0.0.2).
+  p.send(first_tag, wire::CookieEchoChunk{first});
+  ASSERT_EQ(p.take().size(), 1u);
+  ASSERT_EQ(p.endpoint().associations().size(), 1u);
+  const AssociationId id = p.only_association();
+  // The second arrives from 10.0.0.5, which no association knows: RFC 9260 5.1.2 rule 4 makes it
+  // the association's all the same (its INIT lists 10.0.0.2), and 5.2.4 decides: Table 12 action C
+  // (X M 0 0), a late cookie, silently discarded. No second association with the same peer.
+  EXPECT_EQ(p.send_from(other, second_ack.initiate_tag.value(), wire::CookieEchoChunk{second}),
+            PacketDisposition::Accepted);
+  EXPECT_TRUE(p.take().empty());
+  EXPECT_EQ(p.endpoint().associations(), std::vector<AssociationId>{id});
+  EXPECT_EQ(p.events_of<ConnectedEvent>().size(), 1u);
+  // 10.0.0.2 still leads to the first association.
+  EXPECT_EQ(p.send(first_tag, ScriptedPeer::data(p.peer_tsn, text("still"))), PacketDisposition::Accepted);
+  p.advance(1s);
+  ASSERT_EQ(p.events_of<MessageEvent>().size(), 1u);
+  EXPECT_EQ(p.events_of<MessageEvent>()[0].id, id);
+}
+
 TEST(Rfc9260Setup, DuplicateCookieAckIsDiscarded) {
   ScriptedPeer p;
   ASSERT_TRUE(p.establish());
