@@ -280,27 +280,36 @@ TEST(Rfc9260Setup, DuplicateCookieAckIsDiscarded) {
   EXPECT_EQ(p.state(), AssociationState::Established);
 }
 
-TEST(Rfc9260Setup, CollisionWithANewPeerTagTakesThePeersTagAndTsnFromTheCookie) {
-  ScriptedPeer p = client_endpoint();
-  // The peer answered our INIT statelessly (tag 0x5151, TSN 500), then opened itself with a new
-  // tag and TSN (0x6262, 600): our INIT ACK's cookie comes back with our tag and its new one.
-  const auto init = cookie_echoed(p, 0x5151, 500);
-  const uint32_t ours = init.initiate_tag.value();
+// The peer's own INIT (a new tag 0x6262 and TSN 600) while we have a TCB: the State Cookie of our
+// INIT ACK to it.
+std::vector<uint8_t> cookie_of_peers_new_init(ScriptedPeer& p) {
   p.send(0, ScriptedPeer::init_chunk(0x6262, 600));
   auto sent = p.take();
-  ASSERT_EQ(sent.size(), 1u);
-  const auto cookie = ScriptedPeer::state_cookie(sent[0].parse<wire::InitAckChunk>());
-  // Table 12 action B (M X): "MUST update its peer's Verification Tag from the State Cookie, stop
-  // any T1-init or T1-cookie timers ..., and send a COOKIE ACK chunk".
+  EXPECT_EQ(sent.size(), 1u);
+  return sent.empty() ? std::vector<uint8_t>{} : ScriptedPeer::state_cookie(sent[0].parse<wire::InitAckChunk>());
+}
+
+// That cookie comes back (tag `ours`): Table 12 action B (M X or M 0), "MUST update its peer's
+// Verification Tag from the State Cookie, stop any T1-init or T1-cookie timers ..., and send a
+// COOKIE ACK chunk"; ESTABLISHED.
+void expect_action_b(ScriptedPeer& p, uint32_t ours, const std::vector<uint8_t>& cookie) {
   p.send(ours, wire::CookieEchoChunk{cookie});
-  sent = p.take();
+  auto sent = p.take();
   ASSERT_EQ(sent.size(), 1u);
   EXPECT_TRUE(sent[0].has(wire::CookieAckChunk::kType));
   EXPECT_EQ(sent[0].tag(), 0x6262u);
   EXPECT_EQ(p.state(), AssociationState::Established);
+}
+
+TEST(Rfc9260Setup, CollisionWithANewPeerTagTakesThePeersTagAndTsnFromTheCookie) {
+  ScriptedPeer p = client_endpoint();
+  // The peer answered our INIT statelessly (tag 0x5151, TSN 500), then opened itself with a new
+  // tag and TSN (0x6262, 600): our INIT ACK's cookie comes back with our tag and its new one.
+  const uint32_t ours = cookie_echoed(p, 0x5151, 500).initiate_tag.value();
+  expect_action_b(p, ours, cookie_of_peers_new_init(p));
   // The peer's DATA starts at the Initial TSN of the INIT in the cookie, not of the INIT ACK.
   p.send(ours, ScriptedPeer::data(600, text("hello")));
-  sent = p.advance(1s);
+  auto sent = p.advance(1s);
   ASSERT_FALSE(sent.empty());
   EXPECT_EQ(sent[0].parse<wire::SackChunk>().cumulative_tsn_ack.value(), 600u);
   EXPECT_EQ(p.events_of<MessageEvent>().size(), 1u);
@@ -308,13 +317,9 @@ TEST(Rfc9260Setup, CollisionWithANewPeerTagTakesThePeersTagAndTsnFromTheCookie) 
 
 TEST(Rfc9260Setup, ANewPeerTagWhileEstablishedRestartsTheReceiverAtTheCookiesInitialTsn) {
   ScriptedPeer p = client_endpoint();
-  const auto init = cookie_echoed(p, 0x5151, 500);
-  const uint32_t ours = init.initiate_tag.value();
-  // The peer's INIT (a new tag and TSN) crosses our COOKIE ECHO: its INIT ACK's cookie holds it.
-  p.send(0, ScriptedPeer::init_chunk(0x6262, 600));
-  auto sent = p.take();
-  ASSERT_EQ(sent.size(), 1u);
-  const auto cookie = ScriptedPeer::state_cookie(sent[0].parse<wire::InitAckChunk>());
+  const uint32_t ours = cookie_echoed(p, 0x5151, 500).initiate_tag.value();
+  // The peer's INIT (a new tag and TSN) crosses our COOKIE ECHO.
+  const auto cookie = cookie_of_peers_new_init(p);
   // Our COOKIE ECHO is acknowledged first: ESTABLISHED with the INIT ACK's tag and TSN, and a
   // message arrives in that TSN space (not yet read by the user).
   p.send(ours, wire::CookieAckChunk{});
@@ -323,14 +328,10 @@ TEST(Rfc9260Setup, ANewPeerTagWhileEstablishedRestartsTheReceiverAtTheCookiesIni
   // RFC 9260 5.2.4 action B (M X) while ESTABLISHED: "stay in ... the ESTABLISHED state, but it
   // MUST update its peer's Verification Tag from the State Cookie"; the peer's side is the INIT in
   // the cookie, so its DATA now starts at that INIT's Initial TSN.
-  p.send(ours, wire::CookieEchoChunk{cookie});
-  sent = p.take();
-  ASSERT_EQ(sent.size(), 1u);
-  EXPECT_TRUE(sent[0].has(wire::CookieAckChunk::kType));
-  EXPECT_EQ(sent[0].tag(), 0x6262u);
+  expect_action_b(p, ours, cookie);
   p.send(ours, ScriptedPeer::data(600, text("new")));
   p.send(ours, ScriptedPeer::data(601, text("next"), 0, 1));
-  sent = p.advance(1s);
+  auto sent = p.advance(1s);
   ASSERT_FALSE(sent.empty());
   EXPECT_EQ(sent[0].tag(), 0x6262u);
   const auto sack = sent[0].parse<wire::SackChunk>();
@@ -352,17 +353,9 @@ TEST(Rfc9260Setup, ACollisionCookieInTheCookieWaitOfAStaleCookieRetryGivesThePee
   ASSERT_EQ(p.state(), AssociationState::CookieWait);
   // The peer opens meanwhile (5.2.1): its COOKIE ECHO carries our tag and its new one, action B
   // (M 0): ESTABLISHED, the peer's DATA from the Initial TSN of its INIT.
-  p.send(0, ScriptedPeer::init_chunk(0x6262, 600));
-  auto sent = p.take();
-  ASSERT_EQ(sent.size(), 1u);
-  const auto cookie = ScriptedPeer::state_cookie(sent[0].parse<wire::InitAckChunk>());
-  p.send(ours, wire::CookieEchoChunk{cookie});
-  sent = p.take();
-  ASSERT_EQ(sent.size(), 1u);
-  EXPECT_TRUE(sent[0].has(wire::CookieAckChunk::kType));
-  ASSERT_EQ(p.state(), AssociationState::Established);
+  expect_action_b(p, ours, cookie_of_peers_new_init(p));
   p.send(ours, ScriptedPeer::data(600, text("hello")));
-  sent = p.advance(1s);
+  auto sent = p.advance(1s);
   ASSERT_FALSE(sent.empty());
   EXPECT_EQ(sent[0].parse<wire::SackChunk>().cumulative_tsn_ack.value(), 600u);
   EXPECT_EQ(p.events_of<MessageEvent>().size(), 1u);
