@@ -153,13 +153,23 @@ bool Association::accept_verification_tag(const wire::PacketView& packet) const 
 
 PacketDisposition Association::handle_packet(const wire::PacketView& packet, const wire::IpAddress& source,
                                              const wire::IpAddress& destination, TimePoint now) {
-  if (closed_ || packet.chunk_count() == 0) return PacketDisposition::Accepted;
+  // Nothing verified such a packet, so nothing may be learnt from it (RFC 6951 5.4). A closed
+  // association's TCB is gone (RFC 9260 9.1, 9.2): the endpoint holds it only until its last
+  // events are read. (The endpoint drops a packet without chunks before the lookup.)
+  if (packet.chunk_count() == 0) return PacketDisposition::Dropped;
+  if (closed_) {
+    ++services_.counters.silently_discarded;
+    return PacketDisposition::Dropped;
+  }
   if (sender_) sender_->begin_burst();
   const wire::RawChunk first = *packet.begin();  // a copy: the iterator holds the chunk
 
   if (first.type == wire::InitChunk::kType) {
     // RFC 9260 8.5.1 A: an INIT comes alone with tag 0, or the packet is discarded.
-    if (packet.header().verification_tag.value() != 0 || packet.chunk_count() != 1) return PacketDisposition::Dropped;
+    if (packet.header().verification_tag.value() != 0 || packet.chunk_count() != 1) {
+      ++services_.counters.bad_verification_tag;
+      return PacketDisposition::Dropped;
+    }
     auto init = wire::InitChunk::parse(first);
     if (init) handle_init(*init, source, destination, now);
     return PacketDisposition::Accepted;
@@ -167,7 +177,10 @@ PacketDisposition Association::handle_packet(const wire::PacketView& packet, con
   if (first.type == wire::CookieEchoChunk::kType) {
     // RFC 9260 5.2.4: the cookie, not the tag, decides; bundled chunks follow if the tags now agree.
     auto echo = wire::CookieEchoChunk::parse(first);
-    if (!echo) return PacketDisposition::Dropped;
+    if (!echo) {
+      ++services_.counters.malformed;
+      return PacketDisposition::Dropped;
+    }
     // RFC 6951 5.4: only a cookie that verified vouches for the packet (and its UDP port).
     const PacketDisposition cookie = handle_cookie_echo(*echo, packet, source, now);
     if (cookie != PacketDisposition::Accepted) return cookie;
@@ -191,7 +204,10 @@ PacketDisposition Association::handle_packet(const wire::PacketView& packet, con
     queue_prebuilt(build_single(ends, packet.header().verification_tag, wire::ShutdownCompleteChunk{true}));
     return PacketDisposition::AnsweredStateless;  // answered; nothing verified it
   }
-  if (!accept_verification_tag(packet)) return PacketDisposition::Dropped;
+  if (!accept_verification_tag(packet)) {
+    ++services_.counters.bad_verification_tag;
+    return PacketDisposition::Dropped;
+  }
 
   ++counters_.packets_received;
   // RFC 9260 6.4: remember which of our addresses this peer address reaches, as the source for

@@ -50,6 +50,8 @@ struct EndpointServices {
   RandomSource& random;
   CookieAuthority& cookies;
   SackScratch& sack_scratch;
+  // The association counts there why it dropped a packet (the disposition alone does not say).
+  EndpointCounters& counters;
 };
 
 class Association {
@@ -64,9 +66,11 @@ class Association {
               const wire::InitChunk& peer_init, std::vector<wire::IpAddress> peer_addresses,
               const wire::IpAddress& local_address, TimePoint now);
 
-  // Dropped when the packet failed the verification-tag rules (RFC 9260 8.5) or its State Cookie
-  // did not verify (5.1.5); AnsweredStateless when it was answered but nothing verified its sender
-  // (a stale cookie's ERROR); Accepted otherwise. An INIT (tag 0) is the endpoint's to classify.
+  // Dropped when the packet failed the verification-tag rules (RFC 9260 8.5), its State Cookie
+  // did not verify (5.1.5), it had no chunk, or the association has closed; AnsweredStateless when
+  // it was answered but nothing verified its sender (a stale cookie's ERROR); Accepted otherwise.
+  // Why a packet was dropped goes into the endpoint's counters. An INIT (tag 0) is the endpoint's
+  // to classify.
   PacketDisposition handle_packet(const wire::PacketView& packet, const wire::IpAddress& source,
                                   const wire::IpAddress& destination, TimePoint now);
   void handle_timeout(TimePoint now);
@@ -152,6 +156,8 @@ class Association {
   void start_data_transfer(wire::Tsn peer_initial_tsn, uint32_t peer_rwnd, uint16_t peer_inbound_streams,
                            uint16_t peer_outbound_streams);
   void start_receiver(wire::Tsn peer_initial_tsn, uint16_t peer_outbound_streams);
+  // The receiver's complete messages into events_, before it is replaced (5.2.4 action B).
+  void hand_over_received_messages();
   void maybe_progress_shutdown(TimePoint now);
   void close(CloseReason reason, std::optional<uint16_t> cause, std::string detail);
   void send_abort_and_close(std::vector<uint8_t> causes, CloseReason reason, std::string detail);

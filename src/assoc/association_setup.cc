@@ -249,21 +249,25 @@ void Association::handle_init_ack(const wire::InitAckChunk& ack, const wire::IpA
 PacketDisposition Association::handle_cookie_echo(const wire::CookieEchoChunk& echo, const wire::PacketView& packet,
                                                   const wire::IpAddress& source, TimePoint now) {
   const CookieCheck check = services_.cookies.verify(echo.cookie, now);
-  // RFC 9260 5.1.5 steps 1-2: unknown key or bad MAC: discard silently.
+  // RFC 9260 5.1.5 steps 1-2: unknown key or bad MAC: discard silently (counted as the endpoint
+  // counts one with no association).
   if (check.verdict == CookieVerdict::Malformed || check.verdict == CookieVerdict::BadMac ||
       check.verdict == CookieVerdict::UnknownKey) {
+    ++services_.counters.cookies_bad_mac;
     return PacketDisposition::Dropped;
   }
   const CookieContents& c = check.contents;
-  // RFC 9260 5.1.5 step 3: ports and tag must match the packet's.
+  // RFC 9260 5.1.5 step 3: ports and tag must match the packet's (8.5.1 D: the tag is the cookie's).
   if (c.local_port != packet.header().destination_port || c.peer_port != packet.header().source_port ||
       c.local_tag != packet.header().verification_tag) {
+    ++services_.counters.bad_verification_tag;
     return PacketDisposition::Dropped;
   }
   const bool local_match = c.local_tag == local_tag_;
   const bool peer_match = c.peer_tag == peer_tag_;
   if (check.verdict == CookieVerdict::Stale && !(local_match && peer_match)) {
     // RFC 9260 5.2.4 step 3: stale and not ours: ERROR with Stale Cookie.
+    ++services_.counters.cookies_stale;
     PacketEnds ends{local_address_, source, local_port_, peer_port_};
     auto cause = encode_cause(wire::StaleCookie{check.staleness_us});
     queue_prebuilt(build_single(ends, c.peer_tag, wire::ErrorChunk{cause}));
@@ -271,9 +275,14 @@ PacketDisposition Association::handle_cookie_echo(const wire::CookieEchoChunk& e
   }
   wire::ChunkReader init_reader(c.peer_init);
   auto raw_init = init_reader.next();
-  if (!raw_init || !*raw_init || (*raw_init)->type != wire::InitChunk::kType) return PacketDisposition::Dropped;
-  auto peer_init = wire::InitChunk::parse(**raw_init);
-  if (!peer_init) return PacketDisposition::Dropped;
+  std::optional<wire::InitChunk> peer_init;
+  if (raw_init && *raw_init && (*raw_init)->type == wire::InitChunk::kType) {
+    if (auto parsed = wire::InitChunk::parse(**raw_init)) peer_init = *parsed;
+  }
+  if (!peer_init) {
+    ++services_.counters.malformed;  // signed by us, yet no INIT in it
+    return PacketDisposition::Dropped;
+  }
 
   const bool tie_match = c.local_tie_tag == local_tag_ && c.peer_tie_tag == peer_tag_;
   const bool no_tie_tags = c.local_tie_tag.value() == 0 && c.peer_tie_tag.value() == 0;
@@ -296,11 +305,15 @@ PacketDisposition Association::handle_cookie_echo(const wire::CookieEchoChunk& e
     if (!sender_) {
       start_data_transfer(peer_init->initial_tsn, peer_init->a_rwnd, peer_init->inbound_streams,
                           peer_init->outbound_streams);
-    } else if (state_ == AssociationState::CookieEchoed && !peer_match) {
-      // The peer's receiver was set up from its INIT ACK, but a new peer tag means a new INIT: its
-      // DATA starts at the Initial TSN of the INIT in the cookie. Nothing was received yet
-      // (COOKIE-ECHOED drops DATA), so nothing is lost.
+    } else if (!peer_match) {
+      // The peer's receiver was set up from its INIT ACK (or is gone, in the COOKIE-WAIT of a
+      // Stale Cookie retry), but a new peer tag means a new INIT: the peer's DATA now starts at
+      // the Initial TSN of the INIT in the cookie, in ESTABLISHED too ("stay in or enter the
+      // ESTABLISHED state"). The old TSN space ends here: its complete messages still reach the
+      // user, a part of one can never be completed.
+      hand_over_received_messages();
       start_receiver(peer_init->initial_tsn, peer_init->outbound_streams);
+      if (state_ == AssociationState::CookieWait) flush_pending_messages();
     }
     if (state_ == AssociationState::CookieWait || state_ == AssociationState::CookieEchoed) {
       enter_established(now, /*passive=*/false);
@@ -320,7 +333,9 @@ PacketDisposition Association::handle_cookie_echo(const wire::CookieEchoChunk& e
     send_cookie_ack_ = true;
     return PacketDisposition::Accepted;
   }
-  return PacketDisposition::Dropped;  // "For any case not shown in Table 12, the cookie SHOULD be silently discarded."
+  // "For any case not shown in Table 12, the cookie SHOULD be silently discarded."
+  ++services_.counters.silently_discarded;
+  return PacketDisposition::Dropped;
 }
 
 void Association::restart_from_cookie(const CookieContents& c, const wire::InitChunk& peer_init, TimePoint now) {
@@ -345,6 +360,15 @@ void Association::restart_from_cookie(const CookieContents& c, const wire::InitC
   shutdown_requested_ = false;
   state_ = AssociationState::Established;
   push_event(RestartEvent{id_});
+}
+
+void Association::hand_over_received_messages() {
+  if (!receiver_) return;
+  while (auto message = receiver_->pop_message()) {
+    ++counters_.messages_received;
+    counters_.bytes_received += message->payload.size();
+    push_event(MessageEvent{id_, message->stream, message->ppid, message->unordered, std::move(message->payload)});
+  }
 }
 
 void Association::handle_cookie_ack(TimePoint now) {

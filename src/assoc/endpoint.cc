@@ -37,13 +37,16 @@ PacketDisposition EndpointImpl::handle_packet(wire::Bytes bytes, const wire::IpA
   if (!association) {
     const uint32_t ids_before = next_id_;
     const uint64_t replies_before = stateless_queued_;
-    handle_out_of_the_blue(packet, source, destination, now);
-    // RFC 9260 5.1.5: only a State Cookie that passed its MAC check creates an association.
-    if (next_id_ != ids_before) {
-      if (Slot* created = slot(next_id_ - 1)) learn_encapsulation_port(*created, source, encapsulation_port);
-      return PacketDisposition::Accepted;
+    // A COOKIE ECHO whose cookie names an existing association comes back as that association's.
+    association = handle_out_of_the_blue(packet, source, destination, now);
+    if (!association) {
+      // RFC 9260 5.1.5: only a State Cookie that passed its MAC check creates an association.
+      if (next_id_ != ids_before) {
+        if (Slot* created = slot(next_id_ - 1)) learn_encapsulation_port(*created, source, encapsulation_port);
+        return PacketDisposition::Accepted;
+      }
+      return stateless_queued_ != replies_before ? PacketDisposition::AnsweredStateless : PacketDisposition::Dropped;
     }
-    return stateless_queued_ != replies_before ? PacketDisposition::AnsweredStateless : PacketDisposition::Dropped;
   }
   const uint32_t id = association->id().value;
   Slot& s = *slot(id);
@@ -52,8 +55,8 @@ PacketDisposition EndpointImpl::handle_packet(wire::Bytes bytes, const wire::IpA
   if (init && refuse_new_encapsulation_port(s, *init, packet, source, destination, encapsulation_port)) {
     return PacketDisposition::AnsweredStateless;
   }
+  // The association counts why it dropped a packet (a wrong tag is one reason of several).
   const PacketDisposition disposition = association->handle_packet(packet, source, destination, now);
-  if (disposition == PacketDisposition::Dropped) ++counters_.bad_verification_tag;
   // RFC 9260 5.1.2: the INIT ACK (or a restart) told us the peer's addresses; packets from each of
   // them belong to this association from now on.
   if (association->take_peer_addresses_changed()) index(*association);

@@ -80,6 +80,10 @@ struct EndpointCounters {
   uint64_t malformed = 0;           // failed wire parsing: dropped (RFC 9260 does not answer garbage)
   uint64_t checksum_errors = 0;     // RFC 9260 6.8: silently discarded
   uint64_t bad_verification_tag = 0;  // RFC 9260 8.5: silently discarded
+  // Discarded for another reason the RFC gives, after the lookup found an association: the
+  // association has closed (its TCB is gone; only its events wait to be read), or a COOKIE ECHO
+  // that verified fits no case of RFC 9260 5.2.4 Table 12.
+  uint64_t silently_discarded = 0;
   uint64_t out_of_the_blue = 0;     // RFC 9260 8.4
   uint64_t inits_answered = 0;      // INIT ACKs sent without creating state
   uint64_t cookies_bad_mac = 0;     // RFC 9260 5.1.5 step 2

@@ -14,10 +14,10 @@ bool is_unicast(const wire::IpAddress& a) {
 
 }  // namespace
 
-void EndpointImpl::handle_out_of_the_blue(const wire::PacketView& packet, const wire::IpAddress& source,
-                                          const wire::IpAddress& destination, TimePoint now) {
+Association* EndpointImpl::handle_out_of_the_blue(const wire::PacketView& packet, const wire::IpAddress& source,
+                                                  const wire::IpAddress& destination, TimePoint now) {
   // RFC 9260 8.4, in its order.
-  if (!is_unicast(source) || !is_unicast(destination)) return;  // rule 1
+  if (!is_unicast(source) || !is_unicast(destination)) return nullptr;  // rule 1
   const wire::RawChunk first = *packet.begin();  // a copy: the iterator holds the chunk
   const PacketEnds reply{destination, source, config_.local_port, packet.header().source_port};
   bool has_abort = false, has_shutdown_ack = false, has_shutdown_complete = false, has_cookie_ack = false,
@@ -31,31 +31,31 @@ void EndpointImpl::handle_out_of_the_blue(const wire::PacketView& packet, const 
       has_stale_cookie = true;
     }
   }
-  if (has_abort) return;  // rule 2
+  if (has_abort) return nullptr;  // rule 2
   if (first.type == wire::InitChunk::kType) {  // rule 3
     // RFC 9260 8.5.1 A: only a lone INIT with tag 0 is processed.
-    if (packet.header().verification_tag.value() != 0 || packet.chunk_count() != 1) return;
+    if (packet.header().verification_tag.value() != 0 || packet.chunk_count() != 1) return nullptr;
     auto init = wire::InitChunk::parse(first);
     if (!init) {
       ++counters_.malformed;
-      return;
+      return nullptr;
     }
     answer_init(*init, packet, source, destination, now);
-    return;
+    return nullptr;
   }
   if (first.type == wire::CookieEchoChunk::kType) {  // rule 4
     auto echo = wire::CookieEchoChunk::parse(first);
-    if (echo) accept_cookie(*echo, packet, source, destination, now);
-    return;
+    return echo ? accept_cookie(*echo, packet, source, destination, now) : nullptr;
   }
   ++counters_.out_of_the_blue;
   if (has_shutdown_ack) {  // rule 5: SHUTDOWN COMPLETE, reflecting the tag, T set
     queue_stateless(build_single(reply, packet.header().verification_tag, wire::ShutdownCompleteChunk{true}));
-    return;
+    return nullptr;
   }
-  if (has_shutdown_complete || has_cookie_ack || has_stale_cookie) return;  // rules 6 and 7
+  if (has_shutdown_complete || has_cookie_ack || has_stale_cookie) return nullptr;  // rules 6 and 7
   // Rule 8: ABORT reflecting the packet's tag, T set.
   queue_stateless(build_abort(reply, packet.header().verification_tag, true, {}));
+  return nullptr;
 }
 
 void EndpointImpl::answer_init(const wire::InitChunk& init, const wire::PacketView& packet,
@@ -110,45 +110,47 @@ void EndpointImpl::answer_init(const wire::InitChunk& init, const wire::PacketVi
   }
 }
 
-void EndpointImpl::accept_cookie(const wire::CookieEchoChunk& echo, const wire::PacketView& packet,
-                                 const wire::IpAddress& source, const wire::IpAddress& destination, TimePoint now) {
+Association* EndpointImpl::accept_cookie(const wire::CookieEchoChunk& echo, const wire::PacketView& packet,
+                                         const wire::IpAddress& source, const wire::IpAddress& destination,
+                                         TimePoint now) {
   const CookieCheck check = cookies_.verify(echo.cookie, now);
-  switch (check.verdict) {
-    case CookieVerdict::Ok:
-      break;
-    case CookieVerdict::Stale: {
-      // RFC 9260 5.1.5 step 4: ERROR with Stale Cookie, tagged for the peer.
-      ++counters_.cookies_stale;
-      const PacketEnds reply{destination, source, config_.local_port, packet.header().source_port};
-      auto cause = encode_cause(wire::StaleCookie{check.staleness_us});
-      queue_stateless(build_single(reply, check.contents.peer_tag, wire::ErrorChunk{cause}));
-      return;
-    }
-    case CookieVerdict::BadMac:
-    case CookieVerdict::UnknownKey:
-    case CookieVerdict::Malformed:
-      // RFC 9260 5.1.5 steps 1-2: silently discarded, with any DATA bundled.
-      ++counters_.cookies_bad_mac;
-      return;
+  if (check.verdict != CookieVerdict::Ok && check.verdict != CookieVerdict::Stale) {
+    // RFC 9260 5.1.5 steps 1-2: silently discarded, with any DATA bundled.
+    ++counters_.cookies_bad_mac;
+    return nullptr;
   }
   const CookieContents& c = check.contents;
+  wire::ChunkReader reader(c.peer_init);
+  auto raw_init = reader.next();
+  if (!raw_init || !*raw_init) return nullptr;
+  auto init = wire::InitChunk::parse(**raw_init);
+  if (!init) return nullptr;
+  auto addresses = peer_addresses(c.peer_address, read_init_parameters(init->parameters));
+  // RFC 9260 5.1.2 rule 4: an address of the INIT (its source or one it lists) that identifies an
+  // existing association makes the cookie that association's: its TCB decides (5.2.4, Table 12),
+  // and a second association with the same peer must not be made (2.5).
+  for (const auto& a : addresses) {
+    if (Association* owner = find(a, packet.header().source_port, config_.local_port)) return owner;
+  }
+  if (check.verdict == CookieVerdict::Stale) {
+    // RFC 9260 5.1.5 step 4: ERROR with Stale Cookie, tagged for the peer.
+    ++counters_.cookies_stale;
+    const PacketEnds reply{destination, source, config_.local_port, packet.header().source_port};
+    auto cause = encode_cause(wire::StaleCookie{check.staleness_us});
+    queue_stateless(build_single(reply, c.peer_tag, wire::ErrorChunk{cause}));
+    return nullptr;
+  }
   // RFC 9260 5.1.5 step 3.
   if (c.local_port != config_.local_port || c.peer_port != packet.header().source_port ||
       c.local_tag != packet.header().verification_tag) {
-    return;
+    return nullptr;
   }
-  wire::ChunkReader reader(c.peer_init);
-  auto raw_init = reader.next();
-  if (!raw_init || !*raw_init) return;
-  auto init = wire::InitChunk::parse(**raw_init);
-  if (!init) return;
   if (associations_.size() >= config_.max_associations) {
     ++counters_.associations_refused;
     const PacketEnds reply{destination, source, config_.local_port, packet.header().source_port};
     queue_stateless(build_abort(reply, c.peer_tag, false, encode_cause(wire::OutOfResource{})));
-    return;
+    return nullptr;
   }
-  auto addresses = peer_addresses(c.peer_address, read_init_parameters(init->parameters));
   if (std::find(addresses.begin(), addresses.end(), source) == addresses.end()) addresses.push_back(source);
   const AssociationId id{next_id_++};
   Association& a = add(std::make_unique<Association>(id, services(), c, *init, addresses, destination, now));
@@ -156,6 +158,7 @@ void EndpointImpl::accept_cookie(const wire::CookieEchoChunk& echo, const wire::
   // and bundled DATA is received like any other.
   a.handle_packet(packet, source, destination, now);
   touch(id.value, *slot(id.value));
+  return nullptr;
 }
 
 }  // namespace sctpkit::assoc

@@ -86,7 +86,7 @@ class EndpointImpl {
   std::vector<uint8_t> transmit_buffer_;
   SackScratch sack_scratch_;
   // Every association refers to this one copy (a reference each, not four).
-  const EndpointServices services_{config_, random_, cookies_, sack_scratch_};
+  const EndpointServices services_{config_, random_, cookies_, sack_scratch_, counters_};
 
   const EndpointServices& services() const { return services_; }
 
@@ -248,12 +248,17 @@ class EndpointImpl {
   bool refuse_new_encapsulation_port(const Slot& s, const wire::InitChunk& init, const wire::PacketView& packet,
                                      const wire::IpAddress& source, const wire::IpAddress& destination,
                                      uint16_t port);
-  void handle_out_of_the_blue(const wire::PacketView& packet, const wire::IpAddress& source,
-                              const wire::IpAddress& destination, TimePoint now);
+  // Answers a packet no association's peer address claims (RFC 9260 8.4); returns the existing
+  // association a COOKIE ECHO belongs to after all (see accept_cookie), for the caller to give it to.
+  Association* handle_out_of_the_blue(const wire::PacketView& packet, const wire::IpAddress& source,
+                                      const wire::IpAddress& destination, TimePoint now);
   void answer_init(const wire::InitChunk& init, const wire::PacketView& packet, const wire::IpAddress& source,
                    const wire::IpAddress& destination, TimePoint now);
-  void accept_cookie(const wire::CookieEchoChunk& echo, const wire::PacketView& packet,
-                     const wire::IpAddress& source, const wire::IpAddress& destination, TimePoint now);
+  // Creates the association of a valid State Cookie, or answers a stale one; returns instead the
+  // existing association an address of the cookie's INIT identifies (RFC 9260 5.1.2 rule 4), whose
+  // TCB decides (5.2.4), leaving the packet untouched.
+  Association* accept_cookie(const wire::CookieEchoChunk& echo, const wire::PacketView& packet,
+                             const wire::IpAddress& source, const wire::IpAddress& destination, TimePoint now);
 };
 
 }  // namespace sctpkit::assoc

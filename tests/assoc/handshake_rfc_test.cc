@@ -235,6 +235,39 @@ TEST(Rfc9260Setup, LateOwnCookieIsDiscardedAndRetransmittedCookieEchoIsAckedAgai
   EXPECT_EQ(p.endpoint().status(p.only_association())->local_tag.value(), p.local_tag);
 }
 
+TEST(Rfc9260Setup, ACookieWhoseInitNamesAnAddressOfAnAssociationIsThatAssociations) {
+  ScriptedPeer p;
+  // The peer asks twice before any association exists: from 10.0.0.2, and from 10.0.0.5 with an
+  // INIT listing 10.0.0.2. The listener answers both statelessly (5.1.3).
+  const auto first = p.cookie_for(p.peer_tag, p.peer_tsn);
+  const uint32_t first_tag = p.local_tag;
+  const auto other = wire::IpAddress::v4(10, 0, 0, 5);
+  const auto listed = ipv4_parameter(2);
+  p.send_from(other, 0, ScriptedPeer::init_chunk(p.peer_tag, p.peer_tsn, listed));
+  auto sent = p.take();
+  ASSERT_EQ(sent.size(), 1u);
+  const auto second_ack = sent[0].parse<wire::InitAckChunk>();
+  const auto second = ScriptedPeer::state_cookie(second_ack);
+  // The first cookie makes the association (its peer address is 10.0.0.2).
+  p.send(first_tag, wire::CookieEchoChunk{first});
+  ASSERT_EQ(p.take().size(), 1u);
+  ASSERT_EQ(p.endpoint().associations().size(), 1u);
+  const AssociationId id = p.only_association();
+  // The second arrives from 10.0.0.5, which no association knows: RFC 9260 5.1.2 rule 4 makes it
+  // the association's all the same (its INIT lists 10.0.0.2), and 5.2.4 decides: Table 12 action C
+  // (X M 0 0), a late cookie, silently discarded. No second association with the same peer.
+  EXPECT_EQ(p.send_from(other, second_ack.initiate_tag.value(), wire::CookieEchoChunk{second}),
+            PacketDisposition::Accepted);
+  EXPECT_TRUE(p.take().empty());
+  EXPECT_EQ(p.endpoint().associations(), std::vector<AssociationId>{id});
+  EXPECT_EQ(p.events_of<ConnectedEvent>().size(), 1u);
+  // 10.0.0.2 still leads to the first association.
+  EXPECT_EQ(p.send(first_tag, ScriptedPeer::data(p.peer_tsn, text("still"))), PacketDisposition::Accepted);
+  p.advance(1s);
+  ASSERT_EQ(p.events_of<MessageEvent>().size(), 1u);
+  EXPECT_EQ(p.events_of<MessageEvent>()[0].id, id);
+}
+
 TEST(Rfc9260Setup, DuplicateCookieAckIsDiscarded) {
   ScriptedPeer p;
   ASSERT_TRUE(p.establish());
@@ -247,27 +280,82 @@ TEST(Rfc9260Setup, DuplicateCookieAckIsDiscarded) {
   EXPECT_EQ(p.state(), AssociationState::Established);
 }
 
-TEST(Rfc9260Setup, CollisionWithANewPeerTagTakesThePeersTagAndTsnFromTheCookie) {
-  ScriptedPeer p = client_endpoint();
-  // The peer answered our INIT statelessly (tag 0x5151, TSN 500), then opened itself with a new
-  // tag and TSN (0x6262, 600): our INIT ACK's cookie comes back with our tag and its new one.
-  const auto init = cookie_echoed(p, 0x5151, 500);
-  const uint32_t ours = init.initiate_tag.value();
+// The peer's own INIT (a new tag 0x6262 and TSN 600) while we have a TCB: the State Cookie of our
+// INIT ACK to it.
+std::vector<uint8_t> cookie_of_peers_new_init(ScriptedPeer& p) {
   p.send(0, ScriptedPeer::init_chunk(0x6262, 600));
   auto sent = p.take();
-  ASSERT_EQ(sent.size(), 1u);
-  const auto cookie = ScriptedPeer::state_cookie(sent[0].parse<wire::InitAckChunk>());
-  // Table 12 action B (M X): "MUST update its peer's Verification Tag from the State Cookie, stop
-  // any T1-init or T1-cookie timers ..., and send a COOKIE ACK chunk".
+  EXPECT_EQ(sent.size(), 1u);
+  return sent.empty() ? std::vector<uint8_t>{} : ScriptedPeer::state_cookie(sent[0].parse<wire::InitAckChunk>());
+}
+
+// That cookie comes back (tag `ours`): Table 12 action B (M X or M 0), "MUST update its peer's
+// Verification Tag from the State Cookie, stop any T1-init or T1-cookie timers ..., and send a
+// COOKIE ACK chunk"; ESTABLISHED.
+void expect_action_b(ScriptedPeer& p, uint32_t ours, const std::vector<uint8_t>& cookie) {
   p.send(ours, wire::CookieEchoChunk{cookie});
-  sent = p.take();
+  auto sent = p.take();
   ASSERT_EQ(sent.size(), 1u);
   EXPECT_TRUE(sent[0].has(wire::CookieAckChunk::kType));
   EXPECT_EQ(sent[0].tag(), 0x6262u);
   EXPECT_EQ(p.state(), AssociationState::Established);
+}
+
+TEST(Rfc9260Setup, CollisionWithANewPeerTagTakesThePeersTagAndTsnFromTheCookie) {
+  ScriptedPeer p = client_endpoint();
+  // The peer answered our INIT statelessly (tag 0x5151, TSN 500), then opened itself with a new
+  // tag and TSN (0x6262, 600): our INIT ACK's cookie comes back with our tag and its new one.
+  const uint32_t ours = cookie_echoed(p, 0x5151, 500).initiate_tag.value();
+  expect_action_b(p, ours, cookie_of_peers_new_init(p));
   // The peer's DATA starts at the Initial TSN of the INIT in the cookie, not of the INIT ACK.
   p.send(ours, ScriptedPeer::data(600, text("hello")));
-  sent = p.advance(1s);
+  auto sent = p.advance(1s);
+  ASSERT_FALSE(sent.empty());
+  EXPECT_EQ(sent[0].parse<wire::SackChunk>().cumulative_tsn_ack.value(), 600u);
+  EXPECT_EQ(p.events_of<MessageEvent>().size(), 1u);
+}
+
+TEST(Rfc9260Setup, ANewPeerTagWhileEstablishedRestartsTheReceiverAtTheCookiesInitialTsn) {
+  ScriptedPeer p = client_endpoint();
+  const uint32_t ours = cookie_echoed(p, 0x5151, 500).initiate_tag.value();
+  // The peer's INIT (a new tag and TSN) crosses our COOKIE ECHO.
+  const auto cookie = cookie_of_peers_new_init(p);
+  // Our COOKIE ECHO is acknowledged first: ESTABLISHED with the INIT ACK's tag and TSN, and a
+  // message arrives in that TSN space (not yet read by the user).
+  p.send(ours, wire::CookieAckChunk{});
+  ASSERT_EQ(p.state(), AssociationState::Established);
+  p.send(ours, ScriptedPeer::data(500, text("old")));
+  // RFC 9260 5.2.4 action B (M X) while ESTABLISHED: "stay in ... the ESTABLISHED state, but it
+  // MUST update its peer's Verification Tag from the State Cookie"; the peer's side is the INIT in
+  // the cookie, so its DATA now starts at that INIT's Initial TSN.
+  expect_action_b(p, ours, cookie);
+  p.send(ours, ScriptedPeer::data(600, text("new")));
+  p.send(ours, ScriptedPeer::data(601, text("next"), 0, 1));
+  auto sent = p.advance(1s);
+  ASSERT_FALSE(sent.empty());
+  EXPECT_EQ(sent[0].tag(), 0x6262u);
+  const auto sack = sent[0].parse<wire::SackChunk>();
+  EXPECT_EQ(sack.cumulative_tsn_ack.value(), 601u);
+  EXPECT_EQ(sack.gap_ack_blocks.size(), 0u);
+  std::vector<std::string> messages;
+  for (const auto& m : p.events_of<MessageEvent>()) messages.emplace_back(m.data.begin(), m.data.end());
+  EXPECT_EQ(messages, (std::vector<std::string>{"old", "new", "next"}));
+}
+
+TEST(Rfc9260Setup, ACollisionCookieInTheCookieWaitOfAStaleCookieRetryGivesThePeerAReceiver) {
+  ScriptedPeer p = client_endpoint();
+  const auto init = cookie_echoed(p, 0x5151, 500);
+  const uint32_t ours = init.initiate_tag.value();
+  // RFC 9260 5.2.6: a Stale Cookie error sends us back to COOKIE-WAIT with a new INIT.
+  const std::vector<uint8_t> stale = {0, 3, 0, 8, 0, 0, 0x09, 0xC4};
+  p.send(ours, wire::ErrorChunk{stale});
+  ASSERT_EQ(p.take().size(), 1u);
+  ASSERT_EQ(p.state(), AssociationState::CookieWait);
+  // The peer opens meanwhile (5.2.1): its COOKIE ECHO carries our tag and its new one, action B
+  // (M 0): ESTABLISHED, the peer's DATA from the Initial TSN of its INIT.
+  expect_action_b(p, ours, cookie_of_peers_new_init(p));
+  p.send(ours, ScriptedPeer::data(600, text("hello")));
+  auto sent = p.advance(1s);
   ASSERT_FALSE(sent.empty());
   EXPECT_EQ(sent[0].parse<wire::SackChunk>().cumulative_tsn_ack.value(), 600u);
   EXPECT_EQ(p.events_of<MessageEvent>().size(), 1u);

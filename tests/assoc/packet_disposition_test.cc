@@ -253,5 +253,55 @@ TEST(PacketDisposition, WithoutEncapsulationAnInitForAnAssociationIsARestartAsBe
   EXPECT_EQ(packet->begin()->type, wire::InitAckChunk::kType);
 }
 
+TEST(PacketDisposition, APacketToAClosedAssociationIsDroppedAndCountedAsDiscardedNotAsABadTag) {
+  using testing::ScriptedPeer;
+  ScriptedPeer p;
+  ASSERT_TRUE(p.establish());
+  const EndpointCounters& counters = p.endpoint().counters();
+  // RFC 9260 8.5: a wrong tag is counted as such.
+  EXPECT_EQ(p.send(p.peer_tag, ScriptedPeer::data(p.peer_tsn, testing::text("x"))), PacketDisposition::Dropped);
+  EXPECT_EQ(counters.bad_verification_tag, 1u);
+  // RFC 9260 9.1: the peer aborts; the endpoint holds the association until its ClosedEvent is read.
+  EXPECT_EQ(p.send(p.local_tag, wire::AbortChunk{false, {}}), PacketDisposition::Accepted);
+  ASSERT_EQ(p.endpoint().associations().size(), 1u);
+  // Its TCB is gone: a packet with its old tag verifies nothing (RFC 6951 5.4 must learn no port
+  // from it), and it is no forgery either.
+  EXPECT_EQ(p.send(p.local_tag, ScriptedPeer::data(p.peer_tsn, testing::text("late"))), PacketDisposition::Dropped);
+  EXPECT_EQ(counters.silently_discarded, 1u);
+  EXPECT_EQ(counters.bad_verification_tag, 1u);
+  EXPECT_TRUE(p.take().empty());
+  EXPECT_TRUE(p.events_of<MessageEvent>().empty());
+  ASSERT_EQ(p.events_of<ClosedEvent>().size(), 1u);
+}
+
+TEST(PacketDisposition, CookieEchoesToAnAssociationAreCountedAsBadMacOrStaleNotAsBadTags) {
+  using testing::ScriptedPeer;
+  using namespace std::chrono_literals;
+  EndpointConfig c = ScriptedPeer::server_config();
+  c.valid_cookie_life = 1s;
+  ScriptedPeer p(c);
+  ASSERT_TRUE(p.establish());
+  const uint32_t established_tag = p.local_tag;
+  const EndpointCounters& counters = p.endpoint().counters();
+  // An INIT while ESTABLISHED (RFC 9260 5.2.2) gets a cookie; altered, it fails its MAC (5.1.5
+  // step 2) at the association, which counts it where the endpoint counts one with no association.
+  auto cookie = p.cookie_for(0x4242, 9000);
+  ASSERT_FALSE(cookie.empty());
+  auto forged = cookie;
+  forged[forged.size() / 2] ^= 0x5a;
+  EXPECT_EQ(p.send(p.local_tag, wire::CookieEchoChunk{forged}), PacketDisposition::Dropped);
+  EXPECT_EQ(counters.cookies_bad_mac, 1u);
+  // Stale and not the association's own (5.2.4 step 3): an ERROR with a Stale Cookie cause.
+  p.now += 1500ms;
+  EXPECT_EQ(p.send(p.local_tag, wire::CookieEchoChunk{cookie}), PacketDisposition::AnsweredStateless);
+  auto sent = p.take();
+  ASSERT_EQ(sent.size(), 1u);
+  ASSERT_TRUE(sent[0].has(wire::ErrorChunk::kType));
+  EXPECT_EQ(testing::first_cause(*sent[0].chunk(wire::ErrorChunk::kType)), 3);
+  EXPECT_EQ(counters.cookies_stale, 1u);
+  EXPECT_EQ(counters.bad_verification_tag, 0u);
+  EXPECT_EQ(p.endpoint().status(p.only_association())->local_tag.value(), established_tag);
+}
+
 }  // namespace
 }  // namespace sctpkit::assoc
