@@ -58,6 +58,8 @@ struct Options {
   uint16_t outbound_streams = 10;
   uint16_t max_inbound_streams = 65535;  // RFC 9260 5.1.1: the MIS we accept
   size_t mtu = 1500;                   // link MTU; the SCTP packet size follows from it
+  // Our stack (UDP, raw IP) refuses a receive_buffer smaller than this (Error::InvalidArgument):
+  // a larger message could never be reassembled within the window and would stall the association.
   size_t max_message_size = 1 << 20;
   size_t send_buffer = 1 << 22;
   size_t max_associations = 4096;  // a listener refuses INITs beyond this many (RFC 9260 5.1 ABORT)

@@ -3,6 +3,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "assoc/clock.h"
@@ -12,6 +14,7 @@ namespace sctpkit::assoc {
 
 using namespace std::chrono_literals;
 
+// An Endpoint expects a config that validate() accepts.
 struct EndpointConfig {
   uint16_t local_port = 0;
   // Listed in INIT / INIT ACK (RFC 9260 3.3.2.1). Empty: none listed, the peer uses the packet's
@@ -49,5 +52,8 @@ struct EndpointConfig {
   int sack_frequency = 2;       // RFC 9260 6.2: ack at least every second packet
   Duration cookie_secret_lifetime = 1h;  // RFC 9260 5.1.3: "changed reasonably frequently (e.g., hourly)"
 };
+
+// Why `config` cannot work (one line: what is wrong and what to do), or nullopt.
+[[nodiscard]] std::optional<std::string> validate(const EndpointConfig& config);
 
 }  // namespace sctpkit::assoc

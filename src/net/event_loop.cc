@@ -163,18 +163,7 @@ void EventLoop::receive_all(assoc::TimePoint now) {
       }
       const assoc::PacketDisposition disposition =
           (*it)->handle_packet(p.data, p.source, p.destination, now, p.encapsulation_port);
-      switch (disposition) {
-        case assoc::PacketDisposition::Accepted: transport_.on_verified(p); break;
-        case assoc::PacketDisposition::AnsweredStateless:
-          // RFC 6951 5.4: the answer, and only it, goes back to the UDP port this packet came
-          // from. The transport gives that port to the next packet to the peer, and the answer is
-          // the engine's first one to it (stateless answers and an association's prebuilt ones go
-          // first): packets to the peer already waiting leave before, to their own port.
-          if (pending_to(p.source, wire::load_u16(p.data, 0))) send_pending();
-          transport_.on_answered_stateless(p);
-          break;
-        case assoc::PacketDisposition::Dropped: break;
-      }
+      report_disposition(transport_, p, disposition, pending_, [this] { send_pending(); });
       const bool closing = drain_events(**it);
       // Every other packet's answer is collected at once: RFC 9260 6.2's SACK for every second
       // packet exists only if the engine is asked between packets (asked after a batch, it
@@ -262,10 +251,11 @@ bool EventLoop::drain_events(Engine& engine) {
   return closing;
 }
 
-bool EventLoop::pending_to(const wire::IpAddress& peer, uint16_t sctp_port) const {
-  // RFC 9260 3.1: the destination port is the peer's SCTP port (the engine built the packet).
-  return std::any_of(pending_.begin(), pending_.end(), [&](const OutgoingPacket& o) {
-    return o.destination == peer && o.data.size() >= 4 && wire::load_u16(o.data, 2) == sctp_port;
+bool goes_to_sender(std::span<const OutgoingPacket> pending, const ReceivedPacket& packet) {
+  // RFC 9260 3.1: an answer's destination port is the sender's source port (the engine built it).
+  const uint16_t sctp_port = wire::load_u16(packet.data, 0);
+  return std::any_of(pending.begin(), pending.end(), [&](const OutgoingPacket& o) {
+    return o.destination == packet.source && o.data.size() >= 4 && wire::load_u16(o.data, 2) == sctp_port;
   });
 }
 

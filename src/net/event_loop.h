@@ -22,6 +22,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <variant>
 #include <vector>
 
@@ -30,6 +31,28 @@
 #include "net/transport.h"
 
 namespace sctpkit::net {
+
+// Whether a packet in `pending` goes to the peer that sent `packet` (its address and SCTP port).
+[[nodiscard]] bool goes_to_sender(std::span<const OutgoingPacket> pending, const ReceivedPacket& packet);
+
+// Tells `transport` what the engine made of `packet` (call before taking the engine's answers).
+// RFC 6951 5.4: a stateless answer, and only it, goes back to the UDP port its packet came from.
+// The transport gives that port to the NEXT packet to the peer, and the answer is the engine's
+// first one to it (stateless answers and an association's prebuilt ones go first): packets to the
+// peer already waiting in `pending` leave first, to their own port (send_pending() is called).
+// A caller that reorders its batches must keep the answer ahead of the peer's other packets.
+template <typename SendPending>
+void report_disposition(Transport& transport, const ReceivedPacket& packet, assoc::PacketDisposition disposition,
+                        std::span<const OutgoingPacket> pending, SendPending&& send_pending) {
+  switch (disposition) {
+    case assoc::PacketDisposition::Accepted: transport.on_verified(packet); break;
+    case assoc::PacketDisposition::AnsweredStateless:
+      if (goes_to_sender(pending, packet)) send_pending();
+      transport.on_answered_stateless(packet);
+      break;
+    case assoc::PacketDisposition::Dropped: break;
+  }
+}
 
 class EventLoop {
  public:
@@ -91,8 +114,6 @@ class EventLoop {
   // Returns whether an association began shutting down (RFC 9260 9.2) or closed.
   bool drain_events(Engine& engine);
   void send_pending();
-  // Whether a packet waiting in pending_ goes to `peer`'s SCTP port `sctp_port`.
-  [[nodiscard]] bool pending_to(const wire::IpAddress& peer, uint16_t sctp_port) const;
   void arm_timer();
   // Busy polling: non-blocking epoll_waits for up to busy_poll_ (and `wait_ms`, if not -1); returns
   // the events found (0: none) and takes the time spun from wait_ms.

@@ -90,6 +90,8 @@ Expected<std::shared_ptr<Stack>> Stack::open(const Options& options, std::option
   const size_t headers = (all_v4 ? 20 : 40) + stack->transport_->overhead();
   if (options.mtu <= headers + 64) return Error{Error::Code::InvalidArgument, "MTU too small"};
   config.max_packet_size = options.mtu - headers;
+  // Options::receive_buffer and max_message_size keep their names in the config.
+  if (auto problem = assoc::validate(config)) return Error{Error::Code::InvalidArgument, *problem};
 
   stack->endpoint_ = std::make_unique<assoc::Endpoint>(config, stack->random_, now());
   if (options.packet_trace) {

@@ -137,11 +137,12 @@ Status Swarm::run_once(std::chrono::milliseconds timeout) {
       const net::ReceivedPacket& p = received_[i];
       if (!learned_source_ && p.source == server_ && !net::is_unspecified(p.destination))
         learned_source_ = p.destination;
-      switch (endpoint_->handle_packet(p.data, p.source, p.destination, t)) {
-        case assoc::PacketDisposition::Accepted: transport_->on_verified(p); break;
-        case assoc::PacketDisposition::AnsweredStateless: transport_->on_answered_stateless(p); break;
-        case assoc::PacketDisposition::Dropped: break;
-      }
+      const assoc::PacketDisposition disposition =
+          endpoint_->handle_packet(p.data, p.source, p.destination, t);
+      net::report_disposition(*transport_, p, disposition, pending_, [this] { send_pending(); });
+      // Every packet of ours goes to the server's address and SCTP port: reordered, another
+      // association's packet would take the one-time reply port from the answer.
+      if (disposition == assoc::PacketDisposition::AnsweredStateless) keep_order_ = true;
       collect(t);  // the Transmit's bytes are valid only until the next call into the endpoint
     }
   }
@@ -179,9 +180,10 @@ void give_unset_sources(std::span<net::OutgoingPacket> packets, const wire::IpAd
 void Swarm::send_pending() {
   if (pending_.empty()) return;
   if (learned_source_) give_unset_sources(pending_, server_, *learned_source_);
-  order_largest_first(pending_);
+  if (!keep_order_) order_largest_first(pending_);
   transport_->send(pending_);
   pending_.clear();
+  keep_order_ = false;
 }
 
 void Swarm::collect(assoc::TimePoint t) {

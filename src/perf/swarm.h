@@ -89,6 +89,7 @@ class Swarm {
   // so that the 4 MiB cost no page faults and no memset beyond the few slots a setup uses.
   std::unique_ptr<uint8_t[]> slab_;
   std::vector<net::OutgoingPacket> pending_;
+  bool keep_order_ = false;  // pending_ holds a stateless answer (net::report_disposition)
   std::vector<net::ReceivedPacket> received_;
   std::vector<pollfd> poll_fds_;  // the transport's descriptors, built once
   std::chrono::microseconds busy_poll_{0};  // Options::busy_poll

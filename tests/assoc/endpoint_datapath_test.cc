@@ -185,6 +185,20 @@ TEST(EndpointDatapathTest, ZeroWindowThenUpdate) {
 }
 
 
+// RFC 9260 6.2: the window must hold the largest message, or its last fragment never gets in.
+TEST(EndpointDatapathTest, ValidateRefusesAReceiveBufferSmallerThanTheLargestMessage) {
+  EndpointConfig config;
+  EXPECT_EQ(validate(config), std::nullopt);  // the defaults
+  config.receive_buffer = 8'000;
+  config.max_message_size = 8'001;
+  const auto problem = validate(config);
+  ASSERT_TRUE(problem);
+  EXPECT_NE(problem->find("receive_buffer (8000 bytes) is smaller than max_message_size (8001 bytes)"),
+            std::string::npos) << *problem;
+  config.max_message_size = 8'000;
+  EXPECT_EQ(validate(config), std::nullopt);
+}
+
 // Connects and runs until both ends are established, their events taken.
 AssociationId established(EndpointPair& pair) {
   const AssociationId id = pair.connect();

@@ -155,11 +155,11 @@ TEST(MessagePool, MakesSlotsInBlocks) {
 }
 
 TEST(MessagePool, DeepQueuesGetSlotsInHugePageBlocksAndReuseThem) {
-  // A rate sender's queue: tens of thousands of small messages at once. Past 32,767 slots the
-  // blocks are 2 MiB each (one huge page): every message keeps its own bytes, and once released
-  // the slots serve the next fill without a single allocation.
+  // A deep queue: tens of thousands of small messages at once. Past 16,383 slots the blocks are
+  // 2 MiB each (one huge page): every message keeps its own bytes, and once released the slots
+  // serve the next fill without a single allocation (a drained pool keeps up to 32,768 of them).
   MessagePool pool(1 << 20);
-  constexpr int kCount = 40'000;
+  constexpr int kCount = 32'000;
   std::vector<MessageRef> held;
   held.reserve(kCount);
   std::vector<uint8_t> bytes(64);
@@ -181,6 +181,42 @@ TEST(MessagePool, DeepQueuesGetSlotsInHugePageBlocksAndReuseThem) {
   fill();
   EXPECT_EQ(allocations_so_far() - before, 0u);
   EXPECT_EQ(held.back().bytes()[0], (kCount - 1) % 251);
+}
+
+TEST(MessagePool, ADrainedDeepQueueGivesBackAllButOneBlockOfSlots) {
+  // A rate sender's queue (some 65,000 messages of 64 B): 8 MiB of slots while it is full. Once it
+  // drains, one 2 MiB block stays for the next burst; the rest is freed.
+  MessagePool pool(1 << 20);
+  constexpr size_t kBlock = (size_t{2} << 20) / 128;  // slots in one huge page
+  constexpr size_t kDeep = 65'000;
+  std::vector<MessageRef> held;
+  held.reserve(kDeep);
+  const std::vector<uint8_t> small(64, 9);
+  const std::vector<uint8_t> large(500, 8);
+  for (size_t i = 0; i < kDeep; ++i) held.push_back(pool.copy_of(i % 1000 == 0 ? large : small));
+  EXPECT_GE(pool.footprint_bytes(), kDeep * 128);
+  held.resize(1);
+  EXPECT_GE(pool.footprint_bytes(), kDeep * 128) << "freed while a message is still queued";
+  // Its slot, in a block about to go, waits for adopt() (MessagePool::take_buffer).
+  std::vector<uint8_t> taken = pool.take_buffer();
+  held.clear();
+  // One block of slots and its spare list (the deep queue's list is not kept either).
+  EXPECT_LE(pool.footprint_bytes(), kBlock * 128 + kBlock * 8 + 64 * 8);
+  EXPECT_EQ(pool.spare_count(), kBlock);
+  EXPECT_LE(pool.spare_bytes(), kBlock / 1000 * 500 + 500);
+  taken.assign(3, 7);
+  held.push_back(pool.adopt(std::move(taken)));  // into a slot that still exists
+  EXPECT_EQ(held.back().bytes()[2], 7);
+  held.clear();
+  // What is left serves a burst of a block's messages without an allocation, in order...
+  const uint64_t before = allocations_so_far();
+  for (size_t i = 0; i < kBlock; ++i) held.push_back(pool.copy_of(small));
+  EXPECT_EQ(allocations_so_far() - before, 0u);
+  EXPECT_EQ(held.back().bytes()[63], 9);
+  // ...and a deeper one grows the pool again.
+  held.push_back(pool.copy_of(small));
+  EXPECT_GT(pool.footprint_bytes(), kBlock * 128 + kBlock * 8 + 64 * 8);
+  EXPECT_EQ(held.back().bytes()[0], 9);
 }
 
 TEST(MessagePool, KeepsSmallMessagesInTheSlotItself) {

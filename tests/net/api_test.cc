@@ -256,6 +256,27 @@ TEST(Api, AMovedFromListenerListensOnNothingAndSaysSo) {
   EXPECT_FALSE(listener->accept(1ms));
 }
 
+// RFC 9260 6.2: a message larger than the receive window can never be reassembled (the window
+// closes before its last fragment), so the stack refuses such options up front and says which.
+TEST(Api, AReceiveBufferSmallerThanTheLargestMessageIsRefused) {
+  Options options = base_options();
+  options.receive_buffer = 64 * 1024;
+  options.max_message_size = 1 << 20;
+  auto says_both = [](const Error& error) {
+    EXPECT_EQ(error.code, Error::Code::InvalidArgument);
+    for (const char* part : {"receive_buffer (65536 bytes)", "max_message_size (1048576 bytes)", "raise receive_buffer"})
+      EXPECT_NE(error.message.find(part), std::string::npos) << error.message;
+  };
+  auto listener = Listener::listen(5013, options);
+  ASSERT_FALSE(listener);
+  says_both(listener.error());
+  auto client = Association::connect("127.0.0.1", 5013, options);
+  ASSERT_FALSE(client);
+  says_both(client.error());
+  options.max_message_size = options.receive_buffer;  // equal: a message of either size fits
+  EXPECT_TRUE(Listener::listen(5013, options));
+}
+
 TEST(Api, NonBlockingClientDrivenThroughItsFd) {
   auto listener = Listener::listen(5003, base_options());
   ASSERT_TRUE(listener);

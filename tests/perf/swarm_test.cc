@@ -1,11 +1,22 @@
 #include "perf/swarm.h"
 
 #include <gtest/gtest.h>
+#include <poll.h>
 
+#include <array>
+#include <map>
+#include <utility>
 #include <vector>
 
+#include "free_port.h"
+#include "net/event_loop.h"
+#include "net/pooled_random.h"
+#include "net/udp_encap_transport.h"
+#include "wire/control_chunks.h"
+#include "wire/handshake_chunks.h"
+
 namespace sctpkit::perf {
-namespace {
+namespace swarm_test {
 
 // An SCTP packet of `size` bytes from SCTP port `port` (only the source port and the size matter).
 std::vector<uint8_t> packet(uint16_t port, size_t size) {
@@ -57,5 +68,104 @@ TEST(OrderLargestFirst, LeavesOneAssociationsPacketsInOrder) {
   EXPECT_EQ(sizes(batch), (std::vector<size_t>{20, 100, 60}));
 }
 
-}  // namespace
+// A server played by the test: a real endpoint behind two UDP sockets on one address, so that its
+// packets can come from the SCTP port it listens on but from two UDP ports.
+struct TwoPortServer {
+  static constexpr uint16_t kPort = 5000;
+  const wire::IpAddress loopback = wire::IpAddress::v4(127, 0, 0, 1);
+  const uint16_t swarm_udp_port = test::free_udp_port();
+  net::PooledRandom random;
+  assoc::Endpoint endpoint{config(), random, net::EventLoop::now()};
+  std::unique_ptr<net::UdpEncapTransport> a = open(), b = open();
+  std::map<uint16_t, std::vector<uint8_t>> init_acks;  // by the swarm port they answer
+  std::map<uint16_t, uint32_t> tags;                   // the swarm ports' Initiate Tags
+
+  static assoc::EndpointConfig config() {
+    assoc::EndpointConfig c;
+    c.local_port = kPort;
+    c.listen = true;
+    return c;
+  }
+  std::unique_ptr<net::UdpEncapTransport> open() const {
+    net::UdpEncapOptions options;
+    options.local_port = 0;
+    options.local_addresses = {loopback};
+    options.remote_port = swarm_udp_port;
+    auto t = std::move(std::get<std::unique_ptr<net::UdpEncapTransport>>(net::UdpEncapTransport::open(options)));
+    t->bind_port(kPort);
+    return t;
+  }
+  // What reached `t` within 2 s (the first) and at once (the rest): (first chunk type, SCTP source port).
+  static std::vector<std::pair<uint8_t, uint16_t>> read(net::UdpEncapTransport& t, size_t expected) {
+    std::vector<std::pair<uint8_t, uint16_t>> out;
+    std::array<net::ReceivedPacket, 8> in;
+    pollfd p{t.fds()[0], POLLIN, 0};
+    while (::poll(&p, 1, out.size() < expected ? 2000 : 0) > 0) {
+      // 0 after a short read (Transport::receive): the next call reads the socket again.
+      const size_t n = t.receive(in);
+      for (size_t i = 0; i < n; ++i) out.emplace_back(in[i].data[12], wire::load_u16(in[i].data, 0));
+    }
+    return out;
+  }
+  // Answers the swarm's INITs, keeping the INIT ACKs for the test to send.
+  void take_inits(size_t count) {
+    std::array<net::ReceivedPacket, 8> in;
+    pollfd p{a->fds()[0], POLLIN, 0};
+    while (tags.size() < count && ::poll(&p, 1, 2000) > 0) {
+      for (size_t i = 0, n = a->receive(in); i < n; ++i) {
+        const uint16_t port = wire::load_u16(in[i].data, 0);
+        tags[port] = wire::load_u32(in[i].data, 20);  // RFC 9260 3.3.2: the Initiate Tag
+        endpoint.handle_packet(in[i].data, in[i].source, in[i].destination, net::EventLoop::now());
+        while (auto t = endpoint.poll_transmit(net::EventLoop::now()))
+          init_acks[port].assign(t->packet.begin(), t->packet.end());
+      }
+    }
+  }
+  void send_init_ack(uint16_t to) {
+    a->send(std::array{net::OutgoingPacket{loopback, loopback, init_acks.at(to)}});
+  }
+  // RFC 9260 8.5.1 E: a SHUTDOWN ACK in COOKIE-WAIT is out of the blue, answered statelessly by a
+  // SHUTDOWN COMPLETE (8.4 rule 5); it comes from the server's SCTP port but UDP socket b.
+  void send_shutdown_ack(uint16_t to) {
+    std::vector<uint8_t> buffer(64);
+    wire::PacketBuilder builder(buffer, buffer.size(), {kPort, to, wire::VerificationTag(tags.at(to)), 0});
+    builder.add(wire::ShutdownAckChunk{});
+    b->send(std::array{net::OutgoingPacket{loopback, loopback, builder.finish()}});
+  }
+};
+
+// RFC 6951 5.4: a stateless answer goes back to the UDP port its packet came from, and only it:
+// neither an answer to a verified packet of the same read that waits before it, nor one that a
+// larger size would put ahead of it, may take that port (every swarm packet goes to the server's
+// address and SCTP port).
+TEST(Swarm, OnlyTheStatelessAnswerGoesToThePortItsPacketCameFrom) {
+  TwoPortServer server;
+  Options options;
+  options.udp_local_port = server.swarm_udp_port;
+  options.udp_remote_port = server.a->local_port();
+  auto opened = Swarm::open(options, "127.0.0.1", TwoPortServer::kPort, [](uint32_t, Swarm::Outcome, const std::string&) {});
+  ASSERT_TRUE(opened) << opened.error().message;
+  Swarm& swarm = **opened;
+  const std::array<uint16_t, 4> ports{40001, 40002, 40003, 40004};
+  for (uint16_t port : ports) ASSERT_TRUE(swarm.connect(port));
+  ASSERT_TRUE(swarm.run_once(std::chrono::milliseconds(0)));
+  server.take_inits(ports.size());
+  ASSERT_EQ(server.init_acks.size(), ports.size());
+  using Seen = std::vector<std::pair<uint8_t, uint16_t>>;
+  const uint8_t echo = wire::CookieEchoChunk::kType, complete = wire::ShutdownCompleteChunk::kType;
+  // The verified packet's answer (a COOKIE ECHO) waits when the stateless one is made.
+  server.send_init_ack(ports[0]);
+  server.send_shutdown_ack(ports[1]);
+  ASSERT_TRUE(swarm.run_once(std::chrono::milliseconds(2000)));
+  EXPECT_EQ(TwoPortServer::read(*server.a, 1), Seen(size_t{1}, {echo, ports[0]}));
+  EXPECT_EQ(TwoPortServer::read(*server.b, 1), Seen(size_t{1}, {complete, ports[1]}));
+  // The stateless answer first; the larger COOKIE ECHO follows in the same batch.
+  server.send_shutdown_ack(ports[2]);
+  server.send_init_ack(ports[3]);
+  ASSERT_TRUE(swarm.run_once(std::chrono::milliseconds(2000)));
+  EXPECT_EQ(TwoPortServer::read(*server.a, 1), Seen(size_t{1}, {echo, ports[3]}));
+  EXPECT_EQ(TwoPortServer::read(*server.b, 1), Seen(size_t{1}, {complete, ports[2]}));
+}
+
+}  // namespace swarm_test
 }  // namespace sctpkit::perf

@@ -58,31 +58,60 @@ struct MessagePoolCore {
   // and not yet adopted, at most kMaxBare.
   std::vector<MessageSlot*> bare;
   static constexpr size_t kMaxBare = 64;
-  // Slots are made in blocks, each twice the last up to kMaxBlock (16,384 slots: one huge page, so
-  // an association that once queued more than 32,767 small messages at a time holds up to 2 MiB of
-  // slots it does not use), and live as long as the core:
+  // Slots are made in blocks, each twice the last up to kMaxBlock (16,384 slots: one huge page):
   // a rate sender filling its queue with some 65,000 small messages made as many allocations
   // (a fifth of its time while the queue filled), and neighbours in the queue are neighbours in
-  // memory. A slot no longer needed goes back to `spare`; only its buffer is ever freed early.
+  // memory. A slot no longer needed goes back to `spare`; only its buffer is freed early, and the
+  // blocks when the queue drains (release_surplus).
   static constexpr size_t kMaxBlock = kHugePage / sizeof(MessageSlot);
+  // Hysteresis: a drained pool holding more slots than this keeps one full block (2 MiB) and frees
+  // the rest. A queue that swings between empty and up to 32,768 messages allocates nothing once
+  // warm; a deeper one makes its blocks again, one per 16,384 messages, and gives them back after.
+  // An association that once queued 65,000 small messages held 8 MiB of slots until it closed.
+  static constexpr size_t kShrinkAbove = 2 * kMaxBlock;
   std::vector<SlotBlock> blocks;
   size_t block_size = 0;
   size_t block_used = 0;
+  size_t capacity = 0;  // slots in `blocks`
 
   MessageSlot* new_slot() {
     if (block_used == block_size) {
       block_size = std::min(kMaxBlock, std::max<size_t>(1, 2 * block_size));
       blocks.emplace_back(block_size);
+      capacity += block_size;
       block_used = 0;
     }
     MessageSlot* slot = &blocks.back().slots[block_used++];
     slot->core = this;
     return slot;
   }
+  // Called with every slot spare or bare (no handle out): frees every block but the first full one.
+  void release_surplus();
   void unref() {
     if (--refs == 0) delete this;
   }
 };
+
+void MessagePoolCore::release_surplus() {
+  auto kept = std::find_if(blocks.begin(), blocks.end(), [](const SlotBlock& b) { return b.count == kMaxBlock; });
+  if (kept == blocks.end()) return;
+  const MessageSlot* first = kept->slots;
+  const MessageSlot* end = first + kept->count;
+  const auto freed = [&](const MessageSlot* slot) { return slot < first || slot >= end; };
+  // The kept block's slots stay in the order they were released: the warmest still on top.
+  std::erase_if(spare, freed);
+  std::erase_if(bare, freed);
+  spare.shrink_to_fit();  // it had grown to the deep queue's length
+  spare_bytes = 0;
+  for (const MessageSlot* slot : spare) spare_bytes += slot->bytes.capacity();
+  const bool last = std::next(kept) == blocks.end();
+  SlotBlock block(std::move(*kept));
+  blocks.clear();  // the slots' spare buffers go with their blocks
+  blocks.push_back(std::move(block));
+  capacity = kMaxBlock;
+  block_size = kMaxBlock;
+  if (!last) block_used = kMaxBlock;  // every slot of an earlier block was handed out once
+}
 }  // namespace detail
 
 using detail::MessagePoolCore;
@@ -103,6 +132,8 @@ void MessageRef::recycle(MessageSlot* slot) {
     if (core->spare.capacity() == 0) core->spare.reserve(64);
     core->spare.push_back(slot);
     core->spare_bytes += capacity;
+    // The queue drained (this was the last handle out): time to give back what a deep one made.
+    if (core->refs == 2 && core->capacity > MessagePoolCore::kShrinkAbove) core->release_surplus();
   }
   core->unref();
 }
@@ -188,5 +219,9 @@ void MessagePool::set_keep_bytes(size_t keep_bytes) {
 
 size_t MessagePool::spare_count() const { return core_ ? core_->spare.size() : 0; }
 size_t MessagePool::spare_bytes() const { return core_ ? core_->spare_bytes : 0; }
+size_t MessagePool::footprint_bytes() const {
+  if (!core_) return 0;
+  return core_->capacity * sizeof(MessageSlot) + (core_->spare.capacity() + core_->bare.capacity()) * sizeof(MessageSlot*);
+}
 
 }  // namespace sctpkit::assoc

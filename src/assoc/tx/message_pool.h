@@ -134,6 +134,9 @@ class MessagePool {
   // Buffers waiting for reuse, and their capacity in bytes.
   [[nodiscard]] size_t spare_count() const;
   [[nodiscard]] size_t spare_bytes() const;
+  // What the pool holds besides the messages' buffers: its slots (made in blocks; a drained pool
+  // keeps at most one 2 MiB block of them once it held more than two) and its lists of spare ones.
+  [[nodiscard]] size_t footprint_bytes() const;
 
  private:
   detail::MessageSlot* take_slot();
