@@ -100,7 +100,7 @@ void RetransmissionQueue::retransmit_marked(TimePoint now, DestinationId dest, s
     if (c.state == ChunkState::kInFlight && c.dest == dest) earlier_in_flight_on_dest = true;
     if (c.state != ChunkState::kMarked) continue;
     ++marked_seen;
-    if (c.retransmit_to && *c.retransmit_to != dest) {  // waits for its alternate (6.4)
+    if (c.retransmit_to != kNoRedirect && c.retransmit_to != dest) {  // waits for its alternate (6.4)
       if (!still_marked) still_marked = i;
       continue;
     }
@@ -118,7 +118,7 @@ void RetransmissionQueue::retransmit_marked(TimePoint now, DestinationId dest, s
     c.miss_indications = 0;
     // A zero window probe stays one when resent (6.1 A): its later expiries must not count as
     // errors either while the window stays closed (they did, and failed a live association).
-    c.retransmit_to.reset();
+    c.retransmit_to = kNoRedirect;
     c.dest = dest;
     if (c.zero_window_probe) sack_since_probe_ = false;
     put_in_flight(c, d);
@@ -406,7 +406,7 @@ size_t RetransmissionQueue::count_miss_indications(wire::Tsn limit) {
     Destination& d = dests_[c.dest.value()];
     take_out_of_flight(c, d);
     c.state = ChunkState::kMarked;
-    c.retransmit_to.reset();  // RFC 9260 6.4: fast retransmissions go where the original went
+    c.retransmit_to = kNoRedirect;  // RFC 9260 6.4: fast retransmissions go where the original went
     c.fast_retransmitted = true;
     ++marked_count_;
     first_marked_ = std::min(first_marked_, static_cast<uint32_t>(i));
@@ -449,7 +449,7 @@ std::optional<DestinationId> RetransmissionQueue::redirected_destination() const
   for (size_t i = first_marked_; i < outstanding_.size(); ++i) {
     const Outstanding& c = outstanding_[i];
     if (c.state != ChunkState::kMarked) continue;
-    if (c.retransmit_to) return c.retransmit_to;
+    if (c.retransmit_to != kNoRedirect) return c.retransmit_to;
     if (++marked_seen == marked_count_) break;
   }
   return std::nullopt;
@@ -486,7 +486,7 @@ std::span<const T3Expiry> RetransmissionQueue::handle_timeout(TimePoint now) {
       if (!any) first_marked_ = std::min(first_marked_, static_cast<uint32_t>(i));
       take_out_of_flight(c, d);
       c.state = ChunkState::kMarked;
-      c.retransmit_to.reset();
+      c.retransmit_to = kNoRedirect;
       ++marked_count_;
       peer_rwnd_ += c.data.length;
       any = true;
