@@ -74,6 +74,10 @@ class DataSender {
   // Sets `failed` when the association error limit is exceeded.
   void on_timeout(PathManager& paths, TimePoint now, bool& failed);
 
+  // RFC 9260 5.2.4 step 3 / 5.2.6: the peer discarded the packet our DATA rode in (a COOKIE ECHO
+  // it found stale): what is in flight goes again with the next packet, without T3-rtx's penalties.
+  void resend_discarded() { rtx_.mark_discarded_for_retransmission(); }
+
   // RFC 9260 8.3: an RTT measured by a HEARTBEAT ACK feeds the path's RTO estimator.
   void on_rtt_sample(Path& path, Duration rtt);
   // The path's RTO, and its back-off (T2-shutdown follows the 6.3.3 rules too).

@@ -2,8 +2,11 @@
 // network (RFC 6951 5.4: UDP encapsulation ports) only what the engine verified.
 #include <gtest/gtest.h>
 
+#include <initializer_list>
 #include <map>
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include "assoc/endpoint.h"
 #include "assoc/random.h"
@@ -301,6 +304,79 @@ TEST(PacketDisposition, CookieEchoesToAnAssociationAreCountedAsBadMacOrStaleNotA
   EXPECT_EQ(counters.cookies_stale, 1u);
   EXPECT_EQ(counters.bad_verification_tag, 0u);
   EXPECT_EQ(p.endpoint().status(p.only_association())->local_tag.value(), established_tag);
+}
+
+
+// ---- RFC 9260 5.2.6: what becomes of our DATA when the peer answers the COOKIE ECHO it rode in
+// with a Stale Cookie error (it discarded the packet, 5.2.4 step 3) and the retry sets up anew.
+
+// Our endpoint opens to a scripted peer asking for 10 outbound streams; `early` messages go on the
+// streams given, before the INIT ACK (they ride with the COOKIE ECHO, 5.1). Returns the INIT.
+wire::InitChunk open_with_early_data(testing::ScriptedPeer& p, AssociationId& id,
+                                     std::initializer_list<std::pair<uint16_t, std::string_view>> early) {
+  ConnectRequest r;
+  r.remote_addresses = {p.peer};
+  r.remote_port = testing::ScriptedPeer::kPeerPort;
+  id = std::get<AssociationId>(p.endpoint().connect(r, p.now));
+  auto sent = p.take();
+  EXPECT_EQ(sent.size(), 1u);
+  for (const auto& [stream, message] : early) {
+    EXPECT_EQ(p.endpoint().send(id, testing::text(message), wire::StreamId(stream), wire::Ppid(0), false, p.now),
+              SendResult::Ok);
+  }
+  return sent.at(0).parse<wire::InitChunk>();
+}
+
+// The peer's INIT ACK granting `streams` inbound streams, answering INIT tag `ours`.
+PacketDisposition stale_retry_init_ack(testing::ScriptedPeer& p, uint32_t ours, uint16_t streams) {
+  static const std::vector<uint8_t> cookie_param = {0, 7, 0, 8, 'c', 'o', 'o', 'k'};
+  const auto ack = testing::ScriptedPeer::init_chunk(0x5151, 500, cookie_param, streams);
+  return p.send(ours, static_cast<const wire::InitAckChunk&>(static_cast<const wire::InitFields&>(ack)));
+}
+
+void answer_stale_cookie(testing::ScriptedPeer& p, uint32_t ours) {
+  const std::vector<uint8_t> stale = {0, 3, 0, 8, 0, 0, 0x09, 0xC4};  // Measure of Staleness 2500 us
+  p.send(ours, wire::ErrorChunk{stale});
+  const auto sent = p.take();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_TRUE(sent[0].has(wire::InitChunk::kType));
+}
+
+// TSN -> payload of the DATA chunks in `packets`.
+std::map<uint32_t, std::string> data_of(const std::vector<testing::SentPacket>& packets) {
+  std::map<uint32_t, std::string> data;
+  for (const auto& packet : packets) {
+    for (const wire::RawChunk& c : packet.view()) {
+      if (c.type != wire::DataChunk::kType) continue;
+      const auto d = *wire::DataChunk::parse(c);
+      data[d.tsn.value()] = std::string(d.user_data.begin(), d.user_data.end());
+    }
+  }
+  return data;
+}
+
+TEST(StaleCookieData, DataDiscardedWithTheCookieRidesWithTheRetryAtOnceWithoutBackOff) {
+  testing::ScriptedPeer p(testing::ScriptedPeer::server_config());
+  AssociationId id;
+  const auto init = open_with_early_data(p, id, {{0, "first"}});
+  const uint32_t ours = init.initiate_tag.value(), tsn = init.initial_tsn.value();
+  stale_retry_init_ack(p, ours, 10);
+  ASSERT_EQ(data_of(p.take())[tsn], "first");  // with the COOKIE ECHO (5.1)
+  const auto before = *p.endpoint().status(id);
+  answer_stale_cookie(p, ours);
+  p.now += std::chrono::milliseconds(5);  // far below the RTO (1 s)
+  stale_retry_init_ack(p, ours, 10);
+  const auto sent = p.take();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_TRUE(sent[0].has(wire::CookieEchoChunk::kType));
+  // The peer discarded it (5.2.4 step 3): it goes again with the new COOKIE ECHO, not after T3-rtx,
+  // and a discard is no loss: no T3 expiry, RTO and cwnd as they were (6.3.3 E1, E2 do not apply).
+  EXPECT_EQ(data_of(sent)[tsn], "first");
+  const auto after = *p.endpoint().status(id);
+  EXPECT_EQ(after.counters.t3_expirations, 0u);
+  ASSERT_FALSE(after.paths.empty());
+  EXPECT_EQ(after.paths[0].rto, before.paths[0].rto);
+  EXPECT_EQ(after.paths[0].cwnd, before.paths[0].cwnd);
 }
 
 }  // namespace

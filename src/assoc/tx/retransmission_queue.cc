@@ -455,6 +455,26 @@ std::optional<DestinationId> RetransmissionQueue::redirected_destination() const
   return std::nullopt;
 }
 
+size_t RetransmissionQueue::mark_discarded_for_retransmission() {
+  size_t marked = 0;
+  for (size_t i = 0; i < outstanding_.size(); ++i) {
+    Outstanding& c = outstanding_[i];
+    if (c.state != ChunkState::kInFlight) continue;
+    if (marked == 0) first_marked_ = std::min(first_marked_, static_cast<uint32_t>(i));
+    take_out_of_flight(c, dests_[c.dest.value()]);
+    c.state = ChunkState::kMarked;
+    c.retransmit_to.reset();
+    ++marked_count_;
+    peer_rwnd_ += c.data.length;
+    ++marked;
+  }
+  for (Destination& d : dests_) {
+    d.t3_deadline.reset();
+    d.timed_tsn.reset();
+  }
+  return marked;
+}
+
 std::optional<TimePoint> RetransmissionQueue::next_deadline() const {
   std::optional<TimePoint> earliest;
   for (const Destination& d : dests_) {

@@ -121,6 +121,13 @@ class RetransmissionQueue {
   // Where the earliest redirected chunk waits to go, if any chunk was redirected.
   [[nodiscard]] std::optional<DestinationId> redirected_destination() const;
 
+  // RFC 9260 5.2.4 step 3 / 5.2.6: the peer discarded the packet that carried the chunks in flight
+  // (DATA bundled with a COOKIE ECHO it found stale, 5.1): every chunk in flight is marked for
+  // retransmission (6.2.1 C3: given back to rwnd), the T3-rtx timers stop and no chunk stays timed
+  // (6.3.1 C5). Nothing was lost on the path, so unlike a T3-rtx expiry (6.3.3) cwnd, ssthresh
+  // and the RTO are left alone and no error is counted. Returns the chunks marked.
+  size_t mark_discarded_for_retransmission();
+
   // RFC 9260 6.2.1, 7.2.1-7.2.4: processes a received SACK.
   SackResult handle_sack(TimePoint now, const SackInfo& sack);
 
