@@ -379,5 +379,67 @@ TEST(StaleCookieData, DataDiscardedWithTheCookieRidesWithTheRetryAtOnceWithoutBa
   EXPECT_EQ(after.paths[0].cwnd, before.paths[0].cwnd);
 }
 
+TEST(StaleCookieData, ARetryGrantingFewerStreamsHandsBackTheirMessagesAndRenumbersTheRest) {
+  testing::ScriptedPeer p(testing::ScriptedPeer::server_config());
+  AssociationId id;
+  const auto init = open_with_early_data(p, id, {{0, "a"}, {7, "b"}, {1, "c"}});
+  const uint32_t ours = init.initiate_tag.value(), tsn = init.initial_tsn.value();
+  stale_retry_init_ack(p, ours, 10);
+  const auto first = data_of(p.take());
+  ASSERT_EQ(first.size(), 3u);  // a, b, c with the COOKIE ECHO
+  // Queued in COOKIE-ECHOED, waiting for the COOKIE ACK.
+  ASSERT_EQ(p.endpoint().send(id, testing::text("d"), wire::StreamId(8), wire::Ppid(9), true, p.now), SendResult::Ok);
+  ASSERT_EQ(p.endpoint().send(id, testing::text("e"), wire::StreamId(2), wire::Ppid(0), false, p.now), SendResult::Ok);
+  answer_stale_cookie(p, ours);
+  // RFC 9260 5.1.1: the retry's INIT ACK grants 5 streams: min(our 10, its MIS 5).
+  stale_retry_init_ack(p, ours, 5);
+  auto sent = p.take();
+  p.send(ours, wire::CookieAckChunk{});
+  for (auto& s : p.advance(std::chrono::milliseconds(50))) sent.push_back(std::move(s));
+  // b (sent, on stream 7) and d (queued, on stream 8) come back to the user, whole.
+  const auto failed = p.events_of<SendFailedEvent>();
+  ASSERT_EQ(failed.size(), 2u);
+  EXPECT_EQ(failed[0].stream, wire::StreamId(7));
+  EXPECT_EQ(std::string(failed[0].data.begin(), failed[0].data.end()), "b");
+  EXPECT_EQ(failed[1].stream, wire::StreamId(8));
+  EXPECT_EQ(failed[1].ppid, wire::Ppid(9));
+  EXPECT_TRUE(failed[1].unordered);
+  EXPECT_EQ(std::string(failed[1].data.begin(), failed[1].data.end()), "d");
+  EXPECT_NE(failed[0].detail.find("5.2.6"), std::string::npos);
+  // The rest keeps going with consecutive TSNs from our Initial TSN (the peer saw none of them).
+  const std::map<uint32_t, std::string> expected = {{tsn, "a"}, {tsn + 1, "c"}, {tsn + 2, "e"}};
+  EXPECT_EQ(data_of(sent), expected);
+  EXPECT_EQ(p.endpoint().status(id)->outbound_streams, 5u);
+  EXPECT_EQ(p.endpoint().send(id, testing::text("f"), wire::StreamId(5), wire::Ppid(0), false, p.now),
+            SendResult::InvalidStream);
+  // All acknowledged: three messages handed over, none counted for the dropped ones.
+  p.send(ours, testing::ScriptedPeer::sack(tsn + 2));
+  p.take();
+  EXPECT_EQ(p.endpoint().status(id)->counters.messages_sent, 3u);
+  EXPECT_EQ(p.endpoint().status(id)->counters.messages_failed, 2u);
+}
+
+TEST(StaleCookieData, ARetryGrantingMoreStreamsKeepsEveryMessage) {
+  EndpointConfig c = testing::ScriptedPeer::server_config();
+  c.outbound_streams = 20;
+  testing::ScriptedPeer p(c);
+  AssociationId id;
+  const auto init = open_with_early_data(p, id, {{0, "a"}, {4, "b"}});
+  const uint32_t ours = init.initiate_tag.value(), tsn = init.initial_tsn.value();
+  stale_retry_init_ack(p, ours, 5);
+  ASSERT_EQ(data_of(p.take()).size(), 2u);
+  answer_stale_cookie(p, ours);
+  stale_retry_init_ack(p, ours, 12);
+  auto sent = p.take();
+  p.send(ours, wire::CookieAckChunk{});
+  EXPECT_TRUE(p.events_of<SendFailedEvent>().empty());
+  EXPECT_EQ(p.endpoint().status(id)->outbound_streams, 12u);
+  EXPECT_EQ(p.endpoint().send(id, testing::text("c"), wire::StreamId(11), wire::Ppid(0), false, p.now),
+            SendResult::Ok);
+  for (auto& s : p.advance(std::chrono::milliseconds(50))) sent.push_back(std::move(s));
+  const std::map<uint32_t, std::string> expected = {{tsn, "a"}, {tsn + 1, "b"}, {tsn + 2, "c"}};
+  EXPECT_EQ(data_of(sent), expected);
+}
+
 }  // namespace
 }  // namespace sctpkit::assoc

@@ -475,6 +475,29 @@ size_t RetransmissionQueue::mark_discarded_for_retransmission() {
   return marked;
 }
 
+size_t RetransmissionQueue::drop_unsent_streams(uint16_t count, std::vector<DroppedChunk>& dropped) {
+  assert(gap_acked_count_ == 0);  // no SACK came: the peer never had an association for them
+  mark_discarded_for_retransmission();
+  const size_t before = dropped.size();
+  Ring<Outstanding> kept;
+  wire::Tsn tsn = cum_ack_point_.next();
+  for (Outstanding& c : outstanding_) {
+    if (c.data.stream.value() < count) {
+      c.tsn = tsn;
+      tsn = tsn.next();
+      kept.push_back(std::move(c));
+      continue;
+    }
+    dropped.push_back(DroppedChunk{c.tsn, std::move(c.data)});
+    --marked_count_;
+    // Marking gave its length back to rwnd (6.2.1 C3); it will not be sent again.
+  }
+  outstanding_ = std::move(kept);
+  next_tsn_ = tsn;
+  first_marked_ = 0;
+  return dropped.size() - before;
+}
+
 std::optional<TimePoint> RetransmissionQueue::next_deadline() const {
   std::optional<TimePoint> earliest;
   for (const Destination& d : dests_) {

@@ -128,6 +128,18 @@ class RetransmissionQueue {
   // and the RTO are left alone and no error is counted. Returns the chunks marked.
   size_t mark_discarded_for_retransmission();
 
+  // RFC 9260 5.2.6 / 5.1.1: a Stale Cookie retry's INIT ACK granted only `count` outbound streams.
+  // Before any SACK (nothing was acknowledged; the peer discarded whatever we sent) the chunks
+  // on streams at or above `count` are dropped and the rest renumbered from the first TSN, so that
+  // the TSNs the peer will see stay consecutive (6.9, 3.3.1). Every chunk is marked for
+  // retransmission first (mark_discarded_for_retransmission()). Appends each dropped chunk, TSN
+  // order, to `dropped` (its old TSN and fragment); returns how many were dropped.
+  struct DroppedChunk {
+    wire::Tsn tsn;
+    QueuedFragment data;
+  };
+  size_t drop_unsent_streams(uint16_t count, std::vector<DroppedChunk>& dropped);
+
   // RFC 9260 6.2.1, 7.2.1-7.2.4: processes a received SACK.
   SackResult handle_sack(TimePoint now, const SackInfo& sack);
 
