@@ -210,7 +210,9 @@ void Association::handle_init_ack(const wire::InitAckChunk& ack, const wire::IpA
         fail_send(SendFailedEvent{id_, m.stream, m.ppid, m.unordered, std::move(m.data), std::move(detail)});
       }
     }
+    // 6.2.1 C1: the peer's window is the one this INIT ACK gives, not the first one's.
     initial_peer_rwnd_ = ack.a_rwnd;
+    sender_->reset_peer_rwnd(ack.a_rwnd);
     start_receiver(ack.initial_tsn, ack.outbound_streams);
     flush_pending_messages();
   } else {

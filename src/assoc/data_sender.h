@@ -91,6 +91,12 @@ class DataSender {
   // goes again with consecutive TSNs from the first. More: everything is kept.
   std::vector<DiscardedMessage> set_outbound_streams(uint16_t count);
 
+  // RFC 9260 6.2.1 C1 / 5.2.6: the a_rwnd of the INIT ACK answering a Stale Cookie retry.
+  void reset_peer_rwnd(uint32_t a_rwnd) {
+    rtx_.reset_peer_rwnd(a_rwnd);
+    queue_.set_outstanding_limit(a_rwnd);
+  }
+
   // RFC 9260 8.3: an RTT measured by a HEARTBEAT ACK feeds the path's RTO estimator.
   void on_rtt_sample(Path& path, Duration rtt);
   // The path's RTO, and its back-off (T2-shutdown follows the 6.3.3 rules too).

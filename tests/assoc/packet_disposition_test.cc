@@ -328,9 +328,11 @@ wire::InitChunk open_with_early_data(testing::ScriptedPeer& p, AssociationId& id
 }
 
 // The peer's INIT ACK granting `streams` inbound streams, answering INIT tag `ours`.
-PacketDisposition stale_retry_init_ack(testing::ScriptedPeer& p, uint32_t ours, uint16_t streams) {
+PacketDisposition stale_retry_init_ack(testing::ScriptedPeer& p, uint32_t ours, uint16_t streams,
+                                       uint32_t a_rwnd = 65536) {
   static const std::vector<uint8_t> cookie_param = {0, 7, 0, 8, 'c', 'o', 'o', 'k'};
-  const auto ack = testing::ScriptedPeer::init_chunk(0x5151, 500, cookie_param, streams);
+  auto ack = testing::ScriptedPeer::init_chunk(0x5151, 500, cookie_param, streams);
+  ack.a_rwnd = a_rwnd;
   return p.send(ours, static_cast<const wire::InitAckChunk&>(static_cast<const wire::InitFields&>(ack)));
 }
 
@@ -365,7 +367,7 @@ TEST(StaleCookieData, DataDiscardedWithTheCookieRidesWithTheRetryAtOnceWithoutBa
   const auto before = *p.endpoint().status(id);
   answer_stale_cookie(p, ours);
   p.now += std::chrono::milliseconds(5);  // far below the RTO (1 s)
-  stale_retry_init_ack(p, ours, 10);
+  stale_retry_init_ack(p, ours, 10, /*a_rwnd=*/1000);
   const auto sent = p.take();
   ASSERT_EQ(sent.size(), 1u);
   EXPECT_TRUE(sent[0].has(wire::CookieEchoChunk::kType));
@@ -377,6 +379,8 @@ TEST(StaleCookieData, DataDiscardedWithTheCookieRidesWithTheRetryAtOnceWithoutBa
   ASSERT_FALSE(after.paths.empty());
   EXPECT_EQ(after.paths[0].rto, before.paths[0].rto);
   EXPECT_EQ(after.paths[0].cwnd, before.paths[0].cwnd);
+  // RFC 9260 6.2.1 C1: the peer's window is the retry's INIT ACK's (1000), less "first" in flight.
+  EXPECT_EQ(after.peer_rwnd, 1000u - 5u);
 }
 
 TEST(StaleCookieData, ARetryGrantingFewerStreamsHandsBackTheirMessagesAndRenumbersTheRest) {

@@ -475,6 +475,8 @@ size_t RetransmissionQueue::mark_discarded_for_retransmission() {
   return marked;
 }
 
+void RetransmissionQueue::reset_peer_rwnd(uint32_t a_rwnd) { peer_rwnd_ = saturating_sub(a_rwnd, outstanding_bytes_); }
+
 size_t RetransmissionQueue::drop_unsent_streams(uint16_t count, std::vector<DroppedChunk>& dropped) {
   assert(gap_acked_count_ == 0);  // no SACK came: the peer never had an association for them
   mark_discarded_for_retransmission();

@@ -140,6 +140,10 @@ class RetransmissionQueue {
   };
   size_t drop_unsent_streams(uint16_t count, std::vector<DroppedChunk>& dropped);
 
+  // RFC 9260 6.2.1 C1: the peer's a_rwnd from an INIT ACK that set its side up afresh (the answer
+  // to a Stale Cookie retry, 5.2.6), less what is in flight.
+  void reset_peer_rwnd(uint32_t a_rwnd);
+
   // RFC 9260 6.2.1, 7.2.1-7.2.4: processes a received SACK.
   SackResult handle_sack(TimePoint now, const SackInfo& sack);
 
