@@ -76,7 +76,7 @@ void Association::flush_pending_messages() {
       std::string detail = "message of " + std::to_string(m.data.size()) + " bytes queued before setup on stream " +
                            std::to_string(stream) + " not sent: the peer grants " + granted +
                            " outbound streams (RFC 9260 5.1.1); send it on a stream below " + granted;
-      push_event(SendFailedEvent{id_, m.stream, m.ppid, m.unordered, std::move(m.data), std::move(detail)});
+      fail_send(SendFailedEvent{id_, m.stream, m.ppid, m.unordered, std::move(m.data), std::move(detail)});
       continue;
     }
     if (sender_->send(std::move(m.data), m.stream, m.ppid, m.unordered) == SendResult::Ok && m.sack_immediately)
@@ -553,6 +553,7 @@ AssociationStatus Association::status() const {
   s.counters.gap_blocks_received = counters_.gap_blocks_received;
   s.counters.heartbeats_sent = counters_.heartbeats_sent;
   s.counters.heartbeat_acks_received = counters_.heartbeat_acks_received;
+  s.counters.messages_failed = messages_failed_;
   if (paths_) {
     for (const Path& p : paths_->paths()) {
       PathStatus ps;

@@ -219,6 +219,9 @@ class Association {
   wire::VerificationTag peer_tie_tag_;
   wire::Tsn local_initial_tsn_;
   uint32_t initial_peer_rwnd_ = 0;
+  // User messages handed back unsent (AssociationCounters::messages_failed); beside the 32-bit
+  // field above, in what was padding, not in Counters (sizeof(Association) is budgeted).
+  uint32_t messages_failed_ = 0;
   wire::IpAddress local_address_;  // the address the peer reached us on (source of our packets)
   std::optional<wire::IpAddress> sack_destination_;
 
@@ -269,6 +272,11 @@ class Association {
   SparseQueue<PendingMessage> pending_messages_;
   size_t pending_bytes_ = 0;
   void flush_pending_messages();
+  // A user message that will never be sent goes back to the user, and is counted.
+  void fail_send(SendFailedEvent event) {
+    ++messages_failed_;
+    push_event(std::move(event));
+  }
   // send()'s checks before the association is up: Ok when a message of `size` bytes may be queued.
   SendResult check_pending(size_t size, wire::StreamId stream);
   // Where send() goes once the association is set up: the DataSender, or nothing (NotConnected).

@@ -191,16 +191,31 @@ void Association::handle_init_ack(const wire::InitAckChunk& ack, const wire::IpA
   }
   peer_tag_ = ack.initiate_tag;
   ActiveOpen& open = *active_open_;  // COOKIE-WAIT: we started this handshake
-  if (sender_ && std::min(requested_outbound_streams_, ack.inbound_streams) == outbound_streams_) {
+  if (sender_) {
     // RFC 9260 5.2.6: the answer to a retry after a Stale Cookie. The DataSender kept the user's
     // messages (queued, or sent with the COOKIE ECHO the peer discarded with its cookie): they go
     // on with the same TSNs (our INIT's Initial TSN is unchanged) over the same paths; only the
-    // peer's side starts afresh.
+    // peer's side starts afresh. 5.1.1: this INIT ACK may grant another number of outbound
+    // streams; the messages on streams it no longer grants are handed back to the user.
+    const uint16_t granted = std::min(requested_outbound_streams_, ack.inbound_streams);
+    if (granted != outbound_streams_) {
+      const uint16_t before = outbound_streams_;
+      outbound_streams_ = granted;
+      for (DataSender::DiscardedMessage& m : sender_->set_outbound_streams(granted)) {
+        std::string detail = "message of " + std::to_string(m.data.size()) + " bytes on stream " +
+                             std::to_string(m.stream.value()) + " not sent: the peer granted " +
+                             std::to_string(before) + " outbound streams, then " + std::to_string(granted) +
+                             " after a Stale Cookie (RFC 9260 5.2.6, 5.1.1); send it on a stream below " +
+                             std::to_string(granted);
+        fail_send(SendFailedEvent{id_, m.stream, m.ppid, m.unordered, std::move(m.data), std::move(detail)});
+      }
+    }
+    // 6.2.1 C1: the peer's window is the one this INIT ACK gives, not the first one's.
     initial_peer_rwnd_ = ack.a_rwnd;
+    sender_->reset_peer_rwnd(ack.a_rwnd);
     start_receiver(ack.initial_tsn, ack.outbound_streams);
     flush_pending_messages();
   } else {
-    sender_.reset();  // paths_ is replaced: nothing may point into the old one
     // RFC 9260 5.1.2: the source of the INIT ACK plus its listed addresses; our first address stays
     // primary if the peer kept it.
     auto addresses = assoc::peer_addresses(source, parameters);

@@ -198,6 +198,10 @@ void Association::handle_error(const wire::ErrorChunk& error, TimePoint now) {
       local_tie_tag_ = peer_tie_tag_ = wire::VerificationTag(0);
       // The DataSender stays: the user's messages in it go on once the retry succeeds (or fail
       // with the association); the peer's side is set up again from the next INIT ACK.
+      // 5.2.4 step 3: the peer discarded the packet with our COOKIE ECHO, and the DATA bundled
+      // with it (5.1): that DATA rides again with the retry's COOKIE ECHO rather than wait for
+      // T3-rtx, and a discard is no loss, so no back-off and no cwnd cut.
+      if (sender_) sender_->resend_discarded();
       receiver_.reset();
       send_init_ = true;
       ++open.t1_retransmits;

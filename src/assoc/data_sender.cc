@@ -70,6 +70,39 @@ SendResult DataSender::send(std::vector<uint8_t>&& message, wire::StreamId strea
   return to_send_result(queue_.send(stream, std::move(message), MessageOptions{ppid, unordered}));
 }
 
+std::vector<DataSender::DiscardedMessage> DataSender::set_outbound_streams(uint16_t count) {
+  std::vector<DiscardedMessage> lost;
+  if (count >= queue_.outbound_streams()) {
+    queue_.set_outbound_streams(count);
+    return lost;
+  }
+  auto hand_back = [&](wire::StreamId stream, const MessageOptions& options, const MessageRef& data) {
+    const wire::Bytes bytes = data.bytes();
+    lost.push_back(DiscardedMessage{stream, options.ppid, options.unordered, {bytes.begin(), bytes.end()}});
+  };
+  std::vector<RetransmissionQueue::DroppedChunk> dropped;
+  rtx_.drop_unsent_streams(count, dropped);
+  for (const auto& d : dropped) {
+    if (d.data.beginning) hand_back(d.data.stream, MessageOptions{d.data.ppid, d.data.unordered}, d.data.message);
+  }
+  // The TSNs of the messages' last fragments move down past the dropped chunks (both in TSN order).
+  Ring<wire::Tsn> ends;
+  size_t below = 0;
+  for (const wire::Tsn end : message_ends_) {
+    while (below < dropped.size() && dropped[below].tsn.before(end)) ++below;
+    if (below < dropped.size() && dropped[below].tsn == end) continue;
+    ends.push_back(wire::Tsn(end.value() - static_cast<uint32_t>(below)));
+  }
+  message_ends_ = std::move(ends);
+  std::vector<SendQueue::Discarded> discarded;
+  queue_.set_outbound_streams(count, discarded);
+  for (const auto& m : discarded) {
+    // A message cut off mid-fragmentation was handed back with its first fragment above.
+    if (!m.partly_sent) hand_back(m.stream, m.options, m.data);
+  }
+  return lost;
+}
+
 void DataSender::sync_rto(PathManager& paths) const {
   for (Path& p : paths.paths()) {
     if (p.destination.value() < rtx_.destination_count()) p.rto = rtx_.rto(p.destination).rto();

@@ -74,6 +74,29 @@ class DataSender {
   // Sets `failed` when the association error limit is exceeded.
   void on_timeout(PathManager& paths, TimePoint now, bool& failed);
 
+  // RFC 9260 5.2.4 step 3 / 5.2.6: the peer discarded the packet our DATA rode in (a COOKIE ECHO
+  // it found stale): what is in flight goes again with the next packet, without T3-rtx's penalties.
+  void resend_discarded() { rtx_.mark_discarded_for_retransmission(); }
+
+  // A user message the sender gave up on, handed back whole.
+  struct DiscardedMessage {
+    wire::StreamId stream;
+    wire::Ppid ppid;
+    bool unordered = false;
+    std::vector<uint8_t> data;
+  };
+  // RFC 9260 5.2.6 / 5.1.1: a Stale Cookie retry's INIT ACK granted `count` outbound streams, not
+  // the number the sender was made with. Only before any SACK. Fewer: the messages on the streams
+  // gone, queued or already sent (the peer discarded those), are handed back, and the DATA left
+  // goes again with consecutive TSNs from the first. More: everything is kept.
+  std::vector<DiscardedMessage> set_outbound_streams(uint16_t count);
+
+  // RFC 9260 6.2.1 C1 / 5.2.6: the a_rwnd of the INIT ACK answering a Stale Cookie retry.
+  void reset_peer_rwnd(uint32_t a_rwnd) {
+    rtx_.reset_peer_rwnd(a_rwnd);
+    queue_.set_outstanding_limit(a_rwnd);
+  }
+
   // RFC 9260 8.3: an RTT measured by a HEARTBEAT ACK feeds the path's RTO estimator.
   void on_rtt_sample(Path& path, Duration rtt);
   // The path's RTO, and its back-off (T2-shutdown follows the 6.3.3 rules too).

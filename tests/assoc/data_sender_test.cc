@@ -267,5 +267,32 @@ TEST_F(DataSenderTest, SpaceAvailableOnceAfterWouldBlock) {
   EXPECT_FALSE(sender->take_space_available());
 }
 
+// RFC 9260 5.2.6 / 5.1.1: a Stale Cookie retry granting fewer streams. A message on a stream gone
+// comes back once, whole, though its first fragment had been sent (the peer discarded it) and the
+// rest still waited; what is left goes again from the first TSN.
+TEST_F(DataSenderTest, FewerOutboundStreamsHandBackTheirMessagesOnceAndRenumberTheRest) {
+  make();
+  ASSERT_EQ(send(3000, 3), SendResult::Ok);
+  ASSERT_EQ(packet(paths->primary()).tsns, std::vector<uint32_t>{kTsn});  // its first fragment
+  ASSERT_EQ(send(10, 0), SendResult::Ok);
+  ASSERT_EQ(send(20, 3), SendResult::Ok);
+  sender->resend_discarded();
+  const auto lost = sender->set_outbound_streams(2);
+  ASSERT_EQ(lost.size(), 2u);
+  EXPECT_EQ(lost[0].stream, wire::StreamId(3));
+  EXPECT_EQ(lost[0].data, std::vector<uint8_t>(3000, 0xAB));
+  EXPECT_EQ(lost[1].data.size(), 20u);
+  EXPECT_EQ(sender->queued_bytes(), 10u);
+  EXPECT_EQ(sender->retransmissions().unacked_chunks(), 0u);
+  const Sent again = packet(paths->primary());
+  EXPECT_EQ(again.tsns, std::vector<uint32_t>{kTsn});
+  EXPECT_EQ(again.sizes, std::vector<size_t>{10});
+  EXPECT_EQ(sender->send(std::vector<uint8_t>(5, 1), wire::StreamId(2), wire::Ppid(0), false),
+            SendResult::InvalidStream);
+  // More streams than now: nothing is lost.
+  EXPECT_TRUE(sender->set_outbound_streams(6).empty());
+  EXPECT_EQ(send(5, 5), SendResult::Ok);
+}
+
 }  // namespace
 }  // namespace sctpkit::assoc

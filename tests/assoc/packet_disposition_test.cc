@@ -2,8 +2,11 @@
 // network (RFC 6951 5.4: UDP encapsulation ports) only what the engine verified.
 #include <gtest/gtest.h>
 
+#include <initializer_list>
 #include <map>
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include "assoc/endpoint.h"
 #include "assoc/random.h"
@@ -301,6 +304,145 @@ TEST(PacketDisposition, CookieEchoesToAnAssociationAreCountedAsBadMacOrStaleNotA
   EXPECT_EQ(counters.cookies_stale, 1u);
   EXPECT_EQ(counters.bad_verification_tag, 0u);
   EXPECT_EQ(p.endpoint().status(p.only_association())->local_tag.value(), established_tag);
+}
+
+
+// ---- RFC 9260 5.2.6: what becomes of our DATA when the peer answers the COOKIE ECHO it rode in
+// with a Stale Cookie error (it discarded the packet, 5.2.4 step 3) and the retry sets up anew.
+
+// Our endpoint opens to a scripted peer asking for 10 outbound streams; `early` messages go on the
+// streams given, before the INIT ACK (they ride with the COOKIE ECHO, 5.1). Returns the INIT.
+wire::InitChunk open_with_early_data(testing::ScriptedPeer& p, AssociationId& id,
+                                     std::initializer_list<std::pair<uint16_t, std::string_view>> early) {
+  ConnectRequest r;
+  r.remote_addresses = {p.peer};
+  r.remote_port = testing::ScriptedPeer::kPeerPort;
+  id = std::get<AssociationId>(p.endpoint().connect(r, p.now));
+  auto sent = p.take();
+  EXPECT_EQ(sent.size(), 1u);
+  for (const auto& [stream, message] : early) {
+    EXPECT_EQ(p.endpoint().send(id, testing::text(message), wire::StreamId(stream), wire::Ppid(0), false, p.now),
+              SendResult::Ok);
+  }
+  return sent.at(0).parse<wire::InitChunk>();
+}
+
+// The peer's INIT ACK granting `streams` inbound streams, answering INIT tag `ours`.
+PacketDisposition stale_retry_init_ack(testing::ScriptedPeer& p, uint32_t ours, uint16_t streams,
+                                       uint32_t a_rwnd = 65536) {
+  static const std::vector<uint8_t> cookie_param = {0, 7, 0, 8, 'c', 'o', 'o', 'k'};
+  auto ack = testing::ScriptedPeer::init_chunk(0x5151, 500, cookie_param, streams);
+  ack.a_rwnd = a_rwnd;
+  return p.send(ours, static_cast<const wire::InitAckChunk&>(static_cast<const wire::InitFields&>(ack)));
+}
+
+void answer_stale_cookie(testing::ScriptedPeer& p, uint32_t ours) {
+  const std::vector<uint8_t> stale = {0, 3, 0, 8, 0, 0, 0x09, 0xC4};  // Measure of Staleness 2500 us
+  p.send(ours, wire::ErrorChunk{stale});
+  const auto sent = p.take();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_TRUE(sent[0].has(wire::InitChunk::kType));
+}
+
+// TSN -> payload of the DATA chunks in `packets`.
+std::map<uint32_t, std::string> data_of(const std::vector<testing::SentPacket>& packets) {
+  std::map<uint32_t, std::string> data;
+  for (const auto& packet : packets) {
+    for (const wire::RawChunk& c : packet.view()) {
+      if (c.type != wire::DataChunk::kType) continue;
+      const auto d = *wire::DataChunk::parse(c);
+      data[d.tsn.value()] = std::string(d.user_data.begin(), d.user_data.end());
+    }
+  }
+  return data;
+}
+
+TEST(StaleCookieData, DataDiscardedWithTheCookieRidesWithTheRetryAtOnceWithoutBackOff) {
+  testing::ScriptedPeer p(testing::ScriptedPeer::server_config());
+  AssociationId id;
+  const auto init = open_with_early_data(p, id, {{0, "first"}});
+  const uint32_t ours = init.initiate_tag.value(), tsn = init.initial_tsn.value();
+  stale_retry_init_ack(p, ours, 10);
+  ASSERT_EQ(data_of(p.take())[tsn], "first");  // with the COOKIE ECHO (5.1)
+  const auto before = *p.endpoint().status(id);
+  answer_stale_cookie(p, ours);
+  p.now += std::chrono::milliseconds(5);  // far below the RTO (1 s)
+  stale_retry_init_ack(p, ours, 10, /*a_rwnd=*/1000);
+  const auto sent = p.take();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_TRUE(sent[0].has(wire::CookieEchoChunk::kType));
+  // The peer discarded it (5.2.4 step 3): it goes again with the new COOKIE ECHO, not after T3-rtx,
+  // and a discard is no loss: no T3 expiry, RTO and cwnd as they were (6.3.3 E1, E2 do not apply).
+  EXPECT_EQ(data_of(sent)[tsn], "first");
+  const auto after = *p.endpoint().status(id);
+  EXPECT_EQ(after.counters.t3_expirations, 0u);
+  ASSERT_FALSE(after.paths.empty());
+  EXPECT_EQ(after.paths[0].rto, before.paths[0].rto);
+  EXPECT_EQ(after.paths[0].cwnd, before.paths[0].cwnd);
+  // RFC 9260 6.2.1 C1: the peer's window is the retry's INIT ACK's (1000), less "first" in flight.
+  EXPECT_EQ(after.peer_rwnd, 1000u - 5u);
+}
+
+TEST(StaleCookieData, ARetryGrantingFewerStreamsHandsBackTheirMessagesAndRenumbersTheRest) {
+  testing::ScriptedPeer p(testing::ScriptedPeer::server_config());
+  AssociationId id;
+  const auto init = open_with_early_data(p, id, {{0, "a"}, {7, "b"}, {1, "c"}});
+  const uint32_t ours = init.initiate_tag.value(), tsn = init.initial_tsn.value();
+  stale_retry_init_ack(p, ours, 10);
+  const auto first = data_of(p.take());
+  ASSERT_EQ(first.size(), 3u);  // a, b, c with the COOKIE ECHO
+  // Queued in COOKIE-ECHOED, waiting for the COOKIE ACK.
+  ASSERT_EQ(p.endpoint().send(id, testing::text("d"), wire::StreamId(8), wire::Ppid(9), true, p.now), SendResult::Ok);
+  ASSERT_EQ(p.endpoint().send(id, testing::text("e"), wire::StreamId(2), wire::Ppid(0), false, p.now), SendResult::Ok);
+  answer_stale_cookie(p, ours);
+  // RFC 9260 5.1.1: the retry's INIT ACK grants 5 streams: min(our 10, its MIS 5).
+  stale_retry_init_ack(p, ours, 5);
+  auto sent = p.take();
+  p.send(ours, wire::CookieAckChunk{});
+  for (auto& s : p.advance(std::chrono::milliseconds(50))) sent.push_back(std::move(s));
+  // b (sent, on stream 7) and d (queued, on stream 8) come back to the user, whole.
+  const auto failed = p.events_of<SendFailedEvent>();
+  ASSERT_EQ(failed.size(), 2u);
+  EXPECT_EQ(failed[0].stream, wire::StreamId(7));
+  EXPECT_EQ(std::string(failed[0].data.begin(), failed[0].data.end()), "b");
+  EXPECT_EQ(failed[1].stream, wire::StreamId(8));
+  EXPECT_EQ(failed[1].ppid, wire::Ppid(9));
+  EXPECT_TRUE(failed[1].unordered);
+  EXPECT_EQ(std::string(failed[1].data.begin(), failed[1].data.end()), "d");
+  EXPECT_NE(failed[0].detail.find("5.2.6"), std::string::npos);
+  // The rest keeps going with consecutive TSNs from our Initial TSN (the peer saw none of them).
+  const std::map<uint32_t, std::string> expected = {{tsn, "a"}, {tsn + 1, "c"}, {tsn + 2, "e"}};
+  EXPECT_EQ(data_of(sent), expected);
+  EXPECT_EQ(p.endpoint().status(id)->outbound_streams, 5u);
+  EXPECT_EQ(p.endpoint().send(id, testing::text("f"), wire::StreamId(5), wire::Ppid(0), false, p.now),
+            SendResult::InvalidStream);
+  // All acknowledged: three messages handed over, none counted for the dropped ones.
+  p.send(ours, testing::ScriptedPeer::sack(tsn + 2));
+  p.take();
+  EXPECT_EQ(p.endpoint().status(id)->counters.messages_sent, 3u);
+  EXPECT_EQ(p.endpoint().status(id)->counters.messages_failed, 2u);
+}
+
+TEST(StaleCookieData, ARetryGrantingMoreStreamsKeepsEveryMessage) {
+  EndpointConfig c = testing::ScriptedPeer::server_config();
+  c.outbound_streams = 20;
+  testing::ScriptedPeer p(c);
+  AssociationId id;
+  const auto init = open_with_early_data(p, id, {{0, "a"}, {4, "b"}});
+  const uint32_t ours = init.initiate_tag.value(), tsn = init.initial_tsn.value();
+  stale_retry_init_ack(p, ours, 5);
+  ASSERT_EQ(data_of(p.take()).size(), 2u);
+  answer_stale_cookie(p, ours);
+  stale_retry_init_ack(p, ours, 12);
+  auto sent = p.take();
+  p.send(ours, wire::CookieAckChunk{});
+  EXPECT_TRUE(p.events_of<SendFailedEvent>().empty());
+  EXPECT_EQ(p.endpoint().status(id)->outbound_streams, 12u);
+  EXPECT_EQ(p.endpoint().send(id, testing::text("c"), wire::StreamId(11), wire::Ppid(0), false, p.now),
+            SendResult::Ok);
+  for (auto& s : p.advance(std::chrono::milliseconds(50))) sent.push_back(std::move(s));
+  const std::map<uint32_t, std::string> expected = {{tsn, "a"}, {tsn + 1, "b"}, {tsn + 2, "c"}};
+  EXPECT_EQ(data_of(sent), expected);
 }
 
 }  // namespace

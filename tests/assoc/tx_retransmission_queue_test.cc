@@ -282,6 +282,31 @@ TEST_F(TxRetransmissionQueue, RetransmissionsGoBeforeNewDataAndBundleWithIt) {  
   EXPECT_EQ(chunks[3].tsn, Tsn(103));
 }
 
+// RFC 9260 5.2.4 step 3 / 5.2.6: DATA the peer discarded with a stale COOKIE ECHO goes again at
+// once, with none of a T3-rtx expiry's penalties (6.3.3 E1, E2) and no timed chunk left (6.3.1 C5).
+TEST_F(TxRetransmissionQueue, DiscardedDataIsMarkedWithoutTimeoutPenalties) {
+  queue_messages(3);
+  ASSERT_EQ(packet(), range(100, 102));
+  ASSERT_TRUE(rq.next_deadline());
+  EXPECT_EQ(rq.mark_discarded_for_retransmission(), 3u);
+  EXPECT_FALSE(rq.next_deadline());  // T3-rtx stopped
+  EXPECT_EQ(rq.flight_size(d0), 0u);
+  EXPECT_EQ(rq.chunks_to_retransmit(), 3u);
+  EXPECT_EQ(rq.peer_rwnd(), 100'000u);  // 6.2.1 C3
+  EXPECT_EQ(rq.congestion(d0).cwnd(), 4 * kPmdcs);
+  EXPECT_EQ(rq.rto(d0).rto(), seconds(1));
+  now += milliseconds(20);  // well before the RTO
+  const auto again = rq.next_packet(now, d0, kPmdcs, kPmdcs - 16, sq);
+  ASSERT_EQ(again.size(), 3u);
+  EXPECT_EQ(again.front().tsn, Tsn(100));
+  EXPECT_TRUE(again.front().retransmission);
+  EXPECT_EQ(rq.next_deadline(), now + seconds(1));  // restarted with the RTO as it was
+  now += milliseconds(30);
+  sack(102);
+  EXPECT_FALSE(rq.rto(d0).has_measurement());  // Karn: the first transmission's timing is gone
+  EXPECT_EQ(rq.mark_discarded_for_retransmission(), 0u);
+}
+
 TEST_F(TxRetransmissionQueue, KarnNoRttFromRetransmittedChunk) {  // RFC 9260 6.3.1 C5
   queue_messages(1);
   packet();

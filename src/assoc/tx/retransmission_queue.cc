@@ -455,6 +455,51 @@ std::optional<DestinationId> RetransmissionQueue::redirected_destination() const
   return std::nullopt;
 }
 
+size_t RetransmissionQueue::mark_discarded_for_retransmission() {
+  size_t marked = 0;
+  for (size_t i = 0; i < outstanding_.size(); ++i) {
+    Outstanding& c = outstanding_[i];
+    if (c.state != ChunkState::kInFlight) continue;
+    if (marked == 0) first_marked_ = std::min(first_marked_, static_cast<uint32_t>(i));
+    take_out_of_flight(c, dests_[c.dest.value()]);
+    c.state = ChunkState::kMarked;
+    c.retransmit_to.reset();
+    ++marked_count_;
+    peer_rwnd_ += c.data.length;
+    ++marked;
+  }
+  for (Destination& d : dests_) {
+    d.t3_deadline.reset();
+    d.timed_tsn.reset();
+  }
+  return marked;
+}
+
+void RetransmissionQueue::reset_peer_rwnd(uint32_t a_rwnd) { peer_rwnd_ = saturating_sub(a_rwnd, outstanding_bytes_); }
+
+size_t RetransmissionQueue::drop_unsent_streams(uint16_t count, std::vector<DroppedChunk>& dropped) {
+  assert(gap_acked_count_ == 0);  // no SACK came: the peer never had an association for them
+  mark_discarded_for_retransmission();
+  const size_t before = dropped.size();
+  Ring<Outstanding> kept;
+  wire::Tsn tsn = cum_ack_point_.next();
+  for (Outstanding& c : outstanding_) {
+    if (c.data.stream.value() < count) {
+      c.tsn = tsn;
+      tsn = tsn.next();
+      kept.push_back(std::move(c));
+      continue;
+    }
+    dropped.push_back(DroppedChunk{c.tsn, std::move(c.data)});
+    --marked_count_;
+    // Marking gave its length back to rwnd (6.2.1 C3); it will not be sent again.
+  }
+  outstanding_ = std::move(kept);
+  next_tsn_ = tsn;
+  first_marked_ = 0;
+  return dropped.size() - before;
+}
+
 std::optional<TimePoint> RetransmissionQueue::next_deadline() const {
   std::optional<TimePoint> earliest;
   for (const Destination& d : dests_) {

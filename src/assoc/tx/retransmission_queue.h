@@ -121,6 +121,29 @@ class RetransmissionQueue {
   // Where the earliest redirected chunk waits to go, if any chunk was redirected.
   [[nodiscard]] std::optional<DestinationId> redirected_destination() const;
 
+  // RFC 9260 5.2.4 step 3 / 5.2.6: the peer discarded the packet that carried the chunks in flight
+  // (DATA bundled with a COOKIE ECHO it found stale, 5.1): every chunk in flight is marked for
+  // retransmission (6.2.1 C3: given back to rwnd), the T3-rtx timers stop and no chunk stays timed
+  // (6.3.1 C5). Nothing was lost on the path, so unlike a T3-rtx expiry (6.3.3) cwnd, ssthresh
+  // and the RTO are left alone and no error is counted. Returns the chunks marked.
+  size_t mark_discarded_for_retransmission();
+
+  // RFC 9260 5.2.6 / 5.1.1: a Stale Cookie retry's INIT ACK granted only `count` outbound streams.
+  // Before any SACK (nothing was acknowledged; the peer discarded whatever we sent) the chunks
+  // on streams at or above `count` are dropped and the rest renumbered from the first TSN, so that
+  // the TSNs the peer will see stay consecutive (6.9, 3.3.1). Every chunk is marked for
+  // retransmission first (mark_discarded_for_retransmission()). Appends each dropped chunk, TSN
+  // order, to `dropped` (its old TSN and fragment); returns how many were dropped.
+  struct DroppedChunk {
+    wire::Tsn tsn;
+    QueuedFragment data;
+  };
+  size_t drop_unsent_streams(uint16_t count, std::vector<DroppedChunk>& dropped);
+
+  // RFC 9260 6.2.1 C1: the peer's a_rwnd from an INIT ACK that set its side up afresh (the answer
+  // to a Stale Cookie retry, 5.2.6), less what is in flight.
+  void reset_peer_rwnd(uint32_t a_rwnd);
+
   // RFC 9260 6.2.1, 7.2.1-7.2.4: processes a received SACK.
   SackResult handle_sack(TimePoint now, const SackInfo& sack);
 

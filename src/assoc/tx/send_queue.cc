@@ -150,6 +150,18 @@ size_t SendQueue::set_outbound_streams(uint16_t count) {
   return dropped;
 }
 
+size_t SendQueue::set_outbound_streams(uint16_t count, std::vector<Discarded>& discarded) {
+  for (size_t id = count; id < streams_.size(); ++id) {
+    const Stream& s = streams_[id];
+    for (size_t i = 0; i < s.messages.size(); ++i) {
+      const Message& m = s.messages[i];
+      discarded.push_back(Discarded{wire::StreamId(static_cast<uint16_t>(id)), m.options, m.data,
+                                    i == 0 && s.head_offset > 0});
+    }
+  }
+  return set_outbound_streams(count);
+}
+
 wire::Ssn SendQueue::next_ssn(wire::StreamId stream) const {
   return stream.value() < streams_.size() ? streams_[stream.value()].next_ssn : wire::Ssn(0);
 }

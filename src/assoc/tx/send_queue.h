@@ -96,6 +96,16 @@ class SendQueue {
   // Messages queued on streams at or above the new count are discarded; returns how many.
   size_t set_outbound_streams(uint16_t count);
   [[nodiscard]] uint16_t outbound_streams() const { return static_cast<uint16_t>(streams_.size()); }
+  // A message set_outbound_streams() discarded, handed back so that the user learns of it.
+  struct Discarded {
+    wire::StreamId stream;
+    MessageOptions options;
+    MessageRef data;
+    bool partly_sent = false;  // some fragments had left the queue already (as DATA chunks)
+  };
+  // The same, appending each discarded message to `discarded` (RFC 9260 5.2.6: a Stale Cookie
+  // retry's INIT ACK may grant fewer streams than the first one did). More streams keep everything.
+  size_t set_outbound_streams(uint16_t count, std::vector<Discarded>& discarded);
 
   // The SSN the next ordered message on `stream` will carry.
   [[nodiscard]] wire::Ssn next_ssn(wire::StreamId stream) const;
