@@ -463,7 +463,7 @@ size_t RetransmissionQueue::mark_discarded_for_retransmission() {
     if (marked == 0) first_marked_ = std::min(first_marked_, static_cast<uint32_t>(i));
     take_out_of_flight(c, dests_[c.dest.value()]);
     c.state = ChunkState::kMarked;
-    c.retransmit_to.reset();
+    c.retransmit_to = kNoRedirect;
     ++marked_count_;
     peer_rwnd_ += c.data.length;
     ++marked;
