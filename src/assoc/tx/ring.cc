@@ -28,7 +28,9 @@ void* RingStorage::allocate(size_t bytes, size_t alignment) {
 }
 
 void RingStorage::release(void* memory, size_t bytes, size_t alignment) noexcept {
-  ::operator delete(memory, size_for(bytes), alignment_for(bytes, alignment));
+  // Not the sized form: clang (the fuzz build) enables sized deallocation only with
+  // -fsized-deallocation, and the aligned delete needs no size.
+  ::operator delete(memory, alignment_for(bytes, alignment));
 }
 
 }  // namespace sctpkit::assoc
