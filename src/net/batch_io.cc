@@ -21,7 +21,16 @@ bool ReadRound::finished() {
   return true;
 }
 
-BatchIo::BatchIo() : buffers_(new uint8_t[kBatch * kBufferSize]), send_iov_(new iovec[kBatch * kMaxSegments]) {}
+BatchIo::BatchIo() : buffers_(new uint8_t[kBatch * kBufferSize]), send_iov_(new iovec[kBatch * kMaxSegments]) {
+  for (size_t i = 0; i < kBatch; ++i) {
+    recv_iov_[i] = {buffers_.get() + i * kBufferSize, kBufferSize};
+    msghdr& m = recv_msgs_[i].msg_hdr;
+    m.msg_name = &slots_[i].name;
+    m.msg_iov = &recv_iov_[i];
+    m.msg_iovlen = 1;
+    m.msg_control = slots_[i].control.data();
+  }
+}
 
 bool BatchIo::probe_gso(int fd) {
   // 0 leaves the socket unsegmented; the option's existence is what we ask about. Each train sets
@@ -115,29 +124,24 @@ size_t BatchIo::receive(int fd, std::span<Datagram> out, bool batching) {
   const size_t want = std::min(out.size(), kBatch);
   if (want == 0) return 0;
   for (size_t i = 0; i < want; ++i) {
-    iov_[i] = {buffers_.get() + i * kBufferSize, kBufferSize};
-    msghdr& m = msgs_[i].msg_hdr;
-    m = {};
-    m.msg_name = &slots_[i].name;
+    msghdr& m = recv_msgs_[i].msg_hdr;
     m.msg_namelen = sizeof slots_[i].name;
-    m.msg_iov = &iov_[i];
-    m.msg_iovlen = 1;
-    m.msg_control = slots_[i].control.data();
     m.msg_controllen = slots_[i].control.size();
-    msgs_[i].msg_len = 0;
+    m.msg_flags = 0;
+    recv_msgs_[i].msg_len = 0;
   }
   int n = 0;
   if (batching) {
     do {
-      n = ::recvmmsg(fd, msgs_.data(), static_cast<unsigned>(want), MSG_DONTWAIT, nullptr);
+      n = ::recvmmsg(fd, recv_msgs_.data(), static_cast<unsigned>(want), MSG_DONTWAIT, nullptr);
     } while (n < 0 && errno == EINTR);
   } else {
     ssize_t r;
     do {
-      r = ::recvmsg(fd, &msgs_[0].msg_hdr, MSG_DONTWAIT);
+      r = ::recvmsg(fd, &recv_msgs_[0].msg_hdr, MSG_DONTWAIT);
     } while (r < 0 && errno == EINTR);
     if (r >= 0) {
-      msgs_[0].msg_len = static_cast<unsigned>(r);
+      recv_msgs_[0].msg_len = static_cast<unsigned>(r);
       n = 1;
     } else {
       n = -1;
@@ -150,8 +154,8 @@ size_t BatchIo::receive(int fd, std::span<Datagram> out, bool batching) {
     auto source = from_sockaddr(slots_[i].name, &d.source_port);
     if (!source) continue;
     d.source = *source;
-    d.destination = destination_of(msgs_[i].msg_hdr, d.segment_size);
-    d.data = wire::Bytes(buffers_.get() + i * kBufferSize, msgs_[i].msg_len);
+    d.destination = destination_of(recv_msgs_[i].msg_hdr, d.segment_size);
+    d.data = wire::Bytes(buffers_.get() + i * kBufferSize, recv_msgs_[i].msg_len);
     ++stored;
   }
   return stored;

@@ -70,6 +70,9 @@ class BatchIo {
   static constexpr size_t kMaxGsoBytes = 65535 - 20 - 8;
 
   BatchIo();
+  // The receive headers point into this object (built once, not per read).
+  BatchIo(const BatchIo&) = delete;
+  BatchIo& operator=(const BatchIo&) = delete;
   // Asks the kernel for the destination address of each received packet.
   static void enable_pktinfo(int fd, int family);
   // Socket buffers large enough for a receive window of data arriving while we are not scheduled.
@@ -106,8 +109,11 @@ class BatchIo {
   static size_t gso_train(std::span<const OutgoingDatagram> packets, size_t first);
 
   std::array<Slot, kBatch> slots_{};
-  std::array<iovec, kBatch> iov_{};
-  std::array<mmsghdr, kBatch> msgs_{};
+  std::array<mmsghdr, kBatch> msgs_{};  // sends
+  // Receives: their pointers never change, so a read resets only what the kernel wrote back (a
+  // ping-pong reads one datagram per wake-up; filling all kBatch headers cost more than its parse).
+  std::array<iovec, kBatch> recv_iov_{};
+  std::array<mmsghdr, kBatch> recv_msgs_{};
   std::array<size_t, kBatch> counts_{};  // packets in each message of a send
   std::unique_ptr<iovec[]> send_iov_;    // kBatch * kMaxSegments: one per packet of a GSO train
 };

@@ -102,6 +102,25 @@ TEST(UdpOffload, GroTrainsAreCutIntoPacketsEvenWhenTheCallerHasLittleRoom) {
   EXPECT_GT(receiver->gro_packets(), 0u);
 }
 
+TEST(UdpOffload, AGroTrainAfterAPlainDatagramIsStillCutIntoPackets) {
+  // The kernel shrinks a read's control length to what it wrote (IP_PKTINFO alone for a plain
+  // datagram); the next read must offer the whole buffer again or a train's segment size is cut off.
+  auto receiver = open_loopback(kSctpUdpPort, /*offload=*/true);
+  auto plain = open_loopback(receiver->local_port(), /*offload=*/false);
+  auto trains = open_loopback(receiver->local_port(), /*offload=*/true);
+  receiver->bind_port(5000);
+  if (!trains->gso()) GTEST_SKIP() << "this kernel has no UDP_SEGMENT (UDP GSO, Linux 4.18)";
+  for (int round = 0; round < 2; ++round) {
+    const auto one = make_packets({200});
+    EXPECT_EQ(plain->send(outgoing(one)), 1u);
+    expect_received(*receiver, one, 32);
+    const auto packets = make_packets(std::vector<size_t>(20, 1200));
+    EXPECT_EQ(trains->send(outgoing(packets)), packets.size());
+    expect_received(*receiver, packets, 32);
+  }
+  EXPECT_GT(receiver->gro_packets(), 0u);
+}
+
 TEST(UdpOffload, FallsBackToPlainDatagramsWhenTheKernelRefusesATrain) {
   auto receiver = open_loopback(kSctpUdpPort, /*offload=*/false);
   auto sender = open_loopback(receiver->local_port(), /*offload=*/true);
