@@ -292,6 +292,15 @@ std::vector<uint8_t> cookie_of_peers_new_init(ScriptedPeer& p) {
 // That cookie comes back (tag `ours`): Table 12 action B (M X or M 0), "MUST update its peer's
 // Verification Tag from the State Cookie, stop any T1-init or T1-cookie timers ..., and send a
 // COOKIE ACK chunk"; ESTABLISHED.
+// The peer's first DATA, at `tsn`, is SACKed and delivered: its receiver starts there.
+void expect_peer_data_from(ScriptedPeer& p, uint32_t ours, uint32_t tsn) {
+  p.send(ours, ScriptedPeer::data(tsn, text("hello")));
+  auto sent = p.advance(1s);
+  ASSERT_FALSE(sent.empty());
+  EXPECT_EQ(sent[0].parse<wire::SackChunk>().cumulative_tsn_ack.value(), tsn);
+  EXPECT_EQ(p.events_of<MessageEvent>().size(), 1u);
+}
+
 void expect_action_b(ScriptedPeer& p, uint32_t ours, const std::vector<uint8_t>& cookie) {
   p.send(ours, wire::CookieEchoChunk{cookie});
   auto sent = p.take();
@@ -308,11 +317,7 @@ TEST(Rfc9260Setup, CollisionWithANewPeerTagTakesThePeersTagAndTsnFromTheCookie) 
   const uint32_t ours = cookie_echoed(p, 0x5151, 500).initiate_tag.value();
   expect_action_b(p, ours, cookie_of_peers_new_init(p));
   // The peer's DATA starts at the Initial TSN of the INIT in the cookie, not of the INIT ACK.
-  p.send(ours, ScriptedPeer::data(600, text("hello")));
-  auto sent = p.advance(1s);
-  ASSERT_FALSE(sent.empty());
-  EXPECT_EQ(sent[0].parse<wire::SackChunk>().cumulative_tsn_ack.value(), 600u);
-  EXPECT_EQ(p.events_of<MessageEvent>().size(), 1u);
+  expect_peer_data_from(p, ours, 600);
 }
 
 TEST(Rfc9260Setup, ANewPeerTagWhileEstablishedRestartsTheReceiverAtTheCookiesInitialTsn) {
@@ -354,11 +359,7 @@ TEST(Rfc9260Setup, ACollisionCookieInTheCookieWaitOfAStaleCookieRetryGivesThePee
   // The peer opens meanwhile (5.2.1): its COOKIE ECHO carries our tag and its new one, action B
   // (M 0): ESTABLISHED, the peer's DATA from the Initial TSN of its INIT.
   expect_action_b(p, ours, cookie_of_peers_new_init(p));
-  p.send(ours, ScriptedPeer::data(600, text("hello")));
-  auto sent = p.advance(1s);
-  ASSERT_FALSE(sent.empty());
-  EXPECT_EQ(sent[0].parse<wire::SackChunk>().cumulative_tsn_ack.value(), 600u);
-  EXPECT_EQ(p.events_of<MessageEvent>().size(), 1u);
+  expect_peer_data_from(p, ours, 600);
 }
 
 std::optional<uint32_t> cookie_preservative(const wire::InitChunk& init) {

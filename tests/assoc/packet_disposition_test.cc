@@ -174,6 +174,14 @@ TEST(PacketDisposition, AnInitFromAnotherEncapsulationPortIsRefusedAndTheAssocia
   EXPECT_FALSE(pair.server().poll_transmit(pair.now));
 }
 
+// The server's next packet is an INIT ACK (RFC 9260 5.2.2: how a restart's INIT is answered).
+void expect_init_ack_next(EndpointPair& pair) {
+  const auto bytes = next_packet(pair.server(), pair.now);
+  auto packet = wire::PacketView::parse(bytes);
+  ASSERT_TRUE(packet);
+  EXPECT_EQ(packet->begin()->type, wire::InitAckChunk::kType);
+}
+
 TEST(PacketDisposition, AnInitFromTheSamePortIsHandledButTeachesNothing) {
   EndpointPair pair;
   establish_over_udp(pair, kClientUdpPort);
@@ -182,10 +190,7 @@ TEST(PacketDisposition, AnInitFromTheSamePortIsHandledButTeachesNothing) {
   const auto init = restart_init(pair);
   EXPECT_EQ(pair.server().handle_packet(init, pair.address[0], pair.address[1], pair.now, kClientUdpPort),
             PacketDisposition::AnsweredStateless);
-  const auto answer = next_packet(pair.server(), pair.now);
-  auto packet = wire::PacketView::parse(answer);
-  ASSERT_TRUE(packet);
-  EXPECT_EQ(packet->begin()->type, wire::InitAckChunk::kType);
+  expect_init_ack_next(pair);
 }
 
 TEST(PacketDisposition, AVerifiedPacketFromANewPortMovesTheAssociationsEncapsulationPort) {
@@ -250,10 +255,7 @@ TEST(PacketDisposition, WithoutEncapsulationAnInitForAnAssociationIsARestartAsBe
   const auto init = restart_init(pair);
   EXPECT_EQ(pair.server().handle_packet(init, pair.address[0], pair.address[1], pair.now),
             PacketDisposition::AnsweredStateless);
-  const auto bytes = next_packet(pair.server(), pair.now);
-  auto packet = wire::PacketView::parse(bytes);
-  ASSERT_TRUE(packet);
-  EXPECT_EQ(packet->begin()->type, wire::InitAckChunk::kType);
+  expect_init_ack_next(pair);
 }
 
 TEST(PacketDisposition, APacketToAClosedAssociationIsDroppedAndCountedAsDiscardedNotAsABadTag) {
