@@ -19,7 +19,7 @@
 #include "scripted_peer.h"
 
 namespace sctpkit::assoc {
-namespace {
+namespace packet_disposition_test {
 
 using testing::EndpointPair;
 using testing::restart_init;
@@ -447,5 +447,5 @@ TEST(StaleCookieData, ARetryGrantingMoreStreamsKeepsEveryMessage) {
   EXPECT_EQ(data_of(sent), expected);
 }
 
-}  // namespace
+}  // namespace packet_disposition_test
 }  // namespace sctpkit::assoc
