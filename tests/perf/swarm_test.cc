@@ -68,6 +68,21 @@ TEST(OrderLargestFirst, LeavesOneAssociationsPacketsInOrder) {
   EXPECT_EQ(sizes(batch), (std::vector<size_t>{20, 100, 60}));
 }
 
+TEST(OrderLargestFirst, AFullBatchComesOutLargestFirstWithTiesInTheirOrder) {
+  // 64 associations' packets (a --parallel flight), sizes in a repeating pattern with ties.
+  std::vector<std::vector<uint8_t>> storage;
+  for (uint16_t i = 0; i < 64; ++i) storage.push_back(packet(static_cast<uint16_t>(40000 + i), 16 + 4 * ((i * 7) % 5)));
+  std::vector<net::OutgoingPacket> batch;
+  for (const auto& p : storage) batch.push_back({{}, {}, p});
+  order_largest_first(batch);
+  for (size_t i = 1; i < batch.size(); ++i) {
+    ASSERT_GE(batch[i - 1].data.size(), batch[i].data.size()) << i;
+    if (batch[i - 1].data.size() == batch[i].data.size()) {
+      EXPECT_LT(wire::load_u16(batch[i - 1].data, 0), wire::load_u16(batch[i].data, 0)) << "ties keep their order at " << i;
+    }
+  }
+}
+
 // A server played by the test: a real endpoint behind two UDP sockets on one address, so that its
 // packets can come from the SCTP port it listens on but from two UDP ports.
 struct TwoPortServer {
