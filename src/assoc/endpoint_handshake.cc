@@ -166,7 +166,11 @@ Association* EndpointImpl::accept_cookie(const wire::CookieEchoChunk& echo, cons
   Association& a = add(std::make_unique<Association>(id, services(), c, *init, addresses, destination, now));
   // The same packet, now for the association: its COOKIE ECHO gets the COOKIE ACK (5.2.4 case D)
   // and bundled DATA is received like any other.
-  a.handle_packet(packet, source, destination, now);
+  {
+    // Its cookie, just verified, is not verified again by the association (a MAC per setup).
+    const auto vouch = cookies_.vouch(echo.cookie, check);
+    a.handle_packet(packet, source, destination, now);
+  }
   touch(id.value, *slot(id.value));
   return nullptr;
 }
