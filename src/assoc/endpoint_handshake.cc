@@ -3,8 +3,6 @@
 // out-of-the-blue packets (8.4).
 #include "assoc/endpoint_impl.h"
 
-#include <array>
-
 namespace sctpkit::assoc {
 namespace {
 
@@ -104,14 +102,8 @@ void EndpointImpl::answer_init(const wire::InitChunk& init, const wire::PacketVi
   cookie.peer_init = raw.whole;
   // Signed on the stack for an INIT of the usual size (a lone INIT is 20 bytes); only a long one
   // (many addresses or parameters) takes a heap buffer: a malloc and free per setup less.
-  std::array<uint8_t, 512> small;
-  std::vector<uint8_t> large;
-  wire::MutableBytes buffer = small;
-  if (const size_t size = CookieAuthority::size_for(raw.whole.size()); size > small.size()) {
-    large.resize(size);
-    buffer = large;
-  }
-  const wire::Bytes signed_cookie(buffer.data(), cookies_.sign(cookie, buffer));
+  const Scratch buffer(CookieAuthority::size_for(raw.whole.size()));
+  const wire::Bytes signed_cookie(buffer.bytes().data(), cookies_.sign(cookie, buffer.bytes()));
   const InitOffer offer{cookie.local_tag, config_.receive_buffer, config_.outbound_streams,
                         config_.max_inbound_streams, cookie.local_initial_tsn};
   if (queue_stateless(build_init_ack(reply, init.initiate_tag, offer, signed_cookie, config_.local_addresses,
