@@ -116,6 +116,12 @@ class Association {
   [[nodiscard]] uint16_t local_port() const { return local_port_; }
   [[nodiscard]] wire::VerificationTag local_tag() const { return local_tag_; }
   [[nodiscard]] std::vector<wire::IpAddress> peer_addresses() const;
+  // The same addresses without a vector made: the endpoint indexes an association by them when it
+  // is made and unindexes it when forgotten, on every setup and teardown.
+  template <typename F>
+  void for_each_peer_address(F&& f) const {
+    for (const Path& p : paths_->paths()) f(p.address);
+  }
   // Closed, with its last packets sent and its events drained: the endpoint may forget it.
   [[nodiscard]] bool finished() const;
   // The peer's address list changed (INIT ACK, restart) since the last call: the endpoint must

@@ -1,13 +1,17 @@
+// SHA-256's one-call interface (SHA256_Init/Update/Final) is deprecated in OpenSSL 3 in favour of
+// EVP, whose per-call context handling is what this file avoids; it is still OpenSSL's SHA-256
+// (with its SHA-NI / AVX code). This must come before the first OpenSSL header.
+#define OPENSSL_SUPPRESS_DEPRECATED
+
 #include "assoc/cookie.h"
 
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/params.h>
+#include <openssl/sha.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 
 namespace sctpkit::assoc {
 namespace {
@@ -18,19 +22,36 @@ int64_t to_us(TimePoint t) {
 }
 }  // namespace
 
-void CookieAuthority::MacContextFree::operator()(evp_mac_ctx_st* context) const { EVP_MAC_CTX_free(context); }
+struct CookieAuthority::MacKey {
+  SHA256_CTX inner;  // after the block of key XOR ipad
+  SHA256_CTX outer;  // after the block of key XOR opad
+};
+
+void CookieAuthority::MacKeyFree::operator()(MacKey* key) const {
+  OPENSSL_cleanse(key, sizeof(*key));  // the states stand for the key: whoever has them can sign
+  delete key;
+}
 
 CookieAuthority::MacContext CookieAuthority::keyed(wire::Bytes secret) {
-  EVP_MAC* hmac = EVP_MAC_fetch(nullptr, OSSL_MAC_NAME_HMAC, nullptr);
-  MacContext context(hmac ? EVP_MAC_CTX_new(hmac) : nullptr);
-  EVP_MAC_free(hmac);  // the context holds its own reference
-  char digest[] = OSSL_DIGEST_NAME_SHA2_256;
-  const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
-                               OSSL_PARAM_construct_end()};
+  // RFC 2104 2: a key no longer than the block is zero-padded to it (ours is 32 bytes of 64).
+  static_assert(kSecretSize <= SHA256_CBLOCK);
+  if (secret.size() > SHA256_CBLOCK) std::abort();
+  uint8_t inner_pad[SHA256_CBLOCK], outer_pad[SHA256_CBLOCK];
+  for (size_t i = 0; i < SHA256_CBLOCK; ++i) {
+    const uint8_t k = i < secret.size() ? secret[i] : 0;
+    inner_pad[i] = static_cast<uint8_t>(k ^ 0x36);
+    outer_pad[i] = static_cast<uint8_t>(k ^ 0x5c);
+  }
+  MacContext key(new MacKey);
   // Without a working MAC every cookie would be refused or, worse, trusted: fatal, as a failing
   // CSPRNG is (random.cc).
-  if (!context || EVP_MAC_init(context.get(), secret.data(), secret.size(), params) != 1) std::abort();
-  return context;
+  if (SHA256_Init(&key->inner) != 1 || SHA256_Update(&key->inner, inner_pad, sizeof inner_pad) != 1 ||
+      SHA256_Init(&key->outer) != 1 || SHA256_Update(&key->outer, outer_pad, sizeof outer_pad) != 1) {
+    std::abort();
+  }
+  OPENSSL_cleanse(inner_pad, sizeof inner_pad);
+  OPENSSL_cleanse(outer_pad, sizeof outer_pad);
+  return key;
 }
 
 CookieAuthority::CookieAuthority(RandomSource& random) {
@@ -52,13 +73,13 @@ void CookieAuthority::rotate(RandomSource& random) {
   ++current_id_;
 }
 
-void CookieAuthority::mac(evp_mac_ctx_st* key, wire::Bytes data, uint8_t out[kMacSize]) const {
-  // A null key restarts the MAC under the key it holds (the HMAC provider keeps the padded key).
-  size_t length = 0;
-  if (EVP_MAC_init(key, nullptr, 0, nullptr) != 1 || EVP_MAC_update(key, data.data(), data.size()) != 1 ||
-      EVP_MAC_final(key, out, &length, kMacSize) != 1 || length != kMacSize) {
-    std::abort();  // as in keyed(): a cookie must never go out, or in, unsigned
-  }
+void CookieAuthority::mac(const MacKey& key, wire::Bytes data, uint8_t out[kMacSize]) {
+  // RFC 2104 2: H(K XOR opad, H(K XOR ipad, text)), each half resumed from its keyed state.
+  SHA256_CTX context = key.inner;
+  uint8_t inner_hash[SHA256_DIGEST_LENGTH];
+  if (SHA256_Update(&context, data.data(), data.size()) != 1 || SHA256_Final(inner_hash, &context) != 1) std::abort();
+  context = key.outer;
+  if (SHA256_Update(&context, inner_hash, sizeof inner_hash) != 1 || SHA256_Final(out, &context) != 1) std::abort();
 }
 
 size_t CookieAuthority::sign(const CookieContents& c, wire::MutableBytes out) const {
@@ -85,17 +106,20 @@ size_t CookieAuthority::sign(const CookieContents& c, wire::MutableBytes out) co
   w.bytes(c.peer_address.bytes());
   w.bytes(c.peer_init);
   uint8_t digest[kMacSize];
-  mac(current_.get(), w.written(), digest);
+  mac(*current_, w.written(), digest);
   w.bytes(wire::Bytes(digest, kMacSize));
   return w.overflowed() ? 0 : w.position();
 }
 
 CookieCheck CookieAuthority::verify(wire::Bytes cookie, TimePoint now) const {
+  if (vouched_.check && cookie.data() == vouched_.cookie.data() && cookie.size() == vouched_.cookie.size()) {
+    return *vouched_.check;
+  }
   CookieCheck check;
   if (cookie.size() < kFixedSize + kMacSize || cookie[0] != kVersion) return check;
   const wire::Bytes signed_part = cookie.first(cookie.size() - kMacSize);
 
-  evp_mac_ctx_st* secret = nullptr;
+  const MacKey* secret = nullptr;
   if (cookie[1] == current_id_) {
     secret = current_.get();
   } else if (previous_ && cookie[1] == static_cast<uint8_t>(current_id_ - 1)) {
@@ -106,7 +130,7 @@ CookieCheck CookieAuthority::verify(wire::Bytes cookie, TimePoint now) const {
     return check;
   }
   uint8_t expected[kMacSize];
-  mac(secret, signed_part, expected);
+  mac(*secret, signed_part, expected);
   // RFC 9260 5.1.5 step 2, compared in constant time so the MAC cannot be found byte by byte.
   if (CRYPTO_memcmp(expected, cookie.data() + signed_part.size(), kMacSize) != 0) {
     check.verdict = CookieVerdict::BadMac;

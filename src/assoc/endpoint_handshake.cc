@@ -100,8 +100,10 @@ void EndpointImpl::answer_init(const wire::InitChunk& init, const wire::PacketVi
   cookie.peer_address = source;
   const wire::RawChunk raw = *packet.begin();  // a copy: the iterator holds the chunk
   cookie.peer_init = raw.whole;
-  std::vector<uint8_t> signed_cookie(CookieAuthority::size_for(raw.whole.size()));
-  signed_cookie.resize(cookies_.sign(cookie, signed_cookie));
+  // Signed on the stack for an INIT of the usual size (a lone INIT is 20 bytes); only a long one
+  // (many addresses or parameters) takes a heap buffer: a malloc and free per setup less.
+  const Scratch buffer(CookieAuthority::size_for(raw.whole.size()));
+  const wire::Bytes signed_cookie(buffer.bytes().data(), cookies_.sign(cookie, buffer.bytes()));
   const InitOffer offer{cookie.local_tag, config_.receive_buffer, config_.outbound_streams,
                         config_.max_inbound_streams, cookie.local_initial_tsn};
   if (queue_stateless(build_init_ack(reply, init.initiate_tag, offer, signed_cookie, config_.local_addresses,
@@ -156,7 +158,11 @@ Association* EndpointImpl::accept_cookie(const wire::CookieEchoChunk& echo, cons
   Association& a = add(std::make_unique<Association>(id, services(), c, *init, addresses, destination, now));
   // The same packet, now for the association: its COOKIE ECHO gets the COOKIE ACK (5.2.4 case D)
   // and bundled DATA is received like any other.
-  a.handle_packet(packet, source, destination, now);
+  {
+    // Its cookie, just verified, is not verified again by the association (a MAC per setup).
+    const auto vouch = cookies_.vouch(echo.cookie, check);
+    a.handle_packet(packet, source, destination, now);
+  }
   touch(id.value, *slot(id.value));
   return nullptr;
 }

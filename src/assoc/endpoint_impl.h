@@ -121,9 +121,8 @@ class EndpointImpl {
 
   void index(Association& a) {
     last_peer_.reset();
-    for (const auto& address : a.peer_addresses()) {
-      by_peer_[{address, a.peer_port(), a.local_port()}] = a.id().value;
-    }
+    a.for_each_peer_address(
+        [&](const wire::IpAddress& address) { by_peer_[{address, a.peer_port(), a.local_port()}] = a.id().value; });
   }
 
   Association& add(std::unique_ptr<Association> association) {
@@ -142,10 +141,10 @@ class EndpointImpl {
     const Association& a = *s->association;
     last_peer_.reset();
     // Only the entries still naming this association: a restart may have handed one to another.
-    for (const auto& address : a.peer_addresses()) {
+    a.for_each_peer_address([&](const wire::IpAddress& address) {
       auto it = by_peer_.find({address, a.peer_port(), a.local_port()});
       if (it != by_peer_.end() && it->second == id) by_peer_.erase(it);
-    }
+    });
     last_id_ = 0;
     last_slot_ = nullptr;
     associations_.erase(id);

@@ -122,8 +122,8 @@ Duration cookie_life(Duration configured, uint32_t suggested_increment_ms) {
 
 OwnedPacket build_init(const PacketEnds& ends, const InitOffer& offer, std::span<const wire::IpAddress> local_addresses,
                        uint32_t cookie_preservative_ms) {
-  std::vector<uint8_t> params(local_addresses.size() * 20 + 16);
-  wire::TlvListBuilder list(params);
+  const Scratch params(local_addresses.size() * 20 + 16);
+  wire::TlvListBuilder list(params.bytes());
   encode_addresses(local_addresses, list);
   if (cookie_preservative_ms != 0) list.add(wire::CookiePreservative{cookie_preservative_ms});
   wire::InitChunk init;
@@ -141,8 +141,8 @@ OwnedPacket build_init_ack(const PacketEnds& ends, wire::VerificationTag peer_ta
                            std::span<const wire::Bytes> unrecognized) {
   size_t room = wire::padded4(4 + cookie.size()) + local_addresses.size() * 20;
   for (const auto& u : unrecognized) room += wire::padded4(4 + u.size());
-  std::vector<uint8_t> params(room);
-  wire::TlvListBuilder list(params);
+  const Scratch params(room);
+  wire::TlvListBuilder list(params.bytes());
   list.add(wire::StateCookie{cookie});
   encode_addresses(local_addresses, list);
   // RFC 9260 3.2.2: each unrecognized INIT parameter comes back in an Unrecognized Parameter.

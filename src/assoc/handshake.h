@@ -3,6 +3,7 @@
 // that carry handshake and reply chunks. These packets are rare, so they own their bytes.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -15,6 +16,30 @@
 #include "wire/types.h"
 
 namespace sctpkit::assoc {
+
+// A working buffer of `size` bytes for a handshake packet's pieces (a signed cookie, a parameter
+// list): on the stack for the usual sizes, which every setup builds, on the heap only beyond.
+// Its bytes are not initialised: the writer fills what it hands out.
+class Scratch {
+ public:
+  static constexpr size_t kInline = 512;
+  explicit Scratch(size_t size) {
+    if (size > kInline) {
+      large_.resize(size);
+      bytes_ = large_;
+    } else {
+      bytes_ = wire::MutableBytes(small_.data(), size);
+    }
+  }
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  [[nodiscard]] wire::MutableBytes bytes() const { return bytes_; }
+
+ private:
+  std::array<uint8_t, kInline> small_;
+  std::vector<uint8_t> large_;
+  wire::MutableBytes bytes_;
+};
 
 struct OwnedPacket {
   wire::IpAddress source;

@@ -56,6 +56,7 @@ class Server {
     explicit Session(Association a) : association(std::move(a)) {}
     Association association;
     std::unique_ptr<Test> test;  // sent a hello
+    bool ended = false;          // receive() said Closed: no message can follow
   };
 
   // Reads what arrived on one association; false once it is over.

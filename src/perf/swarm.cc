@@ -19,6 +19,7 @@ namespace sctpkit::perf {
 namespace {
 constexpr size_t kBatch = 64;
 constexpr size_t kSlot = 65536;  // a Transmit is at most one IP datagram
+constexpr size_t kSmallFlight = 8;  // order_largest_first sorts up to this many by insertion
 
 assoc::TimePoint now() { return net::EventLoop::now(); }
 }  // namespace
@@ -157,18 +158,36 @@ Status Swarm::run_once(std::chrono::milliseconds timeout) {
 }
 
 void order_largest_first(std::span<net::OutgoingPacket> packets) {
-  if (packets.size() < 2 || packets.size() > kBatch) return;
+  const size_t n = packets.size();
+  if (n < 2 || n > kBatch) return;
   std::array<uint16_t, kBatch> ports;
-  for (size_t i = 0; i < packets.size(); ++i) {
+  for (size_t i = 0; i < n; ++i) {
     if (packets[i].data.size() < 2) return;
     ports[i] = wire::load_u16(packets[i].data, 0);  // RFC 9260 3.1: the source port comes first
   }
-  std::sort(ports.begin(), ports.begin() + static_cast<std::ptrdiff_t>(packets.size()));
-  if (std::adjacent_find(ports.begin(), ports.begin() + static_cast<std::ptrdiff_t>(packets.size())) !=
-      ports.begin() + static_cast<std::ptrdiff_t>(packets.size()))
+  const auto by_size = [](const net::OutgoingPacket& a, const net::OutgoingPacket& b) {
+    return a.data.size() > b.data.size();
+  };
+  if (n > kSmallFlight) {
+    // --parallel's full batches: sorted, O(n log n).
+    const auto end = ports.begin() + static_cast<std::ptrdiff_t>(n);
+    std::sort(ports.begin(), end);
+    if (std::adjacent_find(ports.begin(), end) != end) return;
+    std::stable_sort(packets.begin(), packets.end(), by_size);
     return;
-  std::stable_sort(packets.begin(), packets.end(),
-                   [](const net::OutgoingPacket& a, const net::OutgoingPacket& b) { return a.data.size() > b.data.size(); });
+  }
+  // One after another, a flight is two or three packets: a pairwise check and an insertion sort
+  // (stable, in place), where std::sort of the ports and std::stable_sort's temporary buffer (a
+  // malloc and free) cost ~1,000 instructions per setup.
+  for (size_t i = 1; i < n; ++i)
+    for (size_t j = 0; j < i; ++j)
+      if (ports[i] == ports[j]) return;
+  for (size_t i = 1; i < n; ++i) {
+    const net::OutgoingPacket moving = packets[i];
+    size_t j = i;
+    for (; j > 0 && by_size(moving, packets[j - 1]); --j) packets[j] = packets[j - 1];
+    packets[j] = moving;
+  }
 }
 
 void give_unset_sources(std::span<net::OutgoingPacket> packets, const wire::IpAddress& server,

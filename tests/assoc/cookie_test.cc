@@ -123,6 +123,23 @@ TEST_F(CookieTest, MacIsHmacSha256UnderTheCurrentSecretAcrossRotations) {
   }
 }
 
+TEST_F(CookieTest, MacIsHmacSha256ForEveryLengthAcrossShaBlockBoundaries) {
+  // The MAC resumes SHA-256 from the key's padded states: every signed length, including those
+  // where SHA-256's length padding spills into another block (55/56 bytes into a block), must
+  // still give RFC 2104's HMAC.
+  SeededRandom replay{42};
+  std::array<uint8_t, 32> secret;
+  replay.fill(secret);
+  for (size_t extra = 0; extra <= 140; ++extra) {
+    std::vector<uint8_t> longer_init(4 + extra, static_cast<uint8_t>(extra));
+    auto c = contents();
+    c.peer_init = longer_init;
+    const auto cookie = signed_cookie(c);
+    const std::vector<uint8_t> mac(cookie.end() - CookieAuthority::kMacSize, cookie.end());
+    EXPECT_EQ(mac, reference_hmac_sha256(secret, cookie)) << "INIT of " << longer_init.size() << " bytes";
+  }
+}
+
 TEST_F(CookieTest, VerifyingAForgeryLeavesTheNextMacIntact) {
   // A failed verification (an attacker's cookie) must not disturb the MAC of the next real one.
   const auto cookie = signed_cookie(contents());
@@ -131,6 +148,27 @@ TEST_F(CookieTest, VerifyingAForgeryLeavesTheNextMacIntact) {
   EXPECT_EQ(authority.verify(forged, t0).verdict, CookieVerdict::BadMac);
   EXPECT_EQ(signed_cookie(contents()), cookie);
   EXPECT_EQ(authority.verify(cookie, t0).verdict, CookieVerdict::Ok);
+}
+
+TEST_F(CookieTest, AVouchCoversOnlyTheVerifiedBytesInPlaceAndOnlyWhileItLives) {
+  auto cookie = signed_cookie(contents());
+  const CookieCheck check = authority.verify(cookie, t0);
+  ASSERT_EQ(check.verdict, CookieVerdict::Ok);
+  auto forged_copy = cookie;
+  forged_copy[20] ^= 0x01;  // the peer tag
+  {
+    const auto vouch = authority.vouch(cookie, check);
+    // The vouched bytes themselves: the endpoint's check, its contents viewing into them.
+    const CookieCheck again = authority.verify(cookie, t0);
+    EXPECT_EQ(again.verdict, CookieVerdict::Ok);
+    EXPECT_EQ(again.contents.peer_init.data(), check.contents.peer_init.data());
+    // Other memory, even the same size, is verified: the forgery is refused.
+    EXPECT_EQ(authority.verify(forged_copy, t0).verdict, CookieVerdict::BadMac);
+    EXPECT_EQ(authority.verify(wire::Bytes(cookie).first(cookie.size() - 1), t0).verdict, CookieVerdict::BadMac);
+  }
+  // The vouch is over: the same memory, changed, is verified afresh.
+  cookie[20] ^= 0x01;
+  EXPECT_EQ(authority.verify(cookie, t0).verdict, CookieVerdict::BadMac);
 }
 
 TEST_F(CookieTest, AnotherEndpointsCookieDoesNotVerify) {

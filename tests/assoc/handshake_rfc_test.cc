@@ -268,6 +268,29 @@ TEST(Rfc9260Setup, ACookieWhoseInitNamesAnAddressOfAnAssociationIsThatAssociatio
   EXPECT_EQ(p.events_of<MessageEvent>()[0].id, id);
 }
 
+TEST(Rfc9260Setup, ALongInitsCookieCarriesItWholeAndMakesTheAssociation) {
+  // RFC 9260 5.1.3: the cookie holds the whole INIT. A long one (here a 600-byte parameter whose
+  // type says "skip it", 3.2.1) is signed in a buffer of its own size, not the usual INIT's.
+  ScriptedPeer p;
+  std::vector<uint8_t> skipped{0x80, 0x77, 0x02, 0x5C};  // type 0x8077, length 604
+  skipped.resize(604, 0xA5);
+  const auto cookie = p.cookie_for(p.peer_tag, p.peer_tsn, skipped);
+  ASSERT_GT(cookie.size(), 20u + skipped.size());
+  p.send(p.local_tag, wire::CookieEchoChunk{cookie});
+  auto sent = p.take();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_TRUE(sent[0].has(wire::CookieAckChunk::kType));
+  EXPECT_EQ(p.endpoint().associations().size(), 1u);
+  // A bit flipped in the long INIT's part of the cookie: RFC 9260 5.1.5 step 2, discarded.
+  ScriptedPeer q;
+  auto forged = q.cookie_for(q.peer_tag, q.peer_tsn, skipped);
+  ASSERT_GT(forged.size(), 400u);
+  forged[400] ^= 0x01;
+  q.send(q.local_tag, wire::CookieEchoChunk{forged});
+  EXPECT_TRUE(q.take().empty());
+  EXPECT_TRUE(q.endpoint().associations().empty());
+}
+
 TEST(Rfc9260Setup, DuplicateCookieAckIsDiscarded) {
   ScriptedPeer p;
   ASSERT_TRUE(p.establish());

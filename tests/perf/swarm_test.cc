@@ -68,6 +68,30 @@ TEST(OrderLargestFirst, LeavesOneAssociationsPacketsInOrder) {
   EXPECT_EQ(sizes(batch), (std::vector<size_t>{20, 100, 60}));
 }
 
+TEST(OrderLargestFirst, FlightsSmallAndFullComeOutLargestFirstWithTiesInTheirOrder) {
+  // Sizes in a repeating pattern with ties: a few packets (one after another) take the insertion
+  // sort, 64 (a --parallel batch) the sorting one; a repeated port leaves either alone.
+  for (const uint16_t count : {3, 5, 8, 9, 64}) {
+    std::vector<std::vector<uint8_t>> storage;
+    for (uint16_t i = 0; i < count; ++i) storage.push_back(packet(static_cast<uint16_t>(40000 + i), 16 + 4 * ((i * 7) % 5)));
+    std::vector<net::OutgoingPacket> batch;
+    for (const auto& p : storage) batch.push_back({{}, {}, p});
+    order_largest_first(batch);
+    for (size_t i = 1; i < batch.size(); ++i) {
+      ASSERT_GE(batch[i - 1].data.size(), batch[i].data.size()) << count << " packets, at " << i;
+      if (batch[i - 1].data.size() == batch[i].data.size()) {
+        EXPECT_LT(wire::load_u16(batch[i - 1].data, 0), wire::load_u16(batch[i].data, 0)) << "ties keep their order";
+      }
+    }
+    storage.back()[0] = storage.front()[0];  // the last packet now from the first one's port
+    storage.back()[1] = storage.front()[1];
+    std::vector<net::OutgoingPacket> repeated;
+    for (const auto& p : storage) repeated.push_back({{}, {}, p});
+    order_largest_first(repeated);
+    for (size_t i = 0; i < repeated.size(); ++i) EXPECT_EQ(repeated[i].data.data(), storage[i].data()) << count;
+  }
+}
+
 // A server played by the test: a real endpoint behind two UDP sockets on one address, so that its
 // packets can come from the SCTP port it listens on but from two UDP ports.
 struct TwoPortServer {
