@@ -17,16 +17,12 @@ bool key_before(uint32_t a, uint32_t b) { return static_cast<int32_t>(b - a) > 0
 
 Reassembly::Reassembly(const ReassemblyConfig& config) : config_(config) {}
 
-Reassembly::Stream& Reassembly::stream_state(wire::StreamId id) {
+Reassembly::Stream& Reassembly::grow_streams(wire::StreamId id) {
   // RFC 9260 14 (resource exhaustion): state for the streams the peer uses, up to the highest one,
   // not for every stream it may use: a peer offering 65,535 streams would otherwise cost each
   // association 2 MiB up front (and WebRTC peers do offer that many).
-  if (id.value() >= streams_.size()) streams_.resize(size_t{id.value()} + 1);
+  streams_.resize(size_t{id.value()} + 1);
   return streams_[id.value()];
-}
-
-uint32_t Reassembly::receive_window() const {
-  return bytes_held_ >= config_.receive_buffer ? 0 : static_cast<uint32_t>(config_.receive_buffer - bytes_held_);
 }
 
 std::optional<ReassemblyError> Reassembly::insert(const DataFragment& fragment) {
