@@ -32,6 +32,28 @@ SendQueueConfig queue_config(const EndpointConfig& c) {
 // RFC 9260 7.3: the largest DATA chunk (header included) that fits a packet of this size.
 size_t pmdcs_for(size_t max_packet_size) { return max_packet_size - kCommonHeaderSize; }
 
+// One TxChunk as the PacketBuilder's DATA chunk (RFC 9260 3.3.1), its fields written straight from
+// it, inline: copying them into a wire::DataChunk first and its out-of-line write_value() were
+// some 100 instructions of each 64 B message's ~1,400 at the sender.
+struct TxDataChunk {
+  static constexpr uint8_t kType = wire::DataChunk::kType;
+  const TxChunk& c;
+  bool immediate;
+
+  [[nodiscard]] uint8_t flags() const {
+    return wire::DataFlags{.unordered = c.unordered, .beginning = c.beginning, .ending = c.end, .immediate = immediate}
+        .bits();
+  }
+  [[nodiscard]] size_t value_size() const { return wire::DataChunk::kFixedSize + c.payload.size(); }
+  void write_value(wire::Writer& w) const {
+    w.u32(c.tsn.value());
+    w.u16(c.stream.value());
+    w.u16(c.ssn.value());
+    w.u32(c.ppid.value());
+    w.bytes(c.payload);
+  }
+};
+
 }  // namespace
 
 DataSender::DataSender(const EndpointConfig& config, wire::Tsn local_initial_tsn, uint16_t outbound_streams,
@@ -192,18 +214,8 @@ size_t DataSender::write_data(wire::PacketBuilder& builder, Path& path, TimePoin
   // SACK chunk being sent back without delay": asked for with the message, or in SHUTDOWN-PENDING.
   const TxChunk* last = chunks.empty() ? nullptr : &chunks.back();
   for (const TxChunk& c : chunks) {
-    wire::DataChunk chunk;
-    chunk.tsn = c.tsn;
-    chunk.stream_id = c.stream;
-    chunk.ssn = c.ssn;
-    chunk.ppid = c.ppid;
-    chunk.data_flags = wire::DataFlags{.unordered = c.unordered,
-                                       .beginning = c.beginning,
-                                       .ending = c.end,
-                                       .immediate = c.sack_immediately || (shutdown_pending && &c == last)};
-    chunk.user_data = c.payload;
     // next_packet() chose the chunks to fit `room`, so every add succeeds.
-    if (!builder.add(chunk)) break;
+    if (!builder.add(TxDataChunk{c, c.sack_immediately || (shutdown_pending && &c == last)})) break;
     ++added;
     ++counters_.data_chunks_sent;
     if (c.retransmission) {

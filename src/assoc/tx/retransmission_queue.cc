@@ -204,7 +204,8 @@ void RetransmissionQueue::mark_gap_blocks(const SackInfo& sack, size_t cum_acked
   }
 }
 
-inline void RetransmissionQueue::acknowledge(TimePoint now, const Outstanding& c, Destination& d, SackResult& result) {
+// Always inlined into handle_sack()'s two walks: it runs once per acknowledged chunk.
+[[gnu::always_inline]] inline void RetransmissionQueue::acknowledge(TimePoint now, const Outstanding& c, Destination& d, SackResult& result) {
   d.sack_bytes_acked += chunk_size(c);
   result.bytes_acked += c.data.length;
   result.new_data_acked = true;

@@ -62,12 +62,6 @@ bool SendQueue::mark_last_sack_immediately() {
   return true;
 }
 
-size_t SendQueue::peek_fragment_size(size_t max_payload) const {
-  if (active_.empty()) return 0;
-  const Stream& s = streams_[active_.front()];
-  return std::min<size_t>(s.messages.front().size - s.head_offset, max_payload);
-}
-
 void SendQueue::prefetch_next(size_t count) const {
   if (active_.empty()) return;
   const Stream& s = streams_[active_.front()];
@@ -119,8 +113,13 @@ bool SendQueue::next_fragment(size_t max_payload, QueuedFragment& f) {
     s.messages.pop_front();
     s.head_offset = 0;
     --queued_messages_;
-    active_.pop_front();
-    if (!s.messages.empty()) active_.push_back(id);
+    // The stream goes to the back of the round (a sole stream with more messages stays in place).
+    if (s.messages.empty()) {
+      active_.pop_front();
+    } else if (active_.size() > 1) {
+      active_.pop_front();
+      active_.push_back(id);
+    }
   } else {
     s.head_offset += length;
   }
