@@ -1,6 +1,7 @@
 #include "assoc/data_sender.h"
 
 #include <algorithm>
+#include <array>
 
 #include "wire/data_chunks.h"
 
@@ -46,10 +47,13 @@ struct TxDataChunk {
   }
   [[nodiscard]] size_t value_size() const { return wire::DataChunk::kFixedSize + c.payload.size(); }
   void write_value(wire::Writer& w) const {
-    w.u32(c.tsn.value());
-    w.u16(c.stream.value());
-    w.u16(c.ssn.value());
-    w.u32(c.ppid.value());
+    // The four fields go as one block: one bounds check of the Writer instead of four.
+    std::array<uint8_t, wire::DataChunk::kFixedSize> fixed;
+    wire::store_u32(fixed, 0, c.tsn.value());
+    wire::store_u16(fixed, 4, c.stream.value());
+    wire::store_u16(fixed, 6, c.ssn.value());
+    wire::store_u32(fixed, 8, c.ppid.value());
+    w.bytes(fixed);
     w.bytes(c.payload);
   }
 };
@@ -69,27 +73,6 @@ DataSender::DataSender(const EndpointConfig& config, wire::Tsn local_initial_tsn
   }
   queue_.set_outstanding_limit(peer_rwnd);
   sync_rto(paths);
-}
-
-namespace {
-SendResult to_send_result(SendStatus status) {
-  switch (status) {
-    case SendStatus::kOk: return SendResult::Ok;
-    case SendStatus::kEmptyMessage: return SendResult::EmptyMessage;
-    case SendStatus::kInvalidStream: return SendResult::InvalidStream;
-    case SendStatus::kMessageTooLarge: return SendResult::MessageTooLarge;
-    case SendStatus::kBufferFull: return SendResult::WouldBlock;
-  }
-  return SendResult::WouldBlock;
-}
-}  // namespace
-
-SendResult DataSender::send(wire::Bytes message, wire::StreamId stream, wire::Ppid ppid, bool unordered) {
-  return to_send_result(queue_.send(stream, message, MessageOptions{ppid, unordered}));
-}
-
-SendResult DataSender::send(std::vector<uint8_t>&& message, wire::StreamId stream, wire::Ppid ppid, bool unordered) {
-  return to_send_result(queue_.send(stream, std::move(message), MessageOptions{ppid, unordered}));
 }
 
 std::vector<DataSender::DiscardedMessage> DataSender::set_outbound_streams(uint16_t count) {

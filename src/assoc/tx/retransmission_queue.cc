@@ -49,7 +49,8 @@ void RetransmissionQueue::take_out_of_flight(Outstanding& c, Destination& d) {
   outstanding_bytes_ -= c.data.length;
 }
 
-void RetransmissionQueue::emit(const Outstanding& c, bool retransmission) {
+// Inlined into both walks that send chunks: it runs once per chunk sent.
+[[gnu::always_inline]] inline void RetransmissionQueue::emit(const Outstanding& c, bool retransmission) {
   packet_.push_back(TxChunk{c.tsn, c.data.stream, c.data.ssn, c.data.ppid, c.data.unordered, c.data.beginning,
                             c.data.end, retransmission, c.data.payload(), c.data.sack_immediately});
 }
