@@ -390,15 +390,18 @@ void Reassembly::i_forward_tsn(std::span<const IForwardTsnSkip> skips) {
 }
 
 std::optional<ReceivedMessage> Reassembly::pop_message() {
-  if (ready_.empty()) return std::nullopt;
-  ReceivedMessage message = std::move(ready_.front());
+  std::optional<ReceivedMessage> message;
+  if (ready_.empty()) return message;
+  // Moved straight into the optional returned (no second move through a local).
+  message.emplace(std::move(ready_.front()));
   ready_.pop_front();
+  const size_t size = message->payload.size();
   if (config_.hold_until_consumed) {
     // The window opens when the upper layer consumes them (consume()), not when it is handed them.
-    unconsumed_ += static_cast<uint32_t>(message.payload.size());
+    unconsumed_ += static_cast<uint32_t>(size);
   } else {
     // RFC 9260 6.2 step 3: bytes handed to the ULP open the window again.
-    bytes_held_ -= message.payload.size();
+    bytes_held_ -= size;
   }
   return message;
 }
