@@ -1,6 +1,7 @@
 #include "assoc/data_sender.h"
 
 #include <algorithm>
+#include <array>
 
 #include "wire/data_chunks.h"
 
@@ -32,6 +33,31 @@ SendQueueConfig queue_config(const EndpointConfig& c) {
 // RFC 9260 7.3: the largest DATA chunk (header included) that fits a packet of this size.
 size_t pmdcs_for(size_t max_packet_size) { return max_packet_size - kCommonHeaderSize; }
 
+// One TxChunk as the PacketBuilder's DATA chunk (RFC 9260 3.3.1), its fields written straight from
+// it, inline: copying them into a wire::DataChunk first and its out-of-line write_value() were
+// some 100 instructions of each 64 B message's ~1,400 at the sender.
+struct TxDataChunk {
+  static constexpr uint8_t kType = wire::DataChunk::kType;
+  const TxChunk& c;
+  bool immediate;
+
+  [[nodiscard]] uint8_t flags() const {
+    return wire::DataFlags{.unordered = c.unordered, .beginning = c.beginning, .ending = c.end, .immediate = immediate}
+        .bits();
+  }
+  [[nodiscard]] size_t value_size() const { return wire::DataChunk::kFixedSize + c.payload.size(); }
+  void write_value(wire::Writer& w) const {
+    // The four fields go as one block: one bounds check of the Writer instead of four.
+    std::array<uint8_t, wire::DataChunk::kFixedSize> fixed;
+    wire::store_u32(fixed, 0, c.tsn.value());
+    wire::store_u16(fixed, 4, c.stream.value());
+    wire::store_u16(fixed, 6, c.ssn.value());
+    wire::store_u32(fixed, 8, c.ppid.value());
+    w.bytes(fixed);
+    w.bytes(c.payload);
+  }
+};
+
 }  // namespace
 
 DataSender::DataSender(const EndpointConfig& config, wire::Tsn local_initial_tsn, uint16_t outbound_streams,
@@ -47,27 +73,6 @@ DataSender::DataSender(const EndpointConfig& config, wire::Tsn local_initial_tsn
   }
   queue_.set_outstanding_limit(peer_rwnd);
   sync_rto(paths);
-}
-
-namespace {
-SendResult to_send_result(SendStatus status) {
-  switch (status) {
-    case SendStatus::kOk: return SendResult::Ok;
-    case SendStatus::kEmptyMessage: return SendResult::EmptyMessage;
-    case SendStatus::kInvalidStream: return SendResult::InvalidStream;
-    case SendStatus::kMessageTooLarge: return SendResult::MessageTooLarge;
-    case SendStatus::kBufferFull: return SendResult::WouldBlock;
-  }
-  return SendResult::WouldBlock;
-}
-}  // namespace
-
-SendResult DataSender::send(wire::Bytes message, wire::StreamId stream, wire::Ppid ppid, bool unordered) {
-  return to_send_result(queue_.send(stream, message, MessageOptions{ppid, unordered}));
-}
-
-SendResult DataSender::send(std::vector<uint8_t>&& message, wire::StreamId stream, wire::Ppid ppid, bool unordered) {
-  return to_send_result(queue_.send(stream, std::move(message), MessageOptions{ppid, unordered}));
 }
 
 std::vector<DataSender::DiscardedMessage> DataSender::set_outbound_streams(uint16_t count) {
@@ -192,18 +197,8 @@ size_t DataSender::write_data(wire::PacketBuilder& builder, Path& path, TimePoin
   // SACK chunk being sent back without delay": asked for with the message, or in SHUTDOWN-PENDING.
   const TxChunk* last = chunks.empty() ? nullptr : &chunks.back();
   for (const TxChunk& c : chunks) {
-    wire::DataChunk chunk;
-    chunk.tsn = c.tsn;
-    chunk.stream_id = c.stream;
-    chunk.ssn = c.ssn;
-    chunk.ppid = c.ppid;
-    chunk.data_flags = wire::DataFlags{.unordered = c.unordered,
-                                       .beginning = c.beginning,
-                                       .ending = c.end,
-                                       .immediate = c.sack_immediately || (shutdown_pending && &c == last)};
-    chunk.user_data = c.payload;
     // next_packet() chose the chunks to fit `room`, so every add succeeds.
-    if (!builder.add(chunk)) break;
+    if (!builder.add(TxDataChunk{c, c.sack_immediately || (shutdown_pending && &c == last)})) break;
     ++added;
     ++counters_.data_chunks_sent;
     if (c.retransmission) {

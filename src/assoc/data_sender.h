@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "assoc/clock.h"
@@ -28,9 +29,14 @@ class DataSender {
   DataSender(const EndpointConfig& config, wire::Tsn local_initial_tsn, uint16_t outbound_streams,
              uint32_t peer_rwnd, PathManager& paths);
 
-  SendResult send(wire::Bytes message, wire::StreamId stream, wire::Ppid ppid, bool unordered);
+  // Inline: one call frame less per message sent.
+  SendResult send(wire::Bytes message, wire::StreamId stream, wire::Ppid ppid, bool unordered) {
+    return to_send_result(queue_.send(stream, message, MessageOptions{ppid, unordered}));
+  }
   // Same, taking over a buffer the caller filled (no copy).
-  SendResult send(std::vector<uint8_t>&& message, wire::StreamId stream, wire::Ppid ppid, bool unordered);
+  SendResult send(std::vector<uint8_t>&& message, wire::StreamId stream, wire::Ppid ppid, bool unordered) {
+    return to_send_result(queue_.send(stream, std::move(message), MessageOptions{ppid, unordered}));
+  }
   std::vector<uint8_t> take_send_buffer() { return queue_.take_buffer(); }
   // RFC 9260 6.1 / 11.1 sack-immediately: the I bit on the last DATA chunk of the message sent last;
   // false if it has already left the queue (its chunks are out).
@@ -115,6 +121,16 @@ class DataSender {
   [[nodiscard]] const RetransmissionQueue& retransmissions() const { return rtx_; }
 
  private:
+  static SendResult to_send_result(SendStatus status) {
+    switch (status) {
+      case SendStatus::kOk: return SendResult::Ok;
+      case SendStatus::kEmptyMessage: return SendResult::EmptyMessage;
+      case SendStatus::kInvalidStream: return SendResult::InvalidStream;
+      case SendStatus::kMessageTooLarge: return SendResult::MessageTooLarge;
+      case SendStatus::kBufferFull: return SendResult::WouldBlock;
+    }
+    return SendResult::WouldBlock;
+  }
   void sync_rto(PathManager& paths) const;
   void count_delivered_messages();
 

@@ -79,7 +79,11 @@ class Writer {
     }
   }
   // Zero-pads to a multiple of 4 counted from `start` (the beginning of the chunk or parameter).
-  void pad4_from(size_t start) { zeros(padded4(pos_ - start) - (pos_ - start)); }
+  // Most chunks end aligned already (a 64 B message's DATA chunk): then no memset call at all.
+  void pad4_from(size_t start) {
+    const size_t n = padded4(pos_ - start) - (pos_ - start);
+    if (n != 0) zeros(n);
+  }
 
   // For length fields written once the body is known.
   void patch_u16(size_t offset, uint16_t v) {

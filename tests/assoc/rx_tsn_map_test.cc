@@ -36,6 +36,33 @@ TEST(RxTsnMap, InOrderAdvancesCumulativeTsn) {
   EXPECT_TRUE(blocks(map).empty());
 }
 
+TEST(RxTsnMap, InOrderTsnsAroundARepairedGapAreNewOnceThenDuplicates) {
+  // add() and classify() take the in-order next TSN without the bitmap; around a gap they must
+  // still agree with it: a TSN held above the point is a duplicate, the one after a repair is new.
+  TsnMap map(Tsn(1));
+  EXPECT_EQ(map.classify(Tsn(1)), Add::New);
+  EXPECT_EQ(map.add(Tsn(1)), Add::New);
+  EXPECT_EQ(map.classify(Tsn(1)), Add::Duplicate);
+  EXPECT_EQ(map.add(Tsn(3)), Add::New);
+  // TSN 2 is the point's next TSN, but with TSN 3 held it fills a gap and carries the point past 3.
+  EXPECT_EQ(map.classify(Tsn(2)), Add::New);
+  EXPECT_EQ(map.add(Tsn(2)), Add::New);
+  EXPECT_EQ(map.cumulative_tsn(), Tsn(3));
+  EXPECT_EQ(map.add(Tsn(3)), Add::Duplicate);
+  EXPECT_EQ(map.classify(Tsn(4)), Add::New);
+  EXPECT_EQ(map.add(Tsn(4)), Add::New);
+  EXPECT_EQ(map.add(Tsn(4)), Add::Duplicate);
+  EXPECT_EQ(map.cumulative_tsn(), Tsn(4));
+  EXPECT_FALSE(map.has_gaps());
+  EXPECT_EQ(map.duplicates().size(), 2u);
+  // A full turn of the bitmap's ring later, in order only, the positions of 3 and 4 are free again.
+  for (uint32_t t = 5; t <= 5 + 2 * 65536; ++t) ASSERT_EQ(map.add(Tsn(t)), Add::New) << t;
+  EXPECT_EQ(map.add(Tsn(5 + 2 * 65536 + 2)), Add::New);
+  EXPECT_EQ(map.add(Tsn(5 + 2 * 65536 + 1)), Add::New);
+  EXPECT_EQ(map.cumulative_tsn(), Tsn(5 + 2 * 65536 + 2));
+  EXPECT_FALSE(map.has_gaps());
+}
+
 TEST(RxTsnMap, GapBlocksExactlyAsRfc9260Section334Example) {
   // RFC 9260 3.3.4: TSNs 10, 11, 12, 14, 15, 17 received -> cum 12, blocks (2,3) and (5,5).
   TsnMap map(Tsn(10));

@@ -167,6 +167,23 @@ TEST(TxSendQueue, RoundRobinOneMessagePerTurn) {
   EXPECT_EQ(order, (std::vector<uint16_t>{0, 1, 2, 0, 1, 0, 1}));
 }
 
+TEST(TxSendQueue, ASoleStreamKeepsItsTurnUntilASecondOneJoinsTheRound) {
+  // A sole active stream is not rotated (nothing to rotate with); a stream that gets a message
+  // meanwhile still joins the round behind it.
+  SendQueue q(2);
+  for (int i = 0; i < 4; ++i) q.send(StreamId(0), bytes(5));
+  std::vector<uint16_t> order;
+  for (int i = 0; i < 2; ++i) order.push_back(q.next_fragment(10)->stream.value());
+  q.send(StreamId(1), bytes(5));
+  q.send(StreamId(1), bytes(5));
+  while (auto f = q.next_fragment(10)) order.push_back(f->stream.value());
+  EXPECT_EQ(order, (std::vector<uint16_t>{0, 0, 0, 1, 0, 1}));
+  EXPECT_TRUE(q.empty());
+  q.send(StreamId(1), bytes(5));
+  ASSERT_TRUE(q.next_fragment(10).has_value());
+  EXPECT_FALSE(q.next_fragment(10).has_value());
+}
+
 TEST(TxSendQueue, FragmentsOfOneMessageAreNeverInterleaved) {  // RFC 9260 6.9: consecutive TSNs
   SendQueue q(2);
   q.send(StreamId(0), bytes(30));

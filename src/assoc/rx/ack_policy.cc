@@ -58,12 +58,6 @@ void AckPolicy::on_sack_sent(uint32_t advertised_a_rwnd) {
   last_advertised_ = advertised_a_rwnd;
 }
 
-AckDecision AckPolicy::decision() const {
-  if (immediate_) return {AckDecision::Kind::Now, {}};
-  if (deadline_) return {AckDecision::Kind::At, *deadline_};
-  return {};
-}
-
 bool AckPolicy::sack_due(TimePoint now) const { return immediate_ || (deadline_ && now >= *deadline_); }
 
 }  // namespace sctpkit::assoc

@@ -59,7 +59,14 @@ class AckPolicy {
   // Every SACK sent, with the a_rwnd it advertised.
   void on_sack_sent(uint32_t advertised_a_rwnd);
 
-  [[nodiscard]] AckDecision decision() const;
+  // Inline: asked several times per received message (after each read, by sack_owed()).
+  [[nodiscard]] AckDecision decision() const {
+    if (immediate_) return {AckDecision::Kind::Now, {}};
+    if (deadline_) return {AckDecision::Kind::At, *deadline_};
+    return {};
+  }
+  // decision().kind == Now, without building the decision.
+  [[nodiscard]] bool sack_now() const { return immediate_; }
   [[nodiscard]] bool sack_due(TimePoint now) const;
   [[nodiscard]] std::optional<TimePoint> deadline() const { return deadline_; }
   [[nodiscard]] uint32_t last_advertised_a_rwnd() const { return last_advertised_; }

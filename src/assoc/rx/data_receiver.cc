@@ -110,9 +110,9 @@ bool DataReceiver::consumed(size_t bytes) {
   reassembly_.consume(bytes);
   // A SACK already due (answering input, and owed until the application's next call so that a
   // reply carries it) will advertise the new window: the update is news only when nothing was due.
-  const bool was_due = ack_.decision().kind == AckDecision::Kind::Now;
+  const bool was_due = ack_.sack_now();
   ack_.on_window_consumed(a_rwnd());
-  return !was_due && ack_.decision().kind == AckDecision::Kind::Now;
+  return !was_due && ack_.sack_now();
 }
 
 void DataReceiver::on_sack_sent(const SackContent& sent) {

@@ -17,16 +17,12 @@ bool key_before(uint32_t a, uint32_t b) { return static_cast<int32_t>(b - a) > 0
 
 Reassembly::Reassembly(const ReassemblyConfig& config) : config_(config) {}
 
-Reassembly::Stream& Reassembly::stream_state(wire::StreamId id) {
+Reassembly::Stream& Reassembly::grow_streams(wire::StreamId id) {
   // RFC 9260 14 (resource exhaustion): state for the streams the peer uses, up to the highest one,
   // not for every stream it may use: a peer offering 65,535 streams would otherwise cost each
   // association 2 MiB up front (and WebRTC peers do offer that many).
-  if (id.value() >= streams_.size()) streams_.resize(size_t{id.value()} + 1);
+  streams_.resize(size_t{id.value()} + 1);
   return streams_[id.value()];
-}
-
-uint32_t Reassembly::receive_window() const {
-  return bytes_held_ >= config_.receive_buffer ? 0 : static_cast<uint32_t>(config_.receive_buffer - bytes_held_);
 }
 
 std::optional<ReassemblyError> Reassembly::insert(const DataFragment& fragment) {
@@ -394,15 +390,18 @@ void Reassembly::i_forward_tsn(std::span<const IForwardTsnSkip> skips) {
 }
 
 std::optional<ReceivedMessage> Reassembly::pop_message() {
-  if (ready_.empty()) return std::nullopt;
-  ReceivedMessage message = std::move(ready_.front());
+  std::optional<ReceivedMessage> message;
+  if (ready_.empty()) return message;
+  // Moved straight into the optional returned (no second move through a local).
+  message.emplace(std::move(ready_.front()));
   ready_.pop_front();
+  const size_t size = message->payload.size();
   if (config_.hold_until_consumed) {
     // The window opens when the upper layer consumes them (consume()), not when it is handed them.
-    unconsumed_ += static_cast<uint32_t>(message.payload.size());
+    unconsumed_ += static_cast<uint32_t>(size);
   } else {
     // RFC 9260 6.2 step 3: bytes handed to the ULP open the window again.
-    bytes_held_ -= message.payload.size();
+    bytes_held_ -= size;
   }
   return message;
 }

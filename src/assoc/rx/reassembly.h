@@ -115,7 +115,11 @@ class Reassembly {
   // popped, and (hold_until_consumed) popped messages not yet consumed.
   [[nodiscard]] size_t bytes_held() const { return bytes_held_; }
   // RFC 9260 6.2: the a_rwnd to advertise: the receive buffer minus what is held, never below 0.
-  [[nodiscard]] uint32_t receive_window() const;
+  // Inline: asked for each DATA chunk (full()) and each message read (a_rwnd()).
+  [[nodiscard]] uint32_t receive_window() const {
+    return bytes_held_ >= config_.receive_buffer ? 0
+                                                 : static_cast<uint32_t>(config_.receive_buffer - bytes_held_);
+  }
   [[nodiscard]] bool full() const { return receive_window() == 0; }
   [[nodiscard]] const ReassemblyConfig& config() const { return config_; }
 
@@ -180,7 +184,11 @@ class Reassembly {
     return config_.interleaving ? item.mid == stream.next_mid : item.ssn == stream.next_ssn;
   }
   void advance(Stream& stream) const;  // the stream expects its next SSN / MID
-  Stream& stream_state(wire::StreamId id);  // made on first use; `id` below inbound_streams
+  // Made on first use; `id` below inbound_streams. The lookup inlines (every message asks).
+  Stream& stream_state(wire::StreamId id) {
+    return id.value() < streams_.size() ? streams_[id.value()] : grow_streams(id);
+  }
+  Stream& grow_streams(wire::StreamId id);
 
   ReassemblyConfig config_;
   std::vector<Stream> streams_;

@@ -37,7 +37,7 @@ void TsnMap::clear(Tsn tsn) {
   bits_[i / 64] &= ~(uint64_t{1} << (i % 64));
 }
 
-TsnMap::AddResult TsnMap::classify(Tsn tsn) const {
+TsnMap::AddResult TsnMap::classify_any(Tsn tsn) const {
   const int32_t distance = cumulative_.distance_to(tsn);
   // RFC 1982 3.2: a TSN half the space away is not after the cumulative point; treat it as old.
   if (distance <= 0) return AddResult::Duplicate;
@@ -51,8 +51,8 @@ bool TsnMap::contains(Tsn tsn) const {
   return static_cast<uint32_t>(distance) <= window_ && test(tsn);
 }
 
-TsnMap::AddResult TsnMap::add(Tsn tsn) {
-  const AddResult result = classify(tsn);
+TsnMap::AddResult TsnMap::add_any(Tsn tsn) {
+  const AddResult result = classify_any(tsn);
   switch (result) {
     case AddResult::Duplicate:
       // RFC 9260 3.3.4: every arrival of a duplicate is listed, so TSN 19 received three times is
@@ -65,12 +65,7 @@ TsnMap::AddResult TsnMap::add(Tsn tsn) {
     case AddResult::OutOfWindow:
       break;
     case AddResult::New:
-      if (highest_ == cumulative_ && tsn == cumulative_.next()) {
-        // In order with no gaps: the cumulative point moves on without a bit set and cleared.
-        cumulative_ = highest_ = tsn;
-        break;
-      }
-      set(tsn);
+      set(tsn);  // not the in-order next (add() took that): above a gap, or filling one
       if (tsn.after(highest_)) highest_ = tsn;
       advance_cumulative();
       break;

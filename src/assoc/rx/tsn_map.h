@@ -39,11 +39,20 @@ class TsnMap {
                   size_t max_duplicates = kDefaultMaxDuplicates);
 
   // What add() would answer, without recording anything.
-  [[nodiscard]] AddResult classify(wire::Tsn tsn) const;
+  [[nodiscard]] AddResult classify(wire::Tsn tsn) const {
+    return in_order_next(tsn) ? AddResult::New : classify_any(tsn);
+  }
 
   // Records a received TSN. RFC 9260 6.2: a TSN at or below the cumulative point or already held
   // is a duplicate, and is listed (up to max_duplicates) for the next SACK.
-  AddResult add(wire::Tsn tsn);
+  AddResult add(wire::Tsn tsn) {
+    if (in_order_next(tsn)) {
+      // In order with no gaps: the cumulative point moves on without a bit set and cleared.
+      cumulative_ = highest_ = tsn;
+      return AddResult::New;
+    }
+    return add_any(tsn);
+  }
 
   [[nodiscard]] bool contains(wire::Tsn tsn) const;
   [[nodiscard]] wire::Tsn cumulative_tsn() const { return cumulative_; }
@@ -69,6 +78,11 @@ class TsnMap {
   bool forward_to(wire::Tsn new_cumulative);
 
  private:
+  // The common arrival, inline for each DATA chunk: the TSN right after the cumulative point with
+  // nothing held above it (no bit set then: bits mark only TSNs up to highest_), so it is new.
+  [[nodiscard]] bool in_order_next(wire::Tsn tsn) const { return highest_ == cumulative_ && tsn == cumulative_.next(); }
+  [[nodiscard]] AddResult classify_any(wire::Tsn tsn) const;
+  AddResult add_any(wire::Tsn tsn);
   [[nodiscard]] size_t bit_index(wire::Tsn tsn) const { return tsn.value() & mask_; }
   [[nodiscard]] bool test(wire::Tsn tsn) const;
   void set(wire::Tsn tsn);

@@ -150,7 +150,8 @@ MessagePool::~MessagePool() {
   core_->unref();
 }
 
-MessageSlot* MessagePool::take_slot() {
+// Inlined into copy_of() and adopt(): it runs once per message sent.
+[[gnu::always_inline]] inline MessageSlot* MessagePool::take_slot() {
   if (!core_) {
     core_ = new MessagePoolCore;
     core_->keep_bytes = keep_bytes_;

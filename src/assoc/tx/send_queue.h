@@ -8,6 +8,7 @@
 // consecutive TSNs (RFC 9260 6.9), so a message is never interleaved with another.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -89,8 +90,13 @@ class SendQueue {
   // Prefetches the bytes of up to `count` messages next in line on the stream served next, where
   // they are kept in their slots (small messages): the caller is about to put them in a packet.
   void prefetch_next(size_t count) const;
-  // Payload size the next next_fragment(max_payload) would produce (0 when empty).
-  [[nodiscard]] size_t peek_fragment_size(size_t max_payload) const;
+  // Payload size the next next_fragment(max_payload) would produce (0 when empty). Inline: asked
+  // before each chunk a packet takes.
+  [[nodiscard]] size_t peek_fragment_size(size_t max_payload) const {
+    if (active_.empty()) return 0;
+    const Stream& s = streams_[active_.front()];
+    return std::min<size_t>(s.messages.front().size - s.head_offset, max_payload);
+  }
 
   // RFC 9260 5.1.1 / 5.2: the outbound stream count after negotiation, min(our OS, peer MIS).
   // Messages queued on streams at or above the new count are discarded; returns how many.
