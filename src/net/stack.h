@@ -124,7 +124,12 @@ class Stack {
   // than Options::receive_buffer, RFC 9260 6.2). A window update the engine now owes leaves at once.
   void consumed(uint32_t id, size_t bytes);
 
-  assoc::Endpoint& endpoint() { return *endpoint_; }
+  // For a user call into the engine: the loop's next run_once() flushes what it queued
+  // (EventLoop::touched()).
+  assoc::Endpoint& endpoint() {
+    loop_->touched();
+    return *endpoint_;
+  }
   [[nodiscard]] const Options& options() const { return options_; }
   [[nodiscard]] int fd() const { return loop_->fd(); }
   [[nodiscard]] uint16_t udp_port() const { return udp_ ? udp_->local_port() : 0; }

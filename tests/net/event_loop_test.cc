@@ -200,6 +200,38 @@ TEST(EventLoop, ProgramsTheTimerOnlyWhenADeadlineComesEarlier) {
   EXPECT_EQ(settings(), 3u);
 }
 
+// run_once() flushes before it waits only when something may have changed the engines since the
+// last flush: a user call (touched()), input, an event handed out. A ping-pong's reply has just
+// flushed; the second, empty flush was ~390 instructions per round trip.
+TEST(EventLoop, RunOnceFlushesOnlyAfterSomethingChangedTheEngines) {
+  EchoRig rig;
+  auto& engine = rig.engine;
+  const auto flushes = [&] { return rig.loop->counters().flushes; };
+  rig.loop->flush();
+  const uint64_t before = flushes();
+  EXPECT_FALSE(rig.loop->run_once(0ms));
+  EXPECT_EQ(flushes(), before);
+  // A user call queued a packet (as send() does) and said so: the next run_once sends it.
+  const auto p = testing::sctp_packet(7000, 5000, 77);
+  engine.handle_packet(p, kLoopback, kLoopback, EventLoop::now(), 0);
+  rig.loop->touched();
+  rig.loop->run_once(0ms);
+  EXPECT_EQ(flushes(), before + 1);
+  std::array<ReceivedPacket, 4> in;
+  ASSERT_EQ(rig.client_receive(in), 1u);
+  EXPECT_EQ(wire::load_u32(in[0].data, 4), 77u);
+  // A deadline a user call brought in (none was armed) is armed before the loop sleeps: the
+  // wait ends at the deadline, not at the call's timeout.
+  rig.loop->flush();
+  const auto start = EventLoop::now();
+  engine.deadline = start + 30ms;
+  rig.loop->touched();
+  EXPECT_TRUE(rig.loop->run_once(10s));
+  ASSERT_EQ(engine.timeouts.size(), 1u);
+  EXPECT_GE(engine.timeouts[0], start + 30ms);
+  EXPECT_LT(EventLoop::now() - start, 5s);
+}
+
 TEST(EventLoop, FlushSendsWhatAUserCallQueued) {
   Rig rig;
   EchoEngine engine(5000);
