@@ -47,7 +47,7 @@ std::variant<std::unique_ptr<EventLoop>, TransportError> EventLoop::create(Trans
 void EventLoop::add(Engine& engine) {
   if (std::find(engines_.begin(), engines_.end(), &engine) != engines_.end()) return;
   engines_.push_back(&engine);
-  dirty_ = true;
+  touched();
   transport_.bind_port(engine.local_port());
   arm_timer();
 }
@@ -114,9 +114,9 @@ bool EventLoop::run_once(std::optional<assoc::Duration> timeout, bool wake_when_
   if (counters_.timeouts != before) owed_ = true;
   const uint64_t handed = counters_.events;
   deliver_events();
-  // The deadlines fire_timers read still hold unless a timer ran or the handler (which may call an
-  // engine) got an event: one next_timeout walk per wake-up instead of two.
-  if (earliest && counters_.events == handed) {
+  // The deadlines fire_timers read still hold unless a timer ran or a handler that calls engines
+  // got an event (handing one out moves no deadline): one next_timeout walk per wake-up, not two.
+  if (earliest && (counters_.events == handed || !handler_calls_engines_)) {
     arm_timer(*earliest);
   } else {
     arm_timer();
@@ -185,6 +185,7 @@ void EventLoop::receive_all(assoc::TimePoint now) {
         owed_ = true;
       } else {
         drain_transmits(**it, now);
+        undrained_ = true;  // sending may raise events (a close after an ABORT)
       }
     }
     // What the engines answered to this read (SACKs; data the SACKs made room for) leaves before
@@ -202,6 +203,7 @@ std::optional<std::optional<assoc::TimePoint>> EventLoop::fire_timers(assoc::Tim
       ++counters_.timeouts;
       engine->handle_timeout(now);
       fired = true;
+      undrained_ = true;
     } else if (deadline && (!earliest || *deadline < *earliest)) {
       earliest = deadline;
     }
@@ -219,7 +221,8 @@ void EventLoop::clear_owed_signal() {
 
 size_t EventLoop::flush(assoc::TimePoint t) {
   ++counters_.flushes;
-  dirty_ = false;  // an event handed out below sets it again
+  dirty_ = false;      // an event handed out below sets it again
+  undrained_ = false;  // each engine's events are taken after its packets (a handler may set it again)
   last_now_ = t;
   owed_ = false;
   clear_owed_signal();
@@ -234,6 +237,8 @@ size_t EventLoop::flush(assoc::TimePoint t) {
 }
 
 void EventLoop::deliver_events() {
+  if (!undrained_) return;
+  undrained_ = false;
   for (size_t i = 0; i < engines_.size(); ++i) drain_events(*engines_[i]);
 }
 
@@ -264,7 +269,8 @@ bool EventLoop::drain_events(Engine& engine) {
     closing |= std::holds_alternative<assoc::PeerShutdownEvent>(*event) ||
                std::holds_alternative<assoc::ClosedEvent>(*event);
     ++counters_.events;
-    dirty_ = true;  // the handler may call the engine (see touched())
+    dirty_ = true;  // handing it out may leave the engine an answer to send (a window update)
+    if (handler_calls_engines_) undrained_ = true;
     if (handler_) handler_(engine, std::move(*event));
   }
   return closing;

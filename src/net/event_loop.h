@@ -64,7 +64,12 @@ class EventLoop {
   // called from inside the event handler.
   void add(Engine& engine);
   void remove(Engine& engine);
-  void set_event_handler(EventHandler handler) { handler_ = std::move(handler); }
+  // `calls_engines` false: the handler never calls an engine (the Stack's only files events), so
+  // an event it got leaves the engines with no new events to hand out (see deliver_events()).
+  void set_event_handler(EventHandler handler, bool calls_engines = true) {
+    handler_ = std::move(handler);
+    handler_calls_engines_ = calls_engines;
+  }
   // Busy polling (sctpkit::Options::busy_poll): run_once polls without sleeping for up to this long
   // before it blocks; zero (the default) blocks at once.
   void set_busy_poll(assoc::Duration spin) { busy_poll_ = spin; }
@@ -84,14 +89,20 @@ class EventLoop {
   size_t flush() { return flush(now()); }
   // The same, at `now` (a caller that just read the clock for the engine).
   size_t flush(assoc::TimePoint now);
-  // Hands out the engines' events without sending anything (what is owed stays owed).
+  // Hands out the engines' events without sending anything (what is owed stays owed). Walks the
+  // engines only if one may hold events: since the last walk, one was called outside the loop
+  // (touched()), ran a timer, or sent outside a flush, or the handler (if it calls engines) got an
+  // event. A ping-pong asked an engine with no events twice per round trip.
   void deliver_events();
   // An embedder called an engine outside the loop (a user call: connect, send, shutdown...): the
   // next run_once() flushes first. run_once() skips that flush when nothing happened since the
   // last one (neither such a call, nor input, nor an event handed to the handler, which may call an
   // engine): in a ping-pong the reply's send() has just flushed, and the empty second flush (a
   // poll_transmit, a poll_event and a next_timeout walk) was ~390 instructions per round trip.
-  void touched() { dirty_ = true; }
+  void touched() {
+    dirty_ = true;
+    undrained_ = true;
+  }
   [[nodiscard]] bool owed() const { return owed_; }
   // Inputs handed to the engines so far (packets read, timer expiries): what can open a window
   // that was full (a SACK) or start a retransmission. Only user calls change the engines otherwise.
@@ -150,6 +161,8 @@ class EventLoop {
   assoc::Duration busy_poll_{};
   bool owed_ = false;                      // the engines may hold answers to input (see above)
   bool dirty_ = true;                      // something may have changed the engines since the last flush
+  bool undrained_ = true;                  // an engine may hold events not yet handed out
+  bool handler_calls_engines_ = true;
   UniqueFd owed_fd_;                       // eventfd, readable while owed_ is signalled to embedders
   bool owed_signaled_ = false;
   std::vector<int> ready_fds_;             // the transport's descriptors epoll reported readable

@@ -106,7 +106,9 @@ Expected<std::shared_ptr<Stack>> Stack::open(const Options& options, std::option
   stack->loop_->add(*stack->engine_);
   stack->loop_->set_busy_poll(options.busy_poll);
   Stack* raw = stack.get();
-  stack->loop_->set_event_handler([raw](net::Engine&, assoc::Event&& event) { raw->on_event(std::move(event)); });
+  // on_event files the event and never calls the engine.
+  stack->loop_->set_event_handler([raw](net::Engine&, assoc::Event&& event) { raw->on_event(std::move(event)); },
+                                  /*calls_engines=*/false);
   return stack;
 }
 

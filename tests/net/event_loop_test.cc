@@ -50,6 +50,7 @@ class EchoEngine final : public Engine {
     return assoc::Transmit{current_.source, current_.destination, current_.bytes};
   }
   std::optional<assoc::Event> poll_event() override {
+    ++event_polls;
     if (events_.empty()) return std::nullopt;
     auto e = events_.front();
     events_.pop_front();
@@ -60,6 +61,7 @@ class EchoEngine final : public Engine {
   std::vector<std::vector<uint8_t>> received;
   std::vector<uint16_t> encapsulation_ports;  // handed with each packet received
   std::vector<assoc::TimePoint> timeouts;
+  size_t event_polls = 0;  // poll_event calls
   std::optional<assoc::TimePoint> deadline;
   assoc::PacketDisposition disposition = assoc::PacketDisposition::Accepted;  // what handle_packet says
   std::deque<assoc::PacketDisposition> dispositions;  // ... for the next packets, before `disposition`
@@ -230,6 +232,45 @@ TEST(EventLoop, RunOnceFlushesOnlyAfterSomethingChangedTheEngines) {
   ASSERT_EQ(engine.timeouts.size(), 1u);
   EXPECT_GE(engine.timeouts[0], start + 30ms);
   EXPECT_LT(EventLoop::now() - start, 5s);
+}
+
+// The engines are asked for events only when they may hold some: after a user call (touched()),
+// a timer, or an event given to a handler that calls engines. A ping-pong asked twice per round
+// trip for nothing.
+TEST(EventLoop, AsksForEventsOnlyWhenAnEngineMayHoldSome) {
+  for (const bool handler_calls_engines : {false, true}) {
+    SCOPED_TRACE(handler_calls_engines ? "handler calls engines" : "handler only files events");
+    EchoRig rig;
+    auto& engine = rig.engine;
+    size_t handed = 0;
+    rig.loop->set_event_handler([&](Engine&, assoc::Event&&) { ++handed; }, handler_calls_engines);
+    rig.loop->flush();
+    size_t polls = engine.event_polls;
+    rig.loop->deliver_events();
+    rig.loop->run_once(0ms);
+    EXPECT_EQ(engine.event_polls, polls);
+    // An input's events are handed out with it; the wake-up's final walk follows only if the
+    // handler may have called an engine.
+    const auto p = testing::sctp_packet(7000, 5000, 3);
+    rig.client->send(std::array{OutgoingPacket{{}, kLoopback, p}});
+    polls = engine.event_polls;
+    rig.run_until_received(1);
+    ASSERT_EQ(handed, 1u);
+    EXPECT_EQ(engine.event_polls, polls + 2 + (handler_calls_engines ? 1 : 0));
+    // A user call that raised an event, said with touched(): handed out by the next walk.
+    engine.handle_packet(p, kLoopback, kLoopback, EventLoop::now(), 0);
+    rig.loop->touched();
+    rig.loop->deliver_events();
+    EXPECT_EQ(handed, 2u);
+    // A timer that ran: the same wake-up asks for its events.
+    engine.deadline = EventLoop::now();
+    rig.loop->touched();
+    rig.loop->flush();
+    polls = engine.event_polls;
+    ASSERT_TRUE(rig.loop->run_once(0ms));
+    EXPECT_EQ(engine.timeouts.size(), 1u);
+    EXPECT_EQ(engine.event_polls, polls + 1);
+  }
 }
 
 TEST(EventLoop, FlushSendsWhatAUserCallQueued) {
