@@ -209,7 +209,7 @@ std::optional<std::optional<assoc::TimePoint>> EventLoop::fire_timers(assoc::Tim
     }
   }
   if (fired) return std::nullopt;
-  return earliest;
+  return std::optional<std::optional<assoc::TimePoint>>(std::in_place, earliest);  // engaged, even with no deadline
 }
 
 void EventLoop::clear_owed_signal() {

@@ -22,9 +22,10 @@ class EchoEngine final : public Engine {
   explicit EchoEngine(uint16_t port) : port_(port) {}
   uint16_t local_port() const override { return port_; }
   assoc::PacketDisposition handle_packet(wire::Bytes packet, const wire::IpAddress& source,
-                                         const wire::IpAddress& destination, assoc::TimePoint,
+                                         const wire::IpAddress& destination, assoc::TimePoint now,
                                          uint16_t encapsulation_port) override {
     received.emplace_back(packet.begin(), packet.end());
+    if (deadline_after_packet) deadline = now + *deadline_after_packet;
     encapsulation_ports.push_back(encapsulation_port);
     auto reply = testing::sctp_packet(port_, wire::load_u16(packet, 0), wire::load_u32(packet, 4));
     replies_.push_back({destination, source, std::move(reply)});
@@ -62,6 +63,7 @@ class EchoEngine final : public Engine {
   std::vector<uint16_t> encapsulation_ports;  // handed with each packet received
   std::vector<assoc::TimePoint> timeouts;
   size_t event_polls = 0;  // poll_event calls
+  std::optional<assoc::Duration> deadline_after_packet;  // a packet starts a timer this long
   std::optional<assoc::TimePoint> deadline;
   assoc::PacketDisposition disposition = assoc::PacketDisposition::Accepted;  // what handle_packet says
   std::deque<assoc::PacketDisposition> dispositions;  // ... for the next packets, before `disposition`
@@ -271,6 +273,29 @@ TEST(EventLoop, AsksForEventsOnlyWhenAnEngineMayHoldSome) {
     EXPECT_EQ(engine.timeouts.size(), 1u);
     EXPECT_EQ(engine.event_polls, polls + 1);
   }
+}
+
+// The wake-up's last arming reuses the deadlines fire_timers read (the handler only files
+// events): a timer a packet started is still programmed, and an embedder's poll wakes for it.
+TEST(EventLoop, ATimerAPacketStartedIsArmedByTheSameWakeUp) {
+  EchoRig rig;
+  auto& engine = rig.engine;
+  rig.loop->set_event_handler([](Engine&, assoc::Event&&) {}, /*calls_engines=*/false);
+  engine.deadline_after_packet = 40ms;
+  const uint64_t settings = rig.loop->counters().timer_settings;  // no deadline yet: none
+  const auto p = testing::sctp_packet(7000, 5000, 1);
+  rig.client->send(std::array{OutgoingPacket{{}, kLoopback, p}});
+  rig.run_until_received(1);
+  ASSERT_EQ(engine.received.size(), 1u);
+  ASSERT_TRUE(engine.deadline.has_value());
+  EXPECT_EQ(rig.loop->counters().timer_settings, settings + 1);  // by the wake-up that read the packet
+  rig.loop->flush();  // what is owed leaves; the fd then polls readable only for the timer
+  engine.deadline_after_packet.reset();
+  pollfd loop_fd{rig.loop->fd(), POLLIN, 0};
+  ASSERT_EQ(::poll(&loop_fd, 1, 5000), 1);
+  EXPECT_GE(EventLoop::now(), *engine.deadline);
+  EXPECT_TRUE(rig.loop->run_once(0s));
+  EXPECT_EQ(engine.timeouts.size(), 1u);
 }
 
 TEST(EventLoop, FlushSendsWhatAUserCallQueued) {
