@@ -47,6 +47,7 @@ std::variant<std::unique_ptr<EventLoop>, TransportError> EventLoop::create(Trans
 void EventLoop::add(Engine& engine) {
   if (std::find(engines_.begin(), engines_.end(), &engine) != engines_.end()) return;
   engines_.push_back(&engine);
+  touched();
   transport_.bind_port(engine.local_port());
   arm_timer();
 }
@@ -66,8 +67,8 @@ void EventLoop::remove(Engine& engine) {
 
 bool EventLoop::run_once(std::optional<assoc::Duration> timeout, bool wake_when_owed) {
   // What the last input made the engines answer leaves before we wait (if the caller never
-  // replied, without its reply), and so does what user calls queued.
-  flush();
+  // replied, without its reply), and so does what user calls queued (see touched()).
+  if (dirty_ || owed_) flush();
   int wait_ms = -1;
   // Packets read but not yet handed out make no descriptor readable: waiting for one stranded them
   // until the peer's next packet (at the end of a 64 B rate test, its T3-rtx a second later).
@@ -109,10 +110,17 @@ bool EventLoop::run_once(std::optional<assoc::Duration> timeout, bool wake_when_
   // Timers are checked on every wake-up, not only when the timerfd fired: a deadline may have
   // passed while we were handling packets.
   const uint64_t before = counters_.timeouts;
-  fire_timers(t);
+  const auto earliest = fire_timers(t);
   if (counters_.timeouts != before) owed_ = true;
+  const uint64_t handed = counters_.events;
   deliver_events();
-  arm_timer();
+  // The deadlines fire_timers read still hold unless a timer ran or a handler that calls engines
+  // got an event (handing one out moves no deadline): one next_timeout walk per wake-up, not two.
+  if (earliest && (counters_.events == handed || !handler_calls_engines_)) {
+    arm_timer(*earliest);
+  } else {
+    arm_timer();
+  }
   // Held input is owed work too: an application polling our descriptor must come back for it.
   if ((owed_ || transport_.holds_input()) && wake_when_owed && !owed_signaled_) {
     const uint64_t one = 1;
@@ -177,6 +185,7 @@ void EventLoop::receive_all(assoc::TimePoint now) {
         owed_ = true;
       } else {
         drain_transmits(**it, now);
+        undrained_ = true;  // sending may raise events (a close after an ABORT)
       }
     }
     // What the engines answered to this read (SACKs; data the SACKs made room for) leaves before
@@ -185,14 +194,22 @@ void EventLoop::receive_all(assoc::TimePoint now) {
   }
 }
 
-void EventLoop::fire_timers(assoc::TimePoint now) {
+std::optional<std::optional<assoc::TimePoint>> EventLoop::fire_timers(assoc::TimePoint now) {
+  std::optional<assoc::TimePoint> earliest;
+  bool fired = false;
   for (Engine* engine : engines_) {
     auto deadline = engine->next_timeout();
     if (deadline && *deadline <= now) {
       ++counters_.timeouts;
       engine->handle_timeout(now);
+      fired = true;
+      undrained_ = true;
+    } else if (deadline && (!earliest || *deadline < *earliest)) {
+      earliest = deadline;
     }
   }
+  if (fired) return std::nullopt;
+  return std::optional<std::optional<assoc::TimePoint>>(std::in_place, earliest);  // engaged, even with no deadline
 }
 
 void EventLoop::clear_owed_signal() {
@@ -203,6 +220,9 @@ void EventLoop::clear_owed_signal() {
 }
 
 size_t EventLoop::flush(assoc::TimePoint t) {
+  ++counters_.flushes;
+  dirty_ = false;      // an event handed out below sets it again
+  undrained_ = false;  // each engine's events are taken after its packets (a handler may set it again)
   last_now_ = t;
   owed_ = false;
   clear_owed_signal();
@@ -217,6 +237,8 @@ size_t EventLoop::flush(assoc::TimePoint t) {
 }
 
 void EventLoop::deliver_events() {
+  if (!undrained_) return;
+  undrained_ = false;
   for (size_t i = 0; i < engines_.size(); ++i) drain_events(*engines_[i]);
 }
 
@@ -246,6 +268,9 @@ bool EventLoop::drain_events(Engine& engine) {
   while (auto event = engine.poll_event()) {
     closing |= std::holds_alternative<assoc::PeerShutdownEvent>(*event) ||
                std::holds_alternative<assoc::ClosedEvent>(*event);
+    ++counters_.events;
+    dirty_ = true;  // handing it out may leave the engine an answer to send (a window update)
+    if (handler_calls_engines_) undrained_ = true;
     if (handler_) handler_(engine, std::move(*event));
   }
   return closing;
@@ -272,6 +297,10 @@ void EventLoop::arm_timer() {
     auto deadline = engine->next_timeout();
     if (deadline && (!earliest || *deadline < *earliest)) earliest = deadline;
   }
+  arm_timer(earliest);
+}
+
+void EventLoop::arm_timer(std::optional<assoc::TimePoint> earliest) {
   // flush() runs after every API call (each send()): re-arming an unchanged deadline was one
   // timerfd_settime system call per message, half of the small-message path's time. Nor is the
   // timer moved later or disarmed: a ping-pong stops and restarts T3-rtx (RFC 9260 6.3.2) and the

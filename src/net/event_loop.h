@@ -64,7 +64,12 @@ class EventLoop {
   // called from inside the event handler.
   void add(Engine& engine);
   void remove(Engine& engine);
-  void set_event_handler(EventHandler handler) { handler_ = std::move(handler); }
+  // `calls_engines` false: the handler never calls an engine (the Stack's only files events), so
+  // an event it got leaves the engines with no new events to hand out (see deliver_events()).
+  void set_event_handler(EventHandler handler, bool calls_engines = true) {
+    handler_ = std::move(handler);
+    handler_calls_engines_ = calls_engines;
+  }
   // Busy polling (sctpkit::Options::busy_poll): run_once polls without sleeping for up to this long
   // before it blocks; zero (the default) blocks at once.
   void set_busy_poll(assoc::Duration spin) { busy_poll_ = spin; }
@@ -84,8 +89,20 @@ class EventLoop {
   size_t flush() { return flush(now()); }
   // The same, at `now` (a caller that just read the clock for the engine).
   size_t flush(assoc::TimePoint now);
-  // Hands out the engines' events without sending anything (what is owed stays owed).
+  // Hands out the engines' events without sending anything (what is owed stays owed). Walks the
+  // engines only if one may hold events: since the last walk, one was called outside the loop
+  // (touched()), ran a timer, or sent outside a flush, or the handler (if it calls engines) got an
+  // event. A ping-pong asked an engine with no events twice per round trip.
   void deliver_events();
+  // An embedder called an engine outside the loop (a user call: connect, send, shutdown...): the
+  // next run_once() flushes first. run_once() skips that flush when nothing happened since the
+  // last one (neither such a call, nor input, nor an event handed to the handler, which may call an
+  // engine): in a ping-pong the reply's send() has just flushed, and the empty second flush (a
+  // poll_transmit, a poll_event and a next_timeout walk) was ~390 instructions per round trip.
+  void touched() {
+    dirty_ = true;
+    undrained_ = true;
+  }
   [[nodiscard]] bool owed() const { return owed_; }
   // Inputs handed to the engines so far (packets read, timer expiries): what can open a window
   // that was full (a SACK) or start a retransmission. Only user calls change the engines otherwise.
@@ -103,18 +120,23 @@ class EventLoop {
     uint64_t timer_settings = 0;  // timerfd_settime calls (see arm_timer)
     uint64_t spins = 0;           // non-blocking polls while busy polling
     uint64_t sleeps = 0;          // waits that could block (a timeout other than zero)
+    uint64_t flushes = 0;         // flushes done (by flush() or at the start of run_once)
+    uint64_t events = 0;          // events handed to the handler
   };
   [[nodiscard]] const Counters& counters() const { return counters_; }
 
  private:
   explicit EventLoop(Transport& transport) : transport_(transport) {}
   void receive_all(assoc::TimePoint now);
-  void fire_timers(assoc::TimePoint now);
+  // Runs the timers that are due; returns the engines' earliest deadline (nullopt: none), or
+  // nothing if a timer ran (the engine that ran it must be asked again).
+  std::optional<std::optional<assoc::TimePoint>> fire_timers(assoc::TimePoint now);
   size_t drain_transmits(Engine& engine, assoc::TimePoint now);  // returns the packets taken
   // Returns whether an association began shutting down (RFC 9260 9.2) or closed.
   bool drain_events(Engine& engine);
   void send_pending();
   void arm_timer();
+  void arm_timer(std::optional<assoc::TimePoint> earliest);  // earliest: the engines' earliest deadline
   // Busy polling: non-blocking epoll_waits for up to busy_poll_ (and `wait_ms`, if not -1); returns
   // the events found (0: none) and takes the time spun from wait_ms.
   int spin(epoll_event* events, int capacity, int& wait_ms);
@@ -138,6 +160,9 @@ class EventLoop {
   assoc::TimePoint last_now_{};
   assoc::Duration busy_poll_{};
   bool owed_ = false;                      // the engines may hold answers to input (see above)
+  bool dirty_ = true;                      // something may have changed the engines since the last flush
+  bool undrained_ = true;                  // an engine may hold events not yet handed out
+  bool handler_calls_engines_ = true;
   UniqueFd owed_fd_;                       // eventfd, readable while owed_ is signalled to embedders
   bool owed_signaled_ = false;
   std::vector<int> ready_fds_;             // the transport's descriptors epoll reported readable

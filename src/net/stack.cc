@@ -106,35 +106,14 @@ Expected<std::shared_ptr<Stack>> Stack::open(const Options& options, std::option
   stack->loop_->add(*stack->engine_);
   stack->loop_->set_busy_poll(options.busy_poll);
   Stack* raw = stack.get();
-  stack->loop_->set_event_handler([raw](net::Engine&, assoc::Event&& event) { raw->on_event(std::move(event)); });
+  // on_event files the event and never calls the engine.
+  stack->loop_->set_event_handler([raw](net::Engine&, assoc::Event&& event) { raw->on_event(std::move(event)); },
+                                  /*calls_engines=*/false);
   return stack;
 }
 
 Stack::~Stack() {
   if (loop_ && engine_) loop_->remove(*engine_);
-}
-
-bool Stack::wait(const std::function<bool()>& done, std::optional<std::chrono::milliseconds> timeout) {
-  // Events only: what the last input made the engine answer stays owed (net/event_loop.h), so
-  // that a reply the caller sends next carries the SACK; run_once() sends it before it waits.
-  loop_->deliver_events();
-  if (done()) return true;
-  if (options_.non_blocking) {
-    process();
-    return done();
-  }
-  const auto limit = timeout ? timeout : options_.timeout;
-  const auto deadline = limit ? std::optional(now() + *limit) : std::nullopt;
-  while (!done()) {
-    std::optional<assoc::Duration> left;
-    if (deadline) {
-      left = *deadline - now();
-      if (*left <= assoc::Duration::zero()) return false;
-    }
-    // Blocking callers come back (with a reply, or to wait again) before anything owed matters.
-    loop_->run_once(left, /*wake_when_owed=*/false);
-  }
-  return true;
 }
 
 std::optional<uint32_t> Stack::pop_accept() {

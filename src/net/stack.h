@@ -71,7 +71,19 @@ class Stack {
 
   // Runs the protocol until `done()` holds or the timeout passes (nullopt: the options' timeout).
   // In non-blocking mode it runs once without waiting. Returns whether done() holds.
-  bool wait(const std::function<bool()>& done, std::optional<std::chrono::milliseconds> timeout);
+  // A template, not a std::function: it runs once per blocking call (twice per ping-pong round trip).
+  template <typename Done>
+  bool wait(const Done& done, std::optional<std::chrono::milliseconds> timeout) {
+    // Events only: what the last input made the engine answer stays owed (net/event_loop.h), so
+    // that a reply the caller sends next carries the SACK; run_once() sends it before it waits.
+    loop_->deliver_events();
+    if (done()) return true;
+    if (options_.non_blocking) {
+      process();
+      return done();
+    }
+    return wait_blocking(done, timeout ? timeout : options_.timeout);
+  }
   void process() { loop_->run_once(assoc::Duration::zero()); }
   // Waits in the loop itself; the caller comes straight back, so what is owed is not signalled.
   void process(std::chrono::milliseconds timeout) { loop_->run_once(timeout, /*wake_when_owed=*/false); }
@@ -124,7 +136,12 @@ class Stack {
   // than Options::receive_buffer, RFC 9260 6.2). A window update the engine now owes leaves at once.
   void consumed(uint32_t id, size_t bytes);
 
-  assoc::Endpoint& endpoint() { return *endpoint_; }
+  // For a user call into the engine: the loop's next run_once() flushes what it queued
+  // (EventLoop::touched()).
+  assoc::Endpoint& endpoint() {
+    loop_->touched();
+    return *endpoint_;
+  }
   [[nodiscard]] const Options& options() const { return options_; }
   [[nodiscard]] int fd() const { return loop_->fd(); }
   [[nodiscard]] uint16_t udp_port() const { return udp_ ? udp_->local_port() : 0; }
@@ -132,6 +149,21 @@ class Stack {
 
  private:
   Stack() = default;
+  template <typename Done>
+  bool wait_blocking(const Done& done, std::optional<std::chrono::milliseconds> limit) {
+    // The clock is read once before the first wait, which gets the whole limit.
+    const auto start = limit ? now() : assoc::TimePoint{};
+    for (bool first = true; !done(); first = false) {
+      std::optional<assoc::Duration> left;
+      if (limit) {
+        left = first ? assoc::Duration(*limit) : start + *limit - now();
+        if (*left <= assoc::Duration::zero()) return false;
+      }
+      // Blocking callers come back (with a reply, or to wait again) before anything owed matters.
+      loop_->run_once(left, /*wake_when_owed=*/false);
+    }
+    return true;
+  }
   void on_event(assoc::Event&& event);
 
   Options options_;

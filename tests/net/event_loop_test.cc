@@ -22,9 +22,10 @@ class EchoEngine final : public Engine {
   explicit EchoEngine(uint16_t port) : port_(port) {}
   uint16_t local_port() const override { return port_; }
   assoc::PacketDisposition handle_packet(wire::Bytes packet, const wire::IpAddress& source,
-                                         const wire::IpAddress& destination, assoc::TimePoint,
+                                         const wire::IpAddress& destination, assoc::TimePoint now,
                                          uint16_t encapsulation_port) override {
     received.emplace_back(packet.begin(), packet.end());
+    if (deadline_after_packet) deadline = now + *deadline_after_packet;
     encapsulation_ports.push_back(encapsulation_port);
     auto reply = testing::sctp_packet(port_, wire::load_u16(packet, 0), wire::load_u32(packet, 4));
     replies_.push_back({destination, source, std::move(reply)});
@@ -50,6 +51,7 @@ class EchoEngine final : public Engine {
     return assoc::Transmit{current_.source, current_.destination, current_.bytes};
   }
   std::optional<assoc::Event> poll_event() override {
+    ++event_polls;
     if (events_.empty()) return std::nullopt;
     auto e = events_.front();
     events_.pop_front();
@@ -60,6 +62,8 @@ class EchoEngine final : public Engine {
   std::vector<std::vector<uint8_t>> received;
   std::vector<uint16_t> encapsulation_ports;  // handed with each packet received
   std::vector<assoc::TimePoint> timeouts;
+  size_t event_polls = 0;  // poll_event calls
+  std::optional<assoc::Duration> deadline_after_packet;  // a packet starts a timer this long
   std::optional<assoc::TimePoint> deadline;
   assoc::PacketDisposition disposition = assoc::PacketDisposition::Accepted;  // what handle_packet says
   std::deque<assoc::PacketDisposition> dispositions;  // ... for the next packets, before `disposition`
@@ -198,6 +202,100 @@ TEST(EventLoop, ProgramsTheTimerOnlyWhenADeadlineComesEarlier) {
   ASSERT_EQ(engine.timeouts.size(), 1u);
   EXPECT_GE(engine.timeouts[0], t0 + 300ms);
   EXPECT_EQ(settings(), 3u);
+}
+
+// run_once() flushes before it waits only when something may have changed the engines since the
+// last flush: a user call (touched()), input, an event handed out. A ping-pong's reply has just
+// flushed; the second, empty flush was ~390 instructions per round trip.
+TEST(EventLoop, RunOnceFlushesOnlyAfterSomethingChangedTheEngines) {
+  EchoRig rig;
+  auto& engine = rig.engine;
+  const auto flushes = [&] { return rig.loop->counters().flushes; };
+  rig.loop->flush();
+  const uint64_t before = flushes();
+  EXPECT_FALSE(rig.loop->run_once(0ms));
+  EXPECT_EQ(flushes(), before);
+  // A user call queued a packet (as send() does) and said so: the next run_once sends it.
+  const auto p = testing::sctp_packet(7000, 5000, 77);
+  engine.handle_packet(p, kLoopback, kLoopback, EventLoop::now(), 0);
+  rig.loop->touched();
+  rig.loop->run_once(0ms);
+  EXPECT_EQ(flushes(), before + 1);
+  std::array<ReceivedPacket, 4> in;
+  ASSERT_EQ(rig.client_receive(in), 1u);
+  EXPECT_EQ(wire::load_u32(in[0].data, 4), 77u);
+  // A deadline a user call brought in (none was armed) is armed before the loop sleeps: the
+  // wait ends at the deadline, not at the call's timeout.
+  rig.loop->flush();
+  const auto start = EventLoop::now();
+  engine.deadline = start + 30ms;
+  rig.loop->touched();
+  EXPECT_TRUE(rig.loop->run_once(10s));
+  ASSERT_EQ(engine.timeouts.size(), 1u);
+  EXPECT_GE(engine.timeouts[0], start + 30ms);
+  EXPECT_LT(EventLoop::now() - start, 5s);
+}
+
+// The engines are asked for events only when they may hold some: after a user call (touched()),
+// a timer, or an event given to a handler that calls engines. A ping-pong asked twice per round
+// trip for nothing.
+TEST(EventLoop, AsksForEventsOnlyWhenAnEngineMayHoldSome) {
+  for (const bool handler_calls_engines : {false, true}) {
+    SCOPED_TRACE(handler_calls_engines ? "handler calls engines" : "handler only files events");
+    EchoRig rig;
+    auto& engine = rig.engine;
+    size_t handed = 0;
+    rig.loop->set_event_handler([&](Engine&, assoc::Event&&) { ++handed; }, handler_calls_engines);
+    rig.loop->flush();
+    size_t polls = engine.event_polls;
+    rig.loop->deliver_events();
+    rig.loop->run_once(0ms);
+    EXPECT_EQ(engine.event_polls, polls);
+    // An input's events are handed out with it; the wake-up's final walk follows only if the
+    // handler may have called an engine.
+    const auto p = testing::sctp_packet(7000, 5000, 3);
+    rig.client->send(std::array{OutgoingPacket{{}, kLoopback, p}});
+    polls = engine.event_polls;
+    rig.run_until_received(1);
+    ASSERT_EQ(handed, 1u);
+    EXPECT_EQ(engine.event_polls, polls + 2 + (handler_calls_engines ? 1 : 0));
+    // A user call that raised an event, said with touched(): handed out by the next walk.
+    engine.handle_packet(p, kLoopback, kLoopback, EventLoop::now(), 0);
+    rig.loop->touched();
+    rig.loop->deliver_events();
+    EXPECT_EQ(handed, 2u);
+    // A timer that ran: the same wake-up asks for its events.
+    engine.deadline = EventLoop::now();
+    rig.loop->touched();
+    rig.loop->flush();
+    polls = engine.event_polls;
+    ASSERT_TRUE(rig.loop->run_once(0ms));
+    EXPECT_EQ(engine.timeouts.size(), 1u);
+    EXPECT_EQ(engine.event_polls, polls + 1);
+  }
+}
+
+// The wake-up's last arming reuses the deadlines fire_timers read (the handler only files
+// events): a timer a packet started is still programmed, and an embedder's poll wakes for it.
+TEST(EventLoop, ATimerAPacketStartedIsArmedByTheSameWakeUp) {
+  EchoRig rig;
+  auto& engine = rig.engine;
+  rig.loop->set_event_handler([](Engine&, assoc::Event&&) {}, /*calls_engines=*/false);
+  engine.deadline_after_packet = 40ms;
+  const uint64_t settings = rig.loop->counters().timer_settings;  // no deadline yet: none
+  const auto p = testing::sctp_packet(7000, 5000, 1);
+  rig.client->send(std::array{OutgoingPacket{{}, kLoopback, p}});
+  rig.run_until_received(1);
+  ASSERT_EQ(engine.received.size(), 1u);
+  ASSERT_TRUE(engine.deadline.has_value());
+  EXPECT_EQ(rig.loop->counters().timer_settings, settings + 1);  // by the wake-up that read the packet
+  rig.loop->flush();  // what is owed leaves; the fd then polls readable only for the timer
+  engine.deadline_after_packet.reset();
+  pollfd loop_fd{rig.loop->fd(), POLLIN, 0};
+  ASSERT_EQ(::poll(&loop_fd, 1, 5000), 1);
+  EXPECT_GE(EventLoop::now(), *engine.deadline);
+  EXPECT_TRUE(rig.loop->run_once(0s));
+  EXPECT_EQ(engine.timeouts.size(), 1u);
 }
 
 TEST(EventLoop, FlushSendsWhatAUserCallQueued) {
