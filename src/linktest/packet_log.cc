@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <map>
 
 #include "trace/ladder.h"
@@ -14,11 +13,6 @@ namespace {
 
 wire::IpAddress to_address(std::span<const uint8_t> bytes) {
   return bytes.size() == 4 ? wire::IpAddress::v4(bytes.data()) : wire::IpAddress::v6(bytes.data());
-}
-
-bool is_unspecified(const wire::IpAddress& a) {
-  const auto& b = a.bytes();
-  return std::all_of(b.begin(), b.end(), [](uint8_t x) { return x == 0; });
 }
 
 trace::Timestamp to_timestamp(std::chrono::system_clock::time_point time) {
@@ -95,7 +89,7 @@ void PacketLog::record(const PacketTrace& t) {
   p.sctp.assign(t.packet.begin(), t.packet.end());
   p.chunk_types = chunk_types_of(wire::Bytes(p.sctp.data(), p.sctp.size()));
   std::lock_guard lock(mutex_);
-  if (p.sent && is_unspecified(p.source) && local_ && local_->is_v4() == p.source.is_v4()) p.source = *local_;
+  if (p.sent && p.source.is_unspecified() && local_ && local_->is_v4() == p.source.is_v4()) p.source = *local_;
   p.association = association_;
   p.elided = elide_;
   packets_.push_back(std::move(p));

@@ -39,12 +39,6 @@ std::optional<wire::IpAddress> from_sockaddr(const sockaddr_storage& address, ui
   return std::nullopt;
 }
 
-bool is_unspecified(const wire::IpAddress& address) {
-  for (size_t i = 0; i < address.size(); ++i)
-    if (address.bytes()[i] != 0) return false;
-  return true;
-}
-
 TransportError system_error(std::string_view what, int error_number) {
   TransportError e;
   e.error_number = error_number;

@@ -17,7 +17,7 @@ socklen_t to_sockaddr(const wire::IpAddress& address, uint16_t port, sockaddr_st
 // nullopt for families other than AF_INET / AF_INET6. IPv4-mapped IPv6 addresses come back as IPv4.
 std::optional<wire::IpAddress> from_sockaddr(const sockaddr_storage& address, uint16_t* port = nullptr);
 
-[[nodiscard]] bool is_unspecified(const wire::IpAddress& address);
+[[nodiscard]] inline bool is_unspecified(const wire::IpAddress& address) { return address.is_unspecified(); }
 
 // errno of a failed call turned into an error whose message names the operation.
 TransportError system_error(std::string_view what, int error_number);

@@ -5,9 +5,11 @@
 #include <array>
 #include <compare>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace sctpkit::wire {
 
@@ -36,8 +38,22 @@ class IpAddress {
   [[nodiscard]] std::string to_string() const;
 
   constexpr auto operator<=>(const IpAddress&) const = default;
+  // Two 8-byte compares, not a call to memcmp: addresses are compared on every packet's way in and
+  // out (~7 times per ping-pong round trip). Sound because an IPv4 address's unused bytes are zero.
+  friend constexpr bool operator==(const IpAddress& a, const IpAddress& b) {
+    if (std::is_constant_evaluated()) return a.family_ == b.family_ && a.bytes_ == b.bytes_;
+    return a.family_ == b.family_ && ((a.half(0) ^ b.half(0)) | (a.half(1) ^ b.half(1))) == 0;
+  }
+  // 0.0.0.0 or ::, the wildcard a socket binds to.
+  [[nodiscard]] bool is_unspecified() const { return (half(0) | half(1)) == 0; }
 
  private:
+  [[nodiscard]] uint64_t half(size_t i) const {
+    uint64_t h;
+    std::memcpy(&h, bytes_.data() + 8 * i, sizeof h);
+    return h;
+  }
+
   Family family_ = Family::V4;
   std::array<uint8_t, 16> bytes_{};
 };
