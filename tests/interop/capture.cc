@@ -16,9 +16,14 @@ using namespace std::chrono_literals;
 
 Capture::Capture(const std::string& netns, const std::string& file) : file_(file) {
   // --immediate-mode and -U: every packet reaches the file at once (otherwise the last block of
-  // packets is lost when tcpdump stops); -s 0: whole packets, so checksums can be checked.
+  // packets is lost when tcpdump stops). -s: whole packets, so checksums can be checked, and the
+  // largest a GSO send can hand a veth (64 KiB + headers). -B: each slot of the kernel's capture
+  // ring is snapshot-sized, and with -s 0 (256 KiB) the default 2 MiB held about 8 packets: a
+  // burst of echoes overflowed it ("10 packets dropped by kernel") and a cell failed its frame count.
   tcpdump_ = std::make_unique<Child>(
-      std::vector<std::string>{"/usr/bin/tcpdump", "-i", "any", "-U", "--immediate-mode", "-s", "0", "-w", file}, netns,
+      std::vector<std::string>{"/usr/bin/tcpdump", "-i", "any", "-U", "--immediate-mode", "-s", "65600", "-B", "32768",
+                               "-w", file},
+      netns,
       "tcpdump-" + std::to_string(reinterpret_cast<uintptr_t>(this) % 100000));
   ok_ = tcpdump_->started() && tcpdump_->wait_for_err("listening on", 20s);
 }
@@ -51,9 +56,23 @@ size_t pcap_frames(const std::string& file) {
 
 void Capture::stop(size_t expected_frames) {
   if (!tcpdump_) return;
+  // The peers are done when this is called; the capture may still lag behind them on a loaded
+  // machine, and the file's count includes frames that are not the cell's SCTP (ARP, ICMPv6). So
+  // wait for the expected count AND for the file to stop growing: SIGINT drops whatever tcpdump
+  // has not read from the kernel yet.
   const auto deadline = std::chrono::steady_clock::now() + 5s;
-  while (pcap_frames(file_) < expected_frames && std::chrono::steady_clock::now() < deadline)
+  size_t frames = pcap_frames(file_);
+  auto last_growth = std::chrono::steady_clock::now();
+  while (std::chrono::steady_clock::now() < deadline) {
+    const auto now = std::chrono::steady_clock::now();
+    if (frames >= expected_frames && now - last_growth >= 300ms) break;
     std::this_thread::sleep_for(20ms);
+    const size_t seen = pcap_frames(file_);
+    if (seen != frames) {
+      frames = seen;
+      last_growth = std::chrono::steady_clock::now();
+    }
+  }
   // SIGINT: tcpdump flushes and closes the file.
   tcpdump_->stop(SIGINT, 10s);
   tcpdump_.reset();
