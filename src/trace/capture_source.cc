@@ -190,6 +190,7 @@ std::variant<std::unique_ptr<CaptureSource>, CaptureError> CaptureSource::open(c
     pcap_set_promisc(handle.get(), options.promiscuous ? 1 : 0);
     // Deliver each packet as it arrives rather than when a buffer fills: a trace is read live.
     pcap_set_immediate_mode(handle.get(), 1);
+    pcap_set_buffer_size(handle.get(), options.buffer_bytes);
     const int status = pcap_activate(handle.get());
     if (status < 0) return activation_error(handle.get(), status, options.interface);
   }

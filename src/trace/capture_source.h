@@ -22,6 +22,11 @@ struct CaptureOptions {
   std::string write_file;                      // -w: write captured packets, unmodified, as pcap
   int64_t count = -1;                          // -c: stop after this many SCTP frames; -1 for no limit
   int snaplen = 262144;
+  // The kernel's capture ring. In immediate mode (a live trace) libpcap gives each packet a slot of
+  // the snapshot length (capped at the MTU, or 64 KiB with offloads, on Ethernet-like links only),
+  // so its 2 MiB default held 8 to 32 packets and a burst (a GSO train, an echo of many messages)
+  // was dropped by the kernel. 32 MiB holds 128 slots of 256 KiB ("any"), 256 on lo.
+  int buffer_bytes = 32 << 20;
   bool promiscuous = true;
 };
 

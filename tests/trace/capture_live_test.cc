@@ -133,6 +133,32 @@ TEST(CaptureLive, LoopbackDeliversThreeEncapsulatedPackets) {
   EXPECT_EQ(from_file, sent);
 }
 
+TEST(CaptureLive, ABurstSentBeforeTheFirstReadIsKeptWhole) {
+  // 150 packets wait in the kernel's ring before anything reads it: with libpcap's default 2 MiB,
+  // the ring held 16 slots of 128 KiB on lo in immediate mode, and the rest were "dropped by
+  // kernel"; 32 MiB holds 256 of them.
+  constexpr uint32_t kBurst = 150;
+  CaptureOptions options;
+  options.interface = "lo";
+  options.count = kBurst;
+  std::string skip;
+  auto source = open_live(options, &skip);
+  if (!source) {
+    if (!skip.empty()) GTEST_SKIP() << skip;
+    return;
+  }
+  UdpSender sender;
+  ASSERT_NE(sender.port, 0);
+  for (uint32_t i = 0; i < kBurst; ++i) {
+    ASSERT_TRUE(sender.send_to(kDefaultUdpEncapsulationPort, testing::sample_sctp(5000, 30102, 0x100 + i, 8)));
+  }
+  uint32_t received = 0;
+  auto outcome = run_bounded(*source, [&](const Frame&) { ++received; }, [] {});
+  ASSERT_TRUE(std::holds_alternative<CaptureStats>(outcome)) << std::get<CaptureError>(outcome).message;
+  EXPECT_EQ(received, kBurst);
+  EXPECT_EQ(std::get<CaptureStats>(outcome).kernel_dropped, 0u);
+}
+
 TEST(CaptureLive, StopFromAnotherThreadEndsAnIdleCapture) {
   CaptureOptions options;
   options.interface = "lo";
