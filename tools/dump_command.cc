@@ -21,6 +21,7 @@ struct DumpArguments {
   std::string interface;
   std::string write_file;
   int64_t count = -1;
+  int buffer_kib = trace::CaptureOptions{}.buffer_bytes / 1024;
   int timestamp_flags = 0;
   int verbose_flags = 0;
   int numeric_flags = 0;
@@ -98,6 +99,7 @@ int run_dump(const DumpArguments& args) {
   options.interface = args.interface;
   options.write_file = args.write_file;
   options.count = args.count;
+  options.buffer_bytes = args.buffer_kib * 1024;
   if (!args.udp_ports.empty()) options.udp_ports = args.udp_ports;
   for (const auto& word : args.filter_words) {
     if (!options.filter.empty()) options.filter += ' ';
@@ -147,6 +149,14 @@ int run_dump(const DumpArguments& args) {
     fmt::print(stderr, "\n{} captured\n{} received by filter\n{} dropped by kernel\n",
                plural(stats.sctp_frames, "packet"), plural(stats.packets_read, "packet"),
                plural(stats.kernel_dropped, "packet"));
+    if (stats.kernel_dropped > 0) {
+      // A full capture ring loses packets silently; say which knob fixes it, as the count alone
+      // reads like a network fault.
+      fmt::print(stderr,
+                 "sctpkit dump: the kernel dropped packets because the capture buffer ({} KiB) was full; "
+                 "give a larger one with -B KiB\n",
+                 args.buffer_kib);
+    }
   }
   return sink_code;
 }
@@ -162,6 +172,13 @@ void register_dump(CLI::App& app, CommandRegistry& registry) {
   sub->add_option("-w", args->write_file, "Write the captured packets, unmodified, to this pcap file")
       ->type_name("FILE");
   sub->add_option("-c", args->count, "Stop after this many SCTP packets")->check(CLI::PositiveNumber);
+  // In KiB, as tcpdump's -B. int bytes inside libpcap: 2 GiB - 1 KiB at most.
+  sub->add_option("-B", args->buffer_kib,
+                  "Live capture: the kernel's capture buffer in KiB (as tcpdump -B); a burst larger than it "
+                  "is dropped by the kernel")
+      ->check(CLI::Range(1, (1 << 21) - 1))
+      ->type_name("KiB")
+      ->capture_default_str();
   sub->add_flag("-t", args->timestamp_flags,
                 "Time stamps: -t none, -tt epoch seconds, -ttt delta to the previous packet, "
                 "-tttt date and time, -ttttt delta to the first packet (default: local time of day)");

@@ -1,5 +1,8 @@
 // `sctpkit dump` end to end: the built binary against real tcpdump on the build's sample capture.
 #include <gtest/gtest.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -10,6 +13,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace {
 
@@ -109,46 +113,141 @@ TEST(DumpCommand, ErrorsAreOneLineWithTheDocumentedExitCode) {
 TEST(DumpCommand, HelpNamesEveryOption) {
   const auto help = run(kSctpkit + " dump --help");
   EXPECT_EQ(help.status, 0);
-  for (const char* option : {"-r", "-i", "-w", "-c", "-t", "-v", "-n", "--udp-port", "filter", "docs/dump.md"}) {
+  for (const char* option : {"-r", "-i", "-w", "-c", "-B", "-t", "-v", "-n", "--udp-port", "filter", "docs/dump.md"}) {
     EXPECT_NE(help.out.find(option), std::string::npos) << option;
   }
 }
 
+// A `sctpkit dump` capturing live in a child process, its stdout and stderr in files.
+class LiveDump {
+ public:
+  explicit LiveDump(std::vector<std::string> args)
+      : base_(std::string(SCTPKIT_BINARY_DIR) + "/dump_test_live_" + std::to_string(getpid())) {
+    args.insert(args.begin(), {"sctpkit", "dump"});
+    child_ = fork();
+    if (child_ == 0) {
+      FILE* out = std::freopen((base_ + ".out").c_str(), "w", stdout);
+      FILE* err = std::freopen((base_ + ".err").c_str(), "w", stderr);
+      if (out == nullptr || err == nullptr) _exit(127);
+      std::vector<char*> argv;
+      for (auto& arg : args) argv.push_back(arg.data());
+      argv.push_back(nullptr);
+      execv(kSctpkit.c_str(), argv.data());
+      _exit(127);
+    }
+  }
+  ~LiveDump() {
+    if (child_ > 0 && !exited_) {
+      kill(child_, SIGKILL);
+      waitpid(child_, nullptr, 0);
+    }
+    std::remove((base_ + ".out").c_str());
+    std::remove((base_ + ".err").c_str());
+  }
+  LiveDump(const LiveDump&) = delete;
+  LiveDump& operator=(const LiveDump&) = delete;
+
+  [[nodiscard]] bool started() const { return child_ > 0; }
+  // The banner is printed once the capture is open: nothing sent after it is missed.
+  bool wait_for_banner() const {
+    for (int i = 0; i < 100; ++i) {
+      if (stderr_text().find("listening on") != std::string::npos) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  }
+  void signal(int number) const { kill(child_, number); }
+  // Whether it has exited (exit status in *code, -1 if it was killed), without waiting.
+  bool exited(int* code) {
+    int status = 0;
+    if (exited_ || waitpid(child_, &status, WNOHANG) != child_) return exited_;
+    exited_ = true;
+    *code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return true;
+  }
+  // SIGINT, then the exit status (-1 if it did not stop within 5 s).
+  int interrupt() {
+    kill(child_, SIGINT);
+    int code = -1;
+    for (int i = 0; i < 100 && !exited(&code); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    return code;
+  }
+  [[nodiscard]] std::string stderr_text() const { return slurp(base_ + ".err"); }
+
+ private:
+  std::string base_;
+  pid_t child_ = -1;
+  bool exited_ = false;
+};
+
 // Live capture on loopback: banner, SIGINT, the summary, exit 0. Needs capture privilege.
 TEST(DumpCommand, SigintEndsALiveCaptureWithTheSummary) {
   if (geteuid() != 0) GTEST_SKIP() << "live capture needs root or CAP_NET_RAW";
-  const std::string base = std::string(SCTPKIT_BINARY_DIR) + "/dump_test_live_" + std::to_string(getpid());
-  const pid_t child = fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    FILE* out = std::freopen((base + ".out").c_str(), "w", stdout);
-    FILE* err = std::freopen((base + ".err").c_str(), "w", stderr);
-    if (out == nullptr || err == nullptr) _exit(127);
-    execl(kSctpkit.c_str(), "sctpkit", "dump", "-i", "lo", static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  // Wait for the banner: the capture is then open.
-  for (int i = 0; i < 100 && slurp(base + ".err").find("listening on lo") == std::string::npos; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  kill(child, SIGINT);
-  int status = 0;
-  for (int i = 0; i < 100 && waitpid(child, &status, WNOHANG) == 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  if (waitpid(child, &status, WNOHANG) == 0) {
-    kill(child, SIGKILL);
-    waitpid(child, &status, 0);
-    FAIL() << "SIGINT did not stop the capture";
-  }
-  const std::string err = slurp(base + ".err");
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << err;
+  LiveDump dump({"-i", "lo"});
+  ASSERT_TRUE(dump.started());
+  EXPECT_TRUE(dump.wait_for_banner()) << dump.stderr_text();
+  ASSERT_EQ(dump.interrupt(), 0) << "SIGINT did not stop the capture with exit 0: " << dump.stderr_text();
+  const std::string err = dump.stderr_text();
   EXPECT_NE(err.find("listening on lo, link-type EN10MB (Ethernet), snapshot length"), std::string::npos) << err;
   EXPECT_NE(err.find("packets captured"), std::string::npos) << err;
   EXPECT_NE(err.find("received by filter"), std::string::npos) << err;
   EXPECT_NE(err.find("dropped by kernel"), std::string::npos) << err;
-  std::remove((base + ".out").c_str());
-  std::remove((base + ".err").c_str());
+  EXPECT_EQ(err.find("-B KiB"), std::string::npos) << "no drops, no advice: " << err;
+}
+
+// -B sizes the kernel's ring: a burst that arrives while the capture is not reading is kept whole
+// by the default and overflows a 1 MiB ring (8 slots of 128 KiB on lo in immediate mode), and then
+// the summary says what to do about it. The capture stops by itself at -c: after the burst, packets
+// trickle in until it has that many, so no SIGINT cuts off what is still in the ring.
+TEST(DumpCommand, CaptureBufferSizeIsTheDashBOption) {
+  if (geteuid() != 0) GTEST_SKIP() << "live capture needs root or CAP_NET_RAW";
+  constexpr int kBurst = 150;
+  constexpr uint16_t kPort = 47001;
+  const int sender = socket(AF_INET, SOCK_DGRAM, 0);
+  ASSERT_GE(sender, 0);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(kPort);
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const std::vector<uint8_t> payload(200, 0x5A);
+  const auto send_one = [&] {
+    sendto(sender, payload.data(), payload.size(), 0, reinterpret_cast<const sockaddr*>(&to), sizeof to);
+  };
+  const auto burst_while_stopped = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args{"-i", "lo", "--udp-port", std::to_string(kPort), "-c", std::to_string(kBurst),
+                                  "-w", "/dev/null"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    LiveDump dump(args);
+    EXPECT_TRUE(dump.started() && dump.wait_for_banner()) << dump.stderr_text();
+    dump.signal(SIGSTOP);
+    for (int i = 0; i < kBurst; ++i) send_one();
+    dump.signal(SIGCONT);
+    int code = -1;
+    for (int i = 0; i < 2500 && !dump.exited(&code); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      send_one();
+    }
+    if (!dump.exited(&code)) code = dump.interrupt();
+    EXPECT_EQ(code, 0) << dump.stderr_text();
+    return dump.stderr_text();
+  };
+  const std::string whole = burst_while_stopped({});
+  EXPECT_NE(whole.find(std::to_string(kBurst) + " packets captured"), std::string::npos) << whole;
+  EXPECT_NE(whole.find("\n0 packets dropped by kernel"), std::string::npos) << whole;
+  EXPECT_EQ(whole.find("-B KiB"), std::string::npos) << whole;
+
+  const std::string small = burst_while_stopped({"-B", "1024"});
+  EXPECT_EQ(small.find("\n0 packets dropped by kernel"), std::string::npos) << small;
+  EXPECT_NE(small.find("dropped by kernel"), std::string::npos) << small;
+  EXPECT_NE(small.find("the capture buffer (1024 KiB) was full; give a larger one with -B KiB"), std::string::npos)
+      << small;
+  close(sender);
+}
+
+TEST(DumpCommand, CaptureBufferSizeMustBeSensible) {
+  EXPECT_EQ(run(kSctpkit + " dump -i lo -B 0").status, 2);
+  EXPECT_EQ(run(kSctpkit + " dump -i lo -B 2097152").status, 2) << "beyond libpcap's int of bytes";
+  EXPECT_EQ(run(kSctpkit + " dump -i lo -B many").status, 2);
 }
 
 }  // namespace
