@@ -6,7 +6,7 @@ namespace sctpkit::assoc {
 
 SendQueue::SendQueue(uint16_t outbound_streams, SendQueueConfig config)
     // The pool keeps at most a full send buffer's worth of spare buffers (plus what is outstanding).
-    : config_(config), pool_(config.buffer_limit), streams_(outbound_streams) {
+    : config_(config), pool_(config.buffer_limit), outbound_streams_(outbound_streams) {
   // Queued sizes, fragment offsets and lengths are 32-bit.
   config_.max_message_size = std::min({config_.max_message_size, config_.buffer_limit, size_t{UINT32_MAX}});
   config_.low_watermark = std::min(config_.low_watermark, config_.buffer_limit);
@@ -15,7 +15,7 @@ SendQueue::SendQueue(uint16_t outbound_streams, SendQueueConfig config)
 // check() and enqueue() inline into both send()s: one call per message sent, not three.
 [[gnu::always_inline]] inline SendStatus SendQueue::check(wire::StreamId stream, size_t size) {
   if (size == 0) return SendStatus::kEmptyMessage;
-  if (stream.value() >= streams_.size()) return SendStatus::kInvalidStream;
+  if (stream.value() >= outbound_streams_) return SendStatus::kInvalidStream;
   if (size > config_.max_message_size) return SendStatus::kMessageTooLarge;
   if (buffered_bytes_ + size > config_.buffer_limit) {
     space_wanted_ = true;
@@ -26,6 +26,9 @@ SendQueue::SendQueue(uint16_t outbound_streams, SendQueueConfig config)
 }
 
 [[gnu::always_inline]] inline void SendQueue::enqueue(wire::StreamId stream, MessageRef data, MessageOptions options) {
+  // Per-stream state is made on the first send, not at setup: an association that only listens
+  // (most of a server's) holds none, whatever the stream count negotiated (up to 65,535 x 40 B).
+  if (streams_.empty()) [[unlikely]] streams_.resize(outbound_streams_);
   Stream& s = streams_[stream.value()];
   const auto size = static_cast<uint32_t>(data.size());  // check() held it to max_message_size
   buffered_bytes_ += size;
@@ -146,7 +149,8 @@ size_t SendQueue::set_outbound_streams(uint16_t count) {
     if (id < count) kept.push_back(id);
   }
   active_ = std::move(kept);
-  streams_.resize(count);
+  if (!streams_.empty()) streams_.resize(count);
+  outbound_streams_ = count;
   return dropped;
 }
 

@@ -101,7 +101,7 @@ class SendQueue {
   // RFC 9260 5.1.1 / 5.2: the outbound stream count after negotiation, min(our OS, peer MIS).
   // Messages queued on streams at or above the new count are discarded; returns how many.
   size_t set_outbound_streams(uint16_t count);
-  [[nodiscard]] uint16_t outbound_streams() const { return static_cast<uint16_t>(streams_.size()); }
+  [[nodiscard]] uint16_t outbound_streams() const { return outbound_streams_; }
   // A message set_outbound_streams() discarded, handed back so that the user learns of it.
   struct Discarded {
     wire::StreamId stream;
@@ -150,13 +150,14 @@ class SendQueue {
 
   SendQueueConfig config_;
   MessagePool pool_;
-  std::vector<Stream> streams_;
+  std::vector<Stream> streams_;  // empty until the first message is queued (enqueue)
   Ring<uint16_t> active_;  // round-robin order of streams holding messages
   size_t buffered_bytes_ = 0;
   size_t queued_messages_ = 0;
   bool space_wanted_ = false;
   bool space_available_ = false;
   uint16_t last_stream_ = 0;  // the stream the last message was queued on
+  uint16_t outbound_streams_ = 0;
 };
 
 }  // namespace sctpkit::assoc
