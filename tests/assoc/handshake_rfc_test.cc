@@ -235,6 +235,28 @@ TEST(Rfc9260Setup, LateOwnCookieIsDiscardedAndRetransmittedCookieEchoIsAckedAgai
   EXPECT_EQ(p.endpoint().status(p.only_association())->local_tag.value(), p.local_tag);
 }
 
+TEST(Rfc9260Setup, TheCookieThatMakesAnAssociationIsMacedOnceAndEveryLaterEchoIsVerified) {
+  ScriptedPeer p;
+  const auto cookie = p.cookie_for(p.peer_tag, p.peer_tsn);
+  // RFC 9260 5.1.5: the endpoint verifies the cookie to make the association, which answers the
+  // same COOKIE ECHO (5.2.4 action D) with the endpoint's check, not a second MAC.
+  EXPECT_EQ(p.send(p.local_tag, wire::CookieEchoChunk{cookie}), PacketDisposition::Accepted);
+  ASSERT_EQ(p.take().size(), 1u);
+  EXPECT_EQ(p.endpoint().counters().cookies_verified, 1u);
+  // 5.2.4: a COOKIE ECHO that comes to the association later is its own to verify: a retransmitted
+  // one is acknowledged again, one altered in flight is discarded.
+  EXPECT_EQ(p.send(p.local_tag, wire::CookieEchoChunk{cookie}), PacketDisposition::Accepted);
+  EXPECT_EQ(p.take().size(), 1u);
+  EXPECT_EQ(p.endpoint().counters().cookies_verified, 2u);
+  auto forged = cookie;
+  forged[ScriptedPeer::kCookieLifetime] ^= 0x01;
+  EXPECT_EQ(p.send(p.local_tag, wire::CookieEchoChunk{forged}), PacketDisposition::Dropped);
+  EXPECT_TRUE(p.take().empty());
+  EXPECT_EQ(p.endpoint().counters().cookies_verified, 3u);
+  EXPECT_EQ(p.endpoint().counters().cookies_bad_mac, 1u);
+  EXPECT_EQ(p.endpoint().associations().size(), 1u);
+}
+
 TEST(Rfc9260Setup, ACookieWhoseInitNamesAnAddressOfAnAssociationIsThatAssociations) {
   ScriptedPeer p;
   // The peer asks twice before any association exists: from 10.0.0.2, and from 10.0.0.5 with an
