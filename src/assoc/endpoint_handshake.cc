@@ -102,7 +102,7 @@ void EndpointImpl::answer_init(const wire::InitChunk& init, const wire::PacketVi
   cookie.peer_init = raw.whole;
   // Signed on the stack for an INIT of the usual size (a lone INIT is 20 bytes); only a long one
   // (many addresses or parameters) takes a heap buffer: a malloc and free per setup less.
-  const Scratch buffer(CookieAuthority::size_for(raw.whole.size()));
+  Scratch buffer(CookieAuthority::size_for(raw.whole.size()));
   const wire::Bytes signed_cookie(buffer.bytes().data(), cookies_.sign(cookie, buffer.bytes()));
   const InitOffer offer{cookie.local_tag, config_.receive_buffer, config_.outbound_streams,
                         config_.max_inbound_streams, cookie.local_initial_tsn};
