@@ -1,6 +1,8 @@
 #include "assoc/association.h"
 
 #include <algorithm>
+#include <cassert>
+#include <optional>
 #include <string>
 
 #include "wire/control_chunks.h"
@@ -151,8 +153,9 @@ bool Association::accept_verification_tag(const wire::PacketView& packet) const 
   return tag == local_tag_;
 }
 
-PacketDisposition Association::handle_packet(const wire::PacketView& packet, const wire::IpAddress& source,
-                                             const wire::IpAddress& destination, TimePoint now) {
+PacketDisposition Association::receive(const wire::PacketView& packet, const wire::IpAddress& source,
+                                       const wire::IpAddress& destination, TimePoint now,
+                                       const CookieCheck* verified_cookie) {
   // Nothing verified such a packet, so nothing may be learnt from it (RFC 6951 5.4). A closed
   // association's TCB is gone (RFC 9260 9.1, 9.2): the endpoint holds it only until its last
   // events are read. (The endpoint drops a packet without chunks before the lookup.)
@@ -181,8 +184,18 @@ PacketDisposition Association::handle_packet(const wire::PacketView& packet, con
       ++services_.counters.malformed;
       return PacketDisposition::Dropped;
     }
+    // RFC 9260 5.2.4: an association verifies every COOKIE ECHO it gets but the one the endpoint
+    // has just verified to make it (5.1.5), whose check comes along: one MAC per setup.
+    assert(!verified_cookie ||
+           verified_cookie->contents.peer_init.data() == echo->cookie.data() + CookieAuthority::kFixedSize);
+    std::optional<CookieCheck> own_check;
+    if (!verified_cookie) {
+      ++services_.counters.cookies_verified;
+      own_check = services_.cookies.verify(echo->cookie, now);
+    }
+    const CookieCheck& check = verified_cookie ? *verified_cookie : *own_check;
     // RFC 6951 5.4: only a cookie that verified vouches for the packet (and its UDP port).
-    const PacketDisposition cookie = handle_cookie_echo(*echo, packet, source, now);
+    const PacketDisposition cookie = handle_cookie_echo(check, packet, source, now);
     if (cookie != PacketDisposition::Accepted) return cookie;
     if (packet.header().verification_tag != local_tag_) return PacketDisposition::Accepted;
     ++counters_.packets_received;

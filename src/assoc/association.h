@@ -72,7 +72,15 @@ class Association {
   // Why a packet was dropped goes into the endpoint's counters. An INIT (tag 0) is the endpoint's
   // to classify.
   PacketDisposition handle_packet(const wire::PacketView& packet, const wire::IpAddress& source,
-                                  const wire::IpAddress& destination, TimePoint now);
+                                  const wire::IpAddress& destination, TimePoint now) {
+    return receive(packet, source, destination, now, nullptr);
+  }
+  // The packet whose COOKIE ECHO made this association (5.1.5 step 5), with the endpoint's check of
+  // that very cookie (Ok): answered as any COOKIE ECHO (5.2.4 action D), without a second MAC.
+  PacketDisposition handle_packet(const wire::PacketView& packet, const wire::IpAddress& source,
+                                  const wire::IpAddress& destination, TimePoint now, const CookieCheck& cookie) {
+    return receive(packet, source, destination, now, &cookie);
+  }
   void handle_timeout(TimePoint now);
   [[nodiscard]] std::optional<TimePoint> next_timeout() const;
   // Builds the next packet into `buffer`; the Transmit's bytes view into it.
@@ -130,6 +138,9 @@ class Association {
 
  private:
   // ---- chunk handling (association.cc, association_setup.cc, association_teardown.cc)
+  // `verified_cookie`: the check of the packet's COOKIE ECHO's cookie, if the endpoint made one.
+  PacketDisposition receive(const wire::PacketView& packet, const wire::IpAddress& source,
+                            const wire::IpAddress& destination, TimePoint now, const CookieCheck* verified_cookie);
   bool accept_verification_tag(const wire::PacketView& packet) const;
   void handle_chunk(const wire::RawChunk& raw, const wire::IpAddress& source, const wire::IpAddress& destination,
                     TimePoint now, bool& stop);
@@ -138,7 +149,7 @@ class Association {
   void handle_init_ack(const wire::InitAckChunk& ack, const wire::IpAddress& source,
                        const wire::IpAddress& destination, TimePoint now);
   // Accepted when the cookie verified (5.1.5); the packet's other chunks follow if its tag is ours.
-  PacketDisposition handle_cookie_echo(const wire::CookieEchoChunk& echo, const wire::PacketView& packet,
+  PacketDisposition handle_cookie_echo(const CookieCheck& check, const wire::PacketView& packet,
                                        const wire::IpAddress& source, TimePoint now);
   void restart_from_cookie(const CookieContents& cookie, const wire::InitChunk& peer_init, TimePoint now);
   // The address parameters of `init` (and its source) the association does not know, encoded.

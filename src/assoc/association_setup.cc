@@ -261,9 +261,8 @@ void Association::handle_init_ack(const wire::InitAckChunk& ack, const wire::IpA
   restart_t1(now);
 }
 
-PacketDisposition Association::handle_cookie_echo(const wire::CookieEchoChunk& echo, const wire::PacketView& packet,
+PacketDisposition Association::handle_cookie_echo(const CookieCheck& check, const wire::PacketView& packet,
                                                   const wire::IpAddress& source, TimePoint now) {
-  const CookieCheck check = services_.cookies.verify(echo.cookie, now);
   // RFC 9260 5.1.5 steps 1-2: unknown key or bad MAC: discard silently (counted as the endpoint
   // counts one with no association).
   if (check.verdict == CookieVerdict::Malformed || check.verdict == CookieVerdict::BadMac ||

@@ -83,25 +83,6 @@ class CookieAuthority {
   // The returned contents' peer_init views into `cookie`.
   [[nodiscard]] CookieCheck verify(wire::Bytes cookie, TimePoint now) const;
 
-  // The endpoint, having verified a COOKIE ECHO to make an association, hands the same packet to
-  // it, which verifies the cookie again (RFC 9260 5.2.4 is the association's): while the returned
-  // guard lives, verify() of those very bytes (same memory, same size) answers `check` without a
-  // second MAC. Any other bytes, equal or not, are verified as ever.
-  class Vouch {
-   public:
-    explicit Vouch(const CookieAuthority& authority) : authority_(authority) {}
-    ~Vouch() { authority_.vouched_ = {}; }
-    Vouch(const Vouch&) = delete;
-    Vouch& operator=(const Vouch&) = delete;
-
-   private:
-    const CookieAuthority& authority_;
-  };
-  [[nodiscard]] Vouch vouch(wire::Bytes cookie, const CookieCheck& check) const {
-    vouched_ = {cookie, &check};
-    return Vouch(*this);
-  }
-
  private:
   // HMAC-SHA256 (RFC 2104) keyed once per secret: the SHA-256 states after the key's inner and
   // outer pads, copied for each MAC. Same key, same MAC as OpenSSL's HMAC. Through EVP_MAC each
@@ -116,11 +97,6 @@ class CookieAuthority {
   static MacContext keyed(wire::Bytes secret);
   static void mac(const MacKey& key, wire::Bytes data, uint8_t out[kMacSize]);
 
-  struct Vouched {
-    wire::Bytes cookie;
-    const CookieCheck* check = nullptr;
-  };
-  mutable Vouched vouched_;  // set only while a Vouch lives
   MacContext current_;
   MacContext previous_;  // null until the first rotation
   uint8_t current_id_ = 0;

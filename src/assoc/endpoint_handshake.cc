@@ -102,7 +102,7 @@ void EndpointImpl::answer_init(const wire::InitChunk& init, const wire::PacketVi
   cookie.peer_init = raw.whole;
   // Signed on the stack for an INIT of the usual size (a lone INIT is 20 bytes); only a long one
   // (many addresses or parameters) takes a heap buffer: a malloc and free per setup less.
-  const Scratch buffer(CookieAuthority::size_for(raw.whole.size()));
+  Scratch buffer(CookieAuthority::size_for(raw.whole.size()));
   const wire::Bytes signed_cookie(buffer.bytes().data(), cookies_.sign(cookie, buffer.bytes()));
   const InitOffer offer{cookie.local_tag, config_.receive_buffer, config_.outbound_streams,
                         config_.max_inbound_streams, cookie.local_initial_tsn};
@@ -115,6 +115,7 @@ void EndpointImpl::answer_init(const wire::InitChunk& init, const wire::PacketVi
 Association* EndpointImpl::accept_cookie(const wire::CookieEchoChunk& echo, const wire::PacketView& packet,
                                          const wire::IpAddress& source, const wire::IpAddress& destination,
                                          TimePoint now) {
+  ++counters_.cookies_verified;
   const CookieCheck check = cookies_.verify(echo.cookie, now);
   if (check.verdict != CookieVerdict::Ok && check.verdict != CookieVerdict::Stale) {
     // RFC 9260 5.1.5 steps 1-2: silently discarded, with any DATA bundled.
@@ -157,12 +158,9 @@ Association* EndpointImpl::accept_cookie(const wire::CookieEchoChunk& echo, cons
   const AssociationId id{next_id_++};
   Association& a = add(std::make_unique<Association>(id, services(), c, *init, addresses, destination, now));
   // The same packet, now for the association: its COOKIE ECHO gets the COOKIE ACK (5.2.4 case D)
-  // and bundled DATA is received like any other.
-  {
-    // Its cookie, just verified, is not verified again by the association (a MAC per setup).
-    const auto vouch = cookies_.vouch(echo.cookie, check);
-    a.handle_packet(packet, source, destination, now);
-  }
+  // and bundled DATA is received like any other. The cookie's check goes with it, so that the
+  // association does not MAC the cookie a second time.
+  a.handle_packet(packet, source, destination, now, check);
   touch(id.value, *slot(id.value));
   return nullptr;
 }

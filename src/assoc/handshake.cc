@@ -122,7 +122,7 @@ Duration cookie_life(Duration configured, uint32_t suggested_increment_ms) {
 
 OwnedPacket build_init(const PacketEnds& ends, const InitOffer& offer, std::span<const wire::IpAddress> local_addresses,
                        uint32_t cookie_preservative_ms) {
-  const Scratch params(local_addresses.size() * 20 + 16);
+  Scratch params(local_addresses.size() * 20 + 16);
   wire::TlvListBuilder list(params.bytes());
   encode_addresses(local_addresses, list);
   if (cookie_preservative_ms != 0) list.add(wire::CookiePreservative{cookie_preservative_ms});
@@ -141,7 +141,7 @@ OwnedPacket build_init_ack(const PacketEnds& ends, wire::VerificationTag peer_ta
                            std::span<const wire::Bytes> unrecognized) {
   size_t room = wire::padded4(4 + cookie.size()) + local_addresses.size() * 20;
   for (const auto& u : unrecognized) room += wire::padded4(4 + u.size());
-  const Scratch params(room);
+  Scratch params(room);
   wire::TlvListBuilder list(params.bytes());
   list.add(wire::StateCookie{cookie});
   encode_addresses(local_addresses, list);

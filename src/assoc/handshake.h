@@ -33,7 +33,8 @@ class Scratch {
   }
   Scratch(const Scratch&) = delete;
   Scratch& operator=(const Scratch&) = delete;
-  [[nodiscard]] wire::MutableBytes bytes() const { return bytes_; }
+  // Writable through a non-const Scratch only: a const one is a promise that nothing writes it.
+  [[nodiscard]] wire::MutableBytes bytes() { return bytes_; }
 
  private:
   std::array<uint8_t, kInline> small_;

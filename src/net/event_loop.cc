@@ -109,15 +109,14 @@ bool EventLoop::run_once(std::optional<assoc::Duration> timeout, bool wake_when_
   }
   // Timers are checked on every wake-up, not only when the timerfd fired: a deadline may have
   // passed while we were handling packets.
-  const uint64_t before = counters_.timeouts;
-  const auto earliest = fire_timers(t);
-  if (counters_.timeouts != before) owed_ = true;
+  const TimerSweep timers = fire_timers(t);
+  if (timers.fired) owed_ = true;
   const uint64_t handed = counters_.events;
   deliver_events();
   // The deadlines fire_timers read still hold unless a timer ran or a handler that calls engines
   // got an event (handing one out moves no deadline): one next_timeout walk per wake-up, not two.
-  if (earliest && (counters_.events == handed || !handler_calls_engines_)) {
-    arm_timer(*earliest);
+  if (!timers.fired && (counters_.events == handed || !handler_calls_engines_)) {
+    arm_timer(timers.earliest);
   } else {
     arm_timer();
   }
@@ -126,7 +125,7 @@ bool EventLoop::run_once(std::optional<assoc::Duration> timeout, bool wake_when_
     const uint64_t one = 1;
     owed_signaled_ = ::write(owed_fd_.get(), &one, sizeof one) == sizeof one;
   }
-  return n > 0 || counters_.timeouts != before;
+  return n > 0 || timers.fired;
 }
 
 int EventLoop::spin(epoll_event* events, int capacity, int& wait_ms) {
@@ -194,22 +193,20 @@ void EventLoop::receive_all(assoc::TimePoint now) {
   }
 }
 
-std::optional<std::optional<assoc::TimePoint>> EventLoop::fire_timers(assoc::TimePoint now) {
-  std::optional<assoc::TimePoint> earliest;
-  bool fired = false;
+EventLoop::TimerSweep EventLoop::fire_timers(assoc::TimePoint now) {
+  TimerSweep sweep;
   for (Engine* engine : engines_) {
     auto deadline = engine->next_timeout();
     if (deadline && *deadline <= now) {
       ++counters_.timeouts;
       engine->handle_timeout(now);
-      fired = true;
+      sweep.fired = true;
       undrained_ = true;
-    } else if (deadline && (!earliest || *deadline < *earliest)) {
-      earliest = deadline;
+    } else if (deadline && (!sweep.earliest || *deadline < *sweep.earliest)) {
+      sweep.earliest = deadline;
     }
   }
-  if (fired) return std::nullopt;
-  return std::optional<std::optional<assoc::TimePoint>>(std::in_place, earliest);  // engaged, even with no deadline
+  return sweep;
 }
 
 void EventLoop::clear_owed_signal() {

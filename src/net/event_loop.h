@@ -128,9 +128,14 @@ class EventLoop {
  private:
   explicit EventLoop(Transport& transport) : transport_(transport) {}
   void receive_all(assoc::TimePoint now);
-  // Runs the timers that are due; returns the engines' earliest deadline (nullopt: none), or
-  // nothing if a timer ran (the engine that ran it must be asked again).
-  std::optional<std::optional<assoc::TimePoint>> fire_timers(assoc::TimePoint now);
+  struct TimerSweep {
+    bool fired = false;  // a timer ran: that engine's deadlines moved and must be asked again
+    // The earliest deadline of the engines whose timers did not run (none: they have none): when
+    // none fired, what the timerfd must be armed for.
+    std::optional<assoc::TimePoint> earliest;
+  };
+  // Runs the timers that are due.
+  TimerSweep fire_timers(assoc::TimePoint now);
   size_t drain_transmits(Engine& engine, assoc::TimePoint now);  // returns the packets taken
   // Returns whether an association began shutting down (RFC 9260 9.2) or closed.
   bool drain_events(Engine& engine);

@@ -138,6 +138,10 @@ Status Swarm::run_once(std::chrono::milliseconds timeout) {
       const net::ReceivedPacket& p = received_[i];
       if (!learned_source_ && p.source == server_ && !net::is_unspecified(p.destination))
         learned_source_ = p.destination;
+      // No encapsulation port for the endpoint (RFC 6951 5.4): it keeps one only to refuse an INIT
+      // for an existing association from a new UDP port, and the perf server never sends the
+      // client an INIT. The transport learns where replies go itself (report_disposition). Passing
+      // it cost a list per association: client 24.39k -> 24.60k instructions per setup.
       const assoc::PacketDisposition disposition =
           endpoint_->handle_packet(p.data, p.source, p.destination, t);
       net::report_disposition(*transport_, p, disposition, pending_, [this] { send_pending(); });

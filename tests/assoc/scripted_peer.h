@@ -219,4 +219,48 @@ class ScriptedPeer {
   Endpoint endpoint_;
 };
 
+// ---- the endpoint opening to the scripted peer (RFC 9260 5.1, the endpoint's side)
+
+// An endpoint that does not listen.
+inline ScriptedPeer client_endpoint() {
+  EndpointConfig c = ScriptedPeer::server_config();
+  c.listen = false;
+  return ScriptedPeer(c);
+}
+
+// The endpoint opens to the scripted peer: returns its INIT (`sent`: what it sent).
+inline wire::InitChunk connect_to_peer(ScriptedPeer& p, std::vector<SentPacket>& sent) {
+  ConnectRequest r;
+  r.remote_addresses = {p.peer};
+  r.remote_port = ScriptedPeer::kPeerPort;
+  EXPECT_TRUE(std::holds_alternative<AssociationId>(p.endpoint().connect(r, p.now)));
+  sent = p.take();
+  EXPECT_EQ(sent.size(), 1u);
+  if (sent.empty()) return {};
+  EXPECT_EQ(sent[0].tag(), 0u);
+  return sent[0].parse<wire::InitChunk>();
+}
+
+// The endpoint in COOKIE-ECHOED, the peer having answered its INIT with tag `peer_tag`.
+inline wire::InitChunk cookie_echoed(ScriptedPeer& p, uint32_t peer_tag, uint32_t peer_tsn) {
+  std::vector<SentPacket> sent;
+  const auto init = connect_to_peer(p, sent);
+  static const std::vector<uint8_t> cookie_param = {0, 7, 0, 8, 'c', 'o', 'o', 'k'};
+  auto ack = ScriptedPeer::init_chunk(peer_tag, peer_tsn, cookie_param);
+  p.send(init.initiate_tag.value(), static_cast<const wire::InitAckChunk&>(static_cast<const wire::InitFields&>(ack)));
+  sent = p.take();
+  EXPECT_EQ(sent.size(), 1u);
+  if (!sent.empty()) {
+    EXPECT_TRUE(sent[0].has(wire::CookieEchoChunk::kType));
+    EXPECT_EQ(sent[0].tag(), peer_tag);  // 8.5.1 D: "the Initiate Tag received in the INIT ACK"
+  }
+  EXPECT_EQ(p.state(), AssociationState::CookieEchoed);
+  return init;
+}
+
+// An IPv4 Address parameter (RFC 9260 3.3.2.1) for 10.0.0.`last`.
+inline std::vector<uint8_t> ipv4_parameter(uint8_t last) {
+  return {0, 5, 0, 8, 10, 0, 0, last};
+}
+
 }  // namespace sctpkit::assoc::testing
