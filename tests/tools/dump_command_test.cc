@@ -15,6 +15,8 @@
 #include <thread>
 #include <vector>
 
+#include "private_loopback.h"
+
 namespace {
 
 const std::string kSctpkit = std::string(SCTPKIT_BINARY_DIR) + "/sctpkit";
@@ -183,6 +185,7 @@ class LiveDump {
 // Live capture on loopback: banner, SIGINT, the summary, exit 0. Needs capture privilege.
 TEST(DumpCommand, SigintEndsALiveCaptureWithTheSummary) {
   if (geteuid() != 0) GTEST_SKIP() << "live capture needs root or CAP_NET_RAW";
+  ASSERT_EQ(sctpkit::test::enter_private_loopback(), "");
   LiveDump dump({"-i", "lo"});
   ASSERT_TRUE(dump.started());
   EXPECT_TRUE(dump.wait_for_banner()) << dump.stderr_text();
@@ -201,6 +204,8 @@ TEST(DumpCommand, SigintEndsALiveCaptureWithTheSummary) {
 // trickle in until it has that many, so no SIGINT cuts off what is still in the ring.
 TEST(DumpCommand, CaptureBufferSizeIsTheDashBOption) {
   if (geteuid() != 0) GTEST_SKIP() << "live capture needs root or CAP_NET_RAW";
+  // Its own lo: what other tests send on the host's would count too (and could end it at -c).
+  ASSERT_EQ(sctpkit::test::enter_private_loopback(), "");
   constexpr int kBurst = 150;
   constexpr uint16_t kPort = 47001;
   const int sender = socket(AF_INET, SOCK_DGRAM, 0);

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "capture_test_util.h"
+#include "private_loopback.h"
 #include "trace/capture_source.h"
 
 namespace sctpkit::trace {
@@ -22,10 +23,14 @@ using namespace std::chrono_literals;
 
 constexpr auto kTimeout = 10s;  // far above what loopback needs; only a broken capture waits this long
 
-// Opens a live capture, or says why the test cannot run here.
+// Opens a live capture on a loopback of the test's own, or says why the test cannot run here.
 std::unique_ptr<CaptureSource> open_live(const CaptureOptions& options, std::string* skip_reason) {
   if (::geteuid() != 0) {
     *skip_reason = "live capture needs root or CAP_NET_RAW";
+    return nullptr;
+  }
+  if (const std::string why = test::enter_private_loopback(); !why.empty()) {
+    ADD_FAILURE() << "as root, a network namespace of the test's own: " << why;
     return nullptr;
   }
   auto opened = CaptureSource::open(options);
