@@ -75,7 +75,9 @@ int64_t now_ns() {
 std::pair<uint64_t, uint64_t> cpu_ns() {
   rusage u{};
   ::getrusage(RUSAGE_SELF, &u);
-  auto ns = [](timeval t) { return static_cast<uint64_t>(t.tv_sec) * 1000000000 + static_cast<uint64_t>(t.tv_usec) * 1000; };
+  auto ns = [](timeval t) {
+    return static_cast<uint64_t>(t.tv_sec) * 1000000000 + static_cast<uint64_t>(t.tv_usec) * 1000;
+  };
   return {ns(u.ru_utime), ns(u.ru_stime)};
 }
 
@@ -385,7 +387,9 @@ int run_client(const PathConfig& config, const PerfOptions& o) {
                   {"ring_drops", (*report)[5]}};
   j["config"] = {{"client", e.describe()}};
   // CPU per packet that arrived, each end's user and system time (see cpu_ns).
-  const auto per_packet = [&](uint64_t ns) { return received ? static_cast<double>(ns) / static_cast<double>(received) : 0.0; };
+  const auto per_packet = [&](uint64_t ns) {
+    return received ? static_cast<double>(ns) / static_cast<double>(received) : 0.0;
+  };
   j["cpu_ns_per_packet"] = {{"client_user", per_packet(user1 - user0)}, {"client_system", per_packet(sys1 - sys0)},
                             {"server_user", per_packet((*report)[6])}, {"server_system", per_packet((*report)[7])}};
   if (o.json) {
@@ -421,9 +425,10 @@ int main(int argc, char** argv) {
   app.add_flag("--acks", acks, "server: answer every second packet with a SACK-sized one");
   app.add_option("--tx", config.tx, "send path: raw, mmsg (AF_PACKET sendmmsg) or ring (AF_PACKET TX ring)")
       ->check(CLI::IsMember({"raw", "mmsg", "ring"}));
-  app.add_option("--rx", config.rx, "receive path: raw, ring (AF_PACKET TPACKET_V3 RX ring) or ring-all (bound to ETH_P_ALL)")
+  app.add_option("--rx", config.rx,
+                 "receive path: raw, ring (AF_PACKET TPACKET_V3 RX ring) or ring-all (the ring bound to ETH_P_ALL)")
       ->check(CLI::IsMember({"raw", "ring", "ring-all"}));
-  app.add_option("--hold", config.hold, "with --rx ring(-all): a raw socket of protocol 132 held open: none, drop, open")
+  app.add_option("--hold", config.hold, "with a ring: a raw socket of protocol 132 held open: none, drop, open")
       ->check(CLI::IsMember({"none", "drop", "open"}));
   app.add_flag("--otherhost", config.otherhost, "AF_PACKET send: a destination MAC that is not the peer's");
   app.add_flag("--json", o.json, "print the summary as one JSON object");

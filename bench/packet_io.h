@@ -166,6 +166,10 @@ class FrameSender {
   static constexpr std::size_t kFrameSize = 2048;  // one 1500 B MTU frame plus the ring's frame header
   static constexpr std::size_t kRingFrames = 1024;
 
+  FrameSender() = default;
+  FrameSender(const FrameSender&) = delete;  // owns its socket and ring
+  FrameSender& operator=(const FrameSender&) = delete;
+
   // `ring`: the TX ring (else sendmmsg). `bypass`: PACKET_QDISC_BYPASS. False after saying why not.
   bool open(const Link& link, bool ring, bool bypass) {
     link_ = &link;
@@ -267,6 +271,10 @@ class FrameReceiver {
  public:
   static constexpr std::size_t kBlockSize = 256 << 10;
   static constexpr std::size_t kBlocks = 256;  // 64 MiB, ~40k full-size frames: 0.1 s at 400k/s
+
+  FrameReceiver() = default;
+  FrameReceiver(const FrameReceiver&) = delete;  // owns its socket and ring
+  FrameReceiver& operator=(const FrameReceiver&) = delete;
 
   bool open(const Link& link, bool all_protocols) {
     fd_ = open_packet_socket(link, ETH_P_IP);
