@@ -1,7 +1,7 @@
 #include "assoc/data_sender.h"
 
 #include <algorithm>
-#include <array>
+#include <cstring>
 
 #include "wire/data_chunks.h"
 
@@ -33,30 +33,23 @@ SendQueueConfig queue_config(const EndpointConfig& c) {
 // RFC 9260 7.3: the largest DATA chunk (header included) that fits a packet of this size.
 size_t pmdcs_for(size_t max_packet_size) { return max_packet_size - kCommonHeaderSize; }
 
-// One TxChunk as the PacketBuilder's DATA chunk (RFC 9260 3.3.1), its fields written straight from
-// it, inline: copying them into a wire::DataChunk first and its out-of-line write_value() were
-// some 100 instructions of each 64 B message's ~1,400 at the sender.
-struct TxDataChunk {
-  static constexpr uint8_t kType = wire::DataChunk::kType;
-  const TxChunk& c;
-  bool immediate;
-
-  [[nodiscard]] uint8_t flags() const {
-    return wire::DataFlags{.unordered = c.unordered, .beginning = c.beginning, .ending = c.end, .immediate = immediate}
-        .bits();
-  }
-  [[nodiscard]] size_t value_size() const { return wire::DataChunk::kFixedSize + c.payload.size(); }
-  void write_value(wire::Writer& w) const {
-    // The four fields go as one block: one bounds check of the Writer instead of four.
-    std::array<uint8_t, wire::DataChunk::kFixedSize> fixed;
-    wire::store_u32(fixed, 0, c.tsn.value());
-    wire::store_u16(fixed, 4, c.stream.value());
-    wire::store_u16(fixed, 6, c.ssn.value());
-    wire::store_u32(fixed, 8, c.ppid.value());
-    w.bytes(fixed);
-    w.bytes(c.payload);
-  }
-};
+// One TxChunk as a DATA chunk (RFC 9260 3.3.1), written straight from it into the space the
+// builder reserved for the whole chunk: one bounds check per chunk. Through PacketBuilder::add and
+// the Writer's checked fields (header, fixed fields, payload, padding) the writing was ~110 of the
+// ~1,150 instructions the sender spends per 64 B message.
+bool add_data_chunk(wire::PacketBuilder& builder, const TxChunk& c, bool immediate) {
+  const uint8_t flags =
+      wire::DataFlags{.unordered = c.unordered, .beginning = c.beginning, .ending = c.end, .immediate = immediate}
+          .bits();
+  const auto value = builder.reserve_chunk(wire::DataChunk::kType, flags, wire::DataChunk::kFixedSize + c.payload.size());
+  if (!value) return false;
+  wire::store_u32(*value, 0, c.tsn.value());
+  wire::store_u16(*value, 4, c.stream.value());
+  wire::store_u16(*value, 6, c.ssn.value());
+  wire::store_u32(*value, 8, c.ppid.value());
+  if (!c.payload.empty()) std::memcpy(value->data() + wire::DataChunk::kFixedSize, c.payload.data(), c.payload.size());
+  return true;
+}
 
 }  // namespace
 
@@ -198,7 +191,7 @@ size_t DataSender::write_data(wire::PacketBuilder& builder, Path& path, TimePoin
   const TxChunk* last = chunks.empty() ? nullptr : &chunks.back();
   for (const TxChunk& c : chunks) {
     // next_packet() chose the chunks to fit `room`, so every add succeeds.
-    if (!builder.add(TxDataChunk{c, c.sack_immediately || (shutdown_pending && &c == last)})) break;
+    if (!add_data_chunk(builder, c, c.sack_immediately || (shutdown_pending && &c == last))) break;
     ++added;
     ++counters_.data_chunks_sent;
     if (c.retransmission) {
