@@ -220,12 +220,6 @@ Path* DataSender::alternate_retransmission_path(PathManager& paths, const Path& 
   return paths.find(*to);
 }
 
-bool DataSender::wants_to_send(const Path& path) const {
-  if (queue_.empty() && rtx_.chunks_to_retransmit() == 0) return false;
-  if (path.destination.value() >= rtx_.destination_count()) return false;
-  return rtx_.chunks_to_retransmit() > 0 || rtx_.congestion(path.destination).can_send(rtx_.flight_size(path.destination));
-}
-
 std::optional<TimePoint> DataSender::next_deadline() const { return rtx_.next_deadline(); }
 
 void DataSender::on_timeout(PathManager& paths, TimePoint now, bool& failed) {
