@@ -83,15 +83,6 @@ std::vector<DataSender::DiscardedMessage> DataSender::set_outbound_streams(uint1
   for (const auto& d : dropped) {
     if (d.data.beginning) hand_back(d.data.stream, MessageOptions{d.data.ppid, d.data.unordered}, d.data.message);
   }
-  // The TSNs of the messages' last fragments move down past the dropped chunks (both in TSN order).
-  Ring<wire::Tsn> ends;
-  size_t below = 0;
-  for (const wire::Tsn end : message_ends_) {
-    while (below < dropped.size() && dropped[below].tsn.before(end)) ++below;
-    if (below < dropped.size() && dropped[below].tsn == end) continue;
-    ends.push_back(wire::Tsn(end.value() - static_cast<uint32_t>(below)));
-  }
-  message_ends_ = std::move(ends);
   std::vector<SendQueue::Discarded> discarded;
   queue_.set_outbound_streams(count, discarded);
   for (const auto& m : discarded) {
@@ -104,16 +95,6 @@ std::vector<DataSender::DiscardedMessage> DataSender::set_outbound_streams(uint1
 void DataSender::sync_rto(PathManager& paths) const {
   for (Path& p : paths.paths()) {
     if (p.destination.value() < rtx_.destination_count()) p.rto = rtx_.rto(p.destination).rto();
-  }
-}
-
-void DataSender::count_delivered_messages() {
-  // A message is handed over once its last fragment is cumulatively acknowledged (gap acks may be
-  // reneged, RFC 9260 6.2.1).
-  const wire::Tsn cum = rtx_.cumulative_tsn_ack_point();
-  while (!message_ends_.empty() && !message_ends_.front().after(cum)) {
-    message_ends_.pop_front();
-    ++counters_.messages_sent;
   }
 }
 
@@ -143,7 +124,8 @@ DataSender::SackOutcome DataSender::on_sack(const wire::SackChunk& sack, PathMan
   for (const DestinationId d : result.acked_destinations) {
     if (Path* p = paths.find(d)) paths.on_success(*p);
   }
-  count_delivered_messages();
+  // A message is handed over once its last fragment is cumulatively acknowledged.
+  counters_.messages_sent += result.messages_acked;
   sync_rto(paths);
   return outcome;
 }
@@ -163,7 +145,8 @@ bool DataSender::on_cumulative_ack(wire::Tsn cumulative_tsn_ack, PathManager& pa
     if (Path* p = paths.find(d)) paths.on_success(*p);
   }
   if (result.new_data_acked) paths.reset_association_errors();
-  count_delivered_messages();
+  // A message is handed over once its last fragment is cumulatively acknowledged.
+  counters_.messages_sent += result.messages_acked;
   sync_rto(paths);
   return true;
 }
@@ -194,11 +177,7 @@ size_t DataSender::write_data(wire::PacketBuilder& builder, Path& path, TimePoin
     if (!add_data_chunk(builder, c, c.sack_immediately || (shutdown_pending && &c == last))) break;
     ++added;
     ++counters_.data_chunks_sent;
-    if (c.retransmission) {
-      ++counters_.retransmitted_chunks;
-    } else if (c.end) {
-      message_ends_.emplace_back() = c.tsn;
-    }
+    if (c.retransmission) ++counters_.retransmitted_chunks;
   }
   if (added > 0) ++burst_packets_;
   return added;

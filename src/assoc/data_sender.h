@@ -137,14 +137,11 @@ class DataSender {
     return SendResult::WouldBlock;
   }
   void sync_rto(PathManager& paths) const;
-  void count_delivered_messages();
 
   const EndpointConfig& config_;
   SendQueue queue_;
   RetransmissionQueue rtx_;
   size_t max_fragment_payload_;
-  // TSNs of messages' last fragments, sent and not yet cumulatively acknowledged: messages_sent.
-  Ring<wire::Tsn> message_ends_;
   // Reused SACK conversion buffers: no allocation per SACK once they have grown.
   std::vector<SackGapBlock> gap_scratch_;
   std::vector<wire::Tsn> dup_scratch_;

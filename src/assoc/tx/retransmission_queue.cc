@@ -276,6 +276,7 @@ SackResult RetransmissionQueue::handle_sack(TimePoint now, const SackInfo& sack)
       }
       acknowledge(now, c, d, result);
       htna = c.tsn;
+      result.messages_acked += c.data.end ? 1 : 0;
       outstanding_.pop_front();
     }
   }
@@ -319,6 +320,7 @@ SackResult RetransmissionQueue::handle_sack(TimePoint now, const SackInfo& sack)
   // Chunks below the new Cumulative TSN Ack are done with; their message buffers are released.
   for (size_t i = 0; i < below; ++i) {
     if (outstanding_.front().state == ChunkState::kGapAcked) --gap_acked_count_;
+    result.messages_acked += outstanding_.front().data.end ? 1 : 0;
     outstanding_.pop_front();
   }
   cum_ack_point_ = sack.cum_tsn_ack;

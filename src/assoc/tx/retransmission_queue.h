@@ -53,6 +53,9 @@ struct SackResult {
   // RFC 9260 8.1: new DATA was acknowledged, so the association error counter is reset.
   bool new_data_acked = false;
   size_t bytes_acked = 0;          // user data bytes newly acknowledged
+  // Messages whose last chunk (E bit) the new Cumulative TSN Ack covers: fully handed to the peer
+  // (gap-acked chunks may be reneged, RFC 9260 6.2.1, so they do not count yet).
+  size_t messages_acked = 0;
   size_t fast_retransmits = 0;     // chunks newly marked by Fast Retransmit (7.2.4)
   size_t duplicate_tsns = 0;       // as reported by the peer
   bool fast_recovery_entered = false;
