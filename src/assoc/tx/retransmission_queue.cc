@@ -140,18 +140,42 @@ void RetransmissionQueue::retransmit_marked(TimePoint now, DestinationId dest, s
 void RetransmissionQueue::send_new(TimePoint now, DestinationId dest, size_t room, size_t& used,
                                    size_t max_fragment_payload, SendQueue& send_queue) {
   Destination& d = dests_[dest.value()];
-  bool prefetched = false;
+  const size_t first_payload = send_queue.peek_fragment_size(max_fragment_payload);
+  if (first_payload == 0 || used >= room) return;
+  // The packet's worth of messages, if the rest are the size of the first: their bytes are read
+  // when the packet is built, by then in the cache.
+  send_queue.prefetch_next((room - used) / (kDataChunkHeaderSize + wire::padded4(first_payload)));
+  // Small messages: a run of whole ones in one pass over the queue. No chunk of it can be a zero
+  // window probe (RFC 9260 6.1 A) when the peer's rwnd holds all the room: the run's payload is less.
+  if (peer_rwnd_ >= room - used && outstanding_.size() + room / kDataChunkHeaderSize < kMaxTsnWindow) {
+    const size_t first = outstanding_.size();
+    used += send_queue.take_whole_messages(max_fragment_payload, room - used, kDataChunkHeaderSize,
+                                           [this]() -> QueuedFragment& { return outstanding_.emplace_back().data; });
+    for (size_t i = first; i < outstanding_.size(); ++i) {
+      Outstanding& c = outstanding_[i];
+      c.tsn = next_tsn_;
+      next_tsn_ = next_tsn_.next();
+      c.dest = dest;
+      c.first_sent = now;
+      put_in_flight(c, d);
+      emit(c, false);
+    }
+    if (outstanding_.size() > first) {
+      // RFC 9260 6.3.1 C4: time one chunk per round trip per destination.
+      if (!d.timed_tsn) {
+        d.timed_tsn = outstanding_[first].tsn;
+        d.timed_sent = now;
+      }
+      // RFC 9260 6.3.2 R1: start T3-rtx if it is not running.
+      if (!d.t3_deadline) d.t3_deadline = now + d.rto.rto();
+    }
+  }
+  // Fragments of larger messages (and a packet's first chunk while rwnd is short), one at a time.
   while (outstanding_.size() < kMaxTsnWindow) {
     const size_t payload = send_queue.peek_fragment_size(max_fragment_payload);
     if (payload == 0) break;
     const size_t size = kDataChunkHeaderSize + wire::padded4(payload);
     if (used + size > room) break;
-    if (!prefetched) {
-      // The packet's worth of messages, if the rest are the size of this one: their bytes are read
-      // when the packet is built, by then in the cache.
-      send_queue.prefetch_next((room - used) / size);
-      prefetched = true;
-    }
     // RFC 9260 6.1 A: no new data while rwnd is below the next chunk's size, except a zero window
     // probe, and that only when all data is acknowledged and nothing is in flight.
     // RFC 9260 6.1 A: the first probe waits 1 RTO after the window closed, later ones longer.
