@@ -250,6 +250,7 @@ class RetransmissionQueue {
   size_t gap_acked_count_ = 0;  // outstanding chunks in kGapAcked
   uint64_t retransmissions_ = 0;
   bool fast_retransmit_pending_ = false;
+  uint32_t packet_size_ = 0;
   std::optional<wire::Tsn> fast_recovery_exit_;
   // RFC 9260 6.1 A: zero window probe pacing while the peer's window is closed.
   std::optional<Duration> probe_interval_;
@@ -261,7 +262,7 @@ class RetransmissionQueue {
   Ring<Outstanding> outstanding_;  // TSNs cum_ack_point_ + 1 ... next_tsn_ - 1, in order
   std::vector<Destination> dests_;
   // Reused output buffers: no allocation per packet in steady state.
-  std::vector<TxChunk> packet_;
+  std::vector<TxChunk> packet_;  // the first packet_size_ are next_packet()'s answer
   std::vector<T3Expiry> expired_;
   std::vector<DestinationId> acked_dests_;
 };
