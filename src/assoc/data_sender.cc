@@ -41,7 +41,8 @@ bool add_data_chunk(wire::PacketBuilder& builder, const TxChunk& c, bool immedia
   const uint8_t flags =
       wire::DataFlags{.unordered = c.unordered, .beginning = c.beginning, .ending = c.end, .immediate = immediate}
           .bits();
-  const auto value = builder.reserve_chunk(wire::DataChunk::kType, flags, wire::DataChunk::kFixedSize + c.payload.size());
+  const auto value =
+      builder.reserve_chunk(wire::DataChunk::kType, flags, wire::DataChunk::kFixedSize + c.payload.size());
   if (!value) return false;
   wire::store_u32(*value, 0, c.tsn.value());
   wire::store_u16(*value, 4, c.stream.value());

@@ -27,7 +27,8 @@ struct Twin {
   std::vector<QueuedFragment> run(size_t max_payload, size_t room, size_t& used) {
     std::vector<QueuedFragment> out;
     out.reserve(64);  // the references handed out stay valid
-    used = runs.take_whole_messages(max_payload, room, kOverhead, [&]() -> QueuedFragment& { return out.emplace_back(); });
+    used = runs.take_whole_messages(max_payload, room, kOverhead,
+                                    [&]() -> QueuedFragment& { return out.emplace_back(); });
     return out;
   }
 };
