@@ -71,8 +71,13 @@ class DataSender {
   // RFC 9260 6.4: a path other than `data_path` that chunks which timed out wait for.
   Path* alternate_retransmission_path(PathManager& paths, const Path& data_path) const;
   // Whether write_data might add anything for `path` now (cheap; may say yes when the packet then
-  // turns out to be empty, never no when it would not be).
-  [[nodiscard]] bool wants_to_send(const Path& path) const;
+  // turns out to be empty, never no when it would not be). Inline: asked at every send() while
+  // the window is full.
+  [[nodiscard]] bool wants_to_send(const Path& path) const {
+    if (queue_.empty() && rtx_.chunks_to_retransmit() == 0) return false;
+    if (path.destination.value() >= rtx_.destination_count()) return false;
+    return rtx_.chunks_to_retransmit() > 0 || rtx_.congestion(path.destination).can_send(rtx_.flight_size(path.destination));
+  }
 
   // T3-rtx timers (6.3.2) and the zero window probe timer (6.1 A).
   [[nodiscard]] std::optional<TimePoint> next_deadline() const;
@@ -132,14 +137,11 @@ class DataSender {
     return SendResult::WouldBlock;
   }
   void sync_rto(PathManager& paths) const;
-  void count_delivered_messages();
 
   const EndpointConfig& config_;
   SendQueue queue_;
   RetransmissionQueue rtx_;
   size_t max_fragment_payload_;
-  // TSNs of messages' last fragments, sent and not yet cumulatively acknowledged: messages_sent.
-  Ring<wire::Tsn> message_ends_;
   // Reused SACK conversion buffers: no allocation per SACK once they have grown.
   std::vector<SackGapBlock> gap_scratch_;
   std::vector<wire::Tsn> dup_scratch_;

@@ -64,8 +64,6 @@ Path* PathManager::find(DestinationId destination) {
   return nullptr;
 }
 
-Path& PathManager::data_destination() { return paths_[data_index_]; }
-
 Path& PathManager::retransmission_destination(const wire::IpAddress& last_sent_to) {
   Path& data = data_destination();
   if (data.address != last_sent_to) return data;

@@ -70,7 +70,7 @@ class PathManager {
   Path& primary() { return paths_[primary_index_]; }
   [[nodiscard]] const Path& primary() const { return paths_[primary_index_]; }
   // RFC 9260 6.4: the primary while it is active, else another active path (6.4.1 failover).
-  Path& data_destination();
+  Path& data_destination() { return paths_[data_index_]; }
   // RFC 9260 6.4: "retransmit to an active destination transport address that is different from
   // the last destination address to which the DATA chunk was sent" when there is one.
   Path& retransmission_destination(const wire::IpAddress& last_sent_to);

@@ -85,6 +85,16 @@ class Writer {
     if (n != 0) zeros(n);
   }
 
+  // Hands out the next `n` bytes for the caller to fill, after one bounds check, so that a
+  // structure of several fields costs one check rather than one per field. Empty (and overflowed())
+  // if they do not fit.
+  [[nodiscard]] MutableBytes take(size_t n) {
+    if (!reserve(n)) return {};
+    const MutableBytes out = buffer_.subspan(pos_, n);
+    pos_ += n;
+    return out;
+  }
+
   // For length fields written once the body is known.
   void patch_u16(size_t offset, uint16_t v) {
     if (offset + 2 <= pos_) store_u16(buffer_, offset, v);

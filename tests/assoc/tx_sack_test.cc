@@ -33,6 +33,19 @@ TEST_F(TxSack, CumAckReleasesChunks) {  // RFC 9260 3.3.4, 6.2.1
   EXPECT_TRUE(rq.all_acked());
 }
 
+TEST_F(TxSack, CountsMessagesWhoseLastChunkTheCumAckCovers) {  // RFC 9260 6.2.1: gap acks may be reneged
+  queue_messages(1, 2000);  // one message of three chunks (984 + 984 + 32): TSNs 100-102
+  queue_messages(3);        // three of one chunk: 103-105
+  ASSERT_EQ(send_all(), 6u);
+  EXPECT_EQ(sack(100).messages_acked, 0u);            // the message's first chunk only
+  EXPECT_EQ(sack(100, {{2, 5}}).messages_acked, 0u);  // 102-105 gap-acked: not yet
+  EXPECT_EQ(sack(101, {{1, 4}}).messages_acked, 0u);
+  EXPECT_EQ(sack(105).messages_acked, 4u);  // the walk past gap-acked chunks counts each last chunk
+  queue_messages(2);
+  ASSERT_EQ(send_all(), 2u);
+  EXPECT_EQ(sack(107).messages_acked, 2u);  // the release of a SACK that only moves the cum ack
+}
+
 TEST_F(TxSack, GapBlocksInAnyOrderAndOverlapping) {  // RFC 9260 3.3.4
   queue_messages(10);
   send_all();

@@ -65,6 +65,63 @@ TEST(PacketBuilder, StopsAtTheSizeLimit) {
   EXPECT_EQ(builder.size(), 28u);
 }
 
+TEST(PacketBuilder, ReserveChunkWritesHeaderAndPaddingAndHandsOutExactlyTheValue) {
+  std::array<uint8_t, 64> buffer;
+  buffer.fill(0xEE);  // every byte the builder leaves alone stays 0xEE
+  PacketBuilder builder(buffer, buffer.size(), {1, 2, VerificationTag(3), 0});
+  auto value = builder.reserve_chunk(0x7F, 0x5A, 5);
+  ASSERT_TRUE(value.has_value());
+  ASSERT_EQ(value->size(), 5u);
+  EXPECT_EQ(value->data(), buffer.data() + 12 + 4);
+  for (size_t i = 0; i < value->size(); ++i) (*value)[i] = static_cast<uint8_t>(i + 1);
+  EXPECT_EQ(builder.size(), 12u + 12u);  // 4 + 5, padded to 12
+  EXPECT_EQ(builder.chunk_count(), 1u);
+  ASSERT_TRUE(builder.add(CookieAck{}));
+  auto packet = builder.finish();
+  ASSERT_EQ(packet.size(), 28u);
+  EXPECT_EQ(buffer[28], 0xEE);  // nothing written past the packet
+  // The same bytes add() writes for the same chunk.
+  std::array<uint8_t, 64> expected_buffer{};
+  PacketBuilder expected(expected_buffer, expected_buffer.size(), {1, 2, VerificationTag(3), 0});
+  ASSERT_TRUE(expected.add(Opaque{{1, 2, 3, 4, 5}}));
+  ASSERT_TRUE(expected.add(CookieAck{}));
+  const auto want = expected.finish();
+  EXPECT_EQ(std::vector<uint8_t>(packet.begin(), packet.end()), std::vector<uint8_t>(want.begin(), want.end()));
+}
+
+TEST(PacketBuilder, ReserveChunkRespectsTheLimitAndTheBuffer) {
+  std::array<uint8_t, 256> buffer{};
+  PacketBuilder builder(buffer, 12 + 16, {1, 2, VerificationTag(3), 0});
+  EXPECT_FALSE(builder.reserve_chunk(0x7F, 0, 13).has_value());  // 4 + 13 padded is 20 > 16
+  EXPECT_EQ(builder.size(), 12u);
+  EXPECT_EQ(builder.chunk_count(), 0u);
+  auto value = builder.reserve_chunk(0x7F, 0, 12);  // exactly fills the limit
+  ASSERT_TRUE(value.has_value());
+  EXPECT_EQ(value->size(), 12u);
+  EXPECT_FALSE(builder.reserve_chunk(11, 0, 0).has_value());
+  EXPECT_EQ(builder.size(), 28u);
+  EXPECT_EQ(builder.chunk_count(), 1u);
+
+  // A limit above the buffer's size is capped at the buffer.
+  std::array<uint8_t, 20> small{};
+  PacketBuilder capped(small, 1000, {1, 2, VerificationTag(3), 0});
+  EXPECT_FALSE(capped.reserve_chunk(0x7F, 0, 5).has_value());
+  EXPECT_TRUE(capped.reserve_chunk(0x7F, 0, 4).has_value());
+}
+
+TEST(Writer, TakeHandsOutTheNextBytesOrOverflows) {
+  std::array<uint8_t, 8> buffer{};
+  Writer w(buffer);
+  w.u16(0x0102);
+  const MutableBytes taken = w.take(4);
+  ASSERT_EQ(taken.size(), 4u);
+  EXPECT_EQ(taken.data(), buffer.data() + 2);
+  EXPECT_EQ(w.position(), 6u);
+  EXPECT_TRUE(w.take(3).empty());
+  EXPECT_TRUE(w.overflowed());
+  EXPECT_EQ(w.position(), 6u);
+}
+
 TEST(PacketBuilder, CorruptedByteFailsChecksum) {
   std::array<uint8_t, 64> buffer{};
   PacketBuilder builder(buffer, buffer.size(), {1, 2, VerificationTag(3), 0});

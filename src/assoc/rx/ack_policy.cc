@@ -38,19 +38,6 @@ void AckPolicy::on_receive_window(uint32_t a_rwnd) {
   if (a_rwnd > last_advertised_ && a_rwnd - last_advertised_ >= window_update_threshold_) immediate_ = true;
 }
 
-void AckPolicy::on_window_consumed(uint32_t a_rwnd) {
-  if (a_rwnd <= last_advertised_) return;
-  const uint32_t opened = a_rwnd - last_advertised_;
-  // RFC 9260 6.2: "send a window update only if the window can be increased by at least a quarter
-  // of the receive buffer size" (no burst of updates while a reader catches up message by message);
-  // but a window the peer saw as (nearly) closed reopens as soon as it has room for a full packet
-  // (RFC 1122 4.2.3.3), or the peer would wait for its zero window probe's timer.
-  if (opened >= window_update_quarter_ ||
-      (last_advertised_ < window_update_threshold_ && opened >= window_update_threshold_)) {
-    immediate_ = true;
-  }
-}
-
 void AckPolicy::on_sack_sent(uint32_t advertised_a_rwnd) {
   immediate_ = false;
   unacked_packets_ = 0;

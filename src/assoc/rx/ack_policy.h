@@ -55,7 +55,20 @@ class AckPolicy {
   // After the upper layer said it consumed data it had taken earlier (a window that may have been
   // closed for a while): a SACK of its own only when the window opens by a quarter of the receive
   // buffer, or from below one MTU (closed for the peer's chunks) by at least window_update_threshold.
-  void on_window_consumed(uint32_t a_rwnd);
+  // Inline, as DataReceiver::consumed() and Reassembly::consume(): called for every message the
+  // application reads.
+  void on_window_consumed(uint32_t a_rwnd) {
+    if (a_rwnd <= last_advertised_) return;
+    const uint32_t opened = a_rwnd - last_advertised_;
+    // RFC 9260 6.2: "send a window update only if the window can be increased by at least a
+    // quarter of the receive buffer size" (no burst of updates while a reader catches up message
+    // by message); but a window the peer saw as (nearly) closed reopens as soon as it has room for
+    // a full packet (RFC 1122 4.2.3.3), or the peer would wait for its zero window probe's timer.
+    if (opened >= window_update_quarter_ ||
+        (last_advertised_ < window_update_threshold_ && opened >= window_update_threshold_)) {
+      immediate_ = true;
+    }
+  }
   // Every SACK sent, with the a_rwnd it advertised.
   void on_sack_sent(uint32_t advertised_a_rwnd);
 

@@ -105,16 +105,6 @@ std::optional<ReceivedMessage> DataReceiver::pop_message() {
   return message;
 }
 
-bool DataReceiver::consumed(size_t bytes) {
-  if (reassembly_.unconsumed_bytes() == 0) return false;
-  reassembly_.consume(bytes);
-  // A SACK already due (answering input, and owed until the application's next call so that a
-  // reply carries it) will advertise the new window: the update is news only when nothing was due.
-  const bool was_due = ack_.sack_now();
-  ack_.on_window_consumed(a_rwnd());
-  return !was_due && ack_.sack_now();
-}
-
 void DataReceiver::on_sack_sent(const SackContent& sent) {
   // RFC 9260 3.3.4: the duplicate list restarts after each SACK.
   tsn_map_.clear_duplicates();

@@ -63,7 +63,15 @@ class DataReceiver {
   // ReassemblyConfig::hold_until_consumed: the upper layer is done with `bytes` of the messages
   // popped (RFC 9260 6.2: they leave the window). Returns whether that made a window update SACK
   // due (false when a SACK was due already: it will carry the new window).
-  bool consumed(size_t bytes);
+  bool consumed(size_t bytes) {
+    if (reassembly_.unconsumed_bytes() == 0) return false;
+    reassembly_.consume(bytes);
+    // A SACK already due (answering input, and owed until the application's next call so that a
+    // reply carries it) will advertise the new window: the update is news only when nothing was due.
+    const bool was_due = ack_.sack_now();
+    ack_.on_window_consumed(a_rwnd());
+    return !was_due && ack_.sack_now();
+  }
 
   // RFC 9260 6.2: the a_rwnd to advertise.
   [[nodiscard]] uint32_t a_rwnd() const { return reassembly_.receive_window(); }

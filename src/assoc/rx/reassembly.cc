@@ -406,10 +406,5 @@ std::optional<ReceivedMessage> Reassembly::pop_message() {
   return message;
 }
 
-void Reassembly::consume(size_t bytes) {
-  const uint32_t n = static_cast<uint32_t>(std::min<size_t>(bytes, unconsumed_));
-  unconsumed_ -= n;
-  bytes_held_ -= n;
-}
 
 }  // namespace sctpkit::assoc

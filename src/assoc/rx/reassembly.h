@@ -9,6 +9,7 @@
 // 6.2: a_rwnd only opens when bytes are released to the ULP).
 #pragma once
 
+#include <algorithm>
 #include <cassert>
 #include <cstddef>
 #include <cstdint>
@@ -100,7 +101,11 @@ class Reassembly {
   std::optional<ReceivedMessage> pop_message();
   // hold_until_consumed: the upper layer is done with `bytes` of the popped messages; they leave
   // the buffer. More than was popped and not consumed yet is ignored.
-  void consume(size_t bytes);
+  void consume(size_t bytes) {
+    const uint32_t n = static_cast<uint32_t>(std::min<size_t>(bytes, unconsumed_));
+    unconsumed_ -= n;
+    bytes_held_ -= n;
+  }
   // Payload bytes popped and not consumed yet (0 without hold_until_consumed).
   [[nodiscard]] uint32_t unconsumed_bytes() const { return unconsumed_; }
   // Gives back the buffer of a message the caller is done with: the next message received is built

@@ -14,15 +14,6 @@ size_t CongestionControl::initial_cwnd() const {
   return std::min(4 * pmdcs_, std::max(2 * pmdcs_, config_.initial_window_bytes));
 }
 
-bool CongestionControl::can_send(size_t flight_size) const {
-  // RFC 9260 7.2.1 / 7.2.3: after a T3-rtx timeout only one packet may be in flight until
-  // successful acknowledgement.
-  if (single_packet_limit_) return flight_size == 0;
-  // RFC 9260 6.1 B: no new packet once flight reaches cwnd; the packet started below cwnd may
-  // exceed it by up to PMDCS - 1 bytes (one packet only).
-  return flight_size < cwnd_;
-}
-
 void CongestionControl::on_ack(size_t bytes_acked, size_t flight_size_before, bool in_fast_recovery) {
   if (bytes_acked == 0) return;
   single_packet_limit_ = false;

@@ -36,8 +36,16 @@ class CongestionControl {
   [[nodiscard]] bool single_packet_limit() const { return single_packet_limit_; }
 
   // RFC 9260 6.1 rule B: may a new packet of DATA be started with `flight_size` bytes outstanding on
-  // this destination? The packet itself may then overshoot cwnd by less than one PMDCS.
-  [[nodiscard]] bool can_send(size_t flight_size) const;
+  // this destination? The packet itself may then overshoot cwnd by less than one PMDCS. Inline: a
+  // sender filling its window asks it at every send().
+  [[nodiscard]] bool can_send(size_t flight_size) const {
+    // RFC 9260 7.2.1 / 7.2.3: after a T3-rtx timeout only one packet may be in flight until
+    // successful acknowledgement.
+    if (single_packet_limit_) return flight_size == 0;
+    // RFC 9260 6.1 B: no new packet once flight reaches cwnd; the packet started below cwnd may
+    // exceed it by up to PMDCS - 1 bytes (one packet only).
+    return flight_size < cwnd_;
+  }
 
   // A SACK newly acknowledged `bytes_acked` bytes sent to this destination; `flight_size_before` is
   // what was outstanding on it before the SACK. Applies 7.2.1 (slow start) or 7.2.2 (avoidance).

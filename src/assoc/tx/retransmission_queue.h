@@ -53,6 +53,9 @@ struct SackResult {
   // RFC 9260 8.1: new DATA was acknowledged, so the association error counter is reset.
   bool new_data_acked = false;
   size_t bytes_acked = 0;          // user data bytes newly acknowledged
+  // Messages whose last chunk (E bit) the new Cumulative TSN Ack covers: fully handed to the peer
+  // (gap-acked chunks may be reneged, RFC 9260 6.2.1, so they do not count yet).
+  size_t messages_acked = 0;
   size_t fast_retransmits = 0;     // chunks newly marked by Fast Retransmit (7.2.4)
   size_t duplicate_tsns = 0;       // as reported by the peer
   bool fast_recovery_entered = false;
@@ -247,6 +250,7 @@ class RetransmissionQueue {
   size_t gap_acked_count_ = 0;  // outstanding chunks in kGapAcked
   uint64_t retransmissions_ = 0;
   bool fast_retransmit_pending_ = false;
+  uint32_t packet_size_ = 0;
   std::optional<wire::Tsn> fast_recovery_exit_;
   // RFC 9260 6.1 A: zero window probe pacing while the peer's window is closed.
   std::optional<Duration> probe_interval_;
@@ -258,7 +262,7 @@ class RetransmissionQueue {
   Ring<Outstanding> outstanding_;  // TSNs cum_ack_point_ + 1 ... next_tsn_ - 1, in order
   std::vector<Destination> dests_;
   // Reused output buffers: no allocation per packet in steady state.
-  std::vector<TxChunk> packet_;
+  std::vector<TxChunk> packet_;  // the first packet_size_ are next_packet()'s answer
   std::vector<T3Expiry> expired_;
   std::vector<DestinationId> acked_dests_;
 };

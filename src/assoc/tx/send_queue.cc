@@ -82,58 +82,6 @@ std::optional<QueuedFragment> SendQueue::next_fragment(size_t max_payload) {
   return f;
 }
 
-bool SendQueue::next_fragment(size_t max_payload, QueuedFragment& f) {
-  if (active_.empty() || max_payload == 0) return false;
-  const uint16_t id = active_.front();
-  Stream& s = streams_[id];
-  Message& m = s.messages.front();
-  const bool beginning = s.head_offset == 0;
-  if (beginning && !m.options.unordered) {
-    // RFC 9260 6.5: SSNs start at 0 and go up by one per ordered message, 65535 wrapping to 0;
-    // unordered messages leave the stream's SSN unchanged.
-    s.head_ssn = s.next_ssn;
-    s.next_ssn = s.next_ssn.next();
-  }
-  const size_t remaining = m.size - s.head_offset;
-  const auto length = static_cast<uint32_t>(std::min(remaining, max_payload));
-
-  f.stream = wire::StreamId(id);
-  f.ssn = m.options.unordered ? wire::Ssn(0) : s.head_ssn;
-  f.ppid = m.options.ppid;
-  f.unordered = m.options.unordered;
-  f.beginning = beginning;
-  f.end = length == remaining;
-  f.sack_immediately = f.end && m.options.sack_immediately;
-  f.in_slot = m.in_slot;
-  // The last fragment takes the queue's reference along (the message leaves the queue with it).
-  f.message = f.end ? std::move(m.data) : m.data;
-  f.offset = s.head_offset;
-  f.length = length;
-
-  buffered_bytes_ -= length;
-  if (f.end) {
-    // RFC 9260 6.9: a message's fragments take consecutive TSNs, so the scheduler moves to the next
-    // stream only between messages: round-robin, one whole message per turn.
-    s.messages.pop_front();
-    s.head_offset = 0;
-    --queued_messages_;
-    // The stream goes to the back of the round (a sole stream with more messages stays in place).
-    if (s.messages.empty()) {
-      active_.pop_front();
-    } else if (active_.size() > 1) {
-      active_.pop_front();
-      active_.push_back(id);
-    }
-  } else {
-    s.head_offset += length;
-  }
-  if (space_wanted_ && buffered_bytes_ <= config_.low_watermark) {
-    space_wanted_ = false;
-    space_available_ = true;
-  }
-  return true;
-}
-
 size_t SendQueue::set_outbound_streams(uint16_t count) {
   size_t dropped = 0;
   for (size_t id = count; id < streams_.size(); ++id) {
