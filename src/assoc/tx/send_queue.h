@@ -156,6 +156,20 @@ class SendQueue {
 
   SendStatus check(wire::StreamId stream, size_t size);
   void enqueue(wire::StreamId stream, MessageRef data, MessageOptions options);
+  // The head message of stream `id` (the front of the round) has left whole. RFC 9260 6.9: a
+  // message's fragments take consecutive TSNs, so the scheduler moves to the next stream only
+  // between messages: the stream goes to the back of the round (a sole stream stays in place).
+  void pop_sent_message(Stream& s, uint16_t id) {
+    s.messages.pop_front();
+    s.head_offset = 0;
+    --queued_messages_;
+    if (s.messages.empty()) {
+      active_.pop_front();
+    } else if (active_.size() > 1) {
+      active_.pop_front();
+      active_.push_back(id);
+    }
+  }
 
   SendQueueConfig config_;
   MessagePool pool_;
@@ -199,18 +213,7 @@ class SendQueue {
 
   buffered_bytes_ -= length;
   if (f.end) {
-    // RFC 9260 6.9: a message's fragments take consecutive TSNs, so the scheduler moves to the next
-    // stream only between messages: round-robin, one whole message per turn.
-    s.messages.pop_front();
-    s.head_offset = 0;
-    --queued_messages_;
-    // The stream goes to the back of the round (a sole stream with more messages stays in place).
-    if (s.messages.empty()) {
-      active_.pop_front();
-    } else if (active_.size() > 1) {
-      active_.pop_front();
-      active_.push_back(id);
-    }
+    pop_sent_message(s, id);
   } else {
     s.head_offset += length;
   }
@@ -250,15 +253,7 @@ size_t SendQueue::take_whole_messages(size_t max_payload, size_t room, size_t ch
     f.in_slot = m.in_slot;
     f.message = std::move(m.data);
     f.length = m.size;
-    s.messages.pop_front();
-    --queued_messages_;
-    // RFC 9260 6.9 allows the next stream's turn after each whole message: round-robin as above.
-    if (s.messages.empty()) {
-      active_.pop_front();
-    } else if (active_.size() > 1) {
-      active_.pop_front();
-      active_.push_back(id);
-    }
+    pop_sent_message(s, id);
   }
   buffered_bytes_ -= bytes;
   if (space_wanted_ && buffered_bytes_ <= config_.low_watermark) {
