@@ -14,7 +14,9 @@ using std::chrono::seconds;
 
 TEST(KernelPeerBoot, BootsWithSctpLoaded) {
   SCTPKIT_KERNEL_PEER(peer);
-  std::printf("kernel peer: cache %.1f s, boot to ready %.1f s\n", peer->cache_seconds(), peer->boot_seconds());
+  std::printf("kernel peer: cache %.1f s, boot to ready %.1f s under %s%s%s\n", peer->cache_seconds(),
+              peer->boot_seconds(), peer->accelerator().c_str(),
+              peer->failed_accelerators().empty() ? "" : "; before it: ", peer->failed_accelerators().c_str());
   RecordProperty("cache_seconds", std::to_string(peer->cache_seconds()));
   RecordProperty("boot_seconds", std::to_string(peer->boot_seconds()));
 

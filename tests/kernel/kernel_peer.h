@@ -64,6 +64,9 @@ class KernelPeer {
   [[nodiscard]] const std::string& namespace_name() const { return netns_; }
   [[nodiscard]] double boot_seconds() const { return boot_seconds_; }
   [[nodiscard]] double cache_seconds() const { return cache_seconds_; }
+  // How the guest runs ("pc,accel=kvm", "pc,accel=tcg"), and why the accelerators tried before it failed.
+  [[nodiscard]] const std::string& accelerator() const { return accelerator_; }
+  [[nodiscard]] const std::string& failed_accelerators() const { return failed_accelerators_; }
   [[nodiscard]] std::string console_log() const;
 
   // Stops qemu and removes the namespace; safe to call twice (also runs at exit and on signals).
@@ -72,7 +75,15 @@ class KernelPeer {
  private:
   KernelPeer() = default;
   bool start(std::string* why_not, bool* skip);
+  struct Accelerator {
+    const char* machine;  // qemu -machine
+    const char* cpu;      // qemu -cpu
+    std::chrono::seconds patience;  // from start to the guest's first answer
+  };
   bool boot(std::string* why_not);
+  bool boot_with(const Accelerator& accelerator, std::string* why_not);
+  bool send_line(const std::string& line);
+  void stop_qemu();  // closes the control channel, ends qemu
   bool read_more(std::chrono::steady_clock::time_point deadline);
   bool read_until(const std::string& marker, std::chrono::steady_clock::time_point deadline);
 
@@ -88,6 +99,8 @@ class KernelPeer {
   unsigned next_id_ = 1;
   std::string pending_;  // control channel bytes not yet consumed
   double boot_seconds_ = 0;
+  std::string accelerator_;
+  std::string failed_accelerators_;
   double cache_seconds_ = 0;
 };
 
