@@ -109,6 +109,7 @@ Expected<std::shared_ptr<Stack>> Stack::open(const Options& options, std::option
   // on_event files the event and never calls the engine.
   stack->loop_->set_event_handler([raw](net::Engine&, assoc::Event&& event) { raw->on_event(std::move(event)); },
                                   /*calls_engines=*/false);
+  stack->loop_->set_message_sink(raw);
   return stack;
 }
 
@@ -133,6 +134,17 @@ void Stack::consumed(uint32_t id, size_t bytes) {
   if (endpoint_->consumed(assoc::AssociationId{id}, bytes)) loop_->flush();
 }
 
+void Stack::on_message(assoc::AssociationId id, wire::StreamId stream, wire::Ppid ppid, bool unordered,
+                       std::vector<uint8_t>&& data) {
+  AssociationState* s = find(id.value);
+  if (!s) return;  // its handle went
+  Message& m = s->inbox.emplace_back();
+  m.stream = stream.value();
+  m.ppid = ppid.value();
+  m.unordered = unordered;
+  m.data = std::move(data);
+}
+
 void Stack::on_event(assoc::Event&& event) {
   std::visit(
       [this](auto& e) {
@@ -146,7 +158,8 @@ void Stack::on_event(assoc::Event&& event) {
           s.connected = true;
           if (e.passive) accept_queue_.push_back(e.id.value);
         } else if constexpr (std::is_same_v<T, assoc::MessageEvent>) {
-          s.inbox.push_back(Message{e.stream.value(), e.ppid.value(), e.unordered, std::move(e.data)});
+          // Only without the loop's message sink, which is set to on_message.
+          on_message(e.id, e.stream, e.ppid, e.unordered, std::move(e.data));
         } else if constexpr (std::is_same_v<T, assoc::SendFailedEvent>) {
           // RFC 9260 5.1.1: queued before setup on a stream the peer did not grant.
           s.send_failures.push_back(
