@@ -323,8 +323,10 @@ std::optional<Transmit> Endpoint::poll_transmit(TimePoint now, wire::MutableByte
   return t;
 }
 
-void Endpoint::recycle(MessageEvent&& message) {
-  if (Association* a = impl_->association(message.id.value)) a->recycle(std::move(message.data));
+void Endpoint::recycle(MessageEvent&& message) { recycle(message.id, std::move(message.data)); }
+
+void Endpoint::recycle(AssociationId id, std::vector<uint8_t>&& buffer) {
+  if (Association* a = impl_->association(id.value)) a->recycle(std::move(buffer));
 }
 
 bool Endpoint::consumed(AssociationId id, size_t bytes) { return impl_->consumed(id.value, bytes); }

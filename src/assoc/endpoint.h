@@ -168,6 +168,8 @@ class Endpoint {
   // Optional: hands back a MessageEvent the user has finished with. Its buffer is reused for a later
   // message of the same association, so a steady flow of received messages allocates nothing.
   void recycle(MessageEvent&& message);
+  // The same for a message's buffer alone (a MessageSink's, moved out of its message).
+  void recycle(AssociationId id, std::vector<uint8_t>&& buffer);
   // With EndpointConfig::hold_window_until_consumed: the user is done with `bytes` of the messages
   // poll_event() handed out (or gave a MessageSink) for `id` (RFC 9260 6.2: they leave the receive
   // window). Returns whether a window update SACK is now due (then poll_transmit() has it). Without

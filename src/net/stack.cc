@@ -124,10 +124,6 @@ std::optional<uint32_t> Stack::pop_accept() {
   return id;
 }
 
-void Stack::recycle(uint32_t id, std::vector<uint8_t>&& buffer) {
-  endpoint_->recycle(assoc::MessageEvent{assoc::AssociationId{id}, {}, {}, false, std::move(buffer)});
-}
-
 void Stack::consumed(uint32_t id, size_t bytes) {
   // Rare (SWS avoidance, RFC 9260 6.2: the window opened by a quarter of the buffer or reopened
   // from closed): a reader that keeps up sends no update of its own.

@@ -134,7 +134,10 @@ class Stack final : private assoc::MessageSink {
   [[nodiscard]] assoc::TimePoint last_now() const { return loop_->last_now(); }
   std::optional<uint32_t> pop_accept();
   // A received message's buffer back to the engine, for the association's next message.
-  void recycle(uint32_t id, std::vector<uint8_t>&& buffer);
+  // Inline, and no MessageEvent built around the buffer: once per message read.
+  void recycle(uint32_t id, std::vector<uint8_t>&& buffer) {
+    endpoint_->recycle(assoc::AssociationId{id}, std::move(buffer));
+  }
   // The application took `bytes` of messages out of the association's inbox: they leave the
   // receive window (the engine runs with hold_window_until_consumed, so the inbox never holds more
   // than Options::receive_buffer, RFC 9260 6.2). A window update the engine now owes leaves at once.

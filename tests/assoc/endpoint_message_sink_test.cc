@@ -103,6 +103,28 @@ TEST(EndpointMessageSink, MessagesWaitingAtAnAbortAllComeBeforeClosed) {
   }
 }
 
+// A sink keeps the message's buffer alone; given back by the association's id, the next message is
+// built in it.
+TEST(EndpointMessageSink, ABufferGivenBackByIdReceivesTheNextMessage) {
+  EndpointPair pair;
+  pair.message_sink = true;
+  const AssociationId id = pair.connect();
+  ASSERT_TRUE(pair.run_until([&] { return pair.has<ConnectedEvent>(1); }, 10s));
+  const auto message = [](size_t i) { return std::vector<uint8_t>(100, static_cast<uint8_t>('a' + i)); };
+  const auto send = [&](size_t i) {
+    ASSERT_EQ(pair.client().send(id, message(i), wire::StreamId(0), wire::Ppid(0), false, pair.now), SendResult::Ok);
+    ASSERT_TRUE(pair.run_until([&] { return pair.events_of<MessageEvent>(1).size() > i; }, 10s));
+  };
+  send(0);
+  auto& first = std::get<MessageEvent>(pair.events[1].back());
+  const uint8_t* storage = first.data.data();
+  pair.server().recycle(first.id, std::move(first.data));
+  send(1);
+  const auto& second = std::get<MessageEvent>(pair.events[1].back());
+  EXPECT_EQ(second.data, message(1));
+  EXPECT_EQ(second.data.data(), storage);
+}
+
 // With hold_window_until_consumed, messages taken through a sink stay in the receive window until
 // consumed() (RFC 9260 6.2), so a reader that never consumes holds about its receive buffer at most.
 TEST(EndpointMessageSink, AReaderThatDoesNotConsumeHoldsAtMostItsReceiveBuffer) {
