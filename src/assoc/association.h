@@ -87,6 +87,26 @@ class Association {
   std::optional<Transmit> poll_transmit(TimePoint now, wire::MutableBytes buffer);
   // The next event into `out` (left empty when there is none).
   void poll_event(std::optional<Event>& out);
+  // The same, except that messages go to `sink`: those ready before the next other event are
+  // handed to it, in poll_event's order, and `out` gets that event (or stays empty).
+  void poll_event(std::optional<Event>& out, MessageSink& sink) {
+    for (;;) {
+      // Messages come after an owed ConnectedEvent and what events_ holds, as in poll_event.
+      if (receiver_ && !connected_event_owed_ && events_.empty()) {
+        while (auto message = receiver_->pop_message()) {
+          ++counters_.messages_received;
+          counters_.bytes_received += message->payload.size();
+          sink.take(id_, message->stream, message->ppid, message->unordered, std::move(message->payload));
+        }
+      }
+      poll_event(out);
+      auto* message = out ? std::get_if<MessageEvent>(&*out) : nullptr;
+      if (!message) return;
+      // One queued in events_ (of a TSN space that ended, 5.2.4 action B), counted then.
+      sink.take(message->id, message->stream, message->ppid, message->unordered, std::move(message->data));
+      out.reset();
+    }
+  }
   // A MessageEvent's buffer the user is done with: the next received message is built in it.
   void recycle(std::vector<uint8_t>&& buffer) {
     if (receiver_) receiver_->recycle(std::move(buffer));

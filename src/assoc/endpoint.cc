@@ -173,13 +173,16 @@ std::optional<Transmit> EndpointImpl::poll_transmit(TimePoint now, wire::Mutable
   return std::nullopt;
 }
 
-std::optional<Event> EndpointImpl::poll_event() {
+std::optional<Event> EndpointImpl::poll_event(MessageSink* sink) {
   // One object returned from every path (no move of the Event on the way out).
   std::optional<Event> event;
-  if (!events_.empty()) {
+  while (!events_.empty()) {
     event.emplace(std::move(events_.front()));
     events_.pop_front();
-    return event;
+    auto* message = sink ? std::get_if<MessageEvent>(&*event) : nullptr;
+    if (!message) return event;
+    sink->take(message->id, message->stream, message->ppid, message->unordered, std::move(message->data));
+    event.reset();
   }
   while (!event_ready_.empty()) {
     const uint32_t id = event_ready_.front();
@@ -189,13 +192,18 @@ std::optional<Event> EndpointImpl::poll_event() {
       continue;
     }
     ++counters_.association_visits;
-    s->association->poll_event(event);
-    if (event) {
-      // Handing out an event moves no timer. A delivered message may free receive window: a
-      // window update SACK to send (RFC 9260 6.2); only then, or after another kind of event
-      // (rare), does poll_transmit have to visit the association, not once per message.
-      if (!std::holds_alternative<MessageEvent>(*event) || s->association->sack_owed()) list_transmit(id, *s);
+    const uint64_t taken = sink ? sink->taken() : 0;
+    if (sink) {
+      s->association->poll_event(event, *sink);
     } else {
+      s->association->poll_event(event);
+    }
+    // Handing out an event moves no timer. A delivered message may free receive window: a window
+    // update SACK to send (RFC 9260 6.2); only then, or after another kind of event (rare), does
+    // poll_transmit have to visit the association, not once per message.
+    const bool messages = event ? std::holds_alternative<MessageEvent>(*event) : sink && sink->taken() != taken;
+    if ((event && !messages) || (messages && s->association->sack_owed())) list_transmit(id, *s);
+    if (!event) {
       event_ready_.pop_front();
       s->event_listed = false;
     }
@@ -315,13 +323,17 @@ std::optional<Transmit> Endpoint::poll_transmit(TimePoint now, wire::MutableByte
   return t;
 }
 
-void Endpoint::recycle(MessageEvent&& message) {
-  if (Association* a = impl_->association(message.id.value)) a->recycle(std::move(message.data));
+void Endpoint::recycle(MessageEvent&& message) { recycle(message.id, std::move(message.data)); }
+
+void Endpoint::recycle(AssociationId id, std::vector<uint8_t>&& buffer) {
+  if (Association* a = impl_->association(id.value)) a->recycle(std::move(buffer));
 }
 
 bool Endpoint::consumed(AssociationId id, size_t bytes) { return impl_->consumed(id.value, bytes); }
 
-std::optional<Event> Endpoint::poll_event() { return impl_->poll_event(); }
+std::optional<Event> Endpoint::poll_event() { return impl_->poll_event(nullptr); }
+
+std::optional<Event> Endpoint::poll_event(MessageSink& sink) { return impl_->poll_event(&sink); }
 
 std::optional<TimePoint> Endpoint::next_timeout() const {
   impl_->refresh_deadlines();

@@ -161,13 +161,19 @@ class Endpoint {
   // without an association (an INIT ACK): one that does not fit waits for a call with room.
   std::optional<Transmit> poll_transmit(TimePoint now, wire::MutableBytes buffer);
   std::optional<Event> poll_event();
+  // The same sequence of events, except that messages go to `sink` instead of being returned as
+  // MessageEvents: every message poll_event() would have returned before the next other event is
+  // handed to `sink` (in that order) before that event is returned; nullopt once nothing is left.
+  std::optional<Event> poll_event(MessageSink& sink);
   // Optional: hands back a MessageEvent the user has finished with. Its buffer is reused for a later
   // message of the same association, so a steady flow of received messages allocates nothing.
   void recycle(MessageEvent&& message);
+  // The same for a message's buffer alone (a MessageSink's, moved out of its message).
+  void recycle(AssociationId id, std::vector<uint8_t>&& buffer);
   // With EndpointConfig::hold_window_until_consumed: the user is done with `bytes` of the messages
-  // poll_event() handed out for `id` (RFC 9260 6.2: they leave the receive window). Returns whether
-  // a window update SACK is now due (then poll_transmit() has it). Without that option, or for an
-  // unknown association, nothing happens.
+  // poll_event() handed out (or gave a MessageSink) for `id` (RFC 9260 6.2: they leave the receive
+  // window). Returns whether a window update SACK is now due (then poll_transmit() has it). Without
+  // that option, or for an unknown association, nothing happens.
   bool consumed(AssociationId id, size_t bytes);
   [[nodiscard]] std::optional<TimePoint> next_timeout() const;
 

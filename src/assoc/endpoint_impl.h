@@ -216,7 +216,8 @@ class EndpointImpl {
   }
   void handle_timeout(TimePoint now);
   std::optional<Transmit> poll_transmit(TimePoint now, wire::MutableBytes buffer);
-  std::optional<Event> poll_event();
+  // `sink` null: messages are returned as MessageEvents; else they go to it (Endpoint::poll_event).
+  std::optional<Event> poll_event(MessageSink* sink);
   bool consumed(uint32_t id, size_t bytes) {
     Slot* s = slot(id);
     if (!s || !s->association->consumed(bytes)) return false;

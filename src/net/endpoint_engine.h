@@ -21,6 +21,9 @@ class EndpointEngine final : public Engine {
     return endpoint_.poll_transmit(now, buffer);
   }
   std::optional<assoc::Event> poll_event() override { return endpoint_.poll_event(); }
+  std::optional<assoc::Event> poll_nonmessage_event(assoc::MessageSink& sink) override {
+    return endpoint_.poll_event(sink);
+  }
   [[nodiscard]] std::optional<assoc::TimePoint> next_timeout() const override { return endpoint_.next_timeout(); }
   assoc::Endpoint& endpoint() { return endpoint_; }
 

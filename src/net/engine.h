@@ -3,6 +3,8 @@
 #pragma once
 
 #include <optional>
+#include <utility>
+#include <variant>
 
 #include "assoc/clock.h"
 #include "assoc/endpoint.h"  // Transmit
@@ -23,6 +25,16 @@ class Engine {
   // bytes view into it.
   virtual std::optional<assoc::Transmit> poll_transmit(assoc::TimePoint now, wire::MutableBytes buffer) = 0;
   virtual std::optional<assoc::Event> poll_event() = 0;
+  // poll_event(), with messages handed to `sink` instead (assoc::Endpoint::poll_event(MessageSink&)).
+  // An engine that has no cheaper way diverts the MessageEvents poll_event() returns.
+  virtual std::optional<assoc::Event> poll_nonmessage_event(assoc::MessageSink& sink) {
+    for (;;) {
+      auto event = poll_event();
+      auto* message = event ? std::get_if<assoc::MessageEvent>(&*event) : nullptr;
+      if (!message) return event;
+      sink.take(message->id, message->stream, message->ppid, message->unordered, std::move(message->data));
+    }
+  }
   [[nodiscard]] virtual std::optional<assoc::TimePoint> next_timeout() const = 0;
 };
 

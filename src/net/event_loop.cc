@@ -262,13 +262,20 @@ size_t EventLoop::drain_transmits(Engine& engine, assoc::TimePoint now) {
 
 bool EventLoop::drain_events(Engine& engine) {
   bool closing = false;
-  while (auto event = engine.poll_event()) {
+  const uint64_t taken = sink_ ? sink_->taken() : 0;
+  for (;;) {
+    auto event = sink_ ? engine.poll_nonmessage_event(*sink_) : engine.poll_event();
+    if (!event) break;
     closing |= std::holds_alternative<assoc::PeerShutdownEvent>(*event) ||
                std::holds_alternative<assoc::ClosedEvent>(*event);
     ++counters_.events;
     dirty_ = true;  // handing it out may leave the engine an answer to send (a window update)
     if (handler_calls_engines_) undrained_ = true;
     if (handler_) handler_(engine, std::move(*event));
+  }
+  if (sink_ && sink_->taken() != taken) {
+    counters_.events += sink_->taken() - taken;
+    dirty_ = true;  // as for an event (the sink calls no engine)
   }
   return closing;
 }

@@ -70,6 +70,9 @@ class EventLoop {
     handler_ = std::move(handler);
     handler_calls_engines_ = calls_engines;
   }
+  // Received messages go to `sink` (null: to the handler, as MessageEvents), which must not call
+  // an engine; every other event still goes to the handler, in the same order relative to them.
+  void set_message_sink(assoc::MessageSink* sink) { sink_ = sink; }
   // Busy polling (sctpkit::Options::busy_poll): run_once polls without sleeping for up to this long
   // before it blocks; zero (the default) blocks at once.
   void set_busy_poll(assoc::Duration spin) { busy_poll_ = spin; }
@@ -121,7 +124,7 @@ class EventLoop {
     uint64_t spins = 0;           // non-blocking polls while busy polling
     uint64_t sleeps = 0;          // waits that could block (a timeout other than zero)
     uint64_t flushes = 0;         // flushes done (by flush() or at the start of run_once)
-    uint64_t events = 0;          // events handed to the handler
+    uint64_t events = 0;          // events handed to the handler, and messages to the sink
   };
   [[nodiscard]] const Counters& counters() const { return counters_; }
 
@@ -152,6 +155,7 @@ class EventLoop {
   UniqueFd timer_;
   std::vector<Engine*> engines_;
   EventHandler handler_;
+  assoc::MessageSink* sink_ = nullptr;
   Counters counters_;
   // Outgoing packets are copied here back to back (a Transmit's bytes die with the next engine
   // call) and sent in batches, so that a train of equal-size packets can leave as UDP GSO messages;

@@ -109,6 +109,7 @@ Expected<std::shared_ptr<Stack>> Stack::open(const Options& options, std::option
   // on_event files the event and never calls the engine.
   stack->loop_->set_event_handler([raw](net::Engine&, assoc::Event&& event) { raw->on_event(std::move(event)); },
                                   /*calls_engines=*/false);
+  stack->loop_->set_message_sink(raw);
   return stack;
 }
 
@@ -123,14 +124,21 @@ std::optional<uint32_t> Stack::pop_accept() {
   return id;
 }
 
-void Stack::recycle(uint32_t id, std::vector<uint8_t>&& buffer) {
-  endpoint_->recycle(assoc::MessageEvent{assoc::AssociationId{id}, {}, {}, false, std::move(buffer)});
-}
-
 void Stack::consumed(uint32_t id, size_t bytes) {
   // Rare (SWS avoidance, RFC 9260 6.2: the window opened by a quarter of the buffer or reopened
   // from closed): a reader that keeps up sends no update of its own.
   if (endpoint_->consumed(assoc::AssociationId{id}, bytes)) loop_->flush();
+}
+
+void Stack::on_message(assoc::AssociationId id, wire::StreamId stream, wire::Ppid ppid, bool unordered,
+                       std::vector<uint8_t>&& data) {
+  AssociationState* s = find(id.value);
+  if (!s) return;  // its handle went
+  Message& m = s->inbox.emplace_back();
+  m.stream = stream.value();
+  m.ppid = ppid.value();
+  m.unordered = unordered;
+  m.data = std::move(data);
 }
 
 void Stack::on_event(assoc::Event&& event) {
@@ -146,7 +154,8 @@ void Stack::on_event(assoc::Event&& event) {
           s.connected = true;
           if (e.passive) accept_queue_.push_back(e.id.value);
         } else if constexpr (std::is_same_v<T, assoc::MessageEvent>) {
-          s.inbox.push_back(Message{e.stream.value(), e.ppid.value(), e.unordered, std::move(e.data)});
+          // Only without the loop's message sink, which is set to on_message.
+          on_message(e.id, e.stream, e.ppid, e.unordered, std::move(e.data));
         } else if constexpr (std::is_same_v<T, assoc::SendFailedEvent>) {
           // RFC 9260 5.1.1: queued before setup on a stream the peer did not grant.
           s.send_failures.push_back(

@@ -30,9 +30,11 @@ class Inbox {
  public:
   [[nodiscard]] bool empty() const { return !ring_ || ring_->empty(); }
   [[nodiscard]] size_t size() const { return ring_ ? ring_->size() : 0; }
-  void push_back(Message&& message) {
+  void push_back(Message&& message) { emplace_back() = std::move(message); }
+  // A new last message, empty (a ring slot rebuilt when its message was popped): filled in place.
+  Message& emplace_back() {
     if (!ring_) ring_ = std::make_unique<assoc::Ring<Message>>();
-    ring_->push_back(std::move(message));
+    return ring_->emplace_back();
   }
   // Not empty().
   Message pop_front() {
@@ -45,7 +47,9 @@ class Inbox {
   std::unique_ptr<assoc::Ring<Message>> ring_;
 };
 
-class Stack {
+// Received messages go straight from the engine into their association's inbox (the Stack is the
+// loop's MessageSink); every other event comes through the loop's handler (on_event).
+class Stack final : private assoc::MessageSink {
  public:
   static constexpr uint64_t kNever = ~uint64_t{0};
   struct AssociationState {
@@ -130,7 +134,10 @@ class Stack {
   [[nodiscard]] assoc::TimePoint last_now() const { return loop_->last_now(); }
   std::optional<uint32_t> pop_accept();
   // A received message's buffer back to the engine, for the association's next message.
-  void recycle(uint32_t id, std::vector<uint8_t>&& buffer);
+  // Inline, and no MessageEvent built around the buffer: once per message read.
+  void recycle(uint32_t id, std::vector<uint8_t>&& buffer) {
+    endpoint_->recycle(assoc::AssociationId{id}, std::move(buffer));
+  }
   // The application took `bytes` of messages out of the association's inbox: they leave the
   // receive window (the engine runs with hold_window_until_consumed, so the inbox never holds more
   // than Options::receive_buffer, RFC 9260 6.2). A window update the engine now owes leaves at once.
@@ -165,6 +172,8 @@ class Stack {
     return true;
   }
   void on_event(assoc::Event&& event);
+  void on_message(assoc::AssociationId id, wire::StreamId stream, wire::Ppid ppid, bool unordered,
+                  std::vector<uint8_t>&& data) override;
 
   Options options_;
   // Declaration order is destruction order reversed: the loop goes before the transport it uses,

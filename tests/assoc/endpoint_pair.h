@@ -26,6 +26,20 @@ struct InFlight {
   std::vector<uint8_t> bytes;
 };
 
+// Files the messages Endpoint::poll_event(MessageSink&) hands over as MessageEvents, among the
+// other events, so that a run with a sink records what a run without one would.
+class EventRecorder final : public MessageSink {
+ public:
+  explicit EventRecorder(std::vector<Event>& events) : events_(events) {}
+
+ private:
+  void on_message(AssociationId id, wire::StreamId stream, wire::Ppid ppid, bool unordered,
+                  std::vector<uint8_t>&& data) override {
+    events_.push_back(MessageEvent{id, stream, ppid, unordered, std::move(data)});
+  }
+  std::vector<Event>& events_;
+};
+
 class EndpointPair {
  public:
   static EndpointConfig default_config(uint16_t port, bool listen) {
@@ -95,6 +109,15 @@ class EndpointPair {
           link_.push_back(InFlight{now + delay, 1 - i, source, t->destination,
                                    std::vector<uint8_t>(t->packet.begin(), t->packet.end())});
         }
+        if (message_sink) {
+          const uint64_t taken = recorders_[i].taken();
+          while (auto e = nodes_[i]->poll_event(recorders_[i])) {
+            any = true;
+            events[i].push_back(std::move(*e));
+          }
+          any = any || recorders_[i].taken() != taken;
+          continue;
+        }
         while (auto e = nodes_[i]->poll_event()) {
           any = true;
           events[i].push_back(std::move(*e));
@@ -124,6 +147,8 @@ class EndpointPair {
   std::function<bool(int from, const Transmit&)> drop_filter;
   std::vector<Event> events[2];
   uint64_t packets_sent[2] = {0, 0};
+  // Messages are taken with poll_event(MessageSink&) and recorded in events[] as MessageEvents.
+  bool message_sink = false;
 
  private:
   void deliver_due() {
@@ -141,6 +166,7 @@ class EndpointPair {
   SeededRandom loss_random_;
   std::optional<Endpoint> nodes_[2];
   std::deque<InFlight> link_;
+  EventRecorder recorders_[2] = {EventRecorder(events[0]), EventRecorder(events[1])};
 };
 
 // The INIT of a peer that restarted on the client's address and SCTP port (a new endpoint there).

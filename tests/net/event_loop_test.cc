@@ -5,6 +5,7 @@
 
 #include <array>
 #include <deque>
+#include <string>
 
 #include "net/test_packets.h"
 #include "net/udp_encap_transport.h"
@@ -30,6 +31,7 @@ class EchoEngine final : public Engine {
     auto reply = testing::sctp_packet(port_, wire::load_u16(packet, 0), wire::load_u32(packet, 4));
     replies_.push_back({destination, source, std::move(reply)});
     const assoc::AssociationId id{static_cast<uint32_t>(received.size())};
+    if (sends_messages) events_.push_back(assoc::MessageEvent{id, wire::StreamId(0), wire::Ppid(0), false, {}});
     if (shuts_down) {
       events_.push_back(assoc::PeerShutdownEvent{id});
     } else {
@@ -67,6 +69,7 @@ class EchoEngine final : public Engine {
   std::optional<assoc::TimePoint> deadline;
   assoc::PacketDisposition disposition = assoc::PacketDisposition::Accepted;  // what handle_packet says
   std::deque<assoc::PacketDisposition> dispositions;  // ... for the next packets, before `disposition`
+  bool sends_messages = false;  // each packet reports a MessageEvent first
   bool shuts_down = false;  // each packet reports a PeerShutdownEvent (a SHUTDOWN), not a SendSpaceEvent
 
  private:
@@ -273,6 +276,36 @@ TEST(EventLoop, AsksForEventsOnlyWhenAnEngineMayHoldSome) {
     EXPECT_EQ(engine.timeouts.size(), 1u);
     EXPECT_EQ(engine.event_polls, polls + 1);
   }
+}
+
+// A message sink gets the messages (through Engine's default poll_nonmessage_event here), the
+// handler every other event, in the order the engine reported them; both count as events.
+TEST(EventLoop, MessagesGoToTheSinkAndOtherEventsToTheHandlerInOrder) {
+  struct Sink final : assoc::MessageSink {
+    std::vector<std::string>& log;
+    explicit Sink(std::vector<std::string>& l) : log(l) {}
+    void on_message(assoc::AssociationId id, wire::StreamId, wire::Ppid, bool, std::vector<uint8_t>&&) override {
+      log.push_back("message " + std::to_string(id.value));
+    }
+  };
+  EchoRig rig;
+  rig.engine.sends_messages = true;
+  std::vector<std::string> log;
+  Sink sink(log);
+  rig.loop->set_message_sink(&sink);
+  rig.loop->set_event_handler(
+      [&](Engine&, assoc::Event&& e) {
+        const auto* space = std::get_if<assoc::SendSpaceEvent>(&e);
+        log.push_back(space ? "event " + std::to_string(space->id.value) : "other event");
+      },
+      /*calls_engines=*/false);
+  const auto p = testing::sctp_packet(7000, 5000, 1);
+  rig.client->send(std::array{OutgoingPacket{{}, kLoopback, p}, OutgoingPacket{{}, kLoopback, p}});
+  rig.run_until_received(2);
+  rig.loop->deliver_events();
+  EXPECT_EQ(log, (std::vector<std::string>{"message 1", "event 1", "message 2", "event 2"}));
+  EXPECT_EQ(sink.taken(), 2u);
+  EXPECT_EQ(rig.loop->counters().events, 4u);
 }
 
 // The wake-up's last arming reuses the deadlines fire_timers read (the handler only files
