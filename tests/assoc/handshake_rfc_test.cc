@@ -118,7 +118,7 @@ TEST(Rfc9260Setup, UnexpectedInitWhenEstablishedGetsANewTagAndTheCookieRestartsT
   EXPECT_EQ(p.state(), AssociationState::Established);
   EXPECT_EQ(p.endpoint().status(p.only_association())->local_tag.value(), old_local);
   // A DATA chunk on the old tags still arrives.
-  p.send(p.peer_tag, ScriptedPeer::data(p.peer_tsn, text("old")));
+  EXPECT_EQ(p.send(old_local, ScriptedPeer::data(p.peer_tsn, text("old"))), PacketDisposition::Accepted);
   p.take();
   // The peer restarted: its COOKIE ECHO carries the cookie (tie-tags = the old tags): Table 12
   // action A. RESTART to the user, the new tags, and the new TSN space.
@@ -137,6 +137,28 @@ TEST(Rfc9260Setup, UnexpectedInitWhenEstablishedGetsANewTagAndTheCookieRestartsT
   EXPECT_EQ(sent[0].parse<wire::SackChunk>().cumulative_tsn_ack.value(), 9000u);
   // Packets with the old tag are now out of place (RFC 9260 8.5).
   EXPECT_EQ(p.send(old_local, ScriptedPeer::data(p.peer_tsn + 1, text("x"))), PacketDisposition::Dropped);
+}
+
+TEST(Rfc9260Setup, MessagesThatArrivedBeforeAPeerRestartAreDeliveredBeforeTheRestart) {
+  ScriptedPeer p;
+  ASSERT_TRUE(p.establish());
+  const uint32_t old_local = p.local_tag;
+  const auto cookie = p.cookie_for(0x4242, 9000);  // the restarting peer's INIT, answered
+  ASSERT_FALSE(cookie.empty());
+  // Two messages arrive whole on the old tags and the user has read neither when the peer's
+  // COOKIE ECHO restarts the association (Table 12 action A).
+  ASSERT_EQ(p.send(old_local, ScriptedPeer::data(p.peer_tsn, text("one"))), PacketDisposition::Accepted);
+  ASSERT_EQ(p.send(old_local, ScriptedPeer::data(p.peer_tsn + 1, text("two"), 0, 1)), PacketDisposition::Accepted);
+  ASSERT_EQ(p.send(p.local_tag, wire::CookieEchoChunk{cookie}), PacketDisposition::Accepted);
+  p.take();
+  // RFC 9260 5.2.4 action A: as after an ABORT (9.1), what was received whole is the user's; then
+  // RESTART. They were dropped with the old TSN space's receiver.
+  std::vector<std::string> order;
+  for (const Event& e : p.events) {
+    if (const auto* m = std::get_if<MessageEvent>(&e)) order.emplace_back(m->data.begin(), m->data.end());
+    if (std::holds_alternative<RestartEvent>(e)) order.emplace_back("RESTART");
+  }
+  EXPECT_EQ(order, (std::vector<std::string>{"one", "two", "RESTART"}));
 }
 
 TEST(Rfc9260Setup, UnexpectedInitAddingAnAddressGetsAnAbortAndChangesNothing) {
