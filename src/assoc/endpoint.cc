@@ -176,14 +176,6 @@ std::optional<Transmit> EndpointImpl::poll_transmit(TimePoint now, wire::Mutable
 std::optional<Event> EndpointImpl::poll_event(MessageSink* sink) {
   // One object returned from every path (no move of the Event on the way out).
   std::optional<Event> event;
-  while (!events_.empty()) {
-    event.emplace(std::move(events_.front()));
-    events_.pop_front();
-    auto* message = sink ? std::get_if<MessageEvent>(&*event) : nullptr;
-    if (!message) return event;
-    sink->take(message->id, message->stream, message->ppid, message->unordered, std::move(message->data));
-    event.reset();
-  }
   while (!event_ready_.empty()) {
     const uint32_t id = event_ready_.front();
     Slot* s = slot(id);

@@ -82,7 +82,6 @@ class EndpointImpl {
   std::vector<uint32_t> stale_deadlines_;
   std::vector<uint32_t> due_;  // handle_timeout's scratch
   std::deque<OwnedPacket> stateless_;
-  std::deque<Event> events_;  // events of associations already removed
   std::vector<uint8_t> transmit_buffer_;
   SackScratch sack_scratch_;
   // Every association refers to this one copy (a reference each, not four).
