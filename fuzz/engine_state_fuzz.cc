@@ -5,10 +5,12 @@
 // a sequence of operations: deliver, drop, duplicate or mutate a queued packet, inject a packet built
 // from fuzz bytes (valid CRC and the right verification tag most of the time, with fields near TSNs
 // and tags seen on the wire, so that it gets past the first checks), raw bytes, clock jumps (timer
-// expiries) and user calls (connect, send, shutdown, abort).
+// expiries) and user calls (connect, send, shutdown, abort). A takes its messages as MessageEvents
+// (Endpoint::poll_event()), B through a MessageSink (poll_event(MessageSink&), the net layer's way).
 //
 // Invariants checked besides the sanitizers' (trap on violation):
-//   - no event for an association after its ClosedEvent, and no event for an unknown association;
+//   - no event or message for an association after its ClosedEvent, and no event for an unknown
+//     association; no MessageEvent where a sink takes the messages;
 //   - a delivered message is never larger than max_message_size and never empty;
 //   - the send queue never holds more than send_buffer (plus one message) bytes;
 //   - an endpoint never holds more than max_associations associations;
@@ -84,12 +86,32 @@ struct Side {
   std::set<uint32_t> closed;                // associations that reported ClosedEvent
   std::optional<assoc::AssociationId> current;
   uint64_t messages = 0;
+  // Messages through Endpoint::poll_event(MessageSink&), as the net layer takes them, rather than
+  // as MessageEvents: the fuzzer drives both delivery paths, one per side.
+  bool sink_messages = false;
+};
+
+// The checks settle() makes of a MessageEvent, for a message handed to a sink.
+class CheckingSink final : public assoc::MessageSink {
+ public:
+  explicit CheckingSink(Side& side) : side_(side) {}
+
+ private:
+  void on_message(assoc::AssociationId id, wire::StreamId, wire::Ppid, bool, std::vector<uint8_t>&& data) override {
+    check(!side_.closed.count(id.value));  // nothing after ClosedEvent
+    side_.known.insert(id.value);
+    check(!data.empty() && data.size() <= side_.endpoint.config().max_message_size);
+    ++side_.messages;
+  }
+  Side& side_;
 };
 
 class Harness {
  public:
   explicit Harness(FuzzedDataProvider& fdp)
-      : fdp_(fdp), a_(make_config(kPortA, false), 1, now_, kAddrA), b_(make_config(kPortB, true), 2, now_, kAddrB) {}
+      : fdp_(fdp), a_(make_config(kPortA, false), 1, now_, kAddrA), b_(make_config(kPortB, true), 2, now_, kAddrB) {
+    b_.sink_messages = true;
+  }
 
   void reach(uint8_t start) {
     switch (start % 8) {
@@ -348,7 +370,9 @@ class Harness {
       if (side.outbox.size() >= kMaxQueued) side.outbox.pop_front();
       side.outbox.emplace_back(t->packet.begin(), t->packet.end());
     }
-    while (auto e = side.endpoint.poll_event()) {
+    CheckingSink sink(side);
+    while (auto e = side.sink_messages ? side.endpoint.poll_event(sink) : side.endpoint.poll_event()) {
+      check(!side.sink_messages || !std::holds_alternative<assoc::MessageEvent>(*e));
       const uint32_t id = std::visit([](const auto& ev) { return ev.id.value; }, *e);
       check(!side.closed.count(id));  // nothing after ClosedEvent
       side.known.insert(id);
