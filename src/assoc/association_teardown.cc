@@ -123,6 +123,10 @@ void Association::handle_shutdown(const wire::ShutdownChunk& shutdown, TimePoint
       if (!shutdown_cumulative_ack(shutdown, now)) return;
       if (state_ != AssociationState::ShutdownReceived) {
         state_ = AssociationState::ShutdownReceived;
+        // RFC 9260 9.2: the peer sends no DATA after its SHUTDOWN, so what was received whole
+        // before it comes first: a user that stops reading at this event must not leave those
+        // messages behind (poll_event returns events_ ahead of the receiver's messages).
+        hand_over_received_messages();
         push_event(PeerShutdownEvent{id_});
       }
       maybe_progress_shutdown(now);
