@@ -1,8 +1,9 @@
 // The public API's buffer hand-offs over UDP on loopback: a message queued before setup on a
 // stream the peer does not grant comes back to the user (RFC 9260 5.1.1), as do those still queued
-// when the peer aborts (11.2.2), and received messages' buffers can be handed back for the next
-// message, and a slow reader's inbox stays within the receive buffer (RFC 9260 6.2: the window
-// covers what the application has not taken).
+// when the peer aborts (11.2.2); messages in the inbox stay readable after the peer aborts (9.1);
+// received messages' buffers can be handed back for the next message, and a slow reader's inbox
+// stays within the receive buffer (RFC 9260 6.2: the window covers what the application has not
+// taken).
 #include <gtest/gtest.h>
 
 #include <poll.h>
@@ -120,6 +121,32 @@ TEST(ApiDelivery, MessagesStillQueuedWhenThePeerAbortsComeBack) {
     EXPECT_EQ(text_of(failures[k].data), message(static_cast<int>(first + k)));
     EXPECT_NE(failures[k].reason.find("ABORT received"), std::string::npos) << failures[k].reason;
   }
+}
+
+TEST(ApiDelivery, MessagesInTheInboxWhenThePeerAbortsAreReadAfterTheClose) {
+  Ends ends;
+  auto listener = Listener::listen(5015, loopback_options());
+  ASSERT_TRUE(listener) << listener.error().message;
+  ends.listener.emplace(std::move(*listener));
+  Options client_options = loopback_options();
+  client_options.udp_remote_port = ends.listener->udp_port();
+  auto client = Association::connect("127.0.0.1", 5015, client_options);
+  ASSERT_TRUE(client) << client.error().message;
+  ends.client.emplace(std::move(*client));
+  ASSERT_TRUE(ends.run_until([&] { return ends.client->is_open() && ends.server; }));
+  for (const char* text : {"one", "two", "three"}) ASSERT_TRUE(ends.client->send(std::string_view(text)));
+  ends.client->abort("bye");
+  ASSERT_TRUE(ends.run_until([&] { return !ends.server->is_open(); }));
+  // RFC 9260 9.1: the association is gone, but what arrived whole is the user's to read, then the end.
+  for (const char* text : {"one", "two", "three"}) {
+    auto m = ends.server->receive();
+    ASSERT_TRUE(m) << m.error().message;
+    EXPECT_EQ(text_of(m->data), text);
+  }
+  auto end = ends.server->receive();
+  ASSERT_FALSE(end);
+  EXPECT_EQ(end.error().code, Error::Code::Closed);
+  EXPECT_NE(end.error().message.find("aborted by the peer"), std::string::npos) << end.error().message;
 }
 
 TEST(ApiDelivery, RecycledMessageBufferReceivesTheNextMessage) {
