@@ -36,7 +36,23 @@ void Association::close(CloseReason reason, std::optional<uint16_t> cause, std::
   t1_.reset();
   t2_.reset();
   t5_.reset();
+  // Before the ClosedEvent, which poll_event holds back until the rest has been read.
+  fail_unsent_messages(detail);
   closed_event_ = std::make_unique<ClosedEvent>(ClosedEvent{id_, reason, cause, std::move(detail)});
+}
+
+void Association::fail_unsent_messages(const std::string& why) {
+  auto fail = [&](wire::StreamId stream, wire::Ppid ppid, bool unordered, std::vector<uint8_t>&& data) {
+    std::string detail = "message of " + std::to_string(data.size()) + " bytes on stream " +
+                         std::to_string(stream.value()) + " not sent: " + why;
+    fail_send(SendFailedEvent{id_, stream, ppid, unordered, std::move(data), std::move(detail)});
+  };
+  for (PendingMessage& m : pending_messages_) fail(m.stream, m.ppid, m.unordered, std::move(m.data));
+  pending_messages_.clear();
+  pending_bytes_ = 0;
+  if (!sender_) return;
+  for (DataSender::DiscardedMessage& m : sender_->take_unsent_messages())
+    fail(m.stream, m.ppid, m.unordered, std::move(m.data));
 }
 
 void Association::send_abort_and_close(std::vector<uint8_t> causes, CloseReason reason, std::string detail) {
@@ -123,6 +139,10 @@ void Association::handle_shutdown(const wire::ShutdownChunk& shutdown, TimePoint
       if (!shutdown_cumulative_ack(shutdown, now)) return;
       if (state_ != AssociationState::ShutdownReceived) {
         state_ = AssociationState::ShutdownReceived;
+        // RFC 9260 9.2: the peer sends no DATA after its SHUTDOWN, so what was received whole
+        // before it comes first: a user that stops reading at this event must not leave those
+        // messages behind (poll_event returns events_ ahead of the receiver's messages).
+        hand_over_received_messages();
         push_event(PeerShutdownEvent{id_});
       }
       maybe_progress_shutdown(now);

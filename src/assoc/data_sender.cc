@@ -93,6 +93,18 @@ std::vector<DataSender::DiscardedMessage> DataSender::set_outbound_streams(uint1
   return lost;
 }
 
+std::vector<DataSender::DiscardedMessage> DataSender::take_unsent_messages() {
+  std::vector<SendQueue::Discarded> discarded;
+  queue_.set_outbound_streams(0, discarded);
+  std::vector<DiscardedMessage> unsent;
+  for (const auto& m : discarded) {
+    if (m.partly_sent) continue;  // its first fragments are in flight
+    const wire::Bytes bytes = m.data.bytes();
+    unsent.push_back(DiscardedMessage{m.stream, m.options.ppid, m.options.unordered, {bytes.begin(), bytes.end()}});
+  }
+  return unsent;
+}
+
 void DataSender::sync_rto(PathManager& paths) const {
   for (Path& p : paths.paths()) {
     if (p.destination.value() < rtx_.destination_count()) p.rto = rtx_.rto(p.destination).rto();

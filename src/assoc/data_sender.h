@@ -101,6 +101,12 @@ class DataSender {
   // gone, queued or already sent (the peer discarded those), are handed back, and the DATA left
   // goes again with consecutive TSNs from the first. More: everything is kept.
   std::vector<DiscardedMessage> set_outbound_streams(uint16_t count);
+  // RFC 9260 11.2.2 / 11.1 (Receive Unsent Message): the association is ending or restarting, so
+  // the messages of which no chunk has left are taken out of the queue and handed back whole; the
+  // sender sends nothing more (it has no streams left). Stream by stream, each stream's in the
+  // order sent (the queue keeps no order across streams). Those with chunks out stay outstanding:
+  // the peer may have received them.
+  std::vector<DiscardedMessage> take_unsent_messages();
 
   // RFC 9260 6.2.1 C1 / 5.2.6: the a_rwnd of the INIT ACK answering a Stale Cookie retry.
   void reset_peer_rwnd(uint32_t a_rwnd) {

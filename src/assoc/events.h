@@ -45,9 +45,12 @@ struct SendSpaceEvent {
   size_t available = 0;
 };
 
-// A message send() accepted that will never be sent, handed back whole. So far one case: it was
-// queued in COOKIE-WAIT (RFC 9260 5.1) on a stream the peer then did not grant, the outbound
-// streams being min(our OS, the peer's MIS) (5.1.1). Like RFC 6458's SCTP_SEND_FAILED_EVENT.
+// A message send() accepted that will never be sent, handed back whole (RFC 9260 11.2.2, like RFC
+// 6458's SCTP_SEND_FAILED_EVENT): it was queued in COOKIE-WAIT (5.1) on a stream the peer then did
+// not grant, the outbound streams being min(our OS, the peer's MIS) (5.1.1); or the association
+// ended (before the ClosedEvent) or the peer restarted (before the RestartEvent, 5.2.4) while none
+// of its chunks had left. A message with chunks sent and not acknowledged is not handed back: the
+// peer may have it.
 struct SendFailedEvent {
   AssociationId id;
   wire::StreamId stream;
@@ -78,7 +81,8 @@ struct ClosedEvent {
   std::string detail;                  // human-readable: the cause decoded, or what we violated
 };
 
-// RFC 9260 5.2.4: the peer restarted; queued and unacknowledged data was lost.
+// RFC 9260 5.2.4: the peer restarted; data sent and unacknowledged was lost (what was queued and
+// never sent came back just before, as SendFailedEvents).
 struct RestartEvent {
   AssociationId id;
 };

@@ -157,7 +157,8 @@ void Stack::on_event(assoc::Event&& event) {
           // Only without the loop's message sink, which is set to on_message.
           on_message(e.id, e.stream, e.ppid, e.unordered, std::move(e.data));
         } else if constexpr (std::is_same_v<T, assoc::SendFailedEvent>) {
-          // RFC 9260 5.1.1: queued before setup on a stream the peer did not grant.
+          // RFC 9260 11.2.2: never sent (a stream the peer did not grant, 5.1.1; the association
+          // ended or the peer restarted with it queued).
           s.send_failures.push_back(
               SendFailure{SendOptions{e.stream.value(), e.ppid.value(), e.unordered}, std::move(e.data), e.detail});
         } else if constexpr (std::is_same_v<T, assoc::SendSpaceEvent>) {

@@ -184,30 +184,35 @@ TEST(Rfc9260Setup, CollisionWithANewPeerTagTakesThePeersTagAndTsnFromTheCookie) 
 }
 
 TEST(Rfc9260Setup, ANewPeerTagWhileEstablishedRestartsTheReceiverAtTheCookiesInitialTsn) {
-  ScriptedPeer p = client_endpoint();
-  const uint32_t ours = cookie_echoed(p, 0x5151, 500).initiate_tag.value();
-  // The peer's INIT (a new tag and TSN) crosses our COOKIE ECHO.
-  const auto cookie = cookie_of_peers_new_init(p);
-  // Our COOKIE ECHO is acknowledged first: ESTABLISHED with the INIT ACK's tag and TSN, and a
-  // message arrives in that TSN space (not yet read by the user).
-  p.send(ours, wire::CookieAckChunk{});
-  ASSERT_EQ(p.state(), AssociationState::Established);
-  p.send(ours, ScriptedPeer::data(500, text("old")));
-  // RFC 9260 5.2.4 action B (M X) while ESTABLISHED: "stay in ... the ESTABLISHED state, but it
-  // MUST update its peer's Verification Tag from the State Cookie"; the peer's side is the INIT in
-  // the cookie, so its DATA now starts at that INIT's Initial TSN.
-  expect_action_b(p, ours, cookie);
-  p.send(ours, ScriptedPeer::data(600, text("new")));
-  p.send(ours, ScriptedPeer::data(601, text("next"), 0, 1));
-  auto sent = p.advance(1s);
-  ASSERT_FALSE(sent.empty());
-  EXPECT_EQ(sent[0].tag(), 0x6262u);
-  const auto sack = sent[0].parse<wire::SackChunk>();
-  EXPECT_EQ(sack.cumulative_tsn_ack.value(), 601u);
-  EXPECT_EQ(sack.gap_ack_blocks.size(), 0u);
-  std::vector<std::string> messages;
-  for (const auto& m : p.events_of<MessageEvent>()) messages.emplace_back(m.data.begin(), m.data.end());
-  EXPECT_EQ(messages, (std::vector<std::string>{"old", "new", "next"}));
+  // The old TSN space's messages are handed over as events: so they reach a MessageSink too.
+  for (const bool sink : {false, true}) {
+    SCOPED_TRACE(sink ? "poll_event(MessageSink&)" : "poll_event()");
+    ScriptedPeer p = client_endpoint();
+    p.message_sink = sink;
+    const uint32_t ours = cookie_echoed(p, 0x5151, 500).initiate_tag.value();
+    // The peer's INIT (a new tag and TSN) crosses our COOKIE ECHO.
+    const auto cookie = cookie_of_peers_new_init(p);
+    // Our COOKIE ECHO is acknowledged first: ESTABLISHED with the INIT ACK's tag and TSN, and a
+    // message arrives in that TSN space (not yet read by the user).
+    p.send(ours, wire::CookieAckChunk{});
+    ASSERT_EQ(p.state(), AssociationState::Established);
+    p.send(ours, ScriptedPeer::data(500, text("old")));
+    // RFC 9260 5.2.4 action B (M X) while ESTABLISHED: "stay in ... the ESTABLISHED state, but it
+    // MUST update its peer's Verification Tag from the State Cookie"; the peer's side is the INIT in
+    // the cookie, so its DATA now starts at that INIT's Initial TSN.
+    expect_action_b(p, ours, cookie);
+    p.send(ours, ScriptedPeer::data(600, text("new")));
+    p.send(ours, ScriptedPeer::data(601, text("next"), 0, 1));
+    auto sent = p.advance(1s);
+    ASSERT_FALSE(sent.empty());
+    EXPECT_EQ(sent[0].tag(), 0x6262u);
+    const auto sack = sent[0].parse<wire::SackChunk>();
+    EXPECT_EQ(sack.cumulative_tsn_ack.value(), 601u);
+    EXPECT_EQ(sack.gap_ack_blocks.size(), 0u);
+    std::vector<std::string> messages;
+    for (const auto& m : p.events_of<MessageEvent>()) messages.emplace_back(m.data.begin(), m.data.end());
+    EXPECT_EQ(messages, (std::vector<std::string>{"old", "new", "next"}));
+  }
 }
 
 TEST(Rfc9260Setup, ACollisionCookieInTheCookieWaitOfAStaleCookieRetryGivesThePeerAReceiver) {

@@ -140,25 +140,29 @@ TEST(Rfc9260Setup, UnexpectedInitWhenEstablishedGetsANewTagAndTheCookieRestartsT
 }
 
 TEST(Rfc9260Setup, MessagesThatArrivedBeforeAPeerRestartAreDeliveredBeforeTheRestart) {
-  ScriptedPeer p;
-  ASSERT_TRUE(p.establish());
-  const uint32_t old_local = p.local_tag;
-  const auto cookie = p.cookie_for(0x4242, 9000);  // the restarting peer's INIT, answered
-  ASSERT_FALSE(cookie.empty());
-  // Two messages arrive whole on the old tags and the user has read neither when the peer's
-  // COOKIE ECHO restarts the association (Table 12 action A).
-  ASSERT_EQ(p.send(old_local, ScriptedPeer::data(p.peer_tsn, text("one"))), PacketDisposition::Accepted);
-  ASSERT_EQ(p.send(old_local, ScriptedPeer::data(p.peer_tsn + 1, text("two"), 0, 1)), PacketDisposition::Accepted);
-  ASSERT_EQ(p.send(p.local_tag, wire::CookieEchoChunk{cookie}), PacketDisposition::Accepted);
-  p.take();
-  // RFC 9260 5.2.4 action A: as after an ABORT (9.1), what was received whole is the user's; then
-  // RESTART. They were dropped with the old TSN space's receiver.
-  std::vector<std::string> order;
-  for (const Event& e : p.events) {
-    if (const auto* m = std::get_if<MessageEvent>(&e)) order.emplace_back(m->data.begin(), m->data.end());
-    if (std::holds_alternative<RestartEvent>(e)) order.emplace_back("RESTART");
+  for (const bool sink : {false, true}) {
+    SCOPED_TRACE(sink ? "poll_event(MessageSink&)" : "poll_event()");
+    ScriptedPeer p;
+    p.message_sink = sink;
+    ASSERT_TRUE(p.establish());
+    const uint32_t old_local = p.local_tag;
+    const auto cookie = p.cookie_for(0x4242, 9000);  // the restarting peer's INIT, answered
+    ASSERT_FALSE(cookie.empty());
+    // Two messages arrive whole on the old tags and the user has read neither when the peer's
+    // COOKIE ECHO restarts the association (Table 12 action A).
+    ASSERT_EQ(p.send(old_local, ScriptedPeer::data(p.peer_tsn, text("one"))), PacketDisposition::Accepted);
+    ASSERT_EQ(p.send(old_local, ScriptedPeer::data(p.peer_tsn + 1, text("two"), 0, 1)), PacketDisposition::Accepted);
+    ASSERT_EQ(p.send(p.local_tag, wire::CookieEchoChunk{cookie}), PacketDisposition::Accepted);
+    p.take();
+    // RFC 9260 5.2.4 action A: as after an ABORT (9.1), what was received whole is the user's; then
+    // RESTART. They were dropped with the old TSN space's receiver.
+    std::vector<std::string> order;
+    for (const Event& e : p.events) {
+      if (const auto* m = std::get_if<MessageEvent>(&e)) order.emplace_back(m->data.begin(), m->data.end());
+      if (std::holds_alternative<RestartEvent>(e)) order.emplace_back("RESTART");
+    }
+    EXPECT_EQ(order, (std::vector<std::string>{"one", "two", "RESTART"}));
   }
-  EXPECT_EQ(order, (std::vector<std::string>{"one", "two", "RESTART"}));
 }
 
 TEST(Rfc9260Setup, UnexpectedInitAddingAnAddressGetsAnAbortAndChangesNothing) {

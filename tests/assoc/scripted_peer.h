@@ -102,9 +102,17 @@ class ScriptedPeer {
     while (auto t = endpoint_.poll_transmit(now)) {
       out.push_back(SentPacket{t->source, t->destination, {t->packet.begin(), t->packet.end()}});
     }
-    while (auto e = endpoint_.poll_event()) events.push_back(std::move(*e));
+    if (message_sink) {
+      Recorder recorder(events);
+      while (auto e = endpoint_.poll_event(recorder)) events.push_back(std::move(*e));
+    } else {
+      while (auto e = endpoint_.poll_event()) events.push_back(std::move(*e));
+    }
     return out;
   }
+  // take() drains the events with Endpoint::poll_event(MessageSink&), the messages the sink gets
+  // recorded in `events` as MessageEvents: what a run without a sink records, or should.
+  bool message_sink = false;
   // Moves the clock by `step` at a time up to `duration`, firing timers; returns what was sent.
   std::vector<SentPacket> advance(Duration duration, Duration step = 10ms) {
     std::vector<SentPacket> out;
@@ -215,6 +223,17 @@ class ScriptedPeer {
   }
 
  private:
+  class Recorder final : public MessageSink {
+   public:
+    explicit Recorder(std::vector<Event>& events) : events_(events) {}
+
+   private:
+    void on_message(AssociationId id, wire::StreamId stream, wire::Ppid ppid, bool unordered,
+                    std::vector<uint8_t>&& data) override {
+      events_.push_back(MessageEvent{id, stream, ppid, unordered, std::move(data)});
+    }
+    std::vector<Event>& events_;
+  };
   SeededRandom random_{7};
   Endpoint endpoint_;
 };

@@ -1,7 +1,9 @@
 // The public API's buffer hand-offs over UDP on loopback: a message queued before setup on a
-// stream the peer does not grant comes back to the user (RFC 9260 5.1.1), and received messages'
-// buffers can be handed back for the next message, and a slow reader's inbox stays within the
-// receive buffer (RFC 9260 6.2: the window covers what the application has not taken).
+// stream the peer does not grant comes back to the user (RFC 9260 5.1.1), as do those still queued
+// when the peer aborts (11.2.2); messages in the inbox stay readable after the peer aborts (9.1);
+// received messages' buffers can be handed back for the next message, and a slow reader's inbox
+// stays within the receive buffer (RFC 9260 6.2: the window covers what the application has not
+// taken).
 #include <gtest/gtest.h>
 
 #include <poll.h>
@@ -91,6 +93,60 @@ TEST(ApiDelivery, MessageQueuedOnAStreamThePeerDoesNotGrantComesBack) {
   EXPECT_EQ(text_of(kept->data), "kept");
   EXPECT_EQ(kept->stream, 1);
   ends.client->abort();
+}
+
+TEST(ApiDelivery, MessagesStillQueuedWhenThePeerAbortsComeBack) {
+  Ends ends;
+  auto listener = Listener::listen(5014, loopback_options());
+  ASSERT_TRUE(listener) << listener.error().message;
+  ends.listener.emplace(std::move(*listener));
+  Options client_options = loopback_options();
+  client_options.udp_remote_port = ends.listener->udp_port();
+  auto client = Association::connect("127.0.0.1", 5014, client_options);
+  ASSERT_TRUE(client) << client.error().message;
+  ends.client.emplace(std::move(*client));
+  ASSERT_TRUE(ends.run_until([&] { return ends.client->is_open() && ends.server; }));
+  // More than the first window (RFC 9260 7.2.1): the first messages leave, the rest wait queued.
+  const auto message = [](int i) { return std::string(1000, static_cast<char>('a' + i)); };
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(ends.client->send(message(i), {.ppid = static_cast<uint32_t>(i)}));
+  ends.server->abort("enough");
+  ASSERT_TRUE(ends.run_until([&] { return !ends.client->is_open(); }));
+  // RFC 9260 11.2.2: those that never left come back, in the order sent, up to the last one.
+  const auto failures = ends.client->take_send_failures();
+  ASSERT_FALSE(failures.empty());
+  ASSERT_LT(failures.size(), 20u);
+  const size_t first = 20 - failures.size();
+  for (size_t k = 0; k < failures.size(); ++k) {
+    EXPECT_EQ(failures[k].options.ppid, first + k);
+    EXPECT_EQ(text_of(failures[k].data), message(static_cast<int>(first + k)));
+    EXPECT_NE(failures[k].reason.find("ABORT received"), std::string::npos) << failures[k].reason;
+  }
+}
+
+TEST(ApiDelivery, MessagesInTheInboxWhenThePeerAbortsAreReadAfterTheClose) {
+  Ends ends;
+  auto listener = Listener::listen(5015, loopback_options());
+  ASSERT_TRUE(listener) << listener.error().message;
+  ends.listener.emplace(std::move(*listener));
+  Options client_options = loopback_options();
+  client_options.udp_remote_port = ends.listener->udp_port();
+  auto client = Association::connect("127.0.0.1", 5015, client_options);
+  ASSERT_TRUE(client) << client.error().message;
+  ends.client.emplace(std::move(*client));
+  ASSERT_TRUE(ends.run_until([&] { return ends.client->is_open() && ends.server; }));
+  for (const char* text : {"one", "two", "three"}) ASSERT_TRUE(ends.client->send(std::string_view(text)));
+  ends.client->abort("bye");
+  ASSERT_TRUE(ends.run_until([&] { return !ends.server->is_open(); }));
+  // RFC 9260 9.1: the association is gone, but what arrived whole is the user's to read, then the end.
+  for (const char* text : {"one", "two", "three"}) {
+    auto m = ends.server->receive();
+    ASSERT_TRUE(m) << m.error().message;
+    EXPECT_EQ(text_of(m->data), text);
+  }
+  auto end = ends.server->receive();
+  ASSERT_FALSE(end);
+  EXPECT_EQ(end.error().code, Error::Code::Closed);
+  EXPECT_NE(end.error().message.find("aborted by the peer"), std::string::npos) << end.error().message;
 }
 
 TEST(ApiDelivery, RecycledMessageBufferReceivesTheNextMessage) {
