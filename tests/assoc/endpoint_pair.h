@@ -13,6 +13,7 @@
 
 #include "assoc/endpoint.h"
 #include "assoc/random.h"
+#include "event_recorder.h"
 
 namespace sctpkit::assoc::testing {
 
@@ -24,20 +25,6 @@ struct InFlight {
   wire::IpAddress source;
   wire::IpAddress destination;
   std::vector<uint8_t> bytes;
-};
-
-// Files the messages Endpoint::poll_event(MessageSink&) hands over as MessageEvents, among the
-// other events, so that a run with a sink records what a run without one would.
-class EventRecorder final : public MessageSink {
- public:
-  explicit EventRecorder(std::vector<Event>& events) : events_(events) {}
-
- private:
-  void on_message(AssociationId id, wire::StreamId stream, wire::Ppid ppid, bool unordered,
-                  std::vector<uint8_t>&& data) override {
-    events_.push_back(MessageEvent{id, stream, ppid, unordered, std::move(data)});
-  }
-  std::vector<Event>& events_;
 };
 
 class EndpointPair {

@@ -12,6 +12,7 @@
 
 #include "assoc/endpoint.h"
 #include "assoc/random.h"
+#include "event_recorder.h"
 #include "wire/control_chunks.h"
 #include "wire/data_chunks.h"
 #include "wire/handshake_chunks.h"
@@ -103,7 +104,7 @@ class ScriptedPeer {
       out.push_back(SentPacket{t->source, t->destination, {t->packet.begin(), t->packet.end()}});
     }
     if (message_sink) {
-      Recorder recorder(events);
+      EventRecorder recorder(events);
       while (auto e = endpoint_.poll_event(recorder)) events.push_back(std::move(*e));
     } else {
       while (auto e = endpoint_.poll_event()) events.push_back(std::move(*e));
@@ -223,17 +224,6 @@ class ScriptedPeer {
   }
 
  private:
-  class Recorder final : public MessageSink {
-   public:
-    explicit Recorder(std::vector<Event>& events) : events_(events) {}
-
-   private:
-    void on_message(AssociationId id, wire::StreamId stream, wire::Ppid ppid, bool unordered,
-                    std::vector<uint8_t>&& data) override {
-      events_.push_back(MessageEvent{id, stream, ppid, unordered, std::move(data)});
-    }
-    std::vector<Event>& events_;
-  };
   SeededRandom random_{7};
   Endpoint endpoint_;
 };
