@@ -80,10 +80,12 @@ bool EventLoop::run_once(std::optional<assoc::Duration> timeout, bool wake_when_
     wait_ms = static_cast<int>(std::min<int64_t>(ms.count(), 1 << 30));
   }
   epoll_event events[8];
-  int n = busy_poll_ > assoc::Duration::zero() && wait_ms != 0 ? spin(events, 8, wait_ms) : 0;
-  if (n == 0) {
+  const Spin spun = busy_poll_ > assoc::Duration::zero() && wait_ms != 0 ? spin(events, 8, wait_ms) : Spin{};
+  int n = spun.events;
+  if (n == 0 && spun.packets == 0) {
     if (wait_ms != 0) ++counters_.sleeps;
     do {
+      ++counters_.epoll_waits;
       n = ::epoll_wait(epoll_.get(), events, 8, wait_ms);
     } while (n < 0 && errno == EINTR);
   }
@@ -101,7 +103,9 @@ bool EventLoop::run_once(std::optional<assoc::Duration> timeout, bool wake_when_
       ready_fds_.push_back(static_cast<int>(events[i].data.u64));
     }
   }
-  if (!ready_fds_.empty() || held) {
+  if (spun.packets > 0) {
+    receive_all(t, spun.packets);
+  } else if (!ready_fds_.empty() || held) {
     // Only the sockets epoll named are read (a wildcard transport has an IPv4 and an IPv6 one: an
     // empty read costs a system call).
     transport_.set_ready(ready_fds_);
@@ -125,36 +129,47 @@ bool EventLoop::run_once(std::optional<assoc::Duration> timeout, bool wake_when_
     const uint64_t one = 1;
     owed_signaled_ = ::write(owed_fd_.get(), &one, sizeof one) == sizeof one;
   }
-  return n > 0 || timers.fired;
+  return n > 0 || spun.packets > 0 || timers.fired;
 }
 
-int EventLoop::spin(epoll_event* events, int capacity, int& wait_ms) {
+EventLoop::Spin EventLoop::spin(epoll_event* events, int capacity, int& wait_ms) {
   const auto start = now();
   auto until = start + busy_poll_;
   if (wait_ms >= 0) until = std::min(until, start + std::chrono::milliseconds(wait_ms));
-  int n = 0;
+  // A timer due while we spin ends the spin: its timerfd is only seen by an epoll_wait.
+  if (armed_) until = std::min(until, *armed_);
+  // The transport's sockets are read directly: a packet found costs one system call, not an
+  // epoll_wait that names the socket and then the read (a busy ping-pong's one-way trip). Every
+  // kEpollEvery-th round polls epoll too, for the descriptors only it watches (the timer, the
+  // owed signal).
+  constexpr uint64_t kEpollEvery = 8;
+  transport_.set_ready(transport_.fds());
   auto t = start;
-  do {
+  for (uint64_t round = 1;; ++round) {
     ++counters_.spins;
-    n = ::epoll_wait(epoll_.get(), events, capacity, 0);
+    if (const size_t packets = transport_.receive(received_); packets > 0) return {0, packets};
+    if (round % kEpollEvery == 0) {
+      ++counters_.epoll_waits;
+      if (const int n = ::epoll_wait(epoll_.get(), events, capacity, 0); n > 0) return {n, 0};
+    }
     t = now();
-  } while (n <= 0 && t < until);
-  if (n > 0) return n;
+    if (t >= until) break;
+  }
   // Nothing came: the blocking wait gets what is left of the caller's timeout.
   if (wait_ms > 0) {
     const auto spun = std::chrono::duration_cast<std::chrono::milliseconds>(t - start).count();
     wait_ms = static_cast<int>(std::max<int64_t>(wait_ms - spun, 0));
   }
-  return 0;
+  return {};
 }
 
-void EventLoop::receive_all(assoc::TimePoint now) {
+void EventLoop::receive_all(assoc::TimePoint now, size_t first_batch) {
   // At most kMaxBatches reads per wake-up: the application must get to what was delivered. While
   // a fast sender kept the socket full, this loop once never ended and the application starved
   // (the Stack now also keeps the window closed over what the application has not taken:
   // EndpointConfig::hold_window_until_consumed, so its inbox is bounded by the receive buffer).
   for (size_t reads = 0; reads < kMaxBatches; ++reads) {
-    const size_t n = transport_.receive(received_);
+    const size_t n = reads == 0 && first_batch > 0 ? first_batch : transport_.receive(received_);
     if (n == 0) break;
     // A short batch was probably the last (the transport then answers the next call without a
     // read): the answer to its last packet stays owed, for the application's reply to carry.

@@ -121,7 +121,8 @@ class EventLoop {
     uint64_t unknown_port = 0;  // received for a port no engine owns (a bound port was removed)
     uint64_t timeouts = 0;
     uint64_t timer_settings = 0;  // timerfd_settime calls (see arm_timer)
-    uint64_t spins = 0;           // non-blocking polls while busy polling
+    uint64_t spins = 0;           // non-blocking reads while busy polling
+    uint64_t epoll_waits = 0;     // epoll_wait calls, blocking or not
     uint64_t sleeps = 0;          // waits that could block (a timeout other than zero)
     uint64_t flushes = 0;         // flushes done (by flush() or at the start of run_once)
     uint64_t events = 0;          // events handed to the handler, and messages to the sink
@@ -130,7 +131,8 @@ class EventLoop {
 
  private:
   explicit EventLoop(Transport& transport) : transport_(transport) {}
-  void receive_all(assoc::TimePoint now);
+  // Reads and handles packets; `first_batch`: that many are in received_ already (a spin read them).
+  void receive_all(assoc::TimePoint now, size_t first_batch = 0);
   struct TimerSweep {
     bool fired = false;  // a timer ran: that engine's deadlines moved and must be asked again
     // The earliest deadline of the engines whose timers did not run (none: they have none): when
@@ -145,9 +147,14 @@ class EventLoop {
   void send_pending();
   void arm_timer();
   void arm_timer(std::optional<assoc::TimePoint> earliest);  // earliest: the engines' earliest deadline
-  // Busy polling: non-blocking epoll_waits for up to busy_poll_ (and `wait_ms`, if not -1); returns
-  // the events found (0: none) and takes the time spun from wait_ms.
-  int spin(epoll_event* events, int capacity, int& wait_ms);
+  // Busy polling: non-blocking reads of the transport for up to busy_poll_ (and `wait_ms`, if not
+  // -1, and the armed timer); returns the packets read into received_ or the epoll events found
+  // (neither: nothing came) and takes the time spun from wait_ms.
+  struct Spin {
+    int events = 0;
+    size_t packets = 0;
+  };
+  Spin spin(epoll_event* events, int capacity, int& wait_ms);
   void clear_owed_signal();
 
   Transport& transport_;

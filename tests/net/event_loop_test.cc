@@ -550,5 +550,26 @@ TEST(EventLoop, BusyPollingStillDeliversAndStillSleepsWhenIdle) {
   EXPECT_EQ(rig.loop->counters().spins, spins);
 }
 
+TEST(EventLoop, BusyPollingReadsTheSocketsDirectlyAndStopsForATimer) {
+  EchoRig rig;
+  rig.loop->set_busy_poll(20s);
+  // A packet waiting when the spin starts is taken by its first read: one system call, with no
+  // epoll_wait naming the socket before it (a busy ping-pong pays for each on every one-way trip).
+  rig.client->send(std::array{OutgoingPacket{{}, kLoopback, testing::sctp_packet(7000, 5000, 42)}});
+  pollfd p{rig.server->fds()[0], POLLIN, 0};
+  ASSERT_EQ(::poll(&p, 1, 2000), 1);
+  const uint64_t waits = rig.loop->counters().epoll_waits;
+  EXPECT_TRUE(rig.loop->run_once(20s));
+  ASSERT_EQ(rig.engine.received.size(), 1u);
+  EXPECT_EQ(rig.loop->counters().epoll_waits, waits);
+  // A timer due during a long spin still runs on time: the spin stops for it.
+  const auto start = EventLoop::now();
+  rig.engine.deadline = start + 30ms;
+  rig.loop->touched();
+  while (rig.engine.timeouts.empty() && EventLoop::now() - start < 15s) rig.loop->run_once(20s);
+  ASSERT_EQ(rig.engine.timeouts.size(), 1u);
+  EXPECT_LT(EventLoop::now() - start, 10s);
+}
+
 }  // namespace
 }  // namespace sctpkit::net
