@@ -17,7 +17,9 @@
 // lands. Fragments are dropped and counted (the kernel's reassembly happens after the tap; SCTP
 // sizes its packets to the path MTU and sets DF). Frames to another host (promiscuous) or our own
 // outgoing ones are skipped; a host that forwards SCTP between its interfaces would hand the
-// forwarded packets to us too: bind to addresses there.
+// forwarded packets to us too: bind to addresses there. Each transport maps its own 8 MiB ring and,
+// like a raw socket, gets a copy of every SCTP frame for the host's addresses (a Listener or each
+// client Association has its own).
 //
 // A raw IPv4 socket of protocol 132 stays open with a drop-all filter: while one exists the kernel
 // does not answer our peer's packets with ICMP protocol-unreachable, and the filter keeps it from
