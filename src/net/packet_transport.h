@@ -104,18 +104,18 @@ class PacketTransport final : public Transport {
   size_t ring_size_ = 0;
   size_t frame_size_ = 0;
   size_t frame_count_ = 0;
-  size_t next_frame_ = 0;     // the next frame to look at
-  size_t held_frames_ = 0;    // frames before next_frame_ handed out and not yet released
+  size_t next_frame_ = 0;   // the next frame to look at
+  size_t held_frames_ = 0;  // the frames before next_frame_ that are still ours (released by receive())
 
   uint16_t ip_id_ = 0;
   uint64_t raw_sent_ = 0;
   uint64_t fragments_ = 0;
-  // Send batches, allocated once: frames (headers written in front of a copy of the SCTP packet
-  // would cost a copy, so each message is two iovecs: our headers, then the caller's bytes).
+  // The send batch, allocated once. Each message is two iovecs, our headers and then the caller's
+  // SCTP bytes, so that nothing is copied in user space.
   struct Slot;
   std::unique_ptr<Slot[]> slots_;
   std::unique_ptr<mmsghdr[]> msgs_;
-  std::vector<OutgoingPacket> raw_batch_;
+  std::vector<OutgoingPacket> raw_batch_;  // capacity BatchIo::kBatch, reserved by open()
 };
 
 // The SCTP packet in an IPv4 datagram as it came off the wire (no reassembly): nullopt, with
