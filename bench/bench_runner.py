@@ -145,8 +145,11 @@ class NetnsPair:
 
     def __init__(self):
         pid = os.getpid()
-        self.server = f"skbench-s-{pid}"
-        self.client = f"skbench-c-{pid}"
+        # SCTPKIT_BENCH_NETNS_TAG: a word in the names, so that whoever shares the machine can tell whose they are.
+        tag = os.environ.get("SCTPKIT_BENCH_NETNS_TAG", "")
+        tag = f"{tag}-" if tag else ""
+        self.server = f"skbench-{tag}s-{pid}"
+        self.client = f"skbench-{tag}c-{pid}"
         self.veth_s = f"skbs{pid % 100000}"
         self.veth_c = f"skbc{pid % 100000}"
 

@@ -348,7 +348,8 @@ def fmt_num(v, ratio_col=False):
 def print_table(report):
     m = report["machine"]
     print(f"sctpkit comparison bench: {m['cpus']} CPUs, load {m['load_before']} before / {m['load_after']} after, "
-          f"{report['seconds']} s per measurement, {report['idle_count']} idle associations")
+          f"{report['seconds']} s per measurement, {report['idle_count']} idle associations"
+          + (", sctpkit raw path with --raw-io packet" if report.get("raw_io") == "packet" else ""))
     head = ["path", "metric", "unit", "sctpkit", "usrsctp", "TCP", "vs usrsctp", "vs TCP", "target", "met"]
     lines = [head]
     for r in report["rows"]:
@@ -367,6 +368,11 @@ def print_table(report):
         print(f"failed: {err}")
 
 
+def raw_path_args(raw_io):
+    """The raw path's transport flags per tool: `--raw-io packet` reaches sctpkit's client and server only."""
+    return {"sctpkit": ["--raw"] + (["--raw-io", "packet"] if raw_io == "packet" else []), "usrsctp": ["--raw"]}
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -379,6 +385,10 @@ def main():
                    help="idle associations (default 10000, also with --quick: issue 5's target is stated at 10,000)")
     p.add_argument("--metrics", default=",".join(METRICS),
                    help=f"comma-separated measurements to run: {', '.join(METRICS)} (default: all)")
+    p.add_argument("--raw-io", choices=("socket", "packet"), default="socket",
+                   help="how sctpkit's raw path client and server reach the network: socket (raw IP sockets, "
+                        "the default) or packet (AF_PACKET, `sctpkit perf --raw-io packet`); usrsctp and TCP "
+                        "are unchanged")
     p.add_argument("--quick", action="store_true", help="short smoke run")
     p.add_argument("--json", action="store_true", help="print the table as JSON")
     args = p.parse_args()
@@ -405,7 +415,8 @@ def main():
     report = {"machine": {"cpus": os.cpu_count(), "kernel": platform.release(),
                           "load_before": [round(x, 2) for x in os.getloadavg()],
                           "pinned": server_cpu is not None},
-              "seconds": args.seconds, "idle_count": args.idle_count, "rows": [], "skipped": [], "errors": []}
+              "seconds": args.seconds, "idle_count": args.idle_count, "raw_io": args.raw_io, "rows": [],
+              "skipped": [], "errors": []}
     for name in paths:
         if name == "udp":
             encaps = {t: [f"--udp={free_port(socket.SOCK_DGRAM)}"] for t in ("sctpkit", "usrsctp")}
@@ -420,7 +431,7 @@ def main():
         try:
             with NetnsPair() as ns:
                 path = Path("raw", ns.SERVER_ADDR, Placement(ns.server, server_cpu), Placement(ns.client, client_cpu),
-                            {"sctpkit": ["--raw"], "usrsctp": ["--raw"]})
+                            raw_path_args(args.raw_io))
                 values = bench.path_values(path)
                 report["rows"] += table_rows(name, values)
                 ceiling = bench.measure("raw kernel ceiling", lambda: raw_ceiling(bench, path, values))

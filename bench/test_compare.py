@@ -282,5 +282,12 @@ class ProcessTest(unittest.TestCase):
         self.assertFalse(any("sctpkit" in p for p in problems), problems)
 
 
+class RawIoTest(unittest.TestCase):
+    def test_packet_io_reaches_sctpkit_only(self):
+        self.assertEqual(compare.raw_path_args("socket"), {"sctpkit": ["--raw"], "usrsctp": ["--raw"]})
+        self.assertEqual(compare.raw_path_args("packet"),
+                         {"sctpkit": ["--raw", "--raw-io", "packet"], "usrsctp": ["--raw"]})
+
+
 if __name__ == "__main__":
     unittest.main()

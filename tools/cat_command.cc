@@ -80,6 +80,7 @@ int run_cat(CatArgs& args) {
   // stack), else raw IP when privileged, UDP encapsulation otherwise.
   const bool automatic = args.transport.automatic();
   options.transport = chosen_transport(args.transport, !tracing);
+  options.raw_io = chosen_raw_io(args.transport);
   const char* transport_name = options.transport == TransportKind::Kernel ? "kernel" : "raw IP";
 
   if (!args.listen) {
@@ -161,6 +162,7 @@ void register_cat(CLI::App& app, CommandRegistry& registry) {
   sub->add_option("target", args->targets, "[HOST] PORT (with -l: [ADDR] [PORT])")->expected(0, 2);
   // Without a flag: the kernel's SCTP when its module is loaded, else raw IP or UDP.
   add_transport_flags(*sub, args->transport, "the listener's, or the peer's, UDP port");
+  add_raw_io_flag(*sub, args->transport);
   sub->add_flag("--lines", args->lines, "One message per stdin line (default: one per read)");
   sub->add_flag("--echo", args->echo, "With -l: answer each message on its stream with its PPID");
   sub->add_flag("-z", args->zero_io, "Connect, report, and shut down");

@@ -200,6 +200,7 @@ int run_perf(PerfArgs& args) {
   // privileged, UDP encapsulation otherwise.
   const bool automatic = args.transport.automatic();
   options.transport = chosen_transport(args.transport, true);
+  options.raw_io = chosen_raw_io(args.transport);
   return args.server ? run_server(args, options, automatic) : run_client(args, options, automatic);
 }
 
@@ -222,6 +223,7 @@ void register_perf(CLI::App& app, CommandRegistry& registry) {
   sub->add_option("--plot", args->plot, "Write throughput, cwnd and RTT over time to an SVG file");
   sub->add_option("--count", args->count, "setup: associations to set up instead of -t; idle: to hold (default 1000)");
   add_transport_flags(*sub, args->transport, "the server's UDP port");
+  add_raw_io_flag(*sub, args->transport);
   sub->add_option("--parallel", args->parallel, "setup: associations in setup or shutdown at once (default 1: one after another)")
       ->check(CLI::Range(1, 10000));
   sub->add_option("-w,--wait", args->wait_seconds, "Timeout in seconds for connect, shutdown and answers (default 10)");

@@ -20,6 +20,15 @@ enum class TransportKind : uint8_t {
   Kernel,
 };
 
+// How TransportKind::RawIp reaches the network.
+enum class RawIo : uint8_t {
+  Socket,  // raw IP sockets of protocol 132: the kernel routes, resolves neighbours, fragments
+  // AF_PACKET (Linux, IPv4 over Ethernet only): Ethernet frames written by the stack, a memory-mapped
+  // receive ring. Fewer kernel cycles per packet, but the frames bypass netfilter, NAT and conntrack:
+  // for a namespace of its own (a pod), not a host whose firewall must see SCTP.
+  Packet,
+};
+
 // True when the running kernel has SCTP loaded (/sys/module/sctp): what automatic transport
 // selection (e.g. `sctpkit cat` without --udp/--raw/--kernel) looks at.
 [[nodiscard]] bool kernel_sctp_loaded();
@@ -49,6 +58,7 @@ struct Options {
   // GRO"). Off by default: a capture on the sending host, or on loopback or a veth, shows each
   // train as one oversized datagram that tcpdump, tshark and `sctpkit dump` flag as malformed.
   bool udp_offload = false;
+  RawIo raw_io = RawIo::Socket;  // TransportKind::RawIp only
 
   // Local addresses to bind and to list in the INIT (multi-homing); empty: the wildcard, and the
   // peer uses our packets' source address.

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "net/packet_transport.h"
 #include "net/raw_ip_transport.h"
 #include "net/trace_tap.h"
 
@@ -55,6 +56,12 @@ Expected<std::shared_ptr<Stack>> Stack::open(const Options& options, std::option
     auto opened = net::UdpEncapTransport::open(udp);
     if (auto* error = std::get_if<net::TransportError>(&opened)) return to_error(*error);
     stack->udp_ = std::get<0>(opened).get();
+    stack->transport_ = std::move(std::get<0>(opened));
+  } else if (options.raw_io == RawIo::Packet) {
+    net::PacketOptions packet;
+    packet.local_addresses = locals;
+    auto opened = net::PacketTransport::open(packet);
+    if (auto* error = std::get_if<net::TransportError>(&opened)) return to_error(*error);
     stack->transport_ = std::move(std::get<0>(opened));
   } else {
     net::RawIpOptions raw;

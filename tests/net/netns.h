@@ -17,8 +17,10 @@ namespace sctpkit::net::testing {
 
 class NetnsPair {
  public:
-  // Addresses: a = 10.201.0.1 / fd00:201::1, b = 10.201.0.2 / fd00:201::2.
-  NetnsPair() : a_(fmt::format("sk-a-{}", ::getpid())), b_(fmt::format("sk-b-{}", ::getpid())) {
+  // Addresses: a = 10.201.0.1 / fd00:201::1, b = 10.201.0.2 / fd00:201::2. `tag` starts the
+  // namespaces' names, so that whoever runs the test can tell whose they are.
+  explicit NetnsPair(const std::string& tag = "sk")
+      : a_(fmt::format("{}-a-{}", tag, ::getpid())), b_(fmt::format("{}-b-{}", tag, ::getpid())) {
     if (::geteuid() != 0) {
       reason_ = "needs root (network namespaces and raw sockets)";
       return;

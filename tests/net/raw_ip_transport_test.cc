@@ -10,12 +10,14 @@
 #include <fstream>
 
 #include "net/netns.h"
+#include "net/receive_wait.h"
 #include "net/test_packets.h"
 
 namespace sctpkit::net {
 namespace {
 
 using testing::NetnsPair;
+using testing::receive_wait;
 
 std::unique_ptr<RawIpTransport> open_raw_in(const std::string& netns) {
   testing::InNetns in(netns);
@@ -26,17 +28,6 @@ std::unique_ptr<RawIpTransport> open_raw_in(const std::string& netns) {
     return nullptr;
   }
   return std::move(std::get<std::unique_ptr<RawIpTransport>>(opened));
-}
-
-size_t receive_wait(Transport& t, std::span<ReceivedPacket> out, int timeout_ms) {
-  std::vector<pollfd> fds;
-  for (int fd : t.fds()) fds.push_back({fd, POLLIN, 0});
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  for (;;) {
-    if (size_t n = t.receive(out)) return n;
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0 || ::poll(fds.data(), fds.size(), static_cast<int>(left.count())) <= 0) return 0;
-  }
 }
 
 class RawIpAcrossNamespaces : public ::testing::Test {

@@ -1,6 +1,7 @@
 // `sctpkit cat` transport choice and binding, in a network namespace of the test's own (root only;
 // skipped otherwise): automatic raw IP when privileged and UDP without CAP_NET_RAW, --raw refused
-// with exit 4 without it, and -s ADDR. Plus -s over UDP on loopback, which needs nothing.
+// with exit 4 without it, -s ADDR, and --raw-io packet. Plus -s over UDP on loopback, which needs
+// nothing.
 #include <unistd.h>
 
 #include <cstdlib>
@@ -118,6 +119,27 @@ TEST_F(CatNamespace, SourceAddressBindsTheListenerAndSetsOurPacketsSource) {
     EXPECT_TRUE(has_line(trace, "10.77.0.2", "10.77.0.1", port_, chunk)) << chunk << "\n" << trace;
   for (const char* chunk : {"[INIT ACK]", "[SACK]", "[SHUTDOWN ACK]"})
     EXPECT_TRUE(has_line(trace, "10.77.0.1", "10.77.0.2", port_, chunk)) << chunk << "\n" << trace;
+}
+
+// --raw-io packet (AF_PACKET) on loopback, which is not Ethernet: both ends send through their raw
+// sockets and read from their packet rings; the names in the messages stay "raw IP".
+TEST_F(CatNamespace, RawIoPacketCarriesCatOverLoopback) {
+  Process server(in_ns(), {"cat", "-l", "-v", "--raw-io", "packet", "--echo", port_});
+  ASSERT_THAT(server.read_stderr_until("listening", 15s), HasSubstr("(raw IP transport)"));
+  Process client(in_ns(), {"cat", "--raw-io", "packet", "10.77.0.1", port_});
+  client.write("through the ring");
+  EXPECT_EQ(client.read_stdout_until("through the ring", 15s), "through the ring") << client.err();
+  client.close_stdin();
+  EXPECT_EQ(client.wait(15s), kExitOk) << client.err();
+}
+
+TEST(CatRawIo, PacketIsForRawIpOnlyAndTakesTwoValues) {
+  Process udp({"cat", "--raw-io", "packet", "--udp=9899", "127.0.0.1", "5000"});
+  EXPECT_EQ(udp.wait(10s), kExitUsage);
+  EXPECT_EQ(udp.err(), "sctpkit cat: --raw-io packet is for raw IP, not --udp or --kernel\n");
+  Process bogus({"perf", "--raw-io", "mmap", "-c", "127.0.0.1"});
+  EXPECT_EQ(bogus.wait(10s), kExitUsage);
+  EXPECT_THAT(bogus.err(), HasSubstr("--raw-io"));
 }
 
 // Over UDP on loopback, which needs no privilege: the same binding rules.
