@@ -40,7 +40,8 @@ struct SendOptions {
 // while the association was being set up, on a stream the peer then did not grant (RFC 9260 5.1.1:
 // the outbound streams are the lesser of ours and the peer's inbound limit), to send again on a
 // stream below AssociationInfo::outbound_streams; or not acknowledged by the peer when the
-// association ended (aborted, peer unreachable, setup failed) or the peer restarted (5.2.4). A message the peer acknowledged only selectively comes back too:
+// association ended (aborted, peer unreachable, setup failed) or the peer restarted (5.2.4,
+// Association::peer_restarts()). A message the peer acknowledged only selectively comes back too:
 // it may still drop it (RFC 9260 6.2.1). A graceful shutdown leaves none: it ends once everything
 // is acknowledged.
 struct SendFailure {
@@ -108,9 +109,15 @@ class Association {
   // returned once, oldest first. At an end or a peer restart: first those partly or wholly sent
   // (may_have_arrived), in the order sent, then those that never left, stream by stream, each
   // stream's in the order sent; so each stream's come back in the order sent. Check after the
-  // association is up when sending before it is (a non-blocking connect), and once it has
-  // closed. Always empty with TransportKind::Kernel.
+  // association is up when sending before it is (a non-blocking connect), when peer_restarts()
+  // goes up, and once it has closed. Always empty with TransportKind::Kernel.
   std::vector<SendFailure> take_send_failures();
+  // How many times the peer restarted (RFC 9260 5.2.4: it lost its state and set the association
+  // up again from the same addresses and port; it goes on under this handle). What the peer had
+  // not acknowledged then is in take_send_failures() by the time the count goes up, and the
+  // messages it sent before are readable as ever. Cheap, no system call: look after process() or
+  // a receive(). Saturates at 65,535. Always 0 with TransportKind::Kernel.
+  [[nodiscard]] uint32_t peer_restarts() const;
 
   // RFC 9260 9.2: sends what is queued, then closes; blocking mode waits until it is done.
   Status shutdown();

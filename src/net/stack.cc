@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cstdint>
+
 #include "net/raw_ip_transport.h"
 #include "net/trace_tap.h"
 
@@ -171,6 +173,7 @@ void Stack::on_event(assoc::Event&& event) {
         } else if constexpr (std::is_same_v<T, assoc::RestartEvent>) {
           // RFC 9260 5.2.4: the peer restarted; the association goes on, and what the peer had not
           // acknowledged came just before as SendFailedEvents.
+          if (s.peer_restarts < UINT16_MAX) ++s.peer_restarts;
         }
       },
       event);
