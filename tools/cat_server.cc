@@ -40,6 +40,7 @@ int serve_keep_open(Listener& listener, const CatArgs& args) {
   struct Peer {
     Association association;
     bool shut = false;  // the peer shut down: nothing more to read, waiting for the close
+    uint32_t restarts = 0;  // peer restarts reported
   };
   std::list<Peer> peers;
   InputSplitter splitter(args.lines);
@@ -58,6 +59,7 @@ int serve_keep_open(Listener& listener, const CatArgs& args) {
     }
     for (auto it = peers.begin(); it != peers.end();) {
       Association& a = it->association;
+      report_peer_restart(a, it->restarts);
       while (!it->shut && a.readable()) {
         auto message = a.receive(std::chrono::milliseconds(0));
         if (!message) {

@@ -56,6 +56,16 @@ int exit_code_for_close(const std::string& reason) {
   return kExitFailure;
 }
 
+void report_peer_restart(Association& a, uint32_t& seen) {
+  const uint32_t restarts = a.peer_restarts();
+  if (restarts == seen) return;
+  seen = restarts;
+  // The count is of messages only: cat does not send them again (the peer may have some of them).
+  const size_t lost = a.take_send_failures().size();
+  fmt::print(stderr, "sctpkit cat: the peer restarted; {} message{} it had not acknowledged may be lost\n", lost,
+             lost == 1 ? "" : "s");
+}
+
 std::vector<std::string> InputSplitter::feed(std::string_view chunk, bool eof) {
   std::vector<std::string> messages;
   if (!lines_) {
@@ -93,6 +103,7 @@ int Session::run() {
 
 // Delivers what arrived; a value once the association is over.
 std::optional<int> Session::drain() {
+  report_peer_restart(a_, restarts_seen_);
   for (;;) {
     auto message = a_.receive(std::chrono::milliseconds(0));
     if (!message) {

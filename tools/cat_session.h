@@ -46,6 +46,11 @@ int exit_code_for(const Error& error);
 // Why an association ended (Association::close_reason) -> the exit code.
 int exit_code_for_close(const std::string& reason);
 
+// RFC 9260 5.2.4: one line on stderr when the peer of `a` restarted since `seen` (then updated),
+// with how many messages it had not acknowledged (taken from Association::take_send_failures()):
+// the association goes on, but those may be lost.
+void report_peer_restart(Association& a, uint32_t& seen);
+
 // Cuts what stdin gives into messages: one per read, or one per line with --lines.
 class InputSplitter {
  public:
@@ -79,6 +84,7 @@ class Session {
   bool read_stdin_;
   SendOptions send_;
   InputSplitter splitter_;
+  uint32_t restarts_seen_ = 0;  // Association::peer_restarts() already reported
   // The newest message, held back while more input is ready at once: only the next read tells
   // whether it is the input's last (see read_input).
   std::optional<std::string> held_;

@@ -36,17 +36,21 @@ struct SendOptions {
   bool sack_immediately = false;
 };
 
-// A message send() took that could not be sent after all (RFC 9260 11.2.2), back whole with the
-// reason: queued while the association was being set up, on a stream the peer then did not grant
-// (RFC 9260 5.1.1: the outbound streams are the lesser of ours and the peer's inbound limit), to
-// send again on a stream below AssociationInfo::outbound_streams; or still queued, no part of it
-// sent, when the association ended (aborted, peer unreachable, setup failed) or the peer
-// restarted (5.2.4). A message partly or wholly sent and not acknowledged is not reported: the
-// peer may have received it.
+// A message send() took that the peer did not (or may not) get, back whole with the reason: queued
+// while the association was being set up, on a stream the peer then did not grant (RFC 9260 5.1.1:
+// the outbound streams are the lesser of ours and the peer's inbound limit), to send again on a
+// stream below AssociationInfo::outbound_streams; or not acknowledged by the peer when the
+// association ended (aborted, peer unreachable, setup failed) or the peer restarted (5.2.4,
+// Association::peer_restarts()). A message the peer acknowledged only selectively comes back too:
+// it may still drop it (RFC 9260 6.2.1). A graceful shutdown leaves none: it ends once everything
+// is acknowledged.
 struct SendFailure {
   SendOptions options;
   std::vector<uint8_t> data;
   std::string reason;
+  // Some of it was sent, so the peer may have received it, whole or in part (RFC 6458 6.1.11's
+  // SCTP_DATA_SENT); false: none of it left (SCTP_DATA_UNSENT), sending it again cannot duplicate.
+  bool may_have_arrived = false;
 };
 
 struct PathInfo {
@@ -101,10 +105,19 @@ class Association {
   // Optional: hands back a received message the caller is done with. Its buffer receives a later
   // message, so a steady flow of messages allocates (and faults in) no new memory for each.
   void recycle(Message&& message);
-  // Messages send() accepted that could not be sent after all (see SendFailure), each returned
-  // once: oldest first, except that those of an association that ended come stream by stream. Check after the association is up when sending before it is (a
-  // non-blocking connect), and once it has closed. Always empty with TransportKind::Kernel.
+  // Messages send() accepted that the peer did not (or may not) get (see SendFailure), each
+  // returned once, oldest first. At an end or a peer restart: first those partly or wholly sent
+  // (may_have_arrived), in the order sent, then those that never left, stream by stream, each
+  // stream's in the order sent; so each stream's come back in the order sent. Check after the
+  // association is up when sending before it is (a non-blocking connect), when peer_restarts()
+  // goes up, and once it has closed. Always empty with TransportKind::Kernel.
   std::vector<SendFailure> take_send_failures();
+  // How many times the peer restarted (RFC 9260 5.2.4: it lost its state and set the association
+  // up again from the same addresses and port; it goes on under this handle). What the peer had
+  // not acknowledged then is in take_send_failures() by the time the count goes up, and the
+  // messages it sent before are readable as ever. Cheap, no system call: look after process() or
+  // a receive(). Saturates at 65,535. Always 0 with TransportKind::Kernel.
+  [[nodiscard]] uint32_t peer_restarts() const;
 
   // RFC 9260 9.2: sends what is queued, then closes; blocking mode waits until it is done.
   Status shutdown();

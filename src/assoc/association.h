@@ -315,9 +315,10 @@ class Association {
     push_event(std::move(event));
   }
   // RFC 9260 11.2.2: the association ends (or restarts, 5.2.4 action A) with messages the user
-  // sent that never left, queued before setup or in the DataSender: each goes back to the user, and
-  // `why` says what ended it.
-  void fail_unsent_messages(const std::string& why);
+  // sent that the peer has not cumulatively acknowledged, queued before setup, sent, or in the
+  // DataSender's queue: each goes back to the user (DataSender::take_unacknowledged_messages()
+  // gives the order), and `why` says what ended it.
+  void fail_unacknowledged_messages(const std::string& why);
   // send()'s checks before the association is up: Ok when a message of `size` bytes may be queued.
   SendResult check_pending(size_t size, wire::StreamId stream);
   // Where send() goes once the association is set up: the DataSender, or nothing (NotConnected).

@@ -354,15 +354,16 @@ PacketDisposition Association::handle_cookie_echo(const CookieCheck& check, cons
 
 void Association::restart_from_cookie(const CookieContents& c, const wire::InitChunk& peer_init, TimePoint now) {
   // RFC 9260 5.2.4 action A: as if an ABORT and a new COOKIE ECHO had arrived, but the user hears
-  // RESTART, and congestion state starts afresh. Data sent and unacknowledged is dropped.
+  // RESTART, and congestion state starts afresh. Data sent and unacknowledged is not resent.
   // A ConnectedEvent still owed is built from the state this changes: hand it over first. So are
   // the messages received whole and not yet read, as on an ABORT (9.1): the receiver of the old
   // TSN space is replaced below.
   hand_over_connected_event();
   hand_over_received_messages();
-  // What the user sent that never left goes back (11.2.2) rather than vanish with the old
-  // DataSender: the restarted peer knows nothing of the association it was meant for.
-  fail_unsent_messages("the peer restarted (RFC 9260 5.2.4)");
+  // What the user sent that the peer did not acknowledge goes back (11.2.2) rather than vanish
+  // with the old DataSender: the restarted peer knows nothing of the association it was meant for,
+  // and may or may not have read what it had received before it restarted.
+  fail_unacknowledged_messages("the peer restarted (RFC 9260 5.2.4)");
   local_tag_ = c.local_tag;
   peer_tag_ = c.peer_tag;
   local_initial_tsn_ = c.local_initial_tsn;

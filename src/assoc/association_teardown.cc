@@ -37,22 +37,23 @@ void Association::close(CloseReason reason, std::optional<uint16_t> cause, std::
   t2_.reset();
   t5_.reset();
   // Before the ClosedEvent, which poll_event holds back until the rest has been read.
-  fail_unsent_messages(detail);
+  fail_unacknowledged_messages(detail);
   closed_event_ = std::make_unique<ClosedEvent>(ClosedEvent{id_, reason, cause, std::move(detail)});
 }
 
-void Association::fail_unsent_messages(const std::string& why) {
-  auto fail = [&](wire::StreamId stream, wire::Ppid ppid, bool unordered, std::vector<uint8_t>&& data) {
+void Association::fail_unacknowledged_messages(const std::string& why) {
+  auto fail = [&](wire::StreamId stream, wire::Ppid ppid, bool unordered, std::vector<uint8_t>&& data, bool sent) {
     std::string detail = "message of " + std::to_string(data.size()) + " bytes on stream " +
-                         std::to_string(stream.value()) + " not sent: " + why;
-    fail_send(SendFailedEvent{id_, stream, ppid, unordered, std::move(data), std::move(detail)});
+                         std::to_string(stream.value()) +
+                         (sent ? " sent and not acknowledged (the peer may have it): " : " not sent: ") + why;
+    fail_send(SendFailedEvent{id_, stream, ppid, unordered, std::move(data), std::move(detail), sent});
   };
-  for (PendingMessage& m : pending_messages_) fail(m.stream, m.ppid, m.unordered, std::move(m.data));
+  for (PendingMessage& m : pending_messages_) fail(m.stream, m.ppid, m.unordered, std::move(m.data), false);
   pending_messages_.clear();
   pending_bytes_ = 0;
   if (!sender_) return;
-  for (DataSender::DiscardedMessage& m : sender_->take_unsent_messages())
-    fail(m.stream, m.ppid, m.unordered, std::move(m.data));
+  for (DataSender::DiscardedMessage& m : sender_->take_unacknowledged_messages())
+    fail(m.stream, m.ppid, m.unordered, std::move(m.data), m.may_have_arrived);
 }
 
 void Association::send_abort_and_close(std::vector<uint8_t> causes, CloseReason reason, std::string detail) {

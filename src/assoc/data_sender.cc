@@ -93,16 +93,27 @@ std::vector<DataSender::DiscardedMessage> DataSender::set_outbound_streams(uint1
   return lost;
 }
 
-std::vector<DataSender::DiscardedMessage> DataSender::take_unsent_messages() {
+std::vector<DataSender::DiscardedMessage> DataSender::take_unacknowledged_messages() {
+  std::vector<DiscardedMessage> out;
+  auto hand_back = [&](wire::StreamId stream, const MessageOptions& options, const MessageRef& data, bool sent) {
+    const wire::Bytes bytes = data.bytes();
+    out.push_back(DiscardedMessage{stream, options.ppid, options.unordered, {bytes.begin(), bytes.end()}, sent});
+  };
+  // RFC 9260 6.9: a message's fragments have consecutive TSNs, so the chunks between one with the
+  // B bit (or the first unacknowledged, its earlier fragments acknowledged) and one with the E bit
+  // are one message. One whose E chunk has not been made yet is the queue's partly sent head,
+  // handed back from there below.
+  const QueuedFragment* first = nullptr;
+  rtx_.for_each_unacked([&](const QueuedFragment& f) {
+    if (f.beginning || !first) first = &f;
+    if (!f.end) return;
+    hand_back(first->stream, MessageOptions{first->ppid, first->unordered}, first->message, true);
+    first = nullptr;
+  });
   std::vector<SendQueue::Discarded> discarded;
   queue_.set_outbound_streams(0, discarded);
-  std::vector<DiscardedMessage> unsent;
-  for (const auto& m : discarded) {
-    if (m.partly_sent) continue;  // its first fragments are in flight
-    const wire::Bytes bytes = m.data.bytes();
-    unsent.push_back(DiscardedMessage{m.stream, m.options.ppid, m.options.unordered, {bytes.begin(), bytes.end()}});
-  }
-  return unsent;
+  for (const auto& m : discarded) hand_back(m.stream, m.options, m.data, m.partly_sent);
+  return out;
 }
 
 void DataSender::sync_rto(PathManager& paths) const {

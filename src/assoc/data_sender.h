@@ -95,18 +95,21 @@ class DataSender {
     wire::Ppid ppid;
     bool unordered = false;
     std::vector<uint8_t> data;
+    bool may_have_arrived = false;  // some chunk of it was sent (RFC 6458 6.1.11 SCTP_DATA_SENT)
   };
   // RFC 9260 5.2.6 / 5.1.1: a Stale Cookie retry's INIT ACK granted `count` outbound streams, not
   // the number the sender was made with. Only before any SACK. Fewer: the messages on the streams
   // gone, queued or already sent (the peer discarded those), are handed back, and the DATA left
   // goes again with consecutive TSNs from the first. More: everything is kept.
   std::vector<DiscardedMessage> set_outbound_streams(uint16_t count);
-  // RFC 9260 11.2.2 / 11.1 (Receive Unsent Message): the association is ending or restarting, so
-  // the messages of which no chunk has left are taken out of the queue and handed back whole; the
-  // sender sends nothing more (it has no streams left). Stream by stream, each stream's in the
-  // order sent (the queue keeps no order across streams). Those with chunks out stay outstanding:
-  // the peer may have received them.
-  std::vector<DiscardedMessage> take_unsent_messages();
+  // RFC 9260 11.2.2 / 11.1 (Receive Unsent Message, Receive Unacknowledged Message): the
+  // association is ending or restarting, so every message the peer has not cumulatively
+  // acknowledged goes back whole, a copy. First those with chunks sent (may_have_arrived: gap-acked
+  // ones too, the peer may renege, 6.2.1; a message cut in fragments, some sent, whole), in TSN
+  // order; then those of which no chunk left, taken out of the queue stream by stream, each
+  // stream's in the order sent (the queue keeps no order across streams). The sender sends nothing
+  // more after it (it has no streams left). Only when the association ends: it walks everything.
+  std::vector<DiscardedMessage> take_unacknowledged_messages();
 
   // RFC 9260 6.2.1 C1 / 5.2.6: the a_rwnd of the INIT ACK answering a Stale Cookie retry.
   void reset_peer_rwnd(uint32_t a_rwnd) {

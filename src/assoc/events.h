@@ -45,12 +45,14 @@ struct SendSpaceEvent {
   size_t available = 0;
 };
 
-// A message send() accepted that will never be sent, handed back whole (RFC 9260 11.2.2, like RFC
-// 6458's SCTP_SEND_FAILED_EVENT): it was queued in COOKIE-WAIT (5.1) on a stream the peer then did
-// not grant, the outbound streams being min(our OS, the peer's MIS) (5.1.1); or the association
-// ended (before the ClosedEvent) or the peer restarted (before the RestartEvent, 5.2.4) while none
-// of its chunks had left. A message with chunks sent and not acknowledged is not handed back: the
-// peer may have it.
+// A message send() accepted that the peer will not (or may not) get, handed back whole (RFC 9260
+// 11.2.2, like RFC 6458's SCTP_SEND_FAILED_EVENT): it was queued in COOKIE-WAIT (5.1) on a stream
+// the peer then did not grant, the outbound streams being min(our OS, the peer's MIS) (5.1.1); or
+// the association ended (before the ClosedEvent) or the peer restarted (before the RestartEvent,
+// 5.2.4) before the peer acknowledged all of it cumulatively. A message gap-acked only is handed
+// back too: the peer may still renege on it (6.2.1). Order at an end or restart: first the
+// messages with chunks sent, in TSN order (the order sent, so each stream's own order), then
+// those no chunk of which left, stream by stream, each stream's in the order sent.
 struct SendFailedEvent {
   AssociationId id;
   wire::StreamId stream;
@@ -58,6 +60,9 @@ struct SendFailedEvent {
   bool unordered = false;
   std::vector<uint8_t> data;
   std::string detail;  // what went wrong, for the user
+  // RFC 6458 6.1.11's SCTP_DATA_SENT (true: some chunk of it was sent, so the peer may have
+  // received it, or part of it) or SCTP_DATA_UNSENT (false: none of it left).
+  bool may_have_arrived = false;
 };
 
 // The peer started a graceful shutdown (SHUTDOWN received): it will send no more data.
@@ -81,8 +86,8 @@ struct ClosedEvent {
   std::string detail;                  // human-readable: the cause decoded, or what we violated
 };
 
-// RFC 9260 5.2.4: the peer restarted; data sent and unacknowledged was lost (what was queued and
-// never sent came back just before, as SendFailedEvents).
+// RFC 9260 5.2.4: the peer restarted; what the user sent and the peer had not acknowledged
+// cumulatively came back just before, as SendFailedEvents (may_have_arrived for what was sent).
 struct RestartEvent {
   AssociationId id;
 };

@@ -68,7 +68,7 @@ struct AssociationCounters {
   uint64_t gap_blocks_received = 0;
   uint64_t heartbeats_sent = 0;
   uint64_t heartbeat_acks_received = 0;
-  uint64_t messages_failed = 0;  // user messages handed back unsent (SendFailedEvent)
+  uint64_t messages_failed = 0;  // user messages handed back (SendFailedEvent)
 };
 
 struct AssociationStatus {

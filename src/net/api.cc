@@ -231,6 +231,13 @@ std::string Association::close_reason() const {
   return state ? state->close_reason : gone_error().message;
 }
 
+uint32_t Association::peer_restarts() const {
+  // The kernel reports restarts too (RFC 6458 6.1.1 SCTP_RESTART); not passed on yet.
+  if (kernel_) return 0;
+  const Stack::AssociationState* state = state_of(stack_, id_);
+  return state ? state->peer_restarts : 0;
+}
+
 Expected<AssociationInfo> Association::status() const {
   if (kernel_) return kernel_->status();
   const Stack::AssociationState* state = state_of(stack_, id_);

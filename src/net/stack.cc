@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cstdint>
+
 #include "net/packet_transport.h"
 #include "net/raw_ip_transport.h"
 #include "net/trace_tap.h"
@@ -164,10 +166,10 @@ void Stack::on_event(assoc::Event&& event) {
           // Only without the loop's message sink, which is set to on_message.
           on_message(e.id, e.stream, e.ppid, e.unordered, std::move(e.data));
         } else if constexpr (std::is_same_v<T, assoc::SendFailedEvent>) {
-          // RFC 9260 11.2.2: never sent (a stream the peer did not grant, 5.1.1; the association
-          // ended or the peer restarted with it queued).
-          s.send_failures.push_back(
-              SendFailure{SendOptions{e.stream.value(), e.ppid.value(), e.unordered}, std::move(e.data), e.detail});
+          // RFC 9260 11.2.2: not sent (a stream the peer did not grant, 5.1.1), or not acknowledged
+          // when the association ended or the peer restarted.
+          s.send_failures.push_back(SendFailure{SendOptions{e.stream.value(), e.ppid.value(), e.unordered},
+                                                std::move(e.data), e.detail, e.may_have_arrived});
         } else if constexpr (std::is_same_v<T, assoc::SendSpaceEvent>) {
           s.send_space = true;
         } else if constexpr (std::is_same_v<T, assoc::PeerShutdownEvent>) {
@@ -176,7 +178,9 @@ void Stack::on_event(assoc::Event&& event) {
           s.closed = true;
           s.close_reason = describe(e);
         } else if constexpr (std::is_same_v<T, assoc::RestartEvent>) {
-          // RFC 9260 5.2.4: the peer restarted; what was in flight is gone but the association goes on.
+          // RFC 9260 5.2.4: the peer restarted; the association goes on, and what the peer had not
+          // acknowledged came just before as SendFailedEvents.
+          if (s.peer_restarts < UINT16_MAX) ++s.peer_restarts;
         }
       },
       event);

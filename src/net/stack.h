@@ -64,6 +64,7 @@ class Stack final : private assoc::MessageSink {
     bool peer_shutdown = false;
     bool send_space = false;  // set by SendSpaceEvent, cleared before each wait for it
     bool accepted = false;    // handed out by accept() (or owned by the connecting handle)
+    uint16_t peer_restarts = 0;  // RestartEvents, saturating: 16 bits fill the bools' padding
     std::string close_reason;
   };
 

@@ -164,6 +164,12 @@ class RetransmissionQueue {
   // Chunks not yet cumulatively acknowledged (in flight, gap-acked or awaiting retransmission).
   [[nodiscard]] size_t unacked_chunks() const { return outstanding_.size(); }
   [[nodiscard]] bool all_acked() const { return outstanding_.empty(); }
+  // Calls `f(const QueuedFragment&)` for each chunk not cumulatively acknowledged (in flight,
+  // gap-acked or marked), in TSN order: what an association that ends leaves unconfirmed.
+  template <typename F>
+  void for_each_unacked(F&& f) const {
+    for (const Outstanding& c : outstanding_) f(c.data);
+  }
   [[nodiscard]] size_t chunks_to_retransmit() const { return marked_count_; }
   [[nodiscard]] uint64_t retransmission_count() const { return retransmissions_; }
   [[nodiscard]] bool in_fast_recovery() const { return fast_recovery_exit_.has_value(); }
