@@ -44,10 +44,14 @@ DataVerdict DataReceiver::on_data(const DataFragment& fragment, bool sack_immedi
       break;
   }
   // RFC 9260 6.2: with the window at 0, drop a new TSN above the highest received. One below it
-  // fills a gap and is accepted: it may complete messages and so free the buffer. (The RFC's
-  // SHOULD to renege the highest TSN held in exchange is not done; the TSN window bounds the
-  // overshoot.)
-  if (reassembly_.full() && fragment.tsn.after(tsn_map_.highest_received())) {
+  // fills a gap and is accepted: it may complete messages and so free the buffer. The RFC's
+  // SHOULD to renege the highest TSN held in exchange is not done; instead gap fills stop at
+  // kClosedWindowAllowance past the buffer, else a peer that sends a TSN far up and then fills
+  // the gap below it would make us hold a TSN window of chunks (RFC 9260 14: resource exhaustion).
+  if (reassembly_.full() &&
+      (fragment.tsn.after(tsn_map_.highest_received()) ||
+       reassembly_.bytes_held() + fragment.payload.size() >
+           size_t{reassembly_.config().receive_buffer} + kClosedWindowAllowance)) {
     s.dropped = true;
     return DataVerdict::DroppedNoSpace;
   }
