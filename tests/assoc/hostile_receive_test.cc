@@ -106,5 +106,92 @@ TEST_F(HostileReceive, GapFillersIntoAClosedWindowAreHeldOnlyUpToOneLargestChunk
   ASSERT_EQ(rx.on_data(data(1, 0, 10)), DataVerdict::Accepted);
 }
 
+// --- Ordered delivery: RFC 9260 6.6 ---
+
+TEST_F(HostileReceive, OrderedMessagesMoreThanHalfTheSsnSpaceAheadWaitForTheirTurn) {
+  // An honest peer sending small messages on one stream can have more than 32,768 of them past a
+  // lost one: the TSN window (65,535) and a 2 MiB buffer allow it. Serial arithmetic on 16-bit
+  // SSNs took those as already delivered and dropped them, although their TSNs were acknowledged.
+  Reassembly r(reassembly_config(1 << 20));
+  constexpr uint32_t kAhead = 40000;
+  for (uint32_t ssn = 1; ssn <= kAhead; ++ssn) ASSERT_FALSE(r.insert(data(1 + ssn, static_cast<uint16_t>(ssn), 1)));
+  EXPECT_EQ(r.ready_count(), 0u);
+  ASSERT_FALSE(r.insert(data(1, 0, 1)));
+  EXPECT_EQ(drain(r), numbers(0, kAhead + 1));
+  EXPECT_EQ(r.bytes_held(), 0u);
+  EXPECT_EQ(r.next_ssn(StreamId(0)), Ssn(static_cast<uint16_t>(kAhead + 1)));
+}
+
+TEST_F(HostileReceive, AMessageRepeatingTheSsnOfAWaitingOneIsDroppedNotHeldForever) {
+  // Two messages with one SSN: only one is delivered (which one is the liar's business). The other
+  // used to wait for an SSN already passed, holding its bytes (and the window) for good.
+  Reassembly r(reassembly_config(1000));
+  ASSERT_FALSE(r.insert(data(2, 2, 10)));
+  ASSERT_FALSE(r.insert(data(3, 2, 10)));  // the same SSN again
+  ASSERT_FALSE(r.insert(data(4, 1, 10)));
+  ASSERT_FALSE(r.insert(data(1, 0, 10)));
+  EXPECT_EQ(drain(r), numbers(0, 3));
+  EXPECT_EQ(r.bytes_held(), 0u);
+  ASSERT_FALSE(r.insert(data(5, 3, 10)));
+  EXPECT_EQ(drain(r), std::vector<uint32_t>{3});
+}
+
+// A peer holds back SSN 0, sends 400,000 one-byte messages repeating SSN n, then SSNs n down to 1
+// (a 2 MiB window holds them all). Finding each message's successor by scanning the waiting list
+// cost O(n) per message delivered: 32,000 scans of 432,000 messages, seconds of CPU for the one
+// packet that finally carries SSN 0 (or the FORWARD TSN skipping it).
+constexpr uint32_t kDistinctWaiting = 32000;
+constexpr uint32_t kRepeats = 400000;
+
+TEST_F(HostileReceive, ManyWaitingMessagesAreOrderedInLogarithmicNotLinearTimeEach) {
+  Reassembly r(reassembly_config(1 << 20));
+  uint32_t tsn = 2;
+  for (uint32_t i = 0; i < kRepeats; ++i) ASSERT_FALSE(r.insert(data(tsn++, kDistinctWaiting, 1)));
+  for (uint32_t ssn = kDistinctWaiting; ssn >= 1; --ssn) ASSERT_FALSE(r.insert(data(tsn++, static_cast<uint16_t>(ssn), 1)));
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_FALSE(r.insert(data(1, 0, 1)));
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(drain(r), numbers(0, kDistinctWaiting + 1));
+  EXPECT_EQ(r.bytes_held(), 0u);
+  // Tens of milliseconds now (a heap of 432,000); the bound leaves a margin for a loaded machine.
+  EXPECT_LT(elapsed, std::chrono::milliseconds(1000));
+}
+
+TEST_F(HostileReceive, ForwardTsnOverManyWaitingMessagesDeliversThemInOrder) {
+  // RFC 3758 3.6: held messages up to the skipped SSN go out in SSN order, then the stream goes on
+  // from the SSN after it.
+  Reassembly r(reassembly_config(1 << 20));
+  uint32_t tsn = 2;
+  for (uint32_t i = 0; i < kRepeats; ++i) ASSERT_FALSE(r.insert(data(tsn++, kDistinctWaiting, 1)));
+  for (uint32_t ssn = kDistinctWaiting; ssn >= 1; --ssn) ASSERT_FALSE(r.insert(data(tsn++, static_cast<uint16_t>(ssn), 1)));
+  const ForwardTsnSkip skip{StreamId(0), Ssn(kDistinctWaiting / 2)};  // SSN 0 abandoned
+  const auto start = std::chrono::steady_clock::now();
+  r.forward_tsn(Tsn(1), std::span(&skip, 1));
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(drain(r), numbers(1, kDistinctWaiting));
+  EXPECT_EQ(r.next_ssn(StreamId(0)), Ssn(kDistinctWaiting + 1));
+  EXPECT_EQ(r.bytes_held(), 0u);
+  EXPECT_LT(elapsed, std::chrono::milliseconds(1000));
+}
+
+TEST_F(HostileReceive, InterleavedMessagesWaitByMidAndARepeatedMidIsDropped) {
+  // RFC 8260 2.1: the same ordering by 32-bit MID; a MID already passed is dropped, not held.
+  Reassembly r(reassembly_config(1 << 20, true));
+  constexpr uint32_t kWaiting = 40000;
+  for (uint32_t mid = kWaiting; mid >= 1; --mid) ASSERT_FALSE(r.insert(idata(1 + mid, mid, 1)));
+  ASSERT_FALSE(r.insert(idata(kWaiting + 2, 7, 1)));  // MID 7 again
+  ASSERT_FALSE(r.insert(idata(1, 0, 1)));
+  EXPECT_EQ(drain(r), numbers(0, kWaiting + 1));
+  EXPECT_EQ(r.bytes_held(), 0u);
+  EXPECT_EQ(r.next_mid(StreamId(0)), Mid(kWaiting + 1));
+  // RFC 8260 2.3.1: skipping to MID n leaves a message waiting at n + 2 for n + 1.
+  ASSERT_FALSE(r.insert(idata(kWaiting + 9, kWaiting + 7, 1)));
+  const IForwardTsnSkip skip{StreamId(0), false, Mid(kWaiting + 5)};
+  r.i_forward_tsn(std::span(&skip, 1));
+  EXPECT_TRUE(drain(r).empty());
+  ASSERT_FALSE(r.insert(idata(kWaiting + 10, kWaiting + 6, 1)));
+  EXPECT_EQ(drain(r), numbers(kWaiting + 6, 2));
+}
+
 }  // namespace hostile_receive_test
 }  // namespace sctpkit::assoc

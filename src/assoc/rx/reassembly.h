@@ -165,7 +165,9 @@ class Reassembly {
   struct Stream {
     wire::Ssn next_ssn;
     wire::Mid next_mid;
-    std::vector<ReceivedMessage> waiting;  // complete ordered messages ahead of their turn
+    // Complete ordered messages ahead of their turn: a min-heap by distance() (see WaitingOrder),
+    // so each delivery costs O(log n) however many wait and in whatever order they came.
+    std::vector<ReceivedMessage> waiting;
   };
 
   std::optional<ReassemblyError> find_data_neighbours(const DataFragment& fragment, std::optional<size_t>& left,
@@ -181,6 +183,28 @@ class Reassembly {
   std::vector<uint8_t> take_buffer();
   void finish(size_t index);
   void on_complete(ReceivedMessage message);
+  // How many SSNs (MIDs under I-DATA) `message` is ahead of the stream's next one. SSNs count
+  // modulo 2^16 (RFC 9260 6.5), not by serial arithmetic: with a 65,535-TSN window an honest peer
+  // can have more than 32,768 small messages of one stream in flight past a lost one, and serial
+  // arithmetic would take the later ones as already delivered. Distances of the waiting messages
+  // all drop by one when the stream advances, so their heap order holds as long as none is at 0.
+  [[nodiscard]] uint32_t distance(const Stream& stream, const ReceivedMessage& message) const {
+    return config_.interleaving ? message.mid.value() - stream.next_mid.value()
+                                : static_cast<uint16_t>(message.ssn.value() - stream.next_ssn.value());
+  }
+  // Heap order of Stream::waiting: the message nearest its turn on top.
+  struct WaitingOrder {
+    const Reassembly* self;
+    const Stream* stream;
+    bool operator()(const ReceivedMessage& a, const ReceivedMessage& b) const {
+      return self->distance(*stream, a) > self->distance(*stream, b);
+    }
+  };
+  // Moves the waiting messages at most `through` ahead to the ready queue, nearest first; a
+  // message repeating the distance of the one before it (the peer sent one SSN / MID twice) is
+  // dropped, since no later turn is its own. The caller then moves the stream's next SSN / MID
+  // past `through`.
+  void release_waiting(Stream& stream, uint32_t through);
   void deliver_in_order(Stream& stream);
   // Whether `item`, a fragment or a whole message, is the stream's next in order: by MID under
   // I-DATA (RFC 8260 2.1), else by SSN (RFC 9260 6.5).
