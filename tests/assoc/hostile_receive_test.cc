@@ -106,6 +106,54 @@ TEST_F(HostileReceive, GapFillersIntoAClosedWindowAreHeldOnlyUpToOneLargestChunk
   ASSERT_EQ(rx.on_data(data(1, 0, 10)), DataVerdict::Accepted);
 }
 
+// --- Partial messages: RFC 9260 6.9, 14 ---
+
+TEST_F(HostileReceive, FragmentsStartingMorePartialMessagesThanTheBoundAreDroppedUnlessNext) {
+  Reassembly r(reassembly_config(1 << 20));
+  // Fragments with no neighbour each start a partial message: B fragments two TSNs apart.
+  for (uint32_t i = 0; i < Reassembly::kMaxPartials; ++i) ASSERT_FALSE(r.insert(data(3 + 2 * i, 0, 1, "B")));
+  const uint32_t beyond = 3 + 2 * static_cast<uint32_t>(Reassembly::kMaxPartials);
+  EXPECT_EQ(r.insert(data(beyond, 0, 1, "B")), ReassemblyError::TooManyPartials);
+  EXPECT_EQ(r.partial_count(), Reassembly::kMaxPartials);
+  // The TSN after the cumulative one is never refused, so the cumulative point can move on.
+  ASSERT_FALSE(r.insert(data(1, 1, 1, "B"), true));
+  EXPECT_EQ(r.partial_count(), Reassembly::kMaxPartials + 1);
+  ASSERT_FALSE(r.insert(data(2, 1, 1, "E"), true));  // completes SSN 1, which waits for SSN 0
+  EXPECT_EQ(r.partial_count(), Reassembly::kMaxPartials);
+  // Joining a partial message adds none: taken. It completes SSN 0, and both go.
+  ASSERT_FALSE(r.insert(data(4, 0, 1, "E")));
+  EXPECT_EQ(r.partial_count(), Reassembly::kMaxPartials - 1);
+  EXPECT_EQ(drain(r), numbers(0, 2));
+}
+
+TEST_F(HostileReceive, APeerOpeningAPartialMessageAtEveryOtherTsnCostsBoundedWorkPerChunk) {
+  // B fragments at every other TSN of the association's window, TSN 1 never sent: each used to
+  // start a partial message, and every later DATA chunk scanned them all (32,767 partials: 0.2 s
+  // per 3,000 chunks, one 64 KiB packet of them). Now the partials stop at kMaxPartials and the
+  // fragments past them are dropped unacknowledged with a SACK at once.
+  DataReceiverConfig config;
+  config.reassembly = reassembly_config(1 << 21);
+  config.window_tsns = TsnMap::kMaxWindowTsns;
+  DataReceiver rx(config, Tsn(1));
+  size_t dropped = 0;
+  for (uint32_t tsn = 2; tsn < TsnMap::kMaxWindowTsns; tsn += 2) {
+    dropped += rx.on_data(data(tsn, 0, 1, "B")) == DataVerdict::DroppedNoSpace;
+  }
+  rx.end_packet(kT0);
+  EXPECT_EQ(rx.reassembly().partial_count(), Reassembly::kMaxPartials);
+  EXPECT_EQ(dropped, TsnMap::kMaxWindowTsns / 2 - Reassembly::kMaxPartials);
+  EXPECT_EQ(rx.ack_decision().kind, AckDecision::Kind::Now);
+  const auto start = std::chrono::steady_clock::now();
+  for (uint32_t tsn = 3; tsn < 3 + 2 * 10000; tsn += 2) (void)rx.on_data(data(tsn, 0, 1, "E"));
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  // 10,000 chunks over 1,024 partials: 10-19 ms; over 32,767 partials they took 430-550 ms.
+  EXPECT_LT(elapsed, std::chrono::milliseconds(200));
+  // The E fragments completed the partials that were taken; TSN 1 then moves the cumulative
+  // point up to the first B fragment dropped.
+  ASSERT_EQ(rx.on_data(data(1, 0, 1, "BE")), DataVerdict::Accepted);
+  EXPECT_EQ(rx.tsn_map().cumulative_tsn(), Tsn(2 * Reassembly::kMaxPartials + 1));
+}
+
 // --- Ordered delivery: RFC 9260 6.6 ---
 
 TEST_F(HostileReceive, OrderedMessagesMoreThanHalfTheSsnSpaceAheadWaitForTheirTurn) {

@@ -55,7 +55,7 @@ DataVerdict DataReceiver::on_data(const DataFragment& fragment, bool sack_immedi
     s.dropped = true;
     return DataVerdict::DroppedNoSpace;
   }
-  if (const auto error = reassembly_.insert(fragment)) {
+  if (const auto error = reassembly_.insert(fragment, fragment.tsn == tsn_map_.cumulative_tsn().next())) {
     switch (*error) {
       case ReassemblyError::InvalidStream:
         // RFC 9260 6.5: acknowledge it following the normal procedure, then discard it.
@@ -65,6 +65,11 @@ DataVerdict DataReceiver::on_data(const DataFragment& fragment, bool sack_immedi
       case ReassemblyError::NoUserData: return DataVerdict::NoUserData;
       case ReassemblyError::MessageTooLarge: return DataVerdict::MessageTooLarge;
       case ReassemblyError::InconsistentFragment: return DataVerdict::ProtocolViolation;
+      case ReassemblyError::TooManyPartials:
+        // Like a chunk beyond the window: not acknowledged, so the peer sends it again once the
+        // partial messages ahead of it have completed; a SACK at once says what we hold.
+        s.dropped = true;
+        return DataVerdict::DroppedNoSpace;
     }
   }
   (void)tsn_map_.add(fragment.tsn);

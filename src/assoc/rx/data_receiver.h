@@ -37,7 +37,7 @@ enum class DataVerdict {
   Accepted,            // new; held for reassembly and delivery
   Duplicate,           // RFC 9260 6.2: already received; listed in the next SACK
   DroppedNoSpace,      // RFC 9260 6.2: window 0 and TSN above the highest received (or a gap fill
-                       // beyond kClosedWindowAllowance); not acknowledged
+                       // beyond kClosedWindowAllowance, or Reassembly::kMaxPartials); not acknowledged
   DroppedOutOfWindow,  // further above the cumulative TSN than the TSN window; not acknowledged
   InvalidStream,       // RFC 9260 6.5: acknowledged and discarded; send ERROR "Invalid Stream Identifier"
   NoUserData,          // RFC 9260 6.2: send ABORT with "No User Data"; not acknowledged

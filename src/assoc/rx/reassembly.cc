@@ -25,7 +25,7 @@ Reassembly::Stream& Reassembly::grow_streams(wire::StreamId id) {
   return streams_[id.value()];
 }
 
-std::optional<ReassemblyError> Reassembly::insert(const DataFragment& fragment) {
+std::optional<ReassemblyError> Reassembly::insert(const DataFragment& fragment, bool next_tsn) {
   // RFC 9260 6.5: a stream the association did not negotiate.
   if (fragment.stream.value() >= config_.inbound_streams) return ReassemblyError::InvalidStream;
   // RFC 9260 6.2: a DATA chunk with no user data.
@@ -35,7 +35,7 @@ std::optional<ReassemblyError> Reassembly::insert(const DataFragment& fragment) 
     return ReassemblyError::InconsistentFragment;
   }
   if (!(fragment.beginning && fragment.ending)) {
-    return config_.interleaving ? insert_idata(fragment) : insert_data(fragment);
+    return config_.interleaving ? insert_idata(fragment) : insert_data(fragment, next_tsn);
   }
   // An unfragmented message: straight into its own buffer, no reassembly bookkeeping.
   if (fragment.payload.size() > config_.max_message_size) return ReassemblyError::MessageTooLarge;
@@ -128,10 +128,12 @@ std::optional<ReassemblyError> Reassembly::find_data_neighbours(const DataFragme
   return std::nullopt;
 }
 
-std::optional<ReassemblyError> Reassembly::insert_data(const DataFragment& f) {
+std::optional<ReassemblyError> Reassembly::insert_data(const DataFragment& f, bool next_tsn) {
   std::optional<size_t> left;
   std::optional<size_t> right;
   if (auto error = find_data_neighbours(f, left, right)) return error;
+  // RFC 9260 14 (resource exhaustion): see kMaxPartials.
+  if (!left && !right && partials_.size() >= kMaxPartials && !next_tsn) return ReassemblyError::TooManyPartials;
   size_t total = f.payload.size();
   if (left) total += partials_[*left].bytes.size();
   if (right) total += partials_[*right].bytes.size();

@@ -67,6 +67,7 @@ enum class ReassemblyError {
   NoUserData,         // RFC 9260 6.2: empty DATA; ABORT with "No User Data"
   MessageTooLarge,    // the message would exceed max_message_size; the partial message is dropped
   InconsistentFragment,  // flags or FSN contradict fragments already held; a protocol violation
+  TooManyPartials,       // DATA: would start a partial message beyond kMaxPartials; drop, do not ack
 };
 
 // RFC 3758 3.2: one (stream, SSN) pair of a FORWARD TSN chunk.
@@ -85,9 +86,18 @@ class Reassembly {
  public:
   explicit Reassembly(const ReassemblyConfig& config);
 
+  // DATA fragments that join no partial message start one of their own only while fewer than this
+  // many are held. Finding a fragment's neighbours scans the partial messages, so without a bound
+  // a peer sending B fragments at every other TSN of the window (32,767 partials) made each later
+  // DATA chunk cost 32,767 steps. An honest peer's partials border the TSN gaps its losses make
+  // (at most two per gap), so they reach this only with over 512 gaps open at once.
+  static constexpr size_t kMaxPartials = 1024;
+
   // Takes one fragment whose TSN the TsnMap reported New. On an error nothing is held for it
-  // (and for MessageTooLarge, nothing more for its message).
-  std::optional<ReassemblyError> insert(const DataFragment& fragment);
+  // (and for MessageTooLarge, nothing more for its message). `next_tsn`: the fragment carries the
+  // TSN right after the cumulative one, which kMaxPartials never refuses: the cumulative point can
+  // always move on, so an honest peer is slowed down, never stuck.
+  std::optional<ReassemblyError> insert(const DataFragment& fragment, bool next_tsn = false);
 
   // RFC 3758 3.6: the peer abandoned every TSN up to `new_cumulative_tsn`; drop the partial
   // messages that reach down to it, and on each listed stream make the ordered messages up to the
@@ -172,7 +182,7 @@ class Reassembly {
 
   std::optional<ReassemblyError> find_data_neighbours(const DataFragment& fragment, std::optional<size_t>& left,
                                                       std::optional<size_t>& right) const;
-  std::optional<ReassemblyError> insert_data(const DataFragment& fragment);
+  std::optional<ReassemblyError> insert_data(const DataFragment& fragment, bool next_tsn);
   std::optional<ReassemblyError> insert_idata(const DataFragment& fragment);
   [[nodiscard]] static size_t position_for(const Partial& partial, uint32_t key);
   static void place(Partial& partial, const Piece& piece, wire::Bytes payload);
