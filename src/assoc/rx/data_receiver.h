@@ -96,6 +96,8 @@ class DataReceiver {
 
  private:
   void open_packet();
+  // What a fragment Reassembly refused becomes.
+  DataVerdict refused(const DataFragment& fragment, ReassemblyError error, RxPacketSummary& s);
   RxPacketSummary& summary() {
     open_packet();
     return packet_;

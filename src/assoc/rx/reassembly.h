@@ -94,9 +94,10 @@ class Reassembly {
   static constexpr size_t kMaxPartials = 1024;
 
   // Takes one fragment whose TSN the TsnMap reported New. On an error nothing is held for it
-  // (and for MessageTooLarge, nothing more for its message). `next_tsn`: the fragment carries the
-  // TSN right after the cumulative one, which kMaxPartials never refuses: the cumulative point can
-  // always move on, so an honest peer is slowed down, never stuck.
+  // (and for MessageTooLarge, nothing more for its message; TooManyPartials changes nothing, so
+  // the caller may ask again). `next_tsn`: the fragment carries the TSN right after the cumulative
+  // one, which kMaxPartials never refuses: the cumulative point can always move on, so an honest
+  // peer is slowed down, never stuck.
   std::optional<ReassemblyError> insert(const DataFragment& fragment, bool next_tsn = false);
 
   // RFC 3758 3.6: the peer abandoned every TSN up to `new_cumulative_tsn`; drop the partial
