@@ -125,6 +125,13 @@ void DataSender::sync_rto(PathManager& paths) const {
 DataSender::SackOutcome DataSender::on_sack(const wire::SackChunk& sack, PathManager& paths, TimePoint now) {
   gap_scratch_.clear();
   for (const wire::GapAckBlock b : sack.gap_ack_blocks) gap_scratch_.push_back(SackGapBlock{b.start, b.end});
+  // RFC 9260 3.3.4: blocks SHOULD be isolated, and SACKs list them lowest first. One that does not
+  // (broken or hostile) is sorted, so that overlapping blocks cost nothing twice whatever their
+  // order (see RetransmissionQueue::mark_gap_blocks).
+  const auto by_start = [](const SackGapBlock& a, const SackGapBlock& b) { return a.start < b.start; };
+  if (!std::is_sorted(gap_scratch_.begin(), gap_scratch_.end(), by_start)) {
+    std::sort(gap_scratch_.begin(), gap_scratch_.end(), by_start);
+  }
   dup_scratch_.clear();
   for (const wire::Tsn t : sack.duplicate_tsns) dup_scratch_.push_back(t);
   const SackInfo info{sack.cumulative_tsn_ack, sack.a_rwnd, gap_scratch_, dup_scratch_};

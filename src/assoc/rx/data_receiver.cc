@@ -44,28 +44,47 @@ DataVerdict DataReceiver::on_data(const DataFragment& fragment, bool sack_immedi
       break;
   }
   // RFC 9260 6.2: with the window at 0, drop a new TSN above the highest received. One below it
-  // fills a gap and is accepted: it may complete messages and so free the buffer. (The RFC's
-  // SHOULD to renege the highest TSN held in exchange is not done; the TSN window bounds the
-  // overshoot.)
-  if (reassembly_.full() && fragment.tsn.after(tsn_map_.highest_received())) {
+  // fills a gap and is accepted: it may complete messages and so free the buffer. The RFC's
+  // SHOULD to renege the highest TSN held in exchange is not done; instead gap fills stop at
+  // kClosedWindowAllowance past the buffer, else a peer that sends a TSN far up and then fills
+  // the gap below it would make us hold a TSN window of chunks (RFC 9260 14: resource exhaustion).
+  if (reassembly_.full() &&
+      (fragment.tsn.after(tsn_map_.highest_received()) ||
+       reassembly_.bytes_held() + fragment.payload.size() >
+           size_t{reassembly_.config().receive_buffer} + kClosedWindowAllowance)) {
     s.dropped = true;
     return DataVerdict::DroppedNoSpace;
   }
-  if (const auto error = reassembly_.insert(fragment)) {
-    switch (*error) {
-      case ReassemblyError::InvalidStream:
-        // RFC 9260 6.5: acknowledge it following the normal procedure, then discard it.
-        (void)tsn_map_.add(fragment.tsn);
-        s.new_data = true;
-        return DataVerdict::InvalidStream;
-      case ReassemblyError::NoUserData: return DataVerdict::NoUserData;
-      case ReassemblyError::MessageTooLarge: return DataVerdict::MessageTooLarge;
-      case ReassemblyError::InconsistentFragment: return DataVerdict::ProtocolViolation;
+  if (auto error = reassembly_.insert(fragment)) {
+    // The TSN after the cumulative one may always start a partial message (see kMaxPartials);
+    // asked only when refused, so that the common chunk pays nothing for it.
+    if (*error == ReassemblyError::TooManyPartials && fragment.tsn == tsn_map_.cumulative_tsn().next()) {
+      error = reassembly_.insert(fragment, true);
     }
+    if (error) return refused(fragment, *error, s);
   }
   (void)tsn_map_.add(fragment.tsn);
   s.new_data = true;
   return DataVerdict::Accepted;
+}
+
+DataVerdict DataReceiver::refused(const DataFragment& fragment, ReassemblyError error, RxPacketSummary& s) {
+  switch (error) {
+    case ReassemblyError::InvalidStream:
+      // RFC 9260 6.5: acknowledge it following the normal procedure, then discard it.
+      (void)tsn_map_.add(fragment.tsn);
+      s.new_data = true;
+      return DataVerdict::InvalidStream;
+    case ReassemblyError::NoUserData: return DataVerdict::NoUserData;
+    case ReassemblyError::MessageTooLarge: return DataVerdict::MessageTooLarge;
+    case ReassemblyError::InconsistentFragment: return DataVerdict::ProtocolViolation;
+    case ReassemblyError::TooManyPartials:
+      // Like a chunk beyond the window: not acknowledged, so the peer sends it again once the
+      // partial messages ahead of it have completed; a SACK at once says what we hold.
+      s.dropped = true;
+      return DataVerdict::DroppedNoSpace;
+  }
+  return DataVerdict::ProtocolViolation;  // not reached: every error is listed
 }
 
 void DataReceiver::on_forward_tsn(wire::Tsn new_cumulative_tsn, std::span<const ForwardTsnSkip> skips) {

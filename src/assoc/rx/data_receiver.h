@@ -36,7 +36,8 @@ struct DataReceiverConfig {
 enum class DataVerdict {
   Accepted,            // new; held for reassembly and delivery
   Duplicate,           // RFC 9260 6.2: already received; listed in the next SACK
-  DroppedNoSpace,      // RFC 9260 6.2: window 0 and TSN above the highest received; not acknowledged
+  DroppedNoSpace,      // RFC 9260 6.2: window 0 and TSN above the highest received (or a gap fill
+                       // beyond kClosedWindowAllowance, or Reassembly::kMaxPartials); not acknowledged
   DroppedOutOfWindow,  // further above the cumulative TSN than the TSN window; not acknowledged
   InvalidStream,       // RFC 9260 6.5: acknowledged and discarded; send ERROR "Invalid Stream Identifier"
   NoUserData,          // RFC 9260 6.2: send ABORT with "No User Data"; not acknowledged
@@ -46,6 +47,11 @@ enum class DataVerdict {
 
 class DataReceiver {
  public:
+  // How far past the receive buffer chunks filling gaps may take the bytes held while the window
+  // is closed: one chunk of the largest IP datagram. An honest sender keeps what it has in flight
+  // within our window (RFC 9260 6.1 A), so its gap fills fit within the buffer plus a probe.
+  static constexpr size_t kClosedWindowAllowance = 64 * 1024;
+
   DataReceiver(const DataReceiverConfig& config, wire::Tsn peer_initial_tsn);
 
   DataVerdict on_data(const DataFragment& fragment, bool sack_immediately = false);
@@ -90,6 +96,8 @@ class DataReceiver {
 
  private:
   void open_packet();
+  // What a fragment Reassembly refused becomes.
+  DataVerdict refused(const DataFragment& fragment, ReassemblyError error, RxPacketSummary& s);
   RxPacketSummary& summary() {
     open_packet();
     return packet_;

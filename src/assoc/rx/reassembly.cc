@@ -25,7 +25,7 @@ Reassembly::Stream& Reassembly::grow_streams(wire::StreamId id) {
   return streams_[id.value()];
 }
 
-std::optional<ReassemblyError> Reassembly::insert(const DataFragment& fragment) {
+std::optional<ReassemblyError> Reassembly::insert(const DataFragment& fragment, bool next_tsn) {
   // RFC 9260 6.5: a stream the association did not negotiate.
   if (fragment.stream.value() >= config_.inbound_streams) return ReassemblyError::InvalidStream;
   // RFC 9260 6.2: a DATA chunk with no user data.
@@ -35,7 +35,7 @@ std::optional<ReassemblyError> Reassembly::insert(const DataFragment& fragment) 
     return ReassemblyError::InconsistentFragment;
   }
   if (!(fragment.beginning && fragment.ending)) {
-    return config_.interleaving ? insert_idata(fragment) : insert_data(fragment);
+    return config_.interleaving ? insert_idata(fragment) : insert_data(fragment, next_tsn);
   }
   // An unfragmented message: straight into its own buffer, no reassembly bookkeeping.
   if (fragment.payload.size() > config_.max_message_size) return ReassemblyError::MessageTooLarge;
@@ -128,10 +128,12 @@ std::optional<ReassemblyError> Reassembly::find_data_neighbours(const DataFragme
   return std::nullopt;
 }
 
-std::optional<ReassemblyError> Reassembly::insert_data(const DataFragment& f) {
+std::optional<ReassemblyError> Reassembly::insert_data(const DataFragment& f, bool next_tsn) {
   std::optional<size_t> left;
   std::optional<size_t> right;
   if (auto error = find_data_neighbours(f, left, right)) return error;
+  // RFC 9260 14 (resource exhaustion): see kMaxPartials.
+  if (!left && !right && partials_.size() >= kMaxPartials && !next_tsn) return ReassemblyError::TooManyPartials;
   size_t total = f.payload.size();
   if (left) total += partials_[*left].bytes.size();
   if (right) total += partials_[*right].bytes.size();
@@ -300,29 +302,44 @@ void Reassembly::on_complete(ReceivedMessage message) {
     return;
   }
   Stream& stream = stream_state(message.stream);
-  if (is_next(stream, message)) {
+  const uint32_t ahead = distance(stream, message);
+  if (ahead == 0) {
     ready_.push_back(std::move(message));
     advance(stream);
     deliver_in_order(stream);
     return;
   }
-  const bool ahead = config_.interleaving ? message.mid.after(stream.next_mid) : message.ssn.after(stream.next_ssn);
-  if (ahead) {
-    // RFC 9260 6.6: held until the messages before it in SSN order arrive.
-    stream.waiting.push_back(std::move(message));
+  // RFC 8260 2.1: a 32-bit MID behind the next one (RFC 1982) was delivered or skipped already
+  // (e.g. by an I-FORWARD-TSN): nothing waits for it. No honest peer gets 2^31 messages ahead.
+  if (config_.interleaving && !message.mid.after(stream.next_mid)) {
+    bytes_held_ -= message.payload.size();
     return;
   }
-  // A sequence number already delivered or skipped (e.g. after a FORWARD TSN): nothing waits for it.
-  bytes_held_ -= message.payload.size();
+  // RFC 9260 6.6: held until the messages before it in SSN order arrive.
+  stream.waiting.push_back(std::move(message));
+  std::push_heap(stream.waiting.begin(), stream.waiting.end(), WaitingOrder{this, &stream});
+}
+
+void Reassembly::release_waiting(Stream& stream, uint32_t through) {
+  const WaitingOrder order{this, &stream};
+  std::optional<uint32_t> released;
+  while (!stream.waiting.empty()) {
+    const uint32_t ahead = distance(stream, stream.waiting.front());
+    if (ahead > through) return;
+    std::pop_heap(stream.waiting.begin(), stream.waiting.end(), order);
+    if (ahead == released) {
+      bytes_held_ -= stream.waiting.back().payload.size();
+    } else {
+      ready_.push_back(std::move(stream.waiting.back()));
+      released = ahead;
+    }
+    stream.waiting.pop_back();
+  }
 }
 
 void Reassembly::deliver_in_order(Stream& stream) {
-  for (;;) {
-    auto it = std::find_if(stream.waiting.begin(), stream.waiting.end(),
-                           [&](const ReceivedMessage& m) { return is_next(stream, m); });
-    if (it == stream.waiting.end()) return;
-    ready_.push_back(std::move(*it));
-    stream.waiting.erase(it);
+  while (!stream.waiting.empty() && distance(stream, stream.waiting.front()) == 0) {
+    release_waiting(stream, 0);
     advance(stream);
   }
 }
@@ -342,15 +359,7 @@ void Reassembly::forward_tsn(Tsn new_cumulative_tsn, std::span<const ForwardTsnS
     if (skip.ssn.before(stream.next_ssn)) continue;  // already past it
     // RFC 3758 3.6: ordered messages up to the listed SSN that are held become deliverable, in
     // SSN order; the stream then expects the SSN after it.
-    for (;;) {
-      auto best = stream.waiting.end();
-      for (auto it = stream.waiting.begin(); it != stream.waiting.end(); ++it) {
-        if (it->ssn.before_or_equal(skip.ssn) && (best == stream.waiting.end() || it->ssn.before(best->ssn))) best = it;
-      }
-      if (best == stream.waiting.end()) break;
-      ready_.push_back(std::move(*best));
-      stream.waiting.erase(best);
-    }
+    release_waiting(stream, static_cast<uint16_t>(skip.ssn.value() - stream.next_ssn.value()));
     stream.next_ssn = skip.ssn.next();
     deliver_in_order(stream);
   }
@@ -375,15 +384,7 @@ void Reassembly::i_forward_tsn(std::span<const IForwardTsnSkip> skips) {
       const Partial& p = partials_[i];
       if (p.stream == skip.stream && !p.unordered && p.mid.before_or_equal(skip.mid)) drop_partial(i);
     }
-    for (;;) {
-      auto best = stream.waiting.end();
-      for (auto it = stream.waiting.begin(); it != stream.waiting.end(); ++it) {
-        if (it->mid.before_or_equal(skip.mid) && (best == stream.waiting.end() || it->mid.before(best->mid))) best = it;
-      }
-      if (best == stream.waiting.end()) break;
-      ready_.push_back(std::move(*best));
-      stream.waiting.erase(best);
-    }
+    release_waiting(stream, skip.mid.value() - stream.next_mid.value());
     stream.next_mid = skip.mid.next();
     deliver_in_order(stream);
   }

@@ -67,6 +67,7 @@ enum class ReassemblyError {
   NoUserData,         // RFC 9260 6.2: empty DATA; ABORT with "No User Data"
   MessageTooLarge,    // the message would exceed max_message_size; the partial message is dropped
   InconsistentFragment,  // flags or FSN contradict fragments already held; a protocol violation
+  TooManyPartials,       // DATA: would start a partial message beyond kMaxPartials; drop, do not ack
 };
 
 // RFC 3758 3.2: one (stream, SSN) pair of a FORWARD TSN chunk.
@@ -85,9 +86,19 @@ class Reassembly {
  public:
   explicit Reassembly(const ReassemblyConfig& config);
 
+  // DATA fragments that join no partial message start one of their own only while fewer than this
+  // many are held. Finding a fragment's neighbours scans the partial messages, so without a bound
+  // a peer sending B fragments at every other TSN of the window (32,767 partials) made each later
+  // DATA chunk cost 32,767 steps. An honest peer's partials border the TSN gaps its losses make
+  // (at most two per gap), so they reach this only with over 512 gaps open at once.
+  static constexpr size_t kMaxPartials = 1024;
+
   // Takes one fragment whose TSN the TsnMap reported New. On an error nothing is held for it
-  // (and for MessageTooLarge, nothing more for its message).
-  std::optional<ReassemblyError> insert(const DataFragment& fragment);
+  // (and for MessageTooLarge, nothing more for its message; TooManyPartials changes nothing, so
+  // the caller may ask again). `next_tsn`: the fragment carries the TSN right after the cumulative
+  // one, which kMaxPartials never refuses: the cumulative point can always move on, so an honest
+  // peer is slowed down, never stuck.
+  std::optional<ReassemblyError> insert(const DataFragment& fragment, bool next_tsn = false);
 
   // RFC 3758 3.6: the peer abandoned every TSN up to `new_cumulative_tsn`; drop the partial
   // messages that reach down to it, and on each listed stream make the ordered messages up to the
@@ -165,12 +176,14 @@ class Reassembly {
   struct Stream {
     wire::Ssn next_ssn;
     wire::Mid next_mid;
-    std::vector<ReceivedMessage> waiting;  // complete ordered messages ahead of their turn
+    // Complete ordered messages ahead of their turn: a min-heap by distance() (see WaitingOrder),
+    // so each delivery costs O(log n) however many wait and in whatever order they came.
+    std::vector<ReceivedMessage> waiting;
   };
 
   std::optional<ReassemblyError> find_data_neighbours(const DataFragment& fragment, std::optional<size_t>& left,
                                                       std::optional<size_t>& right) const;
-  std::optional<ReassemblyError> insert_data(const DataFragment& fragment);
+  std::optional<ReassemblyError> insert_data(const DataFragment& fragment, bool next_tsn);
   std::optional<ReassemblyError> insert_idata(const DataFragment& fragment);
   [[nodiscard]] static size_t position_for(const Partial& partial, uint32_t key);
   static void place(Partial& partial, const Piece& piece, wire::Bytes payload);
@@ -181,6 +194,28 @@ class Reassembly {
   std::vector<uint8_t> take_buffer();
   void finish(size_t index);
   void on_complete(ReceivedMessage message);
+  // How many SSNs (MIDs under I-DATA) `message` is ahead of the stream's next one. SSNs count
+  // modulo 2^16 (RFC 9260 6.5), not by serial arithmetic: with a 65,535-TSN window an honest peer
+  // can have more than 32,768 small messages of one stream in flight past a lost one, and serial
+  // arithmetic would take the later ones as already delivered. Distances of the waiting messages
+  // all drop by one when the stream advances, so their heap order holds as long as none is at 0.
+  [[nodiscard]] uint32_t distance(const Stream& stream, const ReceivedMessage& message) const {
+    return config_.interleaving ? message.mid.value() - stream.next_mid.value()
+                                : static_cast<uint16_t>(message.ssn.value() - stream.next_ssn.value());
+  }
+  // Heap order of Stream::waiting: the message nearest its turn on top.
+  struct WaitingOrder {
+    const Reassembly* self;
+    const Stream* stream;
+    bool operator()(const ReceivedMessage& a, const ReceivedMessage& b) const {
+      return self->distance(*stream, a) > self->distance(*stream, b);
+    }
+  };
+  // Moves the waiting messages at most `through` ahead to the ready queue, nearest first; a
+  // message repeating the distance of the one before it (the peer sent one SSN / MID twice) is
+  // dropped, since no later turn is its own. The caller then moves the stream's next SSN / MID
+  // past `through`.
+  void release_waiting(Stream& stream, uint32_t through);
   void deliver_in_order(Stream& stream);
   // Whether `item`, a fragment or a whole message, is the stream's next in order: by MID under
   // I-DATA (RFC 8260 2.1), else by SSN (RFC 9260 6.5).

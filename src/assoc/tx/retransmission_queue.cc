@@ -222,13 +222,22 @@ bool RetransmissionQueue::sack_acks_unsent(const SackInfo& sack, size_t cum_acke
 }
 
 void RetransmissionQueue::mark_gap_blocks(const SackInfo& sack, size_t cum_acked) {
+  // While blocks come in ascending order of start (as honest SACKs list them, and DataSender
+  // sorts them), every index from the current block's start up to `marked_end` lies in an earlier
+  // block, so overlapping blocks mark nothing twice: a SACK costs the chunks it covers, not blocks
+  // x chunks (16,379 blocks over a 6,500-chunk flight cost 10^8 steps). Out of order, start over.
+  size_t marked_end = 0;
+  uint16_t previous_start = 0;
   for (const SackGapBlock& b : sack.gap_blocks) {
     if (b.start > b.end || b.end == 0) continue;
+    if (b.start < previous_start) marked_end = 0;
+    previous_start = b.start;
     // RFC 9260 3.3.4: the block covers Cumulative TSN Ack + start ... + end; TSN cum + k sits at
     // index cum_acked + k - 1. Start 0 would name the cum ack itself, already acknowledged.
-    const size_t first = cum_acked + std::max<size_t>(b.start, 1) - 1;
+    const size_t first = std::max(cum_acked + std::max<size_t>(b.start, 1) - 1, marked_end);
     const size_t last = std::min(cum_acked + b.end - 1, outstanding_.size() - 1);
     for (size_t i = first; i <= last && i < outstanding_.size(); ++i) outstanding_[i].sack_mark = SackMark::kAcked;
+    marked_end = std::max(marked_end, last + 1);
   }
 }
 

@@ -1,0 +1,104 @@
+// A peer that floods or lies with control chunks: what the endpoint keeps for it and what it sends
+// back. Verification tags, OOTB answers and cookies are in handshake_rfc_test.cc,
+// packet_disposition_test.cc and handshake_cookie_test.cc.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "scripted_peer.h"
+#include "wire/error_causes.h"
+
+namespace sctpkit::assoc::testing {
+namespace {
+
+// RFC 9260 3.3.6: a HEARTBEAT's Heartbeat Info parameter, 4 bytes of the sender's data.
+const std::vector<uint8_t> kHeartbeatInfo = {0, 1, 0, 8, 'p', 'i', 'n', 'g'};
+
+// The peer's whole handshake from `from`: the INIT answer, and the COOKIE ECHO answer when the
+// INIT got an INIT ACK.
+struct Handshake {
+  std::vector<SentPacket> init_answer;
+  std::vector<uint8_t> cookie;
+  uint32_t local_tag = 0;
+};
+Handshake init_from(ScriptedPeer& p, const wire::IpAddress& from, uint32_t tag) {
+  Handshake h;
+  p.send_from(from, 0, ScriptedPeer::init_chunk(tag, 1000));
+  h.init_answer = p.take();
+  if (h.init_answer.size() == 1 && h.init_answer[0].has(wire::InitAckChunk::kType)) {
+    const auto ack = h.init_answer[0].parse<wire::InitAckChunk>();
+    h.local_tag = ack.initiate_tag.value();
+    h.cookie = ScriptedPeer::state_cookie(ack);
+  }
+  return h;
+}
+std::vector<SentPacket> echo_from(ScriptedPeer& p, const wire::IpAddress& from, const Handshake& h) {
+  p.send_from(from, h.local_tag, wire::CookieEchoChunk{h.cookie});
+  return p.take();
+}
+
+TEST(HostileControl, AssociationsBeyondTheLimitGetOutOfResourceAtInitOrCookieEchoAndNoState) {
+  // RFC 9260 14 (resource exhaustion): EndpointConfig::max_associations bounds what peers can make
+  // an endpoint hold, across all sources (there is no per-source limit). INIT ACK keeps no state
+  // (5.1), so the limit is checked both at INIT and when the COOKIE ECHO would create one.
+  EndpointConfig config = ScriptedPeer::server_config();
+  config.max_associations = 2;
+  ScriptedPeer p(config);
+  const auto a = wire::IpAddress::v4(10, 0, 0, 2), b = wire::IpAddress::v4(10, 0, 0, 3),
+             c = wire::IpAddress::v4(10, 0, 0, 4), d = wire::IpAddress::v4(10, 0, 0, 5);
+  const Handshake ha = init_from(p, a, 0xA);
+  const Handshake hb = init_from(p, b, 0xB);
+  const Handshake hc = init_from(p, c, 0xC);
+  ASSERT_FALSE(hc.cookie.empty());  // two INIT ACKs out, no association yet: all answered
+  ASSERT_TRUE(echo_from(p, a, ha).at(0).has(wire::CookieAckChunk::kType));
+  ASSERT_TRUE(echo_from(p, b, hb).at(0).has(wire::CookieAckChunk::kType));
+  EXPECT_EQ(p.endpoint().associations().size(), 2u);
+
+  // A valid cookie beyond the limit: ABORT, Out of Resource, the peer's tag, T bit clear.
+  const auto refused = echo_from(p, c, hc);
+  ASSERT_EQ(refused.size(), 1u);
+  const auto abort = refused[0].chunk(wire::AbortChunk::kType);
+  ASSERT_TRUE(abort);
+  EXPECT_EQ(refused[0].tag(), 0xCu);
+  EXPECT_EQ(abort->flags & 1, 0);
+  EXPECT_EQ(first_cause(*abort), wire::OutOfResource::kType);
+  // An INIT beyond the limit: the same answer at once, no cookie.
+  const Handshake hd = init_from(p, d, 0xD);
+  ASSERT_EQ(hd.init_answer.size(), 1u);
+  ASSERT_TRUE(hd.init_answer[0].has(wire::AbortChunk::kType));
+  EXPECT_EQ(first_cause(*hd.init_answer[0].chunk(wire::AbortChunk::kType)), wire::OutOfResource::kType);
+  EXPECT_EQ(p.endpoint().associations().size(), 2u);
+  EXPECT_EQ(p.endpoint().counters().associations_refused, 2u);
+}
+
+TEST(HostileControl, AHeartbeatFloodIsAnsweredUpToABoundAndKeepsNoOtherState) {
+  // RFC 9260 8.3: each HEARTBEAT is answered with its info unchanged. A packet of 200 of them
+  // would queue 200 answers before the embedder sends any; the queue keeps the latest few.
+  ScriptedPeer p;
+  ASSERT_TRUE(p.establish());
+  std::vector<uint8_t> buffer(4096);
+  wire::PacketBuilder builder(buffer, buffer.size(),
+                              {ScriptedPeer::kPeerPort, ScriptedPeer::kEndpointPort, wire::VerificationTag(p.local_tag), 0});
+  size_t heartbeats = 0;
+  while (builder.add(wire::HeartbeatChunk{kHeartbeatInfo})) ++heartbeats;
+  ASSERT_GT(heartbeats, 200u);
+  p.endpoint().handle_packet(builder.finish(), p.peer, p.us, p.now);
+  size_t answers = 0;
+  for (const SentPacket& sent : p.take()) {
+    for (const wire::RawChunk& chunk : sent.view()) {
+      if (chunk.type != wire::HeartbeatAckChunk::kType) continue;
+      ++answers;
+      EXPECT_TRUE(std::equal(chunk.value.begin(), chunk.value.end(), kHeartbeatInfo.begin(), kHeartbeatInfo.end()));
+    }
+  }
+  EXPECT_GE(answers, 1u);
+  EXPECT_LE(answers, 8u);  // Association::kMaxQueuedHeartbeatAcks
+  // The association is unharmed: data still flows.
+  p.send(p.local_tag, ScriptedPeer::data(p.peer_tsn, text("after")));
+  p.take();
+  EXPECT_EQ(p.events_of<MessageEvent>().size(), 1u);
+}
+
+}  // namespace
+}  // namespace sctpkit::assoc::testing
