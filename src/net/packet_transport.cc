@@ -283,12 +283,21 @@ size_t PacketTransport::send(std::span<const OutgoingPacket> packets) {
     if (!p.destination.is_v4()) continue;  // IPv4 only (open() refused IPv6 local addresses)
     const NextHop* hop = next_hop(p.destination, kIpv4HeaderSize + p.data.size(), now);
     const wire::IpAddress& source = is_unspecified(p.source) && hop ? hop->preferred_source : p.source;
+    // The two paths leave in the order the engine produced the packets: a packet held back behind
+    // a batch of the other path arrives after its successors, and a receiver reporting it missing
+    // in three SACKs makes the sender retransmit it and halve its window (RFC 9260 7.2.4), once
+    // per neighbour refresh.
     if (!hop || is_unspecified(source)) {
+      if (framed > 0) {
+        accepted += flush_frames(framed);
+        framed = 0;
+      }
       raw_batch_.push_back(p);
       if (tap_) tap_->on_wire({true, p.source, p.destination, 0, 0, p.data});
       if (raw_batch_.size() == BatchIo::kBatch) accepted += flush_raw(raw_batch_.size());
       continue;
     }
+    if (!raw_batch_.empty()) accepted += flush_raw(raw_batch_.size());
     Slot& s = slots_[framed];
     std::copy(hop->next_hop_mac.begin(), hop->next_hop_mac.end(), s.headers.begin());
     std::copy(hop->local_mac.begin(), hop->local_mac.end(), s.headers.begin() + 6);

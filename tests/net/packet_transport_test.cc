@@ -97,6 +97,28 @@ TEST_F(PacketAcrossNamespaces, PacketsLargerThanTheMtuLeaveThroughTheKernelWhich
   EXPECT_EQ(a_->sent_through_raw_socket(), raw_before + 1);
 }
 
+TEST_F(PacketAcrossNamespaces, PacketsThroughTheKernelLeaveInTheirPlaceAmongFramedOnes) {
+  // One send of framed, too-large (kernel), framed packets: they arrive in that order. Held back
+  // to the end of the batch, the kernel's packet arrived last.
+  exchange(8);
+  std::this_thread::sleep_for(PacketTransport::kRetry + 20ms);
+  const auto small1 = testing::sctp_packet(5000, 6000, 1, 100);
+  const auto big = testing::sctp_packet(5000, 6000, 2, 3000);
+  const auto small2 = testing::sctp_packet(5000, 6000, 3, 100);
+  const auto to_b = NetnsPair::b_v4();
+  ASSERT_EQ(a_->send(std::array{OutgoingPacket{{}, to_b, small1}, OutgoingPacket{{}, to_b, big},
+                                OutgoingPacket{{}, to_b, small2}}),
+            3u);
+  std::vector<uint32_t> tags;
+  std::array<ReceivedPacket, 8> in;
+  while (tags.size() < 3) {
+    const size_t n = receive_wait(*b_, in, 2000);
+    ASSERT_GT(n, 0u) << "got " << tags.size() << " of 3";
+    for (size_t i = 0; i < n; ++i) tags.push_back(wire::load_u32(in[i].data, 4));
+  }
+  EXPECT_EQ(tags, (std::vector<uint32_t>{1, 2, 3}));
+}
+
 TEST_F(PacketAcrossNamespaces, FragmentsAreDroppedAndCountedOtherProtocolsNeverReachUs) {
   // b's kernel fragments what is larger than the MTU; we see the fragments before reassembly.
   const auto big = testing::sctp_packet(6000, 5000, 0x5eedf00d, 3000);
