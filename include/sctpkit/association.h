@@ -99,7 +99,8 @@ class Association {
 
   Status send(std::span<const uint8_t> data, const SendOptions& options = {});
   Status send(std::string_view text, const SendOptions& options = {});
-  // Waits for a whole message. Error::Code::Closed once the peer has shut down and all its data was read.
+  // Waits for a whole message (up to `timeout`, std::chrono::milliseconds::max(): forever, whatever
+  // Options::timeout says). Error::Code::Closed once the peer has shut down and all its data was read.
   Expected<Message> receive();
   Expected<Message> receive(std::chrono::milliseconds timeout);
   // Optional: hands back a received message the caller is done with. Its buffer receives a later
@@ -158,6 +159,8 @@ class Listener {
 
   // The next association a peer set up (the handshake is already done). A moved-from Listener
   // listens on nothing: accept() returns Error::Code::Closed, fd() -1, process() does nothing.
+  // accept(std::chrono::milliseconds::max()) waits forever, whatever Options::timeout says (a
+  // netcat-like listener waits for its client indefinitely, as `ncat -l` does).
   Expected<Association> accept();
   Expected<Association> accept(std::chrono::milliseconds timeout);
   // The next association already set up, or nullopt at once, without running the stack or building

@@ -169,8 +169,7 @@ Expected<Message> Association::receive(std::chrono::milliseconds timeout) {
   if (state.inbox.empty()) {
     // A message already in the inbox is returned without running the stack (a reader draining a
     // burst); what arrived meanwhile is handed out by the next call that waits.
-    const auto limit = timeout == std::chrono::milliseconds::max() ? std::nullopt : std::optional(timeout);
-    if (!stack_->wait([&] { return !state.inbox.empty() || state.closed || state.peer_shutdown; }, limit))
+    if (!stack_->wait([&] { return !state.inbox.empty() || state.closed || state.peer_shutdown; }, timeout))
       return timeout_or_block(stack_->options(), "receive");
     if (state.inbox.empty()) {
       // No reply will come to what is owed (a SHUTDOWN ACK, RFC 9260 9.2): it leaves now, before the
@@ -319,9 +318,8 @@ Expected<Association> Listener::accept(std::chrono::milliseconds timeout) {
     if (!kernel) return kernel.error();
     return Association(std::shared_ptr<detail::KernelAssociation>(std::move(*kernel)));
   }
-  const auto limit = timeout == std::chrono::milliseconds::max() ? std::nullopt : std::optional(timeout);
   std::optional<uint32_t> id;
-  if (!stack_->wait([&] { return (id = stack_->pop_accept()).has_value(); }, limit))
+  if (!stack_->wait([&] { return (id = stack_->pop_accept()).has_value(); }, timeout))
     return timeout_or_block(stack_->options(), "accept");
   stack_->add(*id).accepted = true;  // known since the engine's ConnectedEvent
   return Association(stack_, *id);
