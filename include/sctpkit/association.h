@@ -117,7 +117,9 @@ class Association {
   // up again from the same addresses and port; it goes on under this handle). What the peer had
   // not acknowledged then is in take_send_failures() by the time the count goes up, and the
   // messages it sent before are readable as ever. Cheap, no system call: look after process() or
-  // a receive(). Saturates at 65,535. Always 0 with TransportKind::Kernel.
+  // a receive(). Saturates at 65,535. With TransportKind::Kernel, the kernel's SCTP_RESTART
+  // notifications (RFC 6458 6.1.1), counted when a receive() reads them (take_send_failures()
+  // stays empty there).
   [[nodiscard]] uint32_t peer_restarts() const;
 
   // RFC 9260 9.2: sends what is queued, then closes; blocking mode waits until it is done.

@@ -231,8 +231,8 @@ std::string Association::close_reason() const {
 }
 
 uint32_t Association::peer_restarts() const {
-  // The kernel reports restarts too (RFC 6458 6.1.1 SCTP_RESTART); not passed on yet.
-  if (kernel_) return 0;
+  // The kernel reports restarts as notifications (RFC 6458 6.1.1 SCTP_RESTART), counted as they are read.
+  if (kernel_) return kernel_->peer_restarts();
   const Stack::AssociationState* state = state_of(stack_, id_);
   return state ? state->peer_restarts : 0;
 }
