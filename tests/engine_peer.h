@@ -34,6 +34,13 @@ class EnginePeer {
     config_.local_port = sctp_port;
     restart();
   }
+  // Over a transport of the caller's (raw IP opened in a namespace), to `remote`.
+  EnginePeer(std::unique_ptr<net::Transport> transport, uint16_t sctp_port, const wire::IpAddress& remote)
+      : transport_(std::move(transport)), remote_(remote) {
+    if (transport_) transport_->bind_port(sctp_port);
+    config_.local_port = sctp_port;
+    restart();
+  }
 
   // A new engine on the same ports, knowing nothing of the old one's associations (no ABORT is sent).
   void restart() {
@@ -41,10 +48,11 @@ class EnginePeer {
     random_ = std::make_unique<assoc::SeededRandom>(++seed_);
     endpoint_ = std::make_unique<assoc::Endpoint>(config_, *random_, now());
   }
-  // Starts an association to 127.0.0.1 `port`; pump() until events_of ConnectedEvent.
+  // Starts an association to `port` (on 127.0.0.1, or the constructor's `remote`); pump() until
+  // events_of ConnectedEvent.
   void connect(uint16_t port) {
     assoc::ConnectRequest request;
-    request.remote_addresses = {kLoopback};
+    request.remote_addresses = {remote_};
     request.remote_port = port;
     EXPECT_TRUE(std::holds_alternative<assoc::AssociationId>(endpoint_->connect(request, now())));
   }
@@ -80,7 +88,8 @@ class EnginePeer {
   static assoc::TimePoint now() { return net::EventLoop::now(); }
   static inline const wire::IpAddress kLoopback = wire::IpAddress::v4(127, 0, 0, 1);
 
-  std::unique_ptr<net::UdpEncapTransport> transport_;
+  std::unique_ptr<net::Transport> transport_;
+  wire::IpAddress remote_ = kLoopback;
   assoc::EndpointConfig config_;
   uint64_t seed_ = 0;
   std::unique_ptr<assoc::SeededRandom> random_;

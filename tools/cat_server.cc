@@ -64,8 +64,9 @@ int serve_keep_open(Listener& listener, const CatArgs& args) {
         auto message = a.receive(std::chrono::milliseconds(0));
         if (!message) {
           // The peer shut down (the engine answers with SHUTDOWN ACK by itself, RFC 9260 9.2) or
-          // the association ended: it is forgotten once closed.
-          it->shut = true;
+          // the association ended: it is forgotten once closed. A kernel socket also polls
+          // readable for a notification alone (a restart): then nothing was to be read.
+          if (message.error().code == Error::Code::Closed) it->shut = true;
           break;
         }
         if (args.echo) {

@@ -107,6 +107,8 @@ std::optional<int> Session::drain() {
   for (;;) {
     auto message = a_.receive(std::chrono::milliseconds(0));
     if (!message) {
+      // The kernel backend counts a restart when receive() reads its notification.
+      report_peer_restart(a_, restarts_seen_);
       if (message.error().code == Error::Code::Closed) return finish();
       return std::nullopt;  // nothing more for now
     }

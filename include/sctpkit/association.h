@@ -99,7 +99,8 @@ class Association {
 
   Status send(std::span<const uint8_t> data, const SendOptions& options = {});
   Status send(std::string_view text, const SendOptions& options = {});
-  // Waits for a whole message. Error::Code::Closed once the peer has shut down and all its data was read.
+  // Waits for a whole message (up to `timeout`, std::chrono::milliseconds::max(): forever, whatever
+  // Options::timeout says). Error::Code::Closed once the peer has shut down and all its data was read.
   Expected<Message> receive();
   Expected<Message> receive(std::chrono::milliseconds timeout);
   // Optional: hands back a received message the caller is done with. Its buffer receives a later
@@ -116,7 +117,9 @@ class Association {
   // up again from the same addresses and port; it goes on under this handle). What the peer had
   // not acknowledged then is in take_send_failures() by the time the count goes up, and the
   // messages it sent before are readable as ever. Cheap, no system call: look after process() or
-  // a receive(). Saturates at 65,535. Always 0 with TransportKind::Kernel.
+  // a receive(). Saturates at 65,535. With TransportKind::Kernel, the kernel's SCTP_RESTART
+  // notifications (RFC 6458 6.1.1), counted when a receive() reads them (take_send_failures()
+  // stays empty there).
   [[nodiscard]] uint32_t peer_restarts() const;
 
   // RFC 9260 9.2: sends what is queued, then closes; blocking mode waits until it is done.
@@ -158,6 +161,8 @@ class Listener {
 
   // The next association a peer set up (the handshake is already done). A moved-from Listener
   // listens on nothing: accept() returns Error::Code::Closed, fd() -1, process() does nothing.
+  // accept(std::chrono::milliseconds::max()) waits forever, whatever Options::timeout says (a
+  // netcat-like listener waits for its client indefinitely, as `ncat -l` does).
   Expected<Association> accept();
   Expected<Association> accept(std::chrono::milliseconds timeout);
   // The next association already set up, or nullopt at once, without running the stack or building

@@ -169,8 +169,7 @@ Expected<Message> Association::receive(std::chrono::milliseconds timeout) {
   if (state.inbox.empty()) {
     // A message already in the inbox is returned without running the stack (a reader draining a
     // burst); what arrived meanwhile is handed out by the next call that waits.
-    const auto limit = timeout == std::chrono::milliseconds::max() ? std::nullopt : std::optional(timeout);
-    if (!stack_->wait([&] { return !state.inbox.empty() || state.closed || state.peer_shutdown; }, limit))
+    if (!stack_->wait([&] { return !state.inbox.empty() || state.closed || state.peer_shutdown; }, timeout))
       return timeout_or_block(stack_->options(), "receive");
     if (state.inbox.empty()) {
       // No reply will come to what is owed (a SHUTDOWN ACK, RFC 9260 9.2): it leaves now, before the
@@ -232,8 +231,8 @@ std::string Association::close_reason() const {
 }
 
 uint32_t Association::peer_restarts() const {
-  // The kernel reports restarts too (RFC 6458 6.1.1 SCTP_RESTART); not passed on yet.
-  if (kernel_) return 0;
+  // The kernel reports restarts as notifications (RFC 6458 6.1.1 SCTP_RESTART), counted as they are read.
+  if (kernel_) return kernel_->peer_restarts();
   const Stack::AssociationState* state = state_of(stack_, id_);
   return state ? state->peer_restarts : 0;
 }
@@ -319,9 +318,8 @@ Expected<Association> Listener::accept(std::chrono::milliseconds timeout) {
     if (!kernel) return kernel.error();
     return Association(std::shared_ptr<detail::KernelAssociation>(std::move(*kernel)));
   }
-  const auto limit = timeout == std::chrono::milliseconds::max() ? std::nullopt : std::optional(timeout);
   std::optional<uint32_t> id;
-  if (!stack_->wait([&] { return (id = stack_->pop_accept()).has_value(); }, limit))
+  if (!stack_->wait([&] { return (id = stack_->pop_accept()).has_value(); }, timeout))
     return timeout_or_block(stack_->options(), "accept");
   stack_->add(*id).accepted = true;  // known since the engine's ConnectedEvent
   return Association(stack_, *id);

@@ -221,6 +221,10 @@ void KernelAssociation::on_notification(const uint8_t* data, size_t size) {
   std::memcpy(&change, data, sizeof change);
   switch (change.sac_state) {
     case SCTP_COMM_UP: connected_ = true; break;
+    case SCTP_RESTART:
+      // RFC 6458 6.1.1: the peer restarted (RFC 9260 5.2.4); the kernel goes on with the association.
+      if (peer_restarts_ < UINT16_MAX) ++peer_restarts_;
+      break;
     case SCTP_SHUTDOWN_COMP: close_with("shut down"); break;
     case SCTP_CANT_STR_ASSOC: close_with("no answer to INIT"); break;
     case SCTP_COMM_LOST:

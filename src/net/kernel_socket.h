@@ -4,7 +4,8 @@
 //
 // RFC 6458 pieces used: SCTP_INITMSG (streams, INIT retransmissions), SCTP_RTOINFO,
 // SCTP_PEER_ADDR_PARAMS (heartbeat interval), SCTP_EVENTS (SCTP_SNDRCV cmsgs with each message,
-// association change and shutdown notifications), SCTP_STATUS, and sendmsg()'s SCTP_SNDRCV cmsg for
+// association change notifications, SCTP_RESTART among them for peer_restarts(), and shutdown
+// notifications), SCTP_STATUS, and sendmsg()'s SCTP_SNDRCV cmsg for
 // stream, PPID, SCTP_UNORDERED and SCTP_ABORT. No libsctp: the static binary needs only libc.
 #pragma once
 
@@ -40,6 +41,8 @@ class KernelAssociation {
   [[nodiscard]] const std::string& close_reason() const { return close_reason_; }
   [[nodiscard]] Expected<AssociationInfo> status() const;
   [[nodiscard]] int fd() const { return fd_; }
+  // SCTP_RESTART notifications read so far (saturating, as the userspace stack's count).
+  [[nodiscard]] uint32_t peer_restarts() const { return peer_restarts_; }
 
  private:
   enum class Read { Message, Nothing, Ended };
@@ -65,6 +68,7 @@ class KernelAssociation {
   uint64_t messages_received_ = 0;
   uint64_t bytes_accepted_ = 0;  // payload sendmsg() took; the kernel may not have sent it yet
   uint64_t bytes_received_ = 0;
+  uint16_t peer_restarts_ = 0;
 };
 
 class KernelListener {

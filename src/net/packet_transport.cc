@@ -52,28 +52,48 @@ size_t largest_ethernet_mtu() {
   return largest;
 }
 
+constexpr uint16_t kDontFragment = 0x4000;  // RFC 791 3.1: the flags and fragment offset word
+constexpr uint16_t kFragmentBits = 0x3fff;  // MF and the offset
+constexpr uint32_t kWholeFrame = 0x40000;  // a filter's "pass, all of it"
+
 // Classic BPF run by the kernel on each IPv4 frame (offsets relative to the IP header, so any link
-// type works): IPv4 protocol 132, and when `locals` is not empty a destination among them.
+// type works): IPv4 protocol 132; DF or a fragment's bits set (a datagram without either is the
+// raw socket's, fragments are counted); when `locals` is not empty, a destination among them.
 std::vector<sock_filter> sctp_filter(const std::vector<wire::IpAddress>& locals) {
-  constexpr uint32_t kWholeFrame = 0x40000;
-  const sock_filter protocol = BPF_STMT(BPF_LD | BPF_B | BPF_ABS, static_cast<uint32_t>(SKF_NET_OFF + 9));
-  if (locals.empty())
-    return {protocol, BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, kIpProtocolSctp, 0, 1), BPF_STMT(BPF_RET | BPF_K, kWholeFrame),
-            BPF_STMT(BPF_RET | BPF_K, 0)};
-  // protocol; jeq 132 else drop; load destination; jeq each local -> accept; drop; accept.
-  // Jump offsets count the instructions skipped.
+  // Jump offsets count the instructions skipped: [0 protocol] [1 jeq] [2 flags] [3 jset]
+  // ([4 destination] [one jeq per local] [drop]) [accept] [drop].
   const size_t n = locals.size();
-  std::vector<sock_filter> code{protocol, BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, kIpProtocolSctp, 0, static_cast<uint8_t>(n + 1)),
-                                BPF_STMT(BPF_LD | BPF_W | BPF_ABS, static_cast<uint32_t>(SKF_NET_OFF + 16))};
-  for (size_t i = 0; i < n; ++i) {
-    // BPF loads words from network order into host order: compare with the address as a number.
-    const auto& b = locals[i].bytes();
-    const uint32_t address = uint32_t{b[0]} << 24 | uint32_t{b[1]} << 16 | uint32_t{b[2]} << 8 | b[3];
-    code.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, address, static_cast<uint8_t>(n - i), 0));
+  const size_t accept = n == 0 ? 4 : 6 + n;
+  const size_t drop = accept + 1;
+  std::vector<sock_filter> code{
+      BPF_STMT(BPF_LD | BPF_B | BPF_ABS, static_cast<uint32_t>(SKF_NET_OFF + 9)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, kIpProtocolSctp, 0, static_cast<uint8_t>(drop - 2)),
+      BPF_STMT(BPF_LD | BPF_H | BPF_ABS, static_cast<uint32_t>(SKF_NET_OFF + 6)),
+      BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, kDontFragment | kFragmentBits, 0, static_cast<uint8_t>(drop - 4))};
+  if (n > 0) {
+    code.push_back(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, static_cast<uint32_t>(SKF_NET_OFF + 16)));
+    for (size_t i = 0; i < n; ++i) {
+      // BPF loads words from network order into host order: compare with the address as a number.
+      const auto& b = locals[i].bytes();
+      const uint32_t address = uint32_t{b[0]} << 24 | uint32_t{b[1]} << 16 | uint32_t{b[2]} << 8 | b[3];
+      code.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, address, static_cast<uint8_t>(accept - (5 + i) - 1), 0));
+    }
+    code.push_back(BPF_STMT(BPF_RET | BPF_K, 0));
   }
-  code.push_back(BPF_STMT(BPF_RET | BPF_K, 0));
   code.push_back(BPF_STMT(BPF_RET | BPF_K, kWholeFrame));
+  code.push_back(BPF_STMT(BPF_RET | BPF_K, 0));
   return code;
+}
+
+// The raw socket's filter, the ring's complement (RingFrame::RawSocket): DF clear, or longer than
+// `ring_limit`. It sees datagrams after reassembly, which leaves neither MF nor an offset.
+std::vector<sock_filter> raw_socket_filter(size_t ring_limit) {
+  return {BPF_STMT(BPF_LD | BPF_H | BPF_ABS, static_cast<uint32_t>(SKF_NET_OFF + 6)),
+          BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, kDontFragment, 0, 3),
+          BPF_STMT(BPF_LD | BPF_H | BPF_ABS, static_cast<uint32_t>(SKF_NET_OFF + 2)),
+          BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, static_cast<uint32_t>(ring_limit), 1, 0),
+          BPF_STMT(BPF_RET | BPF_K, 0),
+          BPF_STMT(BPF_RET | BPF_K, kWholeFrame)};
 }
 
 bool attach_filter(int fd, std::vector<sock_filter> code) {
@@ -103,16 +123,23 @@ struct PacketTransport::Slot {
   sockaddr_ll address;
 };
 
-std::optional<Ipv4Payload> parse_ipv4_frame(wire::Bytes datagram, bool& fragment) {
-  fragment = false;
-  auto parsed = strip_ipv4_header(datagram);
-  if (!parsed) return std::nullopt;
+std::optional<Ipv4Payload> parse_ipv4_frame(wire::Bytes datagram, size_t ring_limit, RingFrame& kind) {
+  kind = RingFrame::Malformed;
+  if (datagram.size() < kIpv4HeaderSize || datagram[0] >> 4 != 4 || datagram[9] != kIpProtocolSctp) return std::nullopt;
+  const uint16_t flags = wire::load_u16(datagram, 6);
   // RFC 791 3.1: more-fragments flag or a fragment offset. No reassembly here: the kernel's happens
   // after the packet tap, and a first fragment would look like a truncated SCTP packet.
-  if (wire::load_u16(datagram, 6) & 0x3fff) {
-    fragment = true;
+  if (flags & kFragmentBits) {
+    kind = RingFrame::Fragment;
     return std::nullopt;
   }
+  // Before the length check against what was captured: a frame longer than the ring's comes truncated.
+  if (!(flags & kDontFragment) || wire::load_u16(datagram, 2) > ring_limit) {
+    kind = RingFrame::RawSocket;
+    return std::nullopt;
+  }
+  auto parsed = strip_ipv4_header(datagram);
+  if (parsed) kind = RingFrame::Sctp;
   return parsed;
 }
 
@@ -146,24 +173,33 @@ std::variant<std::unique_ptr<PacketTransport>, TransportError> PacketTransport::
   auto opened = RawIpTransport::open(raw);
   if (auto* error = std::get_if<TransportError>(&opened)) return std::move(*error);
   t->raw_ = std::move(std::get<0>(opened));
-  for (int fd : t->raw_->fds())
-    if (!attach_filter(fd, {BPF_STMT(BPF_RET | BPF_K, 0)}))
-      return system_error("drop-all filter on the raw IPv4 socket", errno);
-  t->raw_batch_.reserve(BatchIo::kBatch);
-  if (!t->resolver_.ok()) return system_error("netlink route socket", errno);
-
-  // Protocol 0 until bound: no frame is queued before the filter and the ring are in place.
-  t->rx_ = UniqueFd(::socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-  if (t->rx_.get() < 0) return privilege_error("packet socket", errno);
-  t->rx_fd_number_ = t->rx_.get();
-  if (!attach_filter(t->rx_.get(), sctp_filter(t->locals_)))
-    return system_error("BPF filter on the packet socket", errno);
 
   // Room for the header, the 16 bytes the kernel leaves before the MAC header, and a whole frame.
   const size_t needed = TPACKET_ALIGN(TPACKET2_HDRLEN) + 16 + kEthernetHeader + largest_ethernet_mtu();
   t->frame_size_ = 2048;
   while (t->frame_size_ < needed && t->frame_size_ < kRingBlock) t->frame_size_ *= 2;
   t->frame_count_ = kRingBytes / t->frame_size_;
+  // A V2 ring puts the network header at TPACKET_ALIGN(header + max(link header, 16)) into the
+  // frame (af_packet.c, tpacket_rcv), and truncates what does not fit behind it.
+  t->ring_limit_ = t->frame_size_ - TPACKET_ALIGN(TPACKET2_HDRLEN + 16);
+
+  for (int fd : t->raw_->fds()) {
+    if (!attach_filter(fd, raw_socket_filter(t->ring_limit_)))
+      return system_error("BPF filter on the raw IPv4 socket", errno);
+    // What was queued before the filter: the ring may have it too.
+    while (::recv(fd, nullptr, 0, MSG_DONTWAIT | MSG_TRUNC) >= 0) {
+    }
+  }
+  t->raw_batch_.reserve(BatchIo::kBatch);
+  if (!t->resolver_.ok()) return system_error("netlink route socket", errno);
+
+  // Protocol 0 until bound: no frame is queued before the filter and the ring are in place.
+  t->rx_ = UniqueFd(::socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (t->rx_.get() < 0) return privilege_error("packet socket", errno);
+  t->fd_numbers_.push_back(t->rx_.get());
+  for (int fd : t->raw_->fds()) t->fd_numbers_.push_back(fd);
+  if (!attach_filter(t->rx_.get(), sctp_filter(t->locals_)))
+    return system_error("BPF filter on the packet socket", errno);
   const int version = TPACKET_V2;
   tpacket_req request{};
   request.tp_block_size = kRingBlock;
@@ -218,9 +254,44 @@ void PacketTransport::release_frames() {
   }
 }
 
+void PacketTransport::set_ready(std::span<const int> ready_fds) {
+  raw_->set_ready(ready_fds);
+  raw_drained_ = std::none_of(raw_->fds().begin(), raw_->fds().end(), [&](int fd) {
+    return std::find(ready_fds.begin(), ready_fds.end(), fd) != ready_fds.end();
+  });
+}
+
+void PacketTransport::bind_port(uint16_t port) {
+  Transport::bind_port(port);
+  raw_->bind_port(port);
+}
+
+void PacketTransport::unbind_port(uint16_t port) {
+  Transport::unbind_port(port);
+  raw_->unbind_port(port);
+}
+
 size_t PacketTransport::receive(std::span<ReceivedPacket> out) {
   // The packets handed out last time are done with ("valid until the next receive()").
   release_frames();
+  size_t stored = receive_ring(out);
+  // The raw socket is read once more only after a call found nothing anywhere: an empty read of a
+  // socket epoll did not name costs a system call, and the ring costs none.
+  if (stored < out.size() && !raw_drained_) {
+    const size_t n = raw_->receive(out.subspan(stored));
+    if (n == 0) raw_drained_ = true;
+    for (size_t i = stored; i < stored + n; ++i)
+      if (tap_) tap_->on_wire({false, out[i].source, out[i].destination, 0, 0, out[i].data});
+    stored += n;
+    raw_received_ += n;
+    dropped_ += raw_->dropped() - raw_dropped_seen_;
+    raw_dropped_seen_ = raw_->dropped();
+  }
+  if (stored == 0) raw_drained_ = false;
+  return stored;
+}
+
+size_t PacketTransport::receive_ring(std::span<ReceivedPacket> out) {
   size_t stored = 0;
   // Bounded by the ring: frames we skip are held (and released) with the rest.
   while (stored < out.size() && held_frames_ < frame_count_) {
@@ -233,19 +304,18 @@ size_t PacketTransport::receive(std::span<ReceivedPacket> out) {
     // Another host's frame (promiscuous mode) or one we sent: a raw socket would not see it either.
     if (link->sll_pkttype == PACKET_OTHERHOST || link->sll_pkttype == PACKET_OUTGOING) continue;
     const size_t link_header = h->tp_net >= h->tp_mac ? h->tp_net - h->tp_mac : h->tp_snaplen + 1;
-    if ((status & TP_STATUS_COPY) || h->tp_snaplen < h->tp_len || h->tp_snaplen < link_header) {
-      ++dropped_;  // longer than a ring frame: truncated
-      continue;
-    }
-    const wire::Bytes ip(reinterpret_cast<uint8_t*>(h) + h->tp_net, h->tp_snaplen - link_header);
-    bool fragment = false;
-    auto parsed = parse_ipv4_frame(ip, fragment);
-    if (!parsed) {
+    if (h->tp_snaplen < link_header) {
       ++dropped_;
-      if (fragment) ++fragments_;
       continue;
     }
-    if (!accept(parsed->payload)) continue;
+    // A frame longer than a ring slot arrives truncated (tp_snaplen < tp_len): its total length
+    // says it is the raw socket's, or, past the bytes captured, that it is malformed.
+    const wire::Bytes ip(reinterpret_cast<uint8_t*>(h) + h->tp_net, h->tp_snaplen - link_header);
+    RingFrame kind;
+    auto parsed = parse_ipv4_frame(ip, ring_limit_, kind);
+    if (kind == RingFrame::Fragment) ++fragments_;
+    if (kind == RingFrame::Malformed) ++dropped_;
+    if (!parsed || !accept(parsed->payload)) continue;
     ReceivedPacket& p = out[stored++];
     p.source = wire::IpAddress::v4(ip.data() + 12);
     p.destination = parsed->destination;

@@ -14,16 +14,22 @@
 // bound to addresses, only to them), and a TPACKET_V2 RX ring. V2, not V3: a V3 ring wakes its
 // reader once per retired block, and a part-filled block retires only on a timer counted in
 // jiffies (>= 1 ms), which would put milliseconds into every ping-pong; V2 marks each frame as it
-// lands. Fragments are dropped and counted (the kernel's reassembly happens after the tap; SCTP
-// sizes its packets to the path MTU and sets DF). Frames to another host (promiscuous) or our own
-// outgoing ones are skipped; a host that forwards SCTP between its interfaces would hand the
-// forwarded packets to us too: bind to addresses there. Each transport maps its own 8 MiB ring and,
-// like a raw socket, gets a copy of every SCTP frame for the host's addresses (a Listener or each
-// client Association has its own).
+// lands. Frames to another host (promiscuous) or our own outgoing ones are skipped; a host that
+// forwards SCTP between its interfaces would hand the forwarded packets to us too: bind to
+// addresses there. Each transport maps its own 8 MiB ring and, like a raw socket, gets a copy of
+// every SCTP frame for the host's addresses (a Listener or each client Association has its own).
 //
-// A raw IPv4 socket of protocol 132 stays open with a drop-all filter: while one exists the kernel
-// does not answer our peer's packets with ICMP protocol-unreachable, and the filter keeps it from
-// queueing a copy of each for us.
+// The ring sees frames before the kernel's reassembly, so a datagram that the peer's kernel or a
+// router fragmented (sent without DF, or larger than a link on the way) would be lost there. The
+// raw IPv4 socket of protocol 132 that we hold anyway (while one exists the kernel does not answer
+// our peer's packets with ICMP protocol-unreachable) sees datagrams after reassembly, which leaves
+// no trace in the header (Linux's ip_frag_reasm writes the total length and clears MF and the
+// offset). So the two split the datagrams between them by what the header does say: the ring takes
+// the atomic ones (DF set, RFC 6864 4) that fit a ring frame, the common case (SCTP sets DF and
+// sizes packets to the path MTU); the raw socket's filter passes exactly the rest (DF clear, or
+// too long for a ring frame: a jumbo frame, a large packet on loopback), each datagram reaching us
+// once. One case is lost: fragments that carried DF (a router re-fragmenting what it reassembled)
+// of a datagram that fits a ring frame.
 //
 // Send: per destination, the route and the neighbour's MAC (NextHopResolver), cached. A packet whose
 // destination has no usable next hop yet (no neighbour entry, a loopback or local route, a
@@ -68,16 +74,26 @@ class PacketTransport final : public Transport {
   PacketTransport(const PacketTransport&) = delete;
   PacketTransport& operator=(const PacketTransport&) = delete;
 
-  [[nodiscard]] std::span<const int> fds() const override { return {&rx_fd_number_, 1}; }
+  [[nodiscard]] std::span<const int> fds() const override { return fd_numbers_; }
+  // The ring first (no system call), then the raw socket while it may hold something: read when
+  // set_ready() named it or after a receive() that found nothing (Transport::receive's rounds).
   size_t receive(std::span<ReceivedPacket> out) override;
+  void set_ready(std::span<const int> ready_fds) override;
+  void bind_port(uint16_t port) override;
+  void unbind_port(uint16_t port) override;
   size_t send(std::span<const OutgoingPacket> packets) override;
   [[nodiscard]] size_t overhead() const override { return 0; }
 
   // Packets send() passed to the raw socket instead of the packet socket (no next hop yet, too
   // large, refreshing a neighbour): for tests and diagnostics.
   [[nodiscard]] uint64_t sent_through_raw_socket() const { return raw_sent_; }
-  // Fragments (MF or an offset) and malformed IPv4 frames dropped on receive; also in dropped().
+  // Packets handed out from the raw socket (DF clear, reassembled, or too long for a ring frame).
+  [[nodiscard]] uint64_t received_through_raw_socket() const { return raw_received_; }
+  // Fragments (MF or an offset) the ring skipped: expected, not errors, as the raw socket hands out
+  // the datagram the kernel reassembles from them; so not in dropped().
   [[nodiscard]] uint64_t dropped_fragments() const { return fragments_; }
+  // The longest IPv4 datagram a ring frame holds; longer ones are the raw socket's.
+  [[nodiscard]] size_t ring_datagram_limit() const { return ring_limit_; }
 
  private:
   struct Destination {
@@ -92,10 +108,15 @@ class PacketTransport final : public Transport {
   size_t flush_frames(size_t n);
   size_t flush_raw(size_t n);
 
+  // The frames of the ring from next_frame_ on, into `out`.
+  size_t receive_ring(std::span<ReceivedPacket> out);
+
   UniqueFd rx_;
   UniqueFd tx_;
-  int rx_fd_number_ = -1;
+  std::vector<int> fd_numbers_;  // the ring's, then the raw socket's
   std::unique_ptr<RawIpTransport> raw_;
+  bool raw_drained_ = false;  // found empty (or not named by set_ready) in this round
+  uint64_t raw_dropped_seen_ = 0;  // raw_->dropped() already added to dropped_
   NextHopResolver resolver_;
   std::unordered_map<wire::IpAddress, Destination> destinations_;
   std::vector<wire::IpAddress> locals_;
@@ -104,11 +125,13 @@ class PacketTransport final : public Transport {
   size_t ring_size_ = 0;
   size_t frame_size_ = 0;
   size_t frame_count_ = 0;
+  size_t ring_limit_ = 0;
   size_t next_frame_ = 0;   // the next frame to look at
   size_t held_frames_ = 0;  // the frames before next_frame_ that are still ours (released by receive())
 
   uint16_t ip_id_ = 0;
   uint64_t raw_sent_ = 0;
+  uint64_t raw_received_ = 0;
   uint64_t fragments_ = 0;
   // The send batch, allocated once. Each message is two iovecs, our headers and then the caller's
   // SCTP bytes, so that nothing is copied in user space.
@@ -118,9 +141,16 @@ class PacketTransport final : public Transport {
   std::vector<OutgoingPacket> raw_batch_;  // capacity BatchIo::kBatch, reserved by open()
 };
 
-// The SCTP packet in an IPv4 datagram as it came off the wire (no reassembly): nullopt, with
-// `fragment` set, for a fragment; nullopt for a malformed header or another protocol.
-std::optional<Ipv4Payload> parse_ipv4_frame(wire::Bytes datagram, bool& fragment);
+// What the ring makes of an IPv4 frame.
+enum class RingFrame : uint8_t {
+  Sctp,       // an atomic datagram that fit: handed out
+  Fragment,   // MF or an offset (RFC 791 3.1): the raw socket gets the reassembled datagram
+  RawSocket,  // DF clear, or longer than `ring_limit`: the raw socket's filter passes it
+  Malformed,  // a bad header, another protocol, or a total length past the bytes captured
+};
+// The SCTP packet in an IPv4 datagram as it came off the wire (no reassembly), if `kind` is Sctp.
+// `ring_limit`: the longest datagram a ring frame holds.
+std::optional<Ipv4Payload> parse_ipv4_frame(wire::Bytes datagram, size_t ring_limit, RingFrame& kind);
 
 // The IPv4 header of a frame we send (RFC 791 3.1): DF, TTL 64, `id`, the header checksum.
 void write_frame_ipv4_header(std::span<uint8_t, kIpv4HeaderSize> out, const wire::IpAddress& source,

@@ -74,8 +74,9 @@ class Stack final : private assoc::MessageSink {
                                                bool remote_family_v4);
   ~Stack();
 
-  // Runs the protocol until `done()` holds or the timeout passes (nullopt: the options' timeout).
-  // In non-blocking mode it runs once without waiting. Returns whether done() holds.
+  // Runs the protocol until `done()` holds or the timeout passes (nullopt: the options' timeout;
+  // milliseconds::max(): forever, as the public calls document it). In non-blocking mode it runs
+  // once without waiting. Returns whether done() holds.
   // A template, not a std::function: it runs once per blocking call (twice per ping-pong round trip).
   template <typename Done>
   bool wait(const Done& done, std::optional<std::chrono::milliseconds> timeout) {
@@ -87,7 +88,8 @@ class Stack final : private assoc::MessageSink {
       process();
       return done();
     }
-    return wait_blocking(done, timeout ? timeout : options_.timeout);
+    const auto limit = timeout ? timeout : options_.timeout;
+    return wait_blocking(done, limit == std::chrono::milliseconds::max() ? std::nullopt : limit);
   }
   void process() { loop_->run_once(assoc::Duration::zero()); }
   // Waits in the loop itself; the caller comes straight back, so what is owed is not signalled.

@@ -96,9 +96,9 @@ class Transport {
 
   // The SCTP ports our endpoints own. Only packets to these ports are handed out: a raw socket sees
   // every SCTP packet on the host, and other stacks' ports must be left alone (neither answered
-  // nor aborted).
-  void bind_port(uint16_t port);
-  void unbind_port(uint16_t port);
+  // nor aborted). Virtual for a transport that reads through another (PacketTransport's raw socket).
+  virtual void bind_port(uint16_t port);
+  virtual void unbind_port(uint16_t port);
   [[nodiscard]] bool is_bound(uint16_t port) const;
 
   // Shown every packet handed out by receive() and every packet send() passes to the kernel.

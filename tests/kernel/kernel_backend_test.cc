@@ -3,10 +3,15 @@
 // stack in the namespace, both directions, and auto selection picking the kernel there.
 #include <gtest/gtest.h>
 
+#include <poll.h>
+
+#include <functional>
 #include <optional>
 #include <string>
 
+#include "engine_peer.h"
 #include "kernel/interop_support.h"
+#include "net/raw_ip_transport.h"
 
 namespace sctpkit::kernel_test {
 namespace {
@@ -97,6 +102,62 @@ TEST(KernelBackend, GuestCatKernelClientSendsToOurListener) {
   EXPECT_TRUE(association->shutdown());
   EXPECT_EQ(association->close_reason().rfind("shut down", 0), 0u) << association->close_reason();
   view.expect_clean_after_close();
+}
+
+// A bare engine of ours (raw IPv4 from the namespace) loses its state and sets the association up
+// again from the same address and port: the kernel restarts it (RFC 9260 5.2.4 action A) and
+// tells `sctpkit cat --kernel` with SCTP_RESTART (RFC 6458 6.1.1), which cat reports through
+// Association::peer_restarts(); the association goes on. Both of cat's server loops: one peer, -k.
+TEST(KernelBackend, GuestCatKernelReportsAPeerRestart) {
+  SCTPKIT_KERNEL_PEER(peer);
+  SCTPKIT_GUEST_TOOL(peer);
+  prepare_carrier(*peer, Carrier::RawIpv4);
+  for (const std::string mode : {"", "-k "}) {
+    const uint16_t port = mode.empty() ? 6304 : 6306;
+    const std::string name = mode.empty() ? "kcat_restart" : "kcat_restart_k";
+    peer->start_program(name, "sctpkit cat -l --kernel --echo " + mode + "-w 60 " + std::to_string(port) +
+                                  "; echo exit=$?");
+    bool listening = false;
+    for (int i = 0; i < 100 && !listening; ++i)
+      listening = peer->proc_sctp("eps").find(" " + std::to_string(port) + " ") != std::string::npos;
+    ASSERT_TRUE(listening) << peer->program_log(name);
+    std::unique_ptr<net::RawIpTransport> transport;
+    peer->in_namespace([&] {
+      net::RawIpOptions raw;
+      raw.local_addresses = {*wire::IpAddress::parse(kHostIpv4)};
+      auto opened = net::RawIpTransport::open(raw);
+      if (auto* t = std::get_if<std::unique_ptr<net::RawIpTransport>>(&opened)) transport = std::move(*t);
+      else ADD_FAILURE() << std::get<net::TransportError>(opened).message;
+    });
+    ASSERT_TRUE(transport);
+    test::EnginePeer engine(std::move(transport), static_cast<uint16_t>(port + 1), *wire::IpAddress::parse(kGuestIpv4));
+    const auto pump_until = [&](const std::function<bool()>& done) {
+      const auto deadline = std::chrono::steady_clock::now() + seconds(30);
+      while (!done() && std::chrono::steady_clock::now() < deadline) {
+        pollfd fd{engine.fds()[0], POLLIN, 0};
+        ::poll(&fd, 1, 10);
+        engine.pump();
+      }
+      return done();
+    };
+    engine.connect(port);
+    ASSERT_TRUE(pump_until([&] { return engine.count<assoc::ConnectedEvent>() == 1; })) << peer->program_log(name);
+    engine.restart();
+    engine.connect(port);
+    ASSERT_TRUE(pump_until([&] { return engine.count<assoc::ConnectedEvent>() == 2; })) << peer->program_log(name);
+    // cat says so at once (the notification alone wakes it), and the association goes on: a
+    // message after the restart comes back.
+    EXPECT_TRUE(peer->wait_for_line(name, "sctpkit cat: the peer restarted")) << mode << peer->program_log(name);
+    const auto ids = engine.endpoint().associations();
+    ASSERT_EQ(ids.size(), 1u);
+    const std::string text = "after the restart";
+    engine.endpoint().send(ids.front(), wire::Bytes(reinterpret_cast<const uint8_t*>(text.data()), text.size()),
+                           wire::StreamId{0}, wire::Ppid{0}, false, net::EventLoop::now());
+    ASSERT_TRUE(pump_until([&] { return engine.count<assoc::MessageEvent>() == 1; })) << peer->program_log(name);
+    engine.endpoint().abort(ids.front(), "done", net::EventLoop::now());
+    engine.pump();
+    peer->stop_program(name);
+  }
 }
 
 // In the guest the module is loaded, so cat without a transport flag uses the kernel; its -z line

@@ -256,6 +256,34 @@ TEST(Api, AMovedFromListenerListensOnNothingAndSaysSo) {
   EXPECT_FALSE(listener->accept(1ms));
 }
 
+// milliseconds::max() is "forever" (association.h), not the options' timeout: `sctpkit cat -l`
+// accepts with it and gave up after -w seconds ("accept timed out") until the stack's wait learnt it.
+TEST(Api, AcceptAndReceiveWithMaxWaitPastTheOptionsTimeout) {
+  auto options = base_options();
+  options.timeout = 100ms;
+  auto listener = Listener::listen(5017, options);
+  ASSERT_TRUE(listener) << listener.error().message;
+  std::string outcome;
+  std::thread server([&] {
+    auto accepted = listener->accept(std::chrono::milliseconds::max());
+    if (!accepted) {
+      outcome = "accept: " + accepted.error().message;
+      return;
+    }
+    auto message = accepted->receive(std::chrono::milliseconds::max());
+    outcome = message ? std::string(message->data.begin(), message->data.end()) : "receive: " + message.error().message;
+  });
+  std::this_thread::sleep_for(400ms);  // four times the options' timeout before the client comes
+  auto client_options = base_options();
+  client_options.udp_remote_port = listener->udp_port();
+  auto client = Association::connect("127.0.0.1", 5017, client_options);
+  ASSERT_TRUE(client) << client.error().message;
+  std::this_thread::sleep_for(400ms);  // and again before its message
+  ASSERT_TRUE(client->send(std::string_view("late")));
+  server.join();
+  EXPECT_EQ(outcome, "late");
+}
+
 // RFC 9260 6.2: a message larger than the receive window can never be reassembled (the window
 // closes before its last fragment), so the stack refuses such options up front and says which.
 TEST(Api, AReceiveBufferSmallerThanTheLargestMessageIsRefused) {

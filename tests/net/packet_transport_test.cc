@@ -63,7 +63,7 @@ class PacketAcrossNamespaces : public ::testing::Test {
     EXPECT_TRUE(std::equal(reply.begin(), reply.end(), in[0].data.begin()));
   }
 
-  NetnsPair pair_{"packet14"};
+  NetnsPair pair_{"packet15"};
   std::unique_ptr<PacketTransport> a_;
   std::unique_ptr<RawIpTransport> b_;
 };
@@ -119,15 +119,50 @@ TEST_F(PacketAcrossNamespaces, PacketsThroughTheKernelLeaveInTheirPlaceAmongFram
   EXPECT_EQ(tags, (std::vector<uint32_t>{1, 2, 3}));
 }
 
-TEST_F(PacketAcrossNamespaces, FragmentsAreDroppedAndCountedOtherProtocolsNeverReachUs) {
-  // b's kernel fragments what is larger than the MTU; we see the fragments before reassembly.
+// Receives one packet; anything more within 300 ms (a second copy) fails the test.
+void expect_once(PacketTransport& t, const std::vector<uint8_t>& packet, const std::string& what) {
+  std::array<ReceivedPacket, 8> in;
+  ASSERT_EQ(receive_wait(t, in, 2000), 1u) << what;
+  ASSERT_EQ(in[0].data.size(), packet.size()) << what;
+  EXPECT_TRUE(std::equal(packet.begin(), packet.end(), in[0].data.begin())) << what;
+  EXPECT_EQ(receive_wait(t, in, 300), 0u) << what << " arrived twice";
+}
+
+TEST_F(PacketAcrossNamespaces, FragmentedDatagramsArriveWholeOnceThroughTheRawSocket) {
+  // b's kernel fragments what is larger than the MTU (without DF); the ring sees the fragments
+  // before reassembly, the raw socket the datagram after it.
   const auto big = testing::sctp_packet(6000, 5000, 0x5eedf00d, 3000);
   ASSERT_EQ(b_->send(std::array{OutgoingPacket{{}, NetnsPair::a_v4(), big}}), 1u);
-  std::array<ReceivedPacket, 8> in;
-  EXPECT_EQ(receive_wait(*a_, in, 300), 0u);
+  expect_once(*a_, big, "fragmented");
   EXPECT_EQ(a_->dropped_fragments(), 3u);  // 3012 bytes of SCTP in 1480-byte pieces
-  EXPECT_EQ(a_->dropped(), 3u);
+  EXPECT_EQ(a_->received_through_raw_socket(), 1u);
+  EXPECT_EQ(a_->dropped(), 0u) << "fragments are expected, not drops";
 
+  // An ordinary packet (DF set) comes through the ring only.
+  const auto small = testing::sctp_packet(6000, 5000, 0x5ca1ab1e, 100);
+  ASSERT_EQ(b_->send(std::array{OutgoingPacket{{}, NetnsPair::a_v4(), small}}), 1u);
+  expect_once(*a_, small, "with DF");
+  EXPECT_EQ(a_->received_through_raw_socket(), 1u);
+
+  {
+    // One without DF (a peer that does not do path MTU discovery): through the raw socket only.
+    testing::InNetns in_b(pair_.b());
+    const int raw = ::socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, kIpProtocolSctp);
+    ASSERT_GE(raw, 0);
+    const int dont = IP_PMTUDISC_DONT;
+    ASSERT_EQ(::setsockopt(raw, IPPROTO_IP, IP_MTU_DISCOVER, &dont, sizeof dont), 0);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    ::inet_pton(AF_INET, "10.201.0.1", &to.sin_addr);
+    EXPECT_GT(::sendto(raw, small.data(), small.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to), 0);
+    ::close(raw);
+  }
+  expect_once(*a_, small, "without DF");
+  EXPECT_EQ(a_->received_through_raw_socket(), 2u);
+  EXPECT_EQ(a_->dropped(), 0u);
+}
+
+TEST_F(PacketAcrossNamespaces, OtherProtocolsNeverReachUsOtherPortsAreCounted) {
   {
     // UDP to a: the kernel's filter keeps it out of the ring (not even counted).
     testing::InNetns in_b(pair_.b());
@@ -141,11 +176,33 @@ TEST_F(PacketAcrossNamespaces, FragmentsAreDroppedAndCountedOtherProtocolsNeverR
     EXPECT_GT(::sendto(udp, payload.data(), payload.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to), 0);
     ::close(udp);
   }
-  // SCTP to a port nobody bound: seen, dropped, counted.
+  // SCTP to a port nobody bound, through the ring and through the raw socket: seen, dropped, counted.
+  std::array<ReceivedPacket, 8> in;
   ASSERT_EQ(b_->send(std::array{OutgoingPacket{{}, NetnsPair::a_v4(), testing::sctp_packet(6000, 5001)}}), 1u);
   EXPECT_EQ(receive_wait(*a_, in, 300), 0u);
-  EXPECT_EQ(a_->dropped(), 4u);
+  EXPECT_EQ(a_->dropped(), 1u);
+  ASSERT_EQ(b_->send(std::array{OutgoingPacket{{}, NetnsPair::a_v4(), testing::sctp_packet(6000, 5001, 1, 3000)}}),
+            1u);
+  EXPECT_EQ(receive_wait(*a_, in, 300), 0u);
+  EXPECT_EQ(a_->dropped(), 2u);
   exchange(20);  // and the transport still works
+}
+
+TEST_F(PacketAcrossNamespaces, DatagramsTooLongForARingFrameComeThroughTheRawSocket) {
+  // Loopback's MTU is 64 KiB: a datagram there can be longer than a ring frame (sized for the
+  // Ethernet MTU) and is not fragmented. c sends from a's namespace through its raw socket (a
+  // local route), with DF.
+  auto c = open_in<PacketTransport>(pair_.a(), PacketOptions{{NetnsPair::a_v4()}});
+  ASSERT_TRUE(c);
+  const size_t limit = a_->ring_datagram_limit();
+  ASSERT_GE(limit, 1500u);
+  for (size_t ip_size : {limit, limit + 1, size_t{9000}}) {
+    const auto packet = testing::sctp_packet(7000, 5000, 0x1009, ip_size - kIpv4HeaderSize - 12);
+    ASSERT_EQ(c->send(std::array{OutgoingPacket{{}, NetnsPair::a_v4(), packet}}), 1u);
+    expect_once(*a_, packet, std::to_string(ip_size) + " bytes");
+    EXPECT_EQ(a_->received_through_raw_socket(), ip_size == limit ? 0u : ip_size == limit + 1 ? 1u : 2u) << ip_size;
+  }
+  EXPECT_EQ(a_->dropped(), 0u);
 }
 
 TEST_F(PacketAcrossNamespaces, LoopbackDestinationGoesThroughTheKernelAndArrivesInTheRing) {
@@ -178,16 +235,17 @@ TEST(PacketTransport, RefusesIpv6AddressesWithAMessageThatSaysWhatToDo) {
   EXPECT_NE(error->message.find("--raw-io socket"), std::string::npos) << error->message;
 }
 
-TEST(ParseIpv4Frame, RejectsFragmentsAndMalformedHeaders) {
+TEST(ParseIpv4Frame, TakesAtomicDatagramsThatFitLeavesTheRestToTheRawSocket) {
+  constexpr size_t kLimit = 1968;
   const auto sctp = testing::sctp_packet(1, 2);
   std::vector<uint8_t> datagram(kIpv4HeaderSize + sctp.size());
   write_frame_ipv4_header(std::span(datagram).first<kIpv4HeaderSize>(), wire::IpAddress::v4(10, 0, 0, 1),
                           wire::IpAddress::v4(10, 0, 0, 2), sctp.size(), 0x1234);
   std::copy(sctp.begin(), sctp.end(), datagram.begin() + kIpv4HeaderSize);
-  bool fragment = true;
-  auto ok = parse_ipv4_frame(datagram, fragment);
+  RingFrame kind = RingFrame::Malformed;
+  auto ok = parse_ipv4_frame(datagram, kLimit, kind);
   ASSERT_TRUE(ok);
-  EXPECT_FALSE(fragment);
+  EXPECT_EQ(kind, RingFrame::Sctp);
   EXPECT_EQ(ok->payload.size(), sctp.size());
   EXPECT_EQ(ok->destination, wire::IpAddress::v4(10, 0, 0, 2));
   // The checksum we wrote sums to 0xffff with it included (RFC 1071).
@@ -199,23 +257,42 @@ TEST(ParseIpv4Frame, RejectsFragmentsAndMalformedHeaders) {
   EXPECT_EQ(datagram[8], 64);
   EXPECT_EQ(wire::load_u16(datagram, 6), 0x4000);  // DF
 
-  for (uint16_t flags : {uint16_t{0x2000}, uint16_t{0x0001}, uint16_t{0x20b9}}) {  // MF; an offset; both
-    auto f = datagram;
+  for (uint16_t flags : {uint16_t{0x2000}, uint16_t{0x0001}, uint16_t{0x20b9}, uint16_t{0x6000}}) {
+    auto f = datagram;  // MF; an offset; both; MF with DF
     wire::store_u16(f, 6, flags);
-    EXPECT_FALSE(parse_ipv4_frame(f, fragment));
-    EXPECT_TRUE(fragment) << flags;
+    EXPECT_FALSE(parse_ipv4_frame(f, kLimit, kind));
+    EXPECT_EQ(kind, RingFrame::Fragment) << flags;
   }
+  auto no_df = datagram;
+  wire::store_u16(no_df, 6, 0);
+  EXPECT_FALSE(parse_ipv4_frame(no_df, kLimit, kind));
+  EXPECT_EQ(kind, RingFrame::RawSocket);
+  // Longer than a ring frame holds: truncated in the ring, whole through the raw socket.
+  auto too_long = datagram;
+  wire::store_u16(too_long, 2, static_cast<uint16_t>(kLimit + 1));
+  EXPECT_FALSE(parse_ipv4_frame(too_long, kLimit, kind));
+  EXPECT_EQ(kind, RingFrame::RawSocket);
+  EXPECT_TRUE(parse_ipv4_frame(datagram, datagram.size(), kind));  // exactly the limit
+  EXPECT_EQ(kind, RingFrame::Sctp);
+
   auto long_total = datagram;
   wire::store_u16(long_total, 2, static_cast<uint16_t>(datagram.size() + 1));  // longer than the frame
-  EXPECT_FALSE(parse_ipv4_frame(long_total, fragment));
-  EXPECT_FALSE(fragment);
+  EXPECT_FALSE(parse_ipv4_frame(long_total, kLimit, kind));
+  EXPECT_EQ(kind, RingFrame::Malformed);
   auto long_header = datagram;
-  long_header[0] = 0x4f;  // 60 bytes of header in a 36-byte datagram... of 36 + 16
-  EXPECT_FALSE(parse_ipv4_frame(std::span(long_header).first(40), fragment));
+  long_header[0] = 0x4f;  // 60 bytes of header in a 36-byte datagram
+  EXPECT_FALSE(parse_ipv4_frame(long_header, kLimit, kind));
+  EXPECT_EQ(kind, RingFrame::Malformed);
   auto v6 = datagram;
   v6[0] = 0x65;
-  EXPECT_FALSE(parse_ipv4_frame(v6, fragment));
-  EXPECT_FALSE(parse_ipv4_frame(std::span(datagram).first(19), fragment));
+  EXPECT_FALSE(parse_ipv4_frame(v6, kLimit, kind));
+  EXPECT_EQ(kind, RingFrame::Malformed);
+  auto udp = datagram;
+  udp[9] = 17;
+  EXPECT_FALSE(parse_ipv4_frame(udp, kLimit, kind));
+  EXPECT_EQ(kind, RingFrame::Malformed);
+  EXPECT_FALSE(parse_ipv4_frame(std::span(datagram).first(19), kLimit, kind));
+  EXPECT_EQ(kind, RingFrame::Malformed);
 }
 
 }  // namespace

@@ -41,6 +41,20 @@ TEST(CatCommand, EchoServerReturnsEachLineAndBothCloseGracefully) {
   EXPECT_EQ(server.wait(10s), kExitOk) << server.err();
 }
 
+// -w bounds connect and shutdown only: a listener waits for its client as long as it takes, as
+// `ncat -l` does (it said "accept timed out" after -w seconds, 10 by default).
+TEST(CatCommand, ListenerWaitsForAClientLongerThanTheWaitOption) {
+  Ports p;
+  Process server({"cat", "-l", "-w", "1", "--udp=" + p.udp, "--echo", p.sctp});
+  EXPECT_EQ(server.read_stderr_until("timed out", 2500ms), "");
+  Process client({"cat", "-w", "1", "--udp=" + p.udp, "127.0.0.1", p.sctp});
+  client.write("late");
+  EXPECT_EQ(client.read_stdout_until("late", 15s), "late") << client.err();
+  client.close_stdin();
+  EXPECT_EQ(client.wait(10s), kExitOk) << client.err();
+  EXPECT_EQ(server.wait(10s), kExitOk) << server.err();
+}
+
 TEST(CatCommand, UnorderedMessagesArriveToo) {
   Ports p;
   Process server({"cat", "-l", "--udp=" + p.udp, "--echo", "--streams", "4:4", p.sctp});

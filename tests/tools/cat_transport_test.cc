@@ -133,6 +133,20 @@ TEST_F(CatNamespace, RawIoPacketCarriesCatOverLoopback) {
   EXPECT_EQ(client.wait(15s), kExitOk) << client.err();
 }
 
+// As over UDP (cat_command_test): -w does not bound the wait for a client, on either raw I/O path.
+TEST_F(CatNamespace, RawListenersWaitForAClientLongerThanTheWaitOption) {
+  for (const std::string io : {"socket", "packet"}) {
+    Process server(in_ns(), {"cat", "-l", "-w", "1", "--raw", "--raw-io", io, "--echo", port_});
+    EXPECT_EQ(server.read_stderr_until("timed out", 2500ms), "") << io;
+    Process client(in_ns(), {"cat", "-w", "1", "--raw", "--raw-io", io, "10.77.0.1", port_});
+    client.write("late " + io);
+    EXPECT_EQ(client.read_stdout_until("late " + io, 15s), "late " + io) << client.err();
+    client.close_stdin();
+    EXPECT_EQ(client.wait(15s), kExitOk) << client.err();
+    EXPECT_EQ(server.wait(15s), kExitOk) << io << ": " << server.err();
+  }
+}
+
 TEST(CatRawIo, PacketIsForRawIpOnlyAndTakesTwoValues) {
   Process udp({"cat", "--raw-io", "packet", "--udp=9899", "127.0.0.1", "5000"});
   EXPECT_EQ(udp.wait(10s), kExitUsage);
