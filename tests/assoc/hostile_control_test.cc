@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <vector>
 
+#include "assoc/cookie.h"
+#include "assoc/handshake.h"
 #include "scripted_peer.h"
 #include "wire/error_causes.h"
 
@@ -98,6 +100,46 @@ TEST(HostileControl, AHeartbeatFloodIsAnsweredUpToABoundAndKeepsNoOtherState) {
   p.send(p.local_tag, ScriptedPeer::data(p.peer_tsn, text("after")));
   p.take();
   EXPECT_EQ(p.events_of<MessageEvent>().size(), 1u);
+}
+
+
+TEST(HostileControl, AnInitOfReportedUnknownParametersDrawsAnInitAckBarelyLargerThanItself) {
+  // RFC 9260 14: the INIT ACK SHOULD be as small as possible (byte amplification toward a source
+  // that may be spoofed); Unrecognized Parameters MAY be omitted. The cookie holds a copy of the
+  // INIT, so each reported parameter would come back twice.
+  ScriptedPeer p;
+  std::vector<uint8_t> parameters;
+  for (uint16_t i = 0; i < 100; ++i) {
+    // RFC 9260 3.2.1: upper bits 11, skip and report. 32 bytes each, 3,200 in all.
+    const uint16_t type = 0xC100 | i;
+    parameters.insert(parameters.end(), {static_cast<uint8_t>(type >> 8), static_cast<uint8_t>(type), 0, 32});
+    parameters.insert(parameters.end(), 28, static_cast<uint8_t>(i));
+  }
+  const wire::InitChunk init = ScriptedPeer::init_chunk(0xABCD, 1000, parameters);
+  const size_t init_size = wire::kCommonHeaderSize + wire::kChunkHeaderSize + init.value_size();
+  p.send(0, init);
+  const auto sent = p.take();
+  ASSERT_EQ(sent.size(), 1u);
+  const auto ack = sent[0].parse<wire::InitAckChunk>();
+  size_t reported = 0, reported_bytes = 0;
+  wire::TlvReader reader(ack.parameters);
+  while (auto item = reader.next()) {
+    ASSERT_TRUE(*item);
+    if ((**item).type != wire::UnrecognizedParameter::kType) continue;
+    ++reported;
+    reported_bytes += wire::padded4((**item).value.size());
+  }
+  // The first ones are still reported, up to kMaxUnrecognizedReport bytes (was all 100: 3,600).
+  EXPECT_GE(reported, 1u);
+  EXPECT_LE(reported_bytes, kMaxUnrecognizedReport);
+  // The INIT (in the cookie), the cookie's own fields and MAC, the report: 3,644 bytes, was 6,956
+  // against the INIT's 3,232.
+  EXPECT_LE(sent[0].bytes.size(), init_size + CookieAuthority::size_for(0) + kMaxUnrecognizedReport + 64);
+  // The cookie still makes the association.
+  p.send(ack.initiate_tag.value(), wire::CookieEchoChunk{ScriptedPeer::state_cookie(ack)});
+  const auto answer = p.take();
+  ASSERT_EQ(answer.size(), 1u);
+  EXPECT_TRUE(answer[0].has(wire::CookieAckChunk::kType));
 }
 
 }  // namespace
