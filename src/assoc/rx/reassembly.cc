@@ -104,9 +104,11 @@ std::optional<ReassemblyError> Reassembly::find_data_neighbours(const DataFragme
                                                                  std::optional<size_t>& right) const {
   // RFC 9260 6.9: the fragments of one message carry consecutive TSNs, B on the first and E on the
   // last. So a fragment joins the partial message ending at TSN - 1 and the one starting at TSN + 1,
-  // and each neighbour must agree with it on stream, U flag and (ordered) SSN.
+  // and each neighbour must agree with it on stream, U flag and (ordered) SSN. And on the PPID:
+  // 3.3.1 has every fragment carry the message's, so a different one means the peer spliced two
+  // messages, and we would deliver one of them under the other's PPID.
   const auto same_message = [&](const Partial& p) {
-    return p.stream == f.stream && p.unordered == f.unordered && (f.unordered || p.ssn == f.ssn);
+    return p.stream == f.stream && p.unordered == f.unordered && (f.unordered || p.ssn == f.ssn) && p.ppid == f.ppid;
   };
   for (size_t i = 0; i < partials_.size(); ++i) {
     const Partial& p = partials_[i];
