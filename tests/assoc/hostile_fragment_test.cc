@@ -1,5 +1,6 @@
-// A peer that lies about which message a fragment belongs to: DATA (RFC 9260 6.9) and I-DATA
-// (RFC 8260 2.1) reassembly never stitches two messages into one. Plain reassembly rules are in rx_reassembly_test.cc, bounds
+// A peer that lies about which message a fragment belongs to, or holds very many messages half
+// sent: DATA (RFC 9260 6.9) and I-DATA (RFC 8260 2.1) reassembly never stitches two messages into
+// one and costs O(log n) per fragment. Plain reassembly rules are in rx_reassembly_test.cc, bounds
 // on what a peer can make us hold in hostile_receive_test.cc.
 #include <gtest/gtest.h>
 
@@ -121,6 +122,90 @@ TEST(HostileFragment, IDataFragmentOfAnotherStreamOrUBitJoinsAnotherMessage) {
   EXPECT_EQ(std::string(m->payload.begin(), m->payload.end()), "abcdef");
   EXPECT_FALSE(r.pop_message());
   EXPECT_EQ(r.partial_count(), 2u);
+}
+
+// 30,000 messages of 3,000 streams held half sent at once (an honest sender interleaving streams
+// over a lossy path could; RFC 8260 2.1 puts no bound on it), completed in another order: each is
+// found by (stream, U, MID), none is refused, and each comes out whole and under its own name.
+TEST(HostileFragment, ThirtyThousandInterleavedIDataPartialsAllComplete) {
+  constexpr uint32_t kStreams = 3000, kPerStream = 10, kMessages = kStreams * kPerStream;
+  Fragments f;
+  f.pool.reserve(3 * kMessages);
+  ReassemblyConfig c = config(kStreams, true);
+  c.receive_buffer = 8 << 20;
+  Reassembly r(c);
+  uint32_t tsn = 1;
+  // Message m of a stream: every other one unordered; ordered and unordered messages count their
+  // MIDs apart (RFC 8260 2.1), so its MID is m / 2.
+  // Fragment 0 of every message, streams interleaved.
+  for (uint32_t m = 0; m < kPerStream; ++m) {
+    for (uint32_t s = 0; s < kStreams; ++s) {
+      ASSERT_FALSE(r.insert(f.idata(tsn++, static_cast<uint16_t>(s), m / 2, 0, "B", "b", m % 2 == 1)));
+    }
+  }
+  EXPECT_EQ(r.partial_count(), kMessages);
+  // Then fragment 1 of every message, streams in reverse.
+  for (uint32_t m = 0; m < kPerStream; ++m) {
+    for (uint32_t s = kStreams; s-- > 0;) {
+      ASSERT_FALSE(r.insert(f.idata(tsn++, static_cast<uint16_t>(s), m / 2, 1, "", "m", m % 2 == 1)));
+    }
+  }
+  EXPECT_EQ(r.partial_count(), kMessages);
+  EXPECT_EQ(r.ready_count(), 0u);
+  // A new message claiming a (stream, U, MID) in use is still caught.
+  EXPECT_EQ(r.insert(f.idata(tsn++, 1234, 4, 0, "BE", "x")), ReassemblyError::InconsistentFragment);
+  EXPECT_EQ(r.insert(f.idata(tsn++, 1234, 4, 0, "BE", "x", true)), ReassemblyError::InconsistentFragment);
+  // Last fragments, messages in reverse: the ordered ones wait for MID 0 of their stream.
+  for (uint32_t m = kPerStream; m-- > 0;) {
+    for (uint32_t s = 0; s < kStreams; ++s) {
+      const std::string tail = std::to_string(s) + "/" + std::to_string(m);
+      ASSERT_FALSE(r.insert(f.idata(tsn++, static_cast<uint16_t>(s), m / 2, 2, "E", tail, m % 2 == 1)));
+    }
+  }
+  EXPECT_EQ(r.partial_count(), 0u);
+  size_t delivered = 0;
+  std::vector<uint32_t> next_ordered(kStreams, 0);
+  while (auto m = r.pop_message()) {
+    ++delivered;
+    const uint32_t s = m->stream.value(), mid = m->mid.value();
+    EXPECT_EQ(std::string(m->payload.begin(), m->payload.end()),
+              "bm" + std::to_string(s) + "/" + std::to_string(2 * mid + (m->unordered ? 1 : 0)));
+    if (!m->unordered) {
+      EXPECT_EQ(mid, next_ordered[s]);  // RFC 8260 2.1: ordered by MID
+      next_ordered[s] = mid + 1;
+    }
+  }
+  EXPECT_EQ(delivered, kMessages);
+  EXPECT_EQ(r.bytes_held(), 0u);
+}
+
+// RFC 8260 2.3.1 with many partials held: an unordered entry drops exactly its message, an ordered
+// one its stream's ordered messages up to the MID (also across the MID's wrap), and no other.
+TEST(HostileFragment, IForwardTsnDropsExactlyTheNamedPartialsAmongMany) {
+  Fragments f;
+  Reassembly r(config(8, true));
+  uint32_t tsn = 1;
+  for (uint16_t s = 0; s < 8; ++s) {
+    for (uint32_t mid : {0xFFFF'FFFEu, 0xFFFF'FFFFu, 0u, 1u, 2u}) {
+      ASSERT_FALSE(r.insert(f.idata(tsn++, s, mid, 0, "B", "o")));
+      ASSERT_FALSE(r.insert(f.idata(tsn++, s, mid, 0, "B", "u", /*unordered=*/true)));
+    }
+  }
+  ASSERT_EQ(r.partial_count(), 80u);
+  // Stream 3 expects MID 0; the skip names MID 1: its ordered partials at or before 1 in serial
+  // order (RFC 1982) go: 0xFFFFFFFE, 0xFFFFFFFF, 0 and 1. Stream 5 loses its unordered 0xFFFFFFFF.
+  const IForwardTsnSkip skips[] = {{StreamId(3), false, Mid(1)}, {StreamId(5), true, Mid(0xFFFF'FFFF)}};
+  r.i_forward_tsn(skips);
+  EXPECT_EQ(r.partial_count(), 80u - 4u - 1u);
+  EXPECT_EQ(r.next_mid(StreamId(3)), Mid(2));
+  // Stream 3's ordered MID 2 and its unordered ones are still held: their fragments still join.
+  ASSERT_FALSE(r.insert(f.idata(tsn++, 3, 2, 1, "E", "2")));
+  ASSERT_FALSE(r.insert(f.idata(tsn++, 3, 0, 1, "E", "U", true)));
+  ASSERT_FALSE(r.insert(f.idata(tsn++, 5, 0xFFFF'FFFE, 1, "E", "U", true)));
+  EXPECT_EQ(drain(r), (std::vector<std::string>{"o2", "uU", "uU"}));
+  // The dropped ones are gone: their next fragment starts a new partial message.
+  ASSERT_FALSE(r.insert(f.idata(tsn++, 5, 0xFFFF'FFFF, 1, "E", "U", true)));
+  EXPECT_EQ(r.ready_count(), 0u);
 }
 
 }  // namespace hostile_fragment_test
