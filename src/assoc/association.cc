@@ -435,6 +435,7 @@ void Association::poll_event(std::optional<Event>& out) {
     return;
   }
   if (!events_.empty()) {
+    if (std::holds_alternative<PeerErrorEvent>(events_.front())) --peer_errors_queued_;
     out.emplace(std::move(events_.front()));
     events_.pop_front();
     return;

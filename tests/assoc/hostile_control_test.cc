@@ -142,5 +142,33 @@ TEST(HostileControl, AnInitOfReportedUnknownParametersDrawsAnInitAckBarelyLarger
   EXPECT_TRUE(answer[0].has(wire::CookieAckChunk::kType));
 }
 
+
+TEST(HostileControl, ErrorCauseFloodsQueueBoundedEventsAndAbortDetailStaysShort) {
+  // RFC 9260 14: an ERROR chunk's causes each became a PeerErrorEvent with a string, so three
+  // packets of 1,000 4-byte causes queued 3,000 events before the user read one; now at most
+  // Association::kMaxQueuedPeerErrors wait, and more are reported once the user has read them.
+  ScriptedPeer p;
+  ASSERT_TRUE(p.establish());
+  std::vector<uint8_t> causes;
+  for (int i = 0; i < 1000; ++i) causes.insert(causes.end(), {0, 4, 0, 4});  // Out of Resource (3.3.10.4)
+  for (int packet = 0; packet < 3; ++packet) p.send(p.local_tag, wire::ErrorChunk{causes});
+  p.take();
+  EXPECT_EQ(p.events_of<PeerErrorEvent>().size(), 16u);
+  p.send(p.local_tag, wire::ErrorChunk{wire::Bytes(causes.data(), 4)});
+  p.take();
+  EXPECT_EQ(p.events_of<PeerErrorEvent>().size(), 17u);
+  // The association is unharmed: data still flows.
+  p.send(p.local_tag, ScriptedPeer::data(p.peer_tsn, text("after")));
+  p.take();
+  EXPECT_EQ(p.events_of<MessageEvent>().size(), 1u);
+  // An ABORT of 1,000 causes: the first named, the detail a line, not 1,000 names (~18 KB).
+  p.send(p.local_tag, wire::AbortChunk{false, causes});
+  p.take();
+  const auto closed = p.events_of<ClosedEvent>();
+  ASSERT_EQ(closed.size(), 1u);
+  EXPECT_EQ(closed[0].cause_code, std::optional<uint16_t>(4));
+  EXPECT_LT(closed[0].detail.size(), 300u);
+}
+
 }  // namespace
 }  // namespace sctpkit::assoc::testing
