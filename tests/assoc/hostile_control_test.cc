@@ -170,5 +170,39 @@ TEST(HostileControl, ErrorCauseFloodsQueueBoundedEventsAndAbortDetailStaysShort)
   EXPECT_LT(closed[0].detail.size(), 300u);
 }
 
+
+TEST(HostileControl, AFloodOfUnknownChunksToReportBuildsAtMostTheReportsThatGoOut) {
+  // RFC 9260 3.2: a chunk type we do not know with upper bits 11 is skipped and reported in an
+  // ERROR (Unrecognized Chunk Type, the chunk whole). Reports wait in a queue of
+  // Association::kMaxQueuedErrors; a packet of a thousand such chunks built a thousand and kept the
+  // last eight. Now the first eight are kept and no more are built while the queue is full.
+  ScriptedPeer p;
+  ASSERT_TRUE(p.establish());
+  std::vector<uint8_t> buffer(4096);
+  wire::PacketBuilder builder(buffer, buffer.size(),
+                              {ScriptedPeer::kPeerPort, ScriptedPeer::kEndpointPort, wire::VerificationTag(p.local_tag), 0});
+  // Chunks of type 255 (upper bits 11), each numbered in its flags, no value: over 1,000.
+  size_t chunks = 0;
+  while (builder.add_value(0xFF, static_cast<uint8_t>(chunks), {})) ++chunks;
+  ASSERT_GT(chunks, 1000u);
+  const auto packet = builder.finish();
+  p.endpoint().handle_packet(packet, p.peer, p.us, p.now);
+  std::vector<uint8_t> reported_flags;
+  for (const SentPacket& sent : p.take()) {
+    for (const wire::RawChunk& chunk : sent.view()) {
+      if (chunk.type != wire::ErrorChunk::kType) continue;
+      // Cause header (4 bytes), then the unrecognized chunk: type, flags, ...
+      ASSERT_GE(chunk.value.size(), 6u);
+      EXPECT_EQ(wire::load_u16(chunk.value, 0), wire::UnrecognizedChunkType::kType);
+      reported_flags.push_back(chunk.value[5]);
+    }
+  }
+  EXPECT_EQ(reported_flags, (std::vector<uint8_t>{0, 1, 2, 3, 4, 5, 6, 7}));
+  // The association is unharmed: data still flows.
+  p.send(p.local_tag, ScriptedPeer::data(p.peer_tsn, text("after")));
+  p.take();
+  EXPECT_EQ(p.events_of<MessageEvent>().size(), 1u);
+}
+
 }  // namespace
 }  // namespace sctpkit::assoc::testing
