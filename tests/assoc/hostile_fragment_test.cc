@@ -208,5 +208,21 @@ TEST(HostileFragment, IForwardTsnDropsExactlyTheNamedPartialsAmongMany) {
   EXPECT_EQ(r.ready_count(), 0u);
 }
 
+
+// RFC 8260 2.3: an I-FORWARD-TSN on an association using DATA names no message: nothing held moves.
+TEST(HostileFragment, IForwardTsnUnderDataChangesNothing) {
+  Fragments f;
+  Reassembly r(config(4, false));
+  ASSERT_FALSE(r.insert(f.data(1, 0, 0, "B", "ab")));
+  ASSERT_FALSE(r.insert(f.data(3, 0, 1, "BE", "cd")));
+  const IForwardTsnSkip skips[] = {{StreamId(0), false, Mid(5)}, {StreamId(0), true, Mid(0)}};
+  r.i_forward_tsn(skips);
+  EXPECT_EQ(r.partial_count(), 1u);
+  EXPECT_EQ(r.next_ssn(StreamId(0)), Ssn(0));
+  EXPECT_EQ(r.bytes_held(), 4u);
+  ASSERT_FALSE(r.insert(f.data(2, 0, 0, "E", "x")));
+  EXPECT_EQ(drain(r), (std::vector<std::string>{"abx", "cd"}));
+}
+
 }  // namespace hostile_fragment_test
 }  // namespace sctpkit::assoc

@@ -406,6 +406,9 @@ void Reassembly::drop_ordered_partials(wire::StreamId stream, Mid through) {
 }
 
 void Reassembly::i_forward_tsn(std::span<const IForwardTsnSkip> skips) {
+  // RFC 8260 2.3: I-FORWARD-TSN goes with I-DATA. Under DATA no message is named by MID, and the
+  // (stream, U, MID) index does not exist.
+  if (!idata_) return;
   for (const IForwardTsnSkip& skip : skips) {
     if (skip.stream.value() >= config_.inbound_streams) continue;
     Stream& stream = stream_state(skip.stream);
