@@ -16,6 +16,7 @@
 
 #include "assoc/counting_new.h"  // this binary counts every allocation
 #include "assoc/in_memory_pair.h"
+#include "assoc/rx/reassembly.h"
 
 namespace {
 
@@ -94,6 +95,54 @@ BENCHMARK(BM_EngineThroughputOwned)->Arg(1024)->Arg(64 << 10)->Unit(benchmark::k
 // new for each message (what the receive side of `sctpkit perf` did).
 void BM_EngineThroughputNoRecycle(benchmark::State& state) { run_throughput(state, false, false); }
 BENCHMARK(BM_EngineThroughputNoRecycle)->Arg(64 << 10)->Unit(benchmark::kMicrosecond);
+
+// I-DATA reassembly (RFC 8260) with state.range(0) other messages held half received, as when a
+// sender interleaves many streams over a lossy path, or a hostile one opens partial messages: one
+// two-fragment unordered message per iteration, found by (stream, U, MID) for each fragment.
+void BM_IDataMessageAmongPartials(benchmark::State& state) {
+  const auto held = static_cast<uint32_t>(state.range(0));
+  ReassemblyConfig config;
+  config.inbound_streams = 2;
+  config.interleaving = true;
+  config.receive_buffer = 64 << 20;
+  Reassembly reassembly(config);
+  const uint8_t byte = 0xA5;
+  DataFragment f;
+  f.payload = wire::Bytes(&byte, 1);
+  f.beginning = true;
+  uint32_t tsn = 1;
+  // Stream 1 waits for MID 0 for ever: its messages 1..held keep their first fragment only.
+  f.stream = wire::StreamId(1);
+  for (uint32_t mid = 1; mid <= held; ++mid) {
+    f.tsn = wire::Tsn(tsn++);
+    f.mid = wire::Mid(mid);
+    if (reassembly.insert(f)) state.SkipWithError("a held partial was refused");
+  }
+  f.stream = wire::StreamId(0);
+  f.unordered = true;
+  uint32_t mid = 0;
+  for (auto _ : state) {
+    f.mid = wire::Mid(mid++);
+    f.tsn = wire::Tsn(tsn++);
+    f.beginning = true;
+    f.ending = false;
+    f.fsn = wire::Fsn(0);
+    const bool first = !reassembly.insert(f);
+    f.tsn = wire::Tsn(tsn++);
+    f.beginning = false;
+    f.ending = true;
+    f.fsn = wire::Fsn(1);
+    const bool last = !reassembly.insert(f);
+    auto message = reassembly.pop_message();
+    if (!first || !last || !message) {
+      state.SkipWithError("the message did not complete");
+      return;
+    }
+    reassembly.recycle(std::move(message->payload));
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_IDataMessageAmongPartials)->Arg(0)->Arg(1000)->Arg(30000);
 
 }  // namespace
 }  // namespace sctpkit::assoc

@@ -325,9 +325,13 @@ void Association::handle_chunk(const wire::RawChunk& raw, const wire::IpAddress&
 }
 
 void Association::handle_unknown(const wire::RawChunk& raw, bool& stop) {
-  // RFC 9260 3.2: 00 stop, 01 stop and report, 10 skip, 11 skip and report.
+  // RFC 9260 3.2: 00 stop, 01 stop and report, 10 skip, 11 skip and report. While
+  // kMaxQueuedErrors reports wait, later ones are not built: a packet of a thousand 4-byte chunks
+  // to report built a thousand (an allocation and a copy each) to keep eight (RFC 9260 14).
   const uint8_t action = raw.type >> 6;
-  if (action == 1 || action == 3) queue_error(encode_cause(wire::UnrecognizedChunkType{raw.whole}));
+  if ((action == 1 || action == 3) && errors_.size() < kMaxQueuedErrors) {
+    queue_error(encode_cause(wire::UnrecognizedChunkType{raw.whole}));
+  }
   if (action == 0 || action == 1) stop = true;
 }
 
@@ -435,6 +439,7 @@ void Association::poll_event(std::optional<Event>& out) {
     return;
   }
   if (!events_.empty()) {
+    if (std::holds_alternative<PeerErrorEvent>(events_.front())) --peer_errors_queued_;
     out.emplace(std::move(events_.front()));
     events_.pop_front();
     return;

@@ -217,6 +217,10 @@ class Association {
   static constexpr size_t kMaxQueuedErrors = 8;
   static constexpr size_t kMaxQueuedHeartbeatAcks = 8;
   static constexpr size_t kMaxPrebuilt = 8;
+  // PeerErrorEvents not yet polled: one per cause of an ERROR chunk, so a packet of 4-byte causes
+  // made ~16,000 events (each a string) and a burst of such packets grew events_ without bound.
+  // Beyond this many the rest are dropped until the user reads them (RFC 9260 14).
+  static constexpr uint16_t kMaxQueuedPeerErrors = 16;
 
   // Members are grouped by size so that an idle association carries little padding, and what only
   // an active open or the end of an association needs lives behind pointers allocated then: the
@@ -328,6 +332,7 @@ class Association {
   // ring: a send-space event per refused send() must not allocate (steady state). Events go in
   // through push_event().
   Ring<Event> events_;
+  uint16_t peer_errors_queued_ = 0;  // PeerErrorEvents in events_ (kMaxQueuedPeerErrors)
   void push_event(Event event);
   ConnectedEvent connected_event() const;
   void hand_over_connected_event();  // into events_, if owed

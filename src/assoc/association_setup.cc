@@ -72,8 +72,9 @@ std::vector<uint8_t> Association::new_addresses_in(const wire::InitChunk& init, 
 }
 
 void Association::queue_prebuilt(OwnedPacket packet) {
-  // One no IP datagram carries would wait for a buffer with room for ever (poll_transmit).
-  if (packet.bytes.size() > kMaxTransmitSize) return;
+  // One no IP datagram carries would wait for a buffer with room for ever (poll_transmit); an
+  // empty one is an INIT ACK whose cookie did not fit (build_init_ack).
+  if (packet.bytes.empty() || packet.bytes.size() > kMaxTransmitSize) return;
   // A peer that makes us answer faster than we send must not grow our memory: drop the oldest.
   if (prebuilt_.size() >= kMaxPrebuilt) prebuilt_.pop_front();
   prebuilt_.push_back(std::move(packet));

@@ -8,14 +8,22 @@
 namespace sctpkit::assoc {
 namespace {
 
+constexpr size_t kMaxCausesDescribed = 8;
+
 // One line a person can read: the cause's RFC name and, where it carries text, the text.
 std::string describe_causes(wire::Bytes causes, std::optional<uint16_t>& first_code) {
   std::string out;
   wire::TlvReader reader(causes);
+  size_t described = 0;
   while (auto item = reader.next()) {
     if (!*item) break;
     const wire::RawTlv& tlv = **item;
     if (!first_code) first_code = tlv.type;
+    // An ABORT of 16,000 4-byte causes would make a 400 KB description: the first few say enough.
+    if (described++ == kMaxCausesDescribed) {
+      out += "; ...";
+      break;
+    }
     if (!out.empty()) out += "; ";
     out += std::string(wire::error_cause_name(tlv.type));
     if (tlv.type == wire::UserInitiatedAbort::kType || tlv.type == wire::ProtocolViolation::kType) {
@@ -230,9 +238,12 @@ void Association::handle_error(const wire::ErrorChunk& error, TimePoint now) {
       restart_t1(now);
       return;
     }
+    // Past the bound only the report is dropped: a Stale Cookie (above) is acted on regardless.
+    if (peer_errors_queued_ >= kMaxQueuedPeerErrors) continue;
     std::optional<uint16_t> code;
     const std::string detail = describe_causes(tlv.whole, code);
     push_event(PeerErrorEvent{id_, tlv.type, detail});
+    ++peer_errors_queued_;
   }
 }
 

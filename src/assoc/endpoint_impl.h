@@ -227,9 +227,9 @@ class EndpointImpl {
   }
 
   // Returns false for a packet no IP datagram carries (an INIT ACK repeating a huge INIT in its
-  // cookie and in its Unrecognized Parameters): not sent, and not reported as answered.
+  // cookie) or none at all (build_init_ack's empty one): not sent, and not reported as answered.
   bool queue_stateless(OwnedPacket packet) {
-    if (packet.bytes.size() > kMaxTransmitSize) return false;
+    if (packet.bytes.empty() || packet.bytes.size() > kMaxTransmitSize) return false;
     if (stateless_.size() >= kMaxStatelessReplies) stateless_.pop_front();
     stateless_.push_back(std::move(packet));
     ++stateless_queued_;

@@ -64,6 +64,7 @@ OwnedPacket finish(const PacketEnds& ends, wire::VerificationTag tag, const wire
 
 InitParameters read_init_parameters(wire::Bytes parameters, size_t max_addresses) {
   InitParameters out;
+  size_t reported = 0;
   wire::TlvReader reader(parameters);
   while (auto item = reader.next()) {
     if (!*item) {
@@ -97,7 +98,10 @@ InitParameters read_init_parameters(wire::Bytes parameters, size_t max_addresses
       default:
         if (known_init_parameter(tlv.type)) break;
         // RFC 9260 3.2.1: the upper two bits say whether to report it and whether to go on.
-        if (tlv.type & 0x4000) out.unrecognized.push_back(tlv.whole);
+        if ((tlv.type & 0x4000) && reported + wire::padded4(tlv.whole.size()) <= kMaxUnrecognizedReport) {
+          reported += wire::padded4(tlv.whole.size());
+          out.unrecognized.push_back(tlv.whole);
+        }
         if (!(tlv.type & 0x8000)) return out;
         break;
     }
@@ -143,7 +147,10 @@ OwnedPacket build_init_ack(const PacketEnds& ends, wire::VerificationTag peer_ta
   for (const auto& u : unrecognized) room += wire::padded4(4 + u.size());
   Scratch params(room);
   wire::TlvListBuilder list(params.bytes());
-  list.add(wire::StateCookie{cookie});
+  // RFC 9260 3.3.3: the State Cookie is mandatory. One holding an INIT within ~100 bytes of the
+  // 16-bit chunk length does not fit a parameter's 16-bit length: no INIT ACK at all (empty
+  // bytes), rather than one without a cookie.
+  if (!list.add(wire::StateCookie{cookie})) return {};
   encode_addresses(local_addresses, list);
   // RFC 9260 3.2.2: each unrecognized INIT parameter comes back in an Unrecognized Parameter.
   for (const auto& u : unrecognized) list.add(wire::UnrecognizedParameter{u});

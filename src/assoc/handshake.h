@@ -54,7 +54,9 @@ struct InitParameters {
   wire::Bytes host_name;                 // the Host Name Address TLV, if present (5.1.2 rule 2)
   wire::Bytes state_cookie;              // INIT ACK: the State Cookie's value
   bool has_state_cookie = false;
-  std::vector<wire::Bytes> unrecognized;  // whole TLVs whose type's upper bits ask for a report
+  // Whole TLVs whose type's upper bits ask for a report, the first kMaxUnrecognizedReport bytes'
+  // worth of them (see there).
+  std::vector<wire::Bytes> unrecognized;
   bool malformed = false;                // a known parameter with a bad length, or a broken list
   uint32_t cookie_preservative_ms = 0;   // INIT: Suggested Cookie Life-Span Increment (3.3.2.1.3)
 };
@@ -63,6 +65,13 @@ struct InitParameters {
 // cookie life span increase for its own security reasons": granted up to the configured life span
 // again (a cookie valid at most twice as long), never more.
 Duration cookie_life(Duration configured, uint32_t suggested_increment_ms);
+
+// RFC 9260 14: the unrecognized parameters reported back, padded TLVs included, stop at this
+// many bytes; later ones are left out, as 14 allows ("MAY ... omit some or all"). Each is echoed in
+// an Unrecognized Parameter of the INIT ACK on top of the copy of the INIT its cookie holds, so
+// without a bound an INIT of skip-and-report parameters drew an INIT ACK over twice its size
+// toward a source that may be spoofed. Honest peers report one or two small parameters.
+inline constexpr size_t kMaxUnrecognizedReport = 256;
 
 // Reads at most `max_addresses` address parameters (a hostile INIT can list thousands).
 InitParameters read_init_parameters(wire::Bytes parameters, size_t max_addresses = 16);
@@ -91,7 +100,8 @@ struct PacketEnds {
 OwnedPacket build_init(const PacketEnds& ends, const InitOffer& offer,
                        std::span<const wire::IpAddress> local_addresses, uint32_t cookie_preservative_ms = 0);
 
-// RFC 9260 5.1 step 2: an INIT ACK travels alone, tagged with the INIT's Initiate Tag.
+// RFC 9260 5.1 step 2: an INIT ACK travels alone, tagged with the INIT's Initiate Tag. Empty
+// bytes when the cookie is too long for its parameter (an INIT near the longest chunk): not sent.
 OwnedPacket build_init_ack(const PacketEnds& ends, wire::VerificationTag peer_tag, const InitOffer& offer,
                            wire::Bytes cookie, std::span<const wire::IpAddress> local_addresses,
                            std::span<const wire::Bytes> unrecognized);

@@ -1,6 +1,7 @@
 // Whole associations between two Endpoints over an in-memory link: the data path end to end.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <numeric>
 
 #include "assoc/endpoint.h"
@@ -503,18 +504,25 @@ TEST(EndpointDatapathTest, AnAssociationsPrebuiltAnswerThatDoesNotFitTheBufferSt
   expect_init_ack_waits_for_room(pair.server(), pair.now);
 }
 
-// An INIT whose INIT ACK could be no IP datagram (its cookie repeats the INIT, and so does the
-// Unrecognized Parameters report, RFC 9260 3.3.3) is not answered, and not counted as answered.
+// An INIT whose INIT ACK could be no IP datagram (its cookie repeats the INIT, RFC 9260 5.1.3) is
+// not answered, and not counted as answered. Near the longest chunk, the cookie does not even fit
+// its parameter's 16-bit length: no INIT ACK without its State Cookie goes out (3.3.3: mandatory).
 TEST(EndpointDatapathTest, AnAnswerLargerThanAnyDatagramIsNotQueued) {
   EndpointPair pair;
   const std::vector<uint8_t> init_bytes = client_init(pair);
   ASSERT_FALSE(init_bytes.empty());
   std::vector<uint8_t> big = init_bytes;
-  // Parameters of an unknown type whose upper bits say "skip and report" (RFC 9260 3.2.1: 11).
-  for (int i = 0; i < 40; ++i) {
-    const uint16_t type = 0xC000 | static_cast<uint16_t>(0x100 + i), length = 1004;
-    big.insert(big.end(), {static_cast<uint8_t>(type >> 8), static_cast<uint8_t>(type), length >> 8, length & 0xff});
-    big.insert(big.end(), 1000, static_cast<uint8_t>(i));
+  // Parameters of an unknown type whose upper bits say "skip and report" (RFC 9260 3.2.1: 11), up
+  // to the longest INIT chunk (a 16-bit length): the cookie's own fields and MAC then take the
+  // INIT ACK past 65,536 bytes. (Only the first few are reported: kMaxUnrecognizedReport.)
+  constexpr size_t kLongestInit = 65532;
+  for (int i = 0; big.size() - 12 < kLongestInit; ++i) {
+    const auto length = static_cast<uint16_t>(std::min<size_t>(1004, kLongestInit - (big.size() - 12)));
+    ASSERT_GE(length, 4);
+    const uint16_t type = 0xC000 | static_cast<uint16_t>(0x100 + i);
+    big.insert(big.end(), {static_cast<uint8_t>(type >> 8), static_cast<uint8_t>(type), static_cast<uint8_t>(length >> 8),
+                           static_cast<uint8_t>(length & 0xff)});
+    big.insert(big.end(), length - 4u, static_cast<uint8_t>(i));
   }
   const size_t chunk_length = big.size() - 12;
   big[14] = static_cast<uint8_t>(chunk_length >> 8);

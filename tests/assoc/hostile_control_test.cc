@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <vector>
 
+#include "assoc/cookie.h"
+#include "assoc/handshake.h"
 #include "scripted_peer.h"
 #include "wire/error_causes.h"
 
@@ -94,6 +96,108 @@ TEST(HostileControl, AHeartbeatFloodIsAnsweredUpToABoundAndKeepsNoOtherState) {
   }
   EXPECT_GE(answers, 1u);
   EXPECT_LE(answers, 8u);  // Association::kMaxQueuedHeartbeatAcks
+  // The association is unharmed: data still flows.
+  p.send(p.local_tag, ScriptedPeer::data(p.peer_tsn, text("after")));
+  p.take();
+  EXPECT_EQ(p.events_of<MessageEvent>().size(), 1u);
+}
+
+
+TEST(HostileControl, AnInitOfReportedUnknownParametersDrawsAnInitAckBarelyLargerThanItself) {
+  // RFC 9260 14: the INIT ACK SHOULD be as small as possible (byte amplification toward a source
+  // that may be spoofed); Unrecognized Parameters MAY be omitted. The cookie holds a copy of the
+  // INIT, so each reported parameter would come back twice.
+  ScriptedPeer p;
+  std::vector<uint8_t> parameters;
+  for (uint16_t i = 0; i < 100; ++i) {
+    // RFC 9260 3.2.1: upper bits 11, skip and report. 32 bytes each, 3,200 in all.
+    const uint16_t type = 0xC100 | i;
+    parameters.insert(parameters.end(), {static_cast<uint8_t>(type >> 8), static_cast<uint8_t>(type), 0, 32});
+    parameters.insert(parameters.end(), 28, static_cast<uint8_t>(i));
+  }
+  const wire::InitChunk init = ScriptedPeer::init_chunk(0xABCD, 1000, parameters);
+  const size_t init_size = wire::kCommonHeaderSize + wire::kChunkHeaderSize + init.value_size();
+  p.send(0, init);
+  const auto sent = p.take();
+  ASSERT_EQ(sent.size(), 1u);
+  const auto ack = sent[0].parse<wire::InitAckChunk>();
+  size_t reported = 0, reported_bytes = 0;
+  wire::TlvReader reader(ack.parameters);
+  while (auto item = reader.next()) {
+    ASSERT_TRUE(*item);
+    if ((**item).type != wire::UnrecognizedParameter::kType) continue;
+    ++reported;
+    reported_bytes += wire::padded4((**item).value.size());
+  }
+  // The first ones are still reported, up to kMaxUnrecognizedReport bytes (was all 100: 3,600).
+  EXPECT_GE(reported, 1u);
+  EXPECT_LE(reported_bytes, kMaxUnrecognizedReport);
+  // The INIT (in the cookie), the cookie's own fields and MAC, the report: 3,644 bytes, was 6,956
+  // against the INIT's 3,232.
+  EXPECT_LE(sent[0].bytes.size(), init_size + CookieAuthority::size_for(0) + kMaxUnrecognizedReport + 64);
+  // The cookie still makes the association.
+  p.send(ack.initiate_tag.value(), wire::CookieEchoChunk{ScriptedPeer::state_cookie(ack)});
+  const auto answer = p.take();
+  ASSERT_EQ(answer.size(), 1u);
+  EXPECT_TRUE(answer[0].has(wire::CookieAckChunk::kType));
+}
+
+
+TEST(HostileControl, ErrorCauseFloodsQueueBoundedEventsAndAbortDetailStaysShort) {
+  // RFC 9260 14: an ERROR chunk's causes each became a PeerErrorEvent with a string, so three
+  // packets of 1,000 4-byte causes queued 3,000 events before the user read one; now at most
+  // Association::kMaxQueuedPeerErrors wait, and more are reported once the user has read them.
+  ScriptedPeer p;
+  ASSERT_TRUE(p.establish());
+  std::vector<uint8_t> causes;
+  for (int i = 0; i < 1000; ++i) causes.insert(causes.end(), {0, 4, 0, 4});  // Out of Resource (3.3.10.4)
+  for (int packet = 0; packet < 3; ++packet) p.send(p.local_tag, wire::ErrorChunk{causes});
+  p.take();
+  EXPECT_EQ(p.events_of<PeerErrorEvent>().size(), 16u);
+  p.send(p.local_tag, wire::ErrorChunk{wire::Bytes(causes.data(), 4)});
+  p.take();
+  EXPECT_EQ(p.events_of<PeerErrorEvent>().size(), 17u);
+  // The association is unharmed: data still flows.
+  p.send(p.local_tag, ScriptedPeer::data(p.peer_tsn, text("after")));
+  p.take();
+  EXPECT_EQ(p.events_of<MessageEvent>().size(), 1u);
+  // An ABORT of 1,000 causes: the first named, the detail a line, not 1,000 names (~18 KB).
+  p.send(p.local_tag, wire::AbortChunk{false, causes});
+  p.take();
+  const auto closed = p.events_of<ClosedEvent>();
+  ASSERT_EQ(closed.size(), 1u);
+  EXPECT_EQ(closed[0].cause_code, std::optional<uint16_t>(4));
+  EXPECT_LT(closed[0].detail.size(), 300u);
+}
+
+
+TEST(HostileControl, AFloodOfUnknownChunksToReportBuildsAtMostTheReportsThatGoOut) {
+  // RFC 9260 3.2: a chunk type we do not know with upper bits 11 is skipped and reported in an
+  // ERROR (Unrecognized Chunk Type, the chunk whole). Reports wait in a queue of
+  // Association::kMaxQueuedErrors; a packet of a thousand such chunks built a thousand and kept the
+  // last eight. Now the first eight are kept and no more are built while the queue is full.
+  ScriptedPeer p;
+  ASSERT_TRUE(p.establish());
+  std::vector<uint8_t> buffer(4096);
+  wire::PacketBuilder builder(buffer, buffer.size(),
+                              {ScriptedPeer::kPeerPort, ScriptedPeer::kEndpointPort, wire::VerificationTag(p.local_tag), 0});
+  // Chunks of type 255 (upper bits 11), each numbered in its flags, no value: over 1,000.
+  size_t chunks = 0;
+  while (builder.add_value(0xFF, static_cast<uint8_t>(chunks), {})) ++chunks;
+  ASSERT_GT(chunks, 1000u);
+  const auto packet = builder.finish();
+  p.endpoint().handle_packet(packet, p.peer, p.us, p.now);
+  std::vector<uint8_t> reported_flags;
+  for (const SentPacket& sent : p.take()) {
+    for (const wire::RawChunk& chunk : sent.view()) {
+      if (chunk.type != wire::ErrorChunk::kType) continue;
+      // Cause header (4 bytes), then the unrecognized chunk: type, flags, ...
+      ASSERT_GE(chunk.value.size(), 6u);
+      EXPECT_EQ(wire::load_u16(chunk.value, 0), wire::UnrecognizedChunkType::kType);
+      reported_flags.push_back(chunk.value[5]);
+    }
+  }
+  EXPECT_EQ(reported_flags, (std::vector<uint8_t>{0, 1, 2, 3, 4, 5, 6, 7}));
   // The association is unharmed: data still flows.
   p.send(p.local_tag, ScriptedPeer::data(p.peer_tsn, text("after")));
   p.take();

@@ -15,7 +15,8 @@ bool key_before(uint32_t a, uint32_t b) { return static_cast<int32_t>(b - a) > 0
 
 }  // namespace
 
-Reassembly::Reassembly(const ReassemblyConfig& config) : config_(config) {}
+Reassembly::Reassembly(const ReassemblyConfig& config)
+    : config_(config), idata_(config.interleaving ? std::make_unique<IDataIndex>() : nullptr) {}
 
 Reassembly::Stream& Reassembly::grow_streams(wire::StreamId id) {
   // RFC 9260 14 (resource exhaustion): state for the streams the peer uses, up to the highest one,
@@ -64,12 +65,8 @@ std::optional<ReassemblyError> Reassembly::insert(const DataFragment& fragment, 
     std::optional<size_t> left;
     std::optional<size_t> right;
     if (auto error = find_data_neighbours(fragment, left, right)) return error;
-  } else {
-    for (const Partial& p : partials_) {
-      if (p.stream == fragment.stream && p.unordered == fragment.unordered && p.mid == fragment.mid) {
-        return ReassemblyError::InconsistentFragment;
-      }
-    }
+  } else if (find_message(fragment.stream, fragment.unordered, fragment.mid)) {
+    return ReassemblyError::InconsistentFragment;
   }
   std::vector<uint8_t> bytes = take_buffer();
   bytes.assign(fragment.payload.begin(), fragment.payload.end());
@@ -104,9 +101,11 @@ std::optional<ReassemblyError> Reassembly::find_data_neighbours(const DataFragme
                                                                  std::optional<size_t>& right) const {
   // RFC 9260 6.9: the fragments of one message carry consecutive TSNs, B on the first and E on the
   // last. So a fragment joins the partial message ending at TSN - 1 and the one starting at TSN + 1,
-  // and each neighbour must agree with it on stream, U flag and (ordered) SSN.
+  // and each neighbour must agree with it on stream, U flag and (ordered) SSN. And on the PPID:
+  // 3.3.1 has every fragment carry the message's, so a different one means the peer spliced two
+  // messages, and we would deliver one of them under the other's PPID.
   const auto same_message = [&](const Partial& p) {
-    return p.stream == f.stream && p.unordered == f.unordered && (f.unordered || p.ssn == f.ssn);
+    return p.stream == f.stream && p.unordered == f.unordered && (f.unordered || p.ssn == f.ssn) && p.ppid == f.ppid;
   };
   for (size_t i = 0; i < partials_.size(); ++i) {
     const Partial& p = partials_[i];
@@ -188,9 +187,8 @@ std::optional<ReassemblyError> Reassembly::insert_data(const DataFragment& f, bo
 std::optional<ReassemblyError> Reassembly::insert_idata(const DataFragment& f) {
   // RFC 8260 2.1: fragments of one message share (stream, U, MID) and are ordered by FSN; their
   // TSNs need not be consecutive, since messages of different streams interleave.
-  auto it = std::find_if(partials_.begin(), partials_.end(), [&](const Partial& p) {
-    return p.stream == f.stream && p.unordered == f.unordered && p.mid == f.mid;
-  });
+  const std::optional<size_t> held = find_message(f.stream, f.unordered, f.mid);
+  auto it = held ? partials_.begin() + static_cast<std::ptrdiff_t>(*held) : partials_.end();
   if (it != partials_.end()) {
     for (const Piece& p : it->pieces) {
       // Two fragments at one FSN, or a fragment beyond the one marked last, or one claiming to be
@@ -219,6 +217,7 @@ std::optional<ReassemblyError> Reassembly::insert_idata(const DataFragment& f) {
     fresh.unordered = f.unordered;
     fresh.mid = f.mid;
     partials_.push_back(std::move(fresh));
+    index_partial(partials_.size() - 1);
     it = partials_.end() - 1;
   }
   const Piece piece{f.fsn.value(), 0, static_cast<uint32_t>(f.payload.size()), f.tsn, f.beginning, f.ending};
@@ -244,7 +243,27 @@ void Reassembly::drop_partial(size_t index) {
   remove_partial(index);
 }
 
+void Reassembly::index_partial(size_t index) {
+  const uint64_t key = message_key(partials_[index]);
+  if (idata_->spare_nodes.empty()) {
+    idata_->by_message.emplace(key, static_cast<uint32_t>(index));
+    return;
+  }
+  MessageIndex::node_type node = std::move(idata_->spare_nodes.back());
+  idata_->spare_nodes.pop_back();
+  node.key() = key;
+  node.mapped() = static_cast<uint32_t>(index);
+  idata_->by_message.insert(std::move(node));
+}
+
 void Reassembly::remove_partial(size_t index) {
+  if (idata_) {
+    MessageIndex& by_message = idata_->by_message;
+    MessageIndex::node_type node = by_message.extract(message_key(partials_[index]));
+    if (idata_->spare_nodes.size() < kMaxSpareNodes) idata_->spare_nodes.push_back(std::move(node));
+    // The last partial moves into the freed place.
+    if (index + 1 != partials_.size()) by_message.find(message_key(partials_.back()))->second = static_cast<uint32_t>(index);
+  }
   std::vector<Piece> pieces = std::move(partials_[index].pieces);
   if (index + 1 != partials_.size()) partials_[index] = std::move(partials_.back());
   partials_.pop_back();
@@ -365,25 +384,43 @@ void Reassembly::forward_tsn(Tsn new_cumulative_tsn, std::span<const ForwardTsnS
   }
 }
 
+void Reassembly::drop_ordered_partials(wire::StreamId stream, Mid through) {
+  // The MIDs at or before `through` (RFC 1982: up to 2^31 - 1 behind it) as at most two ranges of
+  // keys, where the 32-bit MID wraps. Each step drops one partial, so a skip costs O(log n) plus
+  // O(log n) per partial dropped, however many other partials are held.
+  const auto drop_range = [&](uint32_t low, uint32_t high) {
+    const MessageIndex& by_message = idata_->by_message;
+    const uint64_t first = message_key(stream, false, Mid(low)), last = message_key(stream, false, Mid(high));
+    for (auto it = by_message.lower_bound(first); it != by_message.end() && it->first <= last;
+         it = by_message.lower_bound(first)) {
+      drop_partial(it->second);
+    }
+  };
+  const uint32_t low = through.value() - 0x7FFF'FFFFu;
+  if (low <= through.value()) {
+    drop_range(low, through.value());
+  } else {
+    drop_range(low, 0xFFFF'FFFFu);
+    drop_range(0, through.value());
+  }
+}
+
 void Reassembly::i_forward_tsn(std::span<const IForwardTsnSkip> skips) {
+  // RFC 8260 2.3: I-FORWARD-TSN goes with I-DATA. Under DATA no message is named by MID, and the
+  // (stream, U, MID) index does not exist.
+  if (!idata_) return;
   for (const IForwardTsnSkip& skip : skips) {
     if (skip.stream.value() >= config_.inbound_streams) continue;
     Stream& stream = stream_state(skip.stream);
     if (skip.unordered) {
       // RFC 8260 2.3.1: an unordered entry names the one message abandoned.
-      for (size_t i = partials_.size(); i-- > 0;) {
-        const Partial& p = partials_[i];
-        if (p.stream == skip.stream && p.unordered && p.mid == skip.mid) drop_partial(i);
-      }
+      if (auto held = find_message(skip.stream, true, skip.mid)) drop_partial(*held);
       continue;
     }
     if (skip.mid.before(stream.next_mid)) continue;
     // RFC 8260 2.3.1: ordered messages up to the MID are skipped: their fragments are dropped, the
     // complete ones held are delivered in MID order, and the stream expects MID + 1.
-    for (size_t i = partials_.size(); i-- > 0;) {
-      const Partial& p = partials_[i];
-      if (p.stream == skip.stream && !p.unordered && p.mid.before_or_equal(skip.mid)) drop_partial(i);
-    }
+    drop_ordered_partials(skip.stream, skip.mid);
     release_waiting(stream, skip.mid.value() - stream.next_mid.value());
     stream.next_mid = skip.mid.next();
     deliver_in_order(stream);
