@@ -65,6 +65,7 @@ std::optional<ReassemblyError> Reassembly::insert(const DataFragment& fragment, 
     std::optional<size_t> right;
     if (auto error = find_data_neighbours(fragment, left, right)) return error;
   } else {
+    work_steps_ += partials_.size();
     for (const Partial& p : partials_) {
       if (p.stream == fragment.stream && p.unordered == fragment.unordered && p.mid == fragment.mid) {
         return ReassemblyError::InconsistentFragment;
@@ -108,6 +109,7 @@ std::optional<ReassemblyError> Reassembly::find_data_neighbours(const DataFragme
   const auto same_message = [&](const Partial& p) {
     return p.stream == f.stream && p.unordered == f.unordered && (f.unordered || p.ssn == f.ssn);
   };
+  work_steps_ += partials_.size();
   for (size_t i = 0; i < partials_.size(); ++i) {
     const Partial& p = partials_[i];
     const Piece& first = p.pieces.front();
@@ -188,6 +190,7 @@ std::optional<ReassemblyError> Reassembly::insert_data(const DataFragment& f, bo
 std::optional<ReassemblyError> Reassembly::insert_idata(const DataFragment& f) {
   // RFC 8260 2.1: fragments of one message share (stream, U, MID) and are ordered by FSN; their
   // TSNs need not be consecutive, since messages of different streams interleave.
+  work_steps_ += partials_.size();
   auto it = std::find_if(partials_.begin(), partials_.end(), [&](const Partial& p) {
     return p.stream == f.stream && p.unordered == f.unordered && p.mid == f.mid;
   });

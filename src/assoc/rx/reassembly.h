@@ -154,6 +154,10 @@ class Reassembly {
   [[nodiscard]] size_t partial_count() const { return partials_.size(); }
   // Unfragmented messages that went straight to the ready queue (in order, nothing partial held).
   [[nodiscard]] uint64_t fast_deliveries() const { return fast_deliveries_; }
+  // Work a peer can make us do per chunk: partial messages scanned for a fragment's neighbours,
+  // plus comparisons ordering the waiting messages. Counted (one add per scan or comparison) so
+  // that tests bound the mechanism (kMaxPartials, the heap) by a count, not by a clock.
+  [[nodiscard]] uint64_t work_steps() const { return work_steps_; }
 
  private:
   struct Piece {
@@ -208,6 +212,7 @@ class Reassembly {
     const Reassembly* self;
     const Stream* stream;
     bool operator()(const ReceivedMessage& a, const ReceivedMessage& b) const {
+      ++self->work_steps_;
       return self->distance(*stream, a) > self->distance(*stream, b);
     }
   };
@@ -250,6 +255,7 @@ class Reassembly {
   // Within the receive buffer (plus a zero window probe's chunk): the window held these bytes.
   uint32_t unconsumed_ = 0;
   uint64_t fast_deliveries_ = 0;
+  mutable uint64_t work_steps_ = 0;  // see work_steps(); mutable: the scans and comparisons are const
 };
 
 }  // namespace sctpkit::assoc
