@@ -106,6 +106,81 @@ TEST_F(HostileReceive, GapFillersIntoAClosedWindowAreHeldOnlyUpToOneLargestChunk
   ASSERT_EQ(rx.on_data(data(1, 0, 10)), DataVerdict::Accepted);
 }
 
+TEST_F(HostileReceive, OneByteMessagesEachCountAMessagesFootprintAgainstTheBuffer) {
+  // Counting payload only, a 10,000-byte buffer took 10,000 one-byte messages (some 1 MB of
+  // message structs and heap blocks); 2 MiB of them, some 150 MB. Each now counts
+  // kMinMessageCharge, about its real footprint.
+  DataReceiverConfig config;
+  config.reassembly = reassembly_config(10000);
+  config.window_tsns = TsnMap::kMaxWindowTsns;
+  DataReceiver rx(config, Tsn(1));
+  // Ordered messages behind SSN 0, which has not come: none can be delivered.
+  const size_t fits = (10000 + Reassembly::kMinMessageCharge - 1) / Reassembly::kMinMessageCharge;  // 79
+  uint32_t tsn = 2;
+  for (; tsn < 2 + fits; ++tsn) {
+    ASSERT_GT(rx.a_rwnd(), 0u) << "TSN " << tsn;
+    ASSERT_EQ(rx.on_data(data(tsn, static_cast<uint16_t>(tsn - 1), 1)), DataVerdict::Accepted);
+    EXPECT_EQ(rx.reassembly().bytes_held(), (tsn - 1) * Reassembly::kMinMessageCharge);
+  }
+  // RFC 9260 6.2: the window is closed after 79 one-byte messages (it was after 10,000), and the
+  // next new TSN is dropped.
+  EXPECT_EQ(rx.a_rwnd(), 0u);
+  EXPECT_EQ(rx.on_data(data(tsn, static_cast<uint16_t>(tsn - 1), 1)), DataVerdict::DroppedNoSpace);
+  // Delivered and read, they give back all they were charged.
+  ASSERT_EQ(rx.on_data(data(1, 0, 1)), DataVerdict::Accepted);
+  size_t read = 0;
+  while (rx.pop_message()) ++read;
+  EXPECT_EQ(read, fits + 1);
+  EXPECT_EQ(rx.reassembly().bytes_held(), 0u);
+  EXPECT_EQ(rx.a_rwnd(), 10000u);
+}
+
+TEST_F(HostileReceive, OneByteFragmentsEachCountAPieceAgainstTheBuffer) {
+  // A partial message of one-byte fragments held a 20-byte Piece (up to 40 with its vector's
+  // growth) per payload byte counted.
+  Reassembly r(reassembly_config(1 << 20));
+  constexpr uint32_t kFragments = 1000;
+  ASSERT_FALSE(r.insert(data(1, 0, 1, "B")));
+  for (uint32_t tsn = 2; tsn <= kFragments; ++tsn) ASSERT_FALSE(r.insert(data(tsn, 0, 1, "")));
+  EXPECT_EQ(r.bytes_held(), kFragments * Reassembly::kMinFragmentCharge);  // was 1,000
+  // Complete, it is one message of 1,001 bytes, charged its payload.
+  ASSERT_FALSE(r.insert(data(kFragments + 1, 0, 1, "E")));
+  EXPECT_EQ(r.bytes_held(), kFragments + 1);
+  EXPECT_EQ(drain(r), std::vector<uint32_t>{0});
+  EXPECT_EQ(r.bytes_held(), 0u);
+}
+
+TEST_F(HostileReceive, AMessageAsLargeAsTheBufferStillFitsInHonestFragments) {
+  // RFC 9260 6.2 drops a new TSN above the highest while the window is closed, so if a message's
+  // fragments were charged more than their payload, one of receive_buffer bytes (the largest
+  // allowed) could never complete. Fragments of a hundred bytes and more count their payload only.
+  DataReceiverConfig config;
+  config.reassembly = reassembly_config(10000);
+  DataReceiver rx(config, Tsn(1));
+  for (uint32_t i = 0; i < 9; ++i) {
+    ASSERT_EQ(rx.on_data(data(1 + i, 0, 1100, i == 0 ? "B" : "")), DataVerdict::Accepted) << i;
+  }
+  EXPECT_EQ(rx.a_rwnd(), 100u);
+  ASSERT_EQ(rx.on_data(data(10, 0, 100, "E")), DataVerdict::Accepted);
+  const auto message = rx.pop_message();
+  ASSERT_TRUE(message);
+  EXPECT_EQ(message->payload.size(), 10000u);
+  EXPECT_EQ(rx.a_rwnd(), 10000u);
+}
+
+TEST_F(HostileReceive, AMessageHandedOutButNotConsumedKeepsOnlyItsPayloadCharged) {
+  // hold_until_consumed: the message's struct left with it; its bytes count until consume().
+  ReassemblyConfig config = reassembly_config(10000);
+  config.hold_until_consumed = true;
+  Reassembly r(config);
+  ASSERT_FALSE(r.insert(data(1, 0, 1)));
+  EXPECT_EQ(r.bytes_held(), Reassembly::kMinMessageCharge);
+  ASSERT_TRUE(r.pop_message());
+  EXPECT_EQ(r.bytes_held(), 1u);
+  r.consume(1);
+  EXPECT_EQ(r.bytes_held(), 0u);
+}
+
 // --- Partial messages: RFC 9260 6.9, 14 ---
 
 TEST_F(HostileReceive, FragmentsStartingMorePartialMessagesThanTheBoundAreDroppedUnlessNext) {
