@@ -181,6 +181,51 @@ TEST_F(HostileReceive, AMessageHandedOutButNotConsumedKeepsOnlyItsPayloadCharged
   EXPECT_EQ(r.bytes_held(), 0u);
 }
 
+// --- Stream state: RFC 9260 14 ---
+
+TEST_F(HostileReceive, OneChunkOnTheHighestStreamMakesOneBlockOfStreamStateNotAllBelowIt) {
+  // Stream state was a vector up to the highest id used: one chunk on stream 65,534 made 65,535
+  // entries, 2 MiB per association (8 GiB over 4,096 associations).
+  ReassemblyConfig config = reassembly_config(1 << 20);
+  config.inbound_streams = 65535;
+  Reassembly r(config);
+  ASSERT_FALSE(r.insert(data(1, 0, 1, "BE", 65534)));
+  EXPECT_EQ(r.streams_with_state(), StreamTable<int>::kBlock);  // was 65,535
+  EXPECT_LE(r.stream_state_bytes(), 12u * 1024);                 // was 2 MiB
+  EXPECT_EQ(r.next_ssn(StreamId(65534)), Ssn(1));
+  EXPECT_EQ(r.next_ssn(StreamId(65000)), Ssn(0));  // asking makes nothing
+  EXPECT_EQ(r.streams_with_state(), StreamTable<int>::kBlock);
+  // Low ids stay in the dense part: stream 3 adds four entries.
+  ASSERT_FALSE(r.insert(data(2, 0, 1, "BE", 3)));
+  EXPECT_EQ(r.streams_with_state(), StreamTable<int>::kBlock + 4);
+  EXPECT_EQ(drain(r), (std::vector<uint32_t>{0, 0}));
+}
+
+TEST_F(HostileReceive, OrderedMessagesOnEveryStreamAreDeliveredInOrder) {
+  // Every stream's SSN 1 first (each waits for its SSN 0), then every SSN 0: each stream's state,
+  // dense or in a block, keeps its own order.
+  ReassemblyConfig config = reassembly_config(1 << 24);
+  config.inbound_streams = 65535;
+  Reassembly r(config);
+  uint32_t tsn = 1;
+  for (uint32_t stream = 0; stream < 65535; ++stream) {
+    ASSERT_FALSE(r.insert(data(tsn++, 1, 1, "BE", static_cast<uint16_t>(stream))));
+  }
+  EXPECT_EQ(r.ready_count(), 0u);
+  for (uint32_t stream = 65535; stream-- > 0;) ASSERT_FALSE(r.insert(data(tsn++, 0, 1, "BE", static_cast<uint16_t>(stream))));
+  std::vector<std::pair<uint16_t, uint32_t>> delivered;
+  while (auto m = r.pop_message()) delivered.emplace_back(m->stream.value(), m->ppid.value());
+  ASSERT_EQ(delivered.size(), 2u * 65535);
+  for (size_t i = 0; i < delivered.size(); i += 2) {
+    const auto stream = static_cast<uint16_t>(65534 - i / 2);
+    ASSERT_EQ(delivered[i], std::make_pair(stream, 0u)) << i;
+    ASSERT_EQ(delivered[i + 1], std::make_pair(stream, 1u)) << i;
+  }
+  for (uint32_t stream = 0; stream < 65535; ++stream) ASSERT_EQ(r.next_ssn(StreamId(static_cast<uint16_t>(stream))), Ssn(2));
+  EXPECT_EQ(r.bytes_held(), 0u);
+  EXPECT_EQ(r.streams_with_state(), 65535u + 1);  // the last block ends at id 65,535
+}
+
 // --- Partial messages: RFC 9260 6.9, 14 ---
 
 TEST_F(HostileReceive, FragmentsStartingMorePartialMessagesThanTheBoundAreDroppedUnlessNext) {

@@ -17,14 +17,6 @@ bool key_before(uint32_t a, uint32_t b) { return static_cast<int32_t>(b - a) > 0
 
 Reassembly::Reassembly(const ReassemblyConfig& config) : config_(config) {}
 
-Reassembly::Stream& Reassembly::grow_streams(wire::StreamId id) {
-  // RFC 9260 14 (resource exhaustion): state for the streams the peer uses, up to the highest one,
-  // not for every stream it may use: a peer offering 65,535 streams would otherwise cost each
-  // association 2 MiB up front (and WebRTC peers do offer that many).
-  streams_.resize(size_t{id.value()} + 1);
-  return streams_[id.value()];
-}
-
 std::optional<ReassemblyError> Reassembly::insert(const DataFragment& fragment, bool next_tsn) {
   // RFC 9260 6.5: a stream the association did not negotiate.
   if (fragment.stream.value() >= config_.inbound_streams) return ReassemblyError::InvalidStream;

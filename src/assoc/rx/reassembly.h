@@ -18,6 +18,7 @@
 #include <span>
 #include <vector>
 
+#include "assoc/rx/stream_table.h"
 #include "assoc/tx/ring.h"
 #include "wire/byte_io.h"
 #include "wire/types.h"
@@ -159,14 +160,18 @@ class Reassembly {
   // inbound_streams (asking about another is a caller bug).
   [[nodiscard]] wire::Ssn next_ssn(wire::StreamId stream) const {
     assert(stream.value() < config_.inbound_streams);
-    return stream.value() < streams_.size() ? streams_[stream.value()].next_ssn : wire::Ssn(0);
+    const Stream* s = streams_.find(stream.value());
+    return s ? s->next_ssn : wire::Ssn(0);
   }
   [[nodiscard]] wire::Mid next_mid(wire::StreamId stream) const {
     assert(stream.value() < config_.inbound_streams);
-    return stream.value() < streams_.size() ? streams_[stream.value()].next_mid : wire::Mid(0);
+    const Stream* s = streams_.find(stream.value());
+    return s ? s->next_mid : wire::Mid(0);
   }
-  // Streams with state: up to the highest one the peer has used (at most inbound_streams).
+  // Streams with state: below StreamTable::kDense up to the highest one the peer has used, above
+  // it the blocks of StreamTable::kBlock streams it has used. Not per packet (walks the blocks).
   [[nodiscard]] size_t streams_with_state() const { return streams_.size(); }
+  [[nodiscard]] size_t stream_state_bytes() const { return streams_.bytes_allocated(); }
   [[nodiscard]] size_t partial_count() const { return partials_.size(); }
   // Unfragmented messages that went straight to the ready queue (in order, nothing partial held).
   [[nodiscard]] uint64_t fast_deliveries() const { return fast_deliveries_; }
@@ -249,13 +254,10 @@ class Reassembly {
   }
   void advance(Stream& stream) const;  // the stream expects its next SSN / MID
   // Made on first use; `id` below inbound_streams. The lookup inlines (every message asks).
-  Stream& stream_state(wire::StreamId id) {
-    return id.value() < streams_.size() ? streams_[id.value()] : grow_streams(id);
-  }
-  Stream& grow_streams(wire::StreamId id);
+  Stream& stream_state(wire::StreamId id) { return streams_.get(id.value()); }
 
   ReassemblyConfig config_;
-  std::vector<Stream> streams_;
+  StreamTable<Stream> streams_;
   std::vector<Partial> partials_;
   // The piece list of the last finished message, kept for the next one: no reallocations per
   // fragmented message in steady state. Bounded by kMaxSparePieces.
