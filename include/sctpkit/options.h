@@ -74,7 +74,9 @@ struct Options {
   size_t send_buffer = 1 << 22;
   size_t max_associations = 4096;  // a listener refuses INITs beyond this many (RFC 9260 5.1 ABORT)
   // The window advertised to the peer (RFC 9260 6.2). It covers received messages that receive()
-  // has not returned yet, so about this many payload bytes at most wait for a slow reader.
+  // has not returned yet, so about this many payload bytes at most wait for a slow reader. A
+  // message held counts at least 128 bytes (about what holding it costs), so that a peer's tiny
+  // messages cannot make us hold a hundred times the buffer in bookkeeping.
   uint32_t receive_buffer = 1 << 21;
   std::chrono::milliseconds rto_initial{1000};
   std::chrono::milliseconds rto_min{1000};

@@ -254,6 +254,7 @@ class Association {
   uint16_t requested_outbound_streams_ = 0;
   uint16_t outbound_streams_ = 0;
   uint16_t inbound_streams_ = 0;
+  uint16_t peer_errors_queued_ = 0;  // PeerErrorEvents in events_ (kMaxQueuedPeerErrors)
   wire::VerificationTag local_tag_;
   wire::VerificationTag peer_tag_;
   wire::VerificationTag local_tie_tag_;
@@ -332,7 +333,6 @@ class Association {
   // ring: a send-space event per refused send() must not allocate (steady state). Events go in
   // through push_event().
   Ring<Event> events_;
-  uint16_t peer_errors_queued_ = 0;  // PeerErrorEvents in events_ (kMaxQueuedPeerErrors)
   void push_event(Event event);
   ConnectedEvent connected_event() const;
   void hand_over_connected_event();  // into events_, if owed

@@ -76,7 +76,8 @@ TEST(HostileFragment, DataFragmentWithAnotherPpidIsRejectedNotStitched) {
   ASSERT_FALSE(r.insert(f.data(10, 1, 0, "B", "p", 7)));
   ASSERT_FALSE(r.insert(f.data(12, 1, 0, "E", "r", 7)));
   EXPECT_EQ(r.insert(f.data(11, 1, 0, "", "q", 3)), ReassemblyError::InconsistentFragment);
-  EXPECT_EQ(r.bytes_held(), 6u);  // the refused ones hold nothing
+  // The refused ones hold nothing: four partial messages, each charged the minimum.
+  EXPECT_EQ(r.bytes_held(), 4 * Reassembly::kMinMessageCharge);
   EXPECT_EQ(r.ready_count(), 0u);
   // The same PPID completes each message, delivered under it.
   ASSERT_FALSE(r.insert(f.data(2, 0, 0, "E", "cd", 7)));
@@ -219,7 +220,7 @@ TEST(HostileFragment, IForwardTsnUnderDataChangesNothing) {
   r.i_forward_tsn(skips);
   EXPECT_EQ(r.partial_count(), 1u);
   EXPECT_EQ(r.next_ssn(StreamId(0)), Ssn(0));
-  EXPECT_EQ(r.bytes_held(), 4u);
+  EXPECT_EQ(r.bytes_held(), 2 * Reassembly::kMinMessageCharge);  // a partial, a message waiting for SSN 0
   ASSERT_FALSE(r.insert(f.data(2, 0, 0, "E", "x")));
   EXPECT_EQ(drain(r), (std::vector<std::string>{"abx", "cd"}));
 }

@@ -119,8 +119,8 @@ TEST_F(RxDataReceiver, Section62DuplicatesReportedOnceThenCleared) {
 }
 
 TEST_F(RxDataReceiver, Section62WindowZeroDropsTsnsAboveTheHighestOnly) {
-  DataReceiver rx(config(100), Tsn(1));
-  packet(rx, kT0, {chunk(1, 0, 60), chunk(3, 2, 40)});  // buffer now full, TSN 2 missing
+  DataReceiver rx(config(1000), Tsn(1));
+  packet(rx, kT0, {chunk(1, 0, 600), chunk(3, 2, 400)});  // buffer now full, TSN 2 missing
   EXPECT_EQ(rx.a_rwnd(), 0u);
   send_sack(rx);
   // Above the highest TSN received: dropped, not acknowledged, and a SACK goes out at once.

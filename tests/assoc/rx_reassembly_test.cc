@@ -152,7 +152,7 @@ TEST(RxReassembly, Section69FragmentsInOrder) {
   ASSERT_FALSE(r.insert(data(1, 0, 0, "B", "ab")));
   ASSERT_FALSE(r.insert(data(2, 0, 0, "", "cd")));
   EXPECT_EQ(r.ready_count(), 0u);
-  EXPECT_EQ(r.bytes_held(), 4u);  // RFC 9260 6.2 step 3: held fragments keep the window closed
+  EXPECT_EQ(r.bytes_held(), Reassembly::kMinMessageCharge);  // RFC 9260 6.2 step 3: held fragments (4 B) keep the window closed
   ASSERT_FALSE(r.insert(data(3, 0, 0, "E", "ef")));
   EXPECT_THAT(drain(r), ElementsAre("abcdef"));
   EXPECT_EQ(r.partial_count(), 0u);
@@ -200,7 +200,7 @@ TEST(RxReassembly, Section69FragmentsThatContradictTsnAdjacencyAreRejected) {
   // nor belong to another stream or SSN.
   EXPECT_EQ(r.insert(data(2, 1, 0, "", "x")), ReassemblyError::InconsistentFragment);
   EXPECT_EQ(r.insert(data(2, 0, 3, "E", "x")), ReassemblyError::InconsistentFragment);
-  EXPECT_EQ(r.bytes_held(), 2u);
+  EXPECT_EQ(r.bytes_held(), Reassembly::kMinMessageCharge);
 }
 
 TEST(RxReassembly, Section65InvalidStreamIsReported) {
@@ -257,7 +257,7 @@ TEST(RxReassembly, Rfc3758ForwardTsnDropsAbandonedPartialsAndReleasesWaiting) {
   EXPECT_EQ(r.partial_count(), 1u);
   EXPECT_EQ(r.next_ssn(StreamId(0)), Ssn(4));
   EXPECT_THAT(drain(r), ElementsAre("two", "three"));
-  EXPECT_EQ(r.bytes_held(), 4u);
+  EXPECT_EQ(r.bytes_held(), Reassembly::kMinMessageCharge);
 }
 
 TEST(RxReassembly, Rfc3758ForwardTsnDeliversHeldMessagesUpToTheSkippedSsn) {
@@ -322,7 +322,7 @@ TEST(RxReassemblyIData, FsnOrderContradictingTsnOrderIsRejected) {
   EXPECT_EQ(r.insert(idata(9, 0, 0, 6, "", "f6")), ReassemblyError::InconsistentFragment);
   ASSERT_FALSE(r.insert(idata(8, 0, 0, 3, "", "f3")));
   ASSERT_FALSE(r.insert(idata(12, 0, 0, 7, "", "f7")));
-  EXPECT_EQ(r.bytes_held(), 6u);
+  EXPECT_EQ(r.bytes_held(), Reassembly::kMinMessageCharge);
 }
 
 TEST(RxReassemblyIData, OrderedByMid) {
@@ -343,7 +343,7 @@ TEST(RxReassemblyIData, ContradictoryFragmentsAreRejected) {
   EXPECT_EQ(r.insert(idata(4, 0, 0, 5, "", "y")), ReassemblyError::InconsistentFragment);  // beyond the E
   EXPECT_EQ(r.insert(idata(5, 0, 0, 1, "E", "y")), ReassemblyError::InconsistentFragment);  // second E
   EXPECT_EQ(r.insert(idata(6, 0, 0, 0, "BE", "y")), ReassemblyError::InconsistentFragment);  // MID in use
-  EXPECT_EQ(r.bytes_held(), 1u);
+  EXPECT_EQ(r.bytes_held(), Reassembly::kMinMessageCharge);
 }
 
 TEST(RxReassemblyIData, MaxMessageSizeExceeded) {
@@ -366,7 +366,7 @@ TEST(RxReassemblyIData, Rfc8260IForwardTsnSkipsOrderedAndUnorderedMessages) {
   EXPECT_THAT(drain(r), ElementsAre("one"));
   EXPECT_EQ(r.next_mid(StreamId(0)), Mid(2));
   EXPECT_EQ(r.partial_count(), 1u);
-  EXPECT_EQ(r.bytes_held(), 2u);
+  EXPECT_EQ(r.bytes_held(), Reassembly::kMinMessageCharge);
 }
 
 // A fragmented message's buffer is reserved at the size of the last one (no regrowth by doubling
@@ -407,7 +407,7 @@ TEST(RxReassembly, InOrderUnfragmentedMessagesTakeTheFastPath) {
   ASSERT_FALSE(r.insert(data(2, 2, 9, "BE", "loose", /*unordered=*/true, 12)));
   ASSERT_FALSE(r.insert(data(3, 0, 1, "BE", "second", false, 13)));
   EXPECT_EQ(r.fast_deliveries(), 3u);
-  EXPECT_EQ(r.bytes_held(), 16u);  // RFC 9260 6.2: ready messages still hold the window
+  EXPECT_EQ(r.bytes_held(), 3 * Reassembly::kMinMessageCharge);  // RFC 9260 6.2: ready messages still hold the window (16 B, each charged 128)
   EXPECT_EQ(r.next_ssn(StreamId(0)), Ssn(2));
   EXPECT_EQ(r.next_ssn(StreamId(2)), Ssn(0));  // unordered messages take no SSN (6.6)
   auto first = r.pop_message();

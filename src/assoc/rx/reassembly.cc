@@ -18,14 +18,6 @@ bool key_before(uint32_t a, uint32_t b) { return static_cast<int32_t>(b - a) > 0
 Reassembly::Reassembly(const ReassemblyConfig& config)
     : config_(config), idata_(config.interleaving ? std::make_unique<IDataIndex>() : nullptr) {}
 
-Reassembly::Stream& Reassembly::grow_streams(wire::StreamId id) {
-  // RFC 9260 14 (resource exhaustion): state for the streams the peer uses, up to the highest one,
-  // not for every stream it may use: a peer offering 65,535 streams would otherwise cost each
-  // association 2 MiB up front (and WebRTC peers do offer that many).
-  streams_.resize(size_t{id.value()} + 1);
-  return streams_[id.value()];
-}
-
 std::optional<ReassemblyError> Reassembly::insert(const DataFragment& fragment, bool next_tsn) {
   // RFC 9260 6.5: a stream the association did not negotiate.
   if (fragment.stream.value() >= config_.inbound_streams) return ReassemblyError::InvalidStream;
@@ -53,7 +45,7 @@ std::optional<ReassemblyError> Reassembly::insert(const DataFragment& fragment, 
     message.mid = fragment.mid;
     message.payload = take_buffer();
     message.payload.assign(fragment.payload.begin(), fragment.payload.end());
-    bytes_held_ += fragment.payload.size();
+    bytes_held_ += charge(fragment.payload.size());
     if (!fragment.unordered) {
       message.ssn = fragment.ssn;
       advance(stream);
@@ -72,7 +64,7 @@ std::optional<ReassemblyError> Reassembly::insert(const DataFragment& fragment, 
   bytes.assign(fragment.payload.begin(), fragment.payload.end());
   ReceivedMessage message{fragment.stream, fragment.ppid, fragment.unordered, fragment.unordered ? Ssn() : fragment.ssn,
                           fragment.mid, std::move(bytes)};
-  bytes_held_ += message.payload.size();
+  bytes_held_ += charge(message.payload.size());
   on_complete(std::move(message));
   return std::nullopt;
 }
@@ -92,6 +84,7 @@ void Reassembly::place(Partial& partial, const Piece& piece, wire::Bytes payload
   // In-order arrival appends; only a fragment that overtook a later one moves bytes already held.
   partial.bytes.insert(partial.bytes.begin() + offset, payload.begin(), payload.end());
   for (size_t i = position; i < partial.pieces.size(); ++i) partial.pieces[i].offset += piece.length;
+  partial.charged += std::max(piece.length, kMinFragmentCharge);
   Piece placed = piece;
   placed.offset = offset;
   partial.pieces.insert(partial.pieces.begin() + static_cast<std::ptrdiff_t>(position), placed);
@@ -107,6 +100,7 @@ std::optional<ReassemblyError> Reassembly::find_data_neighbours(const DataFragme
   const auto same_message = [&](const Partial& p) {
     return p.stream == f.stream && p.unordered == f.unordered && (f.unordered || p.ssn == f.ssn) && p.ppid == f.ppid;
   };
+  work_steps_ += partials_.size();
   for (size_t i = 0; i < partials_.size(); ++i) {
     const Partial& p = partials_[i];
     const Piece& first = p.pieces.front();
@@ -148,6 +142,7 @@ std::optional<ReassemblyError> Reassembly::insert_data(const DataFragment& f, bo
   }
 
   const Piece piece{f.tsn.value(), 0, static_cast<uint32_t>(f.payload.size()), f.tsn, f.beginning, f.ending};
+  const size_t charged_before = (left ? charge(partials_[*left]) : 0) + (right ? charge(partials_[*right]) : 0);
   size_t target;
   if (left) {
     target = *left;
@@ -162,6 +157,7 @@ std::optional<ReassemblyError> Reassembly::insert_data(const DataFragment& f, bo
         p.offset += base;
         into.pieces.push_back(p);
       }
+      into.charged += from.charged;
       remove_partial(*right);  // its bytes stay held, now inside `into`
       if (target == partials_.size()) target = *right;  // remove_partial moved the last one into *right
     }
@@ -179,7 +175,7 @@ std::optional<ReassemblyError> Reassembly::insert_data(const DataFragment& f, bo
     target = partials_.size() - 1;
   }
   if (f.beginning) partials_[target].ppid = f.ppid;
-  bytes_held_ += f.payload.size();
+  bytes_held_ += charge(partials_[target]) - charged_before;
   if (complete(partials_[target], false)) finish(target);
   return std::nullopt;
 }
@@ -189,7 +185,9 @@ std::optional<ReassemblyError> Reassembly::insert_idata(const DataFragment& f) {
   // TSNs need not be consecutive, since messages of different streams interleave.
   const std::optional<size_t> held = find_message(f.stream, f.unordered, f.mid);
   auto it = held ? partials_.begin() + static_cast<std::ptrdiff_t>(*held) : partials_.end();
+  size_t charged_before = 0;
   if (it != partials_.end()) {
+    charged_before = charge(*it);
     for (const Piece& p : it->pieces) {
       // Two fragments at one FSN, or a fragment beyond the one marked last, or one claiming to be
       // last below a fragment already held: the peer contradicts itself.
@@ -224,7 +222,7 @@ std::optional<ReassemblyError> Reassembly::insert_idata(const DataFragment& f) {
   place(*it, piece, f.payload);
   // RFC 8260 2.1: only the first fragment carries the PPID; the others carry the FSN there.
   if (f.beginning) it->ppid = f.ppid;
-  bytes_held_ += f.payload.size();
+  bytes_held_ += charge(*it) - charged_before;
   const auto index = static_cast<size_t>(it - partials_.begin());
   if (complete(*it, true)) finish(index);
   return std::nullopt;
@@ -239,7 +237,7 @@ bool Reassembly::complete(const Partial& partial, bool interleaving) {
 }
 
 void Reassembly::drop_partial(size_t index) {
-  bytes_held_ -= partials_[index].bytes.size();
+  bytes_held_ -= charge(partials_[index]);
   remove_partial(index);
 }
 
@@ -301,6 +299,8 @@ void Reassembly::recycle(std::vector<uint8_t>&& buffer) {
 void Reassembly::finish(size_t index) {
   Partial& p = partials_[index];
   size_hint_ = static_cast<uint32_t>(p.bytes.size());
+  // Charged as a partial message until now; now as a message (never more: charged >= payload).
+  bytes_held_ = bytes_held_ - charge(p) + charge(p.bytes.size());
   ReceivedMessage message{p.stream, p.ppid, p.unordered, p.ssn, p.mid, std::move(p.bytes)};
   remove_partial(index);
   on_complete(std::move(message));
@@ -331,7 +331,7 @@ void Reassembly::on_complete(ReceivedMessage message) {
   // RFC 8260 2.1: a 32-bit MID behind the next one (RFC 1982) was delivered or skipped already
   // (e.g. by an I-FORWARD-TSN): nothing waits for it. No honest peer gets 2^31 messages ahead.
   if (config_.interleaving && !message.mid.after(stream.next_mid)) {
-    bytes_held_ -= message.payload.size();
+    bytes_held_ -= charge(message.payload.size());
     return;
   }
   // RFC 9260 6.6: held until the messages before it in SSN order arrive.
@@ -347,7 +347,7 @@ void Reassembly::release_waiting(Stream& stream, uint32_t through) {
     if (ahead > through) return;
     std::pop_heap(stream.waiting.begin(), stream.waiting.end(), order);
     if (ahead == released) {
-      bytes_held_ -= stream.waiting.back().payload.size();
+      bytes_held_ -= charge(stream.waiting.back().payload.size());
     } else {
       ready_.push_back(std::move(stream.waiting.back()));
       released = ahead;
@@ -435,11 +435,13 @@ std::optional<ReceivedMessage> Reassembly::pop_message() {
   ready_.pop_front();
   const size_t size = message->payload.size();
   if (config_.hold_until_consumed) {
-    // The window opens when the upper layer consumes them (consume()), not when it is handed them.
+    // The window opens when the upper layer consumes them (consume()), not when it is handed them;
+    // the message's own footprint beyond its payload left with it.
     unconsumed_ += static_cast<uint32_t>(size);
+    bytes_held_ -= charge(size) - size;
   } else {
     // RFC 9260 6.2 step 3: bytes handed to the ULP open the window again.
-    bytes_held_ -= size;
+    bytes_held_ -= charge(size);
   }
   return message;
 }

@@ -6,7 +6,8 @@
 // single chunk (B and E set) skip the bookkeeping entirely. Completed messages wait, per stream,
 // for their turn (SSN or MID order) unless unordered, then sit in a ready queue until the upper
 // layer takes them; every payload byte held anywhere counts against the receive buffer (RFC 9260
-// 6.2: a_rwnd only opens when bytes are released to the ULP).
+// 6.2: a_rwnd only opens when bytes are released to the ULP), each message at least
+// kMinMessageCharge.
 #pragma once
 
 #include <algorithm>
@@ -19,6 +20,7 @@
 #include <span>
 #include <vector>
 
+#include "assoc/rx/stream_table.h"
 #include "assoc/tx/ring.h"
 #include "wire/byte_io.h"
 #include "wire/types.h"
@@ -94,6 +96,20 @@ class Reassembly {
   // DATA chunk cost 32,767 steps. An honest peer's partials border the TSN gaps its losses make
   // (at most two per gap), so they reach this only with over 512 gaps open at once.
   static constexpr size_t kMaxPartials = 1024;
+  // What a message held (ready, waiting, or partial) counts against the receive buffer at least,
+  // as Linux charges an skb's truesize rather than its payload: counting payload bytes only, 2 MiB
+  // of one-byte messages held some 150 MB. The real cost of a one-byte message: a ReceivedMessage
+  // (40 B, up to 80 in the ready ring or waiting heap, which grow by doubling) plus its payload's
+  // smallest heap block (32 B with glibc): 72-112 B; of a partial one, a Partial (64 B, up to
+  // 128) plus two such blocks (bytes, pieces). Each fragment of a partial message counts at least
+  // kMinFragmentCharge: its Piece (20 B, up to 40). Minimums rather than an overhead added to
+  // every chunk: honest fragments (hundreds of bytes and more) count their payload only, so a
+  // message of receive_buffer bytes still fits; with 128 B added per fragment the window closed
+  // before its last fragment (RFC 9260 6.2 then drops it: a deadlock when max_message_size equals
+  // receive_buffer). What the peer makes us hold in real bytes is then within about twice the
+  // buffer.
+  static constexpr size_t kMinMessageCharge = 128;
+  static constexpr uint32_t kMinFragmentCharge = 32;
 
   // Takes one fragment whose TSN the TsnMap reported New. On an error nothing is held for it
   // (and for MessageTooLarge, nothing more for its message; TooManyPartials changes nothing, so
@@ -129,8 +145,9 @@ class Reassembly {
   [[nodiscard]] size_t spare_buffer_count() const { return spare_buffers_.size(); }
   [[nodiscard]] size_t ready_count() const { return ready_.size(); }
 
-  // Payload bytes held: partial messages, messages waiting for their turn, ready messages not yet
-  // popped, and (hold_until_consumed) popped messages not yet consumed.
+  // Bytes charged to the receive buffer (see kMinMessageCharge): partial messages, messages
+  // waiting for their turn and ready messages not yet popped, each its payload or more; and
+  // (hold_until_consumed) the payload of popped messages not yet consumed.
   [[nodiscard]] size_t bytes_held() const { return bytes_held_; }
   // RFC 9260 6.2: the a_rwnd to advertise: the receive buffer minus what is held, never below 0.
   // Inline: asked for each DATA chunk (full()) and each message read (a_rwnd()).
@@ -145,17 +162,25 @@ class Reassembly {
   // inbound_streams (asking about another is a caller bug).
   [[nodiscard]] wire::Ssn next_ssn(wire::StreamId stream) const {
     assert(stream.value() < config_.inbound_streams);
-    return stream.value() < streams_.size() ? streams_[stream.value()].next_ssn : wire::Ssn(0);
+    const Stream* s = streams_.find(stream.value());
+    return s ? s->next_ssn : wire::Ssn(0);
   }
   [[nodiscard]] wire::Mid next_mid(wire::StreamId stream) const {
     assert(stream.value() < config_.inbound_streams);
-    return stream.value() < streams_.size() ? streams_[stream.value()].next_mid : wire::Mid(0);
+    const Stream* s = streams_.find(stream.value());
+    return s ? s->next_mid : wire::Mid(0);
   }
-  // Streams with state: up to the highest one the peer has used (at most inbound_streams).
+  // Streams with state: below StreamTable::kDense up to the highest one the peer has used, above
+  // it the blocks of StreamTable::kBlock streams it has used. Not per packet (walks the blocks).
   [[nodiscard]] size_t streams_with_state() const { return streams_.size(); }
+  [[nodiscard]] size_t stream_state_bytes() const { return streams_.bytes_allocated(); }
   [[nodiscard]] size_t partial_count() const { return partials_.size(); }
   // Unfragmented messages that went straight to the ready queue (in order, nothing partial held).
   [[nodiscard]] uint64_t fast_deliveries() const { return fast_deliveries_; }
+  // Work a peer can make us do per chunk: partial messages scanned for a fragment's neighbours,
+  // plus comparisons ordering the waiting messages. Counted (one add per scan or comparison) so
+  // that tests bound the mechanism (kMaxPartials, the heap) by a count, not by a clock.
+  [[nodiscard]] uint64_t work_steps() const { return work_steps_; }
 
  private:
   struct Piece {
@@ -174,6 +199,7 @@ class Reassembly {
     wire::Ppid ppid;
     std::vector<uint8_t> bytes;
     std::vector<Piece> pieces;  // sorted by key
+    uint32_t charged = 0;       // its pieces' payload, each at least kMinFragmentCharge
   };
   struct Stream {
     wire::Ssn next_ssn;
@@ -190,6 +216,8 @@ class Reassembly {
   [[nodiscard]] static size_t position_for(const Partial& partial, uint32_t key);
   static void place(Partial& partial, const Piece& piece, wire::Bytes payload);
   [[nodiscard]] static bool complete(const Partial& partial, bool interleaving);
+  [[nodiscard]] static size_t charge(size_t payload) { return std::max(payload, kMinMessageCharge); }
+  [[nodiscard]] static size_t charge(const Partial& partial) { return charge(partial.charged); }
   void drop_partial(size_t index);    // forgets its bytes too
   void remove_partial(size_t index);  // bytes already moved elsewhere
   Partial fresh_partial();
@@ -210,6 +238,7 @@ class Reassembly {
     const Reassembly* self;
     const Stream* stream;
     bool operator()(const ReceivedMessage& a, const ReceivedMessage& b) const {
+      ++self->work_steps_;
       return self->distance(*stream, a) > self->distance(*stream, b);
     }
   };
@@ -227,10 +256,7 @@ class Reassembly {
   }
   void advance(Stream& stream) const;  // the stream expects its next SSN / MID
   // Made on first use; `id` below inbound_streams. The lookup inlines (every message asks).
-  Stream& stream_state(wire::StreamId id) {
-    return id.value() < streams_.size() ? streams_[id.value()] : grow_streams(id);
-  }
-  Stream& grow_streams(wire::StreamId id);
+  Stream& stream_state(wire::StreamId id) { return streams_.get(id.value()); }
 
   // I-DATA: which partial message a fragment joins, by (stream, U, MID) (RFC 8260 2.1), in
   // O(log n). An honest sender may interleave the messages of thousands of streams, so unlike
@@ -260,7 +286,7 @@ class Reassembly {
   }
 
   ReassemblyConfig config_;
-  std::vector<Stream> streams_;
+  StreamTable<Stream> streams_;
   std::vector<Partial> partials_;
   // I-DATA only, made with the Reassembly: a pointer inline (sizeof(Association) counts).
   std::unique_ptr<IDataIndex> idata_;
@@ -281,6 +307,7 @@ class Reassembly {
   // Within the receive buffer (plus a zero window probe's chunk): the window held these bytes.
   uint32_t unconsumed_ = 0;
   uint64_t fast_deliveries_ = 0;
+  mutable uint64_t work_steps_ = 0;  // see work_steps(); mutable: the scans and comparisons are const
 };
 
 }  // namespace sctpkit::assoc

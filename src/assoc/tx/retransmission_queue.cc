@@ -237,6 +237,8 @@ void RetransmissionQueue::mark_gap_blocks(const SackInfo& sack, size_t cum_acked
     const size_t first = std::max(cum_acked + std::max<size_t>(b.start, 1) - 1, marked_end);
     const size_t last = std::min(cum_acked + b.end - 1, outstanding_.size() - 1);
     for (size_t i = first; i <= last && i < outstanding_.size(); ++i) outstanding_[i].sack_mark = SackMark::kAcked;
+    const size_t end = std::min(last + 1, outstanding_.size());
+    if (end > first) gap_block_marks_ += end - first;
     marked_end = std::max(marked_end, last + 1);
   }
 }

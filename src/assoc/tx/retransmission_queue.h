@@ -172,6 +172,9 @@ class RetransmissionQueue {
   }
   [[nodiscard]] size_t chunks_to_retransmit() const { return marked_count_; }
   [[nodiscard]] uint64_t retransmission_count() const { return retransmissions_; }
+  // Chunks visited marking SACKs' gap blocks, over the queue's life: what overlapping blocks
+  // could multiply (see mark_gap_blocks). Counted per block, so tests bound it without a clock.
+  [[nodiscard]] uint64_t gap_block_marks() const { return gap_block_marks_; }
   [[nodiscard]] bool in_fast_recovery() const { return fast_recovery_exit_.has_value(); }
 
   [[nodiscard]] size_t destination_count() const { return dests_.size(); }
@@ -255,6 +258,7 @@ class RetransmissionQueue {
   size_t marked_count_ = 0;
   size_t gap_acked_count_ = 0;  // outstanding chunks in kGapAcked
   uint64_t retransmissions_ = 0;
+  uint64_t gap_block_marks_ = 0;
   bool fast_retransmit_pending_ = false;
   uint32_t packet_size_ = 0;
   std::optional<wire::Tsn> fast_recovery_exit_;
