@@ -100,7 +100,7 @@ std::optional<ReassemblyError> Reassembly::find_data_neighbours(const DataFragme
   const auto same_message = [&](const Partial& p) {
     return p.stream == f.stream && p.unordered == f.unordered && (f.unordered || p.ssn == f.ssn) && p.ppid == f.ppid;
   };
-  work_steps_ += partials_.size();
+  work_steps_ += static_cast<uint32_t>(partials_.size());
   for (size_t i = 0; i < partials_.size(); ++i) {
     const Partial& p = partials_[i];
     const Piece& first = p.pieces.front();
@@ -284,7 +284,7 @@ std::vector<uint8_t> Reassembly::take_buffer() {
   if (spare_buffers_.empty()) return {};
   std::vector<uint8_t> buffer = std::move(spare_buffers_.back());
   spare_buffers_.pop_back();
-  spare_bytes_ -= buffer.capacity();
+  spare_bytes_ -= static_cast<uint32_t>(buffer.capacity());
   return buffer;
 }
 
@@ -292,7 +292,7 @@ void Reassembly::recycle(std::vector<uint8_t>&& buffer) {
   const size_t capacity = buffer.capacity();
   if (capacity == 0 || spare_bytes_ + capacity > config_.receive_buffer) return;
   buffer.clear();
-  spare_bytes_ += capacity;
+  spare_bytes_ += static_cast<uint32_t>(capacity);  // within receive_buffer (above)
   spare_buffers_.push_back(std::move(buffer));
 }
 

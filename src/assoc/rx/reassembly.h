@@ -296,7 +296,6 @@ class Reassembly {
   static constexpr size_t kMaxSparePieces = 1024;
   // Message buffers given back by recycle(), for the next messages (LIFO: the warmest first).
   std::vector<std::vector<uint8_t>> spare_buffers_;
-  size_t spare_bytes_ = 0;
   Ring<ReceivedMessage> ready_;
   size_t bytes_held_ = 0;
   // The size of the last message completed from fragments (at most max_message_size): a fresh
@@ -306,8 +305,13 @@ class Reassembly {
   uint32_t size_hint_ = 0;
   // Within the receive buffer (plus a zero window probe's chunk): the window held these bytes.
   uint32_t unconsumed_ = 0;
+  // Bytes of spare_buffers_, at most the receive buffer. This and work_steps_ are 32 bits beside
+  // the other two: sizeof(Association) counts (an idle association's memory, issue 5's 2 KiB).
+  uint32_t spare_bytes_ = 0;
+  // See work_steps(); mutable: the scans and comparisons are const. Wraps after 4 G steps, which
+  // only a test's broken code reaches.
+  mutable uint32_t work_steps_ = 0;
   uint64_t fast_deliveries_ = 0;
-  mutable uint64_t work_steps_ = 0;  // see work_steps(); mutable: the scans and comparisons are const
 };
 
 }  // namespace sctpkit::assoc
