@@ -91,6 +91,7 @@ void on_signal(int) { g_stop.store(true); }
 
 int run_server(const PerfArgs& args, Options options, bool automatic) {
   options.max_associations = 200000;  // the idle mode holds 10,000 and more
+  options.max_associations_per_source = 0;  // ... from one client host
   auto listener = Listener::listen(static_cast<uint16_t>(args.port), options);
   if (!listener && automatic && listener.error().code == Error::Code::NoPrivilege) {
     options.transport = TransportKind::Udp;

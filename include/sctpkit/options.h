@@ -73,6 +73,9 @@ struct Options {
   size_t max_message_size = 1 << 20;
   size_t send_buffer = 1 << 22;
   size_t max_associations = 4096;  // a listener refuses INITs beyond this many (RFC 9260 5.1 ABORT)
+  // ... and beyond this many from one source (an IPv4 address, an IPv6 /64), so that one host
+  // cannot take them all (RFC 9260 14); 0: no per-source limit.
+  size_t max_associations_per_source = 256;
   // The window advertised to the peer (RFC 9260 6.2). It covers received messages that receive()
   // has not returned yet, so about this many payload bytes at most wait for a slow reader. A
   // message held counts at least 128 bytes (about what holding it costs), so that a peer's tiny

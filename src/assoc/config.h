@@ -24,6 +24,13 @@ struct EndpointConfig {
 
   // Limits (issue: configurable associations, streams, receive buffer, message size).
   size_t max_associations = 4096;
+  // RFC 9260 14 (resource exhaustion): associations peers may set up from one source, so that one
+  // host cannot take all of max_associations. A source is the address the INIT came from (the
+  // cookie proves it got our INIT ACK), /32 for IPv4 and /64 for IPv6 (one host holds a whole /64);
+  // a multi-homed peer counts once. 256 (1/16 of max_associations) still admits a NAT of many
+  // hosts or a busy client while 16 sources are needed to fill the table. 0: no limit. Associations
+  // this endpoint opens (connect) do not count.
+  size_t max_associations_per_source = 256;
   uint16_t outbound_streams = 10;        // OS we ask for
   uint16_t max_inbound_streams = 65535;  // MIS we accept
   uint32_t receive_buffer = 1 << 21;     // bytes; our advertised a_rwnd starts here

@@ -93,6 +93,8 @@ struct EndpointCounters {
   uint64_t cookies_bad_mac = 0;     // RFC 9260 5.1.5 step 2
   uint64_t cookies_stale = 0;       // RFC 9260 5.1.5 step 4
   uint64_t associations_refused = 0;  // limit reached: ABORT with Out of Resource
+  // EndpointConfig::max_associations_per_source reached (same answer; not in associations_refused).
+  uint64_t associations_refused_per_source = 0;
   // Associations the endpoint polled or ran timers on: the work grows with the associations an
   // input concerns, not with how many are held.
   uint64_t association_visits = 0;

@@ -85,6 +85,13 @@ void EndpointImpl::answer_init(const wire::InitChunk& init, const wire::PacketVi
     queue_stateless(build_abort(reply, init.initiate_tag, false, encode_cause(wire::OutOfResource{})));
     return;
   }
+  // RFC 9260 14: a cheap early answer to a source already at its limit (the COOKIE ECHO check is
+  // the one that counts: this INIT's source may be spoofed, and its INIT ACK keeps no state).
+  if (!source_has_room(source)) {
+    ++counters_.associations_refused_per_source;
+    queue_stateless(build_abort(reply, init.initiate_tag, false, encode_cause(wire::OutOfResource{})));
+    return;
+  }
   // RFC 9260 5.1 step 2: INIT ACK with a signed State Cookie; no state is kept.
   CookieContents cookie;
   cookie.created = now;
@@ -154,9 +161,18 @@ Association* EndpointImpl::accept_cookie(const wire::CookieEchoChunk& echo, cons
     queue_stateless(build_abort(reply, c.peer_tag, false, encode_cause(wire::OutOfResource{})));
     return nullptr;
   }
+  // A valid cookie proves that its INIT's source got our INIT ACK: that source is charged, so a
+  // spoofer cannot use up another's quota; a multi-homed peer counts once, by it.
+  if (!source_has_room(c.peer_address)) {
+    ++counters_.associations_refused_per_source;
+    const PacketEnds reply{destination, source, config_.local_port, packet.header().source_port};
+    queue_stateless(build_abort(reply, c.peer_tag, false, encode_cause(wire::OutOfResource{})));
+    return nullptr;
+  }
   if (std::find(addresses.begin(), addresses.end(), source) == addresses.end()) addresses.push_back(source);
   const AssociationId id{next_id_++};
-  Association& a = add(std::make_unique<Association>(id, services(), c, *init, addresses, destination, now));
+  Association& a =
+      add(std::make_unique<Association>(id, services(), c, *init, addresses, destination, now), c.peer_address);
   // The same packet, now for the association: its COOKIE ECHO gets the COOKIE ACK (5.2.4 case D)
   // and bundled DATA is received like any other. The cookie's check goes with it, so that the
   // association does not MAC the cookie a second time.

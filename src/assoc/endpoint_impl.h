@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <map>
 #include <queue>
 #include <unordered_map>
 
@@ -36,6 +37,20 @@ struct PeerKeyHash {
   }
 };
 
+// What EndpointConfig::max_associations_per_source counts by: an IPv4 address, or the /64 of an
+// IPv6 one (a host is given a whole /64 and may send from any address in it).
+struct SourceKey {
+  uint64_t prefix = 0;
+  bool v6 = false;
+  auto operator<=>(const SourceKey&) const = default;
+};
+inline SourceKey source_key(const wire::IpAddress& address) {
+  const auto& b = address.bytes();
+  uint64_t prefix = 0;
+  for (size_t i = 0; i < (address.is_v4() ? 4 : 8); ++i) prefix = prefix << 8 | b[i];
+  return {prefix, !address.is_v4()};
+}
+
 class EndpointImpl {
  public:
   EndpointImpl(const EndpointConfig& config, RandomSource& random, TimePoint now)
@@ -51,6 +66,11 @@ class EndpointImpl {
     bool transmit_listed = false;       // in transmit_ready_
     bool event_listed = false;          // in event_ready_
     bool deadline_stale = false;        // in stale_deadlines_
+    // In per_source_ (set up by a peer), under {source_prefix, source_v6}: kept apart, not as a
+    // SourceKey, so that the flags fill padding and a Slot grows by 8 bytes, not 16.
+    bool source_counted = false;
+    bool source_v6 = false;
+    uint64_t source_prefix = 0;
     // RFC 6951 5.4: per peer address, the UDP encapsulation port of its last verified packet (0:
     // not encapsulated), for the INIT check (refuse_new_encapsulation_port).
     std::vector<std::pair<wire::IpAddress, uint16_t>> encapsulation_ports;
@@ -66,6 +86,9 @@ class EndpointImpl {
   uint32_t next_id_ = 1;
   std::unordered_map<uint32_t, Slot> associations_;
   std::unordered_map<PeerKey, uint32_t, PeerKeyHash> by_peer_;
+  // Associations peers set up, per source (EndpointConfig::max_associations_per_source). Ordered,
+  // not hashed: peers choose the keys. Touched only when an association is made or forgotten.
+  std::map<SourceKey, uint32_t> per_source_;
   // Associations that may have a packet to send / an event to hand out, in the order they were
   // touched. Ids of forgotten associations are skipped when they come up (ids are never reused).
   Ring<uint32_t> transmit_ready_;  // rings: no allocation per touch once grown (a deque's is per block)
@@ -124,11 +147,26 @@ class EndpointImpl {
         [&](const wire::IpAddress& address) { by_peer_[{address, a.peer_port(), a.local_port()}] = a.id().value; });
   }
 
-  Association& add(std::unique_ptr<Association> association) {
+  // True if `source` may set up one more association (RFC 9260 14: no one source takes them all).
+  bool source_has_room(const wire::IpAddress& source) const {
+    if (config_.max_associations_per_source == 0) return true;
+    auto it = per_source_.find(source_key(source));
+    return it == per_source_.end() || it->second < config_.max_associations_per_source;
+  }
+
+  // `source`: the address a peer set the association up from; nullopt for one this endpoint opened.
+  Association& add(std::unique_ptr<Association> association, std::optional<wire::IpAddress> source = std::nullopt) {
     Association& a = *association;
     const uint32_t id = a.id().value;
     Slot& s = associations_[id];
     s.association = std::move(association);
+    if (source) {
+      const SourceKey key = source_key(*source);
+      s.source_counted = true;
+      s.source_v6 = key.v6;
+      s.source_prefix = key.prefix;
+      ++per_source_[key];
+    }
     index(a);
     touch(id, s);
     return a;
@@ -144,6 +182,10 @@ class EndpointImpl {
       auto it = by_peer_.find({address, a.peer_port(), a.local_port()});
       if (it != by_peer_.end() && it->second == id) by_peer_.erase(it);
     });
+    if (s->source_counted) {
+      auto it = per_source_.find(SourceKey{s->source_prefix, s->source_v6});
+      if (it != per_source_.end() && --it->second == 0) per_source_.erase(it);  // the map stays as large as its sources
+    }
     last_id_ = 0;
     last_slot_ = nullptr;
     associations_.erase(id);

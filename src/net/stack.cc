@@ -87,6 +87,7 @@ Expected<std::shared_ptr<Stack>> Stack::open(const Options& options, std::option
   config.max_message_size = options.max_message_size;
   config.send_buffer = options.send_buffer;
   config.max_associations = options.max_associations;
+  config.max_associations_per_source = options.max_associations_per_source;
   config.receive_buffer = options.receive_buffer;
   // RFC 9260 6.2: the window covers the inbox too: a message counts against receive_buffer until
   // the application takes it (consumed()), so a reader slower than its peer holds at most that much.

@@ -47,6 +47,7 @@ class ServerHeap {
   client_config.outbound_streams = client_streams;
   EndpointConfig server_config = EndpointPair::default_config(7, true);
   server_config.outbound_streams = server_streams;
+  server_config.max_associations_per_source = 0;  // every client association comes from one host
   const wire::IpAddress client_address = wire::IpAddress::v4(10, 0, 0, 1);
   const wire::IpAddress server_address = wire::IpAddress::v4(10, 0, 0, 2);
   TimePoint now{};

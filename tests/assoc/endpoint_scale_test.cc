@@ -35,8 +35,13 @@ class EndpointScale : public ::testing::Test {
     return ids;
   }
   size_t connected(int node) const { return pair.events_of<ConnectedEvent>(node).size(); }
+  static EndpointConfig server_config() {
+    EndpointConfig c = EndpointPair::default_config(7, true);
+    c.max_associations_per_source = 0;  // all kAssociations come from the one client host
+    return c;
+  }
 
-  EndpointPair pair;
+  EndpointPair pair{EndpointPair::default_config(5000, false), server_config()};
 };
 
 TEST_F(EndpointScale, EachClientPortIsItsOwnAssociationToTheSamePeer) {

@@ -42,8 +42,9 @@ std::vector<SentPacket> echo_from(ScriptedPeer& p, const wire::IpAddress& from, 
 
 TEST(HostileControl, AssociationsBeyondTheLimitGetOutOfResourceAtInitOrCookieEchoAndNoState) {
   // RFC 9260 14 (resource exhaustion): EndpointConfig::max_associations bounds what peers can make
-  // an endpoint hold, across all sources (there is no per-source limit). INIT ACK keeps no state
-  // (5.1), so the limit is checked both at INIT and when the COOKIE ECHO would create one.
+  // an endpoint hold, across all sources (the per-source limit is in source_limit_test.cc). INIT
+  // ACK keeps no state (5.1), so the limit is checked both at INIT and when the COOKIE ECHO would
+  // create one.
   EndpointConfig config = ScriptedPeer::server_config();
   config.max_associations = 2;
   ScriptedPeer p(config);
