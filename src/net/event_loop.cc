@@ -143,7 +143,7 @@ EventLoop::Spin EventLoop::spin(epoll_event* events, int capacity, int& wait_ms)
   // kEpollEvery-th round polls epoll too, for the descriptors only it watches (the timer, the
   // owed signal).
   constexpr uint64_t kEpollEvery = 8;
-  transport_.set_ready(transport_.fds());
+  transport_.set_ready(transport_.spin_fds());
   auto t = start;
   for (uint64_t round = 1;; ++round) {
     ++counters_.spins;

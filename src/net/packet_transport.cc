@@ -275,8 +275,8 @@ size_t PacketTransport::receive(std::span<ReceivedPacket> out) {
   // The packets handed out last time are done with ("valid until the next receive()").
   release_frames();
   size_t stored = receive_ring(out);
-  // The raw socket is read once more only after a call found nothing anywhere: an empty read of a
-  // socket epoll did not name costs a system call, and the ring costs none.
+  // The raw socket only while it may hold something (set_ready() named it, and no read came back
+  // short since): an empty read costs a system call, and the ring costs none.
   if (stored < out.size() && !raw_drained_) {
     const size_t n = raw_->receive(out.subspan(stored));
     if (n == 0) raw_drained_ = true;
@@ -287,7 +287,6 @@ size_t PacketTransport::receive(std::span<ReceivedPacket> out) {
     dropped_ += raw_->dropped() - raw_dropped_seen_;
     raw_dropped_seen_ = raw_->dropped();
   }
-  if (stored == 0) raw_drained_ = false;
   return stored;
 }
 

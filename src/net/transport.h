@@ -76,6 +76,10 @@ class Transport {
   // Readiness from the caller's poll: until then, receive() reads only these of fds() (an
   // empty read of a socket poll did not name costs a system call for nothing).
   virtual void set_ready(std::span<const int> ready_fds) { (void)ready_fds; }
+  // The descriptors a busy-polling caller reads without waiting for poll to name them (EventLoop's
+  // spin): by default all. One whose input is rare is better left to the caller's periodic poll,
+  // as each empty read of it costs a system call per spin round.
+  [[nodiscard]] virtual std::span<const int> spin_fds() const { return fds(); }
   // True while packets the kernel already handed over wait in the transport for receive() (a UDP
   // GRO read brings up to 64 packets per datagram): no descriptor turns readable for them.
   [[nodiscard]] virtual bool holds_input() const { return false; }

@@ -74,6 +74,7 @@ Expected<std::unique_ptr<Swarm>> Swarm::open(const Options& options, const std::
   swarm->endpoint_ = std::make_unique<assoc::Endpoint>(config, swarm->random_, now());
   swarm->slab_.reset(new uint8_t[kBatch * kSlot]);
   for (int fd : swarm->transport_->fds()) swarm->poll_fds_.push_back({fd, POLLIN, 0});
+  swarm->ready_fds_.reserve(swarm->poll_fds_.size());
   swarm->pending_.reserve(kBatch);
   swarm->received_.resize(kBatch);
   return swarm;
@@ -130,6 +131,12 @@ Status Swarm::run_once(std::chrono::milliseconds timeout) {
   if (ready <= 0 && ::poll(poll_fds_.data(), poll_fds_.size(), static_cast<int>(wait.count())) < 0 && errno != EINTR) {
     return Error{Error::Code::System, fmt::format("poll: {}", std::strerror(errno))};
   }
+  // Only the sockets poll named are read: PacketTransport reads its raw socket (rare datagrams)
+  // only when named, and an empty read of any socket costs a system call.
+  ready_fds_.clear();
+  for (const pollfd& p : poll_fds_)
+    if (p.revents & POLLIN) ready_fds_.push_back(p.fd);
+  transport_->set_ready(ready_fds_);
   for (;;) {
     const size_t n = transport_->receive(received_);
     if (n == 0) break;

@@ -92,6 +92,7 @@ class Swarm {
   bool keep_order_ = false;  // pending_ holds a stateless answer (net::report_disposition)
   std::vector<net::ReceivedPacket> received_;
   std::vector<pollfd> poll_fds_;  // the transport's descriptors, built once
+  std::vector<int> ready_fds_;     // those poll named, for Transport::set_ready (capacity reserved)
   std::chrono::microseconds busy_poll_{0};  // Options::busy_poll
   std::unordered_map<uint32_t, uint16_t> ports_;  // association id -> its SCTP port (bound in the transport)
 };

@@ -128,6 +128,40 @@ void expect_once(PacketTransport& t, const std::vector<uint8_t>& packet, const s
   EXPECT_EQ(receive_wait(t, in, 300), 0u) << what << " arrived twice";
 }
 
+// Sends `packet` from b's namespace to a through the kernel, without DF.
+void send_without_df(const NetnsPair& pair, const std::vector<uint8_t>& packet) {
+  testing::InNetns in_b(pair.b());
+  const int raw = ::socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, kIpProtocolSctp);
+  ASSERT_GE(raw, 0);
+  const int dont = IP_PMTUDISC_DONT;
+  ASSERT_EQ(::setsockopt(raw, IPPROTO_IP, IP_MTU_DISCOVER, &dont, sizeof dont), 0);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  ::inet_pton(AF_INET, "10.201.0.1", &to.sin_addr);
+  EXPECT_GT(::sendto(raw, packet.data(), packet.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to), 0);
+  ::close(raw);
+}
+
+TEST_F(PacketAcrossNamespaces, TheRawSocketIsReadOnlyAfterPollNamedIt) {
+  // A busy-polling loop reads spin_fds() round after round: the ring only. Reading the raw socket
+  // after every empty round as well cost a failed recvmmsg each (~3 per ping-pong round trip).
+  ASSERT_EQ(a_->spin_fds().size(), 1u);
+  EXPECT_EQ(a_->spin_fds()[0], a_->fds()[0]);
+  const auto small = testing::sctp_packet(6000, 5000, 0x0df0, 100);
+  send_without_df(pair_, small);
+  pollfd raw{a_->fds()[1], POLLIN, 0};
+  ASSERT_EQ(::poll(&raw, 1, 2000), 1);
+  std::array<ReceivedPacket, 8> in;
+  a_->set_ready(a_->spin_fds());
+  for (int round = 0; round < 3; ++round) EXPECT_EQ(a_->receive(in), 0u) << round;
+  EXPECT_EQ(a_->received_through_raw_socket(), 0u);
+  const int named = raw.fd;
+  a_->set_ready(std::span(&named, 1));
+  ASSERT_EQ(a_->receive(in), 1u);
+  EXPECT_EQ(a_->received_through_raw_socket(), 1u);
+  ASSERT_EQ(in[0].data.size(), small.size());
+}
+
 TEST_F(PacketAcrossNamespaces, FragmentedDatagramsArriveWholeOnceThroughTheRawSocket) {
   // b's kernel fragments what is larger than the MTU (without DF); the ring sees the fragments
   // before reassembly, the raw socket the datagram after it.
@@ -144,19 +178,8 @@ TEST_F(PacketAcrossNamespaces, FragmentedDatagramsArriveWholeOnceThroughTheRawSo
   expect_once(*a_, small, "with DF");
   EXPECT_EQ(a_->received_through_raw_socket(), 1u);
 
-  {
-    // One without DF (a peer that does not do path MTU discovery): through the raw socket only.
-    testing::InNetns in_b(pair_.b());
-    const int raw = ::socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, kIpProtocolSctp);
-    ASSERT_GE(raw, 0);
-    const int dont = IP_PMTUDISC_DONT;
-    ASSERT_EQ(::setsockopt(raw, IPPROTO_IP, IP_MTU_DISCOVER, &dont, sizeof dont), 0);
-    sockaddr_in to{};
-    to.sin_family = AF_INET;
-    ::inet_pton(AF_INET, "10.201.0.1", &to.sin_addr);
-    EXPECT_GT(::sendto(raw, small.data(), small.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to), 0);
-    ::close(raw);
-  }
+  // One without DF (a peer that does not do path MTU discovery): through the raw socket only.
+  send_without_df(pair_, small);
   expect_once(*a_, small, "without DF");
   EXPECT_EQ(a_->received_through_raw_socket(), 2u);
   EXPECT_EQ(a_->dropped(), 0u);

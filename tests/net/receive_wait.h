@@ -20,6 +20,11 @@ inline size_t receive_wait(Transport& t, std::span<ReceivedPacket> out, int time
     if (size_t n = t.receive(out)) return n;
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0 || ::poll(fds.data(), fds.size(), static_cast<int>(left.count())) <= 0) return 0;
+    // As the event loop does: a transport may read only the sockets poll named (PacketTransport's raw socket).
+    std::vector<int> ready;
+    for (const pollfd& p : fds)
+      if (p.revents & POLLIN) ready.push_back(p.fd);
+    t.set_ready(ready);
   }
 }
 
