@@ -247,6 +247,9 @@ class Association {
   // while events_ is empty; push_event puts it in the ring first to keep the order.
   bool connected_event_owed_ = false;
   bool connected_event_passive_ = false;
+  // The 1-byte-aligned addresses next to the flags, then the 16- and 32-bit fields: no holes.
+  wire::IpAddress local_address_;  // the address the peer reached us on (source of our packets)
+  std::optional<wire::IpAddress> sack_destination_;
   uint16_t connected_event_primary_ = 0;  // index of the primary path when it was established
 
   uint16_t local_port_ = 0;
@@ -264,8 +267,6 @@ class Association {
   // User messages handed back unsent (AssociationCounters::messages_failed); beside the 32-bit
   // field above, in what was padding, not in Counters (sizeof(Association) is budgeted).
   uint32_t messages_failed_ = 0;
-  wire::IpAddress local_address_;  // the address the peer reached us on (source of our packets)
-  std::optional<wire::IpAddress> sack_destination_;
 
   // Our side of a handshake we started (RFC 9260 5.1: COOKIE-WAIT and COOKIE-ECHOED); released
   // when the association is established, absent in one accepted from a cookie.
