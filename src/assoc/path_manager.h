@@ -24,21 +24,23 @@
 namespace sctpkit::assoc {
 
 struct Path {
+  // Ordered by alignment (the 1-byte-aligned addresses first) so that a Path has no holes: each
+  // association keeps one per peer address on the heap (issue 5's memory budget).
   wire::IpAddress address;
   bool active = true;             // RFC 9260 8.2: inactive after Path.Max.Retrans consecutive timeouts
-  uint32_t error_count = 0;
-  DestinationId destination{0};   // the RetransmissionQueue entry of this address
-  Duration rto{};                 // that destination's RTO now (RFC 9260 6.3.1)
-  size_t max_packet_size = 0;
   // The local address packets from this peer address arrived on: the source for packets to it,
   // since that pair is known to work and to be known to the peer (RFC 9260 6.4, 8.3).
   std::optional<wire::IpAddress> local_source;
+  uint32_t error_count = 0;
+  DestinationId destination{0};   // the RetransmissionQueue entry of this address
+  uint32_t heartbeat_backoff = 0;  // RFC 9260 8.3: RTO doubled per unanswered HEARTBEAT
+  uint32_t heartbeat_jitter = 0;   // random draw behind the jitter of the next heartbeat
+  Duration rto{};                 // that destination's RTO now (RFC 9260 6.3.1)
+  size_t max_packet_size = 0;
   // RFC 9260 8.3 heartbeat bookkeeping.
   TimePoint next_heartbeat{};
   std::optional<TimePoint> heartbeat_outstanding_since;
   uint64_t heartbeat_nonce = 0;
-  uint32_t heartbeat_backoff = 0;  // RFC 9260 8.3: RTO doubled per unanswered HEARTBEAT
-  uint32_t heartbeat_jitter = 0;   // random draw behind the jitter of the next heartbeat
 };
 
 // What to put in a HEARTBEAT chunk and where to send it.
@@ -108,8 +110,10 @@ class PathManager {
   const EndpointConfig& config_;
   RandomSource& random_;
   std::vector<Path> paths_;
-  size_t primary_index_ = 0;
-  size_t data_index_ = 0;
+  // Indices into paths_ (one per peer address: far fewer than 2^32), 32 bits beside the error
+  // count rather than two size_t: 8 B less per association (issue 5's memory budget).
+  uint32_t primary_index_ = 0;
+  uint32_t data_index_ = 0;
   uint32_t association_errors_ = 0;
   bool heartbeat_enabled_ = true;
   Duration heartbeat_interval_{};

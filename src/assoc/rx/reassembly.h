@@ -59,10 +59,11 @@ struct ReassemblyConfig {
   // upper layer is done with its bytes (an embedder with its own inbox). false: handing it out is
   // consuming it.
   bool hold_until_consumed = false;
-  size_t max_message_size = 256 * 1024;
   // What the association advertises as a_rwnd in INIT / INIT ACK (RFC 9260 6.2 step 1). Keep it at
   // least max_message_size: without partial delivery (6.9) a bigger message could never complete.
+  // Before max_message_size: beside the flags, not padded to 8 bytes (16 B config, not 24).
   uint32_t receive_buffer = 256 * 1024;
+  size_t max_message_size = 256 * 1024;
 };
 
 // Why a fragment was not taken. Each maps to what the association answers.

@@ -11,7 +11,7 @@ CongestionControl::CongestionControl(size_t pmdcs, CongestionConfig config)
 
 size_t CongestionControl::initial_cwnd() const {
   // RFC 9260 7.2.1: initial cwnd = min(4 * PMDCS, max(2 * PMDCS, 4404)) (4344 for IPv6).
-  return std::min(4 * pmdcs_, std::max(2 * pmdcs_, config_.initial_window_bytes));
+  return std::min(4 * pmdcs_, std::max<size_t>(2 * pmdcs_, config_.initial_window_bytes));
 }
 
 void CongestionControl::on_ack(size_t bytes_acked, size_t flight_size_before, bool in_fast_recovery) {

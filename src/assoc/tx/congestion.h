@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <limits>
 #include <optional>
 
@@ -13,13 +14,15 @@
 
 namespace sctpkit::assoc {
 
+// 32-bit fields: every destination of every association holds a copy (12 B, not 24), and none
+// needs more (the peer's window, which bounds what is in flight, is 32 bits: RFC 9260 3.3.2).
 struct CongestionConfig {
   // RFC 9260 7.2.1: 4404 for an IPv4 peer address, 4344 for IPv6.
-  size_t initial_window_bytes = 4404;
+  uint32_t initial_window_bytes = 4404;
   // RFC 9260 7.2.1: "The initial value of ssthresh SHOULD be arbitrarily high".
-  size_t initial_ssthresh = std::numeric_limits<uint32_t>::max();
+  uint32_t initial_ssthresh = std::numeric_limits<uint32_t>::max();
   // RFC 9260 7.2.1: slow start grows cwnd by at most L * PMDCS per SACK; L SHOULD be 1.
-  size_t slow_start_limit_l = 1;
+  uint32_t slow_start_limit_l = 1;
 };
 
 class CongestionControl {
@@ -72,13 +75,13 @@ class CongestionControl {
   [[nodiscard]] size_t initial_cwnd() const;
 
   CongestionConfig config_;
+  bool single_packet_limit_ = false;
+  bool decayed_since_send_ = false;  // the flags fill the 4 bytes between config_ and pmdcs_
   size_t pmdcs_;
   size_t cwnd_;
   size_t ssthresh_;
   size_t partial_bytes_acked_ = 0;
-  bool single_packet_limit_ = false;
   std::optional<TimePoint> idle_since_;  // set once data has been sent
-  bool decayed_since_send_ = false;
 };
 
 }  // namespace sctpkit::assoc
