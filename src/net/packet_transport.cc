@@ -345,7 +345,7 @@ const NextHop* PacketTransport::next_hop(const wire::IpAddress& destination, siz
 }
 
 size_t PacketTransport::send(std::span<const OutgoingPacket> packets) {
-  const auto now = std::chrono::steady_clock::now();
+  const auto now = now_();
   size_t accepted = 0;
   size_t framed = 0;
   for (const OutgoingPacket& p : packets) {

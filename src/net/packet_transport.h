@@ -88,6 +88,10 @@ class PacketTransport final : public Transport {
   size_t send(std::span<const OutgoingPacket> packets) override;
   [[nodiscard]] size_t overhead() const override { return 0; }
 
+  // The clock the next-hop cache reads (kRetry, kRefresh): tests move it instead of sleeping.
+  using Now = std::chrono::steady_clock::time_point (*)();
+  void set_clock(Now now) { now_ = now; }
+
   // Packets send() passed to the raw socket instead of the packet socket (no next hop yet, too
   // large, refreshing a neighbour): for tests and diagnostics.
   [[nodiscard]] uint64_t sent_through_raw_socket() const { return raw_sent_; }
@@ -133,6 +137,7 @@ class PacketTransport final : public Transport {
   size_t next_frame_ = 0;   // the next frame to look at
   size_t held_frames_ = 0;  // the frames before next_frame_ that are still ours (released by receive())
 
+  Now now_ = &std::chrono::steady_clock::now;
   uint16_t ip_id_ = 0;
   uint64_t raw_sent_ = 0;
   uint64_t raw_received_ = 0;

@@ -7,7 +7,6 @@
 #include <sys/socket.h>
 
 #include <array>
-#include <thread>
 
 #include "net/netns.h"
 #include "net/receive_wait.h"
@@ -32,6 +31,9 @@ std::unique_ptr<T> open_in(const std::string& netns, const Options& options) {
   return std::move(std::get<std::unique_ptr<T>>(opened));
 }
 
+// The next-hop cache's clock for A: moved by the tests, never by time passing.
+std::chrono::steady_clock::time_point fake_now;
+
 // A: PacketTransport; b: the ordinary raw-socket transport, whose kernel accepting A's frames is the
 // proof that they are valid (Ethernet addresses, IPv4 header and checksum).
 class PacketAcrossNamespaces : public ::testing::Test {
@@ -41,6 +43,8 @@ class PacketAcrossNamespaces : public ::testing::Test {
     a_ = open_in<PacketTransport>(pair_.a(), PacketOptions{});
     b_ = open_in<RawIpTransport>(pair_.b(), RawIpOptions{});
     ASSERT_TRUE(a_ && b_);
+    fake_now = std::chrono::steady_clock::now();
+    a_->set_clock([] { return fake_now; });
     a_->bind_port(5000);
     b_->bind_port(6000);
   }
@@ -78,7 +82,7 @@ TEST_F(PacketAcrossNamespaces, UnknownNeighbourGoesThroughTheKernelThenFramesAre
   ASSERT_EQ(receive_wait(*b_, in, 2000), 1u);
   EXPECT_EQ(wire::load_u32(in[0].data, 4), 0xf125u);
   EXPECT_EQ(a_->sent_through_raw_socket(), 1u);
-  std::this_thread::sleep_for(PacketTransport::kRetry + 20ms);
+  fake_now += PacketTransport::kRetry;
   for (size_t size : {4u, 100u, 1468u}) exchange(size);  // 1468 + 12 + 20: exactly the MTU
   EXPECT_EQ(a_->sent_through_raw_socket(), 1u) << "later packets were framed by us";
   EXPECT_EQ(a_->dropped(), 0u);
@@ -86,7 +90,7 @@ TEST_F(PacketAcrossNamespaces, UnknownNeighbourGoesThroughTheKernelThenFramesAre
 
 TEST_F(PacketAcrossNamespaces, PacketsLargerThanTheMtuLeaveThroughTheKernelWhichFragmentsThem) {
   exchange(8);
-  std::this_thread::sleep_for(PacketTransport::kRetry + 20ms);
+  fake_now += PacketTransport::kRetry;
   const uint64_t raw_before = a_->sent_through_raw_socket();
   const auto big = testing::sctp_packet(5000, 6000, 0x5eedf00d, 3000);
   ASSERT_EQ(a_->send(std::array{OutgoingPacket{{}, NetnsPair::b_v4(), big}}), 1u);
@@ -101,7 +105,7 @@ TEST_F(PacketAcrossNamespaces, PacketsThroughTheKernelLeaveInTheirPlaceAmongFram
   // One send of framed, too-large (kernel), framed packets: they arrive in that order. Held back
   // to the end of the batch, the kernel's packet arrived last.
   exchange(8);
-  std::this_thread::sleep_for(PacketTransport::kRetry + 20ms);
+  fake_now += PacketTransport::kRetry;
   const auto small1 = testing::sctp_packet(5000, 6000, 1, 100);
   const auto big = testing::sctp_packet(5000, 6000, 2, 3000);
   const auto small2 = testing::sctp_packet(5000, 6000, 3, 100);
