@@ -133,8 +133,9 @@ std::optional<int> Session::read_input() {
   // last, so while more input is ready at once (a file, a pipe already written) the newest message
   // waits for the next read; input that is not ready at once (a terminal) holds nothing back.
   if (held_ && (eof || !messages.empty())) {
-    if (!send(*held_, eof && messages.empty())) return finish();
+    const bool sent = send(*held_, eof && messages.empty());
     held_.reset();
+    if (!sent) return finish();
   }
   for (size_t i = 0; i < messages.size(); ++i) {
     const bool newest = i + 1 == messages.size();
@@ -164,18 +165,37 @@ bool Session::send(std::string_view data, bool last) {
   options.sack_immediately = last;
   auto status = a_.send(data, options);
   if (status) return true;
+  ++refused_;
   if (!a_.is_open()) return false;
   fmt::print(stderr, "sctpkit cat: send: {}\n", status.error().message);
   return true;
+}
+
+bool Session::input_left() {
+  if (!read_stdin_) return false;
+  if (held_) return true;
+  if (!input_ready()) return false;
+  // Ready may mean only the end of the input (an empty file, /dev/null): that lost nothing.
+  return ::read(STDIN_FILENO, buffer_, sizeof buffer_) > 0;
 }
 
 int Session::finish() {
   // The peer shut down: our side completes the exchange (RFC 9260 9.2) before we report.
   if (a_.close_reason().empty()) a_.shutdown();
   const std::string reason = a_.close_reason();
-  const int code = exit_code_for_close(reason);
+  int code = exit_code_for_close(reason);
   if (code != kExitOk) fmt::print(stderr, "sctpkit cat: association ended: {}\n", reason);
   else if (args_.verbose) fmt::print(stderr, "sctpkit cat: association ended: {}\n", reason);
+  // RFC 9260 9.2: once the peer shut down, it takes no more of our data. Input it refused, or that
+  // was still waiting on stdin, never reached it: a script must not see success. (A terminal or an
+  // idle pipe with nothing waiting lost nothing: exit 0, as ncat does.)
+  const bool left = input_left();
+  if (code == kExitOk && (refused_ > 0 || left)) {
+    std::string what = refused_ > 0 ? fmt::format("{} message{} not sent", refused_, refused_ == 1 ? "" : "s") : "";
+    if (left) what += what.empty() ? "input left unread" : ", more input left unread";
+    fmt::print(stderr, "sctpkit cat: the peer shut down the association before the end of stdin: {}\n", what);
+    code = kExitFailure;
+  }
   return code;
 }
 

@@ -78,6 +78,8 @@ class Session {
   // `last`: the input ends with it (RFC 9260 6.1: sent with the I bit).
   bool send(std::string_view data, bool last = false);
   int finish();
+  // Whether stdin still had input for the peer (read or waiting) when the association ended.
+  bool input_left();
 
   Association& a_;
   const CatArgs& args_;
@@ -85,6 +87,7 @@ class Session {
   SendOptions send_;
   InputSplitter splitter_;
   uint32_t restarts_seen_ = 0;  // Association::peer_restarts() already reported
+  size_t refused_ = 0;  // messages of stdin the association no longer took (the peer shut down)
   // The newest message, held back while more input is ready at once: only the next read tells
   // whether it is the input's last (see read_input).
   std::optional<std::string> held_;

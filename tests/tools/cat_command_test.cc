@@ -108,6 +108,28 @@ TEST(CatCommand, PeerAbortExitsWithAbortCodeAndTheCause) {
   EXPECT_THAT(client.err(), ::testing::MatchesRegex("sctpkit cat: [^\n]*aborted by the peer[^\n]*test says goodbye[^\n]*\n"));
 }
 
+// A listener whose stdin is already at its end shuts the association down once it is up (RFC
+// 9260 9.2), usually before the client sent anything: the client's input then never reaches it, and
+// the client exited 0 all the same ("shut down: shutdown complete"), so a script saw success.
+TEST(CatCommand, InputThePeerNeverTookIsAFailure) {
+  Ports p;
+  const std::string input(60000, 'x');
+  Process server({"cat", "-l", "--udp=" + p.udp, p.sctp}, Process::Input{""});
+  Process client({"cat", "--udp=" + p.udp, "127.0.0.1", p.sctp}, Process::Input{input});
+  const auto client_code = client.wait(15s);
+  const auto server_code = server.wait(10s);
+  ASSERT_TRUE(client_code.has_value() && server_code.has_value());
+  EXPECT_EQ(*server_code, kExitOk) << server.err();
+  // Either the input got through before the SHUTDOWN (then success is the truth), or the client
+  // says it did not.
+  if (server.out() == input) {
+    EXPECT_EQ(*client_code, kExitOk) << client.err();
+  } else {
+    EXPECT_EQ(*client_code, kExitFailure) << client.err();
+    EXPECT_THAT(client.err(), HasSubstr("the peer shut down the association before the end of stdin"));
+  }
+}
+
 TEST(CatCommand, NobodyListeningTimesOutWithOneLineReason) {
   Ports p;
   Process client({"cat", "-w", "1", "--udp=" + p.udp, "127.0.0.1", p.sctp});

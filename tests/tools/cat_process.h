@@ -17,6 +17,7 @@ namespace sctpkit::tools::testing {
 
 // The exit codes the README documents (tools/commands.h), as scripts see them.
 inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;
 inline constexpr int kExitUsage = 2;
 inline constexpr int kExitPrivilege = 4;
 inline constexpr int kExitAborted = 5;
