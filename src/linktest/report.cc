@@ -29,6 +29,10 @@ std::string Report::detail() const {
   return "";
 }
 
+std::string server_address(const std::string& host, uint16_t port) {
+  return host.find(':') != std::string::npos ? fmt::format("[{}]:{}", host, port) : fmt::format("{}:{}", host, port);
+}
+
 std::string format_table(const Report& report) {
   const std::vector<std::string> head{"phase", "result", "time", "expected", "seen"};
   std::vector<std::vector<std::string>> rows;

@@ -46,6 +46,10 @@ struct Report {
 
 // The verdict table: phase, result, time, expected, seen (and the hint under a failed phase), with
 // columns aligned, then one verdict line.
+// "HOST:PORT" for Report::server; an IPv6 address in brackets ("[fd00::2]:30102"), as URLs write it,
+// so that the port cannot be read as the address's last group.
+std::string server_address(const std::string& host, uint16_t port);
+
 std::string format_table(const Report& report);
 // The JSON object of docs/linktest.md (the matrix driver parses these keys), on one line.
 std::string to_json(const Report& report);

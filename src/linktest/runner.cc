@@ -55,7 +55,7 @@ std::optional<std::string> describe_abort(const std::string& reason) {
 }
 
 Runner::Runner(RunConfig config) : config_(std::move(config)) {
-  report_.server = fmt::format("{}:{}", config_.host, config_.port);
+  report_.server = server_address(config_.host, config_.port);
   report_.transport = config_.options.transport == TransportKind::RawIp    ? "raw"
                       : config_.options.transport == TransportKind::Kernel ? "kernel"
                                                                            : "udp";

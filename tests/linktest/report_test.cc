@@ -21,6 +21,14 @@ Report sample(bool failing) {
   return r;
 }
 
+// The table said "server fd18::2:30102" and the JSON "server":"fd18::2:30102": the port read as
+// the address's last group.
+TEST(Report, ServerAddressBracketsIpv6) {
+  EXPECT_EQ(server_address("10.0.0.2", 30102), "10.0.0.2:30102");
+  EXPECT_EQ(server_address("fd18::2", 30102), "[fd18::2]:30102");
+  EXPECT_EQ(server_address("::1", 7), "[::1]:7");
+}
+
 TEST(Report, VerdictAndDetailFollowTheFirstFailedPhase) {
   EXPECT_TRUE(sample(false).passed());
   EXPECT_EQ(sample(false).detail(), "");
