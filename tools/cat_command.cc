@@ -130,10 +130,14 @@ int run_cat(CatArgs& args) {
 
 // ncat's forms: `HOST PORT`; `-l PORT`, `-l ADDR PORT`, `-l -p PORT`, `-l ADDR -p PORT`.
 bool parse_targets(CatArgs& args) {
+  reclaim_udp_target(args.transport, args.targets);
   auto targets = args.targets;
   if (args.listen && args.local_port > 0 && targets.size() < 2) targets.push_back(std::to_string(args.local_port));
-  if (targets.empty()) return fail(kExitUsage, args.listen ? "-l needs PORT (or -p PORT)" : "connecting needs HOST PORT"), false;
-  if (targets.size() == 1 && !args.listen) return fail(kExitUsage, "connecting needs HOST PORT"), false;
+  // `-l --udp 5000`: --udp took the only number as its own port.
+  const std::string took = args.transport.udp.empty() ? "" : fmt::format(" (--udp took {} as its UDP port)", args.transport.udp);
+  if (targets.empty())
+    return fail(kExitUsage, (args.listen ? "-l needs PORT (or -p PORT)" : "connecting needs HOST PORT") + took), false;
+  if (targets.size() == 1 && !args.listen) return fail(kExitUsage, "connecting needs HOST PORT" + took), false;
   if (targets.size() > 2) return fail(kExitUsage, "too many arguments: [HOST] PORT"), false;
   char* end = nullptr;
   const long port = std::strtol(targets.back().c_str(), &end, 10);

@@ -255,6 +255,7 @@ int run_matrix_mode(const LinktestArgs& args) {
 }
 
 int run_linktest(LinktestArgs& args) {
+  reclaim_udp_target(args.transport, args.targets);
   if (args.ipv4 && args.ipv6) return fail(kExitUsage, "-4 and -6 exclude each other");
   if (auto wrong = check_transport_flags(args.transport)) return fail(kExitUsage, *wrong);
   if (args.timeout_seconds <= 0) return fail(kExitUsage, "--timeout needs a positive number of seconds");

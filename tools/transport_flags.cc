@@ -1,6 +1,7 @@
 #include "tools/transport_flags.h"
 
 #include <cstdlib>
+#include <utility>
 
 #include <CLI/CLI.hpp>
 
@@ -32,6 +33,14 @@ std::optional<std::string> check_transport_flags(const TransportFlags& flags) {
     if (*end || port < 0 || port > 65535) return "--udp=PORT takes a UDP port";
   }
   return std::nullopt;
+}
+
+void reclaim_udp_target(TransportFlags& flags, std::vector<std::string>& targets) {
+  if (!flags.udp_given() || flags.udp.empty()) return;
+  char* end = nullptr;
+  (void)std::strtol(flags.udp.c_str(), &end, 10);
+  if (*end == '\0') return;  // a number, even a wrong one: check_transport_flags() says what is wrong
+  targets.insert(targets.begin(), std::exchange(flags.udp, std::string()));
 }
 
 std::optional<uint16_t> udp_port(const TransportFlags& flags) {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "sctpkit/sctpkit.h"
 
@@ -36,6 +37,11 @@ void add_raw_io_flag(CLI::App& sub, TransportFlags& flags);
 
 // A usage error in words (two flags at once, a bad --udp=PORT), or nullopt.
 std::optional<std::string> check_transport_flags(const TransportFlags& flags);
+
+// `--udp HOST PORT`: CLI11 gives --udp's optional PORT the next argument, so HOST became the UDP
+// port and the command then said "needs HOST PORT". A value that is not a number was meant as the
+// first target: moves it back to the front of `targets` (as if --udp came without a port).
+void reclaim_udp_target(TransportFlags& flags, std::vector<std::string>& targets);
 
 // --udp=PORT, once check_transport_flags() passed.
 std::optional<uint16_t> udp_port(const TransportFlags& flags);

@@ -113,6 +113,15 @@ TEST(LinktestCli, UnansweredInitSaysWhatToCheck) {
   EXPECT_NE(child.out().find("\ndata       skip"), std::string::npos) << child.out();
 }
 
+// `--udp HOST`: CLI11 took HOST as --udp's port ("--udp=PORT takes a UDP port", exit 2).
+TEST(LinktestCli, UdpWithoutPortBeforeTheHostTestsTheHost) {
+  auto child = linktest({"--udp", "127.0.0.1", std::to_string(20000 + ::getpid() % 20000), "--init-retries", "0",
+                         "--rto-initial", "100", "-q"});
+  const auto code = child.wait(kRunTimeout);
+  EXPECT_EQ(code, 1) << child.out() << child.err();
+  EXPECT_NE(child.err().find("setup failed: INIT sent "), std::string::npos) << child.err();
+}
+
 TEST(LinktestCli, ServerThatAbortsIsReportedWithTheCause) {
   Options options;
   options.udp_local_port = 0;

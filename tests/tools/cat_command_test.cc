@@ -139,6 +139,20 @@ TEST(CatCommand, NobodyListeningTimesOutWithOneLineReason) {
   EXPECT_THAT(client.err(), ::testing::MatchesRegex("sctpkit cat: [^\n]+\n"));
 }
 
+// `--udp HOST PORT`, the optional port written apart from a HOST: CLI11 took HOST as the UDP port
+// and cat answered "connecting needs HOST PORT" (exit 2) to a command line that gave both.
+TEST(CatCommand, UdpWithoutPortBeforeTheHostConnectsToTheHost) {
+  Ports p;
+  Process client({"cat", "-z", "-w", "1", "--udp", "127.0.0.1", p.sctp});
+  const auto code = client.wait(10s);
+  ASSERT_TRUE(code.has_value());
+  EXPECT_TRUE(*code == kExitTimeout || *code == kExitUnreachable) << *code << ": " << client.err();
+  EXPECT_THAT(client.err(), HasSubstr("127.0.0.1 port " + p.sctp));
+  Process listener({"cat", "-l", "--udp", p.udp});
+  EXPECT_EQ(listener.wait(10s), kExitUsage);
+  EXPECT_THAT(listener.err(), HasSubstr("--udp took " + p.udp + " as its UDP port"));
+}
+
 TEST(CatCommand, BadArgumentsExitWithUsageCode) {
   const std::vector<std::vector<std::string>> cases = {
       {"cat"},                                        // no port
