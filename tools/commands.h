@@ -15,6 +15,7 @@ inline constexpr int kExitPrivilege = 4;    // missing privilege (CAP_NET_RAW, c
 inline constexpr int kExitAborted = 5;      // the peer aborted the association (RFC 9260 9.1)
 inline constexpr int kExitTimeout = 6;      // a timeout passed (e.g. no answer within cat -w)
 inline constexpr int kExitUnreachable = 7;  // the peer is unreachable (INIT or data retransmissions exhausted)
+inline constexpr int kExitInterrupted = 130;  // stopped by SIGINT (Ctrl-C) or SIGTERM, as shells report 128 + SIGINT
 
 // Each subcommand registers itself on the app and leaves the action to run once parsing succeeded.
 class CommandRegistry {

@@ -117,6 +117,26 @@ Options base_options(const LinktestArgs& args) {
   return o;
 }
 
+// The client's Ctrl-C (or SIGTERM): the runner stops after the phase in progress and the report of
+// what ran is still printed and written; a second Ctrl-C quits at once (SA_RESETHAND).
+std::atomic<bool> g_interrupted{false};
+
+void on_interrupt(int) {
+  g_interrupted = true;
+  static constexpr char kNote[] =
+      "\nsctpkit linktest: interrupted: stopping after this phase (at most --timeout); Ctrl-C again quits now\n";
+  (void)!::write(STDERR_FILENO, kNote, sizeof kNote - 1);  // async-signal-safe, unlike stdio
+}
+
+void catch_interrupts(linktest::RunConfig& config) {
+  struct sigaction action {};
+  action.sa_handler = on_interrupt;
+  action.sa_flags = SA_RESETHAND;
+  ::sigaction(SIGINT, &action, nullptr);
+  ::sigaction(SIGTERM, &action, nullptr);
+  config.interrupted = &g_interrupted;
+}
+
 int print_report(const LinktestArgs& args, const linktest::Runner& runner, const linktest::Report& report) {
   if (args.json) {
     fmt::print("{}\n", linktest::to_json(report));
@@ -138,6 +158,7 @@ int print_report(const LinktestArgs& args, const linktest::Runner& runner, const
     out << linktest::to_junit(report);
     if (!out.flush()) return fail(kExitInput, fmt::format("--junit: cannot write {}", args.junit));
   }
+  if (g_interrupted) return kExitInterrupted;
   return report.passed() ? kExitOk : kExitFailure;
 }
 
@@ -187,6 +208,7 @@ int run_local(const LinktestArgs& args, linktest::RunConfig config) {
       thread.join();
     }
   } joiner{stop, serving};
+  catch_interrupts(config);
   linktest::Runner runner(std::move(config));
   runner.log().set_local_address(wire::IpAddress::parse(loopback));
   const auto report = runner.run();
@@ -302,6 +324,7 @@ int run_linktest(LinktestArgs& args) {
     if (args.transport.raw) return fail(kExitPrivilege, kNoPrivilege);
     config.options.transport = TransportKind::Udp;
   }
+  catch_interrupts(config);
   linktest::Runner runner(std::move(config));
   if (address) runner.log().set_local_address(source_address_towards(*address));
   const auto report = runner.run();

@@ -80,18 +80,37 @@ Report Runner::run() {
     if (config_.abort_phase) report_.phases.push_back({"abort", Outcome::Skip, 0, "", "setup failed", ""});
     return report_;
   }
+  if (stop_if_interrupted(association)) return report_;
   const size_t start = 0;
   auto data_result = data(*association);
   report_.phases.push_back(data_result);
+  if (stop_if_interrupted(association)) return report_;
   if (!association->is_open()) {
     for (size_t i = 1; i < rest.size(); ++i)
       report_.phases.push_back({rest[i], Outcome::Skip, 0, "", "the association ended in the data phase", ""});
   } else {
     report_.phases.push_back(heartbeat(*association, start));
+    if (stop_if_interrupted(association)) return report_;
     report_.phases.push_back(shutdown(*association));
   }
-  if (config_.abort_phase) report_.phases.push_back(abort_phase());
+  if (config_.abort_phase && !stop_if_interrupted(association)) report_.phases.push_back(abort_phase());
   return report_;
+}
+
+bool Runner::stop_if_interrupted(std::optional<Association>& association) {
+  if (!interrupted()) return false;
+  // Tell the server at once rather than leave it to find the path dead (RFC 9260 9.1).
+  if (association && association->is_open()) association->abort("linktest interrupted");
+  std::vector<std::string> all{"setup", "data", "heartbeat", "shutdown"};
+  if (config_.abort_phase) all.emplace_back("abort");
+  bool failed = std::any_of(report_.phases.begin(), report_.phases.end(),
+                            [](const PhaseResult& p) { return p.result == Outcome::Fail; });
+  for (size_t i = report_.phases.size(); i < all.size(); ++i) {
+    report_.phases.push_back({all[i], failed ? Outcome::Skip : Outcome::Fail, 0, "", "not run: interrupted (Ctrl-C)",
+                              failed ? "" : "the run was stopped before this phase"});
+    failed = true;
+  }
+  return true;
 }
 
 void Runner::explain_close(const Association& a, PhaseResult& p) const {
@@ -246,7 +265,7 @@ PhaseResult Runner::heartbeat_on_kernel(Association& a) {
   const auto interval = config_.options.heartbeat_interval.value_or(milliseconds(0));
   const auto deadline = start + std::min<Clock::duration>(config_.phase_timeout, std::max(milliseconds(2000), interval * 3));
   size_t stray = 0;
-  while (Clock::now() < deadline && a.is_open())
+  while (Clock::now() < deadline && a.is_open() && !interrupted())
     if (auto got = a.receive(milliseconds(100))) ++stray;
   p.ms = ms_since(start);
   if (!a.is_open()) {
@@ -293,7 +312,7 @@ PhaseResult Runner::heartbeat(Association& a, size_t from) {
   // Against another server, wait for its heartbeat only a little after ours: its interval is its own.
   std::optional<Clock::time_point> peer_grace;
   size_t stray = 0;
-  while (Clock::now() < deadline && a.is_open()) {
+  while (Clock::now() < deadline && a.is_open() && !interrupted()) {
     if (ours_done() && theirs_done()) break;
     if (ours_done() && !config_.peer_is_ours) {
       if (!peer_grace) peer_grace = Clock::now() + std::max(milliseconds(2000), interval.value_or(milliseconds(0)) * 3);
@@ -318,7 +337,9 @@ PhaseResult Runner::heartbeat(Association& a, size_t from) {
   std::string counts = fmt::format("HB REQ {} sent / {} received, HB ACK {} received / {} sent", sent, peer_sent,
                                    acked, we_acked);
   if (stray > 0) counts += fmt::format(" ({} unexpected messages ignored)", stray);
-  if (!ours_done()) {
+  if (interrupted() && (!ours_done() || (config_.peer_is_ours && !theirs_done()))) {
+    fail(p, fmt::format("{}; interrupted (Ctrl-C) after {} ms", counts, p.ms), "the run was stopped during this phase");
+  } else if (!ours_done()) {
     fail(p, sent == 0 ? counts + "; we sent no heartbeat within the timeout"
                       : counts + "; our HB REQ got no HB ACK",
          sent == 0 ? "raise --timeout above the heartbeat interval (--hb-interval)"

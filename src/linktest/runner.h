@@ -3,6 +3,7 @@
 // builds the Report. Each phase is bounded by RunConfig::phase_timeout.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <optional>
@@ -26,6 +27,9 @@ struct RunConfig {
   // Local run: waits up to the timeout for the server to report an association ended, returning
   // its close reason; unset when the server's side is not observable.
   std::function<std::optional<std::string>(std::chrono::milliseconds)> server_saw_end;
+  // Set from a signal handler (Ctrl-C): the run stops after the phase in progress (the heartbeat
+  // phase at once), aborts the association, and reports the phases not run.
+  const std::atomic<bool>* interrupted = nullptr;
   size_t bulk_bytes = 4u << 20;  // goodput burst, bounded by bulk_time too
   std::chrono::milliseconds bulk_time{1000};
 };
@@ -51,6 +55,10 @@ class Runner {
   // Why the association ended, as a phase failure: ABORT with its cause, or what timed out.
   void explain_close(const Association& association, PhaseResult& phase) const;
   void fill_facts(const Association& association);
+  [[nodiscard]] bool interrupted() const { return config_.interrupted && config_.interrupted->load(); }
+  // After an interruption: aborts `association`, fails the first phase not run (unless one already
+  // failed: the verdict must not read PASS) and skips the rest. Returns interrupted().
+  bool stop_if_interrupted(std::optional<Association>& association);
   [[nodiscard]] Options client_options();
 
   RunConfig config_;

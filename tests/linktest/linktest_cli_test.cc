@@ -164,6 +164,35 @@ TEST(LinktestCli, SplitModeOverUdpOnLoopback) {
   EXPECT_NE(server.err().find(": aborted by the peer"), std::string::npos) << server.err();
 }
 
+// Ctrl-C killed the client outright: no report, no JUnit file, and the server held the association
+// until its heartbeats went unanswered. Now the run stops, reports what ran, and aborts.
+TEST(LinktestCli, CtrlCStopsTheRunWithAPartialReportAndAbortsTheAssociation) {
+  const auto udp = std::to_string(free_udp_port());
+  const std::string junit = ::testing::TempDir() + "linktest-int-" + std::to_string(::getpid()) + ".xml";
+  Child server({sctpkit_binary(), "linktest", "--serve", "30197", "--udp=" + udp});
+  ASSERT_TRUE(server.wait_stderr("serving SCTP port 30197", 30s)) << server.err();
+  // Our heartbeat would not leave for ten minutes: without the interruption the run goes on that long.
+  auto client = linktest({"127.0.0.1", "30197", "--udp=" + udp, "--bulk", "0", "--hb-interval", "600000",
+                          "--timeout", "900", "--json", "--junit", junit});
+  ASSERT_TRUE(server.wait_stderr(": accepted", 30s)) << server.err();
+  client.signal(SIGINT);
+  const auto code = client.wait(kRunTimeout);
+  EXPECT_EQ(code, 130) << client.out() << client.err();
+  const auto j = nlohmann::json::parse(client.out());
+  EXPECT_EQ(j["verdict"], "fail");
+  EXPECT_NE(j["detail"].get<std::string>().find("interrupted"), std::string::npos) << j.dump();
+  ASSERT_EQ(j["phases"].size(), 4u);
+  EXPECT_EQ(j["phases"][0]["result"], "pass");
+  std::ifstream in(junit);
+  std::stringstream xml;
+  xml << in.rdbuf();
+  EXPECT_NE(xml.str().find("interrupted"), std::string::npos) << xml.str();
+  std::remove(junit.c_str());
+  EXPECT_TRUE(server.wait_stderr("aborted by the peer", 30s)) << server.err();
+  server.signal(SIGINT);
+  EXPECT_EQ(server.wait(30s), 0);
+}
+
 TEST(LinktestCli, UsageErrorsExit2) {
   for (std::vector<std::string> args : {std::vector<std::string>{"--udp", "--raw", "127.0.0.1"},
                                         {"--raw"},
