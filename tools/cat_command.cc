@@ -114,7 +114,7 @@ int run_cat(CatArgs& args) {
     options.transport = TransportKind::Udp;
     listener = Listener::listen(static_cast<uint16_t>(args.port), options);
   }
-  if (!listener) return finish(fail(exit_code_for(listener.error()), listener.error().message));
+  if (!listener) return finish(fail(exit_code_for(listener.error()), open_error(listener.error())));
   if (args.verbose)
     fmt::print(stderr, "sctpkit cat: listening on port {} ({} transport)\n", args.port,
                options.transport == TransportKind::Udp ? fmt::format("UDP port {}", listener->udp_port())

@@ -232,7 +232,7 @@ int run_serve(const LinktestArgs& args, Options options) {
   auto server = linktest::EchoServer::open(port, options);
   if (!server) {
     const auto& e = server.error();
-    return fail(e.code == Error::Code::NoPrivilege ? kExitPrivilege : kExitFailure, e.message);
+    return fail(e.code == Error::Code::NoPrivilege ? kExitPrivilege : kExitFailure, open_error(e));
   }
   // Matrix requests: the tests run the way this agent serves (every agent of a matrix is alike).
   (*server)->set_control_handler(matrix_control_handler(

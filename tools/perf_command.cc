@@ -97,7 +97,7 @@ int run_server(const PerfArgs& args, Options options, bool automatic) {
     options.transport = TransportKind::Udp;
     listener = Listener::listen(static_cast<uint16_t>(args.port), options);
   }
-  if (!listener) return fail(exit_code_for(listener.error()), listener.error().message);
+  if (!listener) return fail(exit_code_for(listener.error()), open_error(listener.error()));
   struct sigaction action {};
   action.sa_handler = on_signal;  // no SA_RESTART: poll() returns EINTR and the loop sees the flag
   ::sigaction(SIGINT, &action, nullptr);

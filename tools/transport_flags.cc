@@ -43,6 +43,15 @@ void reclaim_udp_target(TransportFlags& flags, std::vector<std::string>& targets
   targets.insert(targets.begin(), std::exchange(flags.udp, std::string()));
 }
 
+std::string open_error(const Error& error) {
+  if (error.code != Error::Code::AddressInUse || error.message.find("UDP port") == std::string::npos)
+    return error.message;
+  // Inside the library's "(another program holds UDP port N)".
+  std::string message = error.message;
+  if (!message.empty() && message.back() == ')') message.pop_back();
+  return message + "; choose another with --udp=PORT" + (message.size() < error.message.size() ? ")" : "");
+}
+
 std::optional<uint16_t> udp_port(const TransportFlags& flags) {
   if (!flags.udp_given() || flags.udp.empty()) return std::nullopt;
   return static_cast<uint16_t>(std::strtol(flags.udp.c_str(), nullptr, 10));

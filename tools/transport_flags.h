@@ -43,6 +43,9 @@ std::optional<std::string> check_transport_flags(const TransportFlags& flags);
 // first target: moves it back to the front of `targets` (as if --udp came without a port).
 void reclaim_udp_target(TransportFlags& flags, std::vector<std::string>& targets);
 
+// Why a listener or server could not open, with the flag that helps when its UDP port was taken.
+std::string open_error(const Error& error);
+
 // --udp=PORT, once check_transport_flags() passed.
 std::optional<uint16_t> udp_port(const TransportFlags& flags);
 

@@ -25,7 +25,7 @@ std::variant<UniqueFd, TransportError> open_udp(int family, const wire::IpAddres
     const int e = errno;
     auto error = system_error(fmt::format("bind UDP {} port {}", address.to_string(), port), e);
     if (e == EADDRINUSE)
-      error.message += fmt::format(" (another program holds UDP port {}; choose another with --udp-port)", port);
+      error.message += fmt::format(" (another program holds UDP port {})", port);
     return error;
   }
   return fd;

@@ -153,6 +153,16 @@ TEST(CatCommand, UdpWithoutPortBeforeTheHostConnectsToTheHost) {
   EXPECT_THAT(listener.err(), HasSubstr("--udp took " + p.udp + " as its UDP port"));
 }
 
+// The message told the user to "choose another with --udp-port": no command has that flag.
+TEST(CatCommand, ABusyUdpPortNamesTheFlagThatChoosesAnother) {
+  Ports p;
+  Process first({"cat", "-l", "-v", "--udp=" + p.udp, p.sctp});
+  ASSERT_THAT(first.read_stderr_until("listening on port", 15s), HasSubstr("listening on port"));
+  Process second({"cat", "-l", "--udp=" + p.udp, p.sctp});
+  EXPECT_EQ(second.wait(10s), 1) << second.err();
+  EXPECT_THAT(second.err(), HasSubstr("(another program holds UDP port " + p.udp + "; choose another with --udp=PORT)"));
+}
+
 TEST(CatCommand, BadArgumentsExitWithUsageCode) {
   const std::vector<std::vector<std::string>> cases = {
       {"cat"},                                        // no port
