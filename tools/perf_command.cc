@@ -165,6 +165,13 @@ int run_client(const PerfArgs& args, Options options, bool automatic) {
     fmt::print("Connecting to host {}, port {}\n{}", *host, args.port, perf::format_header(header));
     std::fflush(stdout);
   }
+  // Ctrl-C ends the test early with its summary (a second one quits at once, SA_RESETHAND).
+  struct sigaction action {};
+  action.sa_handler = on_signal;
+  action.sa_flags = SA_RESETHAND;
+  ::sigaction(SIGINT, &action, nullptr);
+  ::sigaction(SIGTERM, &action, nullptr);
+  config.stop = &g_stop;
   auto result = perf::run_client(config);
   if (!result) return fail(exit_code_for(result.error()), result.error().message);
   if (args.json) {
@@ -173,8 +180,9 @@ int run_client(const PerfArgs& args, Options options, bool automatic) {
     fmt::print("{}", perf::format_summary(*result));
   }
   std::fflush(stdout);
-  if (!args.plot.empty()) return write_plot(args.plot, *result);
-  return kExitOk;
+  if (!args.plot.empty())
+    if (const int code = write_plot(args.plot, *result); code != kExitOk) return code;
+  return g_stop ? kExitInterrupted : kExitOk;
 }
 
 int run_perf(PerfArgs& args) {

@@ -91,6 +91,8 @@ class Client {
   }
 
  private:
+  [[nodiscard]] bool stopped() const { return c_.stop && c_.stop->load(std::memory_order_relaxed); }
+
   Expected<Association> connect() {
     auto a = Association::connect(c_.host, c_.port, options_);
     if (!a && c_.automatic_transport && options_.transport == TransportKind::RawIp &&
@@ -120,6 +122,7 @@ class Client {
       if (auto s = a.send(payload_, send); !s) return s.error();
       if (++messages % kClockEvery != 0) continue;
       now = Clock::now();
+      if (stopped()) break;
       if (sampler.due(now)) close_interval(sampler, a, now);
     }
     // The last message asks for its SACK at once (RFC 9260 6.1, the I bit): the drain below waits
@@ -158,7 +161,7 @@ class Client {
     SendOptions send{0, 0, c_.unordered};
     uint64_t bytes = 0, messages = 0;
     auto now = start;
-    while (now < stop) {
+    while (now < stop && !stopped()) {
       send.stream = static_cast<uint16_t>(messages % static_cast<uint64_t>(c_.streams));
       const auto sent = Clock::now();
       if (auto s = a.send(payload_, send); !s) return s.error();
@@ -194,7 +197,7 @@ class Client {
     uint64_t done = 0, started = 0;
     std::optional<Error> failure;
     Swarm* swarm = nullptr;
-    auto more = [&] { return c_.count ? started < c_.count : Clock::now() < stop; };
+    auto more = [&] { return !stopped() && (c_.count ? started < c_.count : Clock::now() < stop); };
     auto start_one = [&] {
       auto id = swarm->connect(next_port());
       if (!id) return void(failure = id.error());
@@ -253,7 +256,7 @@ class Client {
     if (auto s = drive(*swarm, failure, sampler, connected, [&] { return connected == c_.count; }); !s) return s;
     // Hold: keep answering (heartbeats) until the time is up.
     const auto stop = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(c_.seconds));
-    for (auto now = Clock::now(); now < stop && !failure; now = Clock::now()) {
+    for (auto now = Clock::now(); now < stop && !failure && !stopped(); now = Clock::now()) {
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(stop - now);
       if (auto s = swarm->run_once(std::clamp(left, 1ms, 100ms)); !s) return s;
       control.process();  // its heartbeats too

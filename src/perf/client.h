@@ -3,6 +3,8 @@
 // acknowledged, and takes the server's report of what its application received.
 #pragma once
 
+#include <atomic>
+
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -26,6 +28,9 @@ struct ClientConfig {
   int parallel = 1;      // setup: associations in setup or shutdown at once (1: one after another)
   double interval = 1;   // seconds between interval samples
   std::function<void(const IntervalSample&)> on_interval;  // live progress, as each interval closes
+  // Set from a signal handler (Ctrl-C): the test ends early, as if its time were up, and still
+  // reports what it measured so far, as iperf3 does.
+  const std::atomic<bool>* stop = nullptr;
 };
 
 [[nodiscard]] Expected<TestResult> run_client(const ClientConfig& config);

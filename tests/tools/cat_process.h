@@ -82,6 +82,7 @@ class Process {
   }
 
  public:
+  void signal(int sig) { ::kill(pid_, sig); }
   void write(const std::string& text) { (void)!::write(stdin_, text.data(), text.size()); }
   void close_stdin() {
     ::close(stdin_);

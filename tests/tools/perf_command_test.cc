@@ -42,11 +42,16 @@ class PerfPair {
     return nlohmann::json::parse(run_text(extra), nullptr, false);
   }
 
-  // The client's stdout.
-  std::string run_text(const std::vector<std::string>& extra) {
+  // A client's command line against this server.
+  std::vector<std::string> client_args(const std::vector<std::string>& extra) const {
     std::vector<std::string> args{"perf", "-c", "127.0.0.1", "--udp=" + udp_, "-p", sctp_, "-w", "30"};
     args.insert(args.end(), extra.begin(), extra.end());
-    Process client(args);
+    return args;
+  }
+
+  // The client's stdout.
+  std::string run_text(const std::vector<std::string>& extra) {
+    Process client(client_args(extra));
     client_exit_ = client.wait(90s);
     client_err_ = client.err();
     return client.out();
@@ -184,6 +189,21 @@ TEST(PerfCommand, TextOutputHasIntervalLinesAndASummary) {
   EXPECT_NE(out.find("cwnd "), std::string::npos) << out;
   EXPECT_NE(out.find(" sender\n"), std::string::npos) << out;
   EXPECT_NE(out.find(" receiver\n"), std::string::npos) << out;
+  EXPECT_EQ(pair.server().wait(30s), kExitOk) << pair.server().err();
+}
+
+// Ctrl-C killed the client (130 from the signal) without a summary; iperf3 ends the test early and
+// still prints one. Now the test ends as if its time were up, then exit 130.
+TEST(PerfCommand, CtrlCEndsTheTestEarlyWithItsSummary) {
+  PerfPair pair;
+  ASSERT_TRUE(pair.ready()) << pair.server().err();
+  Process client(pair.client_args({"-t", "600", "-i", "0.2", "-l", "4096"}));
+  // The first interval line: the test runs, and the handler was in place before it started.
+  ASSERT_NE(client.read_stdout_until("[  1]  0.00- ", 60s).find("[  1]  0.00- "), std::string::npos) << client.err();
+  client.signal(SIGINT);
+  EXPECT_EQ(client.wait(60s), 130) << client.err();
+  EXPECT_NE(client.out().find(" sender\n"), std::string::npos) << client.out();
+  EXPECT_NE(client.out().find(" receiver\n"), std::string::npos) << client.out();
   EXPECT_EQ(pair.server().wait(30s), kExitOk) << pair.server().err();
 }
 
