@@ -119,7 +119,7 @@ class Client {
     constexpr uint64_t kClockEvery = 16;
     for (auto now = start; now < stop;) {
       send.stream = static_cast<uint16_t>(messages % static_cast<uint64_t>(c_.streams));
-      if (auto s = a.send(payload_, send); !s) return s.error();
+      if (auto s = a.send(payload_, send); !s) return stalled(s.error(), "no room to send");
       if (++messages % kClockEvery != 0) continue;
       now = Clock::now();
       if (stopped()) break;
@@ -130,7 +130,7 @@ class Client {
     // last packet was an odd one.
     send.stream = static_cast<uint16_t>(messages % static_cast<uint64_t>(c_.streams));
     send.sack_immediately = true;
-    if (auto s = a.send(payload_, send); !s) return s.error();
+    if (auto s = a.send(payload_, send); !s) return stalled(s.error(), "no room to send");
     ++messages;
     // Drain: everything queued must be acknowledged (RFC 9260 6.2: cumulatively, in a SACK).
     const auto deadline = Clock::now() + drain_limit();
@@ -164,9 +164,9 @@ class Client {
     while (now < stop && !stopped()) {
       send.stream = static_cast<uint16_t>(messages % static_cast<uint64_t>(c_.streams));
       const auto sent = Clock::now();
-      if (auto s = a.send(payload_, send); !s) return s.error();
+      if (auto s = a.send(payload_, send); !s) return stalled(s.error(), "no room to send");
       auto reply = a.receive();
-      if (!reply) return reply.error();
+      if (!reply) return stalled(reply.error(), "no echo");
       now = Clock::now();
       if (reply->ppid == kControlPpid) continue;
       histogram.record(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(now - sent).count()));
@@ -342,6 +342,14 @@ class Client {
 
   [[nodiscard]] Clock::duration interval() const {
     return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(c_.interval));
+  }
+  // A wait during the test that timed out: the server stopped answering mid-test (killed, or the
+  // path went down). The API's "send timed out" said neither what nor why.
+  [[nodiscard]] Error stalled(const Error& error, const char* what) const {
+    if (error.code != Error::Code::Timeout) return error;
+    return Error{Error::Code::Timeout,
+                 fmt::format("{} for {:g} s (-w): the server stopped answering; is it still running, and the path up?",
+                             what, std::chrono::duration<double>(drain_limit()).count())};
   }
   [[nodiscard]] Clock::duration drain_limit() const {
     return c_.options.timeout ? Clock::duration(*c_.options.timeout) : Clock::duration(30s);

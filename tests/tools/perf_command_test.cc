@@ -43,8 +43,8 @@ class PerfPair {
   }
 
   // A client's command line against this server.
-  std::vector<std::string> client_args(const std::vector<std::string>& extra) const {
-    std::vector<std::string> args{"perf", "-c", "127.0.0.1", "--udp=" + udp_, "-p", sctp_, "-w", "30"};
+  std::vector<std::string> client_args(const std::vector<std::string>& extra, const std::string& wait = "30") const {
+    std::vector<std::string> args{"perf", "-c", "127.0.0.1", "--udp=" + udp_, "-p", sctp_, "-w", wait};
     args.insert(args.end(), extra.begin(), extra.end());
     return args;
   }
@@ -205,6 +205,18 @@ TEST(PerfCommand, CtrlCEndsTheTestEarlyWithItsSummary) {
   EXPECT_NE(client.out().find(" sender\n"), std::string::npos) << client.out();
   EXPECT_NE(client.out().find(" receiver\n"), std::string::npos) << client.out();
   EXPECT_EQ(pair.server().wait(30s), kExitOk) << pair.server().err();
+}
+
+// A server killed mid-test: the client said only "send timed out".
+TEST(PerfCommand, AServerKilledMidTestIsATimeoutThatSaysWhy) {
+  PerfPair pair;
+  ASSERT_TRUE(pair.ready()) << pair.server().err();
+  Process client(pair.client_args({"-t", "600", "-i", "0.2"}, "1"));
+  ASSERT_NE(client.read_stdout_until("[  1]  0.00- ", 60s).find("[  1]  0.00- "), std::string::npos) << client.err();
+  pair.server().signal(SIGKILL);
+  EXPECT_EQ(client.wait(60s), kExitTimeout) << client.err();
+  EXPECT_NE(client.err().find("no room to send for 1 s (-w): the server stopped answering"), std::string::npos)
+      << client.err();
 }
 
 TEST(PerfCommand, BadArgumentsExitWithTheUsageCode) {
