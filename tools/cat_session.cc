@@ -93,8 +93,11 @@ int Session::run() {
   for (;;) {
     a_.process();
     if (auto code = drain()) return *code;
-    if (::poll(fds, read_stdin_ ? 2 : 1, -1) < 0 && errno != EINTR)
-      return fail(kExitFailure, fmt::format("poll: {}", std::strerror(errno)));
+    // Shutting down, -w bounds a silence (the peer sends nothing more and does not complete).
+    const int wait_ms = shutting_down_ ? static_cast<int>(args_.wait_seconds * 1000) : -1;
+    const int ready = ::poll(fds, read_stdin_ ? 2 : 1, wait_ms);
+    if (ready < 0 && errno != EINTR) return fail(kExitFailure, fmt::format("poll: {}", std::strerror(errno)));
+    if (ready == 0) return finish();
     if (read_stdin_ && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) {
       if (auto code = read_input()) return *code;
     }
@@ -146,11 +149,13 @@ std::optional<int> Session::read_input() {
     if (!send(messages[i], newest && eof)) return finish();
   }
   if (!eof) return send_held_unless_input_ready();
-  // EOF on stdin starts a graceful shutdown (RFC 9260 9.2).
+  // EOF on stdin starts a graceful shutdown (RFC 9260 9.2). What the peer still sends (an echo
+  // server's answers) goes on to stdout until it completes: a shutdown() that waited read nothing,
+  // so once the answers outgrew our receive window both ends stalled and the rest was lost.
   read_stdin_ = false;
-  a_.shutdown();
-  if (auto code = drain()) return code;  // what arrived before the close, then the outcome
-  return finish();
+  shutting_down_ = true;
+  if (auto status = a_.start_shutdown(); !status && !a_.is_open()) return finish();
+  return drain();
 }
 
 std::optional<int> Session::send_held_unless_input_ready() {

@@ -87,6 +87,7 @@ class Session {
   SendOptions send_;
   InputSplitter splitter_;
   uint32_t restarts_seen_ = 0;  // Association::peer_restarts() already reported
+  bool shutting_down_ = false;  // stdin ended: the shutdown started, the peer's last data still comes
   size_t refused_ = 0;  // messages of stdin the association no longer took (the peer shut down)
   // The newest message, held back while more input is ready at once: only the next read tells
   // whether it is the input's last (see read_input).

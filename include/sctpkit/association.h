@@ -124,6 +124,11 @@ class Association {
 
   // RFC 9260 9.2: sends what is queued, then closes; blocking mode waits until it is done.
   Status shutdown();
+  // The same without waiting, in either mode: receive() goes on delivering what the peer still
+  // sends (9.2: it sends what it had queued before its SHUTDOWN ACK), then returns Closed. While
+  // shutdown() waits, nothing is read, so an answer larger than the receive window stalls it.
+  // The kernel backend waits as shutdown() does.
+  Status start_shutdown();
   // RFC 9260 9.1: ends at once; the peer sees `reason`.
   void abort(const std::string& reason = "");
 

@@ -196,6 +196,16 @@ Status Association::shutdown() {
   return {};
 }
 
+Status Association::start_shutdown() {
+  if (kernel_) return kernel_->shutdown();
+  Stack::AssociationState* found = state_of(stack_, id_);
+  if (!found) return gone_error();
+  if (found->closed) return {};
+  stack_->endpoint().shutdown(assoc::AssociationId{id_}, Stack::now());
+  stack_->flush();
+  return {};
+}
+
 void Association::abort(const std::string& reason) {
   if (kernel_) return kernel_->abort(reason);
   Stack::AssociationState* found = state_of(stack_, id_);

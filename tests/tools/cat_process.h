@@ -97,6 +97,14 @@ class Process {
     return out_;
   }
 
+  // Reads stdout until it holds `size` bytes or more (or the timeout passes); returns all read so far.
+  const std::string& read_stdout_size(size_t size, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (out_.size() < size && read_some(stdout_, out_, deadline)) {
+    }
+    return out_;
+  }
+
   // Waits for the exit (killing the child when the timeout passes: nullopt), collecting stderr.
   std::optional<int> wait(std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
