@@ -101,6 +101,8 @@ TEST(Rfc9260Setup, ACookieWhoseInitNamesAnAddressOfAnAssociationIsThatAssociatio
   EXPECT_TRUE(p.take().empty());
   EXPECT_EQ(p.endpoint().associations(), std::vector<AssociationId>{id});
   EXPECT_EQ(p.events_of<ConnectedEvent>().size(), 1u);
+  // Each cookie was MACed once: the endpoint's check of the second went to the association with it.
+  EXPECT_EQ(p.endpoint().counters().cookies_verified, 2u);
   // 10.0.0.2 still leads to the first association.
   EXPECT_EQ(p.send(first_tag, ScriptedPeer::data(p.peer_tsn, text("still"))), PacketDisposition::Accepted);
   p.advance(1s);
