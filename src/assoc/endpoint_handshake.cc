@@ -107,10 +107,10 @@ void EndpointImpl::answer_init(const wire::InitChunk& init, const wire::PacketVi
   cookie.peer_port = packet.header().source_port;
   cookie.peer_address = source;
   const wire::RawChunk raw = *packet.begin();  // a copy: the iterator holds the chunk
-  cookie.peer_init = raw.whole;
+  cookie.peer_init = raw.whole.subspan(kInitSkipped);  // parsed: at least 20 bytes
   // Signed on the stack for an INIT of the usual size (a lone INIT is 20 bytes); only a long one
   // (many addresses or parameters) takes a heap buffer: a malloc and free per setup less.
-  Scratch buffer(CookieAuthority::size_for(raw.whole.size()));
+  Scratch buffer(CookieAuthority::size_of(cookie));
   const wire::Bytes signed_cookie(buffer.bytes().data(), cookies_.sign(cookie, buffer.bytes()));
   const InitOffer offer{cookie.local_tag, config_.receive_buffer, config_.outbound_streams,
                         config_.max_inbound_streams, cookie.local_initial_tsn};
@@ -131,10 +131,7 @@ Association* EndpointImpl::accept_cookie(const wire::CookieEchoChunk& echo, cons
     return nullptr;
   }
   const CookieContents& c = check.contents;
-  wire::ChunkReader reader(c.peer_init);
-  auto raw_init = reader.next();
-  if (!raw_init || !*raw_init) return nullptr;
-  auto init = wire::InitChunk::parse(**raw_init);
+  const std::optional<wire::InitChunk> init = peer_init_chunk(c);
   if (!init) return nullptr;
   auto addresses = peer_addresses(c.peer_address, read_init_parameters(init->parameters));
   // RFC 9260 5.1.2 rule 4: an address of the INIT (its source or one it lists) that identifies an
