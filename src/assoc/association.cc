@@ -160,10 +160,12 @@ PacketDisposition Association::receive(const wire::PacketView& packet, const wir
       ++services_.counters.malformed;
       return PacketDisposition::Dropped;
     }
-    // RFC 9260 5.2.4: an association verifies every COOKIE ECHO it gets but the one the endpoint
-    // has just verified to make it (5.1.5), whose check comes along: one MAC per setup.
+    // RFC 9260 5.2.4: an association verifies every COOKIE ECHO it gets but those the endpoint has
+    // just verified (to make it, 5.1.5, or to find it, 5.1.2 rule 4), whose check comes along.
     assert(!verified_cookie ||
-           verified_cookie->contents.peer_init.data() == echo->cookie.data() + CookieAuthority::kFixedSize);
+           verified_cookie->contents.peer_init.data() + verified_cookie->contents.peer_init.size() +
+                   CookieAuthority::kMacSize ==
+               echo->cookie.data() + echo->cookie.size());
     std::optional<CookieCheck> own_check;
     if (!verified_cookie) {
       ++services_.counters.cookies_verified;

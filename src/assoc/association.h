@@ -75,8 +75,9 @@ class Association {
                                   const wire::IpAddress& destination, TimePoint now) {
     return receive(packet, source, destination, now, nullptr);
   }
-  // The packet whose COOKIE ECHO made this association (5.1.5 step 5), with the endpoint's check of
-  // that very cookie (Ok): answered as any COOKIE ECHO (5.2.4 action D), without a second MAC.
+  // A packet whose COOKIE ECHO the endpoint has verified, with its check of that very cookie: the one
+  // that made this association (5.1.5 step 5, Ok: answered as 5.2.4 action D), or one whose INIT
+  // names an address of this association (5.1.2 rule 4, Ok or Stale). No second MAC.
   PacketDisposition handle_packet(const wire::PacketView& packet, const wire::IpAddress& source,
                                   const wire::IpAddress& destination, TimePoint now, const CookieCheck& cookie) {
     return receive(packet, source, destination, now, &cookie);

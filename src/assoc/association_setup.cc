@@ -148,16 +148,12 @@ void Association::handle_init(const wire::InitChunk& init, const wire::IpAddress
   cookie.local_tie_tag = local_tie_tag_;
   cookie.peer_tie_tag = peer_tie_tag_;
 
-  // The INIT is re-encoded whole into the cookie so the new association can read it later.
-  std::vector<uint8_t> init_bytes(wire::kChunkHeaderSize + init.value_size() + 4);
-  wire::Writer w(init_bytes);
-  w.u8(wire::InitChunk::kType);
-  w.u8(0);
-  w.u16(static_cast<uint16_t>(wire::kChunkHeaderSize + init.value_size()));
+  // The INIT is re-encoded into the cookie (all but its header and tag) for the new association.
+  std::vector<uint8_t> init_value(init.value_size());
+  wire::Writer w(init_value);
   init.write_value(w);
-  init_bytes.resize(w.position());
-  cookie.peer_init = init_bytes;
-  std::vector<uint8_t> signed_cookie(CookieAuthority::size_for(init_bytes.size()));
+  cookie.peer_init = wire::Bytes(init_value).subspan(kInitSkipped - wire::kChunkHeaderSize);
+  std::vector<uint8_t> signed_cookie(CookieAuthority::size_of(cookie));
   signed_cookie.resize(services_.cookies.sign(cookie, signed_cookie));
 
   queue_prebuilt(build_init_ack(reply_ends, init.initiate_tag, offer, signed_cookie, config_.local_addresses,
@@ -288,12 +284,7 @@ PacketDisposition Association::handle_cookie_echo(const CookieCheck& check, cons
     queue_prebuilt(build_single(ends, c.peer_tag, wire::ErrorChunk{cause}));
     return PacketDisposition::AnsweredStateless;  // answered, but a stale cookie may be a replay
   }
-  wire::ChunkReader init_reader(c.peer_init);
-  auto raw_init = init_reader.next();
-  std::optional<wire::InitChunk> peer_init;
-  if (raw_init && *raw_init && (*raw_init)->type == wire::InitChunk::kType) {
-    if (auto parsed = wire::InitChunk::parse(**raw_init)) peer_init = *parsed;
-  }
+  const std::optional<wire::InitChunk> peer_init = peer_init_chunk(c);
   if (!peer_init) {
     ++services_.counters.malformed;  // signed by us, yet no INIT in it
     return PacketDisposition::Dropped;

@@ -15,7 +15,8 @@
 
 namespace sctpkit::assoc {
 namespace {
-constexpr uint8_t kVersion = 1;
+constexpr uint8_t kVersion = 2;
+constexpr uint8_t kFlagV6 = 0x01, kFlagTieTags = 0x02;
 
 int64_t to_us(TimePoint t) {
   return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
@@ -83,12 +84,13 @@ void CookieAuthority::mac(const MacKey& key, wire::Bytes data, uint8_t out[kMacS
 }
 
 size_t CookieAuthority::sign(const CookieContents& c, wire::MutableBytes out) const {
-  const size_t total = size_for(c.peer_init.size());
+  const size_t total = size_of(c);
   if (out.size() < total) return 0;
+  const bool tie_tags = has_tie_tags(c);
   wire::Writer w(out);
   w.u8(kVersion);
   w.u8(current_id_);
-  w.u16(0);
+  w.u8(static_cast<uint8_t>((c.peer_address.is_v4() ? 0 : kFlagV6) | (tie_tags ? kFlagTieTags : 0)));
   w.u64(static_cast<uint64_t>(to_us(c.created)));
   w.u32(static_cast<uint32_t>(std::chrono::duration_cast<std::chrono::milliseconds>(c.lifetime).count()));
   w.u32(c.local_tag.value());
@@ -97,13 +99,13 @@ size_t CookieAuthority::sign(const CookieContents& c, wire::MutableBytes out) co
   w.u32(c.local_rwnd);
   w.u16(c.local_outbound_streams);
   w.u16(c.local_inbound_streams);
-  w.u32(c.local_tie_tag.value());
-  w.u32(c.peer_tie_tag.value());
   w.u16(c.local_port);
   w.u16(c.peer_port);
-  w.u8(static_cast<uint8_t>(c.peer_address.family()));
-  w.zeros(3);
-  w.bytes(c.peer_address.bytes());
+  w.bytes(wire::Bytes(c.peer_address.bytes().data(), c.peer_address.size()));
+  if (tie_tags) {
+    w.u32(c.local_tie_tag.value());
+    w.u32(c.peer_tie_tag.value());
+  }
   w.bytes(c.peer_init);
   uint8_t digest[kMacSize];
   mac(*current_, w.written(), digest);
@@ -113,7 +115,10 @@ size_t CookieAuthority::sign(const CookieContents& c, wire::MutableBytes out) co
 
 CookieCheck CookieAuthority::verify(wire::Bytes cookie, TimePoint now) const {
   CookieCheck check;
-  if (cookie.size() < kFixedSize + kMacSize || cookie[0] != kVersion) return check;
+  if (cookie.size() < kMinFixedSize + kMacSize || cookie[0] != kVersion) return check;
+  const uint8_t flags = cookie[2];
+  const size_t fixed = kMinFixedSize + ((flags & kFlagV6) ? 12 : 0) + ((flags & kFlagTieTags) ? 8 : 0);
+  if (cookie.size() < fixed + kMacSize) return check;
   const wire::Bytes signed_part = cookie.first(cookie.size() - kMacSize);
 
   const MacKey* secret = nullptr;
@@ -133,29 +138,34 @@ CookieCheck CookieAuthority::verify(wire::Bytes cookie, TimePoint now) const {
     check.verdict = CookieVerdict::BadMac;
     return check;
   }
+  // Malformed: we never sign such a cookie, but the MAC only proves we signed it.
+  if ((flags & ~(kFlagV6 | kFlagTieTags)) != 0) return check;
 
   CookieContents& c = check.contents;
-  c.created = TimePoint(std::chrono::microseconds(static_cast<int64_t>(wire::load_u64(cookie, 4))));
-  c.lifetime = std::chrono::milliseconds(wire::load_u32(cookie, 12));
-  c.local_tag = wire::VerificationTag(wire::load_u32(cookie, 16));
-  c.peer_tag = wire::VerificationTag(wire::load_u32(cookie, 20));
-  c.local_initial_tsn = wire::Tsn(wire::load_u32(cookie, 24));
-  c.local_rwnd = wire::load_u32(cookie, 28);
-  c.local_outbound_streams = wire::load_u16(cookie, 32);
-  c.local_inbound_streams = wire::load_u16(cookie, 34);
-  c.local_tie_tag = wire::VerificationTag(wire::load_u32(cookie, 36));
-  c.peer_tie_tag = wire::VerificationTag(wire::load_u32(cookie, 40));
-  c.local_port = wire::load_u16(cookie, 44);
-  c.peer_port = wire::load_u16(cookie, 46);
-  const uint8_t family = cookie[48];
-  if (family == 4) {
-    c.peer_address = wire::IpAddress::v4(cookie.data() + 52);
-  } else if (family == 6) {
-    c.peer_address = wire::IpAddress::v6(cookie.data() + 52);
+  c.created = TimePoint(std::chrono::microseconds(static_cast<int64_t>(wire::load_u64(cookie, 3))));
+  c.lifetime = std::chrono::milliseconds(wire::load_u32(cookie, 11));
+  c.local_tag = wire::VerificationTag(wire::load_u32(cookie, 15));
+  c.peer_tag = wire::VerificationTag(wire::load_u32(cookie, 19));
+  c.local_initial_tsn = wire::Tsn(wire::load_u32(cookie, 23));
+  c.local_rwnd = wire::load_u32(cookie, 27);
+  c.local_outbound_streams = wire::load_u16(cookie, 31);
+  c.local_inbound_streams = wire::load_u16(cookie, 33);
+  c.local_port = wire::load_u16(cookie, 35);
+  c.peer_port = wire::load_u16(cookie, 37);
+  size_t at = 39;
+  if (flags & kFlagV6) {
+    c.peer_address = wire::IpAddress::v6(cookie.data() + at);
+    at += 16;
   } else {
-    return check;  // Malformed: we never sign such a cookie, but the MAC only proves we signed it
+    c.peer_address = wire::IpAddress::v4(cookie.data() + at);
+    at += 4;
   }
-  c.peer_init = signed_part.subspan(kFixedSize);
+  if (flags & kFlagTieTags) {
+    c.local_tie_tag = wire::VerificationTag(wire::load_u32(cookie, at));
+    c.peer_tie_tag = wire::VerificationTag(wire::load_u32(cookie, at + 4));
+    at += 8;
+  }
+  c.peer_init = signed_part.subspan(at);
 
   // RFC 9260 5.1.5 step 4: "If the State Cookie is expired ... send back an ERROR chunk with a
   // Stale Cookie error cause".
@@ -168,6 +178,20 @@ CookieCheck CookieAuthority::verify(wire::Bytes cookie, TimePoint now) const {
   }
   check.verdict = CookieVerdict::Ok;
   return check;
+}
+
+std::optional<wire::InitChunk> peer_init_chunk(const CookieContents& c) {
+  // RFC 9260 3.3.2: a_rwnd (u32), OS (u16), MIS (u16), Initial TSN (u32), then parameters.
+  constexpr size_t kFields = wire::InitFields::kFixedSize - 4;
+  if (c.peer_init.size() < kFields) return std::nullopt;
+  wire::InitChunk init;
+  init.initiate_tag = c.peer_tag;
+  init.a_rwnd = wire::load_u32(c.peer_init, 0);
+  init.outbound_streams = wire::load_u16(c.peer_init, 4);
+  init.inbound_streams = wire::load_u16(c.peer_init, 6);
+  init.initial_tsn = wire::Tsn(wire::load_u32(c.peer_init, 8));
+  init.parameters = c.peer_init.subspan(kFields);
+  return init;
 }
 
 }  // namespace sctpkit::assoc

@@ -34,11 +34,12 @@ PacketDisposition EndpointImpl::handle_packet(wire::Bytes bytes, const wire::IpA
       }
     }
   }
+  std::optional<CookieCheck> owner_check;
   if (!association) {
     const uint32_t ids_before = next_id_;
     const uint64_t replies_before = stateless_queued_;
     // A COOKIE ECHO whose cookie names an existing association comes back as that association's.
-    association = handle_out_of_the_blue(packet, source, destination, now);
+    association = handle_out_of_the_blue(packet, source, destination, now, owner_check);
     if (!association) {
       // RFC 9260 5.1.5: only a State Cookie that passed its MAC check creates an association.
       if (next_id_ != ids_before) {
@@ -56,7 +57,9 @@ PacketDisposition EndpointImpl::handle_packet(wire::Bytes bytes, const wire::IpA
     return PacketDisposition::AnsweredStateless;
   }
   // The association counts why it dropped a packet (a wrong tag is one reason of several).
-  const PacketDisposition disposition = association->handle_packet(packet, source, destination, now);
+  const PacketDisposition disposition =
+      owner_check ? association->handle_packet(packet, source, destination, now, *owner_check)
+                  : association->handle_packet(packet, source, destination, now);
   // RFC 9260 5.1.2: the INIT ACK (or a restart) told us the peer's addresses; packets from each of
   // them belong to this association from now on.
   if (association->take_peer_addresses_changed()) index(*association);

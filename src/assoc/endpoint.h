@@ -87,8 +87,8 @@ struct EndpointCounters {
   uint64_t out_of_the_blue = 0;     // RFC 9260 8.4
   uint64_t inits_answered = 0;      // INIT ACKs sent without creating state
   // State Cookies put to their MAC check (RFC 9260 5.1.5 steps 1-2): one per COOKIE ECHO, the one
-  // that makes an association included (the endpoint hands its check on to it); two for one whose
-  // INIT names an address of an existing association (5.1.2 rule 4: that association verifies it).
+  // that makes an association and one whose INIT names an address of an existing association
+  // (5.1.2 rule 4) included: the endpoint hands its check on to the association.
   uint64_t cookies_verified = 0;
   uint64_t cookies_bad_mac = 0;     // RFC 9260 5.1.5 step 2
   uint64_t cookies_stale = 0;       // RFC 9260 5.1.5 step 4

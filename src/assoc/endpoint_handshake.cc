@@ -15,7 +15,8 @@ bool is_unicast(const wire::IpAddress& a) {
 }  // namespace
 
 Association* EndpointImpl::handle_out_of_the_blue(const wire::PacketView& packet, const wire::IpAddress& source,
-                                                  const wire::IpAddress& destination, TimePoint now) {
+                                                  const wire::IpAddress& destination, TimePoint now,
+                                                  std::optional<CookieCheck>& owner_check) {
   // RFC 9260 8.4, in its order.
   if (!is_unicast(source) || !is_unicast(destination)) return nullptr;  // rule 1
   const wire::RawChunk first = *packet.begin();  // a copy: the iterator holds the chunk
@@ -45,7 +46,7 @@ Association* EndpointImpl::handle_out_of_the_blue(const wire::PacketView& packet
   }
   if (first.type == wire::CookieEchoChunk::kType) {  // rule 4
     auto echo = wire::CookieEchoChunk::parse(first);
-    return echo ? accept_cookie(*echo, packet, source, destination, now) : nullptr;
+    return echo ? accept_cookie(*echo, packet, source, destination, now, owner_check) : nullptr;
   }
   ++counters_.out_of_the_blue;
   if (has_shutdown_ack) {  // rule 5: SHUTDOWN COMPLETE, reflecting the tag, T set
@@ -106,10 +107,10 @@ void EndpointImpl::answer_init(const wire::InitChunk& init, const wire::PacketVi
   cookie.peer_port = packet.header().source_port;
   cookie.peer_address = source;
   const wire::RawChunk raw = *packet.begin();  // a copy: the iterator holds the chunk
-  cookie.peer_init = raw.whole;
+  cookie.peer_init = raw.whole.subspan(kInitSkipped);  // parsed: at least 20 bytes
   // Signed on the stack for an INIT of the usual size (a lone INIT is 20 bytes); only a long one
   // (many addresses or parameters) takes a heap buffer: a malloc and free per setup less.
-  Scratch buffer(CookieAuthority::size_for(raw.whole.size()));
+  Scratch buffer(CookieAuthority::size_of(cookie));
   const wire::Bytes signed_cookie(buffer.bytes().data(), cookies_.sign(cookie, buffer.bytes()));
   const InitOffer offer{cookie.local_tag, config_.receive_buffer, config_.outbound_streams,
                         config_.max_inbound_streams, cookie.local_initial_tsn};
@@ -121,7 +122,7 @@ void EndpointImpl::answer_init(const wire::InitChunk& init, const wire::PacketVi
 
 Association* EndpointImpl::accept_cookie(const wire::CookieEchoChunk& echo, const wire::PacketView& packet,
                                          const wire::IpAddress& source, const wire::IpAddress& destination,
-                                         TimePoint now) {
+                                         TimePoint now, std::optional<CookieCheck>& owner_check) {
   ++counters_.cookies_verified;
   const CookieCheck check = cookies_.verify(echo.cookie, now);
   if (check.verdict != CookieVerdict::Ok && check.verdict != CookieVerdict::Stale) {
@@ -130,17 +131,17 @@ Association* EndpointImpl::accept_cookie(const wire::CookieEchoChunk& echo, cons
     return nullptr;
   }
   const CookieContents& c = check.contents;
-  wire::ChunkReader reader(c.peer_init);
-  auto raw_init = reader.next();
-  if (!raw_init || !*raw_init) return nullptr;
-  auto init = wire::InitChunk::parse(**raw_init);
+  const std::optional<wire::InitChunk> init = peer_init_chunk(c);
   if (!init) return nullptr;
   auto addresses = peer_addresses(c.peer_address, read_init_parameters(init->parameters));
   // RFC 9260 5.1.2 rule 4: an address of the INIT (its source or one it lists) that identifies an
   // existing association makes the cookie that association's: its TCB decides (5.2.4, Table 12),
   // and a second association with the same peer must not be made (2.5).
   for (const auto& a : addresses) {
-    if (Association* owner = find(a, packet.header().source_port, config_.local_port)) return owner;
+    if (Association* owner = find(a, packet.header().source_port, config_.local_port)) {
+      owner_check = check;  // its MAC was checked here, against the same bytes and time
+      return owner;
+    }
   }
   if (check.verdict == CookieVerdict::Stale) {
     // RFC 9260 5.1.5 step 4: ERROR with Stale Cookie, tagged for the peer.

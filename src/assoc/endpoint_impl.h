@@ -290,16 +290,20 @@ class EndpointImpl {
                                      const wire::IpAddress& source, const wire::IpAddress& destination,
                                      uint16_t port);
   // Answers a packet no association's peer address claims (RFC 9260 8.4); returns the existing
-  // association a COOKIE ECHO belongs to after all (see accept_cookie), for the caller to give it to.
+  // association a COOKIE ECHO belongs to after all (see accept_cookie), for the caller to give it to,
+  // with the check of its cookie in `owner_check`.
   Association* handle_out_of_the_blue(const wire::PacketView& packet, const wire::IpAddress& source,
-                                      const wire::IpAddress& destination, TimePoint now);
+                                      const wire::IpAddress& destination, TimePoint now,
+                                      std::optional<CookieCheck>& owner_check);
   void answer_init(const wire::InitChunk& init, const wire::PacketView& packet, const wire::IpAddress& source,
                    const wire::IpAddress& destination, TimePoint now);
   // Creates the association of a valid State Cookie, or answers a stale one; returns instead the
   // existing association an address of the cookie's INIT identifies (RFC 9260 5.1.2 rule 4), whose
-  // TCB decides (5.2.4), leaving the packet untouched.
+  // TCB decides (5.2.4), leaving the packet untouched; the cookie's check (Ok or Stale) then goes
+  // into `owner_check`, so that the association does not MAC the cookie a second time.
   Association* accept_cookie(const wire::CookieEchoChunk& echo, const wire::PacketView& packet,
-                             const wire::IpAddress& source, const wire::IpAddress& destination, TimePoint now);
+                             const wire::IpAddress& source, const wire::IpAddress& destination, TimePoint now,
+                             std::optional<CookieCheck>& owner_check);
 };
 
 }  // namespace sctpkit::assoc

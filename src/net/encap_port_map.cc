@@ -1,6 +1,7 @@
 #include "net/encap_port_map.h"
 
 #include <algorithm>
+#include <iterator>
 
 namespace sctpkit::net {
 
@@ -19,8 +20,20 @@ void EncapPortMap::learn(const wire::IpAddress& peer, uint16_t sctp_port, uint16
     return;
   }
   if (entries_.size() >= capacity_) {
-    index_.erase(entries_.back().key);
-    entries_.pop_back();
+    // The least recently used entry's list and index nodes take the new key. A server past
+    // `capacity` peers comes here on every setup of a new client port (each association is a new
+    // key): freeing two nodes and allocating two was 4 allocator calls per setup.
+    auto node = index_.extract(entries_.back().key);
+    entries_.splice(entries_.begin(), entries_, std::prev(entries_.end()));
+    entries_.front() = {key, udp_port};
+    if (!node.empty()) {
+      node.key() = key;
+      node.mapped() = entries_.begin();
+      index_.insert(std::move(node));
+    } else {
+      index_.emplace(key, entries_.begin());  // cannot happen: every entry is indexed
+    }
+    return;
   }
   entries_.push_front({key, udp_port});
   index_.emplace(key, entries_.begin());

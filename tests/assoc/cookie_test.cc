@@ -16,7 +16,7 @@ class CookieTest : public ::testing::Test {
  protected:
   SeededRandom random{42};
   CookieAuthority authority{random};
-  std::vector<uint8_t> init{1, 0, 0, 8, 0xAA, 0xBB, 0xCC, 0xDD};  // a stand-in INIT chunk
+  std::vector<uint8_t> init{0, 1, 0, 0, 0, 10, 0, 10, 0xAA, 0xBB, 0xCC, 0xDD};  // a_rwnd onwards
   TimePoint t0 = TimePoint(100s);
 
   CookieContents contents() {
@@ -37,7 +37,7 @@ class CookieTest : public ::testing::Test {
   }
 
   std::vector<uint8_t> signed_cookie(const CookieContents& c) {
-    std::vector<uint8_t> out(CookieAuthority::size_for(c.peer_init.size()));
+    std::vector<uint8_t> out(CookieAuthority::size_of(c));
     EXPECT_EQ(authority.sign(c, out), out.size());
     return out;
   }
@@ -153,27 +153,52 @@ TEST_F(CookieTest, VerifyingAForgeryLeavesTheNextMacIntact) {
 TEST_F(CookieTest, AnotherEndpointsCookieDoesNotVerify) {
   SeededRandom other_random{7};
   CookieAuthority other{other_random};
-  std::vector<uint8_t> foreign(CookieAuthority::size_for(init.size()));
+  std::vector<uint8_t> foreign(CookieAuthority::size_of(contents()));
   ASSERT_GT(other.sign(contents(), foreign), 0u);
   EXPECT_EQ(authority.verify(foreign, t0).verdict, CookieVerdict::BadMac);
 }
 
 TEST_F(CookieTest, ShortOrTruncatedCookiesAreMalformedNotRead) {
   const auto cookie = signed_cookie(contents());
-  for (size_t n = 0; n < CookieAuthority::kFixedSize + CookieAuthority::kMacSize; ++n) {
+  for (size_t n = 0; n < CookieAuthority::kMinFixedSize + CookieAuthority::kMacSize; ++n) {
     EXPECT_EQ(authority.verify(wire::Bytes(cookie.data(), n), t0).verdict, CookieVerdict::Malformed) << n;
   }
   std::vector<uint8_t> small(10);
   EXPECT_EQ(authority.sign(contents(), small), 0u);
 }
 
-TEST_F(CookieTest, CarriesIpv6PeerAddresses) {
+TEST_F(CookieTest, CarriesIpv6PeerAddressesAndTieTags) {
   auto c = contents();
   c.peer_address = *wire::IpAddress::parse("fd00::81");
+  c.local_tie_tag = wire::VerificationTag(0x44444444);
+  c.peer_tie_tag = wire::VerificationTag(0x55555555);
   const auto cookie = signed_cookie(c);
+  EXPECT_EQ(cookie.size(), CookieAuthority::kMaxFixedSize + init.size() + CookieAuthority::kMacSize);
   const CookieCheck check = authority.verify(cookie, t0);
   ASSERT_EQ(check.verdict, CookieVerdict::Ok);
   EXPECT_EQ(check.contents.peer_address.to_string(), "fd00::81");
+  EXPECT_EQ(check.contents.local_tie_tag.value(), 0x44444444u);
+  EXPECT_EQ(check.contents.peer_tie_tag.value(), 0x55555555u);
+  EXPECT_EQ(std::vector<uint8_t>(check.contents.peer_init.begin(), check.contents.peer_init.end()), init);
+}
+
+TEST_F(CookieTest, AnIpv4PeersInitWithoutParametersIsSignedInOneShaBlock) {
+  // HMAC's inner hash resumes after the key's block: a signed part of 55 bytes or less (with
+  // SHA-256's 9 bytes of padding, one 64-byte block) costs one block, not two, signing and verifying.
+  const auto cookie = signed_cookie(contents());
+  EXPECT_EQ(cookie.size() - CookieAuthority::kMacSize, 55u);
+  const CookieCheck check = authority.verify(cookie, t0);
+  ASSERT_EQ(check.verdict, CookieVerdict::Ok);
+  EXPECT_EQ(check.contents.local_tie_tag.value(), 0u);
+  EXPECT_EQ(check.contents.peer_tie_tag.value(), 0u);
+  const auto peer_init = peer_init_chunk(check.contents);
+  ASSERT_TRUE(peer_init.has_value());
+  EXPECT_EQ(peer_init->initiate_tag.value(), 0x22222222u);  // the peer tag: not carried twice
+  EXPECT_EQ(peer_init->a_rwnd, 65536u);
+  EXPECT_EQ(peer_init->outbound_streams, 10);
+  EXPECT_EQ(peer_init->inbound_streams, 10);
+  EXPECT_EQ(peer_init->initial_tsn.value(), 0xAABBCCDDu);
+  EXPECT_TRUE(peer_init->parameters.empty());
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <map>
 #include <string>
 
+#include "assoc/cookie.h"
 #include "assoc/endpoint.h"
 #include "assoc/random.h"
 #include "wire/control_chunks.h"
@@ -56,6 +57,8 @@ TEST(Rfc9260Setup, LateOwnCookieIsDiscardedAndRetransmittedCookieEchoIsAckedAgai
 TEST(Rfc9260Setup, TheCookieThatMakesAnAssociationIsMacedOnceAndEveryLaterEchoIsVerified) {
   ScriptedPeer p;
   const auto cookie = p.cookie_for(p.peer_tag, p.peer_tsn);
+  // An IPv4 peer's INIT without parameters: 55 signed bytes, one SHA-256 block per MAC (cookie.h).
+  EXPECT_EQ(cookie.size(), 55u + CookieAuthority::kMacSize);
   // RFC 9260 5.1.5: the endpoint verifies the cookie to make the association, which answers the
   // same COOKIE ECHO (5.2.4 action D) with the endpoint's check, not a second MAC.
   EXPECT_EQ(p.send(p.local_tag, wire::CookieEchoChunk{cookie}), PacketDisposition::Accepted);
@@ -101,6 +104,8 @@ TEST(Rfc9260Setup, ACookieWhoseInitNamesAnAddressOfAnAssociationIsThatAssociatio
   EXPECT_TRUE(p.take().empty());
   EXPECT_EQ(p.endpoint().associations(), std::vector<AssociationId>{id});
   EXPECT_EQ(p.events_of<ConnectedEvent>().size(), 1u);
+  // Each cookie was MACed once: the endpoint's check of the second went to the association with it.
+  EXPECT_EQ(p.endpoint().counters().cookies_verified, 2u);
   // 10.0.0.2 still leads to the first association.
   EXPECT_EQ(p.send(first_tag, ScriptedPeer::data(p.peer_tsn, text("still"))), PacketDisposition::Accepted);
   p.advance(1s);
@@ -109,7 +114,7 @@ TEST(Rfc9260Setup, ACookieWhoseInitNamesAnAddressOfAnAssociationIsThatAssociatio
 }
 
 TEST(Rfc9260Setup, ALongInitsCookieCarriesItWholeAndMakesTheAssociation) {
-  // RFC 9260 5.1.3: the cookie holds the whole INIT. A long one (here a 600-byte parameter whose
+  // RFC 9260 5.1.3: the cookie holds all of the INIT but its header and tag. A long one (here a 600-byte parameter whose
   // type says "skip it", 3.2.1) is signed in a buffer of its own size, not the usual INIT's.
   ScriptedPeer p;
   std::vector<uint8_t> skipped{0x80, 0x77, 0x02, 0x5C};  // type 0x8077, length 604
@@ -334,8 +339,8 @@ TEST(Rfc9260Setup, CookieWaitAfterAStaleCookieGivesCookiesWithoutTieTags) {
   ASSERT_EQ(sent.size(), 1u);
   const auto cookie = ScriptedPeer::state_cookie(sent[0].parse<wire::InitAckChunk>());
   EXPECT_EQ(ScriptedPeer::cookie_field(cookie, ScriptedPeer::kCookieLocalTag), ours);
-  EXPECT_EQ(ScriptedPeer::cookie_field(cookie, ScriptedPeer::kCookieLocalTieTag), 0u);
-  EXPECT_EQ(ScriptedPeer::cookie_field(cookie, ScriptedPeer::kCookiePeerTieTag), 0u);
+  EXPECT_EQ(ScriptedPeer::cookie_tie_tag(cookie, true), 0u);
+  EXPECT_EQ(ScriptedPeer::cookie_tie_tag(cookie, false), 0u);
 }
 
 TEST(Rfc9260Setup, StaleCookieIsReportedAndACookiePreservativeIsGrantedUpToTheLifeSpanAgain) {

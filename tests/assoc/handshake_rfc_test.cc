@@ -45,8 +45,8 @@ TEST(Rfc9260Setup, InitInCookieWaitIsAnsweredWithOurOwnInitiateTagAndTsn) {
   // Tie-Tags populated".
   const auto cookie = ScriptedPeer::state_cookie(ack);
   EXPECT_EQ(ScriptedPeer::cookie_field(cookie, ScriptedPeer::kCookieLocalTag), init.initiate_tag.value());
-  EXPECT_EQ(ScriptedPeer::cookie_field(cookie, ScriptedPeer::kCookieLocalTieTag), 0u);
-  EXPECT_EQ(ScriptedPeer::cookie_field(cookie, ScriptedPeer::kCookiePeerTieTag), 0u);
+  EXPECT_EQ(ScriptedPeer::cookie_tie_tag(cookie, true), 0u);
+  EXPECT_EQ(ScriptedPeer::cookie_tie_tag(cookie, false), 0u);
   EXPECT_EQ(ScriptedPeer::cookie_field(cookie, ScriptedPeer::kCookieLifetime), 60000u);  // the configured 60 s
   // A Cookie Preservative in the colliding INIT is granted as the listener grants it (3.3.2.1.3).
   const std::vector<uint8_t> preservative = {0, 9, 0, 8, 0, 0, 0x13, 0x88};  // 5000 ms more
@@ -81,8 +81,8 @@ TEST(Rfc9260Setup, InitInCookieEchoedWithANewAddressGetsAnAbortListingIt) {
   EXPECT_EQ(sent[0].parse<wire::InitAckChunk>().initiate_tag, init.initiate_tag);
   // "it MUST populate its Tie-Tags within both the association TCB and inside the State Cookie".
   const auto cookie = ScriptedPeer::state_cookie(sent[0].parse<wire::InitAckChunk>());
-  EXPECT_EQ(ScriptedPeer::cookie_field(cookie, ScriptedPeer::kCookieLocalTieTag), init.initiate_tag.value());
-  EXPECT_EQ(ScriptedPeer::cookie_field(cookie, ScriptedPeer::kCookiePeerTieTag), 0x5151u);
+  EXPECT_EQ(ScriptedPeer::cookie_tie_tag(cookie, true), init.initiate_tag.value());
+  EXPECT_EQ(ScriptedPeer::cookie_tie_tag(cookie, false), 0x5151u);
   // ... and "If the INIT chunk indicates that a new address has been added ... An ABORT chunk SHOULD
   // be sent in a response that MAY include the 'Restart of an Association with New Addresses'
   // error cause. The error SHOULD list the addresses that were added".
@@ -113,8 +113,8 @@ TEST(Rfc9260Setup, UnexpectedInitWhenEstablishedGetsANewTagAndTheCookieRestartsT
   EXPECT_NE(ack.initiate_tag.value(), old_local);
   // "the endpoint MUST copy its current Tie-Tags to a reserved place within the State Cookie".
   const auto tied = ScriptedPeer::state_cookie(ack);
-  EXPECT_EQ(ScriptedPeer::cookie_field(tied, ScriptedPeer::kCookieLocalTieTag), old_local);
-  EXPECT_EQ(ScriptedPeer::cookie_field(tied, ScriptedPeer::kCookiePeerTieTag), p.peer_tag);
+  EXPECT_EQ(ScriptedPeer::cookie_tie_tag(tied, true), old_local);
+  EXPECT_EQ(ScriptedPeer::cookie_tie_tag(tied, false), p.peer_tag);
   EXPECT_EQ(p.state(), AssociationState::Established);
   EXPECT_EQ(p.endpoint().status(p.only_association())->local_tag.value(), old_local);
   // A DATA chunk on the old tags still arrives.

@@ -174,8 +174,12 @@ class ScriptedPeer {
   static uint32_t cookie_field(const std::vector<uint8_t>& cookie, size_t offset) {
     return cookie.size() >= offset + 4 ? wire::load_u32(cookie, offset) : 0;
   }
-  static constexpr size_t kCookieLifetime = 12, kCookieLocalTag = 16, kCookieLocalTieTag = 36,
-                          kCookiePeerTieTag = 40;
+  static constexpr size_t kCookieLifetime = 11, kCookieLocalTag = 15;
+  // The tie-tags follow the peer address, and only when flag bit 1 says so (else they are zero).
+  static uint32_t cookie_tie_tag(const std::vector<uint8_t>& cookie, bool local) {
+    if (cookie.size() < 3 || (cookie[2] & 0x02) == 0) return 0;
+    return cookie_field(cookie, 39 + ((cookie[2] & 0x01) ? 16 : 4) + (local ? 0 : 4));
+  }
   // The whole handshake; true when the endpoint answered the COOKIE ECHO with a COOKIE ACK.
   bool establish() {
     const auto cookie = cookie_for(peer_tag, peer_tsn);

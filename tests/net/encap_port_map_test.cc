@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+// The allocation counter (this file is the one of net_tests that replaces operator new).
+#include "assoc/counting_new.h"
+
 namespace sctpkit::net {
 namespace {
 
@@ -33,6 +36,21 @@ TEST(EncapPortMap, IsBoundedAndDropsTheLeastRecentlyUsedPeer) {
   EXPECT_EQ(map.learned(kA, 4), 104);
   for (uint16_t port = 10; port < 1000; ++port) map.learn(kB, port, port);
   EXPECT_EQ(map.size(), 3u);
+}
+
+TEST(EncapPortMap, ANewPeerAtCapacityTakesTheOldestEntryWithoutAllocating) {
+  // A server past its capacity of peers learns a new key on every setup (each association comes
+  // from a new client SCTP port): the oldest entry's nodes are reused.
+  EncapPortMap map(3);
+  for (uint16_t port = 1; port <= 3; ++port) map.learn(kA, port, port);
+  const uint64_t before = assoc::allocations_so_far();
+  for (uint16_t port = 4; port < 1000; ++port) map.learn(kA, port, static_cast<uint16_t>(port + 1));
+  EXPECT_EQ(assoc::allocations_so_far() - before, 0u);
+  EXPECT_EQ(map.size(), 3u);
+  EXPECT_EQ(map.learned(kA, 996), std::nullopt);
+  EXPECT_EQ(map.learned(kA, 997), 998);
+  EXPECT_EQ(map.take(kA, 999), 1000);
+  EXPECT_EQ(map.learned(kA, 998), 999);
 }
 
 TEST(EncapPortMap, AOneShotReplyOverridesOnceAndIsNeverLearned) {
