@@ -211,6 +211,9 @@ class Association {
   bool build_control(wire::PacketBuilder& builder, TimePoint now);
   // RFC 9260 6.2 / 3.3.4: a SACK from the receiver's state into the packet being built.
   bool write_sack(wire::PacketBuilder& builder);
+  // poll_transmit would build no packet (and change nothing but the idle window decay): checked
+  // first, as most polls find nothing.
+  [[nodiscard]] bool nothing_to_transmit(TimePoint now) const;
   Duration primary_rto() const;
   [[nodiscard]] bool heartbeats_run() const;
   // The source address for a packet to `to`: see Path::local_source.

@@ -214,6 +214,13 @@ size_t DataSender::write_data(wire::PacketBuilder& builder, Path& path, TimePoin
   return added;
 }
 
+void DataSender::poll_idle(const Path& path, TimePoint now, size_t room) {
+  // The gates of write_data, in its order: past them next_packet() would only decay the window.
+  if (room < kDataChunkHeaderSize + 4) return;
+  if (config_.max_burst > 0 && burst_packets_ >= config_.max_burst + ack_clocked_packets_) return;
+  rtx_.poll_idle(now, path.destination);
+}
+
 void DataSender::on_data_acked(size_t bytes_acked) {
   // RFC 9260 6.2: a receiver acknowledges at least every second packet, so an ack-clocked SACK
   // takes at most two packets out of flight; a SACK acknowledging more (a cumulative jump after a

@@ -63,6 +63,10 @@ class DataSender {
   // asks for an immediate SACK (6.1: the SHUTDOWN waits for it).
   size_t write_data(wire::PacketBuilder& builder, Path& path, TimePoint now, bool new_data = true,
                     bool shutdown_pending = false);
+  // Nothing queued and nothing marked for retransmission: write_data would add no chunk.
+  [[nodiscard]] bool nothing_to_write() const { return queue_.empty() && rtx_.chunks_to_retransmit() == 0; }
+  // write_data's whole effect while nothing_to_write(), for a packet with `room` bytes free.
+  void poll_idle(const Path& path, TimePoint now, size_t room);
   // A new burst begins: an input (packet, timer, user call) may let a packet train out.
   void begin_burst() {
     burst_packets_ = 0;

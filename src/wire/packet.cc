@@ -1,5 +1,7 @@
 #include "wire/packet.h"
 
+#include <algorithm>
+
 #include "wire/crc32c.h"
 
 namespace sctpkit::wire {
@@ -69,10 +71,12 @@ PacketView::Iterator& PacketView::Iterator::operator++() {
 
 uint32_t compute_checksum(Bytes packet) {
   if (packet.size() < kCommonHeaderSize) return 0;
-  static constexpr uint8_t kZeros[4] = {0, 0, 0, 0};
-  uint32_t crc = crc32c(packet.first(kChecksumOffset));
-  crc = crc32c(Bytes(kZeros, 4), crc);
-  return crc32c(packet.subspan(kChecksumOffset + 4), crc);
+  // RFC 9260 6.8: computed with the checksum field as zeros. The common header goes through a copy
+  // with the field cleared: two calls into the CRC rather than three (each costs ~50 instructions
+  // of its own, a tenth of a whole 1 KiB packet's CRC), on every packet received.
+  uint8_t header[kCommonHeaderSize] = {};
+  std::copy_n(packet.begin(), kChecksumOffset, header);
+  return crc32c(packet.subspan(kCommonHeaderSize), crc32c(Bytes(header, kCommonHeaderSize)));
 }
 
 // RFC 9260 appendix A: the CRC value goes on the wire least-significant byte first.
@@ -115,7 +119,13 @@ bool PacketBuilder::add_value(uint8_t type, uint8_t flags, Bytes value) {
   return true;
 }
 
-MutableBytes PacketBuilder::finish() { return finish_with_checksum(compute_checksum(writer_.written())); }
+MutableBytes PacketBuilder::finish() {
+  // The field is cleared (the constructor wrote zeros; a second finish() must not read its own
+  // checksum back), so one CRC pass over the packet is the checksum (RFC 9260 6.8).
+  MutableBytes packet = writer_.written();
+  std::fill_n(packet.begin() + kChecksumOffset, 4, uint8_t{0});
+  return finish_with_checksum(crc32c(packet));
+}
 
 MutableBytes PacketBuilder::finish_with_checksum(uint32_t checksum) {
   MutableBytes packet = writer_.written();

@@ -361,6 +361,32 @@ TEST(EndpointDatapathTest, PollTransmitBuildsInTheCallersBuffer) {
   EXPECT_FALSE(pair.server().poll_transmit(pair.now, at));
 }
 
+// RFC 9260 7.2.1: an idle sender's window halves once per RTO, applied when it is next polled.
+// A poll that builds nothing (after a DATA chunk whose SACK waits for the delayed-ack timer,
+// 6.2) skips the full packet assembly, and must still apply it.
+TEST(EndpointDatapathTest, APollThatSendsNothingStillDecaysAnIdleWindow) {
+  EndpointPair pair;
+  const AssociationId id = established(pair);
+  const AssociationId server_id = pair.events_of<ConnectedEvent>(1).at(0).id;
+  // Messages cut into full-size fragments, so that the window is used and grows (7.2.1).
+  for (int i = 0; i < 30; ++i) {
+    ASSERT_EQ(pair.client().send(id, pattern(10000, static_cast<uint32_t>(i)), wire::StreamId(0), wire::Ppid(0),
+                                 false, pair.now),
+              SendResult::Ok);
+  }
+  ASSERT_TRUE(pair.run_until([&] { return pair.client().status(id)->bytes_in_flight == 0; }));
+  const PathStatus grown = pair.client().status(id)->paths.at(0);
+  pair.now += 3 * grown.rto + 1ms;
+  ASSERT_EQ(pair.server().send(server_id, pattern(100, 1), wire::StreamId(0), wire::Ppid(0), false, pair.now),
+            SendResult::Ok);
+  const auto data = pair.server().poll_transmit(pair.now);
+  ASSERT_TRUE(data);
+  const std::vector<uint8_t> bytes(data->packet.begin(), data->packet.end());
+  pair.client().handle_packet(bytes, pair.address[1], pair.address[0], pair.now);
+  EXPECT_FALSE(pair.client().poll_transmit(pair.now)) << "the SACK waits for the delayed-ack timer";
+  EXPECT_LT(pair.client().status(id)->paths.at(0).cwnd, grown.cwnd);
+}
+
 // ---- RFC 9260 data-path rules against a scripted peer (scripted_peer.h): what a hostile or odd
 // peer's DATA, SACK and ERROR chunks get.
 

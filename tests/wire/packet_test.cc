@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <vector>
 
@@ -54,6 +55,19 @@ TEST(PacketBuilder, WritesHeaderPadsChunksAndChecksum) {
   EXPECT_EQ(types, (std::vector<uint8_t>{0x7F, 11}));
   EXPECT_EQ(view->begin()->flags, 0x5A);
   EXPECT_EQ(view->begin()->value.size(), 5u);
+}
+
+// finish() runs one CRC pass over the packet as written, which is the checksum only while the
+// field holds zeros (RFC 9260 6.8): a second finish() must not fold the first one's value in.
+TEST(PacketBuilder, FinishingTwiceGivesTheSameChecksum) {
+  std::array<uint8_t, 64> buffer{};
+  PacketBuilder builder(buffer, buffer.size(), {5000, 30102, VerificationTag(0x01020304), 0});
+  ASSERT_TRUE(builder.add(Opaque{{1, 2, 3, 4, 5}}));
+  const auto once = builder.finish();
+  const std::vector<uint8_t> first(once.begin(), once.end());
+  const auto twice = builder.finish();
+  EXPECT_TRUE(std::equal(twice.begin(), twice.end(), first.begin(), first.end()));
+  EXPECT_TRUE(verify_checksum(twice));
 }
 
 TEST(PacketBuilder, StopsAtTheSizeLimit) {

@@ -63,8 +63,8 @@ std::span<const TxChunk> RetransmissionQueue::next_packet(TimePoint now, Destina
                                                           bool new_data) {
   assert(dest.value() < dests_.size());
   packet_size_ = 0;
+  poll_idle(now, dest);
   Destination& d = dests_[dest.value()];
-  if (d.flight_size == 0) d.cc.decay_if_idle(now, d.rto.rto());
 
   // RFC 9260 7.2.4 rule 3: the first packet of a Fast Retransmit ignores cwnd.
   const bool cwnd_open = d.cc.can_send(d.flight_size);

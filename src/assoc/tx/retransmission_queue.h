@@ -117,6 +117,12 @@ class RetransmissionQueue {
   // With `new_data` false only retransmissions go in (a packet to an alternate destination, 6.4).
   std::span<const TxChunk> next_packet(TimePoint now, DestinationId dest, size_t room,
                                        size_t max_fragment_payload, SendQueue& send_queue, bool new_data = true);
+  // All next_packet() does when nothing is queued or marked: RFC 9260 7.2.1's decay of an idle
+  // window, which comes due by the clock.
+  void poll_idle(TimePoint now, DestinationId dest) {
+    Destination& d = dests_[dest.value()];
+    if (d.flight_size == 0) d.cc.decay_if_idle(now, d.rto.rto());
+  }
 
   // RFC 9260 6.4: the chunks that timed out on `from` (marked by its T3-rtx expiry) are to be
   // retransmitted to `to`; next_packet() for any other destination leaves them alone.
