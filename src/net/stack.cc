@@ -75,10 +75,26 @@ Expected<std::shared_ptr<Stack>> Stack::open(const Options& options, std::option
 
   assoc::EndpointConfig config;
   config.listen = listen_port.has_value();
+  const uint16_t fixed_port = listen_port ? *listen_port : options.local_port;
+  const bool ephemeral = !listen_port && options.local_port == 0;
   // RFC 6335 6: ephemeral ports come from the dynamic range 49152-65535.
-  config.local_port = listen_port ? *listen_port
-                      : options.local_port ? options.local_port
-                                           : static_cast<uint16_t>(49152 + stack->random_.next_u32() % 16384);
+  auto pick_port = [&] {
+    return ephemeral ? static_cast<uint16_t>(49152 + stack->random_.next_u32() % 16384) : fixed_port;
+  };
+  config.local_port = pick_port();
+  if (options.transport == TransportKind::RawIp) {
+    // Raw sockets bind no SCTP port: a claim refuses a port another raw stack in this namespace
+    // holds, as UDP's bind() does. An ephemeral port tries others (two raw clients once shared one).
+    for (int tries = ephemeral ? 64 : 1;; config.local_port = pick_port()) {
+      auto claimed = net::PortClaim::claim(config.local_port, locals);
+      if (auto* claim = std::get_if<net::PortClaim>(&claimed)) {
+        stack->port_claim_.emplace(std::move(*claim));
+        break;
+      }
+      const auto& error = std::get<net::TransportError>(claimed);
+      if (--tries == 0 || error.code != net::TransportError::Code::AddressInUse) return to_error(error);
+    }
+  }
   config.local_addresses = locals;
   config.outbound_streams = options.outbound_streams;
   config.max_inbound_streams = options.max_inbound_streams;
