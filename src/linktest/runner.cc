@@ -158,12 +158,15 @@ PhaseResult Runner::setup(std::optional<Association>& association) {
            "the host is up but does not speak SCTP: is the server running, and is the sctp module loaded "
            "(or a userspace stack holding its raw socket open)?");
     } else if (init_acks.count == 0) {
-      const std::string where = report_.transport == "udp"
-                                    ? fmt::format(" (UDP: does the server listen on UDP port {}?)",
-                                                  config_.options.udp_remote_port)
-                                    : "";
+      // Over UDP (RFC 6951) no sctp module takes part at either end: what loses the INIT is a
+      // server not running, a filtered UDP port, or ends that disagree on the encapsulation port.
+      const uint16_t udp_port = config_.options.udp_remote_port;
       fail(p, fmt::format("INIT sent {}, no INIT ACK", times(inits.count)),
-           "is SCTP filtered, or is the sctp module not loaded on the server?" + where);
+           report_.transport == "udp"
+               ? fmt::format("is the server running, is UDP port {0} filtered, and does the server use the same "
+                             "encapsulation port (--udp={0})?",
+                             udp_port)
+               : "is SCTP filtered, or is the sctp module not loaded on the server?");
     } else {
       fail(p, fmt::format("INIT ACK received, COOKIE ECHO sent {}, no COOKIE ACK", times(echoes.count)),
            "the server answers INITs but not COOKIE ECHOs: a stateful filter or a load balancer "
