@@ -82,6 +82,8 @@ Association::~Association() {
 }
 
 Expected<Association> Association::connect(const std::string& host, uint16_t port, const Options& options) {
+  // RFC 9260 3.1: "The Destination Port Number 0 MUST NOT be used" (it waited for the whole timeout).
+  if (port == 0) return Error{Error::Code::InvalidArgument, "port 0: an SCTP peer listens on ports 1-65535"};
   auto addresses = resolve(host);
   if (!addresses) return addresses.error();
   if (options.transport == TransportKind::Kernel) {

@@ -52,6 +52,16 @@ TEST(ApiMisuse, NonsenseOptionsAreRefusedWithInvalidArgument) {
   }
 }
 
+// RFC 9260 3.1: no packet goes to port 0; connect() waited for its whole timeout, then "no answer".
+TEST(ApiMisuse, ConnectingToPortZeroIsRefusedAtOnce) {
+  Options options;
+  options.timeout = 30s;
+  auto client = Association::connect("127.0.0.1", 0, options);
+  ASSERT_FALSE(client);
+  EXPECT_EQ(client.error().code, Error::Code::InvalidArgument) << client.error().message;
+  EXPECT_NE(client.error().message.find("port 0"), std::string::npos) << client.error().message;
+}
+
 TEST(ApiMisuse, TheLargestMtuStillWorks) {
   Options options;
   options.udp_local_port = 0;
