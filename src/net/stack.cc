@@ -117,10 +117,6 @@ Expected<std::shared_ptr<Stack>> Stack::open(const Options& options, std::option
   if (options.mtu <= headers + 64) return Error{Error::Code::InvalidArgument, "MTU too small"};
   // RFC 791 3.1 / RFC 8200 3: an IP packet's length field is 16 bits.
   if (options.mtu > 65535) return Error{Error::Code::InvalidArgument, "MTU above 65535, the largest IP packet"};
-  if (options.timeout && *options.timeout < std::chrono::milliseconds::zero())
-    return Error{Error::Code::InvalidArgument, "timeout is negative (nullopt: wait forever)"};
-  if (options.busy_poll < std::chrono::microseconds::zero())
-    return Error{Error::Code::InvalidArgument, "busy_poll is negative (0: off)"};
   config.max_packet_size = options.mtu - headers;
   // Options::receive_buffer and max_message_size keep their names in the config.
   if (auto problem = assoc::validate(config)) return Error{Error::Code::InvalidArgument, *problem};

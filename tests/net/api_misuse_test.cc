@@ -62,6 +62,29 @@ TEST(ApiMisuse, ConnectingToPortZeroIsRefusedAtOnce) {
   EXPECT_NE(client.error().message.find("port 0"), std::string::npos) << client.error().message;
 }
 
+// The kernel backend cast them into its socket options; now refused before any socket is made, so
+// the answer is the same with or without the sctp module.
+TEST(ApiMisuse, NonsenseTimersAreRefusedOnTheKernelTransportToo) {
+  const std::vector<std::pair<std::function<void(Options&)>, const char*>> cases = {
+      {[](Options& o) { o.rto_initial = -5ms; }, "rto_initial and rto_min must be above 0"},
+      {[](Options& o) { o.max_init_retransmits = -1; }, "retransmission limit is negative"},
+      {[](Options& o) { o.heartbeat_interval = -1ms; }, "heartbeat_interval is negative"},
+      {[](Options& o) { o.timeout = -1ms; }, "timeout is negative"},
+  };
+  for (const auto& [set, says] : cases) {
+    Options options;
+    options.transport = TransportKind::Kernel;
+    set(options);
+    auto listener = Listener::listen(5094, options);
+    ASSERT_FALSE(listener) << says;
+    EXPECT_EQ(listener.error().code, Error::Code::InvalidArgument) << listener.error().message;
+    EXPECT_NE(listener.error().message.find(says), std::string::npos) << listener.error().message;
+    auto client = Association::connect("127.0.0.1", 5094, options);
+    ASSERT_FALSE(client) << says;
+    EXPECT_EQ(client.error().code, Error::Code::InvalidArgument) << client.error().message;
+  }
+}
+
 TEST(ApiMisuse, TheLargestMtuStillWorks) {
   Options options;
   options.udp_local_port = 0;
