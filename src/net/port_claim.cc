@@ -55,6 +55,8 @@ bool held_by_someone(const std::string& name) {
 
 // Whether any name starting with `prefix` is held in this namespace, besides the one `own`. The
 // calling thread's view: a thread moved into another namespace (setns) sees that one's sockets.
+// Without /proc this finds none: a wildcard claim then misses specific ones made before it
+// (those made after it still see it).
 bool any_held_with_prefix(const std::string& prefix, const std::string& own) {
   std::ifstream unix_sockets("/proc/thread-self/net/unix");
   std::string line;
