@@ -4,7 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
+
 #include <optional>
+#include <set>
 #include <variant>
 #include <vector>
 
@@ -100,6 +103,41 @@ TEST(PortClaim, ASecondRawListenerOnAPortFailsAsUdpDoes) {
   }
   // Gone with its listener.
   EXPECT_TRUE(Listener::listen(7300, raw_options()));
+}
+
+// Raw clients pick ephemeral ports (RFC 6335 6: 49152-65535) at random; one another raw stack
+// holds is skipped for the next pick. With every other port of the range held, 20 clients without
+// the retry would all have found a free one with a chance of 1 in 2^20.
+TEST(PortClaim, RawClientsSkipEphemeralPortsInUse) {
+  rlimit files{};
+  if (::getrlimit(RLIMIT_NOFILE, &files) != 0 || files.rlim_cur < 10'000) GTEST_SKIP() << "needs 10,000 descriptors";
+  NetnsPair pair("qa19pc");
+  if (!pair.available()) GTEST_SKIP() << pair.reason();
+  InNetns in(pair.a());
+  std::vector<PortClaim> held;
+  std::set<uint16_t> held_ports;
+  // Held on a specific address (a wildcard claim reads /proc's socket list, quadratic here); the
+  // clients' wildcard claims see them all the same.
+  const std::vector<wire::IpAddress> one{NetnsPair::a_v4()};
+  for (uint32_t port = 49152; port <= 65535; port += 2) {
+    auto claimed = PortClaim::claim(static_cast<uint16_t>(port), one);
+    ASSERT_FALSE(claim_error(claimed)) << port;
+    held.push_back(std::move(std::get<PortClaim>(claimed)));
+    held_ports.insert(static_cast<uint16_t>(port));
+  }
+  auto options = raw_options();
+  options.non_blocking = true;  // the INIT goes out; nobody needs to answer it
+  std::vector<Association> clients;
+  std::set<uint16_t> used;
+  for (int i = 0; i < 20; ++i) {
+    auto client = Association::connect(NetnsPair::b_v4().to_string(), 7400, options);
+    ASSERT_TRUE(client) << i << ": " << client.error().message;
+    auto status = client->status();
+    ASSERT_TRUE(status) << status.error().message;
+    EXPECT_EQ(held_ports.count(status->local_port), 0u) << status->local_port;
+    EXPECT_TRUE(used.insert(status->local_port).second) << "two raw clients on port " << status->local_port;
+    clients.push_back(std::move(*client));
+  }
 }
 
 }  // namespace
