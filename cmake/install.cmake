@@ -26,3 +26,14 @@ install(FILES ${CMAKE_CURRENT_BINARY_DIR}/sctpkitConfig.cmake ${CMAKE_CURRENT_BI
 file(RELATIVE_PATH SCTPKIT_PC_TO_PREFIX /prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig /prefix)
 configure_file(cmake/sctpkit.pc.in ${CMAKE_CURRENT_BINARY_DIR}/sctpkit.pc @ONLY)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/sctpkit.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+
+# The sans-IO engine (design.md 2; examples/sans_io.cc): assoc::Endpoint and the headers it includes,
+# installed under <includedir>/sctpkit/engine and included as <assoc/endpoint.h>, as inside the
+# tree. Not the socket-style API's stability promise: the engine's API follows the engine.
+set(SCTPKIT_ENGINE_HEADERS assoc/clock.h assoc/config.h assoc/endpoint.h assoc/events.h assoc/random.h
+                           assoc/status.h wire/byte_io.h wire/ip_address.h wire/types.h)
+foreach(header IN LISTS SCTPKIT_ENGINE_HEADERS)
+  get_filename_component(folder ${header} DIRECTORY)
+  install(FILES src/${header} DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/sctpkit/engine/${folder})
+endforeach()
+target_include_directories(sctpkit_assoc INTERFACE $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}/sctpkit/engine>)

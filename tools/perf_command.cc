@@ -71,7 +71,7 @@ int exit_code_for(const Error& error) {
 
 int write_plot(const std::string& path, const perf::TestResult& result) {
   perf::PlotSeries throughput{"Throughput (Mbit/s)", "throughput", {}};
-  perf::PlotSeries cwnd{"Congestion window (KB)", "cwnd", {}};
+  perf::PlotSeries cwnd{"Congestion window (KiB)", "cwnd", {}};
   perf::PlotSeries rtt{"Smoothed RTT (ms)", "rtt", {}};
   for (const auto& s : result.intervals) {
     throughput.points.emplace_back(s.end, s.throughput_mbps);

@@ -25,7 +25,8 @@ struct Error {
   std::string message;  // one line, for a person
 };
 
-// A value or an Error.
+// A value or an Error. Check ok() (or the bool) before value(), *, ->: on an Error they throw
+// std::bad_variant_access, the one exception this API can raise, and only on that misuse.
 template <typename T>
 class Expected {
  public:

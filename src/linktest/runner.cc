@@ -19,6 +19,9 @@ int64_t ms_since(Clock::time_point start) {
   return std::chrono::duration_cast<milliseconds>(Clock::now() - start).count();
 }
 
+// "1 time", "3 times".
+std::string times(uint64_t n) { return fmt::format("{} time{}", n, n == 1 ? "" : "s"); }
+
 PhaseResult make_phase(std::string name, std::string expected) {
   PhaseResult p;
   p.name = std::move(name);
@@ -151,18 +154,21 @@ PhaseResult Runner::setup(std::optional<Association>& association) {
       fail(p, *abort, "the server refused the association: is it listening on this port?");
     } else if (auto unreachable = icmp ? icmp->protocol_unreachable() : std::nullopt;
                init_acks.count == 0 && unreachable) {
-      fail(p, fmt::format("INIT sent {} times, no INIT ACK; {}", inits.count, *unreachable),
+      fail(p, fmt::format("INIT sent {}, no INIT ACK; {}", times(inits.count), *unreachable),
            "the host is up but does not speak SCTP: is the server running, and is the sctp module loaded "
            "(or a userspace stack holding its raw socket open)?");
     } else if (init_acks.count == 0) {
-      const std::string where = report_.transport == "udp"
-                                    ? fmt::format(" (UDP: does the server listen on UDP port {}?)",
-                                                  config_.options.udp_remote_port)
-                                    : "";
-      fail(p, fmt::format("INIT sent {} times, no INIT ACK", inits.count),
-           "is SCTP filtered, or is the sctp module not loaded on the server?" + where);
+      // Over UDP (RFC 6951) no sctp module takes part at either end: what loses the INIT is a
+      // server not running, a filtered UDP port, or ends that disagree on the encapsulation port.
+      const uint16_t udp_port = config_.options.udp_remote_port;
+      fail(p, fmt::format("INIT sent {}, no INIT ACK", times(inits.count)),
+           report_.transport == "udp"
+               ? fmt::format("is the server running, is UDP port {0} filtered, and does the server use the same "
+                             "encapsulation port (--udp={0})?",
+                             udp_port)
+               : "is SCTP filtered, or is the sctp module not loaded on the server?");
     } else {
-      fail(p, fmt::format("INIT ACK received, COOKIE ECHO sent {} times, no COOKIE ACK", echoes.count),
+      fail(p, fmt::format("INIT ACK received, COOKIE ECHO sent {}, no COOKIE ACK", times(echoes.count)),
            "the server answers INITs but not COOKIE ECHOs: a stateful filter or a load balancer "
            "that sends them to another instance?");
     }
@@ -372,7 +378,7 @@ PhaseResult Runner::shutdown(Association& a) {
   } else if (on_kernel()) {
     pass(p, "SCTP_SHUTDOWN_COMP (SCTP_ASSOC_CHANGE); the chunks are not observable on kernel sockets");
   } else if (!status || reason.rfind("shut down", 0) != 0) {
-    fail(p, acks == 0 ? fmt::format("SHUTDOWN sent {} times, no SHUTDOWN ACK", shutdowns)
+    fail(p, acks == 0 ? fmt::format("SHUTDOWN sent {}, no SHUTDOWN ACK", times(shutdowns))
                       : fmt::format("SHUTDOWN ACK received, association not closed: {}", reason),
          "the server does not complete a graceful shutdown (RFC 9260 9.2)");
   } else if (shutdowns == 0 || acks == 0 || completes == 0) {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -49,6 +50,25 @@ Stack::AssociationState* state_of(const std::shared_ptr<Stack>& stack, uint32_t 
 
 Error gone_error() { return {Error::Code::Closed, "association closed: this handle no longer refers to one"}; }
 
+// What no transport can work with, checked before any socket is made. The kernel backend casts
+// these into its socket options (a negative heartbeat_interval became a 49-day one); our stack's
+// engine has more rules of its own (assoc::validate).
+std::optional<Error> options_problem(const Options& o) {
+  auto invalid = [](const char* what) { return Error{Error::Code::InvalidArgument, what}; };
+  if (o.timeout && *o.timeout < std::chrono::milliseconds::zero())
+    return invalid("timeout is negative (nullopt: wait forever)");
+  if (o.busy_poll < std::chrono::microseconds::zero()) return invalid("busy_poll is negative (0: off)");
+  // RFC 9260 6.3.1 / 16: the timers and the retransmission limit are positive quantities.
+  if (o.rto_initial <= std::chrono::milliseconds::zero() || o.rto_min <= std::chrono::milliseconds::zero())
+    return invalid("rto_initial and rto_min must be above 0");
+  if (o.max_init_retransmits < 0)
+    return invalid("a retransmission limit is negative (max_init_retransmits counts retransmissions: 0 sends the "
+                   "INIT once)");
+  if (o.heartbeat_interval && *o.heartbeat_interval < std::chrono::milliseconds::zero())
+    return invalid("heartbeat_interval is negative");
+  return std::nullopt;
+}
+
 Error timeout_or_block(const Options& o, const char* what) {
   if (o.non_blocking) return {Error::Code::WouldBlock, fmt::format("{} would block", what)};
   return {Error::Code::Timeout, fmt::format("{} timed out", what)};
@@ -82,6 +102,9 @@ Association::~Association() {
 }
 
 Expected<Association> Association::connect(const std::string& host, uint16_t port, const Options& options) {
+  // RFC 9260 3.1: "The Destination Port Number 0 MUST NOT be used" (it waited for the whole timeout).
+  if (port == 0) return Error{Error::Code::InvalidArgument, "port 0: an SCTP peer listens on ports 1-65535"};
+  if (auto problem = options_problem(options)) return *problem;
   auto addresses = resolve(host);
   if (!addresses) return addresses.error();
   if (options.transport == TransportKind::Kernel) {
@@ -296,6 +319,7 @@ Listener::~Listener() = default;
 
 Expected<Listener> Listener::listen(uint16_t port, const Options& options) {
   if (port == 0) return Error{Error::Code::InvalidArgument, "a listener needs a port"};
+  if (auto problem = options_problem(options)) return *problem;
   if (options.transport == TransportKind::Kernel) {
     auto kernel = detail::KernelListener::listen(port, options);
     if (!kernel) return kernel.error();

@@ -75,10 +75,26 @@ Expected<std::shared_ptr<Stack>> Stack::open(const Options& options, std::option
 
   assoc::EndpointConfig config;
   config.listen = listen_port.has_value();
+  const uint16_t fixed_port = listen_port ? *listen_port : options.local_port;
+  const bool ephemeral = !listen_port && options.local_port == 0;
   // RFC 6335 6: ephemeral ports come from the dynamic range 49152-65535.
-  config.local_port = listen_port ? *listen_port
-                      : options.local_port ? options.local_port
-                                           : static_cast<uint16_t>(49152 + stack->random_.next_u32() % 16384);
+  auto pick_port = [&] {
+    return ephemeral ? static_cast<uint16_t>(49152 + stack->random_.next_u32() % 16384) : fixed_port;
+  };
+  config.local_port = pick_port();
+  if (options.transport == TransportKind::RawIp) {
+    // Raw sockets bind no SCTP port: a claim refuses a port another raw stack in this namespace
+    // holds, as UDP's bind() does. An ephemeral port tries others (two raw clients once shared one).
+    for (int tries = ephemeral ? 64 : 1;; config.local_port = pick_port()) {
+      auto claimed = net::PortClaim::claim(config.local_port, locals);
+      if (auto* claim = std::get_if<net::PortClaim>(&claimed)) {
+        stack->port_claim_.emplace(std::move(*claim));
+        break;
+      }
+      const auto& error = std::get<net::TransportError>(claimed);
+      if (--tries == 0 || error.code != net::TransportError::Code::AddressInUse) return to_error(error);
+    }
+  }
   config.local_addresses = locals;
   config.outbound_streams = options.outbound_streams;
   config.max_inbound_streams = options.max_inbound_streams;
@@ -99,6 +115,8 @@ Expected<std::shared_ptr<Stack>> Stack::open(const Options& options, std::option
                                                                      [](auto& a) { return a.is_v4(); }));
   const size_t headers = (all_v4 ? 20 : 40) + stack->transport_->overhead();
   if (options.mtu <= headers + 64) return Error{Error::Code::InvalidArgument, "MTU too small"};
+  // RFC 791 3.1 / RFC 8200 3: an IP packet's length field is 16 bits.
+  if (options.mtu > 65535) return Error{Error::Code::InvalidArgument, "MTU above 65535, the largest IP packet"};
   config.max_packet_size = options.mtu - headers;
   // Options::receive_buffer and max_message_size keep their names in the config.
   if (auto problem = assoc::validate(config)) return Error{Error::Code::InvalidArgument, *problem};

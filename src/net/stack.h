@@ -17,6 +17,7 @@
 #include "net/endpoint_engine.h"
 #include "net/event_loop.h"
 #include "net/pooled_random.h"
+#include "net/port_claim.h"
 #include "net/transport.h"
 #include "net/udp_encap_transport.h"
 #include "sctpkit/association.h"
@@ -180,7 +181,8 @@ class Stack final : private assoc::MessageSink {
 
   Options options_;
   // Declaration order is destruction order reversed: the loop goes before the transport it uses,
-  // the endpoint before the random source it holds.
+  // the endpoint before the random source it holds, and the raw IP port claim after all of them.
+  std::optional<net::PortClaim> port_claim_;
   std::unique_ptr<net::Transport> transport_;
   net::UdpEncapTransport* udp_ = nullptr;
   net::PooledRandom random_;

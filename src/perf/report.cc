@@ -85,8 +85,9 @@ std::string format_bits_per_second(double bps) {
 
 std::string format_size(uint64_t bytes) {
   const double b = static_cast<double>(bytes);
-  if (b >= 1024.0 * 1024) return fmt::format("{:.1f} MB", b / (1024.0 * 1024));
-  if (b >= 1024.0) return fmt::format("{:.1f} KB", b / 1024.0);
+  // Binary units say so (IEC 80000-13); the iperf3-style columns above keep iperf3's KBytes.
+  if (b >= 1024.0 * 1024) return fmt::format("{:.1f} MiB", b / (1024.0 * 1024));
+  if (b >= 1024.0) return fmt::format("{:.1f} KiB", b / 1024.0);
   return fmt::format("{} B", bytes);
 }
 

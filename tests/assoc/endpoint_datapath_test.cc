@@ -200,6 +200,33 @@ TEST(EndpointDatapathTest, ValidateRefusesAReceiveBufferSmallerThanTheLargestMes
   EXPECT_EQ(validate(config), std::nullopt);
 }
 
+// What no association could work with is refused up front, each with what to change.
+TEST(EndpointDatapathTest, ValidateRefusesNonsenseValues) {
+  const std::vector<std::pair<std::function<void(EndpointConfig&)>, std::string>> cases = {
+      {[](EndpointConfig& c) { c.send_buffer = 1000; }, "send_buffer (1000 bytes) is smaller than max_message_size"},
+      {[](EndpointConfig& c) { c.max_message_size = 0; }, "max_message_size is 0"},
+      {[](EndpointConfig& c) { c.outbound_streams = 0; }, "outbound_streams is 0"},
+      {[](EndpointConfig& c) { c.max_inbound_streams = 0; }, "max_inbound_streams is 0"},
+      {[](EndpointConfig& c) { c.max_packet_size = kMaxTransmitSize + 1; }, "max_packet_size (65537 bytes) is above 65536"},
+      {[](EndpointConfig& c) { c.rto_min = Duration::zero(); }, "rto_initial and rto_min must be above 0"},
+      {[](EndpointConfig& c) { c.rto_max = 500ms; }, "rto_max is below rto_min"},
+      {[](EndpointConfig& c) { c.path_max_retransmits = -1; }, "retransmission limit is negative"},
+      {[](EndpointConfig& c) { c.heartbeat_interval = -1s; }, "heartbeat_interval is negative"},
+  };
+  for (const auto& [set, says] : cases) {
+    EndpointConfig config;
+    set(config);
+    const auto problem = validate(config);
+    ASSERT_TRUE(problem) << says;
+    EXPECT_NE(problem->find(says), std::string::npos) << *problem;
+  }
+  EndpointConfig edge;
+  edge.max_packet_size = kMaxTransmitSize;
+  edge.max_init_retransmits = 0;
+  edge.heartbeat_interval = Duration::zero();
+  EXPECT_EQ(validate(edge), std::nullopt);
+}
+
 // Connects and runs until both ends are established, their events taken.
 AssociationId established(EndpointPair& pair) {
   const AssociationId id = pair.connect();

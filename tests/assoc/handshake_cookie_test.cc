@@ -376,5 +376,21 @@ TEST(Rfc9260Setup, StaleCookieIsReportedAndACookiePreservativeIsGrantedUpToTheLi
   EXPECT_TRUE(p.events_of<PeerErrorEvent>().empty());
 }
 
+// The reason a person reads (a linktest verdict): "INIT sent 1 time", not "1 times".
+TEST(Rfc9260Setup, AnInitSentOnceSaysOneTime) {
+  for (const int retransmits : {0, 2}) {
+    EndpointConfig c = ScriptedPeer::server_config();
+    c.listen = false;
+    c.max_init_retransmits = retransmits;
+    ScriptedPeer p(c);
+    std::vector<testing::SentPacket> sent;
+    testing::connect_to_peer(p, sent);
+    p.advance(10min, 100ms);  // RFC 9260 5.1: T1-init expires, Max.Init.Retransmits times, then gives up
+    ASSERT_EQ(p.events_of<ClosedEvent>().size(), 1u);
+    EXPECT_EQ(p.events_of<ClosedEvent>()[0].detail,
+              retransmits == 0 ? "INIT sent 1 time, no INIT ACK" : "INIT sent 3 times, no INIT ACK");
+  }
+}
+
 }  // namespace handshake_cookie_test
 }  // namespace sctpkit::assoc

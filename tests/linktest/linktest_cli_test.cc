@@ -2,6 +2,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -104,10 +105,15 @@ TEST(LinktestCli, UnansweredInitSaysWhatToCheck) {
                          "--timeout", "10", "--no-ladder"});
   const auto code = child.wait(kRunTimeout);
   ASSERT_EQ(code, 1) << child.out() << child.err();
-  EXPECT_NE(child.err().find("setup failed: INIT sent 3 times, no INIT ACK: is SCTP filtered, or is the sctp module "
-                             "not loaded on the server?"),
+  // Over UDP no sctp module is involved: the hint names what is (the raw path keeps issue 5's
+  // "is SCTP filtered, or is the sctp module not loaded on the server?", LinktestNetns).
+  EXPECT_NE(child.err().find(fmt::format("setup failed: INIT sent 3 times, no INIT ACK: is the server running, is "
+                                         "UDP port {0} filtered, and does the server use the same encapsulation "
+                                         "port (--udp={0})?",
+                                         port)),
             std::string::npos)
       << child.err();
+  EXPECT_EQ(child.err().find("sctp module"), std::string::npos) << child.err();
   EXPECT_NE(child.out().find("INIT sent 3 times, no INIT ACK"), std::string::npos);
   EXPECT_NE(child.out().find("verdict: FAIL (1 of 4 phases failed"), std::string::npos) << child.out();
   EXPECT_NE(child.out().find("\ndata       skip"), std::string::npos) << child.out();
@@ -119,7 +125,7 @@ TEST(LinktestCli, UdpWithoutPortBeforeTheHostTestsTheHost) {
                          "--rto-initial", "100", "-q"});
   const auto code = child.wait(kRunTimeout);
   EXPECT_EQ(code, 1) << child.out() << child.err();
-  EXPECT_NE(child.err().find("setup failed: INIT sent "), std::string::npos) << child.err();
+  EXPECT_NE(child.err().find("setup failed: INIT sent 1 time, no INIT ACK"), std::string::npos) << child.err();
 }
 
 TEST(LinktestCli, ServerThatAbortsIsReportedWithTheCause) {

@@ -69,7 +69,8 @@ TEST(Report, UnitsFollowIperf3) {
   EXPECT_EQ(format_bytes(uint64_t{1181116006}), "1.10 GBytes");
   EXPECT_EQ(format_bits_per_second(9.42e9), "9.42 Gbits/sec");
   EXPECT_EQ(format_bits_per_second(250e6), "250.00 Mbits/sec");
-  EXPECT_EQ(format_size(1258291), "1.2 MB");
+  EXPECT_EQ(format_size(1258291), "1.2 MiB");
+  EXPECT_EQ(format_size(2048), "2.0 KiB");
 }
 
 TEST(Report, IntervalLineShowsRangeAmountRateCwndAndRtt) {
@@ -77,7 +78,7 @@ TEST(Report, IntervalLineShowsRangeAmountRateCwndAndRtt) {
   EXPECT_EQ(line.substr(0, 22), "[  1]  0.00- 1.00 sec ");
   EXPECT_NE(line.find("1.10 GBytes"), std::string::npos) << line;
   EXPECT_NE(line.find("9.42 Gbits/sec"), std::string::npos) << line;
-  EXPECT_NE(line.find("cwnd 1.2 MB"), std::string::npos) << line;
+  EXPECT_NE(line.find("cwnd 1.2 MiB"), std::string::npos) << line;
   EXPECT_NE(line.find("srtt 0.05 ms"), std::string::npos) << line;
   const auto setup = format_interval({1, 2, 0, 1500, 0, 0, 0}, Mode::Setup);
   EXPECT_NE(setup.find("1500 assocs/sec"), std::string::npos) << setup;

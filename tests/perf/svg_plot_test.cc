@@ -12,7 +12,7 @@ namespace {
 
 std::vector<PlotSeries> three_panels() {
   PlotSeries throughput{"Throughput (Mbit/s)", "throughput", {{1, 900}, {2, 950}, {3, 925}}};
-  PlotSeries cwnd{"Congestion window (KB)", "cwnd", {{1, 64}, {2, 1024}, {3, 2048}}};
+  PlotSeries cwnd{"Congestion window (KiB)", "cwnd", {{1, 64}, {2, 1024}, {3, 2048}}};
   PlotSeries rtt{"Smoothed RTT (ms) <&>", "rtt", {{1, 0.2}, {2, 0.3}, {3, 0.25}}};
   return {throughput, cwnd, rtt};
 }

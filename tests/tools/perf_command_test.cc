@@ -100,6 +100,7 @@ TEST(PerfCommand, BulkReportsWhatTheServerReceivedAndDrawsAPlot) {
   EXPECT_NE(text.str().find("id=\"throughput\""), std::string::npos);
   EXPECT_NE(text.str().find("id=\"cwnd\""), std::string::npos);
   EXPECT_NE(text.str().find("id=\"rtt\""), std::string::npos);
+  EXPECT_NE(text.str().find("Congestion window (KiB)"), std::string::npos);  // 1024 bytes: KiB, not KB
   EXPECT_EQ(pair.server().wait(30s), kExitOk) << pair.server().err();
   EXPECT_NE(pair.server().out().find("bulk test from 127.0.0.1"), std::string::npos) << pair.server().out();
 }

@@ -1,0 +1,108 @@
+#include "net/port_claim.h"
+
+#include <fmt/format.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <optional>
+
+namespace sctpkit::net {
+
+namespace {
+
+socklen_t abstract_address(const std::string& name, sockaddr_un& out) {
+  std::memset(&out, 0, sizeof out);
+  out.sun_family = AF_UNIX;
+  // A leading NUL makes the name abstract: no file, gone with the last descriptor.
+  const size_t n = std::min(name.size(), sizeof out.sun_path - 1);
+  std::memcpy(out.sun_path + 1, name.data(), n);
+  return static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + n);
+}
+
+TransportError in_use(uint16_t port) {
+  TransportError e;
+  e.code = TransportError::Code::AddressInUse;
+  e.error_number = EADDRINUSE;
+  e.message = fmt::format("SCTP port {} is in use by another raw IP SCTP stack in this network namespace", port);
+  return e;
+}
+
+// Binds `name`: the descriptor, or EADDRINUSE's error, or another system error.
+std::variant<UniqueFd, TransportError> hold(const std::string& name, uint16_t port) {
+  UniqueFd fd(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (fd.get() < 0) return system_error("socket(AF_UNIX) for the SCTP port claim", errno);
+  sockaddr_un sa;
+  const socklen_t len = abstract_address(name, sa);
+  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&sa), len) != 0) {
+    if (errno == EADDRINUSE) return in_use(port);
+    return system_error("bind the SCTP port claim", errno);
+  }
+  return fd;
+}
+
+// Whether someone holds `name`: a datagram connect() to a bound name succeeds, to none is refused.
+bool held_by_someone(const std::string& name) {
+  UniqueFd fd(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (fd.get() < 0) return false;
+  sockaddr_un sa;
+  const socklen_t len = abstract_address(name, sa);
+  return ::connect(fd.get(), reinterpret_cast<sockaddr*>(&sa), len) == 0;
+}
+
+// Whether any name starting with `prefix` is held in this namespace, besides the one `own`. The
+// calling thread's view: a thread moved into another namespace (setns) sees that one's sockets.
+// Without /proc this finds none: a wildcard claim then misses specific ones made before it
+// (those made after it still see it).
+bool any_held_with_prefix(const std::string& prefix, const std::string& own) {
+  std::ifstream unix_sockets("/proc/thread-self/net/unix");
+  std::string line;
+  // Each line ends with the path; an abstract name shows as "@name".
+  const std::string at_prefix = "@" + prefix;
+  const std::string at_own = "@" + own;
+  while (std::getline(unix_sockets, line)) {
+    const auto at = line.rfind(' ');
+    if (at == std::string::npos) continue;
+    const std::string_view path = std::string_view(line).substr(at + 1);
+    if (path.starts_with(at_prefix) && path != at_own) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string PortClaim::name(uint16_t port, const wire::IpAddress* address) {
+  return fmt::format("sctpkit-raw-sctp-port:{}:{}", port, address ? address->to_string() : "*");
+}
+
+std::variant<PortClaim, TransportError> PortClaim::claim(uint16_t port, std::span<const wire::IpAddress> addresses) {
+  PortClaim claim;
+  const bool wildcard = addresses.empty() || std::any_of(addresses.begin(), addresses.end(),
+                                                         [](const auto& a) { return a.is_unspecified(); });
+  const std::string any = name(port, nullptr);
+  // Each side takes its own names first and looks for the other's second, so that of two racing
+  // claims at least one sees the other (at worst both fail; never both succeed).
+  if (wildcard) {
+    auto held = hold(any, port);
+    if (auto* e = std::get_if<TransportError>(&held)) return *e;
+    claim.held_.push_back(std::move(std::get<UniqueFd>(held)));
+    if (any_held_with_prefix(fmt::format("sctpkit-raw-sctp-port:{}:", port), any)) return in_use(port);
+    return claim;
+  }
+  std::vector<std::string> names;
+  for (const auto& address : addresses) names.push_back(name(port, &address));
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());  // an address listed twice is one
+  for (const auto& n : names) {
+    auto held = hold(n, port);
+    if (auto* e = std::get_if<TransportError>(&held)) return *e;
+    claim.held_.push_back(std::move(std::get<UniqueFd>(held)));
+  }
+  if (held_by_someone(any)) return in_use(port);
+  return claim;
+}
+
+}  // namespace sctpkit::net
