@@ -11,6 +11,7 @@
 #include <string>
 
 #include "assoc/endpoint.h"
+#include "assoc/node_cache.h"
 #include "assoc/random.h"
 #include "assoc/sparse_queue.h"
 #include "assoc/tx/ring.h"
@@ -113,12 +114,15 @@ class Stack final : private assoc::MessageSink {
   // The state of a new association: one connect() started, or one the engine accepted.
   AssociationState& add(uint32_t id) {
     cached_id_ = id;
-    cached_ = &associations_[id];
+    cached_ = &state_nodes_.emplace(associations_, id)->second;
     return *cached_;
   }
   void forget(uint32_t id) {
     if (cached_id_ == id) cached_ = nullptr;
-    associations_.erase(id);
+    auto it = associations_.find(id);
+    if (it == associations_.end()) return;
+    // Its node stays for the next association, emptied (an inbox's ring, a close reason freed).
+    state_nodes_.erase(associations_, it, [](AssociationState& kept) { kept = AssociationState{}; });
   }
   // The associations the stack keeps state for (every handle's, and those not yet accepted).
   [[nodiscard]] size_t association_count() const { return associations_.size(); }
@@ -189,6 +193,8 @@ class Stack final : private assoc::MessageSink {
   std::unique_ptr<net::EndpointEngine> engine_;
   std::unique_ptr<net::EventLoop> loop_;
   std::map<uint32_t, AssociationState> associations_;
+  // A server made and freed a node of associations_ per setup (a 112-byte chunk).
+  assoc::NodeCache<std::map<uint32_t, AssociationState>> state_nodes_;
   AssociationState* cached_ = nullptr;  // state(cached_id_), or null
   uint32_t cached_id_ = 0;
   std::deque<uint32_t> accept_queue_;

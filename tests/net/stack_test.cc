@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 
+#include "assoc/allocation_counter.h"  // counted by encap_port_map_test.cc's operator new
 #include "assoc/random.h"
 #include "wire/control_chunks.h"
 #include "wire/error_causes.h"
@@ -224,6 +225,26 @@ TEST(Inbox, IsAFifoThatKeepsItsSlots) {
   }
   // One pointer while unused: an idle association's state holds no buffer.
   EXPECT_EQ(sizeof(Inbox), sizeof(void*));
+}
+
+TEST(Stack, ANewAssociationsStateTakesTheNodeOfOneForgotten) {
+  auto opened = Stack::open(loopback_options(), 5023, true);
+  ASSERT_TRUE(opened) << opened.error().message;
+  Stack& stack = **opened;
+  stack.add(1).close_reason = "a reason longer than the string's own buffer";
+  stack.forget(1);
+  // A server's associations come and go one per setup: none of them allocates a node.
+  const uint64_t before = assoc::allocations_so_far();
+  for (uint32_t id = 2; id < 100; ++id) {
+    Stack::AssociationState& s = stack.add(id);
+    EXPECT_FALSE(s.closed) << "a kept node must come back as a new association's state";
+    EXPECT_TRUE(s.close_reason.empty());
+    s.closed = true;
+    stack.forget(id);
+  }
+  EXPECT_EQ(assoc::allocations_so_far() - before, 0u);
+  EXPECT_EQ(stack.association_count(), 0u);
+  EXPECT_EQ(stack.find(99), nullptr);
 }
 
 TEST(Stack, AnAssociationsStateStaysWithin64Bytes) {
