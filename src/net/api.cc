@@ -38,7 +38,7 @@ Expected<std::vector<wire::IpAddress>> resolve(const std::string& host) {
 }
 
 Error closed_error(const Stack::AssociationState& s) {
-  return {Error::Code::Closed, "association closed: " + s.close_reason};
+  return {Error::Code::Closed, "association closed: " + s.close_reason()};
 }
 
 // The state behind a handle, or null: a moved-from handle has no stack, and a stack keeps no state
@@ -111,7 +111,7 @@ Expected<Association> Association::connect(const std::string& host, uint16_t por
     association.abort("connect timed out");
     return Error{Error::Code::Timeout, fmt::format("no answer from {} port {}", host, port)};
   }
-  if (state.closed) return Error{Error::Code::ConnectFailed, "connect failed: " + state.close_reason};
+  if (state.closed) return Error{Error::Code::ConnectFailed, "connect failed: " + state.close_reason()};
   return association;
 }
 
@@ -214,7 +214,9 @@ void Association::abort(const std::string& reason) {
   stack_->endpoint().abort(assoc::AssociationId{id_}, reason, Stack::now());
   stack_->flush();  // the ABORT leaves now, even if this handle is about to go
   state.closed = true;
-  if (state.close_reason.empty()) state.close_reason = "aborted locally";
+  // Until the engine's ClosedEvent (aborted locally, with the reason) says so in its words.
+  state.close_why = assoc::CloseReason::AbortedLocally;
+  state.close_detail.clear();
 }
 
 bool Association::is_open() const {
@@ -237,7 +239,7 @@ bool Association::readable() const {
 std::string Association::close_reason() const {
   if (kernel_) return kernel_->close_reason();
   const Stack::AssociationState* state = state_of(stack_, id_);
-  return state ? state->close_reason : gone_error().message;
+  return state ? state->close_reason() : gone_error().message;
 }
 
 uint32_t Association::peer_restarts() const {

@@ -65,8 +65,14 @@ class Stack final : private assoc::MessageSink {
     bool peer_shutdown = false;
     bool send_space = false;  // set by SendSpaceEvent, cleared before each wait for it
     bool accepted = false;    // handed out by accept() (or owned by the connecting handle)
-    uint16_t peer_restarts = 0;  // RestartEvents, saturating: 16 bits fill the bools' padding
-    std::string close_reason;
+    // Why it closed: the ClosedEvent's reason and detail, put into words only when asked
+    // (close_reason()), not for every association that closes (two allocations per setup). The
+    // reason's byte and the 16 bits below fill the bools' padding.
+    assoc::CloseReason close_why = assoc::CloseReason::Graceful;
+    uint16_t peer_restarts = 0;  // RestartEvents, saturating
+    std::string close_detail;
+    // Empty while open.
+    [[nodiscard]] std::string close_reason() const;
   };
 
   // `listen_port` nullopt: a client stack on an ephemeral (or Options::local_port) SCTP port.

@@ -231,20 +231,33 @@ TEST(Stack, ANewAssociationsStateTakesTheNodeOfOneForgotten) {
   auto opened = Stack::open(loopback_options(), 5023, true);
   ASSERT_TRUE(opened) << opened.error().message;
   Stack& stack = **opened;
-  stack.add(1).close_reason = "a reason longer than the string's own buffer";
+  stack.add(1).close_detail = "a detail longer than the string's own buffer";
   stack.forget(1);
   // A server's associations come and go one per setup: none of them allocates a node.
   const uint64_t before = assoc::allocations_so_far();
   for (uint32_t id = 2; id < 100; ++id) {
     Stack::AssociationState& s = stack.add(id);
     EXPECT_FALSE(s.closed) << "a kept node must come back as a new association's state";
-    EXPECT_TRUE(s.close_reason.empty());
+    EXPECT_TRUE(s.close_detail.empty());
     s.closed = true;
     stack.forget(id);
   }
   EXPECT_EQ(assoc::allocations_so_far() - before, 0u);
   EXPECT_EQ(stack.association_count(), 0u);
   EXPECT_EQ(stack.find(99), nullptr);
+}
+
+TEST(Stack, TheCloseReasonIsPutIntoWordsWhenAsked) {
+  Pair p;
+  ASSERT_NO_FATAL_FAILURE(connect(p, 5024));
+  EXPECT_EQ(p.client->find(p.client_id)->close_reason(), "") << "open";
+  p.client->endpoint().shutdown(assoc::AssociationId{p.client_id}, Stack::now());
+  p.client->flush();
+  ASSERT_TRUE(p.run_until([&] { return p.client->find(p.client_id)->closed && p.server->find(p.server_id)->closed; }));
+  // The ClosedEvent's reason and detail are kept as they came (RFC 9260 9.2: SHUTDOWN COMPLETE
+  // received / sent), and worded as before.
+  EXPECT_EQ(p.client->find(p.client_id)->close_reason(), "shut down: shutdown complete");
+  EXPECT_EQ(p.server->find(p.server_id)->close_reason(), "shut down: shutdown complete");
 }
 
 TEST(Stack, AnAssociationsStateStaysWithin64Bytes) {
