@@ -6,8 +6,10 @@
 #include <algorithm>
 #include <functional>
 #include <map>
+#include <new>
 #include <queue>
 #include <unordered_map>
+#include <utility>
 
 #include "assoc/association.h"
 #include "assoc/cookie.h"
@@ -57,6 +59,9 @@ class EndpointImpl {
   EndpointImpl(const EndpointConfig& config, RandomSource& random, TimePoint now)
       : config_(config), random_(random), cookies_(random), next_rotation_(now + config.cookie_secret_lifetime),
         transmit_buffer_(kTransmitBufferSize), sack_scratch_(config.max_packet_size) {}
+  ~EndpointImpl() { ::operator delete(spare_association_); }
+  EndpointImpl(const EndpointImpl&) = delete;
+  EndpointImpl& operator=(const EndpointImpl&) = delete;
 
   // An association and where it stands in the endpoint's work lists. Every input, user call and
   // poll touches only the associations it concerns, so the work per call does not grow with the
@@ -95,6 +100,20 @@ class EndpointImpl {
   NodeCache<std::unordered_map<uint32_t, Slot>> slot_nodes_;
   NodeCache<std::unordered_map<PeerKey, uint32_t, PeerKeyHash>> peer_nodes_;
   NodeCache<std::map<SourceKey, uint32_t>> source_nodes_;
+  // The memory of the last association forgotten (destroyed), for the next one made: with the
+  // nodes above, an endpoint whose associations come and go one at a time allocates per setup
+  // only what an association holds inside.
+  void* spare_association_ = nullptr;
+  template <typename... Args>
+  std::unique_ptr<Association> make_association(Args&&... args) {
+    void* memory = spare_association_ ? std::exchange(spare_association_, nullptr) : ::operator new(sizeof(Association));
+    try {
+      return std::unique_ptr<Association>(new (memory) Association(std::forward<Args>(args)...));
+    } catch (...) {
+      ::operator delete(memory);
+      throw;
+    }
+  }
   // Associations that may have a packet to send / an event to hand out, in the order they were
   // touched. Ids of forgotten associations are skipped when they come up (ids are never reused).
   Ring<uint32_t> transmit_ready_;  // rings: no allocation per touch once grown (a deque's is per block)
@@ -195,8 +214,16 @@ class EndpointImpl {
     }
     last_id_ = 0;
     last_slot_ = nullptr;
-    // The association goes now, as with erase; its list of encapsulation ports keeps its capacity
-    // in the kept node, for the next association's (RFC 6951 5.4: one per UDP peer address).
+    // The association goes now, as with erase (its memory kept if none is); its list of
+    // encapsulation ports keeps its capacity in the kept node, for the next association's (RFC
+    // 6951 5.4: one per UDP peer address).
+    Association* gone = s->association.release();
+    gone->~Association();
+    if (spare_association_) {
+      ::operator delete(gone);
+    } else {
+      spare_association_ = gone;
+    }
     slot_nodes_.erase(associations_, associations_.find(id), [](Slot& kept) {
       std::vector<std::pair<wire::IpAddress, uint16_t>> ports = std::move(kept.encapsulation_ports);
       ports.clear();
