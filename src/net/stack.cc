@@ -20,10 +20,10 @@ Error to_error(const net::TransportError& error) {
   }
 }
 
-std::string Stack::AssociationState::close_reason() const {
-  if (!closed) return {};
+std::string Stack::close_reason(uint32_t id, const AssociationState& s) const {
+  if (!s.closed) return {};
   std::string what;
-  switch (close_why) {
+  switch (s.close_why) {
     case assoc::CloseReason::Graceful: what = "shut down"; break;
     case assoc::CloseReason::AbortedByPeer: what = "aborted by the peer"; break;
     case assoc::CloseReason::AbortedLocally: what = "aborted locally"; break;
@@ -31,8 +31,18 @@ std::string Stack::AssociationState::close_reason() const {
     case assoc::CloseReason::InitFailed: what = "no answer to INIT"; break;
     case assoc::CloseReason::ShutdownTimedOut: what = "shutdown timed out"; break;
   }
-  if (!close_detail.empty()) what += ": " + close_detail;
+  if (auto detail = close_details_.find(id); detail != close_details_.end() && !detail->second.empty()) {
+    what += ": " + detail->second;
+  }
   return what;
+}
+
+void Stack::closed_locally(AssociationState& s) {
+  // Until the engine's ClosedEvent (aborted locally, with the reason) says so in its words; one
+  // that came already (while the ABORT was flushed) keeps its own.
+  if (s.closed) return;
+  s.closed = true;
+  s.close_why = assoc::CloseReason::AbortedLocally;
 }
 
 Expected<std::shared_ptr<Stack>> Stack::open(const Options& options, std::optional<uint16_t> listen_port,
@@ -175,7 +185,7 @@ void Stack::on_event(assoc::Event&& event) {
         } else if constexpr (std::is_same_v<T, assoc::ClosedEvent>) {
           s.closed = true;
           s.close_why = e.reason;
-          s.close_detail = std::move(e.detail);
+          if (!e.detail.empty()) detail_nodes_.emplace(close_details_, e.id.value)->second = std::move(e.detail);
         } else if constexpr (std::is_same_v<T, assoc::RestartEvent>) {
           // RFC 9260 5.2.4: the peer restarted; the association goes on, and what the peer had not
           // acknowledged came just before as SendFailedEvents.
