@@ -1,17 +1,13 @@
 // Replaces the global operator new/delete with ones that count every allocation of the process,
 // for the steady-state allocation test and the engine benchmark. Include it from exactly ONE
-// source file of a binary (it defines the replacements, which the linker allows once).
+// source file of a binary (it defines the replacements, which the linker allows once); the
+// others include assoc/allocation_counter.h.
 #pragma once
 
-#include <atomic>
-#include <cstdint>
 #include <cstdlib>
 #include <new>
 
-namespace sctpkit::assoc {
-inline std::atomic<uint64_t> g_allocations{0};
-inline uint64_t allocations_so_far() { return g_allocations.load(std::memory_order_relaxed); }
-}  // namespace sctpkit::assoc
+#include "assoc/allocation_counter.h"
 
 // GCC pairs the replaced new and delete below by their bodies (malloc vs ::operator new) once
 // inlined and warns; they are a matched malloc/free pair.

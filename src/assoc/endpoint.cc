@@ -231,7 +231,7 @@ std::variant<AssociationId, ConnectError> Endpoint::connect(const ConnectRequest
   if (local_port == 0) return ConnectError::NotAllowed;
   if (impl.find(request.remote_addresses.front(), request.remote_port, local_port)) return ConnectError::NotAllowed;
   const AssociationId id{impl.next_id_++};
-  impl.add(std::make_unique<Association>(id, impl.services(), request, now));
+  impl.add(impl.make_association(id, impl.services(), request, now));
   return id;
 }
 

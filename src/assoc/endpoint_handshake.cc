@@ -173,7 +173,7 @@ Association* EndpointImpl::accept_cookie(const wire::CookieEchoChunk& echo, cons
   if (std::find(addresses.begin(), addresses.end(), source) == addresses.end()) addresses.push_back(source);
   const AssociationId id{next_id_++};
   Association& a =
-      add(std::make_unique<Association>(id, services(), c, *init, addresses, destination, now), c.peer_address);
+      add(make_association(id, services(), c, *init, std::move(addresses), destination, now), c.peer_address);
   // The same packet, now for the association: its COOKIE ECHO gets the COOKIE ACK (5.2.4 case D)
   // and bundled DATA is received like any other. The cookie's check goes with it, so that the
   // association does not MAC the cookie a second time.

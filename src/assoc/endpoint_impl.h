@@ -6,13 +6,16 @@
 #include <algorithm>
 #include <functional>
 #include <map>
+#include <new>
 #include <queue>
 #include <unordered_map>
+#include <utility>
 
 #include "assoc/association.h"
 #include "assoc/cookie.h"
 #include "assoc/endpoint.h"
 #include "assoc/handshake.h"
+#include "assoc/node_cache.h"
 #include "assoc/tx/ring.h"
 #include "wire/chunk.h"
 #include "wire/control_chunks.h"
@@ -56,6 +59,9 @@ class EndpointImpl {
   EndpointImpl(const EndpointConfig& config, RandomSource& random, TimePoint now)
       : config_(config), random_(random), cookies_(random), next_rotation_(now + config.cookie_secret_lifetime),
         transmit_buffer_(kTransmitBufferSize), sack_scratch_(config.max_packet_size) {}
+  ~EndpointImpl() { ::operator delete(spare_association_); }
+  EndpointImpl(const EndpointImpl&) = delete;
+  EndpointImpl& operator=(const EndpointImpl&) = delete;
 
   // An association and where it stands in the endpoint's work lists. Every input, user call and
   // poll touches only the associations it concerns, so the work per call does not grow with the
@@ -89,6 +95,25 @@ class EndpointImpl {
   // Associations peers set up, per source (EndpointConfig::max_associations_per_source). Ordered,
   // not hashed: peers choose the keys. Touched only when an association is made or forgotten.
   std::map<SourceKey, uint32_t> per_source_;
+  // Each setup made a node in the three tables above and each teardown freed it (the per-source
+  // one at zero): a few nodes are kept from the associations that went for those that come.
+  NodeCache<std::unordered_map<uint32_t, Slot>> slot_nodes_;
+  NodeCache<std::unordered_map<PeerKey, uint32_t, PeerKeyHash>> peer_nodes_;
+  NodeCache<std::map<SourceKey, uint32_t>> source_nodes_;
+  // The memory of the last association forgotten (destroyed), for the next one made: with the
+  // nodes above, an endpoint whose associations come and go one at a time allocates per setup
+  // only what an association holds inside.
+  void* spare_association_ = nullptr;
+  template <typename... Args>
+  std::unique_ptr<Association> make_association(Args&&... args) {
+    void* memory = spare_association_ ? std::exchange(spare_association_, nullptr) : ::operator new(sizeof(Association));
+    try {
+      return std::unique_ptr<Association>(new (memory) Association(std::forward<Args>(args)...));
+    } catch (...) {
+      ::operator delete(memory);
+      throw;
+    }
+  }
   // Associations that may have a packet to send / an event to hand out, in the order they were
   // touched. Ids of forgotten associations are skipped when they come up (ids are never reused).
   Ring<uint32_t> transmit_ready_;  // rings: no allocation per touch once grown (a deque's is per block)
@@ -143,8 +168,9 @@ class EndpointImpl {
 
   void index(Association& a) {
     last_peer_.reset();
-    a.for_each_peer_address(
-        [&](const wire::IpAddress& address) { by_peer_[{address, a.peer_port(), a.local_port()}] = a.id().value; });
+    a.for_each_peer_address([&](const wire::IpAddress& address) {
+      peer_nodes_.emplace(by_peer_, {address, a.peer_port(), a.local_port()})->second = a.id().value;
+    });
   }
 
   // True if `source` may set up one more association (RFC 9260 14: no one source takes them all).
@@ -158,14 +184,14 @@ class EndpointImpl {
   Association& add(std::unique_ptr<Association> association, std::optional<wire::IpAddress> source = std::nullopt) {
     Association& a = *association;
     const uint32_t id = a.id().value;
-    Slot& s = associations_[id];
+    Slot& s = slot_nodes_.emplace(associations_, id)->second;
     s.association = std::move(association);
     if (source) {
       const SourceKey key = source_key(*source);
       s.source_counted = true;
       s.source_v6 = key.v6;
       s.source_prefix = key.prefix;
-      ++per_source_[key];
+      ++source_nodes_.emplace(per_source_, key)->second;
     }
     index(a);
     touch(id, s);
@@ -180,15 +206,30 @@ class EndpointImpl {
     // Only the entries still naming this association: a restart may have handed one to another.
     a.for_each_peer_address([&](const wire::IpAddress& address) {
       auto it = by_peer_.find({address, a.peer_port(), a.local_port()});
-      if (it != by_peer_.end() && it->second == id) by_peer_.erase(it);
+      if (it != by_peer_.end() && it->second == id) peer_nodes_.erase(by_peer_, it);
     });
     if (s->source_counted) {
       auto it = per_source_.find(SourceKey{s->source_prefix, s->source_v6});
-      if (it != per_source_.end() && --it->second == 0) per_source_.erase(it);  // the map stays as large as its sources
+      if (it != per_source_.end() && --it->second == 0) source_nodes_.erase(per_source_, it);  // as large as its sources
     }
     last_id_ = 0;
     last_slot_ = nullptr;
-    associations_.erase(id);
+    // The association goes now, as with erase (its memory kept if none is); its list of
+    // encapsulation ports keeps its capacity in the kept node, for the next association's (RFC
+    // 6951 5.4: one per UDP peer address).
+    Association* gone = s->association.release();
+    gone->~Association();
+    if (spare_association_) {
+      ::operator delete(gone);
+    } else {
+      spare_association_ = gone;
+    }
+    slot_nodes_.erase(associations_, associations_.find(id), [](Slot& kept) {
+      std::vector<std::pair<wire::IpAddress, uint16_t>> ports = std::move(kept.encapsulation_ports);
+      ports.clear();
+      kept = Slot{};
+      kept.encapsulation_ports = std::move(ports);
+    });
   }
 
   // Something happened to the association: it may have packets, events and a new deadline.

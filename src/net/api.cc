@@ -38,8 +38,8 @@ Expected<std::vector<wire::IpAddress>> resolve(const std::string& host) {
   return addresses;
 }
 
-Error closed_error(const Stack::AssociationState& s) {
-  return {Error::Code::Closed, "association closed: " + s.close_reason};
+Error closed_error(const Stack& stack, uint32_t id, const Stack::AssociationState& s) {
+  return {Error::Code::Closed, "association closed: " + stack.close_reason(id, s)};
 }
 
 // The state behind a handle, or null: a moved-from handle has no stack, and a stack keeps no state
@@ -134,7 +134,7 @@ Expected<Association> Association::connect(const std::string& host, uint16_t por
     association.abort("connect timed out");
     return Error{Error::Code::Timeout, fmt::format("no answer from {} port {}", host, port)};
   }
-  if (state.closed) return Error{Error::Code::ConnectFailed, "connect failed: " + state.close_reason};
+  if (state.closed) return Error{Error::Code::ConnectFailed, "connect failed: " + association.stack_->close_reason(association.id_, state)};
   return association;
 }
 
@@ -148,7 +148,7 @@ Status Association::send(std::span<const uint8_t> data, const SendOptions& optio
   if (!found) return gone_error();
   auto& state = *found;
   for (;;) {
-    if (state.closed) return closed_error(state);
+    if (state.closed) return closed_error(*stack_, id_, state);
     state.send_space = false;
     // A sender that keeps the queue ahead of the window (a bulk or rate sender) finds it full at
     // almost every send(): the message only joins the queue, and what made room (a SACK) will
@@ -170,7 +170,7 @@ Status Association::send(std::span<const uint8_t> data, const SendOptions& optio
       case assoc::SendResult::EmptyMessage:
         return Error{Error::Code::InvalidArgument, "RFC 9260 6: a message carries at least one byte"};
       case assoc::SendResult::NotConnected:
-        return state.closed ? closed_error(state) : Error{Error::Code::NotConnected, "not connected"};
+        return state.closed ? closed_error(*stack_, id_, state) : Error{Error::Code::NotConnected, "not connected"};
       case assoc::SendResult::WouldBlock: break;
     }
     if (!stack_->wait([&] { return state.send_space || state.closed; }, std::nullopt))
@@ -198,7 +198,7 @@ Expected<Message> Association::receive(std::chrono::milliseconds timeout) {
       // No reply will come to what is owed (a SHUTDOWN ACK, RFC 9260 9.2): it leaves now, before the
       // caller drops the handle (which would abort an association still shutting down).
       stack_->flush();
-      if (state.closed) return closed_error(state);
+      if (state.closed) return closed_error(*stack_, id_, state);
       return Error{Error::Code::Closed, "the peer shut down"};
     }
   }
@@ -236,8 +236,7 @@ void Association::abort(const std::string& reason) {
   auto& state = *found;
   stack_->endpoint().abort(assoc::AssociationId{id_}, reason, Stack::now());
   stack_->flush();  // the ABORT leaves now, even if this handle is about to go
-  state.closed = true;
-  if (state.close_reason.empty()) state.close_reason = "aborted locally";
+  Stack::closed_locally(state);
 }
 
 bool Association::is_open() const {
@@ -260,7 +259,7 @@ bool Association::readable() const {
 std::string Association::close_reason() const {
   if (kernel_) return kernel_->close_reason();
   const Stack::AssociationState* state = state_of(stack_, id_);
-  return state ? state->close_reason : gone_error().message;
+  return state ? stack_->close_reason(id_, *state) : gone_error().message;
 }
 
 uint32_t Association::peer_restarts() const {
@@ -275,7 +274,7 @@ Expected<AssociationInfo> Association::status() const {
   const Stack::AssociationState* state = state_of(stack_, id_);
   if (!state) return gone_error();
   auto status = stack_->endpoint().status(assoc::AssociationId{id_});
-  if (!status) return closed_error(*state);
+  if (!status) return closed_error(*stack_, id_, *state);
   AssociationInfo info;
   info.state = std::string(assoc::to_string(status->state));
   info.local_port = status->local_port;

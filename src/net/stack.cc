@@ -20,11 +20,10 @@ Error to_error(const net::TransportError& error) {
   }
 }
 
-namespace {
-
-std::string describe(const assoc::ClosedEvent& closed) {
+std::string Stack::close_reason(uint32_t id, const AssociationState& s) const {
+  if (!s.closed) return {};
   std::string what;
-  switch (closed.reason) {
+  switch (s.close_why) {
     case assoc::CloseReason::Graceful: what = "shut down"; break;
     case assoc::CloseReason::AbortedByPeer: what = "aborted by the peer"; break;
     case assoc::CloseReason::AbortedLocally: what = "aborted locally"; break;
@@ -32,11 +31,19 @@ std::string describe(const assoc::ClosedEvent& closed) {
     case assoc::CloseReason::InitFailed: what = "no answer to INIT"; break;
     case assoc::CloseReason::ShutdownTimedOut: what = "shutdown timed out"; break;
   }
-  if (!closed.detail.empty()) what += ": " + closed.detail;
+  if (auto detail = close_details_.find(id); detail != close_details_.end() && !detail->second.empty()) {
+    what += ": " + detail->second;
+  }
   return what;
 }
 
-}  // namespace
+void Stack::closed_locally(AssociationState& s) {
+  // Until the engine's ClosedEvent (aborted locally, with the reason) says so in its words; one
+  // that came already (while the ABORT was flushed) keeps its own.
+  if (s.closed) return;
+  s.closed = true;
+  s.close_why = assoc::CloseReason::AbortedLocally;
+}
 
 Expected<std::shared_ptr<Stack>> Stack::open(const Options& options, std::optional<uint16_t> listen_port,
                                              bool remote_family_v4) {
@@ -195,7 +202,8 @@ void Stack::on_event(assoc::Event&& event) {
           s.peer_shutdown = true;
         } else if constexpr (std::is_same_v<T, assoc::ClosedEvent>) {
           s.closed = true;
-          s.close_reason = describe(e);
+          s.close_why = e.reason;
+          if (!e.detail.empty()) detail_nodes_.emplace(close_details_, e.id.value)->second = std::move(e.detail);
         } else if constexpr (std::is_same_v<T, assoc::RestartEvent>) {
           // RFC 9260 5.2.4: the peer restarted; the association goes on, and what the peer had not
           // acknowledged came just before as SendFailedEvents.

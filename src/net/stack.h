@@ -11,6 +11,7 @@
 #include <string>
 
 #include "assoc/endpoint.h"
+#include "assoc/node_cache.h"
 #include "assoc/random.h"
 #include "assoc/sparse_queue.h"
 #include "assoc/tx/ring.h"
@@ -65,8 +66,11 @@ class Stack final : private assoc::MessageSink {
     bool peer_shutdown = false;
     bool send_space = false;  // set by SendSpaceEvent, cleared before each wait for it
     bool accepted = false;    // handed out by accept() (or owned by the connecting handle)
-    uint16_t peer_restarts = 0;  // RestartEvents, saturating: 16 bits fill the bools' padding
-    std::string close_reason;
+    // Why it closed: the ClosedEvent's reason, put into words with its detail (Stack's
+    // close_details_) only when asked (close_reason()), not for every association that closes
+    // (two allocations per setup). The reason's byte and the 16 bits below fill the bools' padding.
+    assoc::CloseReason close_why = assoc::CloseReason::Graceful;
+    uint16_t peer_restarts = 0;  // RestartEvents, saturating
   };
 
   // `listen_port` nullopt: a client stack on an ephemeral (or Options::local_port) SCTP port.
@@ -114,13 +118,23 @@ class Stack final : private assoc::MessageSink {
   // The state of a new association: one connect() started, or one the engine accepted.
   AssociationState& add(uint32_t id) {
     cached_id_ = id;
-    cached_ = &associations_[id];
+    cached_ = &state_nodes_.emplace(associations_, id)->second;
     return *cached_;
   }
   void forget(uint32_t id) {
     if (cached_id_ == id) cached_ = nullptr;
-    associations_.erase(id);
+    if (auto detail = close_details_.find(id); detail != close_details_.end()) {
+      detail_nodes_.erase(close_details_, detail);
+    }
+    auto it = associations_.find(id);
+    if (it == associations_.end()) return;
+    // Its node stays for the next association, emptied (an inbox's ring, a close reason freed).
+    state_nodes_.erase(associations_, it, [](AssociationState& kept) { kept = AssociationState{}; });
   }
+  // Why `s` (of `id`) closed, in words; empty while open.
+  [[nodiscard]] std::string close_reason(uint32_t id, const AssociationState& s) const;
+  // The association was aborted locally (Association::abort), before its ClosedEvent came.
+  static void closed_locally(AssociationState& s);
   // The associations the stack keeps state for (every handle's, and those not yet accepted).
   [[nodiscard]] size_t association_count() const { return associations_.size(); }
   // Whether a send() on `s` can only queue: its window was found full with no input since. Such a
@@ -191,6 +205,12 @@ class Stack final : private assoc::MessageSink {
   std::unique_ptr<net::EndpointEngine> engine_;
   std::unique_ptr<net::EventLoop> loop_;
   std::map<uint32_t, AssociationState> associations_;
+  // A server made and freed a node of associations_ per setup (an 80-byte chunk).
+  assoc::NodeCache<std::map<uint32_t, AssociationState>> state_nodes_;
+  // The ClosedEvents' details, of the closed associations whose handles have not gone yet: apart
+  // from AssociationState, whose std::string (32 bytes) every idle association paid for.
+  std::map<uint32_t, std::string> close_details_;
+  assoc::NodeCache<std::map<uint32_t, std::string>> detail_nodes_;
   AssociationState* cached_ = nullptr;  // state(cached_id_), or null
   uint32_t cached_id_ = 0;
   std::deque<uint32_t> accept_queue_;
