@@ -8,6 +8,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -337,7 +338,7 @@ class Association {
   // sent that the peer has not cumulatively acknowledged, queued before setup, sent, or in the
   // DataSender's queue: each goes back to the user (DataSender::take_unacknowledged_messages()
   // gives the order), and `why` says what ended it.
-  void fail_unacknowledged_messages(const std::string& why);
+  void fail_unacknowledged_messages(std::string_view why);
   // send()'s checks before the association is up: Ok when a message of `size` bytes may be queued.
   SendResult check_pending(size_t size, wire::StreamId stream);
   // Where send() goes once the association is set up: the DataSender, or nothing (NotConnected).

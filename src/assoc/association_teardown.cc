@@ -44,16 +44,18 @@ void Association::close(CloseReason reason, std::optional<uint16_t> cause, std::
   t1_.reset();
   t2_.reset();
   t5_.reset();
-  // Before the ClosedEvent, which poll_event holds back until the rest has been read.
-  fail_unacknowledged_messages(detail);
+  // Before the ClosedEvent, which poll_event holds back until the rest has been read. A graceful
+  // close has no detail of its own (ClosedEvent::detail), its messages say how it ended.
+  fail_unacknowledged_messages(detail.empty() && reason == CloseReason::Graceful ? "shutdown complete"
+                                                                                  : std::string_view(detail));
   closed_event_ = std::make_unique<ClosedEvent>(ClosedEvent{id_, reason, cause, std::move(detail)});
 }
 
-void Association::fail_unacknowledged_messages(const std::string& why) {
+void Association::fail_unacknowledged_messages(std::string_view why) {
   auto fail = [&](wire::StreamId stream, wire::Ppid ppid, bool unordered, std::vector<uint8_t>&& data, bool sent) {
     std::string detail = "message of " + std::to_string(data.size()) + " bytes on stream " +
                          std::to_string(stream.value()) +
-                         (sent ? " sent and not acknowledged (the peer may have it): " : " not sent: ") + why;
+                         (sent ? " sent and not acknowledged (the peer may have it): " : " not sent: ") + std::string(why);
     fail_send(SendFailedEvent{id_, stream, ppid, unordered, std::move(data), std::move(detail), sent});
   };
   for (PendingMessage& m : pending_messages_) fail(m.stream, m.ppid, m.unordered, std::move(m.data), false);
@@ -177,14 +179,14 @@ void Association::handle_shutdown_ack(const wire::IpAddress& source, TimePoint n
   if (state_ != AssociationState::ShutdownSent && state_ != AssociationState::ShutdownAckSent) return;
   // RFC 9260 9.2: stop T2, send SHUTDOWN COMPLETE, remove the association.
   send_shutdown_complete_ = true;
-  close(CloseReason::Graceful, std::nullopt, "shutdown complete");
+  close(CloseReason::Graceful, std::nullopt, {});
 }
 
 void Association::handle_shutdown_complete(TimePoint now) {
   (void)now;
   // RFC 9260 8.5.1 C: ignored unless in SHUTDOWN-ACK-SENT.
   if (state_ != AssociationState::ShutdownAckSent) return;
-  close(CloseReason::Graceful, std::nullopt, "shutdown complete");
+  close(CloseReason::Graceful, std::nullopt, {});
 }
 
 void Association::handle_abort(const wire::AbortChunk& abort) {

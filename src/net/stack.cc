@@ -33,6 +33,8 @@ std::string Stack::close_reason(uint32_t id, const AssociationState& s) const {
   }
   if (auto detail = close_details_.find(id); detail != close_details_.end() && !detail->second.empty()) {
     what += ": " + detail->second;
+  } else if (s.close_why == assoc::CloseReason::Graceful) {
+    what += ": shutdown complete";  // the engine's ClosedEvent leaves a graceful close's detail empty
   }
   return what;
 }

@@ -340,10 +340,11 @@ TEST(SetupAllocations, AnEndpointReusesTheNodesAndTheAssociationMemoryOfTheOneTh
   // The association table and the peer index (on the server the per-source count and the list of
   // encapsulation ports too) made and freed a node per setup, and the Association object its
   // 1.2 KB, and the server copied the peer's address list into the association: client 13, server
-  // 12 before mem19. What is left is what an association holds inside
-  // (its paths, destinations, peer addresses, the handshake's state, the ClosedEvent).
-  EXPECT_LE(per_setup.client, 10.5);
-  EXPECT_LE(per_setup.server, 6.5);
+  // 12 before mem19, and a graceful ClosedEvent's "shutdown complete" (past std::string's inline
+  // 15 characters) one more each end before swarm20. What is left is what an association holds
+  // inside (its paths, destinations, peer addresses, the handshake's state, the ClosedEvent).
+  EXPECT_LE(per_setup.client, 9.5);
+  EXPECT_LE(per_setup.server, 5.5);
 }
 
 }  // namespace
