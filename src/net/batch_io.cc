@@ -180,9 +180,8 @@ size_t BatchIo::gso_train(std::span<const OutgoingDatagram> packets, size_t firs
   return count;
 }
 
-void BatchIo::prepare_send(size_t i, int family, std::span<const OutgoingDatagram> packets, size_t first,
-                           size_t count, iovec* iov) {
-  const OutgoingDatagram& p = packets[first];
+BatchIo::Addressed BatchIo::address(Slot& slot, int family, const OutgoingDatagram& p) {
+  ++addresses_written_;
   wire::IpAddress destination = p.destination;
   if (family == AF_INET6 && destination.is_v4()) {
     // A dual-stack socket reaches IPv4 peers through IPv4-mapped addresses.
@@ -190,28 +189,57 @@ void BatchIo::prepare_send(size_t i, int family, std::span<const OutgoingDatagra
     std::memcpy(mapped + 12, destination.bytes().data(), 4);
     destination = wire::IpAddress::v6(mapped);
   }
-  const socklen_t len = to_sockaddr(destination, p.destination_port, slots_[i].name);
-  size_t pieces = 0;
-  if (!p.header.empty()) iov[pieces++] = {const_cast<uint8_t*>(p.header.data()), p.header.size()};
-  for (size_t k = 0; k < count; ++k)
-    iov[pieces++] = {const_cast<uint8_t*>(packets[first + k].data.data()), packets[first + k].data.size()};
-  msghdr& m = msgs_[i].msg_hdr;
-  m = {};
-  m.msg_name = &slots_[i].name;
-  m.msg_namelen = len;
-  m.msg_iov = iov;
-  m.msg_iovlen = pieces;
+  const socklen_t name_length = to_sockaddr(destination, p.destination_port, slot.name);
   wire::IpAddress source = p.source;
   if (family == AF_INET6 && source.is_v4() && !is_unspecified(source)) {
     uint8_t mapped[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
     std::memcpy(mapped + 12, source.bytes().data(), 4);
     source = wire::IpAddress::v6(mapped);
   }
-  uint8_t* control = slots_[i].control.data();
-  size_t used = write_source(source, control, slots_[i].control.size());
+  return {name_length, write_source(source, slot.control.data(), slot.control.size())};
+}
+
+void BatchIo::prepare_send(size_t i, int family, std::span<const OutgoingDatagram> packets, size_t first,
+                           size_t count, iovec* iov) {
+  const OutgoingDatagram& p = packets[first];
+  size_t pieces = 0;
+  if (!p.header.empty()) iov[pieces++] = {const_cast<uint8_t*>(p.header.data()), p.header.size()};
+  for (size_t k = 0; k < count; ++k)
+    iov[pieces++] = {const_cast<uint8_t*>(packets[first + k].data.data()), packets[first + k].data.size()};
+  msghdr& m = msgs_[i].msg_hdr;
+  m.msg_iov = iov;
+  m.msg_iovlen = pieces;
+  m.msg_flags = 0;
+
+  // Sends mostly go to one peer from one address, a packet or two per call: the last such pair's
+  // sockaddr and pktinfo stay converted in last_ across calls. Messages of this sendmmsg may point
+  // at it, so it is rewritten only before the first of them does; another pair meanwhile is
+  // converted into its own slot.
+  bool cached = last_.family == family && last_.destination == p.destination &&
+                last_.destination_port == p.destination_port && last_.source == p.source;
+  if (!cached && !last_used_) {
+    last_.family = family;
+    last_.destination = p.destination;
+    last_.destination_port = p.destination_port;
+    last_.source = p.source;
+    last_.addressed = address(last_.slot, family, p);
+    cached = true;
+  }
+  Slot& slot = cached ? last_.slot : slots_[i];
+  const Addressed addressed = cached ? last_.addressed : address(slot, family, p);
+  last_used_ |= cached;
+  m.msg_name = &slot.name;
+  m.msg_namelen = addressed.name_length;
+  size_t used = addressed.control_length;
+  uint8_t* control = slot.control.data();
   if (count > 1) {
     // The segment size travels with the message (UDP_SEGMENT as a control message) rather than
-    // on the socket, so that trains of different sizes can share one sendmmsg.
+    // on the socket, so that trains of different sizes can share one sendmmsg. After the cached
+    // pktinfo it would change last_ under other messages: the train's own slot takes both.
+    if (cached) {
+      std::memcpy(slots_[i].control.data(), control, used);
+      control = slots_[i].control.data();
+    }
     const uint16_t segment = static_cast<uint16_t>(p.data.size());
     auto* c = reinterpret_cast<cmsghdr*>(control + used);
     c->cmsg_level = SOL_UDP;
@@ -230,6 +258,7 @@ size_t BatchIo::send(int fd, int family, std::span<const OutgoingDatagram> packe
   while (sent < packets.size()) {
     const bool trains = batching && gso != nullptr && *gso;
     size_t messages = 0;
+    last_used_ = false;  // the previous sendmmsg has returned: nothing points at last_ any more
     for (size_t next = sent; next < packets.size() && messages < kBatch; ++messages) {
       const size_t count = trains ? gso_train(packets, next) : 1;
       prepare_send(messages, family, packets, next, count, send_iov_.get() + messages * kMaxSegments);

@@ -92,6 +92,9 @@ class BatchIo {
   // (a device without checksum offload, a path that would fragment).
   size_t send(int fd, int family, std::span<const OutgoingDatagram> packets, bool batching = true,
               bool* gso = nullptr);
+  // Destination addresses converted to a sockaddr (and source pktinfo written) so far: once per
+  // change of peer or source address, not once per packet (prepare_send).
+  [[nodiscard]] uint64_t addresses_written() const { return addresses_written_; }
 
  private:
   struct Slot {
@@ -101,8 +104,15 @@ class BatchIo {
   // kBatch * kBufferSize, left uninitialised: the kernel writes before we read, and pages nobody
   // touched cost no memory (a stack per client association would otherwise hold 2 MiB each).
   std::unique_ptr<uint8_t[]> buffers_;
-  // Fills msgs_[i] for packets[first, first + count), to one destination; returns the control
-  // bytes written (the source address, the GSO segment size).
+  // The sockaddr and pktinfo of one packet, written into a slot.
+  struct Addressed {
+    socklen_t name_length = 0;
+    size_t control_length = 0;
+  };
+  Addressed address(Slot& slot, int family, const OutgoingDatagram& p);
+  // Fills msgs_[i] for packets[first, first + count), to one destination: the address and the
+  // control messages (the source address, the GSO segment size), the address from last_ when it
+  // holds this pair.
   void prepare_send(size_t i, int family, std::span<const OutgoingDatagram> packets, size_t first, size_t count,
                     iovec* iov);
   // How many packets from `first` can leave as one GSO message.
@@ -116,6 +126,18 @@ class BatchIo {
   std::array<mmsghdr, kBatch> recv_msgs_{};
   std::array<size_t, kBatch> counts_{};  // packets in each message of a send
   std::unique_ptr<iovec[]> send_iov_;    // kBatch * kMaxSegments: one per packet of a GSO train
+  uint64_t addresses_written_ = 0;
+  // The last destination, port and source sent to, converted (prepare_send).
+  struct LastAddress {
+    int family = AF_UNSPEC;
+    wire::IpAddress destination;
+    uint16_t destination_port = 0;
+    wire::IpAddress source;
+    Addressed addressed;
+    Slot slot{};
+  };
+  LastAddress last_;
+  bool last_used_ = false;  // a message of the sendmmsg being built points at last_
 };
 
 }  // namespace sctpkit::net

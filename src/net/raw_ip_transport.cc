@@ -202,7 +202,11 @@ size_t RawIpTransport::send(std::span<const OutgoingPacket> packets) {
       }
       ++n;
       if (i + n == packets.size()) break;
-      next = socket_for(packets[i + n].source, packets[i + n].destination);
+      const OutgoingPacket& q = packets[i + n];
+      const OutgoingPacket& before = packets[i + n - 1];
+      // A batch mostly goes between the same two addresses: no search of the sockets then.
+      next = q.source == before.source && q.destination == before.destination ? socket
+                                                                               : socket_for(q.source, q.destination);
       if (next != socket || n == out_.size()) break;
     }
     if (socket) accepted += send_batch(*socket, n);
