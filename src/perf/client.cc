@@ -53,7 +53,7 @@ class Client {
   Expected<TestResult> run() {
     auto control = connect();
     if (!control) return control.error();
-    if (auto info = control->status()) ports_ = SwarmPorts(info->local_port);
+    if (auto info = control->status()) ports_ = SwarmPorts(info->local_port, c_.port);
     Hello hello{c_.mode, c_.message_size, c_.streams, c_.unordered, c_.seconds, c_.count};
     const std::string hello_text = encode(hello);
     control_bytes_ = hello_text.size();  // acknowledged with the test data: not test data

@@ -29,6 +29,19 @@ TEST(SwarmPorts, NeverHandsOutTheControlAssociationsPortAfterTheWrap) {
     ASSERT_GE(port, 1024);
     seen.insert(port);
   }
+  EXPECT_EQ(seen.size(), SwarmPorts::kDistinct + 1);  // the server's port (0 here) is out of range
+}
+
+TEST(SwarmPorts, NeverHandsOutTheServersPort) {
+  SwarmPorts ports(5000, 5002);
+  EXPECT_EQ(ports.next(), 5001);
+  EXPECT_EQ(ports.next(), 5003);
+  std::set<uint16_t> seen;
+  for (uint32_t i = 0; i < 2 * SwarmPorts::kDistinct; ++i) {
+    const uint16_t port = ports.next();
+    ASSERT_NE(port, 5002) << "after " << i << " ports";
+    seen.insert(port);
+  }
   EXPECT_EQ(seen.size(), SwarmPorts::kDistinct);
 }
 
