@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "tools/commands.h"
+#include "tools/stop_signals.h"
 #include "tools/dump_sink.h"
 #include "trace/capture_source.h"
 
@@ -40,14 +41,7 @@ extern "C" void stop_capture(int) {
 }
 
 // SIGINT and SIGTERM end the capture loop; the command then prints its summary, as tcpdump does.
-void install_stop_handlers() {
-  struct sigaction action {};
-  action.sa_handler = stop_capture;
-  sigemptyset(&action.sa_mask);
-  action.sa_flags = 0;  // no SA_RESTART: a blocking read returns so the loop can see the stop
-  sigaction(SIGINT, &action, nullptr);
-  sigaction(SIGTERM, &action, nullptr);
-}
+void install_stop_handlers() { catch_stop_signals(stop_capture); }
 
 int exit_code_for(const trace::CaptureError& error) {
   switch (error.kind) {

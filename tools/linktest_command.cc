@@ -18,6 +18,7 @@
 #include "linktest/echo_server.h"
 #include "linktest/runner.h"
 #include "tools/commands.h"
+#include "tools/stop_signals.h"
 #include "tools/host_resolve.h"
 #include "tools/linktest_matrix.h"
 #include "tools/transport_flags.h"
@@ -129,11 +130,7 @@ void on_interrupt(int) {
 }
 
 void catch_interrupts(linktest::RunConfig& config) {
-  struct sigaction action {};
-  action.sa_handler = on_interrupt;
-  action.sa_flags = SA_RESETHAND;
-  ::sigaction(SIGINT, &action, nullptr);
-  ::sigaction(SIGTERM, &action, nullptr);
+  catch_stop_signals(on_interrupt, /*first_only=*/true);
   config.interrupted = &g_interrupted;
 }
 
@@ -245,10 +242,7 @@ int run_serve(const LinktestArgs& args, Options options) {
     else
       fmt::print(stderr, "sctpkit linktest: association from {}: {}\n", e.peer, e.reason);
   });
-  struct sigaction action {};
-  action.sa_handler = [](int) { g_stop = true; };
-  ::sigaction(SIGINT, &action, nullptr);
-  ::sigaction(SIGTERM, &action, nullptr);
+  catch_stop_signals([](int) { g_stop = true; });
   if (options.transport == TransportKind::Udp)
     fmt::print(stderr, "sctpkit linktest: serving SCTP port {} over UDP port {}; Ctrl-C stops\n", port,
                (*server)->udp_port());

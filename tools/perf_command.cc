@@ -18,6 +18,7 @@
 #include "perf/svg_plot.h"
 #include "sctpkit/sctpkit.h"
 #include "tools/commands.h"
+#include "tools/stop_signals.h"
 #include "tools/host_resolve.h"
 #include "tools/transport_flags.h"
 
@@ -98,10 +99,7 @@ int run_server(const PerfArgs& args, Options options, bool automatic) {
     listener = Listener::listen(static_cast<uint16_t>(args.port), options);
   }
   if (!listener) return fail(exit_code_for(listener.error()), open_error(listener.error()));
-  struct sigaction action {};
-  action.sa_handler = on_signal;  // no SA_RESTART: poll() returns EINTR and the loop sees the flag
-  ::sigaction(SIGINT, &action, nullptr);
-  ::sigaction(SIGTERM, &action, nullptr);
+  catch_stop_signals(on_signal);
   if (options.transport == TransportKind::Udp)
     fmt::print("Server listening on SCTP port {} (UDP encapsulation port {})\n", args.port, listener->udp_port());
   else
@@ -166,11 +164,7 @@ int run_client(const PerfArgs& args, Options options, bool automatic) {
     std::fflush(stdout);
   }
   // Ctrl-C ends the test early with its summary (a second one quits at once, SA_RESETHAND).
-  struct sigaction action {};
-  action.sa_handler = on_signal;
-  action.sa_flags = SA_RESETHAND;
-  ::sigaction(SIGINT, &action, nullptr);
-  ::sigaction(SIGTERM, &action, nullptr);
+  catch_stop_signals(on_signal, /*first_only=*/true);
   config.stop = &g_stop;
   auto result = perf::run_client(config);
   if (!result) return fail(exit_code_for(result.error()), result.error().message);
