@@ -128,12 +128,9 @@ class Endpoint {
     }
     if (c.tx == "mmsg" && !sender_.open(link_, false, true)) return false;
     if (c.rx == "ring" && !receiver_.open(link_, false)) return false;
-    if (c.tx == "xdp" || c.rx == "xdp") {
-      if (!xsk_.open(link_, 0)) return false;
-      if (c.rx == "xdp" && (!program_.attach(link_.ifindex, c.xdp_mode == "native") || !program_.add_socket(0, xsk_.fd())))
-        return false;
-    }
-    return true;
+    if ((c.tx == "xdp" || c.rx == "xdp") && !xsk_.open(link_, 0)) return false;
+    if (c.rx != "xdp") return true;
+    return program_.attach(link_.ifindex, c.xdp_mode == "native") && program_.add_socket(0, xsk_.fd());
   }
 
   [[nodiscard]] int tx_fd() const {
@@ -325,7 +322,7 @@ int run_client(const PathConfig& config, const PerfOptions& o) {
   Endpoint e;
   if (!resolve_link(control.get(), link) || !e.open(config, link)) return kExitPrivilege;
   if (config.tx != "raw" && size + net::kIpv4HeaderSize > static_cast<std::size_t>(link.mtu)) {
-    std::fprintf(stderr, "xdp_ceiling: a packet socket sends whole frames: -l at most %d on %s\n",
+    std::fprintf(stderr, "xdp_ceiling: AF_PACKET and AF_XDP send whole frames: -l at most %d on %s\n",
                  link.mtu - static_cast<int>(net::kIpv4HeaderSize), link.interface.c_str());
     return kExitUsage;
   }

@@ -52,7 +52,7 @@ def xdp_unavailable(binary, ns):
     except subprocess.TimeoutExpired:
         server.kill()
         return None
-    if client.returncode != 0 and ("BPF" in err or "attach" in err or "AF_XDP" in err or "copy mode" in err):
+    if client.returncode != 0 and ("BPF" in err or "XSKMAP" in err or "attach" in err or "AF_XDP" in err):
         return err.strip().splitlines()[-1]
     return None
 

@@ -176,7 +176,7 @@ class Socket {
   bool open(const packet::Link& link, uint32_t queue) {
     link_ = &link;
     fd_ = ::socket(AF_XDP, SOCK_RAW | SOCK_CLOEXEC, 0);
-    if (fd_ < 0) return say("AF_XDP socket");
+    if (fd_ < 0) return say("socket");
     const std::size_t umem_size = static_cast<std::size_t>(kFrames) * kFrameSize;
     void* m = ::mmap(nullptr, umem_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
     if (m == MAP_FAILED) return say("mmap of the UMEM");
@@ -185,7 +185,9 @@ class Socket {
     reg.addr = reinterpret_cast<uintptr_t>(umem_);
     reg.len = umem_size;
     reg.chunk_size = kFrameSize;
-    if (::setsockopt(fd_, SOL_XDP, XDP_UMEM_REG, &reg, sizeof reg) != 0) return say("XDP_UMEM_REG");
+    // The UMEM is pinned and charged to RLIMIT_MEMLOCK (8 MiB by default) unless CAP_IPC_LOCK.
+    if (::setsockopt(fd_, SOL_XDP, XDP_UMEM_REG, &reg, sizeof reg) != 0)
+      return say("XDP_UMEM_REG of 16 MiB", "needs CAP_IPC_LOCK or RLIMIT_MEMLOCK >= 16 MiB");
     const int n = kRingSize;
     for (int opt : {XDP_UMEM_FILL_RING, XDP_UMEM_COMPLETION_RING, XDP_RX_RING, XDP_TX_RING})
       if (::setsockopt(fd_, SOL_XDP, opt, &n, sizeof n) != 0) return say("ring size");
@@ -303,8 +305,8 @@ class Socket {
   static void unmap(Ring<Entry>& r) {
     if (r.map) ::munmap(r.map, r.map_size);
   }
-  static bool say(const char* what) {
-    std::fprintf(stderr, "xdp_ceiling: %s: %s (needs CAP_NET_RAW)\n", what, std::strerror(errno));
+  static bool say(const char* what, const char* hint = "needs CAP_NET_RAW") {
+    std::fprintf(stderr, "xdp_ceiling: AF_XDP %s: %s (%s)\n", what, std::strerror(errno), hint);
     return false;
   }
 
