@@ -45,7 +45,7 @@ std::optional<TrackedPacket> AssociationTracker::find(const Endpoint& source, co
 
 std::optional<TrackedPacket> AssociationTracker::on_frame(const Frame& frame) {
   if (!start_) start_ = frame.timestamp;
-  const bool later_fragment = frame.ip.version == IpVersion::V4 && frame.ip.fragment_offset != 0;
+  const bool later_fragment = frame.ip.fragment_offset != 0;
   auto header = wire::parse_common_header(frame.sctp);
   if (later_fragment || !header) {
     ++unattributed_;
