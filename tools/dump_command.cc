@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <charconv>
 #include <memory>
 #include <string>
 #include <variant>
@@ -160,12 +161,23 @@ int run_dump(const DumpArguments& args) {
 void register_dump(CLI::App& app, CommandRegistry& registry) {
   auto args = std::make_shared<DumpArguments>();
   auto* sub = app.add_subcommand("dump", "Capture and decode SCTP packets, as tcpdump -nn prints them");
-  auto* read = sub->add_option("-r", args->read_file, "Read packets from a pcap or pcapng file");
+  auto* read = sub->add_option("-r", args->read_file, "Read packets from a pcap or pcapng file ('-': standard input)")
+                   ->type_name("FILE");
   auto* iface = sub->add_option("-i", args->interface, "Capture live on this interface (needs CAP_NET_RAW)");
   read->excludes(iface);
   sub->add_option("-w", args->write_file, "Write the captured packets, unmodified, to this pcap file")
       ->type_name("FILE");
-  sub->add_option("-c", args->count, "Stop after this many SCTP packets")->check(CLI::PositiveNumber);
+  // Not CLI::PositiveNumber: its message for "-c 0" spells out DBL_MAX in 300 digits.
+  const CLI::Validator packet_count(
+      [](std::string& text) -> std::string {
+        int64_t n = 0;
+        const char* end = text.data() + text.size();
+        const auto [stop, error] = std::from_chars(text.data(), end, n);
+        if (error != std::errc() || stop != end || n < 1) return "give a packet count of 1 or more, not '" + text + "'";
+        return {};
+      },
+      "COUNT");
+  sub->add_option("-c", args->count, "Stop after this many SCTP packets")->check(packet_count)->type_name("N");
   // In KiB, as tcpdump's -B. int bytes inside libpcap: 2 GiB - 1 KiB at most.
   sub->add_option("-B", args->buffer_kib,
                   "Live capture: the kernel's capture buffer in KiB (as tcpdump -B); a burst larger than it "
@@ -202,7 +214,11 @@ void register_dump(CLI::App& app, CommandRegistry& registry) {
       "  sctpkit dump -i any -w trace.pcap -c 100\n"
       "  sctpkit dump -r trace.pcap --check\n"
       "  sctpkit dump -r trace.pcap --summary\n"
-      "  sctpkit dump -r trace.pcap --ladder\n");
+      "  sctpkit dump -r trace.pcap --ladder\n"
+      "  tcpdump -i eth0 -w - sctp | sctpkit dump -r - --summary\n"
+      "Exit codes: 0 done, 1 a bad checksum with --check, 2 bad arguments or filter,\n"
+      "3 the file or interface could not be opened or read (also a capture file cut short),\n"
+      "4 no capture privilege.\n");
   registry.on_selected(sub, [args] { return run_dump(*args); });
 }
 

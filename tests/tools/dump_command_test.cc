@@ -105,7 +105,13 @@ TEST(DumpCommand, ErrorsAreOneLineWithTheDocumentedExitCode) {
   EXPECT_EQ(run(kSctpkit + " dump -r a -i b").status, 2);
   EXPECT_EQ(run(kSctpkit + " dump -r " + kSample + " -vvv").status, 2) << "-vvv is not printed";
   EXPECT_EQ(run(kSctpkit + " dump -r " + kSample + " -vv").status, 0);
-  EXPECT_EQ(run(kSctpkit + " dump -r " + kSample + " -c 0").status, 2);
+  for (const char* count : {"0", "-5", "many"}) {
+    const auto bad_count = run(kSctpkit + " dump -r " + kSample + " -c " + count);
+    EXPECT_EQ(bad_count.status, 2) << count;
+    // CLI::PositiveNumber used to print DBL_MAX in full here.
+    EXPECT_NE(bad_count.err.find("give a packet count of 1 or more"), std::string::npos) << bad_count.err;
+    EXPECT_LT(bad_count.err.size(), 200u) << bad_count.err;
+  }
   EXPECT_EQ(run(kSctpkit + " dump -r " + kSample + " --udp-port 0").status, 2);
   const auto bad_filter = run(kSctpkit + " dump -r " + kSample + " no such filter words");
   EXPECT_EQ(bad_filter.status, 2) << bad_filter.err;
@@ -115,7 +121,8 @@ TEST(DumpCommand, ErrorsAreOneLineWithTheDocumentedExitCode) {
 TEST(DumpCommand, HelpNamesEveryOption) {
   const auto help = run(kSctpkit + " dump --help");
   EXPECT_EQ(help.status, 0);
-  for (const char* option : {"-r", "-i", "-w", "-c", "-B", "-t", "-v", "-n", "--udp-port", "filter", "docs/dump.md"}) {
+  for (const char* option : {"-r", "-i", "-w", "-c", "-B", "-t", "-v", "-n", "--udp-port", "filter", "docs/dump.md",
+                             "-r -", "Exit codes: 0", "2 bad arguments", "3 the file", "4 no capture privilege"}) {
     EXPECT_NE(help.out.find(option), std::string::npos) << option;
   }
 }
