@@ -94,6 +94,9 @@ void AssociationTracker::count_chunks(size_t index, Direction direction, const F
   DirectionStats& stats = s.stats[static_cast<size_t>(direction)];
   auto& sender_tag = direction == Direction::AtoB ? s.tag_a : s.tag_b;
   bool malformed = false;
+  // A packet cut by the snapshot length (tcpdump -s 96) or the first of several IP fragments ends
+  // inside a chunk: that is the capture, not the sender, so it does not count as malformed.
+  const bool not_whole = frame.sctp.size() < frame.sctp_length || frame.ip.more_fragments;
   auto count_data = [&](wire::Tsn tsn, wire::DataFlags flags, size_t size) {
     ++stats.data_chunks;
     // RFC 9260 6.3.3: a retransmission reuses the TSN, so a TSN seen twice in one direction is one.
@@ -107,7 +110,7 @@ void AssociationTracker::count_chunks(size_t index, Direction direction, const F
   wire::ChunkReader reader(chunks);
   while (auto raw = reader.next()) {
     if (!*raw) {
-      malformed = true;
+      malformed = !not_whole;
       break;
     }
     auto parsed = wire::parse_chunk(**raw);

@@ -160,6 +160,28 @@ TEST(Summary, MalformedAndTruncatedPacketsAreCountedNotFatal) {
   EXPECT_NE(format_summary(tracker).find("1 packet(s) not attributed"), std::string::npos);
 }
 
+// tcpdump -s 96 or an IP fragment cuts a healthy packet inside a chunk: not the sender's fault.
+TEST(Summary, PacketsNotCapturedWholeAreNotMalformed) {
+  Conversation c;
+  c.add(0, true, 0, {init(1, 10)});
+  auto whole = printer_testing::sctp_packet({data(10, 0x03, 200)}, 5000, 30102, 5);
+  const auto length = static_cast<uint32_t>(whole.size());
+  whole.resize(40);  // the snapshot length ends inside the DATA chunk
+  c.add_bytes(1, true, whole, length);
+  auto fragment = printer_testing::sctp_packet({data(11, 0x03, 200)}, 5000, 30102, 5);
+  fragment.resize(64);  // the first IP fragment: the IP length ends inside the chunk
+  c.add_bytes(2, true, fragment);
+  AssociationTracker tracker;
+  for (size_t i = 0; i < c.frames().size(); ++i) {
+    Frame f = c.frames()[i];
+    f.ip.more_fragments = i == 2;
+    tracker.on_frame(f);
+  }
+  ASSERT_EQ(tracker.associations().size(), 1u);
+  EXPECT_EQ(tracker.associations()[0].from(Direction::AtoB).packets, 3u);
+  EXPECT_EQ(tracker.associations()[0].from(Direction::AtoB).malformed, 0u);
+}
+
 TEST(Summary, EmptyCapture) {
   AssociationTracker tracker;
   EXPECT_EQ(format_summary(tracker), "no SCTP associations\n");
