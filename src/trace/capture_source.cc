@@ -193,6 +193,10 @@ std::variant<std::unique_ptr<CaptureSource>, CaptureError> CaptureSource::open(c
     pcap_set_buffer_size(handle.get(), options.buffer_bytes);
     const int status = pcap_activate(handle.get());
     if (status < 0) return activation_error(handle.get(), status, options.interface);
+    // tcpdump 4.99 captures on "any" as LINUX_SLL2, which records the interface and the direction
+    // it prints ("eth0  Out IP ..."); libpcap's default there, LINUX_SLL, has no interface. A
+    // libpcap without SLL2 refuses and the capture stays LINUX_SLL.
+    if (options.interface == "any") pcap_set_datalink(handle.get(), dlt::kLinuxSll2);
   }
   auto source = std::make_unique<PcapCaptureSource>(std::move(handle), options, live);
   if (auto failed = source->configure()) return *failed;
