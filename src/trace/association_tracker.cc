@@ -1,5 +1,7 @@
 #include "trace/association_tracker.h"
 
+#include <algorithm>
+
 #include "trace/chunk_label.h"
 #include "wire/chunk.h"
 
@@ -15,6 +17,11 @@ Endpoint endpoint_of(const IpInfo& ip, bool source, uint16_t port) {
 std::optional<uint8_t> first_chunk_type(wire::Bytes chunks) {
   if (chunks.size() < wire::kChunkHeaderSize) return std::nullopt;
   return chunks[0];
+}
+
+void note_address(const wire::IpAddress& address, const Endpoint& primary, std::vector<wire::IpAddress>& others) {
+  if (address == primary.address) return;
+  if (std::find(others.begin(), others.end(), address) == others.end()) others.push_back(address);
 }
 
 }  // namespace
@@ -73,6 +80,9 @@ std::optional<TrackedPacket> AssociationTracker::on_frame(const Frame& frame) {
   }
   AssociationSummary& s = summaries_[found->association];
   s.last = frame.timestamp;
+  const bool a_sent = found->direction == Direction::AtoB;
+  note_address(source.address, a_sent ? s.a : s.b, a_sent ? s.other_addresses_a : s.other_addresses_b);
+  note_address(destination.address, a_sent ? s.b : s.a, a_sent ? s.other_addresses_b : s.other_addresses_a);
   DirectionStats& stats = s.stats[static_cast<size_t>(found->direction)];
   ++stats.packets;
   stats.bytes += frame.sctp_length;

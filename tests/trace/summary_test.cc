@@ -138,6 +138,15 @@ TEST(Summary, AnotherAddressOfAMultihomedPeerJoinsByTag) {
   ASSERT_TRUE(tracked.has_value());
   EXPECT_EQ(tracked->association, 0u);
   EXPECT_EQ(tracked->direction, Direction::BtoA);
+  // The summary says which other path carried traffic (it did not before: the table read as if all
+  // went between 10.0.0.1 and 10.0.0.2).
+  const auto& summary = tracker.associations()[0];
+  ASSERT_EQ(summary.other_addresses_b.size(), 1u);
+  EXPECT_EQ(summary.other_addresses_b[0].to_string(), "10.0.0.9");
+  EXPECT_TRUE(summary.other_addresses_a.empty());
+  EXPECT_NE(format_summary(tracker).find("  other addresses    A none; B 10.0.0.9\n"), std::string::npos)
+      << format_summary(tracker);
+  EXPECT_EQ(summary_to_json(tracker)["associations"][0]["b"]["other_addresses"][0], "10.0.0.9");
   // With a tag that is not the association's, it is another association.
   Frame stranger = other;
   std::vector<uint8_t> bytes(stranger.sctp.begin(), stranger.sctp.end());
