@@ -24,6 +24,9 @@ struct DumpArguments {
   std::string write_file;
   int64_t count = -1;
   int buffer_kib = trace::CaptureOptions{}.buffer_bytes / 1024;
+  int snaplen = trace::CaptureOptions{}.snaplen;
+  bool no_promiscuous = false;
+  bool line_buffered = false;
   int timestamp_flags = 0;
   int verbose_flags = 0;
   int numeric_flags = 0;
@@ -95,6 +98,9 @@ int run_dump(const DumpArguments& args) {
   options.write_file = args.write_file;
   options.count = args.count;
   options.buffer_bytes = args.buffer_kib * 1024;
+  // tcpdump -s 0: the largest snapshot length.
+  options.snaplen = args.snaplen == 0 ? trace::CaptureOptions{}.snaplen : args.snaplen;
+  options.promiscuous = !args.no_promiscuous;
   if (!args.udp_ports.empty()) options.udp_ports = args.udp_ports;
   for (const auto& word : args.filter_words) {
     if (!options.filter.empty()) options.filter += ' ';
@@ -124,7 +130,7 @@ int run_dump(const DumpArguments& args) {
   SinkOptions sink_options;
   sink_options.printer.timestamps = timestamp_mode(args.timestamp_flags);
   sink_options.printer.verbose = args.verbose_flags;
-  sink_options.line_buffered = live;
+  sink_options.line_buffered = live || args.line_buffered;
   sink_options.discard = writing;
   sink_options.check = args.check;
   sink_options.json = args.json;
@@ -185,6 +191,15 @@ void register_dump(CLI::App& app, CommandRegistry& registry) {
       ->check(CLI::Range(1, (1 << 21) - 1))
       ->type_name("KiB")
       ->capture_default_str();
+  // tcpdump's -s, -p and -l, which operators type out of habit: without them the command was refused.
+  sub->add_option("-s", args->snaplen,
+                  "Live capture: bytes kept of each packet (as tcpdump -s; 0 means the default, 262144); "
+                  "a packet cut short prints [|sctp]")
+      ->check(CLI::Range(0, trace::CaptureOptions{}.snaplen))
+      ->type_name("SNAPLEN");
+  sub->add_flag("-p", args->no_promiscuous,
+                "Live capture: do not put the interface into promiscuous mode (as tcpdump -p)");
+  sub->add_flag("-l", args->line_buffered, "Flush stdout after each line (as tcpdump -l); a live capture always does");
   sub->add_flag("-t", args->timestamp_flags,
                 "Time stamps: -t none, -tt epoch seconds, -ttt delta to the previous packet, "
                 "-tttt date and time, -ttttt delta to the first packet (default: local time of day)");

@@ -121,7 +121,8 @@ TEST(DumpCommand, ErrorsAreOneLineWithTheDocumentedExitCode) {
 TEST(DumpCommand, HelpNamesEveryOption) {
   const auto help = run(kSctpkit + " dump --help");
   EXPECT_EQ(help.status, 0);
-  for (const char* option : {"-r", "-i", "-w", "-c", "-B", "-t", "-v", "-n", "--udp-port", "filter", "docs/dump.md",
+  for (const char* option : {"-r", "-i", "-w", "-c", "-B", "-s", "-p", "-l", "-t", "-v", "-n", "--udp-port", "filter",
+                             "docs/dump.md",
                              "-r -", "Exit codes: 0", "2 bad arguments", "3 the file", "4 no capture privilege"}) {
     EXPECT_NE(help.out.find(option), std::string::npos) << option;
   }
@@ -260,6 +261,27 @@ TEST(DumpCommand, CaptureBufferSizeMustBeSensible) {
   EXPECT_EQ(run(kSctpkit + " dump -i lo -B 0").status, 2);
   EXPECT_EQ(run(kSctpkit + " dump -i lo -B 2097152").status, 2) << "beyond libpcap's int of bytes";
   EXPECT_EQ(run(kSctpkit + " dump -i lo -B many").status, 2);
+}
+
+// tcpdump's -s and -p, typed out of habit on a busy node (headers only, no promiscuous mode), were
+// refused as unexpected arguments.
+TEST(DumpCommand, SnapshotLengthAndNoPromiscuousModeAsTcpdump) {
+  if (geteuid() != 0) GTEST_SKIP() << "live capture needs root or CAP_NET_RAW";
+  ASSERT_EQ(sctpkit::test::enter_private_loopback(), "");  // nobody else captures on this lo
+  const auto capture = [](std::vector<std::string> args) {
+    LiveDump dump(std::move(args));
+    EXPECT_TRUE(dump.started() && dump.wait_for_banner()) << dump.stderr_text();
+    const std::string promiscuity = run("ip -d link show lo").out;
+    EXPECT_EQ(dump.interrupt(), 0) << dump.stderr_text();
+    return std::make_pair(dump.stderr_text(), promiscuity);
+  };
+  const auto [short_banner, promiscuous] = capture({"-i", "lo", "-s", "96"});
+  EXPECT_NE(short_banner.find("snapshot length 96 bytes"), std::string::npos) << short_banner;
+  EXPECT_NE(promiscuous.find("promiscuity 1"), std::string::npos) << promiscuous;
+  const auto [default_banner, not_promiscuous] = capture({"-i", "lo", "-s", "0", "-p", "-l"});
+  EXPECT_NE(default_banner.find("snapshot length 262144 bytes"), std::string::npos) << default_banner;
+  EXPECT_NE(not_promiscuous.find("promiscuity 0"), std::string::npos) << not_promiscuous;
+  EXPECT_EQ(run(kSctpkit + " dump -i lo -s 262145").status, 2);
 }
 
 }  // namespace
