@@ -27,6 +27,7 @@ struct DumpArguments {
   int snaplen = trace::CaptureOptions{}.snaplen;
   bool no_promiscuous = false;
   bool line_buffered = false;
+  bool packet_buffered = false;
   int timestamp_flags = 0;
   int verbose_flags = 0;
   int numeric_flags = 0;
@@ -101,6 +102,7 @@ int run_dump(const DumpArguments& args) {
   // tcpdump -s 0: the largest snapshot length.
   options.snaplen = args.snaplen == 0 ? trace::CaptureOptions{}.snaplen : args.snaplen;
   options.promiscuous = !args.no_promiscuous;
+  options.packet_buffered = args.packet_buffered;
   if (!args.udp_ports.empty()) options.udp_ports = args.udp_ports;
   for (const auto& word : args.filter_words) {
     if (!options.filter.empty()) options.filter += ' ';
@@ -199,6 +201,9 @@ void register_dump(CLI::App& app, CommandRegistry& registry) {
       ->type_name("SNAPLEN");
   sub->add_flag("-p", args->no_promiscuous,
                 "Live capture: do not put the interface into promiscuous mode (as tcpdump -p)");
+  sub->add_flag("-U", args->packet_buffered,
+                "With -w: write each packet to the file as it is captured (as tcpdump -U), e.g. for -w - into "
+                "another reader");
   sub->add_flag("-l", args->line_buffered, "Flush stdout after each line (as tcpdump -l); a live capture always does");
   sub->add_flag("-t", args->timestamp_flags,
                 "Time stamps: -t none, -tt epoch seconds, -ttt delta to the previous packet, "

@@ -115,7 +115,10 @@ void PcapCaptureSource::on_packet(u_char* user, const pcap_pkthdr* header, const
 
 void PcapCaptureSource::handle_packet(const pcap_pkthdr& header, const u_char* data) {
   ++stats_.packets_read;
-  if (dumper_) pcap_dump(reinterpret_cast<u_char*>(dumper_.get()), &header, data);
+  if (dumper_) {
+    pcap_dump(reinterpret_cast<u_char*>(dumper_.get()), &header, data);
+    if (options_.packet_buffered) pcap_dump_flush(dumper_.get());
+  }
   const RawPacket packet{stats_.packets_read,
                          {static_cast<int64_t>(header.ts.tv_sec), static_cast<int32_t>(header.ts.tv_usec)},
                          wire::Bytes(data, header.caplen), header.len};

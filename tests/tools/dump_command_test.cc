@@ -284,4 +284,32 @@ TEST(DumpCommand, SnapshotLengthAndNoPromiscuousModeAsTcpdump) {
   EXPECT_EQ(run(kSctpkit + " dump -i lo -s 262145").status, 2);
 }
 
+// `tcpdump -U -w -` feeds a live reader; without -U a packet stayed in stdio's buffer until 4 KiB
+// had gathered or the capture ended, so the file (or pipe) showed nothing while it ran.
+TEST(DumpCommand, PacketBufferedWriteShowsEachPacketAtOnce) {
+  if (geteuid() != 0) GTEST_SKIP() << "live capture needs root or CAP_NET_RAW";
+  ASSERT_EQ(sctpkit::test::enter_private_loopback(), "");
+  const std::string path = std::string(SCTPKIT_BINARY_DIR) + "/dump_test_unbuffered_" + std::to_string(getpid());
+  LiveDump dump({"-i", "lo", "-U", "-w", path});
+  ASSERT_TRUE(dump.started() && dump.wait_for_banner()) << dump.stderr_text();
+  const int sender = socket(AF_INET, SOCK_DGRAM, 0);
+  ASSERT_GE(sender, 0);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(9899);  // the default encapsulation port: the live filter keeps it
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const std::vector<uint8_t> payload(100, 0x5A);
+  sendto(sender, payload.data(), payload.size(), 0, reinterpret_cast<const sockaddr*>(&to), sizeof to);
+  close(sender);
+  // pcap file header (24) + record header (16) + the frame: there while the capture still runs.
+  size_t size = 0;
+  for (int i = 0; i < 100 && size <= 24; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    size = slurp(path).size();
+  }
+  EXPECT_GT(size, 24u + 16u + 100u);
+  EXPECT_EQ(dump.interrupt(), 0) << dump.stderr_text();
+  std::remove(path.c_str());
+}
+
 }  // namespace
