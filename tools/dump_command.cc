@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <charconv>
 #include <memory>
 #include <string>
 #include <variant>
@@ -23,6 +24,10 @@ struct DumpArguments {
   std::string write_file;
   int64_t count = -1;
   int buffer_kib = trace::CaptureOptions{}.buffer_bytes / 1024;
+  int snaplen = trace::CaptureOptions{}.snaplen;
+  bool no_promiscuous = false;
+  bool line_buffered = false;
+  bool packet_buffered = false;
   int timestamp_flags = 0;
   int verbose_flags = 0;
   int numeric_flags = 0;
@@ -94,6 +99,10 @@ int run_dump(const DumpArguments& args) {
   options.write_file = args.write_file;
   options.count = args.count;
   options.buffer_bytes = args.buffer_kib * 1024;
+  // tcpdump -s 0: the largest snapshot length.
+  options.snaplen = args.snaplen == 0 ? trace::CaptureOptions{}.snaplen : args.snaplen;
+  options.promiscuous = !args.no_promiscuous;
+  options.packet_buffered = args.packet_buffered;
   if (!args.udp_ports.empty()) options.udp_ports = args.udp_ports;
   for (const auto& word : args.filter_words) {
     if (!options.filter.empty()) options.filter += ' ';
@@ -123,7 +132,7 @@ int run_dump(const DumpArguments& args) {
   SinkOptions sink_options;
   sink_options.printer.timestamps = timestamp_mode(args.timestamp_flags);
   sink_options.printer.verbose = args.verbose_flags;
-  sink_options.line_buffered = live;
+  sink_options.line_buffered = live || args.line_buffered;
   sink_options.discard = writing;
   sink_options.check = args.check;
   sink_options.json = args.json;
@@ -160,12 +169,23 @@ int run_dump(const DumpArguments& args) {
 void register_dump(CLI::App& app, CommandRegistry& registry) {
   auto args = std::make_shared<DumpArguments>();
   auto* sub = app.add_subcommand("dump", "Capture and decode SCTP packets, as tcpdump -nn prints them");
-  auto* read = sub->add_option("-r", args->read_file, "Read packets from a pcap or pcapng file");
+  auto* read = sub->add_option("-r", args->read_file, "Read packets from a pcap or pcapng file ('-': standard input)")
+                   ->type_name("FILE");
   auto* iface = sub->add_option("-i", args->interface, "Capture live on this interface (needs CAP_NET_RAW)");
   read->excludes(iface);
   sub->add_option("-w", args->write_file, "Write the captured packets, unmodified, to this pcap file")
       ->type_name("FILE");
-  sub->add_option("-c", args->count, "Stop after this many SCTP packets")->check(CLI::PositiveNumber);
+  // Not CLI::PositiveNumber: its message for "-c 0" spells out DBL_MAX in 300 digits.
+  const CLI::Validator packet_count(
+      [](std::string& text) -> std::string {
+        int64_t n = 0;
+        const char* end = text.data() + text.size();
+        const auto [stop, error] = std::from_chars(text.data(), end, n);
+        if (error != std::errc() || stop != end || n < 1) return "give a packet count of 1 or more, not '" + text + "'";
+        return {};
+      },
+      "COUNT");
+  sub->add_option("-c", args->count, "Stop after this many SCTP packets")->check(packet_count)->type_name("N");
   // In KiB, as tcpdump's -B. int bytes inside libpcap: 2 GiB - 1 KiB at most.
   sub->add_option("-B", args->buffer_kib,
                   "Live capture: the kernel's capture buffer in KiB (as tcpdump -B); a burst larger than it "
@@ -173,6 +193,18 @@ void register_dump(CLI::App& app, CommandRegistry& registry) {
       ->check(CLI::Range(1, (1 << 21) - 1))
       ->type_name("KiB")
       ->capture_default_str();
+  // tcpdump's -s, -p and -l, which operators type out of habit: without them the command was refused.
+  sub->add_option("-s", args->snaplen,
+                  "Live capture: bytes kept of each packet (as tcpdump -s; 0 means the default, 262144); "
+                  "a packet cut short prints [|sctp]")
+      ->check(CLI::Range(0, trace::CaptureOptions{}.snaplen))
+      ->type_name("SNAPLEN");
+  sub->add_flag("-p", args->no_promiscuous,
+                "Live capture: do not put the interface into promiscuous mode (as tcpdump -p)");
+  sub->add_flag("-U", args->packet_buffered,
+                "With -w: write each packet to the file as it is captured (as tcpdump -U), e.g. for -w - into "
+                "another reader");
+  sub->add_flag("-l", args->line_buffered, "Flush stdout after each line (as tcpdump -l); a live capture always does");
   sub->add_flag("-t", args->timestamp_flags,
                 "Time stamps: -t none, -tt epoch seconds, -ttt delta to the previous packet, "
                 "-tttt date and time, -ttttt delta to the first packet (default: local time of day)");
@@ -202,7 +234,11 @@ void register_dump(CLI::App& app, CommandRegistry& registry) {
       "  sctpkit dump -i any -w trace.pcap -c 100\n"
       "  sctpkit dump -r trace.pcap --check\n"
       "  sctpkit dump -r trace.pcap --summary\n"
-      "  sctpkit dump -r trace.pcap --ladder\n");
+      "  sctpkit dump -r trace.pcap --ladder\n"
+      "  tcpdump -i eth0 -w - sctp | sctpkit dump -r - --summary\n"
+      "Exit codes: 0 done, 1 a bad checksum with --check, 2 bad arguments or filter,\n"
+      "3 the file or interface could not be opened or read (also a capture file cut short),\n"
+      "4 no capture privilege.\n");
   registry.on_selected(sub, [args] { return run_dump(*args); });
 }
 

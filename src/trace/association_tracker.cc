@@ -1,5 +1,7 @@
 #include "trace/association_tracker.h"
 
+#include <algorithm>
+
 #include "trace/chunk_label.h"
 #include "wire/chunk.h"
 
@@ -15,6 +17,11 @@ Endpoint endpoint_of(const IpInfo& ip, bool source, uint16_t port) {
 std::optional<uint8_t> first_chunk_type(wire::Bytes chunks) {
   if (chunks.size() < wire::kChunkHeaderSize) return std::nullopt;
   return chunks[0];
+}
+
+void note_address(const wire::IpAddress& address, const Endpoint& primary, std::vector<wire::IpAddress>& others) {
+  if (address == primary.address) return;
+  if (std::find(others.begin(), others.end(), address) == others.end()) others.push_back(address);
 }
 
 }  // namespace
@@ -45,7 +52,7 @@ std::optional<TrackedPacket> AssociationTracker::find(const Endpoint& source, co
 
 std::optional<TrackedPacket> AssociationTracker::on_frame(const Frame& frame) {
   if (!start_) start_ = frame.timestamp;
-  const bool later_fragment = frame.ip.version == IpVersion::V4 && frame.ip.fragment_offset != 0;
+  const bool later_fragment = frame.ip.fragment_offset != 0;
   auto header = wire::parse_common_header(frame.sctp);
   if (later_fragment || !header) {
     ++unattributed_;
@@ -73,6 +80,9 @@ std::optional<TrackedPacket> AssociationTracker::on_frame(const Frame& frame) {
   }
   AssociationSummary& s = summaries_[found->association];
   s.last = frame.timestamp;
+  const bool a_sent = found->direction == Direction::AtoB;
+  note_address(source.address, a_sent ? s.a : s.b, a_sent ? s.other_addresses_a : s.other_addresses_b);
+  note_address(destination.address, a_sent ? s.b : s.a, a_sent ? s.other_addresses_b : s.other_addresses_a);
   DirectionStats& stats = s.stats[static_cast<size_t>(found->direction)];
   ++stats.packets;
   stats.bytes += frame.sctp_length;
@@ -94,6 +104,9 @@ void AssociationTracker::count_chunks(size_t index, Direction direction, const F
   DirectionStats& stats = s.stats[static_cast<size_t>(direction)];
   auto& sender_tag = direction == Direction::AtoB ? s.tag_a : s.tag_b;
   bool malformed = false;
+  // A packet cut by the snapshot length (tcpdump -s 96) or the first of several IP fragments ends
+  // inside a chunk: that is the capture, not the sender, so it does not count as malformed.
+  const bool not_whole = frame.sctp.size() < frame.sctp_length || frame.ip.more_fragments;
   auto count_data = [&](wire::Tsn tsn, wire::DataFlags flags, size_t size) {
     ++stats.data_chunks;
     // RFC 9260 6.3.3: a retransmission reuses the TSN, so a TSN seen twice in one direction is one.
@@ -107,7 +120,7 @@ void AssociationTracker::count_chunks(size_t index, Direction direction, const F
   wire::ChunkReader reader(chunks);
   while (auto raw = reader.next()) {
     if (!*raw) {
-      malformed = true;
+      malformed = !not_whole;
       break;
     }
     auto parsed = wire::parse_chunk(**raw);

@@ -68,6 +68,10 @@ struct AssociationSummary {
   Direction ended_by = Direction::AtoB;  // sender of the SHUTDOWN COMPLETE or ABORT
   Timestamp end_time;
   std::string abort_causes;              // the ABORT's causes, decoded ("User-Initiated Abort \"bye\"")
+  // RFC 9260 6.4: addresses of a multi-homed endpoint other than a.address / b.address that its
+  // packets came from or went to, in order of first use: which paths carried traffic.
+  std::vector<wire::IpAddress> other_addresses_a;
+  std::vector<wire::IpAddress> other_addresses_b;
 
   [[nodiscard]] const DirectionStats& from(Direction d) const { return stats[static_cast<size_t>(d)]; }
 };

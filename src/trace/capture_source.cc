@@ -115,7 +115,10 @@ void PcapCaptureSource::on_packet(u_char* user, const pcap_pkthdr* header, const
 
 void PcapCaptureSource::handle_packet(const pcap_pkthdr& header, const u_char* data) {
   ++stats_.packets_read;
-  if (dumper_) pcap_dump(reinterpret_cast<u_char*>(dumper_.get()), &header, data);
+  if (dumper_) {
+    pcap_dump(reinterpret_cast<u_char*>(dumper_.get()), &header, data);
+    if (options_.packet_buffered) pcap_dump_flush(dumper_.get());
+  }
   const RawPacket packet{stats_.packets_read,
                          {static_cast<int64_t>(header.ts.tv_sec), static_cast<int32_t>(header.ts.tv_usec)},
                          wire::Bytes(data, header.caplen), header.len};
@@ -193,6 +196,10 @@ std::variant<std::unique_ptr<CaptureSource>, CaptureError> CaptureSource::open(c
     pcap_set_buffer_size(handle.get(), options.buffer_bytes);
     const int status = pcap_activate(handle.get());
     if (status < 0) return activation_error(handle.get(), status, options.interface);
+    // tcpdump 4.99 captures on "any" as LINUX_SLL2, which records the interface and the direction
+    // it prints ("eth0  Out IP ..."); libpcap's default there, LINUX_SLL, has no interface. A
+    // libpcap without SLL2 refuses and the capture stays LINUX_SLL.
+    if (options.interface == "any") pcap_set_datalink(handle.get(), dlt::kLinuxSll2);
   }
   auto source = std::make_unique<PcapCaptureSource>(std::move(handle), options, live);
   if (auto failed = source->configure()) return *failed;

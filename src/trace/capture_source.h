@@ -28,6 +28,9 @@ struct CaptureOptions {
   // was dropped by the kernel. 32 MiB holds 128 slots of 256 KiB ("any"), 256 on lo.
   int buffer_bytes = 32 << 20;
   bool promiscuous = true;
+  // -U: flush the -w file after every packet, so that a reader of the file (or of -w -) sees each
+  // packet as it is captured rather than when stdio's buffer fills.
+  bool packet_buffered = false;
 };
 
 struct CaptureError {

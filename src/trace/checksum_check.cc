@@ -11,8 +11,9 @@ namespace sctpkit::trace {
 
 ChecksumCheck check_checksum(const Frame& frame) {
   ChecksumCheck check;
-  // RFC 791: a fragment holds part of the SCTP packet only; its CRC32c covers bytes not here.
-  const bool fragment = frame.ip.version == IpVersion::V4 && (frame.ip.fragment_offset != 0 || frame.ip.more_fragments);
+  // RFC 791, RFC 8200 4.5: a fragment holds part of the SCTP packet only; its CRC32c covers bytes
+  // not here.
+  const bool fragment = frame.ip.fragment_offset != 0 || frame.ip.more_fragments;
   if (fragment || frame.sctp.size() < wire::kCommonHeaderSize) return check;
   check.received = wire::load_u32(frame.sctp, wire::kChecksumOffset);
   if (frame.sctp.size() < frame.sctp_length || frame.sctp_length < wire::kCommonHeaderSize) return check;

@@ -26,9 +26,11 @@ struct IpInfo {
   uint8_t tos = 0;                        // IPv4 TOS, or IPv6 traffic class
   uint8_t ttl = 0;                        // IPv4 TTL, or IPv6 hop limit
   uint16_t id = 0;                        // IPv4 only
-  uint16_t fragment_offset = 0;           // IPv4, in bytes
+  // In bytes, and the M flag: from the IPv4 header, or from an IPv6 fragment header (RFC 8200 4.5).
+  // A non-zero offset means a later fragment: no SCTP bytes in it (Frame::sctp is empty).
+  uint16_t fragment_offset = 0;
   bool dont_fragment = false;             // IPv4
-  bool more_fragments = false;            // IPv4
+  bool more_fragments = false;
   uint32_t flow_label = 0;                // IPv6 only
   uint16_t length = 0;                    // IPv4 total length, or IPv6 payload length, as in the header
   uint8_t protocol = 0;                   // IPv4 protocol, or the IPv6 next header that led to SCTP/UDP

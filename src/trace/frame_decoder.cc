@@ -171,8 +171,12 @@ std::optional<SkipReason> decode_ipv4(Bytes ip, std::span<const uint16_t> udp_po
   info.header = ip.first(header_size);
 
   if (info.protocol != kProtocolSctp && info.protocol != kProtocolUdp) return SkipReason::NotSctp;
-  // RFC 791: only the fragment at offset 0 starts with the transport header.
-  if (info.fragment_offset != 0) return SkipReason::LaterFragment;
+  // RFC 791: only the fragment at offset 0 starts with the transport header. A later fragment of
+  // SCTP is delivered without SCTP bytes, so that it is printed (`ip-proto-132`) and counted as
+  // tcpdump does; one of UDP cannot be told to carry SCTP, its ports being in the first.
+  if (info.fragment_offset != 0) {
+    return info.protocol == kProtocolSctp ? std::nullopt : std::optional{SkipReason::LaterFragment};
+  }
   const size_t captured_end = std::min<size_t>(ip.size(), total_length);
   return decode_transport(info.protocol, ip.subspan(header_size, captured_end - header_size),
                           total_length - header_size, udp_ports, frame);
@@ -216,12 +220,18 @@ std::optional<SkipReason> decode_ipv6(Bytes ip, std::span<const uint16_t> udp_po
     if (ip.size() - offset < extension_size) return SkipReason::TruncatedIpHeader;
     if (offset > declared_end || declared_end - offset < extension_size) return SkipReason::MalformedIp;
     const uint8_t following = ip[offset];
-    // RFC 8200 4.5: only the first fragment (offset 0) holds the upper-layer header.
-    if (next == kProtocolFragment && (load_u16(ip, offset + 2) & 0xFFF8) != 0) {
+    if (next == kProtocolFragment) {
+      const uint16_t offset_and_flags = load_u16(ip, offset + 2);
+      info.fragment_offset = offset_and_flags & 0xFFF8;
+      info.more_fragments = (offset_and_flags & 1) != 0;
+    }
+    // RFC 8200 4.5: only the first fragment (offset 0) holds the upper-layer header. A later one of
+    // SCTP is delivered without SCTP bytes (tcpdump prints its fragment header); see decode_ipv4.
+    if (next == kProtocolFragment && info.fragment_offset != 0) {
       info.protocol = following;
       info.header = ip.first(offset + extension_size);
-      return following == kProtocolSctp || following == kProtocolUdp ? SkipReason::LaterFragment
-                                                                     : SkipReason::NotSctp;
+      if (following == kProtocolSctp) return std::nullopt;
+      return following == kProtocolUdp ? SkipReason::LaterFragment : SkipReason::NotSctp;
     }
     next = following;
     offset += extension_size;

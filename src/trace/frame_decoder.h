@@ -36,7 +36,7 @@ enum class SkipReason : uint8_t {
   NotIp,                // ARP, LLC, an unknown address family, ...
   TruncatedIpHeader,    // captured bytes end inside the IP header or an IPv6 extension header
   MalformedIp,          // a version, header length or total length that cannot be right
-  LaterFragment,        // IP fragment with a non-zero offset: no SCTP common header in it
+  LaterFragment,        // UDP in an IP fragment with a non-zero offset: its ports, in the first, are unknown
   NotSctp,              // another protocol, or UDP on a port that is not an encapsulation port
   TruncatedUdpHeader,   // captured bytes end inside the UDP header
   MalformedUdp,         // a UDP length under 8

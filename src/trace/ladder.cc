@@ -5,6 +5,7 @@
 #include <iterator>
 
 #include "trace/chunk_label.h"
+#include "wire/chunk_types.h"
 #include "wire/packet.h"
 
 namespace sctpkit::trace {
@@ -75,13 +76,22 @@ void LadderPrinter::append_packet(const LadderPacket& packet, std::string& out) 
     append_arrow(time, packet.left_to_right, "(no chunks)", number, out);
     return;
   }
+  // The snapshot length (tcpdump -s 96) or the first IP fragment ends inside a chunk: name the chunk
+  // from its header rather than call a healthy packet malformed.
+  const bool cut = length > packet.sctp.size() || packet.first_fragment;
   size_t index = 0;
   while (auto raw = reader.next()) {
     ++index;
-    const std::string label =
-        *raw ? chunk_label(**raw)
-             : fmt::format("(malformed: {}{})", wire::to_string(raw->error()),
-                           length > packet.sctp.size() ? ", packet cut short in the capture" : "");
+    std::string label;
+    if (*raw) {
+      label = chunk_label(**raw);
+    } else if (cut && raw->error() == wire::ParseError::ChunkLengthPastEnd) {
+      label = fmt::format("{} (cut short in the capture)", wire::chunk_type_name(reader.rest()[0]));
+    } else if (cut && raw->error() == wire::ParseError::ChunkTooShort) {
+      label = "(chunk header cut short in the capture)";
+    } else {
+      label = fmt::format("(malformed: {})", wire::to_string(raw->error()));
+    }
     // The bundle's later chunks leave the time column empty: same packet, same instant.
     const std::string note = total == 1 ? number : fmt::format("{} {}/{}", number, index, total);
     append_arrow(index == 1 ? std::string_view(time) : std::string_view(), packet.left_to_right, label, note, out);
@@ -98,7 +108,7 @@ void CaptureLadder::on_frame(const Frame& frame, bool bad_checksum) {
   }
   Chart& chart = charts_[tracked->association];
   chart.printer.append_packet(LadderPacket{frame.timestamp, tracked->direction == Direction::AtoB, frame.sctp,
-                                           frame.sctp_length, frame.number, bad_checksum},
+                                           frame.sctp_length, frame.number, bad_checksum, frame.ip.more_fragments},
                               chart.lines);
 }
 

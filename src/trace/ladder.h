@@ -30,6 +30,7 @@ struct LadderPacket {
   uint32_t sctp_length = 0;  // its length on the wire (0: sctp.size())
   uint64_t number = 0;       // shown as "#N" after the arrows
   bool bad_checksum = false; // marks the packet "BAD CKSUM" (dump --ladder --check)
+  bool first_fragment = false;  // the first of several IP fragments: sctp ends where the fragment does
 };
 
 class LadderPrinter {

@@ -205,6 +205,11 @@ json frame_to_json(const Frame& frame, const JsonOptions& options) {
     ip["fragment_offset"] = frame.ip.fragment_offset;
   } else {
     ip["flow_label"] = frame.ip.flow_label;
+    // RFC 8200 4.5: only a packet with a fragment header is a fragment.
+    if (frame.ip.fragment_offset != 0 || frame.ip.more_fragments) {
+      ip["more_fragments"] = frame.ip.more_fragments;
+      ip["fragment_offset"] = frame.ip.fragment_offset;
+    }
   }
   j["ip"] = std::move(ip);
   if (frame.udp) {
@@ -213,8 +218,8 @@ json frame_to_json(const Frame& frame, const JsonOptions& options) {
                 {"length", frame.udp->length},
                 {"checksum", frame.udp->checksum}};
   }
-  // RFC 791: a later fragment carries no SCTP common header.
-  if (frame.ip.version == IpVersion::V4 && frame.ip.fragment_offset != 0) {
+  // RFC 791, RFC 8200 4.5: a later fragment carries no SCTP common header.
+  if (frame.ip.fragment_offset != 0) {
     j["sctp"] = nullptr;
     return j;
   }

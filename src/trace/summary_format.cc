@@ -24,6 +24,18 @@ std::string tag_text(const std::optional<uint32_t>& tag) {
 
 char side(Direction d) { return d == Direction::AtoB ? 'A' : 'B'; }
 
+std::string address_list(const std::vector<wire::IpAddress>& addresses) {
+  std::string out;
+  for (const auto& address : addresses) out += (out.empty() ? "" : ", ") + address.to_string();
+  return out.empty() ? "none" : out;
+}
+
+json address_json(const std::vector<wire::IpAddress>& addresses) {
+  json list = json::array();
+  for (const auto& address : addresses) list.push_back(address.to_string());
+  return list;
+}
+
 std::string end_text(const AssociationSummary& s, const Timestamp& start) {
   std::string shutdown = s.shutdown_by ? fmt::format(", SHUTDOWN sent by {}", side(*s.shutdown_by)) : "";
   switch (s.end) {
@@ -87,6 +99,11 @@ std::string format_summary(const AssociationTracker& tracker) {
     fmt::format_to(it, "  {:<19}{} s to {} s ({:.6f} s)\n", "time", relative(start, s.first), relative(start, s.last),
                    static_cast<double>(microseconds_between(s.first, s.last)) / 1e6);
     fmt::format_to(it, "  {:<19}A {}, B {}\n", "verification tags", tag_text(s.tag_a), tag_text(s.tag_b));
+    // Only for multi-homed traffic: which other paths were used is what one looks for there.
+    if (!s.other_addresses_a.empty() || !s.other_addresses_b.empty()) {
+      fmt::format_to(it, "  {:<19}A {}; B {}\n", "other addresses", address_list(s.other_addresses_a),
+                     address_list(s.other_addresses_b));
+    }
     fmt::format_to(it, "  {:<19}INIT -> INIT ACK {}, COOKIE ECHO -> COOKIE ACK {}{}\n", "handshake RTT",
                    s.init_rtt_us ? milliseconds(*s.init_rtt_us) : "not seen",
                    s.cookie_rtt_us ? milliseconds(*s.cookie_rtt_us) : "not seen",
@@ -112,8 +129,10 @@ json summary_to_json(const AssociationTracker& tracker) {
   for (const AssociationSummary& s : tracker.associations()) {
     json j;
     j["id"] = s.id;
-    j["a"] = {{"address", s.a.address.to_string()}, {"port", s.a.port}, {"tag", optional_json(s.tag_a)}};
-    j["b"] = {{"address", s.b.address.to_string()}, {"port", s.b.port}, {"tag", optional_json(s.tag_b)}};
+    j["a"] = {{"address", s.a.address.to_string()}, {"port", s.a.port}, {"tag", optional_json(s.tag_a)},
+              {"other_addresses", address_json(s.other_addresses_a)}};
+    j["b"] = {{"address", s.b.address.to_string()}, {"port", s.b.port}, {"tag", optional_json(s.tag_b)},
+              {"other_addresses", address_json(s.other_addresses_b)}};
     j["first_us"] = microseconds_between(start, s.first);
     j["last_us"] = microseconds_between(start, s.last);
     j["saw_init"] = s.saw_init;

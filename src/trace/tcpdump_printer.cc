@@ -46,8 +46,15 @@ void TcpdumpPrinter::append(const Frame& frame, std::string& out) {
   const std::string_view source_text = format_address(frame.ip, true, source, sizeof source);
   const std::string_view destination_text = format_address(frame.ip, false, destination, sizeof destination);
 
+  // RFC 8200 4.5: a later IPv6 fragment has no SCTP header; tcpdump's line ends with the fragment
+  // header ("frag (1232|428)"), without the space that separates it from SCTP in a first fragment.
+  if (frame.ip.version == IpVersion::V6 && frame.ip.fragment_offset != 0) {
+    if (!out.empty() && out.back() == ' ') out.pop_back();
+    out += '\n';
+    return;
+  }
   // RFC 791: only the first fragment carries the SCTP header; tcpdump names the protocol of the others.
-  if (frame.ip.version == IpVersion::V4 && frame.ip.fragment_offset != 0) {
+  if (frame.ip.fragment_offset != 0) {
     fmt::format_to(std::back_inserter(out), "{} > {}: ip-proto-{}\n", source_text, destination_text,
                    frame.ip.protocol);
     return;

@@ -105,7 +105,13 @@ TEST(DumpCommand, ErrorsAreOneLineWithTheDocumentedExitCode) {
   EXPECT_EQ(run(kSctpkit + " dump -r a -i b").status, 2);
   EXPECT_EQ(run(kSctpkit + " dump -r " + kSample + " -vvv").status, 2) << "-vvv is not printed";
   EXPECT_EQ(run(kSctpkit + " dump -r " + kSample + " -vv").status, 0);
-  EXPECT_EQ(run(kSctpkit + " dump -r " + kSample + " -c 0").status, 2);
+  for (const char* count : {"0", "-5", "many"}) {
+    const auto bad_count = run(kSctpkit + " dump -r " + kSample + " -c " + count);
+    EXPECT_EQ(bad_count.status, 2) << count;
+    // CLI::PositiveNumber used to print DBL_MAX in full here.
+    EXPECT_NE(bad_count.err.find("give a packet count of 1 or more"), std::string::npos) << bad_count.err;
+    EXPECT_LT(bad_count.err.size(), 200u) << bad_count.err;
+  }
   EXPECT_EQ(run(kSctpkit + " dump -r " + kSample + " --udp-port 0").status, 2);
   const auto bad_filter = run(kSctpkit + " dump -r " + kSample + " no such filter words");
   EXPECT_EQ(bad_filter.status, 2) << bad_filter.err;
@@ -115,7 +121,9 @@ TEST(DumpCommand, ErrorsAreOneLineWithTheDocumentedExitCode) {
 TEST(DumpCommand, HelpNamesEveryOption) {
   const auto help = run(kSctpkit + " dump --help");
   EXPECT_EQ(help.status, 0);
-  for (const char* option : {"-r", "-i", "-w", "-c", "-B", "-t", "-v", "-n", "--udp-port", "filter", "docs/dump.md"}) {
+  for (const char* option : {"-r", "-i", "-w", "-c", "-B", "-s", "-p", "-l", "-t", "-v", "-n", "--udp-port", "filter",
+                             "docs/dump.md",
+                             "-r -", "Exit codes: 0", "2 bad arguments", "3 the file", "4 no capture privilege"}) {
     EXPECT_NE(help.out.find(option), std::string::npos) << option;
   }
 }
@@ -253,6 +261,55 @@ TEST(DumpCommand, CaptureBufferSizeMustBeSensible) {
   EXPECT_EQ(run(kSctpkit + " dump -i lo -B 0").status, 2);
   EXPECT_EQ(run(kSctpkit + " dump -i lo -B 2097152").status, 2) << "beyond libpcap's int of bytes";
   EXPECT_EQ(run(kSctpkit + " dump -i lo -B many").status, 2);
+}
+
+// tcpdump's -s and -p, typed out of habit on a busy node (headers only, no promiscuous mode), were
+// refused as unexpected arguments.
+TEST(DumpCommand, SnapshotLengthAndNoPromiscuousModeAsTcpdump) {
+  if (geteuid() != 0) GTEST_SKIP() << "live capture needs root or CAP_NET_RAW";
+  ASSERT_EQ(sctpkit::test::enter_private_loopback(), "");  // nobody else captures on this lo
+  const auto capture = [](std::vector<std::string> args) {
+    LiveDump dump(std::move(args));
+    EXPECT_TRUE(dump.started() && dump.wait_for_banner()) << dump.stderr_text();
+    const std::string promiscuity = run("ip -d link show lo").out;
+    EXPECT_EQ(dump.interrupt(), 0) << dump.stderr_text();
+    return std::make_pair(dump.stderr_text(), promiscuity);
+  };
+  const auto [short_banner, promiscuous] = capture({"-i", "lo", "-s", "96"});
+  EXPECT_NE(short_banner.find("snapshot length 96 bytes"), std::string::npos) << short_banner;
+  EXPECT_NE(promiscuous.find("promiscuity 1"), std::string::npos) << promiscuous;
+  const auto [default_banner, not_promiscuous] = capture({"-i", "lo", "-s", "0", "-p", "-l"});
+  EXPECT_NE(default_banner.find("snapshot length 262144 bytes"), std::string::npos) << default_banner;
+  EXPECT_NE(not_promiscuous.find("promiscuity 0"), std::string::npos) << not_promiscuous;
+  EXPECT_EQ(run(kSctpkit + " dump -i lo -s 262145").status, 2);
+}
+
+// `tcpdump -U -w -` feeds a live reader; without -U a packet stayed in stdio's buffer until 4 KiB
+// had gathered or the capture ended, so the file (or pipe) showed nothing while it ran.
+TEST(DumpCommand, PacketBufferedWriteShowsEachPacketAtOnce) {
+  if (geteuid() != 0) GTEST_SKIP() << "live capture needs root or CAP_NET_RAW";
+  ASSERT_EQ(sctpkit::test::enter_private_loopback(), "");
+  const std::string path = std::string(SCTPKIT_BINARY_DIR) + "/dump_test_unbuffered_" + std::to_string(getpid());
+  LiveDump dump({"-i", "lo", "-U", "-w", path});
+  ASSERT_TRUE(dump.started() && dump.wait_for_banner()) << dump.stderr_text();
+  const int sender = socket(AF_INET, SOCK_DGRAM, 0);
+  ASSERT_GE(sender, 0);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(9899);  // the default encapsulation port: the live filter keeps it
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const std::vector<uint8_t> payload(100, 0x5A);
+  sendto(sender, payload.data(), payload.size(), 0, reinterpret_cast<const sockaddr*>(&to), sizeof to);
+  close(sender);
+  // pcap file header (24) + record header (16) + the frame: there while the capture still runs.
+  size_t size = 0;
+  for (int i = 0; i < 100 && size <= 24; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    size = slurp(path).size();
+  }
+  EXPECT_GT(size, 24u + 16u + 100u);
+  EXPECT_EQ(dump.interrupt(), 0) << dump.stderr_text();
+  std::remove(path.c_str());
 }
 
 }  // namespace

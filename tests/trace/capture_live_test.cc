@@ -2,6 +2,7 @@
 // from another thread, and the errors of live capture. Needs root (or CAP_NET_RAW); skips otherwise.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <pcap/pcap.h>
 #include <sys/socket.h>
@@ -10,6 +11,7 @@
 
 #include <chrono>
 #include <future>
+#include <optional>
 #include <thread>
 
 #include "capture_test_util.h"
@@ -136,6 +138,30 @@ TEST(CaptureLive, LoopbackDeliversThreeEncapsulatedPackets) {
       [&](const Frame& frame) { from_file.emplace_back(frame.sctp.begin(), frame.sctp.end()); });
   ASSERT_TRUE(std::holds_alternative<CaptureStats>(reread_outcome));
   EXPECT_EQ(from_file, sent);
+}
+
+// `tcpdump -i any` prints "lo    In  IP ..." from LINUX_SLL2; libpcap's default for "any" is
+// LINUX_SLL, which has no interface, so live lines lacked it.
+TEST(CaptureLive, AnyIsCapturedAsCookedV2LikeTcpdump) {
+  CaptureOptions options;
+  options.interface = "any";
+  options.count = 1;
+  std::string skip;
+  auto source = open_live(options, &skip);
+  if (!source) {
+    if (!skip.empty()) GTEST_SKIP() << skip;
+    return;
+  }
+  EXPECT_EQ(source->link_type_name(), "LINUX_SLL2");
+  UdpSender sender;
+  ASSERT_NE(sender.port, 0);
+  std::optional<CookedLinkInfo> cooked;
+  auto outcome = run_bounded(
+      *source, [&](const Frame& frame) { cooked = frame.cooked; },
+      [&] { EXPECT_TRUE(sender.send_to(kDefaultUdpEncapsulationPort, testing::sample_sctp(5000, 30102, 1, 8))); });
+  ASSERT_TRUE(std::holds_alternative<CaptureStats>(outcome)) << std::get<CaptureError>(outcome).message;
+  ASSERT_TRUE(cooked.has_value());
+  EXPECT_EQ(cooked->interface_index, if_nametoindex("lo"));
 }
 
 TEST(CaptureLive, ABurstSentBeforeTheFirstReadIsKeptWhole) {

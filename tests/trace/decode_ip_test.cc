@@ -43,7 +43,7 @@ TEST(DecodeIpv4, ImpossibleHeadersAreMalformed) {
   EXPECT_EQ(decode_whole(dlt::kRaw, frame).reason(), SkipReason::TruncatedIpHeader);
 }
 
-TEST(DecodeIpv4, LaterFragmentsAreSkippedAndFirstFragmentsDelivered) {
+TEST(DecodeIpv4, LaterFragmentsOfSctpAreDeliveredWithoutSctpBytes) {
   const auto sctp = sample_sctp(1, 2, 3, 40);
   auto frame = make_frame(LinkType::Raw, sample_meta(IpVersion::V4, false), sctp);
   store_u16(frame, 6, 0x2000);  // MF, offset 0: the first fragment
@@ -53,10 +53,18 @@ TEST(DecodeIpv4, LaterFragmentsAreSkippedAndFirstFragmentsDelivered) {
   EXPECT_FALSE(first.frame().ip.dont_fragment);
   EXPECT_EQ(first.frame().sctp_length, sctp.size());
 
+  // tcpdump prints a later fragment ("ip-proto-132"), so it is delivered, with no SCTP bytes.
   store_u16(frame, 6, 0x2003);  // MF, offset 3 * 8
-  EXPECT_EQ(decode_whole(dlt::kRaw, frame).reason(), SkipReason::LaterFragment);
+  auto middle = decode_whole(dlt::kRaw, frame);
+  ASSERT_TRUE(middle.delivered());
+  EXPECT_EQ(middle.frame().ip.fragment_offset, 24);
+  EXPECT_TRUE(middle.frame().sctp.empty());
+  EXPECT_EQ(middle.frame().sctp_length, 0u);
   store_u16(frame, 6, 0x0001);  // the last fragment
-  EXPECT_EQ(decode_whole(dlt::kRaw, frame).reason(), SkipReason::LaterFragment);
+  auto last = decode_whole(dlt::kRaw, frame);
+  ASSERT_TRUE(last.delivered());
+  EXPECT_FALSE(last.frame().ip.more_fragments);
+  EXPECT_TRUE(last.frame().sctp.empty());
 
   // A first fragment of an encapsulated packet: UDP says more than this fragment holds.
   auto udp = make_frame(LinkType::Raw, sample_meta(IpVersion::V4, true), sctp);
@@ -66,6 +74,9 @@ TEST(DecodeIpv4, LaterFragmentsAreSkippedAndFirstFragmentsDelivered) {
   ASSERT_TRUE(in_udp.delivered());
   EXPECT_EQ(in_udp.frame().sctp.size(), 16u);
   EXPECT_EQ(in_udp.frame().sctp_length, sctp.size());
+  // A later fragment of UDP: its ports are in the first, so it cannot be told to carry SCTP.
+  store_u16(udp, 6, 0x0003);
+  EXPECT_EQ(decode_whole(dlt::kRaw, udp).reason(), SkipReason::LaterFragment);
 }
 
 TEST(DecodeUdp, OnlyEncapsulationPortsCarrySctp) {
@@ -151,10 +162,28 @@ TEST(DecodeIpv6, WalksAnAuthenticationHeader) {
   EXPECT_TRUE(std::equal(f.sctp.begin(), f.sctp.end(), sctp.begin(), sctp.end()));
 }
 
-TEST(DecodeIpv6, LaterFragmentsAndOverlongExtensionsAreSkipped) {
+TEST(DecodeIpv6, FragmentsAreMarkedAndOverlongExtensionsSkipped) {
   auto frame = make_frame(LinkType::Raw, sample_meta(IpVersion::V6, false), sample_sctp(1, 2, 3));
   add_ipv6_extension(frame, 0, 44, {0, 0x00, 0x09, 0, 0, 0, 42});  // offset 8 bytes, M
-  EXPECT_EQ(decode_whole(dlt::kRaw, frame).reason(), SkipReason::LaterFragment);
+  auto later = decode_whole(dlt::kRaw, frame);
+  ASSERT_TRUE(later.delivered());  // tcpdump prints it ("frag (8|N)")
+  EXPECT_EQ(later.frame().ip.fragment_offset, 8);
+  EXPECT_TRUE(later.frame().ip.more_fragments);
+  EXPECT_TRUE(later.frame().sctp.empty());
+  EXPECT_EQ(later.frame().ip.header.size(), 48u);
+
+  // The first fragment carries SCTP and says that more follows (so --check leaves its CRC alone).
+  auto first = make_frame(LinkType::Raw, sample_meta(IpVersion::V6, false), sample_sctp(1, 2, 3));
+  add_ipv6_extension(first, 0, 44, {0, 0x00, 0x01, 0, 0, 0, 42});
+  auto decoded_first = decode_whole(dlt::kRaw, first);
+  ASSERT_TRUE(decoded_first.delivered());
+  EXPECT_EQ(decoded_first.frame().ip.fragment_offset, 0);
+  EXPECT_TRUE(decoded_first.frame().ip.more_fragments);
+  EXPECT_FALSE(decoded_first.frame().sctp.empty());
+
+  auto udp = make_frame(LinkType::Raw, sample_meta(IpVersion::V6, true), sample_sctp(1, 2, 3));
+  add_ipv6_extension(udp, 0, 44, {0, 0x00, 0x08, 0, 0, 0, 42});
+  EXPECT_EQ(decode_whole(dlt::kRaw, udp).reason(), SkipReason::LaterFragment);
 
   auto overlong = make_frame(LinkType::Raw, sample_meta(IpVersion::V6, false), sample_sctp(1, 2, 3));
   add_ipv6_extension(overlong, 0, 60, {0, 1, 4, 0, 0, 0, 0});

@@ -135,5 +135,74 @@ TEST(PrinterPipeline, UdpEncapsulatedMatchesDirectApartFromTheMarker) {
   }
 }
 
+// A large SCTP packet cut into IP fragments (an S1AP/Diameter message over a path with a small MTU):
+// tcpdump prints every fragment, the later ones as "ip-proto-132" (IPv4) or their fragment header
+// (IPv6); before, decode_frame dropped them and their lines were missing.
+TEST(PrinterPipeline, IpFragmentsOfAnSctpPacketMatchTcpdump) {
+  setenv("TZ", "UTC", 1);
+  tzset();
+  const auto sctp = pt::sctp_packet({pt::ChunkSpec{0, 3, pt::data_value(1000, 1, 0, 46, 600)}});
+  std::vector<std::vector<uint8_t>> frames;
+  for (auto version : {IpVersion::V4, IpVersion::V6}) {
+    PacketMeta meta;
+    meta.source = version == IpVersion::V4 ? IpAddress::v4(10, 0, 0, 1) : *IpAddress::parse("fd00::1");
+    meta.destination = version == IpVersion::V4 ? IpAddress::v4(10, 0, 0, 2) : *IpAddress::parse("fd00::2");
+    std::vector<uint8_t> whole;
+    ASSERT_TRUE(build_frame(LinkType::Raw, meta, sctp, whole));
+    const size_t header = version == IpVersion::V4 ? 20 : 40;
+    const size_t cut = 304;  // a multiple of 8
+    for (bool first : {true, false}) {
+      std::vector<uint8_t> frame(whole.begin(), whole.begin() + static_cast<std::ptrdiff_t>(header));
+      const auto part = first ? wire::Bytes(sctp).first(cut) : wire::Bytes(sctp).subspan(cut);
+      if (version == IpVersion::V4) {
+        wire::store_u16(frame, 2, static_cast<uint16_t>(header + part.size()));
+        wire::store_u16(frame, 6, first ? 0x2000 : cut / 8);  // MF on the first
+        wire::store_u16(frame, 10, 0);
+        wire::store_u16(frame, 10, internet_checksum({wire::Bytes(frame)}));
+      } else {
+        // RFC 8200 4.5: a fragment header (next header SCTP, offset, M, identification 7).
+        frame[6] = 44;
+        const uint16_t offset_and_m = first ? 1 : cut;
+        const std::vector<uint8_t> fragment{132, 0, static_cast<uint8_t>(offset_and_m >> 8),
+                                            static_cast<uint8_t>(offset_and_m & 0xFF), 0, 0, 0, 7};
+        frame.insert(frame.end(), fragment.begin(), fragment.end());
+        wire::store_u16(frame, 4, static_cast<uint16_t>(fragment.size() + part.size()));
+      }
+      frame.insert(frame.end(), part.begin(), part.end());
+      frames.push_back(std::move(frame));
+    }
+  }
+  const std::string path = pt::temp_capture_path("pipeline_fragments");
+  {
+    // pcap file header (LINKTYPE_RAW), then one record per frame.
+    std::FILE* file = std::fopen(path.c_str(), "wb");
+    ASSERT_NE(file, nullptr);
+    const uint32_t header[6] = {0xa1b2c3d4, 0x00040002, 0, 0, 65535, 101};
+    std::fwrite(header, sizeof header, 1, file);
+    for (size_t i = 0; i < frames.size(); ++i) {
+      const uint32_t record[4] = {static_cast<uint32_t>(1700000000 + i), 0, static_cast<uint32_t>(frames[i].size()),
+                                  static_cast<uint32_t>(frames[i].size())};
+      std::fwrite(record, sizeof record, 1, file);
+      std::fwrite(frames[i].data(), frames[i].size(), 1, file);
+    }
+    std::fclose(file);
+  }
+  for (bool verbose : {false, true}) {
+    TcpdumpPrinter printer({TimestampMode::TimeOfDay, verbose});
+    std::string text;
+    const std::vector<uint16_t> ports{9899};
+    for (size_t i = 0; i < frames.size(); ++i) {
+      const RawPacket raw{i + 1, {static_cast<int64_t>(1700000000 + i), 0}, frames[i],
+                          static_cast<uint32_t>(frames[i].size())};
+      auto decoded = decode_frame(dlt::kRaw, raw, ports);
+      ASSERT_TRUE(std::holds_alternative<Frame>(decoded)) << "frame " << i + 1;
+      printer.append(std::get<Frame>(decoded), text);
+    }
+    pt::expect_lines_equal(pt::run_tcpdump(path, verbose ? "-nn -v" : "-nn"), pt::split_lines(text),
+                           verbose ? "fragments -v" : "fragments");
+  }
+  std::remove(path.c_str());
+}
+
 }  // namespace
 }  // namespace sctpkit::trace

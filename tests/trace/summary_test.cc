@@ -138,6 +138,15 @@ TEST(Summary, AnotherAddressOfAMultihomedPeerJoinsByTag) {
   ASSERT_TRUE(tracked.has_value());
   EXPECT_EQ(tracked->association, 0u);
   EXPECT_EQ(tracked->direction, Direction::BtoA);
+  // The summary says which other path carried traffic (it did not before: the table read as if all
+  // went between 10.0.0.1 and 10.0.0.2).
+  const auto& summary = tracker.associations()[0];
+  ASSERT_EQ(summary.other_addresses_b.size(), 1u);
+  EXPECT_EQ(summary.other_addresses_b[0].to_string(), "10.0.0.9");
+  EXPECT_TRUE(summary.other_addresses_a.empty());
+  EXPECT_NE(format_summary(tracker).find("  other addresses    A none; B 10.0.0.9\n"), std::string::npos)
+      << format_summary(tracker);
+  EXPECT_EQ(summary_to_json(tracker)["associations"][0]["b"]["other_addresses"][0], "10.0.0.9");
   // With a tag that is not the association's, it is another association.
   Frame stranger = other;
   std::vector<uint8_t> bytes(stranger.sctp.begin(), stranger.sctp.end());
@@ -158,6 +167,28 @@ TEST(Summary, MalformedAndTruncatedPacketsAreCountedNotFatal) {
   EXPECT_EQ(tracker.associations()[0].from(Direction::AtoB).malformed, 2u);
   EXPECT_EQ(tracker.unattributed(), 1u);
   EXPECT_NE(format_summary(tracker).find("1 packet(s) not attributed"), std::string::npos);
+}
+
+// tcpdump -s 96 or an IP fragment cuts a healthy packet inside a chunk: not the sender's fault.
+TEST(Summary, PacketsNotCapturedWholeAreNotMalformed) {
+  Conversation c;
+  c.add(0, true, 0, {init(1, 10)});
+  auto whole = printer_testing::sctp_packet({data(10, 0x03, 200)}, 5000, 30102, 5);
+  const auto length = static_cast<uint32_t>(whole.size());
+  whole.resize(40);  // the snapshot length ends inside the DATA chunk
+  c.add_bytes(1, true, whole, length);
+  auto fragment = printer_testing::sctp_packet({data(11, 0x03, 200)}, 5000, 30102, 5);
+  fragment.resize(64);  // the first IP fragment: the IP length ends inside the chunk
+  c.add_bytes(2, true, fragment);
+  AssociationTracker tracker;
+  for (size_t i = 0; i < c.frames().size(); ++i) {
+    Frame f = c.frames()[i];
+    f.ip.more_fragments = i == 2;
+    tracker.on_frame(f);
+  }
+  ASSERT_EQ(tracker.associations().size(), 1u);
+  EXPECT_EQ(tracker.associations()[0].from(Direction::AtoB).packets, 3u);
+  EXPECT_EQ(tracker.associations()[0].from(Direction::AtoB).malformed, 0u);
 }
 
 TEST(Summary, EmptyCapture) {
