@@ -123,13 +123,27 @@ class Association {
     return receiver_ && receiver_->ack_decision().kind == AckDecision::Kind::Now;
   }
 
-  SendResult send(wire::Bytes message, wire::StreamId stream, wire::Ppid ppid, bool unordered, TimePoint now);
+  // Inline while established (Endpoint::send's call to it is once per message sent); the other
+  // states go through send_unestablished().
+  SendResult send(wire::Bytes message, wire::StreamId stream, wire::Ppid ppid, bool unordered, TimePoint now) {
+    if (!closed_ && state_ == AssociationState::Established && sender_) [[likely]] {
+      sender_->begin_burst();
+      return sender_->send(message, stream, ppid, unordered);
+    }
+    return send_unestablished(message, stream, ppid, unordered, now);
+  }
   // Takes over `message` on Ok (no copy); leaves it untouched otherwise.
   SendResult send(std::vector<uint8_t>&& message, wire::StreamId stream, wire::Ppid ppid, bool unordered,
                   TimePoint now);
   // Whether poll_transmit might send DATA now (cheap; may say yes and then send nothing, never
   // no when it would send): no while the congestion window is full (RFC 9260 6.1 B).
-  [[nodiscard]] bool data_may_leave();
+  // Inline: asked after each send() while the association is not listed for transmission.
+  [[nodiscard]] bool data_may_leave() {
+    // Before ESTABLISHED data rides with the COOKIE ECHO (RFC 9260 5.1), and a closing association
+    // has its own chunks to send: only an established one is asked about its window.
+    if (closed_ || state_ != AssociationState::Established || !sender_) return true;
+    return sender_->wants_to_send(paths_->data_destination());
+  }
   // A buffer of a message sent and acknowledged, emptied, for the next send(&&).
   std::vector<uint8_t> take_send_buffer() { return sender_ ? sender_->take_send_buffer() : std::vector<uint8_t>{}; }
   // RFC 9260 6.1 / 11.1 sack-immediately: the I bit on the last DATA chunk of the message sent
@@ -343,6 +357,8 @@ class Association {
   SendResult check_pending(size_t size, wire::StreamId stream);
   // Where send() goes once the association is set up: the DataSender, or nothing (NotConnected).
   DataSender* data_sender_for_send();
+  SendResult send_unestablished(wire::Bytes message, wire::StreamId stream, wire::Ppid ppid, bool unordered,
+                                TimePoint now);
 
   // Connection, restart, send-space, shutdown and error events (messages come from receiver_). A
   // ring: a send-space event per refused send() must not allocate (steady state). Events go in

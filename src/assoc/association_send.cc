@@ -64,8 +64,8 @@ DataSender* Association::data_sender_for_send() {
   return &*sender_;
 }
 
-SendResult Association::send(wire::Bytes message, wire::StreamId stream, wire::Ppid ppid, bool unordered,
-                             TimePoint now) {
+SendResult Association::send_unestablished(wire::Bytes message, wire::StreamId stream, wire::Ppid ppid,
+                                           bool unordered, TimePoint now) {
   (void)now;
   if (!closed_ && state_ == AssociationState::CookieWait) {
     const SendResult result = check_pending(message.size(), stream);
@@ -88,13 +88,6 @@ SendResult Association::send(std::vector<uint8_t>&& message, wire::StreamId stre
   }
   DataSender* sender = data_sender_for_send();
   return sender ? sender->send(std::move(message), stream, ppid, unordered) : SendResult::NotConnected;
-}
-
-bool Association::data_may_leave() {
-  // Before ESTABLISHED data rides with the COOKIE ECHO (RFC 9260 5.1), and a closing association
-  // has its own chunks to send: only an established one is asked about its window.
-  if (closed_ || state_ != AssociationState::Established || !sender_) return true;
-  return sender_->wants_to_send(paths_->data_destination());
 }
 
 }  // namespace sctpkit::assoc

@@ -47,12 +47,7 @@ struct SlotBlock {
 
 // Outlives the pool while handles are out: counts the pool itself (while alive) and every slot in
 // use; the last to go frees it, and with it every slot.
-struct MessagePoolCore {
-  size_t keep_bytes = 0;
-  size_t refs = 1;
-  bool pool_alive = true;
-  std::vector<MessageSlot*> spare;  // LIFO: the buffer released last is the warmest in the cache
-  size_t spare_bytes = 0;
+struct MessagePoolCore : MessagePoolSpare {
   // Slots whose buffer take_buffer() handed out, for adopt() to refill: kept apart from `spare`
   // so that copy_of() finds a buffer with capacity on top. Bounded: one per buffer handed out
   // and not yet adopted, at most kMaxBare.
@@ -72,7 +67,6 @@ struct MessagePoolCore {
   std::vector<SlotBlock> blocks;
   size_t block_size = 0;
   size_t block_used = 0;
-  size_t capacity = 0;  // slots in `blocks`
 
   MessageSlot* new_slot() {
     if (block_used == block_size) {
@@ -117,8 +111,13 @@ void MessagePoolCore::release_surplus() {
 using detail::MessagePoolCore;
 using detail::MessageSlot;
 
+namespace {
+// The core behind a pool's or slot's pointer to its hot part (always a MessagePoolCore).
+MessagePoolCore* full(detail::MessagePoolSpare* core) { return static_cast<MessagePoolCore*>(core); }
+}  // namespace
+
 void MessageRef::recycle(MessageSlot* slot) {
-  MessagePoolCore* core = slot->core;
+  MessagePoolCore* core = full(slot->core);
   if (core->pool_alive) {
     size_t capacity = slot->bytes.capacity();
     if (core->spare_bytes + capacity <= core->keep_bytes) {
@@ -144,10 +143,10 @@ MessagePool::~MessagePool() {
   if (!core_) return;
   // The slots themselves go with the core, once the last handle out is released.
   core_->spare.clear();
-  core_->bare.clear();
+  full(core_)->bare.clear();
   core_->spare_bytes = 0;
   core_->pool_alive = false;
-  core_->unref();
+  full(core_)->unref();
 }
 
 // Inlined into copy_of() and adopt(): it runs once per message sent.
@@ -162,14 +161,14 @@ MessagePool::~MessagePool() {
     core_->spare.pop_back();
     core_->spare_bytes -= slot->bytes.capacity();
   } else {
-    slot = core_->new_slot();
+    slot = full(core_)->new_slot();
   }
   slot->refs = 1;
   ++core_->refs;
   return slot;
 }
 
-MessageRef MessagePool::copy_of(wire::Bytes bytes) {
+MessageRef MessagePool::copy_of_slow(wire::Bytes bytes) {
   MessageSlot* slot = take_slot();
   if (bytes.size() <= MessageSlot::kSmallBytes) {
     std::copy(bytes.begin(), bytes.end(), slot->small);
@@ -183,10 +182,10 @@ MessageRef MessagePool::copy_of(wire::Bytes bytes) {
 
 MessageRef MessagePool::adopt(std::vector<uint8_t>&& bytes) {
   MessageSlot* slot;
-  if (core_ && !core_->bare.empty()) {
+  if (core_ && !full(core_)->bare.empty()) {
     // The slot of a buffer take_buffer() handed out: no spare buffer is dropped for this one.
-    slot = core_->bare.back();
-    core_->bare.pop_back();
+    slot = full(core_)->bare.back();
+    full(core_)->bare.pop_back();
     slot->refs = 1;
     ++core_->refs;
   } else {
@@ -204,9 +203,10 @@ std::vector<uint8_t> MessagePool::take_buffer() {
   core_->spare_bytes -= slot->bytes.capacity();
   std::vector<uint8_t> buffer = std::move(slot->bytes);
   slot->bytes = {};
-  if (core_->bare.size() < MessagePoolCore::kMaxBare) {
-    if (core_->bare.capacity() == 0) core_->bare.reserve(MessagePoolCore::kMaxBare);
-    core_->bare.push_back(slot);
+  std::vector<MessageSlot*>& bare = full(core_)->bare;
+  if (bare.size() < MessagePoolCore::kMaxBare) {
+    if (bare.capacity() == 0) bare.reserve(MessagePoolCore::kMaxBare);
+    bare.push_back(slot);
   } else {
     core_->spare.push_back(slot);  // no buffer: adds nothing to spare_bytes
   }
@@ -222,7 +222,7 @@ size_t MessagePool::spare_count() const { return core_ ? core_->spare.size() : 0
 size_t MessagePool::spare_bytes() const { return core_ ? core_->spare_bytes : 0; }
 size_t MessagePool::footprint_bytes() const {
   if (!core_) return 0;
-  return core_->capacity * sizeof(MessageSlot) + (core_->spare.capacity() + core_->bare.capacity()) * sizeof(MessageSlot*);
+  return core_->capacity * sizeof(MessageSlot) + (core_->spare.capacity() + full(core_)->bare.capacity()) * sizeof(MessageSlot*);
 }
 
 }  // namespace sctpkit::assoc

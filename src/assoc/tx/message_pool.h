@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <utility>
 #include <vector>
 
@@ -18,7 +19,18 @@
 namespace sctpkit::assoc {
 
 namespace detail {
-struct MessagePoolCore;
+struct MessageSlot;
+// What taking a spare slot for a small message touches: here, so that MessagePool::copy_of
+// inlines into the send queue, once per message sent. The rest of the pool's state is
+// MessagePoolCore (message_pool.cc), which extends this.
+struct MessagePoolSpare {
+  size_t keep_bytes = 0;
+  size_t refs = 1;
+  bool pool_alive = true;
+  std::vector<MessageSlot*> spare;  // LIFO: the buffer released last is the warmest in the cache
+  size_t spare_bytes = 0;
+  size_t capacity = 0;  // slots made (in MessagePoolCore::blocks)
+};
 struct alignas(64) MessageSlot {
   // Messages up to this size are copied into the slot itself, not into `bytes`: one allocation per
   // message less while a queue fills, and no second block (slot, then buffer) to fetch each time a
@@ -39,7 +51,7 @@ struct alignas(64) MessageSlot {
   uint8_t small[kSmallBytes];
   uint32_t refs = 0;
   uint32_t small_size = kLarge;
-  MessagePoolCore* core = nullptr;
+  MessagePoolSpare* core = nullptr;
   // Kept while the slot holds a small message: spare buffers keep their capacity for the next
   // large one (and for MessagePool::take_buffer).
   std::vector<uint8_t> bytes;
@@ -122,7 +134,20 @@ class MessagePool {
 
   // A buffer holding a copy of `bytes`: no allocation when a recycled slot is spare and the message
   // is small (kSmallMessage) or the slot's buffer is big enough.
-  MessageRef copy_of(wire::Bytes bytes);
+  // Inline for a small message into a spare slot (a sender's steady state): once per message.
+  MessageRef copy_of(wire::Bytes bytes) {
+    if (core_ && bytes.size() <= kSmallMessage && !core_->spare.empty() && !bytes.empty()) [[likely]] {
+      detail::MessageSlot* slot = core_->spare.back();
+      core_->spare.pop_back();
+      core_->spare_bytes -= slot->bytes.capacity();
+      slot->refs = 1;
+      ++core_->refs;
+      std::memcpy(slot->small, bytes.data(), bytes.size());
+      slot->small_size = static_cast<uint32_t>(bytes.size());
+      return MessageRef(slot);
+    }
+    return copy_of_slow(bytes);
+  }
   // A buffer taking over `bytes` (no copy).
   MessageRef adopt(std::vector<uint8_t>&& bytes);
   // The warmest spare buffer itself, emptied, for a caller to fill and adopt() again: a caller
@@ -140,10 +165,11 @@ class MessagePool {
 
  private:
   detail::MessageSlot* take_slot();
+  MessageRef copy_of_slow(wire::Bytes bytes);
 
   size_t keep_bytes_;
   // Created by the first message: an association that never sends pays nothing for its pool.
-  detail::MessagePoolCore* core_ = nullptr;
+  detail::MessagePoolSpare* core_ = nullptr;  // a MessagePoolCore
 };
 
 }  // namespace sctpkit::assoc
