@@ -64,6 +64,16 @@ class DataReceiver {
 
   // Hands a complete message to the upper layer; may make a window update SACK due.
   std::optional<ReceivedMessage> pop_message();
+  // Every message pop_message() would hand out, to `take(ReceivedMessage&)` in order (see
+  // Reassembly::drain). The window is looked at once, after the last: it only opens as messages
+  // leave, and a window update once due stays due (AckPolicy::on_receive_window), so once is
+  // what a pop_message() per message decided.
+  template <typename Take>
+  size_t drain_messages(Take&& take) {
+    const size_t n = reassembly_.drain(take);
+    if (n > 0 && !reassembly_.config().hold_until_consumed) ack_.on_receive_window(a_rwnd());
+    return n;
+  }
   // The buffer of a popped message, given back for the next one (see Reassembly::recycle).
   void recycle(std::vector<uint8_t>&& buffer) { reassembly_.recycle(std::move(buffer)); }
   // ReassemblyConfig::hold_until_consumed: the upper layer is done with `bytes` of the messages

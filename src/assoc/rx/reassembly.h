@@ -129,6 +129,22 @@ class Reassembly {
   // The next deliverable message, handing its bytes (and, unless hold_until_consumed, their share
   // of the buffer) to the caller.
   std::optional<ReceivedMessage> pop_message();
+  // What pop_message() does for every deliverable message at once, calling `take(message)` on each
+  // in order (it may move the payload out): no std::optional built, moved and destroyed around
+  // each message (a 64 B message's whole hand-off was ~90 instructions of ~1,070). `take` must
+  // not call back into this Reassembly. Returns how many were taken.
+  template <typename Take>
+  size_t drain(Take&& take) {
+    const size_t n = ready_.size();
+    for (size_t i = 0; i < n; ++i) {
+      ReceivedMessage& message = ready_.front();
+      const size_t size = message.payload.size();
+      take(message);
+      ready_.pop_front();
+      release_popped(size);
+    }
+    return n;
+  }
   // hold_until_consumed: the upper layer is done with `bytes` of the popped messages; they leave
   // the buffer. More than was popped and not consumed yet is ignored.
   void consume(size_t bytes) {
@@ -218,6 +234,18 @@ class Reassembly {
   static void place(Partial& partial, const Piece& piece, wire::Bytes payload);
   [[nodiscard]] static bool complete(const Partial& partial, bool interleaving);
   [[nodiscard]] static size_t charge(size_t payload) { return std::max(payload, kMinMessageCharge); }
+  // A message of `size` payload bytes left the ready queue for the upper layer.
+  void release_popped(size_t size) {
+    if (config_.hold_until_consumed) {
+      // The window opens when the upper layer consumes them (consume()), not when it is handed
+      // them; the message's own footprint beyond its payload left with it.
+      unconsumed_ += static_cast<uint32_t>(size);
+      bytes_held_ -= charge(size) - size;
+    } else {
+      // RFC 9260 6.2 step 3: bytes handed to the ULP open the window again.
+      bytes_held_ -= charge(size);
+    }
+  }
   [[nodiscard]] static size_t charge(const Partial& partial) { return charge(partial.charged); }
   void drop_partial(size_t index);    // forgets its bytes too
   void remove_partial(size_t index);  // bytes already moved elsewhere
