@@ -54,7 +54,18 @@ class DataReceiver {
 
   DataReceiver(const DataReceiverConfig& config, wire::Tsn peer_initial_tsn);
 
-  DataVerdict on_data(const DataFragment& fragment, bool sack_immediately = false);
+  DataVerdict on_data(const DataFragment& fragment, bool sack_immediately = false) {
+    // The common chunk, inline: the TSN after the cumulative one with no gaps (new, RFC 9260 6.2)
+    // carrying a whole message deliverable at once (Reassembly::take_whole_in_order).
+    if (tsn_map_.in_order_next(fragment.tsn) && reassembly_.take_whole_in_order(fragment)) {
+      RxPacketSummary& s = summary();
+      s.sack_immediately |= sack_immediately;
+      (void)tsn_map_.add(fragment.tsn);
+      s.new_data = true;
+      return DataVerdict::Accepted;
+    }
+    return on_other_data(fragment, sack_immediately);
+  }
   // RFC 3758 3.6 / RFC 8260 2.3.1. A stale one (new cumulative TSN not after ours) changes nothing
   // and asks for a SACK at once: our last SACK may have been lost.
   void on_forward_tsn(wire::Tsn new_cumulative_tsn, std::span<const ForwardTsnSkip> skips);
@@ -106,10 +117,11 @@ class DataReceiver {
 
  private:
   void open_packet();
+  DataVerdict on_other_data(const DataFragment& fragment, bool sack_immediately);
   // What a fragment Reassembly refused becomes.
   DataVerdict refused(const DataFragment& fragment, ReassemblyError error, RxPacketSummary& s);
   RxPacketSummary& summary() {
-    open_packet();
+    if (!packet_open_) open_packet();
     return packet_;
   }
 

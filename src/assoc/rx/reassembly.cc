@@ -306,14 +306,6 @@ void Reassembly::finish(size_t index) {
   on_complete(std::move(message));
 }
 
-void Reassembly::advance(Stream& stream) const {
-  if (config_.interleaving) {
-    stream.next_mid = stream.next_mid.next();
-  } else {
-    stream.next_ssn = stream.next_ssn.next();
-  }
-}
-
 void Reassembly::on_complete(ReceivedMessage message) {
   // RFC 9260 6.6: unordered messages bypass the ordering mechanism once reassembled.
   if (message.unordered) {
