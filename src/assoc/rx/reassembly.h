@@ -145,7 +145,9 @@ class Reassembly {
       spare_buffers_.pop_back();
       spare_bytes_ -= static_cast<uint32_t>(message.payload.capacity());
     }
-    message.payload.assign(f.payload.data(), f.payload.data() + f.payload.size());
+    // Appended to the (empty) buffer: one copy, where assign() made a second, empty one for the
+    // elements the buffer already held.
+    message.payload.insert(message.payload.end(), f.payload.begin(), f.payload.end());
     bytes_held_ += charge(f.payload.size());
     if (stream) {
       message.ssn = f.ssn;
