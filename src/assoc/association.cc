@@ -214,7 +214,15 @@ PacketDisposition Association::receive(const wire::PacketView& packet, const wir
   bool had_data = false;
   for (const wire::RawChunk& raw : packet) {
     if (stop || closed_) break;
-    had_data |= raw.type == wire::DataChunk::kType;
+    if (raw.type == wire::DataChunk::kType) {
+      // DATA, the chunk of nearly every packet, decoded here rather than through handle_chunk's
+      // call: same decoder, same error (a malformed chunk ends the packet).
+      had_data = true;
+      auto data = wire::DataChunk::parse(raw);
+      if (!data) break;
+      handle_data(*data, source, now, stop);
+      continue;
+    }
     handle_chunk(raw, source, destination, now, stop);
   }
   if (receiver_ && !closed_) {

@@ -95,11 +95,11 @@ class Association {
     for (;;) {
       // Messages come after an owed ConnectedEvent and what events_ holds, as in poll_event.
       if (receiver_ && !connected_event_owed_ && events_.empty()) {
-        while (auto message = receiver_->pop_message()) {
+        receiver_->drain_messages([&](ReceivedMessage& message) {
           ++counters_.messages_received;
-          counters_.bytes_received += message->payload.size();
-          sink.take(id_, message->stream, message->ppid, message->unordered, std::move(message->payload));
-        }
+          counters_.bytes_received += message.payload.size();
+          sink.take(id_, message.stream, message.ppid, message.unordered, std::move(message.payload));
+        });
       }
       poll_event(out);
       auto* message = out ? std::get_if<MessageEvent>(&*out) : nullptr;

@@ -10,19 +10,6 @@ void DataChunk::write_value(Writer& w) const {
   w.bytes(user_data);
 }
 
-Result<DataChunk> DataChunk::parse(const RawChunk& raw) {
-  const Bytes v = raw.value;
-  if (v.size() < kFixedSize) return ParseError::FieldTruncated;
-  DataChunk chunk;
-  chunk.tsn = Tsn(load_u32(v, 0));
-  chunk.stream_id = StreamId(load_u16(v, 4));
-  chunk.ssn = Ssn(load_u16(v, 6));
-  chunk.ppid = Ppid(load_u32(v, 8));
-  chunk.data_flags = DataFlags::from_bits(raw.flags);
-  chunk.user_data = v.subspan(kFixedSize);
-  return chunk;
-}
-
 void IDataChunk::write_value(Writer& w) const {
   w.u32(tsn.value());
   w.u16(stream_id.value());

@@ -61,7 +61,20 @@ struct DataChunk {
   [[nodiscard]] uint8_t flags() const { return data_flags.bits(); }
   [[nodiscard]] size_t value_size() const { return kFixedSize + user_data.size(); }
   void write_value(Writer& w) const;
-  static Result<DataChunk> parse(const RawChunk& raw);
+  // Inline: one per message received, and its caller then reads the fields straight from the
+  // registers (out of line it cost ~40 instructions per DATA chunk, the Result copied around).
+  static Result<DataChunk> parse(const RawChunk& raw) {
+    const Bytes v = raw.value;
+    if (v.size() < kFixedSize) return ParseError::FieldTruncated;
+    DataChunk chunk;
+    chunk.tsn = Tsn(load_u32(v, 0));
+    chunk.stream_id = StreamId(load_u16(v, 4));
+    chunk.ssn = Ssn(load_u16(v, 6));
+    chunk.ppid = Ppid(load_u32(v, 8));
+    chunk.data_flags = DataFlags::from_bits(raw.flags);
+    chunk.user_data = v.subspan(kFixedSize);
+    return chunk;
+  }
 };
 
 // RFC 8260 2.1: TSN, stream id, reserved, MID, then PPID in the first fragment (B set) or the

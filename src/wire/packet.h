@@ -68,7 +68,13 @@ class PacketView {
     // temporary iterator goes away.
     RawChunk operator*() const { return current_; }
     const RawChunk* operator->() const { return &current_; }
-    Iterator& operator++();
+    // Inline, as load(): a few loads per chunk on the receive path.
+    Iterator& operator++() {
+      const size_t padded = padded4(current_.length);
+      rest_ = padded >= rest_.size() ? Bytes{} : rest_.subspan(padded);
+      load();
+      return *this;
+    }
     Iterator operator++(int) {
       Iterator copy = *this;
       ++*this;
@@ -79,8 +85,18 @@ class PacketView {
    private:
     friend class PacketView;
     // Only over a chain PacketView::parse validated: the iterator does not re-check lengths.
-    explicit Iterator(Bytes rest);
-    void load();
+    explicit Iterator(Bytes rest) : rest_(rest), done_(false) { load(); }
+    void load() {
+      // PacketView::parse validated the whole chain, so only the end needs checking here.
+      if (rest_.size() < kChunkHeaderSize) {
+        done_ = true;
+        rest_ = {};
+        return;
+      }
+      const uint16_t length = load_u16(rest_, 2);
+      current_ = RawChunk{load_u8(rest_, 0), load_u8(rest_, 1), length,
+                          rest_.subspan(kChunkHeaderSize, length - kChunkHeaderSize), rest_.first(length)};
+    }
     Bytes rest_;
     RawChunk current_;
     bool done_ = true;

@@ -136,6 +136,36 @@ TEST_F(RxDataReceiver, Section62WindowZeroDropsTsnsAboveTheHighestOnly) {
   EXPECT_EQ(rx.reassembly().ready_count(), 3u);
 }
 
+TEST_F(RxDataReceiver, WholeInOrderMessagesTakeTheFastPathButNotThroughAClosedWindow) {
+  DataReceiver rx(config(1000), Tsn(1));
+  // In order, whole, window open: the fast path (counted by Reassembly::fast_deliveries).
+  EXPECT_THAT(packet(rx, kT0, {chunk(1, 0, 500), chunk(2, 1, 500)}),
+              ElementsAre(DataVerdict::Accepted, DataVerdict::Accepted));
+  EXPECT_EQ(rx.reassembly().fast_deliveries(), 2u);
+  EXPECT_EQ(rx.tsn_map().cumulative_tsn(), Tsn(2));
+  EXPECT_EQ(rx.a_rwnd(), 0u);
+  send_sack(rx);
+  // RFC 9260 6.2: at window 0 the next TSN, though in order and whole, is above the highest
+  // received: dropped and not acknowledged, the fast path notwithstanding.
+  EXPECT_THAT(packet(rx, kT0, {chunk(3, 2, 10)}), ElementsAre(DataVerdict::DroppedNoSpace));
+  EXPECT_EQ(rx.reassembly().fast_deliveries(), 2u);
+  EXPECT_EQ(rx.tsn_map().cumulative_tsn(), Tsn(2));
+  EXPECT_EQ(rx.ack_decision().kind, Kind::Now);
+  send_sack(rx);
+  // Not the next TSN (the slow path): above the highest received as well, so dropped too.
+  EXPECT_THAT(packet(rx, kT0, {chunk(4, 3, 10)}), ElementsAre(DataVerdict::DroppedNoSpace));
+  // Both messages drained at once, in order; the window update decided once, after the last.
+  std::vector<Ssn> drained;
+  EXPECT_EQ(rx.drain_messages([&](ReceivedMessage& m) { drained.push_back(m.ssn); }), 2u);
+  EXPECT_THAT(drained, ElementsAre(Ssn(0), Ssn(1)));
+  EXPECT_EQ(rx.a_rwnd(), 1000u);
+  EXPECT_EQ(rx.ack_decision().kind, Kind::Now);
+  EXPECT_EQ(rx.drain_messages([&](ReceivedMessage&) { FAIL(); }), 0u);
+  send_sack(rx);
+  EXPECT_THAT(packet(rx, kT0, {chunk(3, 2, 10)}), ElementsAre(DataVerdict::Accepted));
+  EXPECT_EQ(rx.reassembly().fast_deliveries(), 3u);
+}
+
 TEST_F(RxDataReceiver, Section62RwndIsBufferMinusBytesHeldAndWindowUpdateFollowsDelivery) {
   DataReceiver rx(config(4000), Tsn(1));
   packet(rx, kT0, {chunk(1, 0, 1500), chunk(2, 1, 1500)});

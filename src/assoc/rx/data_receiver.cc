@@ -27,7 +27,7 @@ void DataReceiver::open_packet() {
   packet_.gaps_before = tsn_map_.has_gaps();
 }
 
-DataVerdict DataReceiver::on_data(const DataFragment& fragment, bool sack_immediately) {
+DataVerdict DataReceiver::on_other_data(const DataFragment& fragment, bool sack_immediately) {
   RxPacketSummary& s = summary();
   s.sack_immediately |= sack_immediately;
   switch (tsn_map_.classify(fragment.tsn)) {

@@ -54,7 +54,18 @@ class DataReceiver {
 
   DataReceiver(const DataReceiverConfig& config, wire::Tsn peer_initial_tsn);
 
-  DataVerdict on_data(const DataFragment& fragment, bool sack_immediately = false);
+  DataVerdict on_data(const DataFragment& fragment, bool sack_immediately = false) {
+    // The common chunk, inline: the TSN after the cumulative one with no gaps (new, RFC 9260 6.2)
+    // carrying a whole message deliverable at once (Reassembly::take_whole_in_order).
+    if (tsn_map_.in_order_next(fragment.tsn) && reassembly_.take_whole_in_order(fragment)) {
+      RxPacketSummary& s = summary();
+      s.sack_immediately |= sack_immediately;
+      (void)tsn_map_.add(fragment.tsn);
+      s.new_data = true;
+      return DataVerdict::Accepted;
+    }
+    return on_other_data(fragment, sack_immediately);
+  }
   // RFC 3758 3.6 / RFC 8260 2.3.1. A stale one (new cumulative TSN not after ours) changes nothing
   // and asks for a SACK at once: our last SACK may have been lost.
   void on_forward_tsn(wire::Tsn new_cumulative_tsn, std::span<const ForwardTsnSkip> skips);
@@ -64,6 +75,16 @@ class DataReceiver {
 
   // Hands a complete message to the upper layer; may make a window update SACK due.
   std::optional<ReceivedMessage> pop_message();
+  // Every message pop_message() would hand out, to `take(ReceivedMessage&)` in order (see
+  // Reassembly::drain). The window is looked at once, after the last: it only opens as messages
+  // leave, and a window update once due stays due (AckPolicy::on_receive_window), so once is
+  // what a pop_message() per message decided.
+  template <typename Take>
+  size_t drain_messages(Take&& take) {
+    const size_t n = reassembly_.drain(take);
+    if (n > 0 && !reassembly_.config().hold_until_consumed) ack_.on_receive_window(a_rwnd());
+    return n;
+  }
   // The buffer of a popped message, given back for the next one (see Reassembly::recycle).
   void recycle(std::vector<uint8_t>&& buffer) { reassembly_.recycle(std::move(buffer)); }
   // ReassemblyConfig::hold_until_consumed: the upper layer is done with `bytes` of the messages
@@ -96,10 +117,11 @@ class DataReceiver {
 
  private:
   void open_packet();
+  DataVerdict on_other_data(const DataFragment& fragment, bool sack_immediately);
   // What a fragment Reassembly refused becomes.
   DataVerdict refused(const DataFragment& fragment, ReassemblyError error, RxPacketSummary& s);
   RxPacketSummary& summary() {
-    open_packet();
+    if (!packet_open_) open_packet();
     return packet_;
   }
 

@@ -306,14 +306,6 @@ void Reassembly::finish(size_t index) {
   on_complete(std::move(message));
 }
 
-void Reassembly::advance(Stream& stream) const {
-  if (config_.interleaving) {
-    stream.next_mid = stream.next_mid.next();
-  } else {
-    stream.next_ssn = stream.next_ssn.next();
-  }
-}
-
 void Reassembly::on_complete(ReceivedMessage message) {
   // RFC 9260 6.6: unordered messages bypass the ordering mechanism once reassembled.
   if (message.unordered) {
@@ -433,16 +425,7 @@ std::optional<ReceivedMessage> Reassembly::pop_message() {
   // Moved straight into the optional returned (no second move through a local).
   message.emplace(std::move(ready_.front()));
   ready_.pop_front();
-  const size_t size = message->payload.size();
-  if (config_.hold_until_consumed) {
-    // The window opens when the upper layer consumes them (consume()), not when it is handed them;
-    // the message's own footprint beyond its payload left with it.
-    unconsumed_ += static_cast<uint32_t>(size);
-    bytes_held_ -= charge(size) - size;
-  } else {
-    // RFC 9260 6.2 step 3: bytes handed to the ULP open the window again.
-    bytes_held_ -= charge(size);
-  }
+  release_popped(message->payload.size());
   return message;
 }
 

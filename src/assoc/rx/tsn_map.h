@@ -54,6 +54,9 @@ class TsnMap {
     return add_any(tsn);
   }
 
+  // The common arrival, inline for each DATA chunk: the TSN right after the cumulative point with
+  // nothing held above it (no bit set then: bits mark only TSNs up to highest_), so it is new.
+  [[nodiscard]] bool in_order_next(wire::Tsn tsn) const { return highest_ == cumulative_ && tsn == cumulative_.next(); }
   [[nodiscard]] bool contains(wire::Tsn tsn) const;
   [[nodiscard]] wire::Tsn cumulative_tsn() const { return cumulative_; }
   // The highest TSN received (equal to the cumulative point when there are no gaps).
@@ -78,9 +81,6 @@ class TsnMap {
   bool forward_to(wire::Tsn new_cumulative);
 
  private:
-  // The common arrival, inline for each DATA chunk: the TSN right after the cumulative point with
-  // nothing held above it (no bit set then: bits mark only TSNs up to highest_), so it is new.
-  [[nodiscard]] bool in_order_next(wire::Tsn tsn) const { return highest_ == cumulative_ && tsn == cumulative_.next(); }
   [[nodiscard]] AddResult classify_any(wire::Tsn tsn) const;
   AddResult add_any(wire::Tsn tsn);
   [[nodiscard]] size_t bit_index(wire::Tsn tsn) const { return tsn.value() & mask_; }
