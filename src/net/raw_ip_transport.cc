@@ -129,10 +129,19 @@ RawIpTransport::Socket* RawIpTransport::socket_for(const wire::IpAddress& source
                                                    const wire::IpAddress& destination) {
   const int family = destination.is_v4() ? AF_INET : AF_INET6;
   Socket* fallback = nullptr;
+  size_t bound = 0;
   for (auto& s : sockets_) {
     if (s.family != family) continue;
     if (!is_unspecified(source) && s.bound == source) return &s;
+    bound += !is_unspecified(s.bound);
     if (!fallback || (is_unspecified(s.bound) && !is_unspecified(fallback->bound))) fallback = &s;
+  }
+  // A multi-homed end with no source learned for this destination: the address routing picks
+  // (route_source.h), not the first one bound.
+  if (is_unspecified(source) && bound > 1 && fallback && !is_unspecified(fallback->bound)) {
+    if (const auto routed = routes_.lookup(destination))
+      for (auto& s : sockets_)
+        if (s.family == family && s.bound == *routed) return &s;
   }
   return fallback;
 }

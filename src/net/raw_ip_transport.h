@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "net/batch_io.h"
+#include "net/route_source.h"
 #include "net/socket_util.h"
 #include "net/transport.h"
 
@@ -68,6 +69,7 @@ class RawIpTransport final : public Transport {
   std::array<OutgoingDatagram, BatchIo::kBatch> out_{};
   std::array<std::array<uint8_t, kIpv4HeaderSize>, BatchIo::kBatch> headers_{};
   size_t next_socket_ = 0;
+  RouteSources routes_;  // multi-homed: the socket for a destination with no learned source
 };
 
 // The payload of an IPv4 datagram as a raw socket delivers it (header included), with its

@@ -112,13 +112,23 @@ UdpEncapTransport::Socket* UdpEncapTransport::socket_for(const wire::IpAddress& 
   const int family = destination.is_v4() ? AF_INET : AF_INET6;
   Socket* wildcard = nullptr;
   Socket* any_of_family = nullptr;
+  size_t bound = 0;
   for (auto& s : sockets_) {
     if (s.family != family) continue;
     if (!is_unspecified(source) && s.bound == source) return &s;
     if (is_unspecified(s.bound) && !wildcard) wildcard = &s;
+    bound += !is_unspecified(s.bound);
     if (!any_of_family) any_of_family = &s;
   }
-  return wildcard ? wildcard : any_of_family;
+  if (wildcard) return wildcard;
+  // A multi-homed end with no source learned for this destination: the address routing picks
+  // (route_source.h), not the first one bound.
+  if (is_unspecified(source) && bound > 1) {
+    if (const auto routed = routes_.lookup(destination))
+      for (auto& s : sockets_)
+        if (s.family == family && s.bound == *routed) return &s;
+  }
+  return any_of_family;
 }
 
 size_t UdpEncapTransport::hand_out(std::span<ReceivedPacket> out) {

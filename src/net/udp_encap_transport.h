@@ -9,6 +9,7 @@
 
 #include "net/batch_io.h"
 #include "net/encap_port_map.h"
+#include "net/route_source.h"
 #include "net/socket_util.h"
 #include "net/transport.h"
 
@@ -97,6 +98,7 @@ class UdpEncapTransport final : public Transport {
   std::vector<OutgoingDatagram> out_;
   bool batching_ = true;
   size_t next_socket_ = 0;
+  RouteSources routes_;  // multi-homed: the socket for a destination with no learned source
 };
 
 }  // namespace sctpkit::net
