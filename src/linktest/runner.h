@@ -45,6 +45,10 @@ class Runner {
   PhaseResult setup(std::optional<Association>& association);
   PhaseResult data(Association& association);
   PhaseResult heartbeat(Association& association, size_t association_start);
+  // Either end has more than one address: the heartbeat phase checks every path.
+  [[nodiscard]] bool multi_homed(const Association& association) const;
+  [[nodiscard]] std::vector<PathResult> tally(const Association& association, size_t from,
+                                               bool peer_heartbeats_required) const;
   PhaseResult shutdown(Association& association);
   PhaseResult abort_phase();
   // The kernel transport has no packet view: what its socket API shows instead (SCTP_STATUS,
