@@ -401,6 +401,8 @@ bool Runner::multi_homed(const Association& a) const {
 std::vector<PathResult> Runner::tally(const Association& a, size_t from, bool peer_heartbeats_required) const {
   PathCheckInput input;
   if (auto info = a.status()) input.peer_paths = info->paths;
+  // The primary path first (the address connected to, RFC 9260 6.4), then in the association's order.
+  std::stable_partition(input.peer_paths.begin(), input.peer_paths.end(), [](const PathInfo& p) { return p.primary; });
   input.peer_heartbeats_required = peer_heartbeats_required;
   for (const auto& text : config_.options.local_addresses)
     if (auto address = wire::IpAddress::parse(text); address && !address->is_unspecified())
