@@ -356,23 +356,7 @@ PhaseResult Runner::heartbeat(Association& a, size_t from) {
                                    acked, we_acked);
   if (stray > 0) counts += fmt::format(" ({} unexpected messages ignored)", stray);
   if (per_path) {
-    report_.paths = tally(a, from, config_.peer_is_ours);
-    const size_t failed = judge_paths(report_.paths, config_.phase_timeout);
-    if (interrupted() && failed > 0) {
-      fail(p, fmt::format("{}; interrupted (Ctrl-C) after {} ms", counts, p.ms), "the run was stopped during this phase");
-      return p;
-    }
-    for (const auto& path : report_.paths) {
-      if (path.result != Outcome::Fail) continue;
-      fail(p, fmt::format("{} ({} of {} paths failed)", path.seen, failed, report_.paths.size()), path.hint);
-      return p;
-    }
-    const auto unheard = std::count_if(report_.paths.begin(), report_.paths.end(),
-                                       [](const PathResult& path) { return path.hb_received == 0; });
-    pass(p, unheard == 0 ? fmt::format("{}; {} paths, each answered both ways", counts, report_.paths.size())
-                         : fmt::format("{}; {} paths, each answered; the peer's HB REQ not seen on {} (the peer's "
-                                       "heartbeat interval is its own)",
-                                       counts, report_.paths.size(), unheard));
+    judge_paths_phase(a, from, counts, p);
     return p;
   }
   if (interrupted() && (!ours_done() || (config_.peer_is_ours && !theirs_done()))) {
@@ -390,6 +374,26 @@ PhaseResult Runner::heartbeat(Association& a, size_t from) {
     pass(p, counts);
   }
   return p;
+}
+
+void Runner::judge_paths_phase(const Association& a, size_t from, const std::string& counts, PhaseResult& p) {
+  report_.paths = tally(a, from, config_.peer_is_ours);
+  const size_t failed = judge_paths(report_.paths, config_.phase_timeout);
+  if (interrupted() && failed > 0) {
+    fail(p, fmt::format("{}; interrupted (Ctrl-C) after {} ms", counts, p.ms), "the run was stopped during this phase");
+    return;
+  }
+  for (const auto& path : report_.paths) {
+    if (path.result != Outcome::Fail) continue;
+    fail(p, fmt::format("{} ({} of {} paths failed)", path.seen, failed, report_.paths.size()), path.hint);
+    return;
+  }
+  const auto unheard = std::count_if(report_.paths.begin(), report_.paths.end(),
+                                     [](const PathResult& path) { return path.hb_received == 0; });
+  pass(p, unheard == 0 ? fmt::format("{}; {} paths, each answered both ways", counts, report_.paths.size())
+                       : fmt::format("{}; {} paths, each answered; the peer's HB REQ not seen on {} (the peer's "
+                                     "heartbeat interval is its own)",
+                                     counts, report_.paths.size(), unheard));
 }
 
 bool Runner::multi_homed(const Association& a) const {
