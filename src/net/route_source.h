@@ -8,9 +8,12 @@
 // every path's source then drifted to whatever arrived last.
 #pragma once
 
+#include <sys/socket.h>
+
 #include <array>
 #include <cstddef>
 #include <optional>
+#include <vector>
 
 #include "wire/ip_address.h"
 
@@ -35,5 +38,20 @@ class RouteSources {
   size_t used_ = 0;
   size_t next_ = 0;  // the entry a miss overwrites once all are used
 };
+
+// Per family (0: IPv4, 1: IPv6): whether a transport's sockets of it are several, each bound to one
+// address, none to the wildcard. Only then must a packet with no source have its socket chosen by
+// route; computed once when the transport opens, so that the send path tests one flag.
+template <typename Socket>
+std::array<bool, 2> multi_homed_families(const std::vector<Socket>& sockets) {
+  std::array<int, 2> bound{};
+  std::array<bool, 2> wildcard{};
+  for (const Socket& s : sockets) {
+    const size_t family = s.family == AF_INET ? 0 : 1;
+    if (s.bound.is_unspecified()) wildcard[family] = true;
+    else ++bound[family];
+  }
+  return {bound[0] > 1 && !wildcard[0], bound[1] > 1 && !wildcard[1]};
+}
 
 }  // namespace sctpkit::net
