@@ -46,7 +46,11 @@ void count(const std::vector<LoggedPacket>& packets, size_t from, Paths& paths) 
   std::map<Info, Ends> theirs;  // the peer's: info -> (to us, from the peer)
   for (size_t i = from; i < packets.size(); ++i) {
     const auto& p = packets[i];
-    if (p.association != 0) continue;
+    // The types recorded with the packet spare parsing the bulk burst's thousands again each time.
+    const auto heartbeats = [](uint8_t t) {
+      return t == static_cast<uint8_t>(wire::ChunkType::Heartbeat) || t == static_cast<uint8_t>(wire::ChunkType::HeartbeatAck);
+    };
+    if (p.association != 0 || std::none_of(p.chunk_types.begin(), p.chunk_types.end(), heartbeats)) continue;
     auto view = wire::PacketView::parse(wire::Bytes(p.sctp.data(), p.sctp.size()));
     if (!view) continue;
     const Ends ends = p.sent ? Ends{p.source, p.destination} : Ends{p.destination, p.source};

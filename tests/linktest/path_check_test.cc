@@ -27,6 +27,7 @@ LoggedPacket heartbeat(bool sent, IpAddress from, IpAddress to, ChunkType type, 
   wire::store_u16(p.sctp, 16, 1);  // Heartbeat Info
   wire::store_u16(p.sctp, 18, 8);
   p.sctp[20] = info;
+  p.chunk_types = {static_cast<uint8_t>(type)};  // as PacketLog::record() notes them
   return p;
 }
 
