@@ -39,6 +39,11 @@ class Paths {
   std::vector<PathResult> rows_;
 };
 
+bool is_heartbeat(uint8_t type) {
+  return type == static_cast<uint8_t>(wire::ChunkType::Heartbeat) ||
+         type == static_cast<uint8_t>(wire::ChunkType::HeartbeatAck);
+}
+
 // Fills `paths` with the heartbeats of `packets`: each HEARTBEAT on the pair it crossed, each
 // HEARTBEAT ACK on the pair of the HEARTBEAT whose information it echoes (RFC 9260 8.3).
 void count(const std::vector<LoggedPacket>& packets, size_t from, Paths& paths) {
@@ -47,10 +52,7 @@ void count(const std::vector<LoggedPacket>& packets, size_t from, Paths& paths) 
   for (size_t i = from; i < packets.size(); ++i) {
     const auto& p = packets[i];
     // The types recorded with the packet spare parsing the bulk burst's thousands again each time.
-    const auto heartbeats = [](uint8_t t) {
-      return t == static_cast<uint8_t>(wire::ChunkType::Heartbeat) || t == static_cast<uint8_t>(wire::ChunkType::HeartbeatAck);
-    };
-    if (p.association != 0 || std::none_of(p.chunk_types.begin(), p.chunk_types.end(), heartbeats)) continue;
+    if (p.association != 0 || std::none_of(p.chunk_types.begin(), p.chunk_types.end(), is_heartbeat)) continue;
     auto view = wire::PacketView::parse(wire::Bytes(p.sctp.data(), p.sctp.size()));
     if (!view) continue;
     const Ends ends = p.sent ? Ends{p.source, p.destination} : Ends{p.destination, p.source};
