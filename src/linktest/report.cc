@@ -215,10 +215,13 @@ std::string to_junit(const Report& report) {
       out += "/>\n";
       continue;
     }
-    fmt::format_to(it, ">\n    <failure message=\"{}\">path {} ({}): HB REQ {} sent / {} answered by HB ACK, the peer's "
-                       "{} received / {} answered\ncheck: {}</failure>\n  </testcase>\n",
-                   xml_escape(p.seen), xml_escape(path_name(p)), xml_escape(p.state.empty() ? "unknown" : p.state),
-                   p.hb_sent, p.hb_ack_received, p.hb_received, p.hb_ack_sent, xml_escape(p.hint));
+    // As a phase's failure: expected, seen, check.
+    fmt::format_to(it, ">\n    <failure message=\"{}\">expected: {}\nseen: {}; path {}, our HB REQ {} sent / {} answered, "
+                       "the peer's {} received / {} answered\ncheck: {}</failure>\n  </testcase>\n",
+                   xml_escape(p.seen),
+                   p.theirs_required ? "HB REQ and HB ACK both ways on this path" : "our HB REQ answered by HB ACK",
+                   xml_escape(p.seen), xml_escape(p.state.empty() ? "unknown" : p.state), p.hb_sent,
+                   p.hb_ack_received, p.hb_received, p.hb_ack_sent, xml_escape(p.hint));
   }
   out += "</testsuite>\n</testsuites>\n";
   return out;
