@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fmt/core.h>
@@ -51,9 +52,8 @@ int run_cat(CatArgs& args) {
     options.max_inbound_streams = static_cast<uint16_t>(mis);
   }
   if (args.stream < 0 || args.stream > 65535) return fail(kExitUsage, "--stream must be 0..65535");
-  if (!args.source.empty()) {
-    options.local_addresses.push_back(args.source);
-  }
+  if (auto wrong = check_source_addresses(args.source)) return fail(kExitUsage, *wrong);
+  options.local_addresses = args.source;
   if (args.local_port < 0 || args.local_port > 65535) return fail(kExitUsage, "-p takes a port 1..65535");
   if (!args.listen) options.local_port = static_cast<uint16_t>(args.local_port);
 
@@ -145,9 +145,10 @@ bool parse_targets(CatArgs& args) {
   args.port = static_cast<int>(port);
   if (targets.size() == 2 && !args.listen) args.host = targets[0];
   if (targets.size() == 2 && args.listen) {
-    // ncat -l ADDR PORT: listen on ADDR only, as -s ADDR does.
-    if (!args.source.empty() && args.source != targets[0]) return fail(kExitUsage, "-l ADDR and -s name different addresses"), false;
-    args.source = targets[0];
+    // ncat -l ADDR PORT: listen on ADDR only, as -s ADDR does (ADDR must then be one of -s's).
+    if (!args.source.empty() && std::find(args.source.begin(), args.source.end(), targets[0]) == args.source.end())
+      return fail(kExitUsage, "-l ADDR and -s name different addresses"), false;
+    if (args.source.empty()) args.source = {targets[0]};
   }
   return true;
 }
@@ -160,7 +161,11 @@ void register_cat(CLI::App& app, CommandRegistry& registry) {
   sub->add_flag("-l,--listen", args->listen, "Listen for an association on PORT");
   sub->add_flag("-k,--keep-open", args->keep_open,
                 "With -l: serve every peer that connects, at once, until killed; stdin goes to all of them");
-  sub->add_option("-s,--source", args->source, "Local address to bind and announce (with -l, also -l ADDR PORT)");
+  sub->add_option("-s,--source", args->source,
+                  "Local address to bind and announce (with -l, also -l ADDR PORT); repeat it or give a comma list "
+                  "for a multi-homed end (RFC 9260 6.4): all are bound and listed in the INIT / INIT ACK")
+      ->delimiter(',')
+      ->allow_extra_args(false);  // one address per -s: `-s A HOST PORT` leaves HOST PORT alone
   sub->add_option("-p,--source-port", args->local_port,
                   "With -l: the port to listen on (ncat -l -p PORT); else the local SCTP port to connect from");
   sub->add_option("target", args->targets, "[HOST] PORT (with -l: [ADDR] [PORT])")->expected(0, 2);

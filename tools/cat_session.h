@@ -16,7 +16,7 @@ namespace sctpkit::tools {
 struct CatArgs {
   bool listen = false;
   bool keep_open = false;
-  std::string source;
+  std::vector<std::string> source;  // -s, repeated or comma-separated: every local address (multi-homing)
   std::string host;
   int port = 0;
   int local_port = 0;  // -p: ncat's source port for a client, the port itself for a listener

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "wire/ip_address.h"
+
 namespace sctpkit::tools {
 
 std::optional<std::string> resolve_host(const std::string& host, bool v4, bool v6, std::string& error) {
@@ -25,6 +27,12 @@ std::optional<std::string> resolve_host(const std::string& host, bool v4, bool v
     return std::nullopt;
   }
   return std::string(text);
+}
+
+std::optional<std::string> check_source_addresses(const std::vector<std::string>& addresses) {
+  for (const auto& a : addresses)
+    if (!wire::IpAddress::parse(a)) return fmt::format("-s/--source: {} is not a numeric IP address", a.empty() ? "\"\"" : a);
+  return std::nullopt;
 }
 
 }  // namespace sctpkit::tools

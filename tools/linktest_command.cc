@@ -34,6 +34,7 @@ struct LinktestArgs {
   std::vector<std::string> targets;  // [HOST [PORT]]
   bool serve = false;
   std::string serve_port;
+  std::vector<std::string> sources;  // -s: our addresses, several for a multi-homed end
   TransportFlags transport;
   bool ipv4 = false;
   bool ipv6 = false;
@@ -225,7 +226,8 @@ int run_serve(const LinktestArgs& args, Options options) {
   options.transport = chosen_transport(args.transport, true);
   if (args.transport.automatic() && options.transport == TransportKind::RawIp && !raw_allowed(args.ipv6))
     options.transport = TransportKind::Udp;
-  if (args.ipv4) options.local_addresses = {"0.0.0.0"};
+  if (!args.sources.empty()) options.local_addresses = args.sources;
+  else if (args.ipv4) options.local_addresses = {"0.0.0.0"};
   auto server = linktest::EchoServer::open(port, options);
   if (!server) {
     const auto& e = server.error();
@@ -257,6 +259,7 @@ int run_serve(const LinktestArgs& args, Options options) {
 int run_matrix_mode(const LinktestArgs& args) {
   if (args.serve) return fail(kExitUsage, "--matrix and --serve exclude each other");
   if (args.transport.kernel) return fail(kExitUsage, "--matrix drives its agents over sctpkit's stack: drop --kernel");
+  if (!args.sources.empty()) return fail(kExitUsage, "--matrix: give -s to each agent's --serve, not to the driver");
   linktest::ControlSettings control;
   control.transport = args.transport.udp_given() ? linktest::ControlTransport::Udp
                       : args.transport.raw       ? linktest::ControlTransport::Raw
@@ -283,6 +286,7 @@ int run_linktest(LinktestArgs& args) {
   if (args.bulk_kib < 0) return fail(kExitUsage, "--bulk takes KiB, 0 to leave the burst out");
   if (args.targets.size() > 2) return fail(kExitUsage, "linktest takes at most HOST and PORT");
   if (args.serve && !args.targets.empty()) return fail(kExitUsage, "--serve takes only its PORT");
+  if (auto wrong = check_source_addresses(args.sources)) return fail(kExitUsage, *wrong);
 
   Options options = base_options(args);
   if (args.serve) return run_serve(args, options);
@@ -295,6 +299,7 @@ int run_linktest(LinktestArgs& args) {
   if (args.targets.empty()) {
     if (args.transport.raw || args.transport.kernel)
       return fail(kExitUsage, "the local run uses UDP on loopback; --raw and --kernel need a HOST (split mode)");
+    if (!args.sources.empty()) return fail(kExitUsage, "the local run binds loopback; -s needs a HOST or --serve");
     return run_local(args, std::move(config));
   }
 
@@ -310,6 +315,7 @@ int run_linktest(LinktestArgs& args) {
   }
   const auto address = wire::IpAddress::parse(*host);
   if (auto port = udp_port(args.transport)) config.options.udp_remote_port = *port;
+  config.options.local_addresses = args.sources;
   // Automatic transport, as `sctpkit cat`: the kernel's SCTP when its module is loaded (our stack's
   // raw IP would fight it for the packets), else raw IP when privileged, UDP encapsulation otherwise.
   const bool v6 = address && !address->is_v4();
@@ -342,6 +348,11 @@ void register_linktest(CLI::App& app, CommandRegistry& registry) {
   auto* serve = sub->add_option("--serve", args->serve_port, "Be the server: echo on PORT (default 30102) until SIGINT")
                     ->expected(0, 1);
   add_transport_flags(*sub, args->transport, "the server's UDP port");
+  sub->add_option("-s,--source", args->sources,
+                  "Our address to bind and announce, client or --serve; repeat it or give a comma list for a "
+                  "multi-homed end (RFC 9260 6.4): the heartbeat phase then checks every path")
+      ->delimiter(',')
+      ->allow_extra_args(false);  // one address per -s: `-s A HOST PORT` leaves HOST PORT alone
   sub->add_flag("-4", args->ipv4, "IPv4 only");
   sub->add_flag("-6", args->ipv6, "IPv6 only");
   sub->add_option("--hb-interval", args->hb_interval_ms, "Heartbeat interval in ms (default 200)");

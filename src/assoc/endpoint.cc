@@ -27,12 +27,11 @@ PacketDisposition EndpointImpl::handle_packet(wire::Bytes bytes, const wire::IpA
   if (packet.chunk_count() == 0) return PacketDisposition::Dropped;
   if (!association && packet.begin()->type == wire::InitChunk::kType) {
     // RFC 9260 5.1.2 rule 4: an INIT listing an address of an existing association belongs to it.
-    if (auto init = wire::InitChunk::parse(*packet.begin())) {
-      const InitParameters parameters = read_init_parameters(init->parameters);
-      for (const auto& a : parameters.addresses) {
-        if ((association = find(a, packet.header().source_port, port))) break;
-      }
-    }
+    if (auto init = wire::InitChunk::parse(*packet.begin())) association = find_listed(init->parameters, packet, port);
+  } else if (!association && packet.begin()->type == wire::InitAckChunk::kType) {
+    // ... and so does an INIT ACK: a multi-homed peer may answer our INIT from another of its
+    // addresses, listing the one we sent to (usrsctp does). The association still checks its tag.
+    if (auto ack = wire::InitAckChunk::parse(*packet.begin())) association = find_listed(ack->parameters, packet, port);
   }
   std::optional<CookieCheck> owner_check;
   if (!association) {
@@ -71,6 +70,13 @@ PacketDisposition EndpointImpl::handle_packet(wire::Bytes bytes, const wire::IpA
   if (is_init) return init ? PacketDisposition::AnsweredStateless : PacketDisposition::Dropped;
   learn_encapsulation_port(s, source, encapsulation_port);
   return PacketDisposition::Accepted;
+}
+
+Association* EndpointImpl::find_listed(wire::Bytes init_parameters, const wire::PacketView& packet, uint16_t port) {
+  const InitParameters parameters = read_init_parameters(init_parameters);
+  for (const auto& a : parameters.addresses)
+    if (Association* found = find(a, packet.header().source_port, port)) return found;
+  return nullptr;
 }
 
 void EndpointImpl::learn_encapsulation_port(Slot& s, const wire::IpAddress& source, uint16_t port) {

@@ -166,6 +166,9 @@ class EndpointImpl {
     return association(it->second);
   }
 
+  // RFC 9260 5.1.2 rule 4: the association one of an INIT's or INIT ACK's listed addresses names.
+  Association* find_listed(wire::Bytes init_parameters, const wire::PacketView& packet, uint16_t port);
+
   void index(Association& a) {
     last_peer_.reset();
     a.for_each_peer_address([&](const wire::IpAddress& address) {

@@ -58,6 +58,13 @@ class PacketLog {
   // The value of the first chunk of `type` sent (or received), for the INIT / INIT ACK fields.
   [[nodiscard]] std::optional<std::vector<uint8_t>> first_chunk_value(wire::ChunkType type, bool sent) const;
   [[nodiscard]] std::vector<LoggedPacket> packets() const;
+  // Runs `look` on the packets recorded so far, under the lock, without copying them (a check
+  // repeated every 100 ms would otherwise copy the bulk burst's thousands each time).
+  template <typename Look>
+  auto with_packets(Look&& look) const {
+    std::lock_guard lock(mutex_);
+    return look(static_cast<const std::vector<LoggedPacket>&>(packets_));
+  }
 
   // Every packet as `sctpkit dump` (tcpdump -nn) prints it.
   [[nodiscard]] std::string tcpdump_lines() const;

@@ -33,25 +33,29 @@ std::string server_address(const std::string& host, uint16_t port) {
   return host.find(':') != std::string::npos ? fmt::format("[{}]:{}", host, port) : fmt::format("{}:{}", host, port);
 }
 
-std::string format_table(const Report& report) {
-  const std::vector<std::string> head{"phase", "result", "time", "expected", "seen"};
-  std::vector<std::vector<std::string>> rows;
-  for (const auto& p : report.phases)
-    rows.push_back({p.name, std::string(to_string(p.result)), fmt::format("{} ms", p.ms), p.expected, p.seen});
+std::string path_name(const PathResult& path) {
+  return fmt::format("{} -> {}", path.local.empty() ? "?" : path.local, path.peer.empty() ? "?" : path.peer);
+}
+
+namespace {
+
+// Rows under a head, columns aligned (the third right-aligned: times), each row followed by a
+// `check:` line when `check(i)` has one.
+template <typename Check>
+void aligned(std::string& out, const std::vector<std::string>& head, const std::vector<std::vector<std::string>>& rows,
+             Check check) {
   std::vector<size_t> width(head.size());
   for (size_t c = 0; c < head.size(); ++c) {
     width[c] = head[c].size();
     for (const auto& r : rows) width[c] = std::max(width[c], r[c].size());
   }
-  std::string out;
-  auto it = std::back_inserter(out);
   auto line = [&](const std::vector<std::string>& cells) {
     std::string text;
     for (size_t c = 0; c < cells.size(); ++c) {
       if (c + 1 == cells.size()) {
         text += cells[c];
       } else if (c == 2) {
-        text += fmt::format("{:>{}}  ", cells[c], width[c]);  // times right-aligned
+        text += fmt::format("{:>{}}  ", cells[c], width[c]);
       } else {
         text += fmt::format("{:<{}}  ", cells[c], width[c]);
       }
@@ -62,12 +66,40 @@ std::string format_table(const Report& report) {
   line(head);
   for (size_t i = 0; i < rows.size(); ++i) {
     line(rows[i]);
-    if (!report.phases[i].hint.empty())
-      fmt::format_to(it, "{:{}}check: {}\n", "", width[0] + 2, report.phases[i].hint);
+    if (const std::string text = check(i); !text.empty())
+      fmt::format_to(std::back_inserter(out), "{:{}}check: {}\n", "", width[0] + 2, text);
   }
+}
+
+// The heartbeat phase's paths of a multi-homed run: one line each, a failed one's reason under it.
+std::string format_paths(const std::vector<PathResult>& paths) {
+  if (paths.empty()) return "";
+  const std::vector<std::string> head{"path", "state", "srtt", "our HB REQ / HB ACK", "peer's HB REQ / HB ACK",
+                                      "result"};
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& p : paths)
+    rows.push_back({path_name(p), p.state.empty() ? "unknown" : p.state,
+                    p.srtt_ms ? fmt::format("{:.1f} ms", *p.srtt_ms) : "-",
+                    fmt::format("{} sent / {} answered", p.hb_sent, p.hb_ack_received),
+                    fmt::format("{} received / {} answered", p.hb_received, p.hb_ack_sent),
+                    std::string(to_string(p.result))});
+  std::string out = "\n";
+  aligned(out, head, rows, [&](size_t i) { return paths[i].hint.empty() ? "" : paths[i].seen + ": " + paths[i].hint; });
+  return out;
+}
+
+}  // namespace
+
+std::string format_table(const Report& report) {
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& p : report.phases)
+    rows.push_back({p.name, std::string(to_string(p.result)), fmt::format("{} ms", p.ms), p.expected, p.seen});
+  std::string out;
+  aligned(out, {"phase", "result", "time", "expected", "seen"}, rows, [&](size_t i) { return report.phases[i].hint; });
+  out += format_paths(report.paths);
   const size_t failed = static_cast<size_t>(std::count_if(
       report.phases.begin(), report.phases.end(), [](const PhaseResult& p) { return p.result == Outcome::Fail; }));
-  fmt::format_to(it, "\nverdict: {} ({} of {} phases failed; server {}, {} transport)\n",
+  fmt::format_to(std::back_inserter(out), "\nverdict: {} ({} of {} phases failed; server {}, {} transport)\n",
                  report.passed() ? "PASS" : "FAIL", failed, report.phases.size(), report.server,
                  report.transport == "raw"      ? "raw IP"
                  : report.transport == "kernel" ? "kernel"
@@ -115,6 +147,22 @@ std::string to_json(const Report& report) {
   for (const auto& p : report.phases)
     j["phases"].push_back(nlohmann::ordered_json{{"name", p.name}, {"result", to_string(p.result)}, {"ms", p.ms},
                                                  {"expected", p.expected}, {"seen", p.seen}, {"hint", p.hint}});
+  // Multi-homed runs only, so that a single-homed report reads as it always did.
+  if (!report.paths.empty()) {
+    j["paths"] = nlohmann::ordered_json::array();
+    for (const auto& p : report.paths)
+      j["paths"].push_back(nlohmann::ordered_json{{"local", p.local},
+                                                  {"peer", p.peer},
+                                                  {"state", p.state},
+                                                  {"srtt_ms", optional_number(p.srtt_ms)},
+                                                  {"hb_sent", p.hb_sent},
+                                                  {"hb_ack_received", p.hb_ack_received},
+                                                  {"hb_received", p.hb_received},
+                                                  {"hb_ack_sent", p.hb_ack_sent},
+                                                  {"result", to_string(p.result)},
+                                                  {"seen", p.seen},
+                                                  {"hint", p.hint}});
+  }
   if (report.association) {
     const auto& a = *report.association;
     j["association"] = nlohmann::ordered_json{{"local_tag", a.local_tag}, {"peer_tag", a.peer_tag}, {"os", a.os},
@@ -134,11 +182,12 @@ std::string to_junit(const Report& report) {
     failures += p.result == Outcome::Fail;
     skipped += p.result == Outcome::Skip;
   }
+  for (const auto& p : report.paths) failures += p.result == Outcome::Fail;
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   auto it = std::back_inserter(out);
   fmt::format_to(it, "<testsuites>\n<testsuite name=\"linktest\" tests=\"{}\" failures=\"{}\" skipped=\"{}\" "
                      "time=\"{:.3f}\">\n",
-                 report.phases.size(), failures, skipped, static_cast<double>(total_ms) / 1000.0);
+                 report.phases.size() + report.paths.size(), failures, skipped, static_cast<double>(total_ms) / 1000.0);
   fmt::format_to(it, "  <properties><property name=\"server\" value=\"{}\"/><property name=\"transport\" "
                      "value=\"{}\"/></properties>\n",
                  xml_escape(report.server), xml_escape(report.transport));
@@ -157,6 +206,22 @@ std::string to_junit(const Report& report) {
                      xml_escape(p.seen), xml_escape(p.expected), xml_escape(p.seen), xml_escape(p.hint));
     }
     out += "  </testcase>\n";
+  }
+  // A test case per path of a multi-homed run, so that CI names the network that failed.
+  for (const auto& p : report.paths) {
+    fmt::format_to(it, "  <testcase classname=\"linktest.paths\" name=\"heartbeat {}\" time=\"0.000\"",
+                   xml_escape(path_name(p)));
+    if (p.result != Outcome::Fail) {
+      out += "/>\n";
+      continue;
+    }
+    // As a phase's failure: expected, seen, check.
+    fmt::format_to(it, ">\n    <failure message=\"{}\">expected: {}\nseen: {}; path {}, our HB REQ {} sent / {} answered, "
+                       "the peer's {} received / {} answered\ncheck: {}</failure>\n  </testcase>\n",
+                   xml_escape(p.seen),
+                   p.theirs_required ? "HB REQ and HB ACK both ways on this path" : "our HB REQ answered by HB ACK",
+                   xml_escape(p.seen), xml_escape(p.state.empty() ? "unknown" : p.state), p.hb_sent,
+                   p.hb_ack_received, p.hb_received, p.hb_ack_sent, xml_escape(p.hint));
   }
   out += "</testsuite>\n</testsuites>\n";
   return out;

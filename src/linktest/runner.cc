@@ -7,6 +7,7 @@
 
 #include "linktest/data_exchange.h"
 #include "linktest/icmp_watch.h"
+#include "linktest/path_check.h"
 #include "wire/byte_io.h"
 
 namespace sctpkit::linktest {
@@ -315,12 +316,23 @@ PhaseResult Runner::heartbeat(Association& a, size_t from) {
     return log_.chunks(ChunkType::Heartbeat, false, from).count > 0 &&
            log_.chunks(ChunkType::HeartbeatAck, true, from).count > 0;
   };
+  // Multi-homed (either end with more than one address): every path must show its heartbeats.
+  const bool per_path = multi_homed(a);
+  // What must pass, and everything (the peer's heartbeats on every path too, worth a short wait
+  // when the peer is not ours).
+  auto required_done = [&] { return per_path ? all_paths_pass(tally(a, from, config_.peer_is_ours)) : ours_done(); };
+  auto all_done = [&] {
+    return per_path ? all_paths_pass(tally(a, from, true)) : ours_done() && theirs_done();
+  };
+  if (per_path)
+    p.expected = config_.peer_is_ours ? "HB REQ and HB ACK both ways on every path"
+                                      : "our HB REQ answered by HB ACK on every path (the peer's if it sends one)";
   // Against another server, wait for its heartbeat only a little after ours: its interval is its own.
   std::optional<Clock::time_point> peer_grace;
   size_t stray = 0;
   while (Clock::now() < deadline && a.is_open() && !interrupted()) {
-    if (ours_done() && theirs_done()) break;
-    if (ours_done() && !config_.peer_is_ours) {
+    if (all_done()) break;
+    if (!config_.peer_is_ours && required_done()) {
       if (!peer_grace) peer_grace = Clock::now() + std::max(milliseconds(2000), interval.value_or(milliseconds(0)) * 3);
       if (Clock::now() >= *peer_grace) break;
     }
@@ -343,6 +355,10 @@ PhaseResult Runner::heartbeat(Association& a, size_t from) {
   std::string counts = fmt::format("HB REQ {} sent / {} received, HB ACK {} received / {} sent", sent, peer_sent,
                                    acked, we_acked);
   if (stray > 0) counts += fmt::format(" ({} unexpected messages ignored)", stray);
+  if (per_path) {
+    judge_paths_phase(a, from, counts, p);
+    return p;
+  }
   if (interrupted() && (!ours_done() || (config_.peer_is_ours && !theirs_done()))) {
     fail(p, fmt::format("{}; interrupted (Ctrl-C) after {} ms", counts, p.ms), "the run was stopped during this phase");
   } else if (!ours_done()) {
@@ -358,6 +374,51 @@ PhaseResult Runner::heartbeat(Association& a, size_t from) {
     pass(p, counts);
   }
   return p;
+}
+
+void Runner::judge_paths_phase(const Association& a, size_t from, const std::string& counts, PhaseResult& p) {
+  report_.paths = tally(a, from, config_.peer_is_ours);
+  const size_t failed = judge_paths(report_.paths, config_.phase_timeout);
+  if (interrupted() && failed > 0) {
+    fail(p, fmt::format("{}; interrupted (Ctrl-C) after {} ms", counts, p.ms), "the run was stopped during this phase");
+    return;
+  }
+  for (const auto& path : report_.paths) {
+    if (path.result != Outcome::Fail) continue;
+    fail(p, fmt::format("{} ({} of {} paths failed)", path.seen, failed, report_.paths.size()), path.hint);
+    return;
+  }
+  const auto unheard = std::count_if(report_.paths.begin(), report_.paths.end(),
+                                     [](const PathResult& path) { return path.hb_received == 0; });
+  pass(p, unheard == 0 ? fmt::format("{}; {} paths, each answered both ways", counts, report_.paths.size())
+                       : fmt::format("{}; {} paths, each answered; the peer's HB REQ not seen on {} (the peer's "
+                                     "heartbeat interval is its own)",
+                                     counts, report_.paths.size(), unheard));
+}
+
+bool Runner::multi_homed(const Association& a) const {
+  if (config_.options.local_addresses.size() > 1) return true;
+  auto info = a.status();
+  return info && info->paths.size() > 1;
+}
+
+std::vector<PathResult> Runner::tally(const Association& a, size_t from, bool peer_heartbeats_required) const {
+  PathCheckInput input;
+  if (auto info = a.status()) input.peer_paths = info->paths;
+  // The primary path first (the address connected to, RFC 9260 6.4), then in the association's order.
+  std::stable_partition(input.peer_paths.begin(), input.peer_paths.end(), [](const PathInfo& p) { return p.primary; });
+  input.peer_heartbeats_required = peer_heartbeats_required;
+  for (const auto& text : config_.options.local_addresses)
+    if (auto address = wire::IpAddress::parse(text); address && !address->is_unspecified())
+      input.local_addresses.push_back(*address);
+  return log_.with_packets([&](const std::vector<LoggedPacket>& packets) {
+    // RFC 9260 5.1.2: an INIT listing none of our addresses leaves the peer only the one its
+    // packets came to.
+    if (input.local_addresses.empty())
+      for (auto it = packets.rbegin(); it != packets.rend() && input.local_addresses.empty(); ++it)
+        if (!it->sent && it->association == 0) input.local_addresses.push_back(it->destination);
+    return tally_paths(packets, from, input);
+  });
 }
 
 PhaseResult Runner::shutdown(Association& a) {

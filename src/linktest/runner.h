@@ -45,6 +45,12 @@ class Runner {
   PhaseResult setup(std::optional<Association>& association);
   PhaseResult data(Association& association);
   PhaseResult heartbeat(Association& association, size_t association_start);
+  // Either end has more than one address: the heartbeat phase checks every path.
+  [[nodiscard]] bool multi_homed(const Association& association) const;
+  [[nodiscard]] std::vector<PathResult> tally(const Association& association, size_t from,
+                                               bool peer_heartbeats_required) const;
+  // The heartbeat phase's verdict from its paths (Report::paths), `counts` its totals.
+  void judge_paths_phase(const Association& association, size_t from, const std::string& counts, PhaseResult& phase);
   PhaseResult shutdown(Association& association);
   PhaseResult abort_phase();
   // The kernel transport has no packet view: what its socket API shows instead (SCTP_STATUS,

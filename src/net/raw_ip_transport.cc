@@ -122,12 +122,28 @@ std::variant<std::unique_ptr<RawIpTransport>, TransportError> RawIpTransport::op
     t->sockets_.push_back(std::move(s));
     t->round_.add_socket();
   }
+  t->multi_homed_ = multi_homed_families(t->sockets_);
+  t->multi_homed_any_ = t->multi_homed_[0] || t->multi_homed_[1];
   return t;
+}
+
+RawIpTransport::Socket* RawIpTransport::routed_socket(const wire::IpAddress& destination) {
+  if (!multi_homed_[destination.is_v4() ? 0 : 1]) return nullptr;
+  const auto routed = routes_.lookup(destination);
+  if (!routed) return nullptr;
+  for (auto& s : sockets_)
+    if (s.bound == *routed) return &s;
+  return nullptr;
 }
 
 RawIpTransport::Socket* RawIpTransport::socket_for(const wire::IpAddress& source,
                                                    const wire::IpAddress& destination) {
   const int family = destination.is_v4() ? AF_INET : AF_INET6;
+  // A multi-homed end with no source learned for this destination: the address routing picks
+  // (route_source.h), not the first one bound.
+  if (multi_homed_any_ && is_unspecified(source)) [[unlikely]] {
+    if (Socket* routed = routed_socket(destination)) return routed;
+  }
   Socket* fallback = nullptr;
   for (auto& s : sockets_) {
     if (s.family != family) continue;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "net/batch_io.h"
+#include "net/route_source.h"
 #include "net/socket_util.h"
 #include "net/transport.h"
 
@@ -57,6 +58,9 @@ class RawIpTransport final : public Transport {
   };
   RawIpTransport() = default;
   Socket* socket_for(const wire::IpAddress& source, const wire::IpAddress& destination);
+  // The socket bound to the source routing picks towards `destination`, or nullptr. Kept out of
+  // socket_for so that its single-homed path needs no stack frame.
+  [[gnu::noinline, gnu::cold]] Socket* routed_socket(const wire::IpAddress& destination);
   // Sends out_[0, n) through `socket`; returns how many the kernel took.
   size_t send_batch(Socket& socket, size_t n);
   ReadRound round_;
@@ -68,6 +72,9 @@ class RawIpTransport final : public Transport {
   std::array<OutgoingDatagram, BatchIo::kBatch> out_{};
   std::array<std::array<uint8_t, kIpv4HeaderSize>, BatchIo::kBatch> headers_{};
   size_t next_socket_ = 0;
+  RouteSources routes_;  // multi-homed: the socket for a destination with no learned source
+  std::array<bool, 2> multi_homed_{};  // per family (IPv4, IPv6): multi_homed_families()
+  bool multi_homed_any_ = false;       // either: the one test socket_for makes (single-homed: +3 instructions)
 };
 
 // The payload of an IPv4 datagram as a raw socket delivers it (header included), with its

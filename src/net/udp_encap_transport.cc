@@ -70,6 +70,8 @@ std::variant<std::unique_ptr<UdpEncapTransport>, TransportError> UdpEncapTranspo
     t->round_.add_socket();
   }
   t->local_port_ = port;
+  t->multi_homed_ = multi_homed_families(t->sockets_);
+  t->multi_homed_any_ = t->multi_homed_[0] || t->multi_homed_[1];
   return t;
 }
 
@@ -107,9 +109,23 @@ void UdpEncapTransport::disable_gso() {
   for (auto& s : sockets_) s.gso = false;
 }
 
+UdpEncapTransport::Socket* UdpEncapTransport::routed_socket(const wire::IpAddress& destination) {
+  if (!multi_homed_[destination.is_v4() ? 0 : 1]) return nullptr;
+  const auto routed = routes_.lookup(destination);
+  if (!routed) return nullptr;
+  for (auto& s : sockets_)
+    if (s.bound == *routed) return &s;
+  return nullptr;
+}
+
 UdpEncapTransport::Socket* UdpEncapTransport::socket_for(const wire::IpAddress& source,
                                                          const wire::IpAddress& destination) {
   const int family = destination.is_v4() ? AF_INET : AF_INET6;
+  // A multi-homed end with no source learned for this destination: the address routing picks
+  // (route_source.h), not the first one bound.
+  if (multi_homed_any_ && is_unspecified(source)) [[unlikely]] {
+    if (Socket* routed = routed_socket(destination)) return routed;
+  }
   Socket* wildcard = nullptr;
   Socket* any_of_family = nullptr;
   for (auto& s : sockets_) {

@@ -9,6 +9,7 @@
 
 #include "net/batch_io.h"
 #include "net/encap_port_map.h"
+#include "net/route_source.h"
 #include "net/socket_util.h"
 #include "net/transport.h"
 
@@ -72,6 +73,9 @@ class UdpEncapTransport final : public Transport {
   };
   UdpEncapTransport() = default;
   Socket* socket_for(const wire::IpAddress& source, const wire::IpAddress& destination);
+  // The socket bound to the source routing picks towards `destination`, or nullptr. Kept out of
+  // socket_for so that its single-homed path needs no stack frame.
+  [[gnu::noinline, gnu::cold]] Socket* routed_socket(const wire::IpAddress& destination);
   ReadRound round_;
   // Hands out what the last read left (GRO trains are cut into packets here); returns how many.
   size_t hand_out(std::span<ReceivedPacket> out);
@@ -97,6 +101,9 @@ class UdpEncapTransport final : public Transport {
   std::vector<OutgoingDatagram> out_;
   bool batching_ = true;
   size_t next_socket_ = 0;
+  RouteSources routes_;  // multi-homed: the socket for a destination with no learned source
+  std::array<bool, 2> multi_homed_{};  // per family (IPv4, IPv6): multi_homed_families()
+  bool multi_homed_any_ = false;       // either: the one test socket_for makes (single-homed: +3 instructions)
 };
 
 }  // namespace sctpkit::net

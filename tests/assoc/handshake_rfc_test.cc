@@ -274,5 +274,36 @@ TEST(Rfc9260Tags, ShutdownAckBeforeEstablishedOrOutOfTheBlueGetsAReflectedShutdo
   expect_reflected_complete(q, 0xCAFE);
 }
 
+// RFC 9260 5.1.2 rule 4: "An INIT or INIT ACK chunk MUST be treated as belonging to an already
+// established association (or one in the process of being established) if the use of any of the
+// valid address parameters contained within the chunk would identify an existing TCB." usrsctp,
+// bound to two addresses, answered our INIT to its first from its second; we took the INIT ACK for
+// out of the blue and sent an ABORT, and no multi-homed association with it ever came up.
+TEST(Rfc9260Setup, InitAckFromAnotherAddressListingTheOneWeSentToIsOurs) {
+  ScriptedPeer p = client_endpoint();
+  std::vector<SentPacket> sent;
+  const auto init = connect_to_peer(p, sent);
+  const auto second = wire::IpAddress::v4(10, 0, 0, 3);
+  std::vector<uint8_t> parameters = {0, 7, 0, 8, 'c', 'o', 'o', 'k'};
+  for (uint8_t last : {2, 3}) {
+    const auto address = ipv4_parameter(last);
+    parameters.insert(parameters.end(), address.begin(), address.end());
+  }
+  auto ack = ScriptedPeer::init_chunk(0x7777, 900, parameters);
+  const auto& init_ack = static_cast<const wire::InitAckChunk&>(static_cast<const wire::InitFields&>(ack));
+  // Not with a wrong tag: the verification tag is still the association's to check (8.5).
+  EXPECT_EQ(p.send_from(second, init.initiate_tag.value() + 1, init_ack), PacketDisposition::Dropped);
+  EXPECT_TRUE(p.take().empty());
+  EXPECT_EQ(p.send_from(second, init.initiate_tag.value(), init_ack), PacketDisposition::Accepted);
+  sent = p.take();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_TRUE(sent[0].has(wire::CookieEchoChunk::kType));
+  EXPECT_FALSE(sent[0].has(kAbort));
+  EXPECT_EQ(p.state(), AssociationState::CookieEchoed);
+  const auto status = p.endpoint().status(p.only_association());
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->paths.size(), 2u) << "both of the peer's addresses are paths";
+}
+
 }  // namespace handshake_rfc_test
 }  // namespace sctpkit::assoc

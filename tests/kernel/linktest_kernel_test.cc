@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <cstdlib>
+#include <functional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -141,6 +143,55 @@ TEST(GuestLinktest, HostPassesAgainstKernelServe) {
   EXPECT_TRUE(peer->wait_for_line("lt_kserve", "sctpkit linktest: association from")) << peer->program_log("lt_kserve");
   EXPECT_NE(peer->program_log("lt_kserve").find("10.77.0.1 port"), std::string::npos) << peer->program_log("lt_kserve");
   peer->stop_program("lt_kserve");
+  view.expect_clean_after_close();
+}
+
+// RFC 9260 6.4 with the kernel as a multi-homed server: echo_stream bound to the IPv4 wildcard
+// lists every address of the guest in its INIT ACK. With a second address on each side, the host's
+// linktest (two -s addresses) must check a path to each of the kernel's addresses, and the kernel
+// must count nothing out of the blue (a packet from an address we did not list would be).
+TEST(HostLinktestMultihome, KernelServerOnTwoAddressesHasEveryPathChecked) {
+  SCTPKIT_KERNEL_PEER(peer);
+  prepare_carrier(*peer, Carrier::RawIpv4);
+  constexpr const char* kGuestSecond = "10.77.0.3";
+  constexpr const char* kHostSecond = "10.77.0.4";
+  auto host_address = [&](const std::string& verb) {
+    int rc = -1;
+    peer->in_namespace([&] { rc = std::system(("ip addr " + verb + " " + kHostSecond + "/24 dev tap0").c_str()); });
+    return rc;
+  };
+  // The guest is shared by every test: the second addresses go again whatever happens here.
+  struct Restore {
+    KernelPeer& peer;
+    std::function<int(const std::string&)> host;
+    ~Restore() {
+      peer.run(std::string("ip addr del ") + kGuestSecond + "/24 dev eth0");
+      host("del");
+    }
+  } restore{*peer, host_address};
+  ASSERT_EQ(peer->run(std::string("ip addr add ") + kGuestSecond + "/24 dev eth0").exit_code, 0);
+  ASSERT_EQ(host_address("add"), 0);
+  KernelView view(*peer);
+  peer->start_program("lt_mh_echo", "echo_stream 6444");
+  ASSERT_TRUE(peer->wait_for_line("lt_mh_echo", "ready")) << peer->program_log("lt_mh_echo");
+  HostProcess linktest(*peer, {SCTPKIT_TOOL, "linktest", "--raw", "--json", "--timeout", "30", "--bulk", "0", "-s",
+                               std::string(kHostIpv4) + "," + kHostSecond, kGuestIpv4, "6444"});
+  const int code = linktest.wait(std::chrono::seconds(120));
+  const std::string output = linktest.log();
+  EXPECT_EQ(code, 0) << output << "\nguest:\n" << peer->program_log("lt_mh_echo");
+  const auto report = json_line(output);
+  ASSERT_TRUE(report.is_object()) << output;
+  EXPECT_EQ(phase_results(report), "setup=pass data=pass heartbeat=pass shutdown=pass") << output;
+  ASSERT_TRUE(report["paths"].is_array()) << output;
+  for (const char* address : {kGuestIpv4, kGuestSecond}) {
+    int answered = 0;
+    for (const auto& path : report["paths"])
+      if (path["peer"] == address) answered += path["hb_ack_received"].get<int>();
+    EXPECT_GT(answered, 0) << "no HEARTBEAT ACK from " << address << ": " << report["paths"].dump();
+  }
+  for (const auto& path : report["paths"]) EXPECT_EQ(path["result"], "pass") << path.dump();
+  std::printf("linktest paths against the kernel on two addresses: %s\n", report["paths"].dump().c_str());
+  peer->stop_program("lt_mh_echo");
   view.expect_clean_after_close();
 }
 

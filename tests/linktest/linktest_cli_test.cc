@@ -204,7 +204,10 @@ TEST(LinktestCli, UsageErrorsExit2) {
                                         {"--raw"},
                                         {"--serve", "1", "127.0.0.1"},
                                         {"127.0.0.1", "70000"},
-                                        {"--timeout", "0"}}) {
+                                        {"--timeout", "0"},
+                                        {"-s", "127.0.0.1,not-an-address", "127.0.0.1"},  // -s takes numbers
+                                        {"-s", "127.0.0.2"},  // the local run binds loopback itself
+                                        {"--matrix", "-s", "127.0.0.2", "a=127.0.0.1:1", "b=127.0.0.1:2"}}) {
     auto child = linktest(args);
     EXPECT_EQ(child.wait(30s), 2) << args[0] << ": " << child.err();
     EXPECT_NE(child.err().find("sctpkit linktest: "), std::string::npos) << child.err();

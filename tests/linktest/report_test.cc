@@ -95,5 +95,75 @@ TEST(Report, JunitHasOneCasePerPhaseAndEscapesText) {
   EXPECT_EQ(xml.find("<x>"), std::string::npos);
 }
 
+// A multi-homed run: the heartbeat phase's paths, one passing and one failing.
+Report multi_homed() {
+  Report r = sample(false);
+  PathResult good{"10.1.0.1", "10.1.0.2", "active", 0.3, 5, 5, 6, 6, true, true, Outcome::Pass, "", ""};
+  PathResult bad{"10.2.0.1", "10.2.0.2", "inactive", std::nullopt, 4, 0, 0, 0, true, true, Outcome::Fail,
+                 "no HEARTBEAT ACK from 10.2.0.2 in 5 s over path 10.2.0.1 -> 10.2.0.2",
+                 "is that network routed and SCTP allowed on it?"};
+  r.paths = {good, bad};
+  return r;
+}
+
+TEST(Report, SingleHomedReportsHaveNoPaths) {
+  EXPECT_EQ(format_table(sample(false)).find("path"), std::string::npos);
+  EXPECT_FALSE(nlohmann::json::parse(to_json(sample(false))).contains("paths"));
+  EXPECT_EQ(to_junit(sample(false)).find("linktest.paths"), std::string::npos);
+}
+
+TEST(Report, TableListsEveryPathWithTheCheckUnderAFailedOne) {
+  const std::string table = format_table(multi_homed());
+  const auto head = table.find("\npath ");
+  const auto good = table.find("\n10.1.0.1 -> 10.1.0.2");
+  const auto bad = table.find("\n10.2.0.1 -> 10.2.0.2");
+  ASSERT_NE(head, std::string::npos) << table;
+  ASSERT_NE(good, std::string::npos) << table;
+  ASSERT_NE(bad, std::string::npos) << table;
+  EXPECT_LT(head, good);
+  EXPECT_LT(good, bad);
+  EXPECT_LT(bad, table.find("verdict:")) << "the paths come before the verdict";
+  EXPECT_NE(table.find("active    0.3 ms  5 sent / 5 answered  6 received / 6 answered  pass", good), std::string::npos)
+      << table;
+  EXPECT_NE(table.find("inactive       -  4 sent / 0 answered  0 received / 0 answered  fail", bad), std::string::npos)
+      << table;
+  EXPECT_NE(table.find("check: no HEARTBEAT ACK from 10.2.0.2 in 5 s over path 10.2.0.1 -> 10.2.0.2: is that network "
+                       "routed and SCTP allowed on it?",
+                       bad),
+            std::string::npos)
+      << table;
+}
+
+TEST(Report, JsonAndJunitHaveAnEntryPerPath) {
+  const auto j = nlohmann::json::parse(to_json(multi_homed()));
+  ASSERT_EQ(j["paths"].size(), 2u);
+  EXPECT_EQ(j["paths"][0]["local"], "10.1.0.1");
+  EXPECT_EQ(j["paths"][0]["peer"], "10.1.0.2");
+  EXPECT_EQ(j["paths"][0]["state"], "active");
+  EXPECT_DOUBLE_EQ(j["paths"][0]["srtt_ms"].get<double>(), 0.3);
+  EXPECT_EQ(j["paths"][0]["hb_sent"], 5);
+  EXPECT_EQ(j["paths"][0]["hb_ack_received"], 5);
+  EXPECT_EQ(j["paths"][0]["hb_received"], 6);
+  EXPECT_EQ(j["paths"][0]["hb_ack_sent"], 6);
+  EXPECT_EQ(j["paths"][0]["result"], "pass");
+  EXPECT_TRUE(j["paths"][1]["srtt_ms"].is_null());
+  EXPECT_EQ(j["paths"][1]["result"], "fail");
+  EXPECT_EQ(j["paths"][1]["hint"], "is that network routed and SCTP allowed on it?");
+  const std::string xml = to_junit(multi_homed());
+  EXPECT_NE(xml.find("tests=\"5\" failures=\"1\""), std::string::npos) << xml;
+  EXPECT_NE(xml.find("<testcase classname=\"linktest.paths\" name=\"heartbeat 10.1.0.1 -&gt; 10.1.0.2\" "
+                     "time=\"0.000\"/>"),
+            std::string::npos)
+      << xml;
+  EXPECT_NE(xml.find("<failure message=\"no HEARTBEAT ACK from 10.2.0.2 in 5 s over path 10.2.0.1 -&gt; 10.2.0.2\">"
+                     "expected: HB REQ and HB ACK both ways on this path\nseen: no HEARTBEAT ACK"),
+            std::string::npos)
+      << xml;
+  EXPECT_NE(xml.find("path inactive, our HB REQ 4 sent / 0 answered, the peer's 0 received / 0 answered\ncheck: is "
+                     "that network routed and SCTP allowed on it?</failure>"),
+            std::string::npos)
+      << xml;
+}
+
 }  // namespace
 }  // namespace sctpkit::linktest

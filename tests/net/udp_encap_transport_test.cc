@@ -173,5 +173,41 @@ TEST(UdpEncapTransport, WildcardSocketChoosesTheRequestedSourceAddress) {
   EXPECT_EQ(in[0].source, source);
 }
 
+// RFC 9260 3 ("Path"): with no source learned for a destination, a multi-homed end sends from the
+// address routing picks for it. From the first socket bound (here 127.0.0.2), a packet to the
+// second network's peer address left from the first network's address.
+TEST(UdpEncapTransport, AMultiHomedEndSendsFromTheRoutedSourceWhenNoneWasLearned) {
+  auto receiver = open_loopback();
+  receiver->bind_port(5000);
+  UdpEncapOptions options;
+  options.local_port = 0;
+  options.remote_port = receiver->local_port();
+  options.local_addresses = {wire::IpAddress::v4(127, 0, 0, 2), kLoopback};
+  auto opened = UdpEncapTransport::open(options);
+  ASSERT_TRUE(std::holds_alternative<std::unique_ptr<UdpEncapTransport>>(opened));
+  auto& sender = *std::get<std::unique_ptr<UdpEncapTransport>>(opened);
+  const auto packet = testing::sctp_packet(6000, 5000);
+  std::array<ReceivedPacket, 4> in;
+  for (int round = 0; round < 2; ++round) {  // the second from the cache
+    ASSERT_EQ(sender.send(std::array{OutgoingPacket{{}, kLoopback, packet}}), 1u);
+    ASSERT_EQ(receive_wait(*receiver, in), 1u);
+    EXPECT_EQ(in[0].source, kLoopback) << "the kernel routes 127.0.0.1 from 127.0.0.1";
+  }
+  // A source the engine learned still wins.
+  ASSERT_EQ(sender.send(std::array{OutgoingPacket{wire::IpAddress::v4(127, 0, 0, 2), kLoopback, packet}}), 1u);
+  ASSERT_EQ(receive_wait(*receiver, in), 1u);
+  EXPECT_EQ(in[0].source, wire::IpAddress::v4(127, 0, 0, 2));
+}
+
+TEST(RouteSources, AnswersAndForgetsTheOldestBeyondItsSize) {
+  RouteSources routes;
+  for (uint8_t i = 1; i <= RouteSources::kEntries + 2; ++i) {
+    const auto destination = wire::IpAddress::v4(127, 0, 0, i);
+    // `ip route get 127.0.0.5`: "local 127.0.0.5 dev lo src 127.0.0.1".
+    EXPECT_EQ(routes.lookup(destination), kLoopback) << int(i);
+  }
+  EXPECT_EQ(routes.lookup(kLoopback), kLoopback) << "looked up again after it was forgotten";
+}
+
 }  // namespace udp_encap_transport_test
 }  // namespace sctpkit::net

@@ -176,5 +176,26 @@ TEST(CatSource, UdpListenerBoundToOneLoopbackAddress) {
   EXPECT_TRUE(has_line(trace, "127.0.0.3", "127.0.0.2", port, "[DATA]")) << trace;
 }
 
+// -s repeated or given a comma list: a multi-homed end (RFC 9260 6.4). The listener answers on its
+// second address, and each end heartbeats the other's second address, which only its INIT (or
+// INIT ACK) address list can have told it.
+TEST(CatSource, SeveralAddressesAreBoundAndAnnounced) {
+  const std::string port = std::to_string(20000 + (::getpid() + 11) % 20000);
+  const std::string udp = std::to_string(40000 + (::getpid() + 3) % 9000);
+  Process server({"cat", "-l", "--udp=" + udp, "--echo", "--trace", "--hb-interval", "100", "-s", "127.0.0.2,127.0.0.4",
+                  port});
+  Process client({"cat", "--udp=" + udp, "--trace", "--hb-interval", "100", "-s", "127.0.0.3", "-s", "127.0.0.5",
+                  "127.0.0.4", port});
+  client.write("homes");
+  EXPECT_EQ(client.read_stdout_until("homes", 15s), "homes") << client.err();
+  const std::string theirs = server.read_stderr_until("> 127.0.0.5." , 15s);
+  const std::string ours = client.read_stderr_until("> 127.0.0.2.", 15s);
+  client.close_stdin();
+  EXPECT_EQ(client.wait(15s), kExitOk) << client.err();
+  EXPECT_TRUE(has_line(theirs, "127.0.0.4", "127.0.0.3", port, "[INIT ACK]")) << theirs;
+  EXPECT_NE(theirs.find("> 127.0.0.5."), std::string::npos) << "the client's second address unknown:\n" << theirs;
+  EXPECT_NE(ours.find("> 127.0.0.2."), std::string::npos) << "the server's second address unknown:\n" << ours;
+}
+
 }  // namespace
 }  // namespace sctpkit::tools
