@@ -4,11 +4,17 @@
 //   --tx raw    raw IPv4 socket, IP_HDRINCL, sendmmsg (raw_ceiling's path)
 //   --tx mmsg   AF_PACKET socket, whole Ethernet frames, sendmmsg, PACKET_QDISC_BYPASS
 //   --tx ring   AF_PACKET TPACKET_V2 TX ring, one send() per batch, PACKET_QDISC_BYPASS
+//   --tx xdp    AF_XDP socket in copy mode (veth has no zero-copy): frames on its TX ring, one
+//               sendto() per batch
 //   --rx raw    raw IPv4 socket, recvmmsg (raw_ceiling's path)
 //   --rx ring   AF_PACKET TPACKET_V3 RX ring (ETH_P_IP, a BPF filter for protocol 132)
 //   --rx ring-all   the same bound to ETH_P_ALL: it sees frames before the netdev ingress hook, so
 //               that an nftables rule there (`ip protocol 132 drop`, made by the caller) can spare
 //               them IPv4 input and the ICMP answer without a raw socket
+//   --rx xdp    an XDP program on the interface redirects IPv4 frames of protocol 132 to an AF_XDP
+//               socket (copy mode) before the kernel's IPv4 input runs, and passes the rest (ARP,
+//               the control connection): no raw socket is needed then
+//   --xdp-mode native|skb   attach that program in driver (veth's own XDP) or generic (SKB) mode
 //   --hold none|drop|open   with a ring: whether a raw socket of protocol 132 is held open too,
 //               with a drop-all BPF filter or with none (never read). The kernel runs its IPv4 input
 //               for every frame whatever a packet socket took, and without a raw socket for 132 it
@@ -17,12 +23,15 @@
 //   --otherhost the sender writes a destination MAC that is not the receiver's: the receiver's
 //               kernel marks the frame PACKET_OTHERHOST and its IPv4 input drops it at once, so the
 //               packet socket's cost is seen without IP input (what a dedicated MAC would buy).
-// Frames are built whole (packet_io.h) from the addresses the TCP control connection resolved. The
+// An AF_XDP socket binds to queue 0 of the interface (a veth made by `ip link add` has one); with
+// more rx queues, frames on the others would pass to IPv4 input. Frames are built whole
+// (packet_io.h, xdp_io.h) from the addresses the TCP control connection resolved. The
 // control connection (TCP, port -p, never during the measured run) starts a run, and at its end
 // carries the receiver's count back: throughput and rate are what arrived, never what was sent.
 // -l, the packet format, --acks and the JSON summary are raw_ceiling's, so runs of both compare
-// line for line; the summary adds `config`, `packets.ring_drops` and `cpu_ns_per_packet` (see cpu_ns:
-// the rate moves with the load of this shared machine, CPU time per packet much less).
+// line for line; the summary adds `config`, `packets.ring_drops` (the AF_PACKET ring's or the
+// AF_XDP socket's RX drops) and `cpu_ns_per_packet` (see cpu_ns: the rate moves with the load of
+// this shared machine, CPU time per packet much less).
 #include <netinet/tcp.h>
 #include <sys/resource.h>
 
@@ -35,6 +44,7 @@
 #include "net/socket_util.h"
 #include "packet_io.h"
 #include "perf_common.h"
+#include "xdp_io.h"
 
 namespace sctpkit::bench {
 namespace {
@@ -108,6 +118,7 @@ struct PathConfig {
   std::string rx = "raw";
   std::string hold = "none";
   bool otherhost = false;
+  std::string xdp_mode = "native";
 };
 
 // One end's send and receive paths, as PathConfig chose them.
@@ -137,18 +148,25 @@ class Endpoint {
       if (c.hold == "drop" && !packet::attach_drop_all(hold_.get())) return say("SO_ATTACH_FILTER");
       ++raw_sockets_;
     }
-    if (c.tx != "raw" && !sender_.open(link_, c.tx == "ring", true)) return false;
-    if (c.rx != "raw" && !receiver_.open(link_, c.rx == "ring-all")) return false;
-    return true;
+    if ((c.tx == "mmsg" || c.tx == "ring") && !sender_.open(link_, c.tx == "ring", true)) return false;
+    if ((c.rx == "ring" || c.rx == "ring-all") && !receiver_.open(link_, c.rx == "ring-all")) return false;
+    if ((c.tx == "xdp" || c.rx == "xdp") && !xsk_.open(link_, 0)) return false;
+    if (c.rx != "xdp") return true;
+    return program_.attach(link_.ifindex, c.xdp_mode == "native") && program_.add_socket(0, xsk_.fd());
   }
 
-  [[nodiscard]] int tx_fd() const { return config_.tx == "raw" ? raw_.get() : sender_.fd(); }
-  [[nodiscard]] int rx_fd() const { return config_.rx == "raw" ? raw_.get() : receiver_.fd(); }
+  [[nodiscard]] int tx_fd() const {
+    return config_.tx == "raw" ? raw_.get() : config_.tx == "xdp" ? xsk_.fd() : sender_.fd();
+  }
+  [[nodiscard]] int rx_fd() const {
+    return config_.rx == "raw" ? raw_.get() : config_.rx == "xdp" ? xsk_.fd() : receiver_.fd();
+  }
 
   // Sends `count` (<= kBatch) SCTP packets of `size` bytes that fill(sctp, i) writes; returns how
   // many the kernel took.
   template <class Fill>
   std::size_t send(std::size_t count, std::size_t size, Fill&& fill) {
+    if (config_.tx == "xdp") return xsk_.send(count, size, fill);
     if (config_.tx != "raw") return sender_.send(count, size, fill);
     for (std::size_t i = 0; i < count; ++i) {
       fill(batch_.data() + i * size, i);
@@ -157,8 +175,11 @@ class Endpoint {
     }
     return io_.send(raw_.get(), AF_INET, std::span(out_).first(count));
   }
-  void flush() { sender_.flush(); }
-  [[nodiscard]] bool idle() const { return config_.tx == "raw" || sender_.idle(); }
+  void flush() {
+    if (config_.tx == "xdp") xsk_.flush();
+    else sender_.flush();
+  }
+  [[nodiscard]] bool idle() { return config_.tx == "raw" || (config_.tx == "xdp" ? xsk_.idle() : sender_.idle()); }
 
   // Calls on_sctp(sctp packet) for everything waiting; returns how many IP datagrams were read.
   template <class OnSctp>
@@ -166,6 +187,7 @@ class Endpoint {
     auto on_ip = [&](const uint8_t* ip, std::size_t size) {
       if (auto p = net::strip_ipv4_header(wire::Bytes(ip, size))) on_sctp(p->payload);
     };
+    if (config_.rx == "xdp") return xsk_.drain(on_ip);
     if (config_.rx != "raw") return receiver_.drain(on_ip);
     std::size_t total = 0, n;
     while ((n = io_.receive(raw_.get(), in_)) > 0) {
@@ -174,11 +196,13 @@ class Endpoint {
     }
     return total;
   }
-  uint64_t ring_drops() { return config_.rx != "raw" ? receiver_.take_drops() : 0; }
+  uint64_t ring_drops() {
+    return config_.rx == "raw" ? 0 : config_.rx == "xdp" ? xsk_.take_drops() : receiver_.take_drops();
+  }
 
   nlohmann::json describe() const {
     return {{"tx", config_.tx}, {"rx", config_.rx}, {"hold", config_.hold}, {"otherhost", config_.otherhost},
-            {"raw_sockets", raw_sockets_}, {"interface", link_.interface}};
+            {"xdp_mode", config_.xdp_mode}, {"raw_sockets", raw_sockets_}, {"interface", link_.interface}};
   }
 
  private:
@@ -199,6 +223,8 @@ class Endpoint {
   int raw_sockets_ = 0;
   packet::FrameSender sender_;
   packet::FrameReceiver receiver_;
+  xdp::Socket xsk_;
+  xdp::Program program_;  // after xsk_: detached before the socket closes
   BatchIo io_;
   std::array<net::Datagram, BatchIo::kBatch> in_{};
   std::array<net::OutgoingDatagram, BatchIo::kBatch> out_{};
@@ -319,7 +345,7 @@ int run_client(const PathConfig& config, const PerfOptions& o) {
   Endpoint e;
   if (!resolve_link(control.get(), link) || !e.open(config, link)) return kExitPrivilege;
   if (config.tx != "raw" && size + net::kIpv4HeaderSize > static_cast<std::size_t>(link.mtu)) {
-    std::fprintf(stderr, "packet_ceiling: a packet socket sends whole frames: -l at most %d on %s\n",
+    std::fprintf(stderr, "packet_ceiling: AF_PACKET and AF_XDP send whole frames: -l at most %d on %s\n",
                  link.mtu - static_cast<int>(net::kIpv4HeaderSize), link.interface.c_str());
     return kExitUsage;
   }
@@ -411,7 +437,8 @@ int run_client(const PathConfig& config, const PerfOptions& o) {
 
 int main(int argc, char** argv) {
   using namespace sctpkit::bench;
-  CLI::App app{"packet_ceiling: raw SCTP-sized packets over AF_PACKET or raw IPv4 (see bench/packet_ceiling.cc)"};
+  CLI::App app{
+      "packet_ceiling: raw SCTP-sized packets over AF_XDP, AF_PACKET or raw IPv4 (see bench/packet_ceiling.cc)"};
   PerfOptions o;
   o.message_size = 1480;
   PathConfig config;
@@ -423,12 +450,17 @@ int main(int argc, char** argv) {
   app.add_option("-t,--time", o.seconds, "seconds to send")->check(CLI::PositiveNumber);
   app.add_option("-l,--length", o.message_size, "SCTP packet size in bytes (after the IP header)");
   app.add_flag("--acks", acks, "server: answer every second packet with a SACK-sized one");
-  app.add_option("--tx", config.tx, "send path: raw, mmsg (AF_PACKET sendmmsg) or ring (AF_PACKET TX ring)")
-      ->check(CLI::IsMember({"raw", "mmsg", "ring"}));
+  app.add_option("--tx", config.tx,
+                 "send path: raw, mmsg (AF_PACKET sendmmsg), ring (AF_PACKET TX ring) or xdp (AF_XDP TX ring)")
+      ->check(CLI::IsMember({"raw", "mmsg", "ring", "xdp"}));
   app.add_option("--rx", config.rx,
-                 "receive path: raw, ring (AF_PACKET TPACKET_V3 RX ring) or ring-all (the ring bound to ETH_P_ALL)")
-      ->check(CLI::IsMember({"raw", "ring", "ring-all"}));
-  app.add_option("--hold", config.hold, "with a ring: a raw socket of protocol 132 held open: none, drop, open")
+                 "receive path: raw, ring (AF_PACKET TPACKET_V3 RX ring), ring-all (the ring bound to ETH_P_ALL) "
+                 "or xdp (XDP program + AF_XDP socket)")
+      ->check(CLI::IsMember({"raw", "ring", "ring-all", "xdp"}));
+  app.add_option("--xdp-mode", config.xdp_mode, "--rx xdp: attach the XDP program native (driver) or skb (generic)")
+      ->check(CLI::IsMember({"native", "skb"}));
+  app.add_option("--hold", config.hold,
+                 "with --rx ring, ring-all or xdp: a raw socket of protocol 132 held open: none, drop, open")
       ->check(CLI::IsMember({"none", "drop", "open"}));
   app.add_flag("--otherhost", config.otherhost, "AF_PACKET send: a destination MAC that is not the peer's");
   app.add_flag("--json", o.json, "print the summary as one JSON object");

@@ -29,18 +29,25 @@ CASES = [
 ]
 
 
-def main():
+def run_cases(cases, skip_reason=None):
+    """Runs each (server flags, client flags) of `cases` in a namespace pair made for it and checks
+    its summary; returns the exit code. skip_reason(binary, ns), asked in the first pair: why the
+    cases cannot run on this machine, or None."""
     binary = os.path.join(sys.argv[1], "bench", "packet_ceiling")
     reason = NetnsPair.unavailable_reason()
     if reason or not os.access(binary, os.X_OK):
         print(f"SKIPPED: {reason or f'no {binary}'}")
         return SKIP
     failures = []
-    for server_flags, client_flags in CASES:
+    for i, (server_flags, client_flags) in enumerate(cases):
         port = str(free_port(socket.SOCK_STREAM))
         label = f"server {' '.join(server_flags)} / client {' '.join(client_flags)}"
         try:
             with NetnsPair() as ns:
+                reason = skip_reason(binary, ns) if skip_reason and i == 0 else None
+                if reason:
+                    print(f"SKIPPED: {reason}")
+                    return SKIP
                 with Server([binary, "-s", "--acks", "--one-off", "-p", port] + server_flags, Placement(ns.server)):
                     summary = run_client("packet_ceiling", [binary, "-c", ns.SERVER_ADDR, "-p", port, "-t", "0.3",
                                                             "-l", str(SIZE), "--json"] + client_flags,
@@ -56,4 +63,4 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_cases(CASES))

@@ -1,9 +1,10 @@
-// The AF_XDP side of bench/xdp_ceiling.cc: an XDP program that hands IPv4 frames of protocol 132 to
-// an AF_XDP socket and passes everything else (ARP, the TCP control connection), and the socket
-// itself (a UMEM of 2 KiB frames with its fill and completion rings, an RX and a TX ring; see the
-// kernel's Documentation/networking/af_xdp.rst). No libbpf or libxdp: the program is a dozen BPF
-// instructions loaded through the bpf() system call, attached with a bpf_link, so that it goes away
-// with the process however it ends. Only kernel headers. Header-only, like packet_io.h.
+// The AF_XDP side of bench/packet_ceiling.cc (--tx xdp, --rx xdp): an XDP program that hands IPv4
+// frames of protocol 132 to an AF_XDP socket and passes everything else (ARP, the TCP control
+// connection), and the socket itself (a UMEM of 2 KiB frames with its fill and completion rings, an
+// RX and a TX ring; see the kernel's Documentation/networking/af_xdp.rst). No libbpf or libxdp: the
+// program is a dozen BPF instructions loaded through the bpf() system call, attached with a
+// bpf_link, so that it goes away with the process however it ends. Only kernel headers.
+// Header-only, like packet_io.h.
 #pragma once
 
 #include <linux/bpf.h>
@@ -102,7 +103,7 @@ class Program {
     p.log_level = 1;
     prog_ = static_cast<int>(bpf(BPF_PROG_LOAD, p));
     if (prog_ < 0) {
-      std::fprintf(stderr, "xdp_ceiling: verifier log:\n%s\n", log);
+      std::fprintf(stderr, "packet_ceiling: verifier log:\n%s\n", log);
       return say("BPF_PROG_LOAD");
     }
     bpf_attr l{};
@@ -129,7 +130,7 @@ class Program {
 
  private:
   static bool say(const char* what) {
-    std::fprintf(stderr, "xdp_ceiling: %s: %s (needs CAP_BPF and CAP_NET_ADMIN)\n", what, std::strerror(errno));
+    std::fprintf(stderr, "packet_ceiling: %s: %s (needs CAP_BPF and CAP_NET_ADMIN)\n", what, std::strerror(errno));
     return false;
   }
   int map_ = -1, prog_ = -1, link_ = -1;
@@ -306,7 +307,7 @@ class Socket {
     if (r.map) ::munmap(r.map, r.map_size);
   }
   static bool say(const char* what, const char* hint = "needs CAP_NET_RAW") {
-    std::fprintf(stderr, "xdp_ceiling: AF_XDP %s: %s (%s)\n", what, std::strerror(errno), hint);
+    std::fprintf(stderr, "packet_ceiling: AF_XDP %s: %s (%s)\n", what, std::strerror(errno), hint);
     return false;
   }
 
