@@ -80,13 +80,9 @@ TEST(HostileControl, AHeartbeatFloodIsAnsweredUpToABoundAndKeepsNoOtherState) {
   // would queue 200 answers before the embedder sends any; the queue keeps the latest few.
   ScriptedPeer p;
   ASSERT_TRUE(p.establish());
-  std::vector<uint8_t> buffer(4096);
-  wire::PacketBuilder builder(buffer, buffer.size(),
-                              {ScriptedPeer::kPeerPort, ScriptedPeer::kEndpointPort, wire::VerificationTag(p.local_tag), 0});
-  size_t heartbeats = 0;
-  while (builder.add(wire::HeartbeatChunk{kHeartbeatInfo})) ++heartbeats;
+  const size_t heartbeats = p.send_packed(
+      [](wire::PacketBuilder& packet, size_t) { return packet.add(wire::HeartbeatChunk{kHeartbeatInfo}); });
   ASSERT_GT(heartbeats, 200u);
-  p.endpoint().handle_packet(builder.finish(), p.peer, p.us, p.now);
   size_t answers = 0;
   for (const SentPacket& sent : p.take()) {
     for (const wire::RawChunk& chunk : sent.view()) {
@@ -179,15 +175,10 @@ TEST(HostileControl, AFloodOfUnknownChunksToReportBuildsAtMostTheReportsThatGoOu
   // last eight. Now the first eight are kept and no more are built while the queue is full.
   ScriptedPeer p;
   ASSERT_TRUE(p.establish());
-  std::vector<uint8_t> buffer(4096);
-  wire::PacketBuilder builder(buffer, buffer.size(),
-                              {ScriptedPeer::kPeerPort, ScriptedPeer::kEndpointPort, wire::VerificationTag(p.local_tag), 0});
   // Chunks of type 255 (upper bits 11), each numbered in its flags, no value: over 1,000.
-  size_t chunks = 0;
-  while (builder.add_value(0xFF, static_cast<uint8_t>(chunks), {})) ++chunks;
+  const size_t chunks = p.send_packed(
+      [](wire::PacketBuilder& packet, size_t i) { return packet.add_value(0xFF, static_cast<uint8_t>(i), {}); });
   ASSERT_GT(chunks, 1000u);
-  const auto packet = builder.finish();
-  p.endpoint().handle_packet(packet, p.peer, p.us, p.now);
   std::vector<uint8_t> reported_flags;
   for (const SentPacket& sent : p.take()) {
     for (const wire::RawChunk& chunk : sent.view()) {

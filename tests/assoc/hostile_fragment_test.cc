@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "assoc/rx/reassembly.h"
+#include "fragment_builders.h"
 
 namespace sctpkit::assoc {
 namespace hostile_fragment_test {
@@ -20,47 +21,24 @@ using wire::Ssn;
 using wire::StreamId;
 using wire::Tsn;
 
+using testing::drain;
+
 // Payloads outlive the fragment only during insert(); each test keeps its own.
 struct Fragments {
-  std::vector<std::string> pool;
-  Fragments() { pool.reserve(4096); }
+  testing::PayloadPool pool;
   DataFragment data(uint32_t tsn, uint16_t stream, uint16_t ssn, const std::string& flags, const std::string& payload,
                     uint32_t ppid = 7, bool unordered = false) {
-    pool.push_back(payload);
-    DataFragment f;
-    f.tsn = Tsn(tsn);
-    f.stream = StreamId(stream);
-    f.ssn = Ssn(ssn);
-    f.ppid = Ppid(ppid);
-    f.unordered = unordered;
-    f.beginning = flags.find('B') != std::string::npos;
-    f.ending = flags.find('E') != std::string::npos;
-    f.payload = {reinterpret_cast<const uint8_t*>(pool.back().data()), pool.back().size()};
-    return f;
+    return testing::data_fragment(tsn, stream, ssn, flags, pool.keep(payload), ppid, unordered);
   }
   // RFC 8260 2.1: I-DATA carries the PPID on the first fragment only, the FSN on the others.
   DataFragment idata(uint32_t tsn, uint16_t stream, uint32_t mid, uint32_t fsn, const std::string& flags,
                      const std::string& payload, bool unordered = false) {
-    DataFragment f = data(tsn, stream, 0, flags, payload, fsn == 0 ? 7 : fsn, unordered);
-    f.mid = Mid(mid);
-    f.fsn = Fsn(fsn);
-    return f;
+    return testing::idata_fragment(tsn, stream, mid, fsn, flags, pool.keep(payload), fsn == 0 ? 7 : fsn, unordered);
   }
 };
 
 ReassemblyConfig config(uint16_t streams, bool interleaving) {
-  ReassemblyConfig c;
-  c.inbound_streams = streams;
-  c.interleaving = interleaving;
-  c.max_message_size = 1000;
-  c.receive_buffer = 1 << 20;
-  return c;
-}
-
-std::vector<std::string> drain(Reassembly& r) {
-  std::vector<std::string> out;
-  while (auto m = r.pop_message()) out.emplace_back(m->payload.begin(), m->payload.end());
-  return out;
+  return testing::reassembly_config(streams, interleaving, 1 << 20);
 }
 
 // RFC 9260 3.3.1: every fragment carries the message's PPID, so a neighbour with another PPID is
@@ -131,7 +109,6 @@ TEST(HostileFragment, IDataFragmentOfAnotherStreamOrUBitJoinsAnotherMessage) {
 TEST(HostileFragment, ThirtyThousandInterleavedIDataPartialsAllComplete) {
   constexpr uint32_t kStreams = 3000, kPerStream = 10, kMessages = kStreams * kPerStream;
   Fragments f;
-  f.pool.reserve(3 * kMessages);
   ReassemblyConfig c = config(kStreams, true);
   c.receive_buffer = 8 << 20;
   Reassembly r(c);

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "fragment_builders.h"
+
 namespace sctpkit::assoc {
 namespace rx_reassembly_test {
 
@@ -16,53 +18,28 @@ using wire::Ssn;
 using wire::StreamId;
 using wire::Tsn;
 
-// Payload storage must outlive the fragment only during insert(); a static pool keeps it simple.
-wire::Bytes bytes_of(const std::string& text) {
-  static std::vector<std::string> pool;
-  pool.reserve(1024);
-  pool.push_back(text);
-  const std::string& s = pool.back();
-  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
-}
+using testing::drain;
+using testing::text_of;
 
-std::string text_of(const std::vector<uint8_t>& payload) { return {payload.begin(), payload.end()}; }
+// Payload storage must outlive the fragment only during insert(); one pool for the file will do.
+wire::Bytes bytes_of(const std::string& text) {
+  static testing::PayloadPool pool;
+  return pool.keep(text);
+}
 
 // DATA: flags "BE", "B", "E" or "" (middle).
 DataFragment data(uint32_t tsn, uint16_t stream, uint16_t ssn, const std::string& flags, const std::string& payload,
                   bool unordered = false, uint32_t ppid = 7) {
-  DataFragment f;
-  f.tsn = Tsn(tsn);
-  f.stream = StreamId(stream);
-  f.ssn = Ssn(ssn);
-  f.ppid = Ppid(ppid);
-  f.unordered = unordered;
-  f.beginning = flags.find('B') != std::string::npos;
-  f.ending = flags.find('E') != std::string::npos;
-  f.payload = bytes_of(payload);
-  return f;
+  return testing::data_fragment(tsn, stream, ssn, flags, bytes_of(payload), ppid, unordered);
 }
 
 DataFragment idata(uint32_t tsn, uint16_t stream, uint32_t mid, uint32_t fsn, const std::string& flags,
                    const std::string& payload, bool unordered = false, uint32_t ppid = 0) {
-  DataFragment f = data(tsn, stream, 0, flags, payload, unordered, ppid);
-  f.mid = Mid(mid);
-  f.fsn = Fsn(fsn);
-  return f;
+  return testing::idata_fragment(tsn, stream, mid, fsn, flags, bytes_of(payload), ppid, unordered);
 }
 
 ReassemblyConfig config(uint16_t streams = 4, bool interleaving = false) {
-  ReassemblyConfig c;
-  c.inbound_streams = streams;
-  c.interleaving = interleaving;
-  c.max_message_size = 1000;
-  c.receive_buffer = 2000;
-  return c;
-}
-
-std::vector<std::string> drain(Reassembly& r) {
-  std::vector<std::string> out;
-  while (auto m = r.pop_message()) out.push_back(text_of(m->payload));
-  return out;
+  return testing::reassembly_config(streams, interleaving, 2000);
 }
 
 using ::testing::ElementsAre;

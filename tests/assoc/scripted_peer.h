@@ -97,6 +97,17 @@ class ScriptedPeer {
     const auto packet = builder.finish();
     return endpoint_.handle_packet(packet, from, us, now);
   }
+  // One packet from the peer on the established association (local_tag), packed full for a flood:
+  // `add(builder, i)` adds the i-th chunk and says whether it fitted. How many did.
+  template <typename AddChunk>
+  size_t send_packed(AddChunk add) {
+    std::vector<uint8_t> buffer(4096);
+    wire::PacketBuilder builder(buffer, buffer.size(), {kPeerPort, kEndpointPort, wire::VerificationTag(local_tag), 0});
+    size_t added = 0;
+    while (add(builder, added)) ++added;
+    endpoint_.handle_packet(builder.finish(), peer, us, now);
+    return added;
+  }
   // Everything the endpoint has to send now, and the events it reports (appended to events).
   std::vector<SentPacket> take() {
     std::vector<SentPacket> out;

@@ -73,6 +73,17 @@ TEST_F(TxRetransmissionQueue, RwndIsReducedBySentDataAndRecomputedFromSack) {  /
 class TxSmallWindow : public TxFixture {
  protected:
   TxSmallWindow() : TxFixture(200) {}
+  // Three messages; the first two go and are acknowledged after 50 ms with the window closed
+  // (RTO 150 ms), so one RTO later the third goes as a zero window probe: the packet it is in.
+  std::vector<uint32_t> first_probe() {
+    queue_messages(3);
+    packet();
+    now += milliseconds(50);
+    sack(101, {}, 0);
+    now += milliseconds(150);
+    rq.handle_timeout(now);
+    return packet();
+  }
 };
 
 TEST_F(TxSmallWindow, NoNewDataBeyondRwnd) {  // RFC 9260 6.1 A
@@ -115,13 +126,7 @@ TEST_F(TxSmallWindow, ZeroWindowProbeOnlyWhenNothingInFlight) {  // RFC 9260 6.1
 // RFC 9260 6.1 A: "If the sender continues to receive SACK chunks from the peer while doing zero
 // window probing, the unacknowledged window probes SHOULD NOT increment the error counter".
 TEST_F(TxSmallWindow, ExpiredProbeIsReportedAsSuchWhileSacksArrive) {
-  queue_messages(3);
-  packet();
-  now += milliseconds(50);
-  sack(101, {}, 0);
-  now += milliseconds(150);
-  rq.handle_timeout(now);
-  ASSERT_EQ(packet().size(), 1u);
+  ASSERT_EQ(first_probe().size(), 1u);
   now += milliseconds(50);
   sack(101, {}, 0);  // the peer answers the probe, its window still closed
   now += milliseconds(100);
@@ -134,13 +139,7 @@ TEST_F(TxSmallWindow, ExpiredProbeIsReportedAsSuchWhileSacksArrive) {
 // RFC 9260 6.1 A only spares probes while SACKs keep coming: a probe nobody answers (a peer that
 // died behind its closed window) is a timeout like any other (8.1, 8.2), and so is its resend.
 TEST_F(TxSmallWindow, UnansweredProbeCountsAsATimeout) {
-  queue_messages(3);
-  packet();
-  now += milliseconds(50);
-  sack(101, {}, 0);
-  now += milliseconds(150);
-  rq.handle_timeout(now);
-  ASSERT_EQ(packet().size(), 1u);
+  ASSERT_EQ(first_probe().size(), 1u);
   now += milliseconds(150);
   auto expired = rq.handle_timeout(now);
   ASSERT_EQ(expired.size(), 1u);

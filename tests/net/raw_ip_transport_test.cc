@@ -2,13 +2,12 @@
 
 #include <gtest/gtest.h>
 #include <poll.h>
-#include <pwd.h>
-#include <sys/wait.h>
 
 #include <array>
 #include <filesystem>
 #include <fstream>
 
+#include "as_nobody.h"
 #include "net/netns.h"
 #include "net/receive_wait.h"
 #include "net/test_packets.h"
@@ -136,30 +135,17 @@ TEST_F(RawIpAcrossNamespaces, Ipv4PacketLargerThanTheLinkMtuStillArrivesFragment
 
 TEST(RawIpTransport, WithoutCapNetRawTheErrorSaysSoAndSuggestsUdp) {
   if (::geteuid() != 0) GTEST_SKIP() << "needs root to drop privileges in a child";
-  int pipe_fds[2];
-  ASSERT_EQ(::pipe(pipe_fds), 0);
-  const pid_t child = ::fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    ::close(pipe_fds[0]);
-    const passwd* nobody = ::getpwnam("nobody");
-    const uid_t uid = nobody ? nobody->pw_uid : 65534;
-    if (::setgid(nobody ? nobody->pw_gid : 65534) != 0 || ::setuid(uid) != 0) ::_exit(2);
-    auto opened = RawIpTransport::open({});
-    const auto* error = std::get_if<TransportError>(&opened);
-    const int code = error == nullptr ? 3 : (error->code == TransportError::Code::NoPrivilege ? 0 : 4);
-    if (error) [[maybe_unused]] auto w = ::write(pipe_fds[1], error->message.data(), error->message.size());
-    ::_exit(code);
-  }
-  ::close(pipe_fds[1]);
-  std::string message;
-  char buf[512];
-  for (ssize_t n; (n = ::read(pipe_fds[0], buf, sizeof buf)) > 0;) message.append(buf, static_cast<size_t>(n));
-  ::close(pipe_fds[0]);
-  int status = 0;
-  ::waitpid(child, &status, 0);
-  ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 0) << message;
+  test::NobodyOutcome child;
+  ASSERT_NO_FATAL_FAILURE(test::run_as_nobody(
+      [] {
+        auto opened = RawIpTransport::open({});
+        const auto* error = std::get_if<TransportError>(&opened);
+        const int code = error == nullptr ? 3 : (error->code == TransportError::Code::NoPrivilege ? 0 : 4);
+        return std::pair{code, error ? error->message : std::string()};
+      },
+      child));
+  const std::string& message = child.message;
+  EXPECT_EQ(child.exit_code, 0) << message;
   EXPECT_NE(message.find("CAP_NET_RAW"), std::string::npos) << message;
   EXPECT_NE(message.find("--udp"), std::string::npos) << message;
   EXPECT_EQ(message.find('\n'), std::string::npos);

@@ -7,6 +7,7 @@
 
 #include "sim/chunk_summary.h"
 #include "sim/endpoint_node.h"
+#include "sim/engine_fixture.h"
 #include "sim/impairment.h"
 #include "sim/simulation.h"
 
@@ -15,20 +16,10 @@ namespace engine_datapath_test {
 
 using namespace std::chrono_literals;
 
-const auto kA = wire::IpAddress::v4(10, 0, 0, 1);
-const auto kB1 = wire::IpAddress::v4(10, 0, 1, 1);
-
-assoc::EndpointConfig client_config() {
-  assoc::EndpointConfig c;
-  c.local_port = 5000;
-  return c;
-}
-assoc::EndpointConfig server_config() {
-  assoc::EndpointConfig c;
-  c.local_port = 7;
-  c.listen = true;
-  return c;
-}
+using engine_fixture::client_config;
+using engine_fixture::kA;
+using engine_fixture::kB1;
+using engine_fixture::server_config;
 
 std::vector<uint8_t> pattern(size_t size, uint32_t seed) {
   std::vector<uint8_t> v(size);
@@ -36,23 +27,13 @@ std::vector<uint8_t> pattern(size_t size, uint32_t seed) {
   return v;
 }
 
-class EngineDatapathTest : public ::testing::Test {
+class EngineDatapathTest : public engine_fixture::EnginePairTest {
  protected:
+  EngineDatapathTest() : EnginePairTest(42) {}
   void build(LinkConfig link, assoc::EndpointConfig client = client_config(),
              assoc::EndpointConfig server = server_config()) {
-    a = std::make_unique<EndpointNode>(sim, "A", std::vector{kA}, client, sim.random());
-    b = std::make_unique<EndpointNode>(sim, "B", std::vector{kB1}, server, sim.random());
-    sim.network().connect(kA, kB1, link);
+    build_pair({kA}, {kB1}, client, server, link);
   }
-  assoc::AssociationId connect() {
-    auto r = a->connect(kB1, 7);
-    EXPECT_TRUE(std::holds_alternative<assoc::AssociationId>(r));
-    return std::get<assoc::AssociationId>(r);
-  }
-
-  Simulation sim{42};
-  std::unique_ptr<EndpointNode> a;
-  std::unique_ptr<EndpointNode> b;
 };
 
 // RFC 9260 5.1: handshake, then an echo of one message.

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "sim/endpoint_node.h"
+#include "sim/engine_fixture.h"
 #include "sim/simulation.h"
 
 namespace sctpkit::sim {
@@ -15,25 +16,18 @@ namespace engine_early_data_test {
 
 using namespace std::chrono_literals;
 
-const auto kA = wire::IpAddress::v4(10, 0, 0, 1);
-const auto kB = wire::IpAddress::v4(10, 0, 1, 1);
+using engine_fixture::client_config;
+using engine_fixture::kA;
+using engine_fixture::kB1;
+using engine_fixture::kServerPort;
+using engine_fixture::server_config;
 
-class EngineEarlyDataTest : public ::testing::Test {
+class EngineEarlyDataTest : public engine_fixture::EnginePairTest {
  protected:
-  EngineEarlyDataTest() {
-    assoc::EndpointConfig client;
-    client.local_port = 5000;
-    assoc::EndpointConfig server;
-    server.local_port = 7;
-    server.listen = true;
-    a = std::make_unique<EndpointNode>(sim, "A", std::vector{kA}, client, sim.random());
-    b = std::make_unique<EndpointNode>(sim, "B", std::vector{kB}, server, sim.random());
-    sim.network().connect(kA, kB, LinkConfig{.delay = 10ms});
-    id = std::get<assoc::AssociationId>(a->connect(kB, 7));
+  EngineEarlyDataTest() : EnginePairTest(17) {
+    build_pair({kA}, {kB1}, client_config(), server_config(), LinkConfig{.delay = 10ms});
+    id = connect();
   }
-  Simulation sim{17};
-  std::unique_ptr<EndpointNode> a;
-  std::unique_ptr<EndpointNode> b;
   assoc::AssociationId id{};
 };
 
@@ -82,16 +76,13 @@ TEST_F(EngineEarlyDataTest, CookieWaitChecksStreamAndSize) {
 // messages on granted streams still go.
 TEST(EngineEarlyDataStreamsTest, MessageQueuedOnStreamThePeerDoesNotGrantIsReported) {
   Simulation sim{19};
-  assoc::EndpointConfig client;
-  client.local_port = 5000;
-  assoc::EndpointConfig server;
-  server.local_port = 7;
-  server.listen = true;
+  const auto client = client_config();
+  auto server = server_config();
   server.max_inbound_streams = 4;  // our OS of 10 is negotiated down to 4: streams 0..3
   EndpointNode a(sim, "A", {kA}, client, sim.random());
-  EndpointNode b(sim, "B", {kB}, server, sim.random());
-  sim.network().connect(kA, kB, LinkConfig{.delay = 10ms});
-  const auto id = std::get<assoc::AssociationId>(a.connect(kB, 7));
+  EndpointNode b(sim, "B", {kB1}, server, sim.random());
+  sim.network().connect(kA, kB1, LinkConfig{.delay = 10ms});
+  const auto id = std::get<assoc::AssociationId>(a.connect(kB1, kServerPort));
   ASSERT_EQ(a.send(id, "kept", /*stream=*/3), assoc::SendResult::Ok);
   ASSERT_EQ(a.send(id, "refused", /*stream=*/7), assoc::SendResult::Ok);  // 7 < our OS: accepted for now
   ASSERT_EQ(a.send(id, "also kept", /*stream=*/0), assoc::SendResult::Ok);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "sim/endpoint_node.h"
+#include "sim/engine_fixture.h"
 #include "sim/simulation.h"
 
 namespace sctpkit::sim {
@@ -14,25 +15,19 @@ namespace engine_lifecycle_test {
 
 using namespace std::chrono_literals;
 
-const auto kA = wire::IpAddress::v4(10, 0, 0, 1);
-const auto kB = wire::IpAddress::v4(10, 0, 1, 1);
+using engine_fixture::client_config;
+using engine_fixture::kA;
+using engine_fixture::kB1;
+using engine_fixture::kServerPort;
+using engine_fixture::server_config;
 
-class EngineLifecycleTest : public ::testing::Test {
+class EngineLifecycleTest : public engine_fixture::EnginePairTest {
  protected:
-  void SetUp() override {
-    assoc::EndpointConfig client;
-    client.local_port = 5000;
-    assoc::EndpointConfig server;
-    server.local_port = 7;
-    server.listen = true;
-    a = std::make_unique<EndpointNode>(sim, "A", std::vector{kA}, client, sim.random());
-    b = std::make_unique<EndpointNode>(sim, "B", std::vector{kB}, server, sim.random());
-    sim.network().connect(kA, kB, LinkConfig{.delay = 10ms});
-  }
+  EngineLifecycleTest() : EnginePairTest(11) {}
+  void SetUp() override { build_pair({kA}, {kB1}, client_config(), server_config(), LinkConfig{.delay = 10ms}); }
+  // Connects and waits until both sides report it.
   assoc::AssociationId connect() {
-    auto r = a->connect(kB, 7);
-    EXPECT_TRUE(std::holds_alternative<assoc::AssociationId>(r));
-    const auto id = std::get<assoc::AssociationId>(r);
+    const auto id = EnginePairTest::connect();
     EXPECT_TRUE(sim.run_until([&] { return connected_count(*a) > connected_before_a && connected_count(*b) > connected_before_b; }, 10s)
                     .satisfied());
     connected_before_a = connected_count(*a);
@@ -53,9 +48,6 @@ class EngineLifecycleTest : public ::testing::Test {
     EXPECT_EQ(b->endpoint().associations().size(), 1u);
   }
 
-  Simulation sim{11};
-  std::unique_ptr<EndpointNode> a;
-  std::unique_ptr<EndpointNode> b;
   size_t connected_before_a = 0;
   size_t connected_before_b = 0;
 };
@@ -93,13 +85,13 @@ TEST_F(EngineLifecycleTest, GracefulShutdownFreesBothSides) {
 // the same peer is allowed again.
 TEST_F(EngineLifecycleTest, PeerUnreachableFreesTheAssociation) {
   const auto id = connect();
-  sim.network().set_path_up(kA, kB, false);
+  sim.network().set_path_up(kA, kB1, false);
   ASSERT_EQ(a->send(id, "lost"), assoc::SendResult::Ok);
   ASSERT_TRUE(a->run_until_closed(3600s).satisfied());
   EXPECT_EQ(a->first<assoc::ClosedEvent>()->reason, assoc::CloseReason::PeerUnreachable);
   sim.run_for(1s);
   EXPECT_TRUE(a->endpoint().associations().empty());
-  EXPECT_TRUE(std::holds_alternative<assoc::AssociationId>(a->connect(kB, 7)));
+  EXPECT_TRUE(std::holds_alternative<assoc::AssociationId>(a->connect(kB1, kServerPort)));
 }
 
 }  // namespace engine_lifecycle_test

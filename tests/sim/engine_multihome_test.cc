@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "sim/endpoint_node.h"
+#include "sim/engine_fixture.h"
 #include "sim/simulation.h"
 
 namespace sctpkit::sim {
@@ -14,22 +15,19 @@ namespace engine_multihome_test {
 
 using namespace std::chrono_literals;
 
-const auto kA = wire::IpAddress::v4(10, 0, 0, 1);
-const auto kA2 = wire::IpAddress::v4(10, 0, 0, 2);
-const auto kB1 = wire::IpAddress::v4(10, 0, 1, 1);
-const auto kB2 = wire::IpAddress::v4(10, 0, 2, 1);
+using engine_fixture::kA;
+using engine_fixture::kA2;
+using engine_fixture::kB1;
+using engine_fixture::kB2;
 
 assoc::EndpointConfig client_config() {
-  assoc::EndpointConfig c;
-  c.local_port = 5000;
+  auto c = engine_fixture::client_config();
   c.heartbeat_interval = 1s;
   c.path_max_retransmits = 2;
   return c;
 }
 assoc::EndpointConfig server_config() {
-  assoc::EndpointConfig c;
-  c.local_port = 7;
-  c.listen = true;
+  auto c = engine_fixture::server_config();
   c.local_addresses = {kB1, kB2};
   return c;
 }
@@ -48,20 +46,15 @@ bool saw_path_event(const EndpointNode& node, const wire::IpAddress& address, as
 }
 
 // Two hosts with two addresses each, a1-b1 and a2-b2 linked; both list their addresses.
-class EngineMultihomeTest : public ::testing::Test {
+class EngineMultihomeTest : public engine_fixture::EnginePairTest {
  protected:
+  EngineMultihomeTest() : EnginePairTest(7) {}
   void build(assoc::EndpointConfig client = client_config()) {
-    a = std::make_unique<EndpointNode>(sim, "A", std::vector{kA, kA2}, client, sim.random());
-    b = std::make_unique<EndpointNode>(sim, "B", std::vector{kB1, kB2}, server_config(), sim.random());
-    sim.network().connect(kA, kB1, LinkConfig{.delay = 10ms});
-    sim.network().connect(kA2, kB2, LinkConfig{.delay = 10ms});
-    id = std::get<assoc::AssociationId>(a->connect(kB1, 7));
+    build_pair({kA, kA2}, {kB1, kB2}, client, server_config(), LinkConfig{.delay = 10ms});
+    id = connect();
     ASSERT_TRUE(a->run_until_connected(5s).satisfied());
   }
 
-  Simulation sim{7};
-  std::unique_ptr<EndpointNode> a;
-  std::unique_ptr<EndpointNode> b;
   assoc::AssociationId id{};
 };
 

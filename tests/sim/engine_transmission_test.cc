@@ -8,6 +8,7 @@
 
 #include "sim/chunk_summary.h"
 #include "sim/endpoint_node.h"
+#include "sim/engine_fixture.h"
 #include "sim/impairment.h"
 #include "sim/simulation.h"
 
@@ -16,22 +17,12 @@ namespace engine_transmission_test {
 
 using namespace std::chrono_literals;
 
-const auto kA = wire::IpAddress::v4(10, 0, 0, 1);
-const auto kA2 = wire::IpAddress::v4(10, 0, 0, 2);
-const auto kB1 = wire::IpAddress::v4(10, 0, 1, 1);
-const auto kB2 = wire::IpAddress::v4(10, 0, 2, 1);
-
-assoc::EndpointConfig client_config() {
-  assoc::EndpointConfig c;
-  c.local_port = 5000;
-  return c;
-}
-assoc::EndpointConfig server_config() {
-  assoc::EndpointConfig c;
-  c.local_port = 7;
-  c.listen = true;
-  return c;
-}
+using engine_fixture::client_config;
+using engine_fixture::kA;
+using engine_fixture::kA2;
+using engine_fixture::kB1;
+using engine_fixture::kB2;
+using engine_fixture::server_config;
 
 std::vector<uint8_t> pattern(size_t size, uint32_t seed) {
   std::vector<uint8_t> v(size);

@@ -6,7 +6,6 @@
 #include <netinet/in.h>
 #include <pcap/pcap.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -15,6 +14,7 @@
 #include <thread>
 
 #include "capture_test_util.h"
+#include "as_nobody.h"
 #include "private_loopback.h"
 #include "trace/capture_source.h"
 
@@ -236,32 +236,20 @@ TEST(CaptureLiveErrors, BadFilterAndMissingInterface) {
 
 TEST(CaptureLiveErrors, UnprivilegedUserIsToldToUseSudo) {
   if (::geteuid() != 0) GTEST_SKIP() << "needs root to drop to an unprivileged user";
-  // Drop to nobody in a child, so this process keeps its privileges.
-  int pipe_fds[2];
-  ASSERT_EQ(::pipe(pipe_fds), 0);
-  const pid_t child = ::fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    ::close(pipe_fds[0]);
-    if (::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(2);
-    CaptureOptions options;
-    options.interface = "lo";
-    auto opened = CaptureSource::open(options);
-    const auto* error = std::get_if<CaptureError>(&opened);
-    const std::string message = error != nullptr ? error->message : "";
-    if (::write(pipe_fds[1], message.data(), message.size()) < 0) ::_exit(3);
-    ::_exit(error != nullptr && error->kind == CaptureError::Kind::Permission ? 0 : 1);
-  }
-  ::close(pipe_fds[1]);
-  std::string message(512, '\0');
-  const ssize_t n = ::read(pipe_fds[0], message.data(), message.size());
-  ::close(pipe_fds[0]);
-  message.resize(n > 0 ? static_cast<size_t>(n) : 0);
-  int status = 0;
-  ASSERT_EQ(::waitpid(child, &status, 0), child);
-  ASSERT_TRUE(WIFEXITED(status));
-  ASSERT_NE(WEXITSTATUS(status), 2) << "could not switch to user nobody";
-  EXPECT_EQ(WEXITSTATUS(status), 0) << message;
+  test::NobodyOutcome child;
+  ASSERT_NO_FATAL_FAILURE(test::run_as_nobody(
+      [] {
+        CaptureOptions options;
+        options.interface = "lo";
+        auto opened = CaptureSource::open(options);
+        const auto* error = std::get_if<CaptureError>(&opened);
+        return std::pair{error != nullptr && error->kind == CaptureError::Kind::Permission ? 0 : 1,
+                         error != nullptr ? error->message : std::string()};
+      },
+      child));
+  const std::string& message = child.message;
+  ASSERT_NE(child.exit_code, test::kCouldNotBecomeNobody) << "could not switch to user nobody";
+  EXPECT_EQ(child.exit_code, 0) << message;
   EXPECT_EQ(message, "capturing on lo needs root or CAP_NET_RAW: run with sudo");
 }
 

@@ -210,18 +210,23 @@ TEST(PrinterGolden, Ipv6) {
   expect_matches_tcpdump(capture, "ipv6");
 }
 
-// RFC 8200 4: tcpdump shows Hop-by-Hop, Destination Options and Fragment headers between the
-// addresses and the SCTP line, and their options with -v.
-TEST(PrinterGolden, Ipv6ExtensionHeaders) {
-  GoldenCapture capture;
-  int i = 0;
-  auto add = [&](uint8_t first, std::vector<uint8_t> extensions) {
+// Each call adds to `capture` a DATA packet over IPv6 with extension headers: `first` is the IPv6
+// header's Next Header, `extensions` the headers themselves (the last one's Next Header is SCTP).
+auto ipv6_extension_adder(GoldenCapture& capture) {
+  return [&capture, i = 0](uint8_t first, std::vector<uint8_t> extensions) mutable {
     PacketSpec p = packet(printer_testing::sctp_packet({data_chunk(3, 5)}), i++);
     p.version = IpVersion::V6;
     p.ipv6_first_header = first;
     p.ipv6_extensions = std::move(extensions);
     capture.add(p);
   };
+}
+
+// RFC 8200 4: tcpdump shows Hop-by-Hop, Destination Options and Fragment headers between the
+// addresses and the SCTP line, and their options with -v.
+TEST(PrinterGolden, Ipv6ExtensionHeaders) {
+  GoldenCapture capture;
+  auto add = ipv6_extension_adder(capture);
   add(0, {132, 0, 1, 4, 0, 0, 0, 0});                              // HBH with PadN
   add(0, {132, 0, 5, 2, 0, 0, 0, 0});                              // HBH with a router alert
   add(0, {132, 0, 0, 0, 1, 2, 0, 0});                              // Pad1, Pad1, PadN
@@ -302,14 +307,7 @@ TEST(PrinterGolden, ForcesPortsAreMarked) {
 // RFC 8200 4.4 and RFC 4302: tcpdump prints Routing and AH headers between the addresses and SCTP.
 TEST(PrinterGolden, Ipv6RoutingAndAuthenticationHeaders) {
   GoldenCapture capture;
-  int i = 0;
-  auto add = [&](uint8_t first, std::vector<uint8_t> extensions) {
-    PacketSpec p = packet(printer_testing::sctp_packet({data_chunk(3, 5)}), i++);
-    p.version = IpVersion::V6;
-    p.ipv6_first_header = first;
-    p.ipv6_extensions = std::move(extensions);
-    capture.add(p);
-  };
+  auto add = ipv6_extension_adder(capture);
   std::vector<uint8_t> type0{132, 2, 0, 1, 0, 0, 0, 0};  // one address, one segment left
   for (int b = 0; b < 16; ++b) type0.push_back(static_cast<uint8_t>(0x20 + b));
   add(43, type0);

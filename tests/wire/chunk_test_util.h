@@ -6,21 +6,16 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <initializer_list>
 #include <vector>
 
+#include "bytes_test_util.h"
 #include "wire/chunk.h"
 #include "wire/packet.h"
 
 namespace sctpkit::wire::chunk_test {
 
-inline std::vector<uint8_t> bytes(std::initializer_list<int> list) {
-  std::vector<uint8_t> out;
-  for (int b : list) out.push_back(static_cast<uint8_t>(b));
-  return out;
-}
-
-inline bool same(Bytes a, Bytes b) { return std::equal(a.begin(), a.end(), b.begin(), b.end()); }
+using wire::testing::bytes;
+using wire::testing::same;
 
 // A packet holding one chunk, built into `storage`, which keeps the parsed views alive.
 struct BuiltPacket {

@@ -6,24 +6,16 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <initializer_list>
 #include <variant>
 #include <vector>
 
+#include "bytes_test_util.h"
 #include "wire/error_causes.h"
 #include "wire/parameter_list.h"
 #include "wire/parameters.h"
 #include "wire/tlv.h"
 
 namespace sctpkit::wire::testing {
-
-inline std::vector<uint8_t> bytes(std::initializer_list<int> list) {
-  std::vector<uint8_t> out;
-  for (int b : list) out.push_back(static_cast<uint8_t>(b));
-  return out;
-}
-
-inline bool same(Bytes a, Bytes b) { return std::ranges::equal(a, b); }
 
 // A RawTlv over `value` as TlvReader would produce it; `storage` holds header and value.
 inline RawTlv raw_tlv(uint16_t type, const std::vector<uint8_t>& value, std::vector<uint8_t>& storage) {

@@ -1,9 +1,6 @@
 // One-to-one echo server (SOCK_STREAM): each message goes back whole, on its stream, with its PPID.
 // Usage: echo_stream [-6] PORT. Prints "ready PORT", then "up", "echoed N" and "closed" per
 // association (one child process each).
-#include <signal.h>
-#include <sys/wait.h>
-
 #include "guest_common.h"
 
 static void serve(int fd) {
@@ -22,25 +19,4 @@ static void serve(int fd) {
   close(fd);
 }
 
-int main(int argc, char** argv) {
-  line_buffered();
-  int family, port;
-  server_args(argc, argv, &family, &port);
-  signal(SIGCHLD, SIG_IGN);  // children are reaped by the kernel
-  int listener = listen_on(family, SOCK_STREAM, port, 16);
-  printf("ready %d\n", port);
-  for (;;) {
-    int fd = accept(listener, NULL, NULL);
-    if (fd < 0) {
-      if (errno == EINTR) continue;
-      die("accept");
-    }
-    pid_t child = fork();
-    if (child == 0) {
-      close(listener);
-      serve(fd);
-      _exit(0);
-    }
-    close(fd);
-  }
-}
+int main(int argc, char** argv) { serve_one_to_one(argc, argv, serve); }

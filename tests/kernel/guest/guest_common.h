@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <linux/sctp.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,5 +166,30 @@ static inline void server_args(int argc, char** argv, int* family, int* port) {
   if (*port <= 0 || *port > 65535) {
     printf("usage: %s [-6] PORT\n", argv[0]);
     exit(2);
+  }
+}
+
+// The one-to-one (SOCK_STREAM) servers' main loop: listens on the port of the arguments, prints
+// "ready PORT", and serves each association it accepts with `serve(fd)` in a child process of its
+// own. Never returns.
+static inline void serve_one_to_one(int argc, char** argv, void (*serve)(int fd)) {
+  line_buffered();
+  int family, port;
+  server_args(argc, argv, &family, &port);
+  signal(SIGCHLD, SIG_IGN);  // children are reaped by the kernel
+  int listener = listen_on(family, SOCK_STREAM, port, 16);
+  printf("ready %d\n", port);
+  for (;;) {
+    int fd = accept(listener, NULL, NULL);
+    if (fd < 0) {
+      if (errno == EINTR) continue;
+      die("accept");
+    }
+    if (fork() == 0) {
+      close(listener);
+      serve(fd);
+      _exit(0);
+    }
+    close(fd);
   }
 }
