@@ -53,6 +53,7 @@ Expected<std::unique_ptr<Swarm>> Swarm::open(const Options& options, const std::
     auto opened = net::RawIpTransport::open(net::RawIpOptions{});
     if (auto* error = std::get_if<net::TransportError>(&opened)) return detail::to_error(*error);
     swarm->transport_ = std::move(std::get<0>(opened));
+    swarm->raw_ = true;
   }
   assoc::EndpointConfig config;
   config.listen = false;
@@ -82,7 +83,44 @@ Expected<std::unique_ptr<Swarm>> Swarm::open(const Options& options, const std::
 
 Swarm::~Swarm() = default;
 
+bool Swarm::hold_block(uint32_t block, net::TransportError& why) {
+  if (held_blocks_[block]) return true;
+  auto claimed = net::PortClaim::claim_block(block);
+  if (auto* e = std::get_if<net::TransportError>(&claimed)) {
+    why = std::move(*e);
+    return false;
+  }
+  block_claims_.push_back(std::move(std::get<net::PortClaim>(claimed)));
+  held_blocks_[block] = true;
+  return true;
+}
+
+Expected<uint32_t> Swarm::connect(SwarmPorts& ports) {
+  if (!raw_) return connect(ports.next());
+  net::TransportError why;
+  std::optional<net::TransportError> failed;  // not a port in use: no other block will do better
+  const auto port = ports.next([&](uint32_t block) {
+    if (failed) return false;
+    if (hold_block(block, why)) return true;
+    if (why.code != net::TransportError::Code::AddressInUse) failed = why;
+    return false;
+  });
+  if (failed) return detail::to_error(*failed);
+  if (!port) {
+    return Error{Error::Code::AddressInUse,
+                 fmt::format("no block of {} SCTP ports in 1024-65535 could be claimed for the swarm's associations "
+                             "(raw IP has no bind(): each block needs all its ports free): every one has a port in use "
+                             "by another raw IP SCTP stack in this network namespace (last: {}). Stop those stacks "
+                             "(sctpkit cat -l --raw, perf servers and clients), run this client in a network namespace "
+                             "of its own, or use --udp",
+                             net::PortClaim::kBlockPorts, why.message)};
+  }
+  return connect(*port);
+}
+
 Expected<uint32_t> Swarm::connect(uint16_t local_port) {
+  if (net::TransportError why; raw_ && !hold_block(local_port / net::PortClaim::kBlockPorts, why))
+    return detail::to_error(why);
   assoc::ConnectRequest request;
   request.remote_addresses = {server_};
   request.remote_port = server_port_;
