@@ -85,8 +85,8 @@ class Swarm {
   void send_pending();
   // Returns whether the callback ran (and so may have queued work).
   bool on_event(assoc::Event& event);
-  // Raw IP: whether the swarm holds `block` now (claiming it if need be); why not in `why`.
-  bool hold_block(uint32_t block, net::TransportError& why);
+  // Raw IP: claims `block` for the swarm; why not, if not.
+  std::optional<net::TransportError> claim_block(uint32_t block);
 
   OnOutcome on_outcome_;
   std::unique_ptr<net::Transport> transport_;
