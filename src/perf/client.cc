@@ -199,7 +199,7 @@ class Client {
     Swarm* swarm = nullptr;
     auto more = [&] { return !stopped() && (c_.count ? started < c_.count : Clock::now() < stop); };
     auto start_one = [&] {
-      auto id = swarm->connect(next_port());
+      auto id = swarm->connect(ports_);
       if (!id) return void(failure = id.error());
       ++started;
     };
@@ -237,7 +237,7 @@ class Client {
     std::optional<Error> failure;
     Swarm* swarm = nullptr;
     auto start_one = [&] {
-      auto id = swarm->connect(next_port());
+      auto id = swarm->connect(ports_);
       if (!id) return void(failure = Error{id.error().code, fmt::format("idle association {}: {}", started + 1, id.error().message)});
       ++started;
     };
@@ -335,11 +335,6 @@ class Client {
     if (c_.on_interval) c_.on_interval(s);
   }
 
-  // Each extra association gets its own SCTP port. With random ephemeral ports, a few of 2,000 idle
-  // ones shared a port: to the server the same (address, ports) again, an INIT for an existing
-  // association (RFC 9260 5.2), not a new one.
-  uint16_t next_port() { return ports_.next(); }
-
   [[nodiscard]] Clock::duration interval() const {
     return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(c_.interval));
   }
@@ -361,6 +356,9 @@ class Client {
   std::vector<uint8_t> payload_;
   std::unique_ptr<Swarm> swarm_;  // the idle mode's associations
   uint64_t control_bytes_ = 0;
+  // Each extra association gets its own SCTP port (Swarm::connect draws them). With random
+  // ephemeral ports, a few of 2,000 idle ones shared a port: to the server the same (address,
+  // ports) again, an INIT for an existing association (RFC 9260 5.2), not a new one.
   SwarmPorts ports_{49152};
 };
 

@@ -10,6 +10,7 @@
 
 #include <poll.h>
 
+#include <bitset>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -21,7 +22,9 @@
 
 #include "assoc/endpoint.h"
 #include "net/pooled_random.h"
+#include "net/port_claim.h"
 #include "net/transport.h"
+#include "perf/swarm_ports.h"
 #include "sctpkit/sctpkit.h"
 
 namespace sctpkit::perf {
@@ -57,8 +60,14 @@ class Swarm {
   Swarm& operator=(const Swarm&) = delete;
 
   // Starts the handshake (RFC 9260 5.1) from SCTP port `local_port`; the INIT leaves with the next
-  // run_once(). The callback may call connect() and shutdown().
+  // run_once(). The callback may call connect() and shutdown(). Over raw IP (no bind() for SCTP
+  // ports) the swarm first claims the port's block (net::PortClaim::claim_block) unless it holds
+  // it: AddressInUse when another stack of this network namespace holds a port in it.
   Expected<uint32_t> connect(uint16_t local_port);
+  // As above from `ports`' next; over raw IP from blocks the swarm holds or can claim, skipping
+  // those it cannot (another stack holds a port in them), so that a raw listener beside the swarm
+  // never sees the swarm's INIT ACKs to its port and answers them as out of the blue (RFC 9260 8.4).
+  Expected<uint32_t> connect(SwarmPorts& ports);
   // RFC 9260 9.2: graceful shutdown.
   void shutdown(uint32_t id);
   // Waits up to `timeout` for packets or the next timer, handles them and sends what follows.
@@ -76,6 +85,8 @@ class Swarm {
   void send_pending();
   // Returns whether the callback ran (and so may have queued work).
   bool on_event(assoc::Event& event);
+  // Raw IP: claims `block` for the swarm; why not, if not.
+  std::optional<net::TransportError> claim_block(uint32_t block);
 
   OnOutcome on_outcome_;
   std::unique_ptr<net::Transport> transport_;
@@ -95,6 +106,10 @@ class Swarm {
   std::vector<int> ready_fds_;     // those poll named, for Transport::set_ready (capacity reserved)
   std::chrono::microseconds busy_poll_{0};  // Options::busy_poll
   std::unordered_map<uint32_t, uint16_t> ports_;  // association id -> its SCTP port (bound in the transport)
+  // Raw IP: the blocks of ports claimed, one descriptor each (at most 63), released with the swarm.
+  bool raw_ = false;
+  std::bitset<net::PortClaim::kBlocks> held_blocks_;
+  std::vector<net::PortClaim> block_claims_;
 };
 
 }  // namespace sctpkit::perf

@@ -4,6 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+
+#include "net/port_claim.h"
 
 namespace sctpkit::perf {
 
@@ -29,8 +32,26 @@ class SwarmPorts {
     return static_cast<uint16_t>(next_);
   }
 
+  // As next(), from blocks of net::PortClaim::kBlockPorts ports that `usable(block)` accepts (the
+  // raw swarm's claims, Swarm::connect): the rest of a block it refuses is skipped, and nullopt
+  // once it has refused more blocks than the range has. Asked for every port handed out, so it
+  // should remember what it accepted (a setup must not cost a claim).
+  template <typename Usable>
+  std::optional<uint16_t> next(Usable&& usable) {
+    for (uint32_t refused = 0; refused <= kBlocks;) {
+      const uint16_t port = next();
+      const uint32_t block = port / kBlockPorts;
+      if (usable(block)) return port;
+      ++refused;
+      next_ = (block + 1) * kBlockPorts - 1;  // next() moves on to the following block (or wraps)
+    }
+    return std::nullopt;
+  }
+
  private:
   static constexpr uint32_t kFirst = 1024;
+  static constexpr uint32_t kBlockPorts = net::PortClaim::kBlockPorts;
+  static constexpr uint32_t kBlocks = (65536 - kFirst) / kBlockPorts;  // in the range
   uint32_t control_;
   uint32_t server_;
   uint32_t next_;

@@ -105,6 +105,74 @@ TEST(PortClaim, ASecondRawListenerOnAPortFailsAsUdpDoes) {
   EXPECT_TRUE(Listener::listen(7300, raw_options()));
 }
 
+// Block claims (perf's raw swarm: one descriptor per 1,024 ports) and claims of single ports
+// exclude each other both ways, whichever came first.
+TEST(PortClaim, ABlockClaimRefusesClaimsOfItsPortsAndNamesThePort) {
+  NetnsPair pair("claims21");
+  if (!pair.available()) GTEST_SKIP() << pair.reason();
+  InNetns in(pair.a());
+  const uint32_t block = 7200 / PortClaim::kBlockPorts;  // ports 7168-8191
+  {
+    auto held = PortClaim::claim_block(block);
+    ASSERT_FALSE(claim_error(held)) << claim_error(held)->message;
+    for (const std::vector<wire::IpAddress>& on : {std::vector<wire::IpAddress>{}, {NetnsPair::a_v4()}}) {
+      const auto e = claim_error(PortClaim::claim(7200, on));
+      ASSERT_TRUE(e);
+      EXPECT_EQ(e->code, TransportError::Code::AddressInUse);
+      EXPECT_NE(e->message.find("SCTP port 7200 is in use"), std::string::npos) << e->message;
+      EXPECT_NE(e->message.find("7168-8191"), std::string::npos) << e->message;
+    }
+    EXPECT_FALSE(claim_error(PortClaim::claim(8192, {})));  // the next block is free
+    const auto twice = claim_error(PortClaim::claim_block(block));
+    ASSERT_TRUE(twice);
+    EXPECT_EQ(twice->code, TransportError::Code::AddressInUse);
+    EXPECT_NE(twice->message.find("SCTP ports 7168-8191 are claimed"), std::string::npos) << twice->message;
+  }
+  EXPECT_FALSE(claim_error(PortClaim::claim(7200, {})));  // gone with its holder
+}
+
+TEST(PortClaim, ABlockClaimFailsWhileAnyOfItsPortsIsClaimed) {
+  NetnsPair pair("claims21");
+  if (!pair.available()) GTEST_SKIP() << pair.reason();
+  InNetns in(pair.a());
+  const uint32_t block = 7200 / PortClaim::kBlockPorts;
+  {
+    auto any = PortClaim::claim(8191, {});  // the block's last port, on the wildcard
+    ASSERT_FALSE(claim_error(any));
+    const auto e = claim_error(PortClaim::claim_block(block));
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->code, TransportError::Code::AddressInUse);
+    EXPECT_NE(e->message.find("SCTP port 8191 (of ports 7168-8191) is in use"), std::string::npos) << e->message;
+  }
+  {
+    const std::vector<wire::IpAddress> v6{NetnsPair::a_v6()};
+    auto specific = PortClaim::claim(7168, v6);  // the first port, on one address
+    ASSERT_FALSE(claim_error(specific));
+    const auto e = claim_error(PortClaim::claim_block(block));
+    ASSERT_TRUE(e);
+    EXPECT_NE(e->message.find("SCTP port 7168 "), std::string::npos) << e->message;
+    EXPECT_FALSE(claim_error(PortClaim::claim_block(block + 1)));  // 8192-9215 holds none
+    EXPECT_FALSE(claim_error(PortClaim::claim_block(block - 1)));  // nor 6144-7167
+  }
+  EXPECT_FALSE(claim_error(PortClaim::claim_block(block)));
+}
+
+// What a user meets: a raw listener on a port of a block perf's swarm holds.
+TEST(PortClaim, ARawListenerInAHeldBlockFailsNamingItsPort) {
+  NetnsPair pair("claims21");
+  if (!pair.available()) GTEST_SKIP() << pair.reason();
+  InNetns in(pair.a());
+  {
+    auto held = PortClaim::claim_block(7500 / PortClaim::kBlockPorts);
+    ASSERT_FALSE(claim_error(held));
+    auto listener = Listener::listen(7500, raw_options());
+    ASSERT_FALSE(listener);
+    EXPECT_EQ(listener.error().code, Error::Code::AddressInUse);
+    EXPECT_NE(listener.error().message.find("SCTP port 7500 is in use"), std::string::npos) << listener.error().message;
+  }
+  EXPECT_TRUE(Listener::listen(7500, raw_options()));
+}
+
 // Raw clients pick ephemeral ports (RFC 6335 6: 49152-65535) at random; one another raw stack
 // holds is skipped for the next pick. With every other port of the range held, 20 clients without
 // the retry would all have found a free one with a chance of 1 in 2^20.

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
+#include <vector>
 
 namespace sctpkit::perf {
 namespace {
@@ -48,6 +50,43 @@ TEST(SwarmPorts, NeverHandsOutTheServersPort) {
 TEST(SwarmPorts, AControlPortBelowTheRangeIsSkippedAsWell) {
   SwarmPorts ports(80);  // kernel or raw control associations may sit on any port
   EXPECT_EQ(ports.next(), 1024);
+}
+
+// The raw swarm's form: ports of blocks its claims hold only (Swarm::connect).
+TEST(SwarmPorts, SkipsTheRestOfABlockItsGateRefuses) {
+  SwarmPorts ports(5000, 7170);  // block 4 (4096-5119), then 5 and 6; the server's port is in 7
+  std::vector<uint32_t> asked;
+  auto gate = [&](uint32_t block) {
+    asked.push_back(block);
+    return block != 5 && block != 6;
+  };
+  EXPECT_EQ(ports.next(gate), 5001);
+  for (uint32_t port = 5002; port <= 5119; ++port) ASSERT_EQ(ports.next(gate), port);
+  EXPECT_EQ(ports.next(gate), 7168);  // 5120-7167 refused, asked once each
+  EXPECT_EQ(ports.next(gate), 7169);
+  EXPECT_EQ(ports.next(gate), 7171);  // the server's port stays out
+  EXPECT_EQ(std::set<uint32_t>(asked.begin(), asked.end()), (std::set<uint32_t>{4, 5, 6, 7}));
+  EXPECT_EQ(std::count(asked.begin(), asked.end(), 5), 1);
+  EXPECT_EQ(std::count(asked.begin(), asked.end(), 6), 1);
+}
+
+TEST(SwarmPorts, WrapsToTheFirstAcceptedBlockAndNeverBelow1024) {
+  SwarmPorts ports(65000);
+  auto only_block_1 = [](uint32_t block) { return block == 1; };
+  EXPECT_EQ(ports.next(only_block_1), 1024);
+  for (uint32_t i = 0; i < 5000; ++i) {
+    const auto port = ports.next(only_block_1);
+    ASSERT_TRUE(port);
+    ASSERT_GE(*port, 1024);
+    ASSERT_LT(*port, 2048);
+  }
+}
+
+TEST(SwarmPorts, NothingWhenTheGateRefusesEveryBlock) {
+  SwarmPorts ports(49152);
+  size_t asked = 0;
+  EXPECT_FALSE(ports.next([&](uint32_t) { return ++asked, false; }));
+  EXPECT_LE(asked, 65u);  // one round of the 63 blocks of 1024-65535, not a port at a time
 }
 
 }  // namespace
