@@ -81,7 +81,8 @@ class Client {
     result_.server_bytes = report->bytes;
     result_.server_messages = report->messages;
     if (c_.mode == Mode::Idle) {
-      result_.idle = IdleSummary{report->associations, report->rss_kib_before, report->rss_kib_after};
+      result_.idle = IdleSummary{report->associations, report->rss_kib_before, report->rss_kib_after,
+                               report->associations_before};
       // The extra associations end (ABORT) only after the server measured them.
       if (swarm_) swarm_->abort_all();
       swarm_.reset();

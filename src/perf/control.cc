@@ -27,7 +27,8 @@ std::string encode(const ServerReport& r) {
               {"messages", r.messages},
               {"associations", r.associations},
               {"rss_kib_before", r.rss_kib_before},
-              {"rss_kib_after", r.rss_kib_after}}
+              {"rss_kib_after", r.rss_kib_after},
+              {"associations_before", r.associations_before}}
       .dump();
 }
 
@@ -67,6 +68,9 @@ std::optional<ControlMessage> decode_control(std::span<const uint8_t> bytes) {
     if (!read_unsigned(j, "bytes", r.bytes) || !read_unsigned(j, "messages", r.messages) ||
         !read_unsigned(j, "associations", r.associations) || !read_signed(j, "rss_kib_before", r.rss_kib_before) ||
         !read_signed(j, "rss_kib_after", r.rss_kib_after))
+      return std::nullopt;
+    // Absent from servers before 2026-11-27: taken as none.
+    if (j.contains("associations_before") && !read_unsigned(j, "associations_before", r.associations_before))
       return std::nullopt;
     return m;
   }

@@ -61,7 +61,8 @@ nlohmann::json to_json(const TestResult& r) {
   if (r.idle) {
     j["idle"] = {{"count", r.idle->count},
                  {"server_rss_kib_before", r.idle->server_rss_kib_before},
-                 {"server_rss_kib_after", r.idle->server_rss_kib_after}};
+                 {"server_rss_kib_after", r.idle->server_rss_kib_after},
+                 {"server_associations_before", r.idle->server_associations_before}};
   } else {
     j["idle"] = nullptr;
   }
@@ -142,8 +143,20 @@ std::string format_summary(const TestResult& r) {
     out += fmt::format("{} idle associations held {:.2f} sec; server RSS {} KiB before, {} KiB after: {:.2f} KiB each\n",
                        r.idle->count, r.seconds, r.idle->server_rss_kib_before, r.idle->server_rss_kib_after,
                        r.idle->count ? static_cast<double>(grown) / static_cast<double>(r.idle->count) : 0.0);
+    out += idle_memory_caution(r.idle->server_associations_before);
   }
   return out;
+}
+
+std::string idle_memory_caution(uint64_t server_associations_before) {
+  if (server_associations_before == 0) return {};
+  // The server keeps what it grew for earlier associations (table capacity, spare association
+  // memory, allocator pages), so RSS need not grow for the next ones: 0.00 KiB each was printed.
+  return fmt::format(
+      "caution: the server had accepted {} association{} before this test; memory it kept from them for reuse is in "
+      "'before', so the figure above reads low. For the memory per association, run the idle test against a freshly "
+      "started server (sctpkit perf -s --one-off).\n",
+      server_associations_before, server_associations_before == 1 ? "" : "s");
 }
 
 }  // namespace sctpkit::perf

@@ -25,6 +25,7 @@ struct IdleSummary {
   uint64_t count = 0;
   int64_t server_rss_kib_before = 0;
   int64_t server_rss_kib_after = 0;
+  uint64_t server_associations_before = 0;  // ServerReport::associations_before
 };
 
 struct TestResult {
@@ -61,5 +62,8 @@ struct TestResult {
 [[nodiscard]] std::string format_header(const TestResult& result);
 // The closing lines: sender and receiver totals, and the mode's own figures.
 [[nodiscard]] std::string format_summary(const TestResult& result);
+// Empty for a server that had accepted no association before the idle test; else why its per-association
+// figure reads low (memory kept from earlier associations for reuse is in "before") and what to do.
+[[nodiscard]] std::string idle_memory_caution(uint64_t server_associations_before);
 
 }  // namespace sctpkit::perf

@@ -139,6 +139,7 @@ void Server::on_control(Session& s, const Message& message) {
   report.associations = accepted_ - t.accepted_before;  // since the hello: not counting this one
   report.rss_kib_before = t.rss_before;
   report.rss_kib_after = resident_kib();
+  report.associations_before = t.accepted_before > 0 ? t.accepted_before - 1 : 0;
   (void)s.association.send(encode(report), SendOptions{0, kControlPpid, false});
   t.done = true;
   ++tests_finished_;
@@ -162,6 +163,10 @@ void Server::on_control(Session& s, const Message& message) {
                           report.associations, report.rss_kib_before, report.rss_kib_after,
                           report.associations ? static_cast<double>(grown) / static_cast<double>(report.associations)
                                               : 0.0);
+      if (std::string caution = idle_memory_caution(report.associations_before); !caution.empty()) {
+        caution.pop_back();  // on_result ends the line
+        line += "\n" + caution;
+      }
       break;
     }
   }

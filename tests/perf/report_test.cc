@@ -96,6 +96,12 @@ TEST(Report, SummaryShowsSenderReceiverAndModeFigures) {
   r.mode = Mode::Idle;
   r.idle = IdleSummary{1000, 5000, 7000};
   EXPECT_NE(format_summary(r).find("2.00 KiB each"), std::string::npos) << format_summary(r);
+  EXPECT_EQ(format_summary(r).find("caution"), std::string::npos) << format_summary(r);
+  r.idle = IdleSummary{1000, 5000, 5000, 1001};
+  EXPECT_NE(format_summary(r).find("caution: the server had accepted 1001 associations before this test"),
+            std::string::npos)
+      << format_summary(r);
+  EXPECT_EQ(to_json(r)["idle"]["server_associations_before"], 1001u);
 }
 
 TEST(Report, ModesParseBothWays) {
@@ -130,6 +136,15 @@ TEST(Control, ReportReadyAndEndRoundTrip) {
   EXPECT_EQ(m->report.bytes, 123u);
   EXPECT_EQ(m->report.associations, 5u);
   EXPECT_EQ(m->report.rss_kib_after, -1);
+  EXPECT_EQ(m->report.associations_before, 0u);
+  r.associations_before = 77;
+  const std::string with_before = encode(r);
+  EXPECT_EQ(decode_control(bytes_of(with_before))->report.associations_before, 77u);
+  // A server from before the field: none before.
+  const auto old_server = decode_control(bytes_of(
+      R"({"type":"report","bytes":1,"messages":1,"associations":1,"rss_kib_before":1,"rss_kib_after":1})"));
+  ASSERT_TRUE(old_server.has_value());
+  EXPECT_EQ(old_server->report.associations_before, 0u);
   const std::string end = encode_end(), ready = encode_ready();
   EXPECT_EQ(decode_control(bytes_of(end))->type, ControlType::End);
   EXPECT_EQ(decode_control(bytes_of(ready))->type, ControlType::Ready);

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -31,9 +32,10 @@ using test::free_udp_port;
 // A one-off server on a fresh UDP port; a client run against it returns its parsed JSON.
 class PerfPair {
  public:
-  PerfPair()
+  explicit PerfPair(bool one_off = true)
       : udp_(std::to_string(free_udp_port())), sctp_(std::to_string(30000 + ::getpid() % 20000)),
-        server_({"perf", "-s", "--one-off", "--udp=" + udp_, "-p", sctp_}) {
+        server_(one_off ? std::vector<std::string>{"perf", "-s", "--one-off", "--udp=" + udp_, "-p", sctp_}
+                        : std::vector<std::string>{"perf", "-s", "--udp=" + udp_, "-p", sctp_}) {
     ready_ = server_.read_stdout_until("Server listening", 30s).find("Server listening") != std::string::npos;
   }
 
@@ -176,7 +178,30 @@ TEST(PerfCommand, IdleHoldsAssociationsAndReportsServerMemory) {
   EXPECT_EQ(j["idle"]["count"], 20);
   EXPECT_GT(j["idle"]["server_rss_kib_before"].get<int64_t>(), 0);
   EXPECT_GE(j["idle"]["server_rss_kib_after"].get<int64_t>(), j["idle"]["server_rss_kib_before"].get<int64_t>());
+  EXPECT_EQ(j["idle"]["server_associations_before"], 0);
   EXPECT_EQ(pair.server().wait(30s), kExitOk) << pair.server().err();
+}
+
+// A server keeps what it grew for earlier associations, so its RSS need not grow for the next
+// ones: a second idle test printed "0.00 KiB each" as if associations cost nothing.
+TEST(PerfCommand, IdleOnAServerThatHeldAssociationsBeforeSaysTheFigureReadsLow) {
+  PerfPair pair(/*one_off=*/false);
+  ASSERT_TRUE(pair.ready()) << pair.server().err();
+  const std::string first = pair.run_text({"--mode", "idle", "--count", "20", "-t", "0.2"});
+  ASSERT_EQ(pair.client_exit(), kExitOk) << pair.client_err();
+  EXPECT_EQ(first.find("caution"), std::string::npos) << first;
+  auto second = pair.run({"--mode", "idle", "--count", "20", "-t", "0.2"});
+  ASSERT_EQ(pair.client_exit(), kExitOk) << pair.client_err();
+  // The first test's control association and its 20.
+  EXPECT_EQ(second["idle"]["server_associations_before"], 21);
+  const std::string third = pair.run_text({"--mode", "idle", "--count", "20", "-t", "0.2"});
+  ASSERT_EQ(pair.client_exit(), kExitOk) << pair.client_err();
+  EXPECT_NE(third.find("caution: the server had accepted 42 associations before this test"), std::string::npos)
+      << third;
+  pair.server().signal(SIGINT);
+  EXPECT_TRUE(pair.server().wait(30s).has_value());
+  EXPECT_NE(pair.server().out().find("caution: the server had accepted 42 associations"), std::string::npos)
+      << pair.server().out();
 }
 
 TEST(PerfCommand, TextOutputHasIntervalLinesAndASummary) {
