@@ -60,6 +60,9 @@ struct PathInfo {
   std::chrono::microseconds srtt{0};
   std::chrono::microseconds rto{0};
   uint32_t cwnd = 0;
+  // RFC 9260 5.4: false while the address is unconfirmed, no HEARTBEAT to it answered yet (the
+  // kernel backend's SCTP_UNCONFIRMED). Our engine does not report confirmation: always true there.
+  bool confirmed = true;
 };
 
 struct AssociationInfo {

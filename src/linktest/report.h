@@ -37,6 +37,9 @@ struct PathResult {
   Outcome result = Outcome::Skip;
   std::string seen;  // a failed path's reason; empty otherwise
   std::string hint;  // what to check when it failed
+  // On kernel sockets, which show no packets: what the verdict rests on (the kernel's state of the
+  // address, kernel_path_check.h); empty when it rests on the heartbeats counted above.
+  std::string basis;
 };
 
 struct AssociationFacts {

@@ -7,6 +7,7 @@
 
 #include "linktest/data_exchange.h"
 #include "linktest/icmp_watch.h"
+#include "linktest/kernel_path_check.h"
 #include "linktest/path_check.h"
 #include "wire/byte_io.h"
 
@@ -270,25 +271,40 @@ PhaseResult Runner::heartbeat_on_kernel(Association& a) {
   const auto start = Clock::now();
   // The kernel sends its heartbeats itself: wait long enough for some to go and come back.
   const auto interval = config_.options.heartbeat_interval.value_or(milliseconds(0));
-  const auto deadline = start + std::min<Clock::duration>(config_.phase_timeout, std::max(milliseconds(2000), interval * 3));
+  const auto settled = start + std::min<Clock::duration>(config_.phase_timeout, std::max(milliseconds(2000), interval * 3));
+  // Multi-homed: every peer address must be confirmed and active (kernel_path_check.h), which an
+  // unconfirmed one becomes only once its HEARTBEAT is answered: up to --timeout for that.
+  const bool per_path = multi_homed(a);
+  const auto deadline = per_path ? start + config_.phase_timeout : settled;
+  auto peer_paths = [&] {
+    auto info = a.status();
+    std::vector<PathInfo> paths = info ? info->paths : std::vector<PathInfo>{};
+    std::stable_partition(paths.begin(), paths.end(), [](const PathInfo& path) { return path.primary; });
+    return paths;
+  };
   size_t stray = 0;
-  while (Clock::now() < deadline && a.is_open() && !interrupted())
+  while (Clock::now() < deadline && a.is_open() && !interrupted()) {
+    if (per_path && Clock::now() >= settled && all_paths_pass(kernel_path_results(peer_paths(), milliseconds(0))))
+      break;
     if (auto got = a.receive(milliseconds(100))) ++stray;
+  }
   p.ms = ms_since(start);
   if (!a.is_open()) {
     explain_close(a, p);
     return p;
   }
-  auto info = a.status();
-  const PathInfo* primary = nullptr;
-  if (info)
-    for (const auto& path : info->paths)
-      if (path.primary) primary = &path;
+  const auto paths = peer_paths();
+  const PathInfo* primary = paths.empty() || !paths.front().primary ? nullptr : &paths.front();
   if (primary == nullptr) {
     fail(p, "no primary path in SCTP_STATUS", "report this as a bug");
     return p;
   }
   if (primary->srtt.count() > 0) report_.rtt_ms = static_cast<double>(primary->srtt.count()) / 1000.0;
+  const std::string ignored = stray ? fmt::format(", {} unexpected messages ignored", stray) : "";
+  if (per_path) {
+    judge_kernel_paths(paths, ignored, p);
+    return p;
+  }
   if (!primary->active) {
     fail(p, fmt::format("the kernel marked the primary path {} inactive", primary->address),
          "its heartbeats went unanswered (RFC 9260 8.3): is a middlebox dropping HEARTBEAT?");
@@ -297,8 +313,28 @@ PhaseResult Runner::heartbeat_on_kernel(Association& a) {
   p.result = Outcome::Skip;
   p.seen = fmt::format("not observable on kernel sockets (no packet view); the primary path stayed active for {} ms, "
                        "srtt {:.1f} ms (SCTP_STATUS){}",
-                       p.ms, report_.rtt_ms.value_or(0), stray ? fmt::format(", {} unexpected messages ignored", stray) : "");
+                       p.ms, report_.rtt_ms.value_or(0), ignored);
   return p;
+}
+
+void Runner::judge_kernel_paths(const std::vector<PathInfo>& paths, const std::string& ignored, PhaseResult& p) {
+  p.expected = "every peer address confirmed by a HEARTBEAT ACK and active in the kernel's view (HEARTBEATs are not "
+               "observable on kernel sockets)";
+  report_.paths = kernel_path_results(paths, milliseconds(p.ms));
+  const auto failed = static_cast<size_t>(std::count_if(report_.paths.begin(), report_.paths.end(),
+                                                        [](const PathResult& path) { return path.result == Outcome::Fail; }));
+  if (interrupted() && failed > 0) {
+    fail(p, fmt::format("interrupted (Ctrl-C) after {} ms", p.ms), "the run was stopped during this phase");
+    return;
+  }
+  for (const auto& path : report_.paths) {
+    if (path.result != Outcome::Fail) continue;
+    fail(p, fmt::format("{} ({} of {} paths failed)", path.seen, failed, report_.paths.size()), path.hint);
+    return;
+  }
+  pass(p, fmt::format("{} paths, each confirmed and active after {} ms (SCTP_GET_PEER_ADDR_INFO); the HEARTBEAT "
+                      "chunks are not observable on kernel sockets{}",
+                      report_.paths.size(), p.ms, ignored));
 }
 
 PhaseResult Runner::heartbeat(Association& a, size_t from) {

@@ -58,6 +58,9 @@ class Runner {
   [[nodiscard]] bool on_kernel() const { return config_.options.transport == TransportKind::Kernel; }
   void explain_kernel_setup_failure(const Error& error, PhaseResult& phase) const;
   PhaseResult heartbeat_on_kernel(Association& association);
+  // Multi-homed on kernel sockets: the phase's verdict from the kernel's state of every peer
+  // address (Report::paths, kernel_path_check.h), primary first.
+  void judge_kernel_paths(const std::vector<PathInfo>& paths, const std::string& ignored, PhaseResult& phase);
   // Why the association ended, as a phase failure: ABORT with its cause, or what timed out.
   void explain_close(const Association& association, PhaseResult& phase) const;
   void fill_facts(const Association& association);

@@ -16,6 +16,7 @@
 
 #include <fmt/format.h>
 
+#include "net/kernel_paths.h"
 #include "net/socket_util.h"
 
 namespace sctpkit::detail {
@@ -400,11 +401,19 @@ Expected<AssociationInfo> KernelAssociation::status() const {
   const auto& primary = status.sstat_primary;
   sockaddr_storage peer{};
   std::memcpy(&peer, &primary.spinfo_address, sizeof peer);
-  if (auto address = net::from_sockaddr(peer, &info.peer_port)) {
-    info.peer_address = address->to_string();
-    using std::chrono::milliseconds;
-    info.paths.push_back({info.peer_address, primary.spinfo_state == SCTP_ACTIVE, true,
-                          milliseconds(primary.spinfo_srtt), milliseconds(primary.spinfo_rto), primary.spinfo_cwnd});
+  if (auto address = net::from_sockaddr(peer, &info.peer_port)) info.peer_address = address->to_string();
+  // Every peer address, as our engine lists them (RFC 9260 6.4: a multi-homed peer's others are
+  // its backup paths); SCTP_STATUS alone shows only the primary, which stays the fallback.
+  info.paths = kernel_peer_paths(fd_, peer);
+  if (info.paths.empty() && !info.peer_address.empty()) {
+    PathInfo path;
+    path.address = info.peer_address;
+    path.primary = true;
+    set_path_state(primary.spinfo_state, path);
+    path.srtt = std::chrono::milliseconds(primary.spinfo_srtt);
+    path.rto = std::chrono::milliseconds(primary.spinfo_rto);
+    path.cwnd = primary.spinfo_cwnd;
+    info.paths.push_back(std::move(path));
   }
   // What the kernel still holds to send or to see acknowledged (sk_wmem_queued, with its
   // per-chunk overhead): 0 once the peer acknowledged everything, which is what callers wait for.

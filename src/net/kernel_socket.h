@@ -5,8 +5,9 @@
 // RFC 6458 pieces used: SCTP_INITMSG (streams, INIT retransmissions), SCTP_RTOINFO,
 // SCTP_PEER_ADDR_PARAMS (heartbeat interval), SCTP_EVENTS (SCTP_SNDRCV cmsgs with each message,
 // association change notifications, SCTP_RESTART among them for peer_restarts(), and shutdown
-// notifications), SCTP_STATUS, and sendmsg()'s SCTP_SNDRCV cmsg for
-// stream, PPID, SCTP_UNORDERED and SCTP_ABORT. No libsctp: the static binary needs only libc.
+// notifications), SCTP_STATUS and SCTP_GET_PEER_ADDR_INFO (every path, net/kernel_paths.h),
+// and sendmsg()'s SCTP_SNDRCV cmsg for stream, PPID, SCTP_UNORDERED and SCTP_ABORT. No libsctp:
+// the static binary needs only libc.
 #pragma once
 
 #include <cstdint>

@@ -146,6 +146,33 @@ TEST(GuestLinktest, HostPassesAgainstKernelServe) {
   view.expect_clean_after_close();
 }
 
+// A second address on each side of the link (10.77.0.3 in the guest, 10.77.0.4 in the namespace),
+// removed again whatever the test does: the guest is shared by every test.
+constexpr const char* kGuestSecond = "10.77.0.3";
+constexpr const char* kHostSecond = "10.77.0.4";
+class SecondAddresses {
+ public:
+  explicit SecondAddresses(KernelPeer& peer) : peer_(peer) {
+    ok_ = peer_.run(std::string("ip addr add ") + kGuestSecond + "/24 dev eth0").exit_code == 0 && host("add") == 0;
+  }
+  SecondAddresses(const SecondAddresses&) = delete;
+  SecondAddresses& operator=(const SecondAddresses&) = delete;
+  ~SecondAddresses() {
+    peer_.run(std::string("ip addr del ") + kGuestSecond + "/24 dev eth0");
+    host("del");
+  }
+  [[nodiscard]] bool ok() const { return ok_; }
+
+ private:
+  int host(const std::string& verb) {
+    int rc = -1;
+    peer_.in_namespace([&] { rc = std::system(("ip addr " + verb + " " + kHostSecond + "/24 dev tap0").c_str()); });
+    return rc;
+  }
+  KernelPeer& peer_;
+  bool ok_ = false;
+};
+
 // RFC 9260 6.4 with the kernel as a multi-homed server: echo_stream bound to the IPv4 wildcard
 // lists every address of the guest in its INIT ACK. With a second address on each side, the host's
 // linktest (two -s addresses) must check a path to each of the kernel's addresses, and the kernel
@@ -153,24 +180,8 @@ TEST(GuestLinktest, HostPassesAgainstKernelServe) {
 TEST(HostLinktestMultihome, KernelServerOnTwoAddressesHasEveryPathChecked) {
   SCTPKIT_KERNEL_PEER(peer);
   prepare_carrier(*peer, Carrier::RawIpv4);
-  constexpr const char* kGuestSecond = "10.77.0.3";
-  constexpr const char* kHostSecond = "10.77.0.4";
-  auto host_address = [&](const std::string& verb) {
-    int rc = -1;
-    peer->in_namespace([&] { rc = std::system(("ip addr " + verb + " " + kHostSecond + "/24 dev tap0").c_str()); });
-    return rc;
-  };
-  // The guest is shared by every test: the second addresses go again whatever happens here.
-  struct Restore {
-    KernelPeer& peer;
-    std::function<int(const std::string&)> host;
-    ~Restore() {
-      peer.run(std::string("ip addr del ") + kGuestSecond + "/24 dev eth0");
-      host("del");
-    }
-  } restore{*peer, host_address};
-  ASSERT_EQ(peer->run(std::string("ip addr add ") + kGuestSecond + "/24 dev eth0").exit_code, 0);
-  ASSERT_EQ(host_address("add"), 0);
+  SecondAddresses second(*peer);
+  ASSERT_TRUE(second.ok());
   KernelView view(*peer);
   peer->start_program("lt_mh_echo", "echo_stream 6444");
   ASSERT_TRUE(peer->wait_for_line("lt_mh_echo", "ready")) << peer->program_log("lt_mh_echo");
@@ -193,6 +204,90 @@ TEST(HostLinktestMultihome, KernelServerOnTwoAddressesHasEveryPathChecked) {
   std::printf("linktest paths against the kernel on two addresses: %s\n", report["paths"].dump().c_str());
   peer->stop_program("lt_mh_echo");
   view.expect_clean_after_close();
+}
+
+// `sctpkit linktest --kernel` in the guest as a multi-homed client (two -s addresses) against our
+// `--serve` on two addresses: the kernel backend's status() lists both of the server's addresses
+// (SCTP_GET_PEER_ADDRS, SCTP_GET_PEER_ADDR_INFO), and the heartbeat phase passes on the kernel's
+// view of each: the second address, unconfirmed after the handshake, confirmed by the kernel's
+// HEARTBEAT to it (RFC 9260 5.4).
+TEST(GuestLinktestMultihome, KernelClientOnTwoAddressesListsAndChecksBothPaths) {
+  SCTPKIT_KERNEL_PEER(peer);
+  SCTPKIT_GUEST_TOOL(peer);
+  prepare_carrier(*peer, Carrier::RawIpv4);
+  SecondAddresses second(*peer);
+  ASSERT_TRUE(second.ok());
+  KernelView view(*peer);
+  HostProcess serve(*peer, {SCTPKIT_TOOL, "linktest", "--serve", "6445", "--raw", "-s",
+                            std::string(kHostIpv4) + "," + kHostSecond});
+  peer->start_program("lt_mh_kclient", std::string("sctpkit linktest --kernel --json --timeout 60 --bulk 0 -s ") +
+                                           kGuestIpv4 + "," + kGuestSecond + " " + kHostIpv4 + " 6445; echo exit=$?");
+  const int code = guest_exit_code(*peer, "lt_mh_kclient", seconds(240));
+  const std::string output = peer->program_log("lt_mh_kclient");
+  EXPECT_EQ(code, 0) << output << "\nserver:\n" << serve.log();
+  const auto report = json_line(output);
+  ASSERT_TRUE(report.is_object()) << output;
+  EXPECT_EQ(report["verdict"], "pass") << output;
+  EXPECT_EQ(phase_results(report), "setup=pass data=pass heartbeat=pass shutdown=pass") << output;
+  ASSERT_TRUE(report["paths"].is_array()) << output;
+  ASSERT_EQ(report["paths"].size(), 2u) << report["paths"].dump();
+  // The primary (the address connected to) first, then the one only the INIT ACK listed.
+  EXPECT_EQ(report["paths"][0]["peer"], kHostIpv4) << report["paths"].dump();
+  EXPECT_EQ(report["paths"][1]["peer"], kHostSecond) << report["paths"].dump();
+  for (const auto& path : report["paths"]) {
+    EXPECT_EQ(path["state"], "active") << path.dump();
+    EXPECT_EQ(path["result"], "pass") << path.dump();
+    EXPECT_TRUE(path["srtt_ms"].is_number()) << path.dump();
+    EXPECT_FALSE(path["basis"].get<std::string>().empty()) << path.dump();
+  }
+  EXPECT_EQ(report["paths"][1]["basis"], "confirmed by a HEARTBEAT ACK; active") << report["paths"].dump();
+  std::printf("linktest --kernel paths on two addresses each: %s\n", report["paths"].dump().c_str());
+  view.expect_clean_after_close();
+}
+
+// The same with SCTP to our second address dropped in the namespace (nftables, before our raw
+// socket sees it): the kernel never gets a HEARTBEAT ACK from 10.77.0.4, the address stays
+// unconfirmed (RFC 9260 5.4), and the heartbeat phase fails naming that path; exit 1.
+TEST(GuestLinktestMultihome, KernelClientFailsThePathWhoseHeartbeatsAreDropped) {
+  SCTPKIT_KERNEL_PEER(peer);
+  SCTPKIT_GUEST_TOOL(peer);
+  prepare_carrier(*peer, Carrier::RawIpv4);
+  SecondAddresses second(*peer);
+  ASSERT_TRUE(second.ok());
+  auto nft = [&](const std::string& script) {
+    int rc = -1;
+    peer->in_namespace([&] { rc = std::system(("nft -f - <<'EOF'\n" + script + "\nEOF").c_str()); });
+    return rc;
+  };
+  if (nft(std::string("table inet kpaths22_drop {\n chain in { type filter hook input priority 0;\n  ip daddr ") +
+          kHostSecond + " meta l4proto sctp drop\n }\n}") != 0)
+    GTEST_SKIP() << "nftables unavailable in the test namespace";
+  struct Unblock {
+    std::function<int(const std::string&)> nft;
+    ~Unblock() { nft("delete table inet kpaths22_drop"); }
+  } unblock{nft};
+  HostProcess serve(*peer, {SCTPKIT_TOOL, "linktest", "--serve", "6446", "--raw", "-s",
+                            std::string(kHostIpv4) + "," + kHostSecond});
+  peer->start_program("lt_mh_kdrop", std::string("sctpkit linktest --kernel --json --timeout 8 --bulk 0 -s ") +
+                                         kGuestIpv4 + "," + kGuestSecond + " " + kHostIpv4 + " 6446; echo exit=$?");
+  const int code = guest_exit_code(*peer, "lt_mh_kdrop", seconds(240));
+  const std::string output = peer->program_log("lt_mh_kdrop");
+  EXPECT_EQ(code, 1) << output << "\nserver:\n" << serve.log();
+  const auto report = json_line(output);
+  ASSERT_TRUE(report.is_object()) << output;
+  EXPECT_EQ(phase_results(report), "setup=pass data=pass heartbeat=fail shutdown=pass") << output;
+  const auto* heartbeat = phase(report, "heartbeat");
+  ASSERT_NE(heartbeat, nullptr);
+  EXPECT_NE((*heartbeat)["seen"].get<std::string>().find("the kernel had no HEARTBEAT ACK from 10.77.0.4 in "),
+            std::string::npos)
+      << heartbeat->dump();
+  EXPECT_EQ((*heartbeat)["hint"], "is that network routed and SCTP allowed on it?") << heartbeat->dump();
+  ASSERT_EQ(report["paths"].size(), 2u) << output;
+  EXPECT_EQ(report["paths"][0]["result"], "pass") << report["paths"].dump();
+  EXPECT_EQ(report["paths"][1]["peer"], kHostSecond) << report["paths"].dump();
+  EXPECT_EQ(report["paths"][1]["state"], "unconfirmed") << report["paths"].dump();
+  EXPECT_EQ(report["paths"][1]["result"], "fail") << report["paths"].dump();
+  std::printf("linktest --kernel with the second path dropped: %s\n", (*heartbeat)["seen"].dump().c_str());
 }
 
 // `sctpkit perf --kernel` in the guest against `perf -s --one-off` on our stack: a short bulk test

@@ -165,5 +165,54 @@ TEST(Report, JsonAndJunitHaveAnEntryPerPath) {
       << xml;
 }
 
+// On kernel sockets (no packets): the kernel's view of each peer address instead of heartbeat
+// counts, in the table, the JSON ("basis") and JUnit.
+Report kernel_multi_homed() {
+  Report r = sample(false);
+  r.transport = "kernel";
+  PathResult good;
+  good.peer = "10.77.0.1";
+  good.state = "active";
+  good.srtt_ms = 1.0;
+  good.result = Outcome::Pass;
+  good.basis = "primary, confirmed by the handshake; active";
+  PathResult bad;
+  bad.peer = "10.77.0.4";
+  bad.state = "unconfirmed";
+  bad.result = Outcome::Fail;
+  bad.basis = "no HEARTBEAT ACK yet (unconfirmed, RFC 9260 5.4)";
+  bad.seen = "the kernel had no HEARTBEAT ACK from 10.77.0.4 in 5 s (the address is still unconfirmed)";
+  bad.hint = "is that network routed and SCTP allowed on it?";
+  r.paths = {good, bad};
+  return r;
+}
+
+TEST(Report, KernelPathsShowTheKernelsViewInsteadOfHeartbeatCounts) {
+  const Report r = kernel_multi_homed();
+  const std::string table = format_table(r);
+  EXPECT_NE(table.find("\npeer address  state          srtt  the kernel's view (SCTP_GET_PEER_ADDR_INFO)"), std::string::npos) << table;
+  EXPECT_EQ(table.find("HB REQ"), std::string::npos) << "no heartbeat is counted on kernel sockets\n" << table;
+  EXPECT_NE(table.find("\n10.77.0.1     active       1.0 ms  primary, confirmed by the handshake; active"),
+            std::string::npos)
+      << table;
+  EXPECT_NE(table.find("check: the kernel had no HEARTBEAT ACK from 10.77.0.4 in 5 s (the address is still "
+                       "unconfirmed): is that network routed and SCTP allowed on it?"),
+            std::string::npos)
+      << table;
+  const auto j = nlohmann::json::parse(to_json(r));
+  EXPECT_EQ(j["paths"][1]["basis"], "no HEARTBEAT ACK yet (unconfirmed, RFC 9260 5.4)");
+  EXPECT_EQ(j["paths"][1]["state"], "unconfirmed");
+  // The userspace backends' paths keep their keys.
+  EXPECT_FALSE(nlohmann::json::parse(to_json(multi_homed()))["paths"][0].contains("basis"));
+  const std::string xml = to_junit(r);
+  EXPECT_NE(xml.find("<testcase classname=\"linktest.paths\" name=\"path to 10.77.0.1\" time=\"0.000\"/>"),
+            std::string::npos)
+      << xml;
+  EXPECT_NE(xml.find("seen: the kernel had no HEARTBEAT ACK from 10.77.0.4 in 5 s (the address is still unconfirmed); "
+                     "the kernel's view: no HEARTBEAT ACK yet (unconfirmed, RFC 9260 5.4)\ncheck: is that network"),
+            std::string::npos)
+      << xml;
+}
+
 }  // namespace
 }  // namespace sctpkit::linktest
