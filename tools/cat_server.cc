@@ -49,6 +49,9 @@ int serve_keep_open(Listener& listener, const CatArgs& args) {
   const SendOptions send_options{static_cast<uint16_t>(args.stream), args.ppid, args.unordered};
   char buffer[65536];
   std::vector<pollfd> fds;
+  // The last receive_many()'s messages: handed back by the next, whichever peer's (their buffers
+  // hold that association's next messages).
+  std::vector<Message> batch;
   for (;;) {
     listener.process();
     for (;;) {
@@ -61,20 +64,22 @@ int serve_keep_open(Listener& listener, const CatArgs& args) {
       Association& a = it->association;
       report_peer_restart(a, it->restarts);
       while (!it->shut && a.readable()) {
-        auto message = a.receive(std::chrono::milliseconds(0));
-        if (!message) {
+        auto taken = a.receive_many(batch, kReadBatch, std::chrono::milliseconds(0));
+        if (!taken) {
           // The peer shut down (the engine answers with SHUTDOWN ACK by itself, RFC 9260 9.2) or
           // the association ended: it is forgotten once closed. A kernel socket also polls
           // readable for a notification alone (a restart): then nothing was to be read.
-          if (message.error().code == Error::Code::Closed) it->shut = true;
+          if (taken.error().code == Error::Code::Closed) it->shut = true;
           break;
         }
-        if (args.echo) {
-          // A full send buffer makes send() wait, running the protocol for every peer meanwhile.
-          (void)a.send(message->data, SendOptions{message->stream, message->ppid, message->unordered});
-        } else if (!write_all(STDOUT_FILENO, message->data)) {
-          for (auto& peer : peers) peer.association.abort("stdout closed");
-          return fail(kExitFailure, "stdout closed; associations aborted");
+        for (const Message& message : batch) {
+          if (args.echo) {
+            // A full send buffer makes send() wait, running the protocol for every peer meanwhile.
+            (void)a.send(message.data, SendOptions{message.stream, message.ppid, message.unordered});
+          } else if (!write_all(STDOUT_FILENO, message.data)) {
+            for (auto& peer : peers) peer.association.abort("stdout closed");
+            return fail(kExitFailure, "stdout closed; associations aborted");
+          }
         }
       }
       if (!a.close_reason().empty()) {

@@ -108,19 +108,21 @@ int Session::run() {
 std::optional<int> Session::drain() {
   report_peer_restart(a_, restarts_seen_);
   for (;;) {
-    auto message = a_.receive(std::chrono::milliseconds(0));
-    if (!message) {
+    auto taken = a_.receive_many(batch_, kReadBatch, std::chrono::milliseconds(0));
+    if (!taken) {
       // The kernel backend counts a restart when receive() reads its notification.
       report_peer_restart(a_, restarts_seen_);
-      if (message.error().code == Error::Code::Closed) return finish();
+      if (taken.error().code == Error::Code::Closed) return finish();
       return std::nullopt;  // nothing more for now
     }
-    if (args_.echo) {
-      SendOptions reply{message->stream, message->ppid, message->unordered};
-      if (auto status = a_.send(message->data, reply); !status && !a_.is_open()) return finish();
-    } else if (!write_all(STDOUT_FILENO, message->data.data(), message->data.size())) {
-      a_.abort("stdout closed");
-      return fail(kExitFailure, "stdout closed; association aborted");
+    for (const Message& message : batch_) {
+      if (args_.echo) {
+        SendOptions reply{message.stream, message.ppid, message.unordered};
+        if (auto status = a_.send(message.data, reply); !status && !a_.is_open()) return finish();
+      } else if (!write_all(STDOUT_FILENO, message.data.data(), message.data.size())) {
+        a_.abort("stdout closed");
+        return fail(kExitFailure, "stdout closed; association aborted");
+      }
     }
   }
 }

@@ -63,6 +63,9 @@ class InputSplitter {
   std::string pending_;
 };
 
+// Messages taken per Association::receive_many() by cat's readers (one engine call per batch).
+inline constexpr size_t kReadBatch = 64;
+
 class Session {
  public:
   Session(Association& association, const CatArgs& args, bool read_stdin);
@@ -87,6 +90,7 @@ class Session {
   SendOptions send_;
   InputSplitter splitter_;
   uint32_t restarts_seen_ = 0;  // Association::peer_restarts() already reported
+  std::vector<Message> batch_;  // the last receive_many()'s messages, handed back by the next
   bool shutting_down_ = false;  // stdin ended: the shutdown started, the peer's last data still comes
   size_t refused_ = 0;  // messages of stdin the association no longer took (the peer shut down)
   // The newest message, held back while more input is ready at once: only the next read tells

@@ -337,6 +337,10 @@ void Endpoint::recycle(AssociationId id, std::vector<uint8_t>&& buffer) {
 
 bool Endpoint::consumed(AssociationId id, size_t bytes) { return impl_->consumed(id.value, bytes); }
 
+bool Endpoint::consumed(AssociationId id, size_t bytes, std::span<std::vector<uint8_t>> done_with) {
+  return impl_->consumed(id.value, bytes, done_with);
+}
+
 std::optional<Event> Endpoint::poll_event() { return impl_->poll_event(nullptr); }
 
 std::optional<Event> Endpoint::poll_event(MessageSink& sink) { return impl_->poll_event(&sink); }

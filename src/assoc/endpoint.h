@@ -177,6 +177,10 @@ class Endpoint {
   // window). Returns whether a window update SACK is now due (then poll_transmit() has it). Without
   // that option, or for an unknown association, nothing happens.
   bool consumed(AssociationId id, size_t bytes);
+  // consumed(id, bytes) and recycle(id, buffer) for each of `done_with`, with one look-up of the
+  // association: for an embedder that hands back the buffers of the messages it is done with as it
+  // takes the next ones. A buffer the engine keeps is moved out; one it does not is left in place.
+  bool consumed(AssociationId id, size_t bytes, std::span<std::vector<uint8_t>> done_with);
   [[nodiscard]] std::optional<TimePoint> next_timeout() const;
 
   // ---- inspection

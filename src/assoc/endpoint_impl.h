@@ -303,9 +303,14 @@ class EndpointImpl {
   std::optional<Transmit> poll_transmit(TimePoint now, wire::MutableBytes buffer);
   // `sink` null: messages are returned as MessageEvents; else they go to it (Endpoint::poll_event).
   std::optional<Event> poll_event(MessageSink* sink);
-  bool consumed(uint32_t id, size_t bytes) {
+  // `done_with`: message buffers handed back, for the association's next messages.
+  bool consumed(uint32_t id, size_t bytes, std::span<std::vector<uint8_t>> done_with = {}) {
     Slot* s = slot(id);
-    if (!s || !s->association->consumed(bytes)) return false;
+    if (!s) return false;
+    for (auto& buffer : done_with) {
+      if (buffer.capacity() != 0) s->association->recycle(std::move(buffer));
+    }
+    if (!s->association->consumed(bytes)) return false;
     // The window update SACK is due now: poll_transmit() must visit this association.
     list_transmit(id, *s);
     reschedule(id, *s);

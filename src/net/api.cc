@@ -207,6 +207,19 @@ Expected<Message> Association::receive(std::chrono::milliseconds timeout) {
   return m;
 }
 
+Expected<size_t> Association::receive_many(std::vector<Message>& messages, size_t max,
+                                            std::chrono::milliseconds timeout) {
+  Stack::AssociationState* found = kernel_ ? nullptr : state_of(stack_, id_);
+  if (found && !found->inbox.empty()) return stack_->take_messages(id_, *found, messages, std::max<size_t>(max, 1));
+  // Nothing waits (or the kernel's socket holds it): the buffers go back before the wait.
+  for (Message& m : messages) recycle(std::move(m));
+  messages.clear();
+  auto m = receive(timeout);
+  if (!m) return m.error();
+  messages.push_back(std::move(*m));
+  return size_t{1};
+}
+
 Status Association::shutdown() {
   if (kernel_) return kernel_->shutdown();
   Stack::AssociationState* found = state_of(stack_, id_);

@@ -167,6 +167,29 @@ void Stack::consumed(uint32_t id, size_t bytes) {
   if (endpoint_->consumed(assoc::AssociationId{id}, bytes)) loop_->flush();
 }
 
+void Stack::consumed(uint32_t id, size_t bytes, std::span<std::vector<uint8_t>> done_with) {
+  if (endpoint_->consumed(assoc::AssociationId{id}, bytes, done_with)) loop_->flush();
+}
+
+size_t Stack::take_messages(uint32_t id, AssociationState& s, std::vector<Message>& out, size_t max) {
+  // Moved aside first: the new messages take the old ones' places in `out`.
+  for (Message& m : out) {
+    if (m.data.capacity() != 0) done_buffers_.push_back(std::move(m.data));
+  }
+  out.resize(std::min(max, s.inbox.size()));
+  size_t bytes = 0;
+  for (Message& m : out) {
+    s.inbox.pop_front_into(m);
+    bytes += m.data.size();
+  }
+  // RFC 9260 6.2: the batch was taken at one instant, so the window opens by all of it at once; a
+  // window update due leaves now (the same call, the same clock reading as after the batch's last
+  // message read alone), advertising the whole opening.
+  consumed(id, bytes, done_buffers_);
+  done_buffers_.clear();
+  return out.size();
+}
+
 void Stack::on_message(assoc::AssociationId id, wire::StreamId stream, wire::Ppid ppid, bool unordered,
                        std::vector<uint8_t>&& data) {
   AssociationState* s = find(id.value);

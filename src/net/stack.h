@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 
 #include "assoc/endpoint.h"
@@ -37,6 +38,11 @@ class Inbox {
   Message& emplace_back() {
     if (!ring_) ring_ = std::make_unique<assoc::Ring<Message>>();
     return ring_->emplace_back();
+  }
+  // Not empty(): the first message moved into `to` (a buffer `to` still holds is freed).
+  void pop_front_into(Message& to) {
+    to = std::move(ring_->front());
+    ring_->pop_front();
   }
   // Not empty().
   Message pop_front() {
@@ -160,6 +166,13 @@ class Stack final : private assoc::MessageSink {
   // receive window (the engine runs with hold_window_until_consumed, so the inbox never holds more
   // than Options::receive_buffer, RFC 9260 6.2). A window update the engine now owes leaves at once.
   void consumed(uint32_t id, size_t bytes);
+  // The same, and `done_with` (message buffers the application handed back) kept for the
+  // association's next messages: recycle() and consumed() in one engine call. A buffer the engine
+  // does not keep (it holds a receive buffer's worth of spares) stays in `done_with`.
+  void consumed(uint32_t id, size_t bytes, std::span<std::vector<uint8_t>> done_with);
+  // Association::receive_many with `s` (of `id`) holding a message: `out`'s buffers go back, and up
+  // to `max` messages of the inbox take their place; the engine is told once. Returns the count.
+  size_t take_messages(uint32_t id, AssociationState& s, std::vector<Message>& out, size_t max);
 
   // For a user call into the engine: the loop's next run_once() flushes what it queued
   // (EventLoop::touched()).
@@ -214,6 +227,8 @@ class Stack final : private assoc::MessageSink {
   AssociationState* cached_ = nullptr;  // state(cached_id_), or null
   uint32_t cached_id_ = 0;
   std::deque<uint32_t> accept_queue_;
+  // take_messages()'s buffers handed back, gathered for the engine: kept, so a batch allocates nothing.
+  std::vector<std::vector<uint8_t>> done_buffers_;
 };
 
 // The error a transport failure means to an embedder.

@@ -70,6 +70,9 @@ class Server {
   std::deque<Session> others_;  // swept every 100 ms when there are many; a deque: no node per session
   uint64_t accepted_ = 0;
   uint64_t tests_finished_ = 0;
+  // The messages of the last receive_many(), handed back by the next (see service()).
+  static constexpr size_t kBatch = 64;
+  std::vector<Message> batch_;
 };
 
 }  // namespace sctpkit::perf

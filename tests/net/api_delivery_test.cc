@@ -1,7 +1,8 @@
 // The public API's buffer hand-offs over UDP on loopback: a message queued before setup on a
 // stream the peer does not grant comes back to the user (RFC 9260 5.1.1), as do those not
 // acknowledged when the peer aborts or restarts (11.2.2, 5.2.4), and a restart is counted;
-// messages in the inbox stay readable after the peer aborts (9.1); received messages' buffers can be handed back for the next message, and a slow reader's inbox
+// messages in the inbox stay readable after the peer aborts (9.1); received messages' buffers can
+// be handed back for the next message (recycle(), or receive_many()'s next call), and a slow reader's inbox
 // stays within the receive buffer (RFC 9260 6.2: the window covers what the application has not
 // taken).
 #include <gtest/gtest.h>
@@ -281,6 +282,128 @@ TEST(ApiDelivery, SlowReadersInboxStaysWithinTheReceiveBuffer) {
   })) << next << " of " << kMessages << " messages read";
   EXPECT_LE(most, kBound);
   EXPECT_EQ(taken, uint64_t{kMessages} * kMessage);
+  ends.client->abort();
+}
+
+// A non-blocking listener and client over loopback, set up, with the server's receive buffer.
+void connect_ends(Ends& ends, uint16_t port, uint32_t receive_buffer = 0) {
+  Options server_options = loopback_options();
+  if (receive_buffer != 0) {
+    server_options.receive_buffer = receive_buffer;
+    server_options.max_message_size = receive_buffer;
+  }
+  auto listener = Listener::listen(port, server_options);
+  ASSERT_TRUE(listener) << listener.error().message;
+  ends.listener.emplace(std::move(*listener));
+  Options client_options = loopback_options();
+  client_options.udp_remote_port = ends.listener->udp_port();
+  client_options.send_buffer = 1 << 20;
+  auto client = Association::connect("127.0.0.1", port, client_options);
+  ASSERT_TRUE(client) << client.error().message;
+  ends.client.emplace(std::move(*client));
+  ASSERT_TRUE(ends.run_until([&] { return ends.client->is_open() && ends.server; }));
+}
+
+bool holds(const std::vector<const uint8_t*>& storage, const uint8_t* p) {
+  return std::find(storage.begin(), storage.end(), p) != storage.end();
+}
+
+// receive_many(): what waits, oldest first, up to max; the batch it replaces goes back, so its
+// buffers hold later messages, whether messages were waiting or not.
+TEST(ApiDelivery, ReceiveManyTakesWhatWaitsAndHandsBackTheLastBatch) {
+  Ends ends;
+  connect_ends(ends, 5020);
+  for (const char* text : {"m0", "m1", "m2", "m3", "m4"}) ASSERT_TRUE(ends.client->send(std::string_view(text)));
+  ASSERT_TRUE(ends.run_until([&] { return ends.server->status()->messages_received == 5; }));
+
+  std::vector<Message> batch;
+  auto taken = ends.server->receive_many(batch, 3, std::chrono::milliseconds(0));
+  ASSERT_TRUE(taken) << taken.error().message;
+  ASSERT_EQ(*taken, 3u);
+  ASSERT_EQ(batch.size(), 3u);
+  std::vector<const uint8_t*> first_batch;
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(text_of(batch[i].data), "m" + std::to_string(i));
+    first_batch.push_back(batch[i].data.data());
+  }
+  taken = ends.server->receive_many(batch, 10, std::chrono::milliseconds(0));
+  ASSERT_TRUE(taken) << taken.error().message;
+  ASSERT_EQ(*taken, 2u);
+  ASSERT_EQ(batch.size(), 2u);
+  EXPECT_EQ(text_of(batch[0].data), "m3");
+  EXPECT_EQ(text_of(batch[1].data), "m4");
+  const std::vector<const uint8_t*> second_batch{batch[0].data.data(), batch[1].data.data()};
+  ASSERT_TRUE(ends.client->send(std::string_view("m5")));
+  auto m5 = ends.receive(*ends.server);
+  ASSERT_TRUE(m5);
+  EXPECT_TRUE(holds(first_batch, m5->data.data()));
+
+  // Nothing waits: receive()'s answer, and the batch goes back all the same.
+  taken = ends.server->receive_many(batch, 10, std::chrono::milliseconds(0));
+  ASSERT_FALSE(taken);
+  EXPECT_EQ(taken.error().code, Error::Code::WouldBlock);
+  EXPECT_TRUE(batch.empty());
+  ASSERT_TRUE(ends.client->send(std::string_view("m6")));
+  auto m6 = ends.receive(*ends.server);
+  ASSERT_TRUE(m6);
+  EXPECT_EQ(text_of(m6->data), "m6");
+  EXPECT_TRUE(holds(second_batch, m6->data.data()));
+  ends.client->abort();
+}
+
+// RFC 9260 6.2: a batch leaves the receive window, and the window update it makes due leaves
+// before receive_many() returns: the peer sees the window open with the server's stack not run again.
+TEST(ApiDelivery, ReceiveManyOpensTheWindowAndTheUpdateLeavesBeforeItReturns) {
+  constexpr uint32_t kBuffer = 16 * 1024;
+  constexpr size_t kMessage = 1024;
+  constexpr uint32_t kMessages = 256;  // 16 receive buffers
+  Ends ends;
+  connect_ends(ends, 5021, kBuffer);
+  std::vector<uint8_t> message(kMessage);
+  for (uint32_t i = 0; i < kMessages; ++i) {
+    std::memcpy(message.data(), &i, sizeof i);
+    ASSERT_TRUE(ends.client->send(message));
+  }
+  // Nobody reads: the window closes, the peer sees it closed.
+  ASSERT_TRUE(ends.run_until([&] { return inbox_bytes(*ends.server, 0) >= kBuffer - 2 * kMessage; }));
+  int turns = 0;
+  ends.run_until([&] { return ++turns == 20; });
+  ASSERT_LT(ends.client->status()->peer_rwnd, kMessage);
+  // At most a zero window probe outstanding (RFC 9260 6.1 A).
+  ASSERT_LE(ends.client->status()->bytes_in_flight, kMessage + 16);
+
+  std::vector<Message> batch;
+  auto taken = ends.server->receive_many(batch, kMessages, std::chrono::milliseconds(0));
+  ASSERT_TRUE(taken) << taken.error().message;
+  uint32_t next = 0;
+  for (const Message& m : batch) {
+    uint32_t index = 0;
+    std::memcpy(&index, m.data.data(), sizeof index);
+    EXPECT_EQ(index, next++);
+  }
+  // Only the client runs now: what it hears was sent within receive_many().
+  bool opened = false;
+  for (int i = 0; i < 100 && !opened; ++i) {
+    pollfd fd{ends.client->fd(), POLLIN, 0};
+    ::poll(&fd, 1, 10);
+    ends.client->process();
+    opened = ends.client->status()->bytes_in_flight > 2 * kMessage;  // the reopened window let more go
+  }
+  EXPECT_TRUE(opened);
+
+  // The rest, read in batches only: every message arrives, in order.
+  ASSERT_TRUE(ends.run_until([&] {
+    for (;;) {
+      auto more = ends.server->receive_many(batch, 16, std::chrono::milliseconds(0));
+      if (!more) break;
+      for (const Message& m : batch) {
+        uint32_t index = 0;
+        std::memcpy(&index, m.data.data(), sizeof index);
+        EXPECT_EQ(index, next++);
+      }
+    }
+    return next == kMessages;
+  })) << next << " of " << kMessages << " messages read";
   ends.client->abort();
 }
 
