@@ -117,7 +117,7 @@ class Association {
   // and the count is their number (at least 1). Only when none waits does it wait as
   // receive(timeout) does, and then returns one message or receive()'s error (WouldBlock, Closed,
   // a timeout); so with TransportKind::Kernel, one message per call. RFC 9260 6.2: the batch
-  // leaves the receive window at once, and a window update that makes due leaves before the call
+  // leaves the receive window at once, and a window update it makes due leaves before the call
   // returns, as it would within the receive() that took the batch's last message.
   Expected<size_t> receive_many(std::vector<Message>& messages, size_t max, std::chrono::milliseconds timeout);
   // Messages send() accepted that the peer did not (or may not) get (see SendFailure), each
