@@ -97,7 +97,9 @@ std::optional<Transmit> Association::poll_transmit(TimePoint now, wire::MutableB
     ++counters_.packets_sent;
     return Transmit{reply.source, reply.destination, builder.finish()};
   }
-  if (heartbeats_run()) {
+  // The COOKIE ACK first: a peer still in COOKIE-ECHOED may discard a HEARTBEAT (5.4 probes an
+  // UNCONFIRMED address as soon as the association is established).
+  if (heartbeats_run() && !send_cookie_ack_) {
     bool failed = false;
     if (auto request = paths_->poll_heartbeat(now, failed)) {
       std::vector<uint8_t> info(wire::padded4(4 + request->info_size));
