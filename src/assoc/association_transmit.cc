@@ -134,7 +134,9 @@ std::optional<Transmit> Association::poll_transmit(TimePoint now, wire::MutableB
 
   // The main packet: control chunks first (RFC 9260 6.10), then a SACK, then DATA.
   const bool sack_now = receiver_ && receiver_->sack_due(now);
-  const wire::IpAddress to = (sack_now && sack_destination_) ? *sack_destination_ : data_path.address;
+  // RFC 9260 6.4: the SACK goes where the DATA came from; 5.4: unless that address is UNCONFIRMED.
+  const Path* sack_path = (sack_now && sack_destination_) ? paths_->find(*sack_destination_) : nullptr;
+  const wire::IpAddress to = (sack_path && sack_path->confirmed) ? sack_path->address : data_path.address;
   wire::PacketBuilder builder(buffer, limit, {local_port_, peer_port_, peer_tag_, 0});
   if (send_cookie_ack_ && builder.add(wire::CookieAckChunk{})) send_cookie_ack_ = false;
   while (!errors_.empty() && builder.add(wire::ErrorChunk{errors_.front()})) errors_.pop_front();
