@@ -45,11 +45,16 @@ PathManager::PathManager(const EndpointConfig& config, std::span<const wire::IpA
     p.max_packet_size = config_.max_packet_size;
     paths_.push_back(p);
   }
+  Duration stagger{};
   for (size_t i = 0; i < paths_.size(); ++i) {
     if (paths_[i].address == primary) primary_index_ = i;
     schedule_heartbeat(paths_[i], now);
-    // RFC 9260 5.4: probing starts with the association, not an RTO later.
-    if (!paths_[i].confirmed) paths_[i].next_heartbeat = now;
+    if (paths_[i].address != primary && !paths_[i].confirmed) {
+      // RFC 9260 5.4: probing starts with the association, not an RTO later, one address per RTO
+      // (HB.Max.Burst 1): a peer listing many addresses it does not own must not make us flood them.
+      paths_[i].next_heartbeat = now + stagger;
+      stagger += config_.rto_initial;
+    }
   }
   // A primary absent from `addresses` makes the first path primary: data has to go somewhere.
   paths_[primary_index_].confirmed = true;
@@ -139,8 +144,13 @@ void PathManager::schedule_heartbeat(Path& path, TimePoint now, bool redraw) {
   const uint64_t jitter = path.heartbeat_jitter % (rto_ticks + 1);  // 0 .. RTO
   // RFC 9260 5.4: "In each RTO, a probe MAY be sent on an active UNCONFIRMED path ... If during this
   // probing the path becomes inactive, this rate is lowered to the normal HEARTBEAT rate."
-  const Duration interval = probing(path) ? Duration{} : heartbeat_interval_;
+  // HB.Max.Burst 1: with n paths to probe, each is probed every n RTOs, one probe per RTO in all.
+  const Duration interval = probing(path) ? rto * static_cast<Duration::rep>(probing_count() - 1) : heartbeat_interval_;
   path.next_heartbeat = now + interval + rto / 2 + Duration(static_cast<Duration::rep>(jitter));
+}
+
+size_t PathManager::probing_count() const {
+  return static_cast<size_t>(std::count_if(paths_.begin(), paths_.end(), [](const Path& p) { return probing(p); }));
 }
 
 std::optional<TimePoint> PathManager::next_deadline() const {

@@ -119,6 +119,7 @@ class PathManager {
   // Path verification runs whether or not the user enabled heartbeats (5.4: the probing "ended
   // when all paths are confirmed").
   bool heartbeats_due(const Path& p) const { return heartbeat_enabled_ || !p.confirmed; }
+  [[nodiscard]] size_t probing_count() const;
 
   const EndpointConfig& config_;
   RandomSource& random_;

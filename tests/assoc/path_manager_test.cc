@@ -296,5 +296,27 @@ TEST(PathManagerTest, UnansweredProbesCountOnThePathOnly) {
   EXPECT_GE(b.next_heartbeat, now + 30s);
 }
 
+// RFC 9260 5.4: "The number of packets containing HEARTBEAT chunks sent at each RTO SHOULD be
+// limited by the 'HB.Max.Burst' parameter" (1 here): a peer listing addresses it does not own
+// gets one probe per RTO in all, not one per address.
+TEST(PathManagerTest, ProbesOfManyUnconfirmedAddressesGoOnePerRto) {
+  const wire::IpAddress kC = wire::IpAddress::v4(10, 0, 0, 3), kD = wire::IpAddress::v4(10, 0, 0, 4),
+                        kE = wire::IpAddress::v4(10, 0, 0, 5);
+  Fixture f({kA, kB, kC, kD, kE});
+  PathManager pm = f.make_learned();
+  std::vector<wire::IpAddress> probed;
+  bool failed = false;
+  for (TimePoint now = f.start; now < f.start + 4s;) {
+    if (auto hb = pm.poll_heartbeat(now, failed)) {
+      probed.push_back(hb->destination);
+      continue;
+    }
+    const auto due = pm.next_deadline();
+    ASSERT_TRUE(due);
+    now = *due;
+  }
+  EXPECT_EQ(probed, (std::vector{kB, kC, kD, kE}));  // one a second (RTO 1 s), none yet again
+}
+
 }  // namespace
 }  // namespace sctpkit::assoc
