@@ -57,7 +57,7 @@ void BM_OverlappingGapBlocksSack(benchmark::State& state) {
   SeededRandom random{1};
   const TimePoint now{};
   const std::vector<wire::IpAddress> addresses{wire::IpAddress::v4(10, 0, 0, 1)};
-  PathManager paths(config, addresses, addresses.front(), random, now);
+  PathManager paths(config, addresses, addresses.front(), addresses, random, now);
   constexpr uint32_t kInitialTsn = 1000;
   DataSender sender(config, Tsn(kInitialTsn), 1, 100'000'000, paths);
   const std::vector<uint8_t> message(4, 0xAB);

@@ -42,8 +42,9 @@ Association::Association(AssociationId id, const EndpointServices& services, con
   local_initial_tsn_ = wire::Tsn(services_.random.next_u32());
   requested_outbound_streams_ = request.outbound_streams.value_or(config_.outbound_streams);
   active_open_->connect_addresses = request.remote_addresses;
-  paths_.emplace(config_, active_open_->connect_addresses, active_open_->connect_addresses.front(), services_.random,
-                 now);
+  // RFC 9260 5.4 rule 1: the addresses the user asked for are CONFIRMED.
+  paths_.emplace(config_, active_open_->connect_addresses, active_open_->connect_addresses.front(),
+                 active_open_->connect_addresses, services_.random, now);
   // RFC 9260 5.1 step 1: send INIT, start T1-init, enter COOKIE-WAIT.
   state_ = AssociationState::CookieWait;
   send_init_ = true;
@@ -62,7 +63,9 @@ Association::Association(AssociationId id, const EndpointServices& services, con
   local_initial_tsn_ = cookie.local_initial_tsn;
   requested_outbound_streams_ = cookie.local_outbound_streams;
   local_address_ = local_address;
-  paths_.emplace(config_, peer_addresses, cookie.peer_address, services_.random, now);
+  // RFC 9260 5.4 rule 2: only the address our INIT ACK went to (the INIT's source) is CONFIRMED.
+  paths_.emplace(config_, peer_addresses, cookie.peer_address, std::span<const wire::IpAddress>{}, services_.random,
+                 now);
   start_data_transfer(peer_init.initial_tsn, peer_init.a_rwnd, peer_init.inbound_streams, peer_init.outbound_streams);
   inbound_streams_ = std::min(cookie.local_inbound_streams, peer_init.outbound_streams);
   enter_established(now, /*passive=*/true);
@@ -497,6 +500,7 @@ AssociationStatus Association::status() const {
       PathStatus ps;
       ps.address = p.address;
       ps.active = p.active;
+      ps.confirmed = p.confirmed;
       ps.primary = &p == &paths_->primary();
       ps.rto = p.rto;
       if (sender_) sender_->fill_path_status(ps, p);

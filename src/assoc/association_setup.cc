@@ -224,7 +224,9 @@ void Association::handle_init_ack(const wire::InitAckChunk& ack, const wire::IpA
     const wire::IpAddress primary = open.connect_addresses.front();
     const Duration measured = now - open.t1_started;
     const bool kept = std::find(addresses.begin(), addresses.end(), primary) != addresses.end();
-    paths_.emplace(config_, addresses, kept ? primary : source, services_.random, now);
+    // RFC 9260 5.4 rule 1: the addresses the user gave are CONFIRMED; those only the INIT ACK
+    // listed (its source included, unless it has to be primary) are probed first.
+    paths_.emplace(config_, addresses, kept ? primary : source, open.connect_addresses, services_.random, now);
     peer_addresses_changed_ = true;
     if (Path* from = paths_->find(source)) from->local_source = destination;
     if (config_.local_addresses.empty()) {
@@ -363,7 +365,8 @@ void Association::restart_from_cookie(const CookieContents& c, const wire::InitC
   peer_tie_tag_ = wire::VerificationTag(0);
   requested_outbound_streams_ = c.local_outbound_streams;
   const auto addresses = peer_addresses();
-  paths_.emplace(config_, addresses, c.peer_address, services_.random, now);
+  // RFC 9260 5.4 rule 2, as for a new association.
+  paths_.emplace(config_, addresses, c.peer_address, std::span<const wire::IpAddress>{}, services_.random, now);
   peer_addresses_changed_ = true;
   start_data_transfer(peer_init.initial_tsn, peer_init.a_rwnd, peer_init.inbound_streams, peer_init.outbound_streams);
   t1_.reset();

@@ -97,7 +97,9 @@ std::optional<Transmit> Association::poll_transmit(TimePoint now, wire::MutableB
     ++counters_.packets_sent;
     return Transmit{reply.source, reply.destination, builder.finish()};
   }
-  if (heartbeats_run()) {
+  // The COOKIE ACK first: a peer still in COOKIE-ECHOED may discard a HEARTBEAT (5.4 probes an
+  // UNCONFIRMED address as soon as the association is established).
+  if (heartbeats_run() && !send_cookie_ack_) {
     bool failed = false;
     if (auto request = paths_->poll_heartbeat(now, failed)) {
       std::vector<uint8_t> info(wire::padded4(4 + request->info_size));
@@ -132,7 +134,9 @@ std::optional<Transmit> Association::poll_transmit(TimePoint now, wire::MutableB
 
   // The main packet: control chunks first (RFC 9260 6.10), then a SACK, then DATA.
   const bool sack_now = receiver_ && receiver_->sack_due(now);
-  const wire::IpAddress to = (sack_now && sack_destination_) ? *sack_destination_ : data_path.address;
+  // RFC 9260 6.4: the SACK goes where the DATA came from; 5.4: unless that address is UNCONFIRMED.
+  const Path* sack_path = (sack_now && sack_destination_) ? paths_->find(*sack_destination_) : nullptr;
+  const wire::IpAddress to = (sack_path && sack_path->confirmed) ? sack_path->address : data_path.address;
   wire::PacketBuilder builder(buffer, limit, {local_port_, peer_port_, peer_tag_, 0});
   if (send_cookie_ack_ && builder.add(wire::CookieAckChunk{})) send_cookie_ack_ = false;
   while (!errors_.empty() && builder.add(wire::ErrorChunk{errors_.front()})) errors_.pop_front();

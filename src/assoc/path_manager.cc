@@ -23,7 +23,8 @@ void store_u64(uint8_t* out, uint64_t v) {
 }  // namespace
 
 PathManager::PathManager(const EndpointConfig& config, std::span<const wire::IpAddress> addresses,
-                         const wire::IpAddress& primary, RandomSource& random, TimePoint now)
+                         const wire::IpAddress& primary, std::span<const wire::IpAddress> confirmed,
+                         RandomSource& random, TimePoint now)
     : config_(config),
       random_(random),
       heartbeat_enabled_(config.heartbeat_enabled),
@@ -34,6 +35,7 @@ PathManager::PathManager(const EndpointConfig& config, std::span<const wire::IpA
     p.address = a;
     p.rto = config_.rto_initial;
     p.max_packet_size = config_.max_packet_size;
+    p.confirmed = a == primary || std::find(confirmed.begin(), confirmed.end(), a) != confirmed.end();
     paths_.push_back(p);
   }
   if (paths_.empty()) {
@@ -43,10 +45,19 @@ PathManager::PathManager(const EndpointConfig& config, std::span<const wire::IpA
     p.max_packet_size = config_.max_packet_size;
     paths_.push_back(p);
   }
+  Duration stagger{};
   for (size_t i = 0; i < paths_.size(); ++i) {
     if (paths_[i].address == primary) primary_index_ = i;
     schedule_heartbeat(paths_[i], now);
+    if (paths_[i].address != primary && !paths_[i].confirmed) {
+      // RFC 9260 5.4: probing starts with the association, not an RTO later, one address per RTO
+      // (HB.Max.Burst 1): a peer listing many addresses it does not own must not make us flood them.
+      paths_[i].next_heartbeat = now + stagger;
+      stagger += config_.rto_initial;
+    }
   }
+  // A primary absent from `addresses` makes the first path primary: data has to go somewhere.
+  paths_[primary_index_].confirmed = true;
   data_index_ = primary_index_;
 }
 
@@ -68,20 +79,20 @@ Path& PathManager::retransmission_destination(const wire::IpAddress& last_sent_t
   Path& data = data_destination();
   if (data.address != last_sent_to) return data;
   for (Path& p : paths_) {
-    if (p.active && p.address != last_sent_to) return p;
+    if (p.active && p.confirmed && p.address != last_sent_to) return p;
   }
   return data;
 }
 
 void PathManager::update_data_destination() {
-  // RFC 9260 6.4.1: the primary while it is active; otherwise an active alternate. With every path
-  // inactive, stay where we are (8.2: data still goes somewhere).
+  // RFC 9260 6.4.1: the primary while it is active; otherwise an active alternate, confirmed (5.4).
+  // With every confirmed path inactive, stay where we are (8.2: data still goes somewhere).
   size_t chosen = data_index_;
   if (paths_[primary_index_].active) {
     chosen = primary_index_;
   } else if (!paths_[data_index_].active || data_index_ == primary_index_) {
     for (size_t i = 0; i < paths_.size(); ++i) {
-      if (paths_[i].active) {
+      if (paths_[i].active && paths_[i].confirmed) {
         chosen = i;
         break;
       }
@@ -104,6 +115,9 @@ bool PathManager::on_timeout(Path& path, TimePoint now) {
       update_data_destination();
     }
   }
+  // RFC 9260 5.4: "When probing UNCONFIRMED addresses, however, the association overall error count
+  // is not incremented": an address the peer never owned must not fail the association.
+  if (!path.confirmed) return false;
   // RFC 9260 8.1: the association counts every timeout; over Association.Max.Retrans it fails.
   ++association_errors_;
   return association_errors_ > static_cast<uint32_t>(config_.association_max_retransmits);
@@ -128,7 +142,15 @@ void PathManager::schedule_heartbeat(Path& path, TimePoint now, bool redraw) {
   rto = std::min(rto, config_.rto_max);
   const auto rto_ticks = static_cast<uint64_t>(std::max<Duration::rep>(rto.count(), 1));
   const uint64_t jitter = path.heartbeat_jitter % (rto_ticks + 1);  // 0 .. RTO
-  path.next_heartbeat = now + heartbeat_interval_ + rto / 2 + Duration(static_cast<Duration::rep>(jitter));
+  // RFC 9260 5.4: "In each RTO, a probe MAY be sent on an active UNCONFIRMED path ... If during this
+  // probing the path becomes inactive, this rate is lowered to the normal HEARTBEAT rate."
+  // HB.Max.Burst 1: with n paths to probe, each is probed every n RTOs, one probe per RTO in all.
+  const Duration interval = probing(path) ? rto * static_cast<Duration::rep>(probing_count() - 1) : heartbeat_interval_;
+  path.next_heartbeat = now + interval + rto / 2 + Duration(static_cast<Duration::rep>(jitter));
+}
+
+size_t PathManager::probing_count() const {
+  return static_cast<size_t>(std::count_if(paths_.begin(), paths_.end(), [](const Path& p) { return probing(p); }));
 }
 
 std::optional<TimePoint> PathManager::next_deadline() const {
@@ -138,7 +160,7 @@ std::optional<TimePoint> PathManager::next_deadline() const {
   };
   for (const Path& p : paths_) {
     if (p.heartbeat_outstanding_since) take(*p.heartbeat_outstanding_since + std::min(p.rto, config_.rto_max));
-    if (heartbeat_enabled_ && !p.heartbeat_outstanding_since) take(p.next_heartbeat);
+    if (heartbeats_due(p) && !p.heartbeat_outstanding_since) take(p.next_heartbeat);
   }
   return next;
 }
@@ -155,9 +177,9 @@ std::optional<HeartbeatRequest> PathManager::poll_heartbeat(TimePoint now, bool&
       schedule_heartbeat(p, now);
     }
   }
-  if (failed || !heartbeat_enabled_) return std::nullopt;
+  if (failed) return std::nullopt;
   for (Path& p : paths_) {
-    if (p.heartbeat_outstanding_since || now < p.next_heartbeat) continue;
+    if (!heartbeats_due(p) || p.heartbeat_outstanding_since || now < p.next_heartbeat) continue;
     // RFC 9260 8.3: the Heartbeat Info carries the send time and the destination; a random nonce
     // lets us reject HEARTBEAT ACKs we never provoked.
     HeartbeatRequest request;
@@ -188,6 +210,12 @@ std::optional<HeartbeatAck> PathManager::on_heartbeat_ack(wire::Bytes info, Time
   if (nonce != path->heartbeat_nonce || sent != *path->heartbeat_outstanding_since || sent > now) return std::nullopt;
   path->heartbeat_outstanding_since.reset();
   path->heartbeat_backoff = 0;
+  if (!path->confirmed) {
+    // RFC 9260 5.4: the nonce sent to this address came back: it is the peer's, "available for
+    // normal data transfer" (and for failover if the data path is down).
+    path->confirmed = true;
+    update_data_destination();
+  }
   // RFC 9260 8.3: clear the path's error counter (marking it active) and the association's.
   on_success(*path);
   reset_association_errors();

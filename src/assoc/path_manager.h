@@ -28,6 +28,9 @@ struct Path {
   // association keeps one per peer address on the heap (issue 5's memory budget).
   wire::IpAddress address;
   bool active = true;             // RFC 9260 8.2: inactive after Path.Max.Retrans consecutive timeouts
+  // RFC 9260 5.4: an address the peer listed but that no HEARTBEAT nonce has come back from may not
+  // be the peer's: nothing but HEARTBEATs goes to it until one is answered.
+  bool confirmed = true;
   // The local address packets from this peer address arrived on: the source for packets to it,
   // since that pair is known to work and to be known to the peer (RFC 9260 6.4, 8.3).
   std::optional<wire::IpAddress> local_source;
@@ -62,8 +65,11 @@ class PathManager {
   static constexpr size_t kHeartbeatInfoSize = 33;
 
   // `addresses` holds every peer address (5.1.2); `primary` must be one of them (else the first is).
+  // Of them only `confirmed` and the primary start CONFIRMED (RFC 9260 5.4 rules 1 and 2); the rest
+  // are probed with HEARTBEATs from the start.
   PathManager(const EndpointConfig& config, std::span<const wire::IpAddress> addresses,
-              const wire::IpAddress& primary, RandomSource& random, TimePoint now);
+              const wire::IpAddress& primary, std::span<const wire::IpAddress> confirmed, RandomSource& random,
+              TimePoint now);
 
   [[nodiscard]] std::span<Path> paths() { return paths_; }
   [[nodiscard]] std::span<const Path> paths() const { return paths_; }
@@ -71,7 +77,8 @@ class PathManager {
   Path* find(DestinationId destination);
   Path& primary() { return paths_[primary_index_]; }
   [[nodiscard]] const Path& primary() const { return paths_[primary_index_]; }
-  // RFC 9260 6.4: the primary while it is active, else another active path (6.4.1 failover).
+  // RFC 9260 6.4: the primary while it is active, else another active confirmed path (6.4.1
+  // failover; 5.4: never an UNCONFIRMED one).
   Path& data_destination() { return paths_[data_index_]; }
   // RFC 9260 6.4: "retransmit to an active destination transport address that is different from
   // the last destination address to which the DATA chunk was sent" when there is one.
@@ -86,7 +93,8 @@ class PathManager {
   void reset_association_errors() { association_errors_ = 0; }
   [[nodiscard]] uint32_t association_error_count() const { return association_errors_; }
 
-  // RFC 9260 8.3: heartbeats on idle paths, every RTO + HB.interval with jitter.
+  // RFC 9260 8.3: heartbeats on idle paths, every RTO + HB.interval with jitter; 5.4: on an active
+  // UNCONFIRMED path every RTO with jitter, heartbeats enabled or not.
   [[nodiscard]] std::optional<TimePoint> next_deadline() const;
   // Heartbeats due at `now` (one per call), and unanswered heartbeats counted as path timeouts.
   // Sets `failed` when the association error limit is exceeded.
@@ -106,6 +114,12 @@ class PathManager {
   // of data must not cost a random draw per packet.
   void schedule_heartbeat(Path& path, TimePoint now, bool redraw = true);
   void update_data_destination();
+  // RFC 9260 5.4: an active UNCONFIRMED path is probed every RTO rather than every HB.interval.
+  static bool probing(const Path& p) { return p.active && !p.confirmed; }
+  // Path verification runs whether or not the user enabled heartbeats (5.4: the probing "ended
+  // when all paths are confirmed").
+  bool heartbeats_due(const Path& p) const { return heartbeat_enabled_ || !p.confirmed; }
+  [[nodiscard]] size_t probing_count() const;
 
   const EndpointConfig& config_;
   RandomSource& random_;

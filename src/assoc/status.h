@@ -40,6 +40,7 @@ constexpr std::string_view to_string(AssociationState s) {
 struct PathStatus {
   wire::IpAddress address;
   bool active = true;
+  bool confirmed = true;  // RFC 9260 5.4
   bool primary = false;
   Duration srtt{};
   Duration rttvar{};

@@ -34,7 +34,7 @@ class DataSenderTest : public ::testing::Test {
   }
   void make(std::vector<wire::IpAddress> addresses = {kA}, uint32_t peer_rwnd = 100'000) {
     addresses_ = std::move(addresses);
-    paths.emplace(config, addresses_, addresses_.front(), random, now);
+    paths.emplace(config, addresses_, addresses_.front(), addresses_, random, now);
     sender.emplace(config, wire::Tsn(kTsn), 4, peer_rwnd, *paths);
   }
   // One packet to `path`; returns the DATA chunks' TSNs and payload sizes.

@@ -79,7 +79,7 @@ TEST(HostileSackSender, BlocksAlternatingInOrderStillCostTheChunksTheyCover) {
   SeededRandom random{1};
   TimePoint now{};
   const std::vector<wire::IpAddress> addresses{wire::IpAddress::v4(10, 0, 0, 1)};
-  PathManager paths(config, addresses, addresses.front(), random, now);
+  PathManager paths(config, addresses, addresses.front(), addresses, random, now);
   DataSender sender(config, Tsn(kInitialTsn), 1, 100'000'000, paths);
   const std::vector<uint8_t> message(4, 0xAB);
   for (size_t i = 0; i < 8000; ++i) ASSERT_EQ(sender.send(message, wire::StreamId(0), wire::Ppid(0), false), SendResult::Ok);

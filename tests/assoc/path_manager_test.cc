@@ -19,7 +19,12 @@ struct Fixture {
     config.heartbeat_interval = 30s;
     config.rto_initial = 1s;
   }
-  PathManager make() { return PathManager(config, addresses_, addresses_.front(), random, start); }
+  // Every address CONFIRMED (RFC 9260 5.4 rule 1: the user gave them all).
+  PathManager make() { return PathManager(config, addresses_, addresses_.front(), addresses_, random, start); }
+  // Only the primary CONFIRMED: the others came from the peer (5.4 rules 2 and 3).
+  PathManager make_learned() {
+    return PathManager(config, addresses_, addresses_.front(), std::span<const wire::IpAddress>{}, random, start);
+  }
 
   EndpointConfig config;
   SeededRandom random{7};
@@ -155,7 +160,7 @@ TEST(PathManagerTest, DataSentDrawsNoRandomBytes) {
     }
   } random;
   Fixture f({kA});
-  PathManager pm(f.config, std::vector{kA}, kA, random, f.start);
+  PathManager pm(f.config, std::vector{kA}, kA, std::vector{kA}, random, f.start);
   const size_t draws_before = random.draws;
   for (int i = 0; i < 1000; ++i) {
     const TimePoint t = f.start + std::chrono::milliseconds(i);
@@ -234,6 +239,83 @@ TEST(PathManagerTest, DisabledHeartbeatsSendNothing) {
   EXPECT_FALSE(pm.next_deadline());
   bool failed = false;
   EXPECT_FALSE(pm.poll_heartbeat(f.start + 1h, failed));
+}
+
+// RFC 9260 5.4: an address the peer gave is UNCONFIRMED: neither failover (6.4.1) nor a
+// retransmission (6.4) goes to it; its HEARTBEAT probe goes at once, the next ones every RTO
+// (jittered), not RTO + HB.interval; the nonce coming back confirms it.
+TEST(PathManagerTest, UnconfirmedPathIsProbedEveryRtoAndCarriesNoDataUntilConfirmed) {
+  Fixture f;
+  PathManager pm = f.make_learned();
+  Path& a = *pm.find(kA);
+  Path& b = *pm.find(kB);
+  EXPECT_TRUE(a.confirmed);
+  EXPECT_FALSE(b.confirmed);
+  EXPECT_EQ(pm.retransmission_destination(kA).address, kA);
+  for (int i = 0; i < 3; ++i) pm.on_timeout(a, f.start);
+  EXPECT_FALSE(a.active);
+  EXPECT_EQ(pm.data_destination().address, kA);  // not to kB, not yet the peer's for all we know
+
+  bool failed = false;
+  auto probe = pm.poll_heartbeat(f.start, failed);
+  ASSERT_TRUE(probe);
+  EXPECT_EQ(probe->destination, kB);
+  EXPECT_LE(b.next_heartbeat, f.start + 1500ms);  // RTO +/- 50%, no HB.interval
+  // A wrong nonce confirms nothing.
+  auto forged = probe->info;
+  forged[0] ^= 1;
+  EXPECT_FALSE(pm.on_heartbeat_ack(wire::Bytes(forged.data(), probe->info_size), f.start + 10ms));
+  EXPECT_FALSE(b.confirmed);
+  ASSERT_TRUE(pm.on_heartbeat_ack(wire::Bytes(probe->info.data(), probe->info_size), f.start + 10ms));
+  EXPECT_TRUE(b.confirmed);
+  EXPECT_EQ(pm.data_destination().address, kB);  // 6.4.1: failover now that kB is known good
+  EXPECT_GE(b.next_heartbeat, f.start + 30s);     // confirmed: the normal heartbeat rate
+}
+
+// RFC 9260 5.4: "When probing UNCONFIRMED addresses, however, the association overall error count
+// is not incremented": an address the peer does not own takes itself down, not the association.
+// Once inactive it is probed at the normal heartbeat rate.
+TEST(PathManagerTest, UnansweredProbesCountOnThePathOnly) {
+  Fixture f;
+  PathManager pm = f.make_learned();
+  pm.set_heartbeat(false, 30s);  // path verification runs anyway
+  Path& b = *pm.find(kB);
+  bool failed = false;
+  int probes = 0;
+  TimePoint now = f.start;
+  while (b.active && probes < 10) {
+    const auto due = pm.next_deadline();
+    ASSERT_TRUE(due);
+    now = *due;
+    if (pm.poll_heartbeat(now, failed)) ++probes;
+    EXPECT_FALSE(failed);
+  }
+  EXPECT_FALSE(b.active);
+  EXPECT_EQ(probes, 3);  // Path.Max.Retrans = 2: the third unanswered probe takes it down
+  EXPECT_EQ(pm.association_error_count(), 0u);
+  EXPECT_GE(b.next_heartbeat, now + 30s);
+}
+
+// RFC 9260 5.4: "The number of packets containing HEARTBEAT chunks sent at each RTO SHOULD be
+// limited by the 'HB.Max.Burst' parameter" (1 here): a peer listing addresses it does not own
+// gets one probe per RTO in all, not one per address.
+TEST(PathManagerTest, ProbesOfManyUnconfirmedAddressesGoOnePerRto) {
+  const wire::IpAddress kC = wire::IpAddress::v4(10, 0, 0, 3), kD = wire::IpAddress::v4(10, 0, 0, 4),
+                        kE = wire::IpAddress::v4(10, 0, 0, 5);
+  Fixture f({kA, kB, kC, kD, kE});
+  PathManager pm = f.make_learned();
+  std::vector<wire::IpAddress> probed;
+  bool failed = false;
+  for (TimePoint now = f.start; now < f.start + 4s;) {
+    if (auto hb = pm.poll_heartbeat(now, failed)) {
+      probed.push_back(hb->destination);
+      continue;
+    }
+    const auto due = pm.next_deadline();
+    ASSERT_TRUE(due);
+    now = *due;
+  }
+  EXPECT_EQ(probed, (std::vector{kB, kC, kD, kE}));  // one a second (RTO 1 s), none yet again
 }
 
 }  // namespace

@@ -116,5 +116,51 @@ TEST_F(EngineMultihomeTest, UnlistedLocalAddressIsNeverUsedAsSource) {
   ASSERT_TRUE(b->run_until_messages(1, 5s).satisfied());
 }
 
+size_t packets_to(const PacketLog& log, const wire::IpAddress& to, const std::string& chunk) {
+  size_t n = 0;
+  for (const auto& e : log.entries()) n += e.destination == to && e.chunks.find(chunk) != std::string::npos ? 1 : 0;
+  return n;
+}
+
+// RFC 9260 5.4: kB2, learned from the INIT ACK, is UNCONFIRMED; its HEARTBEAT probe goes out at once
+// (every RTO until answered, not HB.interval = 60 s) and its answer confirms it.
+TEST_F(EngineMultihomeTest, LearnedAddressIsProbedAtOnceAndConfirmed) {
+  auto client = client_config();
+  client.local_addresses = {kA, kA2};
+  client.heartbeat_interval = 60s;
+  build(client);
+  sim.run_for(3s);
+  EXPECT_GE(packets_to(sim.log(), kB2, "HB REQ"), 1u) << sim.log().format();
+  const auto status = *a->endpoint().status(id);
+  for (const auto& p : status.paths) EXPECT_TRUE(p.confirmed) << p.address.to_string();
+}
+
+// RFC 9260 5.4: the peer lists kB2 but nothing answers there. It stays UNCONFIRMED: when the primary
+// fails no DATA goes to it (6.4.1 failover only to a confirmed address), and its unanswered probes
+// take it down without counting against the association (Association.Max.Retrans = 2 < 3 probes).
+TEST_F(EngineMultihomeTest, UnansweringListedAddressGetsNoDataAndDoesNotFailTheAssociation) {
+  auto client = client_config();
+  client.local_addresses = {kA, kA2};
+  client.association_max_retransmits = 2;
+  client.heartbeat_interval = 60s;  // no HEARTBEAT ACK on kB1 resets the association's count
+  build_pair({kA, kA2}, {kB1, kB2}, client, server_config(), LinkConfig{.delay = 10ms});
+  sim.network().set_path_up(kA2, kB2, false);
+  id = connect();
+  ASSERT_TRUE(a->run_until_connected(5s).satisfied());
+  sim.run_for(25s);
+  EXPECT_FALSE(a->has<assoc::ClosedEvent>()) << sim.log().format();
+  const auto status = *a->endpoint().status(id);
+  for (const auto& p : status.paths) {
+    if (p.address != kB2) continue;
+    EXPECT_FALSE(p.confirmed);
+    EXPECT_FALSE(p.active);
+  }
+  sim.network().set_path_up(kA, kB1, false);
+  ASSERT_EQ(a->send(id, "nowhere confirmed to go"), assoc::SendResult::Ok);
+  sim.run_for(10s);
+  EXPECT_EQ(packets_to(sim.log(), kB2, "DATA"), 0u) << sim.log().format();
+  EXPECT_FALSE(saw_path_event(*a, kB2, assoc::PathEvent::State::NewPrimary));
+}
+
 }  // namespace engine_multihome_test
 }  // namespace sctpkit::sim
