@@ -60,8 +60,8 @@ struct PathInfo {
   std::chrono::microseconds srtt{0};
   std::chrono::microseconds rto{0};
   uint32_t cwnd = 0;
-  // RFC 9260 5.4: false while the address is unconfirmed, no HEARTBEAT to it answered yet (the
-  // kernel backend's SCTP_UNCONFIRMED). Our engine does not report confirmation: always true there.
+  // RFC 9260 5.4: false while the address is unconfirmed, no HEARTBEAT with a nonce to it answered
+  // yet (the kernel backend's SCTP_UNCONFIRMED): no DATA or SACK goes there until it is confirmed.
   bool confirmed = true;
 };
 

@@ -306,7 +306,7 @@ Expected<AssociationInfo> Association::status() const {
     using std::chrono::duration_cast;
     using std::chrono::microseconds;
     info.paths.push_back({p.address.to_string(), p.active, p.primary, duration_cast<microseconds>(p.srtt),
-                          duration_cast<microseconds>(p.rto), p.cwnd});
+                          duration_cast<microseconds>(p.rto), p.cwnd, p.confirmed});
     if (p.primary) info.peer_address = p.address.to_string();
   }
   return info;

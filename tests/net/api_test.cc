@@ -402,10 +402,23 @@ TEST(Api, MultiHomedListenerListsItsAddressesInTheHandshake) {
   ASSERT_TRUE(status);
   std::vector<std::string> paths;
   for (const auto& p : status->paths) paths.push_back(p.address);
+  // Only the client's own calls run its engine: no HEARTBEAT ACK can have been read yet.
+  for (const auto& p : status->paths) EXPECT_EQ(p.confirmed, p.address == "127.0.0.1") << p.address;
   std::sort(paths.begin(), paths.end());
   EXPECT_EQ(paths, (std::vector<std::string>{"127.0.0.1", "127.0.0.2"}));
   ASSERT_TRUE(client->send(std::string_view("m")));
   ASSERT_TRUE(client->receive());
+  // RFC 9260 5.4: the address connected to is confirmed by the handshake; the other one the
+  // listener listed only once its HEARTBEAT (sent at once) is answered, which status() reports.
+  const auto confirmed = [&](const std::string& address) {
+    auto s = client->status();
+    for (const auto& p : s ? s->paths : std::vector<PathInfo>{})
+      if (p.address == address) return p.confirmed;
+    return false;
+  };
+  EXPECT_TRUE(confirmed("127.0.0.1"));
+  for (int i = 0; i < 100 && !confirmed("127.0.0.2"); ++i) (void)client->receive(std::chrono::milliseconds(50));
+  EXPECT_TRUE(confirmed("127.0.0.2"));
   ASSERT_TRUE(client->shutdown());
   server.join();
 }
