@@ -1,6 +1,7 @@
 // Association setup once a TCB exists: RFC 9260 5.1 (INIT ACK, COOKIE ACK) and 5.2 (duplicate and
 // unexpected INIT, INIT ACK, COOKIE ECHO and COOKIE ACK chunks).
 #include <algorithm>
+#include <span>
 
 #include "assoc/association.h"
 #include "wire/control_chunks.h"
@@ -59,14 +60,14 @@ std::vector<uint8_t> Association::new_addresses_in(const wire::InitChunk& init, 
     added.insert(added.end(), a.bytes().begin(), a.bytes().begin() + static_cast<std::ptrdiff_t>(a.size()));
   };
   if (!is_known(source) && !closed_) list(source);  // the packet's source is an address of the INIT too
-  wire::TlvReader reader(init.parameters);
-  while (auto item = reader.next()) {
-    if (!*item) break;
-    const wire::RawTlv& tlv = **item;
-    if ((tlv.type == 5 && tlv.value.size() == 4) || (tlv.type == 6 && tlv.value.size() == 16)) {
-      const auto a = tlv.type == 5 ? wire::IpAddress::v4(tlv.value.data()) : wire::IpAddress::v6(tlv.value.data());
-      if (a.family() == source.family() && !is_known(a) && a != source) list(a);
-    }
+  // Only the addresses a new association would keep (EndpointConfig::max_peer_addresses): those
+  // past the limit never become paths, so they add nothing, and a peer listing more than the limit
+  // can still restart with the same INIT. Not counted in peer_addresses_ignored: no path is made.
+  uint64_t not_kept = 0;
+  const InitParameters parameters = read_init_parameters(init.parameters, config_.max_peer_addresses);
+  const auto kept = assoc::peer_addresses(source, parameters, config_.max_peer_addresses, not_kept);
+  for (const wire::IpAddress& a : std::span(kept).subspan(1)) {  // [0] is the source
+    if (!is_known(a)) list(a);
   }
   return added;
 }
@@ -105,7 +106,7 @@ void Association::handle_init(const wire::InitChunk& init, const wire::IpAddress
     return;
   }
 
-  const InitParameters parameters = read_init_parameters(init.parameters);
+  const InitParameters parameters = read_init_parameters(init.parameters, config_.max_peer_addresses);
   if (state_ == AssociationState::CookieWait && !paths_->find(source)) {
     // RFC 9260 5.2.1: the INIT ACK "MUST only be sent to an address passed by the upper layer in
     // the request to initialize the association" and "MUST only be sent to an address reported in
@@ -165,7 +166,7 @@ void Association::handle_init_ack(const wire::InitAckChunk& ack, const wire::IpA
                                   const wire::IpAddress& destination, TimePoint now) {
   // RFC 9260 5.2.3: only COOKIE-WAIT expects an INIT ACK.
   if (state_ != AssociationState::CookieWait) return;
-  const InitParameters parameters = read_init_parameters(ack.parameters);
+  const InitParameters parameters = read_init_parameters(ack.parameters, config_.max_peer_addresses);
   // RFC 9260 3.3.3: a zero tag or zero streams destroy the association being set up.
   if (ack.initiate_tag.value() == 0 || ack.outbound_streams == 0 || ack.inbound_streams == 0) {
     close(CloseReason::AbortedLocally, 7, "INIT ACK with a zero Initiate Tag or zero streams");
@@ -215,7 +216,8 @@ void Association::handle_init_ack(const wire::InitAckChunk& ack, const wire::IpA
   } else {
     // RFC 9260 5.1.2: the source of the INIT ACK plus its listed addresses; our first address stays
     // primary if the peer kept it.
-    auto addresses = assoc::peer_addresses(source, parameters);
+    auto addresses =
+        assoc::peer_addresses(source, parameters, config_.max_peer_addresses, services_.counters.peer_addresses_ignored);
     for (const auto& a : open.connect_addresses) {
       if (std::find(addresses.begin(), addresses.end(), a) == addresses.end() && a.family() == source.family()) {
         addresses.push_back(a);

@@ -21,6 +21,8 @@ std::optional<std::string> validate(const EndpointConfig& config) {
     return "send_buffer (" + std::to_string(config.send_buffer) + " bytes) is smaller than max_message_size (" +
            std::to_string(config.max_message_size) + " bytes): raise send_buffer or lower max_message_size";
   }
+  if (config.max_peer_addresses == 0)
+    return "max_peer_addresses is 0: the peer's source address is always kept, so at least 1";
   if (config.max_message_size == 0) return "max_message_size is 0: no message could be sent or received";
   // RFC 9260 3.3.2: "The value of 0 MUST NOT be used" for OS and MIS; the peer aborts such an INIT.
   if (config.outbound_streams == 0) return "outbound_streams is 0 (RFC 9260 3.3.2: at least 1)";

@@ -31,6 +31,13 @@ struct EndpointConfig {
   // hosts or a busy client while 16 sources are needed to fill the table. 0: no limit. Associations
   // this endpoint opens (connect) do not count.
   size_t max_associations_per_source = 256;
+  // RFC 9260 12 (self-protection): paths kept per association from the peer's INIT / INIT ACK, its
+  // source included. The source is always kept, and so are the addresses connect() was given and
+  // the source of a COOKIE ECHO, beyond the limit. Each path is ~104 B and a probe per
+  // RTO (5.4); an INIT can list ~8,000 IPv4 addresses. Telecom peers list 2-4; 16 leaves room for
+  // hosts with many interfaces. Later addresses are ignored and counted in
+  // EndpointCounters::peer_addresses_ignored.
+  size_t max_peer_addresses = 16;
   uint16_t outbound_streams = 10;        // OS we ask for
   uint16_t max_inbound_streams = 65535;  // MIS we accept
   uint32_t receive_buffer = 1 << 21;     // bytes; our advertised a_rwnd starts here

@@ -73,7 +73,7 @@ PacketDisposition EndpointImpl::handle_packet(wire::Bytes bytes, const wire::IpA
 }
 
 Association* EndpointImpl::find_listed(wire::Bytes init_parameters, const wire::PacketView& packet, uint16_t port) {
-  const InitParameters parameters = read_init_parameters(init_parameters);
+  const InitParameters parameters = read_init_parameters(init_parameters, config_.max_peer_addresses);
   for (const auto& a : parameters.addresses)
     if (Association* found = find(a, packet.header().source_port, port)) return found;
   return nullptr;

@@ -95,6 +95,8 @@ struct EndpointCounters {
   uint64_t associations_refused = 0;  // limit reached: ABORT with Out of Resource
   // EndpointConfig::max_associations_per_source reached (same answer; not in associations_refused).
   uint64_t associations_refused_per_source = 0;
+  // Addresses a peer's INIT or INIT ACK listed past EndpointConfig::max_peer_addresses: no path.
+  uint64_t peer_addresses_ignored = 0;
   // Associations the endpoint polled or ran timers on: the work grows with the associations an
   // input concerns, not with how many are held.
   uint64_t association_visits = 0;

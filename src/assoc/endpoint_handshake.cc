@@ -74,7 +74,7 @@ void EndpointImpl::answer_init(const wire::InitChunk& init, const wire::PacketVi
     queue_stateless(build_abort(reply, init.initiate_tag, false, encode_cause(wire::InvalidMandatoryParameter{})));
     return;
   }
-  const InitParameters parameters = read_init_parameters(init.parameters);
+  const InitParameters parameters = read_init_parameters(init.parameters, config_.max_peer_addresses);
   if (!parameters.host_name.empty()) {
     // RFC 9260 3.3.2 note 3 / 5.1.2 rule 2.
     queue_stateless(build_abort(reply, init.initiate_tag, false,
@@ -133,7 +133,9 @@ Association* EndpointImpl::accept_cookie(const wire::CookieEchoChunk& echo, cons
   const CookieContents& c = check.contents;
   const std::optional<wire::InitChunk> init = peer_init_chunk(c);
   if (!init) return nullptr;
-  auto addresses = peer_addresses(c.peer_address, read_init_parameters(init->parameters));
+  uint64_t ignored = 0;  // counted once an association is made of them
+  auto addresses = peer_addresses(c.peer_address, read_init_parameters(init->parameters, config_.max_peer_addresses),
+                                  config_.max_peer_addresses, ignored);
   // RFC 9260 5.1.2 rule 4: an address of the INIT (its source or one it lists) that identifies an
   // existing association makes the cookie that association's: its TCB decides (5.2.4, Table 12),
   // and a second association with the same peer must not be made (2.5).
@@ -170,6 +172,7 @@ Association* EndpointImpl::accept_cookie(const wire::CookieEchoChunk& echo, cons
     queue_stateless(build_abort(reply, c.peer_tag, false, encode_cause(wire::OutOfResource{})));
     return nullptr;
   }
+  counters_.peer_addresses_ignored += ignored;
   if (std::find(addresses.begin(), addresses.end(), source) == addresses.end()) addresses.push_back(source);
   const AssociationId id{next_id_++};
   Association& a =

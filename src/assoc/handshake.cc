@@ -82,6 +82,8 @@ InitParameters read_init_parameters(wire::Bytes parameters, size_t max_addresses
         if (out.addresses.size() < max_addresses) {
           out.addresses.push_back(tlv.type == kIpv4Type ? wire::IpAddress::v4(tlv.value.data())
                                                         : wire::IpAddress::v6(tlv.value.data()));
+        } else {
+          ++out.addresses_past_limit;
         }
         break;
       }
@@ -109,13 +111,22 @@ InitParameters read_init_parameters(wire::Bytes parameters, size_t max_addresses
   return out;
 }
 
-std::vector<wire::IpAddress> peer_addresses(const wire::IpAddress& source, const InitParameters& parameters) {
+std::vector<wire::IpAddress> peer_addresses(const wire::IpAddress& source, const InitParameters& parameters,
+                                            size_t max_addresses, uint64_t& ignored) {
   std::vector<wire::IpAddress> out{source};
+  ignored += parameters.addresses_past_limit;
   for (const auto& a : parameters.addresses) {
     // RFC 9260 5.1.2: addresses of a family we do not use on this association MAY be ignored; a
     // path we could never send on would only collect timeouts.
     if (a.family() != source.family()) continue;
-    if (std::find(out.begin(), out.end(), a) == out.end()) out.push_back(a);
+    if (std::find(out.begin(), out.end(), a) != out.end()) continue;
+    // RFC 9260 12 leaves self-protection to the implementation: each kept address is a Path and
+    // a probe (5.4), so a peer listing thousands must not get thousands.
+    if (out.size() >= max_addresses) {
+      ++ignored;
+      continue;
+    }
+    out.push_back(a);
   }
   return out;
 }

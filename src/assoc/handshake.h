@@ -58,6 +58,7 @@ struct InitParameters {
   // worth of them (see there).
   std::vector<wire::Bytes> unrecognized;
   bool malformed = false;                // a known parameter with a bad length, or a broken list
+  uint32_t addresses_past_limit = 0;     // address parameters not read: past max_addresses
   uint32_t cookie_preservative_ms = 0;   // INIT: Suggested Cookie Life-Span Increment (3.3.2.1.3)
 };
 
@@ -73,12 +74,17 @@ Duration cookie_life(Duration configured, uint32_t suggested_increment_ms);
 // toward a source that may be spoofed. Honest peers report one or two small parameters.
 inline constexpr size_t kMaxUnrecognizedReport = 256;
 
-// Reads at most `max_addresses` address parameters (a hostile INIT can list thousands).
-InitParameters read_init_parameters(wire::Bytes parameters, size_t max_addresses = 16);
+// Reads at most `max_addresses` address parameters (a hostile INIT can list thousands); the rest
+// are counted in addresses_past_limit.
+InitParameters read_init_parameters(wire::Bytes parameters, size_t max_addresses);
 
 // RFC 9260 5.1.2 rules 1 and 3: the source address, then each listed address of a family we can
-// reach (the source's), without duplicates.
-std::vector<wire::IpAddress> peer_addresses(const wire::IpAddress& source, const InitParameters& parameters);
+// reach (the source's), without duplicates, at most `max_addresses` in all (EndpointConfig::
+// max_peer_addresses; the source is always kept). Adds to `ignored` the listed addresses left out
+// for the limit (those read_init_parameters did not read included; duplicates past the limit
+// count too, as telling them apart would mean keeping them all).
+std::vector<wire::IpAddress> peer_addresses(const wire::IpAddress& source, const InitParameters& parameters,
+                                            size_t max_addresses, uint64_t& ignored);
 
 struct InitOffer {
   wire::VerificationTag initiate_tag;

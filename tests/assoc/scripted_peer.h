@@ -90,7 +90,7 @@ class ScriptedPeer {
   }
   template <typename... Chunks>
   PacketDisposition send_from(const wire::IpAddress& from, uint32_t tag, const Chunks&... chunks) {
-    std::vector<uint8_t> buffer(4096);
+    std::vector<uint8_t> buffer(kMaxTransmitSize);  // an INIT may list thousands of addresses
     wire::PacketBuilder builder(buffer, buffer.size(), {kPeerPort, kEndpointPort, wire::VerificationTag(tag), 0});
     const bool added = (builder.add(chunks) && ...);
     EXPECT_TRUE(added) << "chunks do not fit one packet";
