@@ -76,6 +76,10 @@ struct Options {
   // ... and beyond this many from one source (an IPv4 address, an IPv6 /64), so that one host
   // cannot take them all (RFC 9260 14); 0: no per-source limit.
   size_t max_associations_per_source = 256;
+  // The peer addresses (multi-homing, RFC 9260 5.1.2) one association keeps from an INIT or INIT
+  // ACK, the packet's source included: the rest are ignored, so that a peer listing thousands
+  // cannot make us hold (and probe, 5.4) thousands of paths (RFC 9260 12). Our stack only.
+  size_t max_peer_addresses = 16;
   // The window advertised to the peer (RFC 9260 6.2). It covers received messages that receive()
   // has not returned yet, so about this many payload bytes at most wait for a slow reader. A
   // message held counts at least 128 bytes (about what holding it costs), so that a peer's tiny

@@ -113,6 +113,7 @@ Expected<std::shared_ptr<Stack>> Stack::open(const Options& options, std::option
   config.send_buffer = options.send_buffer;
   config.max_associations = options.max_associations;
   config.max_associations_per_source = options.max_associations_per_source;
+  config.max_peer_addresses = options.max_peer_addresses;
   config.receive_buffer = options.receive_buffer;
   // RFC 9260 6.2: the window covers the inbox too: a message counts against receive_buffer until
   // the application takes it (consumed()), so a reader slower than its peer holds at most that much.

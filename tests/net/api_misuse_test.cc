@@ -36,6 +36,7 @@ TEST(ApiMisuse, NonsenseOptionsAreRefusedWithInvalidArgument) {
       {"heartbeat_interval -1 ms", [](Options& o) { o.heartbeat_interval = -1ms; }, "heartbeat_interval is negative"},
       {"timeout -1 ms", [](Options& o) { o.timeout = -1ms; }, "timeout is negative"},
       {"busy_poll -1 us", [](Options& o) { o.busy_poll = -1us; }, "busy_poll is negative"},
+      {"max_peer_addresses 0", [](Options& o) { o.max_peer_addresses = 0; }, "max_peer_addresses is 0"},
   };
   for (const auto& c : cases) {
     Options options;

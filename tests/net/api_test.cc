@@ -423,6 +423,30 @@ TEST(Api, MultiHomedListenerListsItsAddressesInTheHandshake) {
   server.join();
 }
 
+// Options::max_peer_addresses reaches the engine: a client keeping one address of a listener that
+// lists two has one path, the one it connected to.
+TEST(Api, MaxPeerAddressesBoundsThePathsAnAssociationKeeps) {
+  auto options = base_options();
+  options.local_addresses = {"127.0.0.1", "127.0.0.2"};
+  auto listener = Listener::listen(5006, options);
+  ASSERT_TRUE(listener) << listener.error().message;
+  EchoServer server;
+  server.start(*listener);
+  auto client_options = base_options();
+  client_options.udp_remote_port = listener->udp_port();
+  client_options.max_peer_addresses = 1;
+  auto client = Association::connect("127.0.0.1", 5006, client_options);
+  ASSERT_TRUE(client) << client.error().message;
+  auto status = client->status();
+  ASSERT_TRUE(status);
+  ASSERT_EQ(status->paths.size(), 1u);
+  EXPECT_EQ(status->paths[0].address, "127.0.0.1");
+  ASSERT_TRUE(client->send(std::string_view("m")));
+  ASSERT_TRUE(client->receive());
+  ASSERT_TRUE(client->shutdown());
+  server.join();
+}
+
 TEST(Api, ConnectToNobodyTimesOutOrFails) {
   auto options = base_options();
   options.timeout = 1s;
