@@ -128,12 +128,7 @@ std::variant<std::unique_ptr<RawIpTransport>, TransportError> RawIpTransport::op
 }
 
 RawIpTransport::Socket* RawIpTransport::routed_socket(const wire::IpAddress& destination) {
-  if (!multi_homed_[destination.is_v4() ? 0 : 1]) return nullptr;
-  const auto routed = routes_.lookup(destination);
-  if (!routed) return nullptr;
-  for (auto& s : sockets_)
-    if (s.bound == *routed) return &s;
-  return nullptr;
+  return net::routed_socket(sockets_, routes_, multi_homed_, destination);
 }
 
 RawIpTransport::Socket* RawIpTransport::socket_for(const wire::IpAddress& source,

@@ -54,4 +54,17 @@ std::array<bool, 2> multi_homed_families(const std::vector<Socket>& sockets) {
   return {bound[0] > 1 && !wildcard[0], bound[1] > 1 && !wildcard[1]};
 }
 
+// The one of `sockets` bound to the source routing picks towards `destination`, when the
+// destination's family is multi-homed (multi_homed_families); nullptr: the caller's usual choice.
+template <typename Socket>
+Socket* routed_socket(std::vector<Socket>& sockets, RouteSources& routes, const std::array<bool, 2>& multi_homed,
+                      const wire::IpAddress& destination) {
+  if (!multi_homed[destination.is_v4() ? 0 : 1]) return nullptr;
+  const auto routed = routes.lookup(destination);
+  if (!routed) return nullptr;
+  for (Socket& s : sockets)
+    if (s.bound == *routed) return &s;
+  return nullptr;
+}
+
 }  // namespace sctpkit::net

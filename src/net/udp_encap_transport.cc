@@ -110,12 +110,7 @@ void UdpEncapTransport::disable_gso() {
 }
 
 UdpEncapTransport::Socket* UdpEncapTransport::routed_socket(const wire::IpAddress& destination) {
-  if (!multi_homed_[destination.is_v4() ? 0 : 1]) return nullptr;
-  const auto routed = routes_.lookup(destination);
-  if (!routed) return nullptr;
-  for (auto& s : sockets_)
-    if (s.bound == *routed) return &s;
-  return nullptr;
+  return net::routed_socket(sockets_, routes_, multi_homed_, destination);
 }
 
 UdpEncapTransport::Socket* UdpEncapTransport::socket_for(const wire::IpAddress& source,
